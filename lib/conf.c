@@ -1,0 +1,893 @@
+/*
+ * conf.c - the INI configuration file and the parameter tables
+ *
+ * libinih does the INI syntax; this file adds what an admin needs around it:
+ * line numbers on every error, all errors at once (not just the first),
+ * unknown sections and parameters named (with a suggestion for typos),
+ * bounds and units checked, and a load that is all-or-nothing.
+ *
+ * The file is read into memory and fed to ini_parse_stream() line by line
+ * through conf_reader(), which counts lines and flags lines that are neither
+ * a section, a "name = value", a comment nor a continuation.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* external */
+#include <ini.h>
+
+/* lib */
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "status.h"
+#include "xalloc.h"
+
+#define CONF_MAX_LINE	(1024 * 1024)	/* longest line we accept */
+
+struct conf_errors {
+	struct buf	*out;		/* "file:line: text\n" lines */
+	unsigned int	 count;
+	const char	*file;
+};
+
+/* A registered section and the text of its current values. */
+struct conf_reg {
+	const struct conf_section *sec;
+	size_t		 nparams;
+	char		**text;		/* current value text per param */
+	int		*set;		/* 1 if the text came from the file */
+	const char	**staged;	/* during conf_load: text from the file */
+	int		*staged_line;
+};
+
+static struct conf_reg	*conf_regs;
+static size_t		 conf_nregs;
+
+/* Entries of the last applied file, kept for conf_print (free-form part). */
+static struct conf_entry *conf_applied;
+static size_t		 conf_napplied;
+
+/* State of one conf_load() pass over a file. */
+struct conf_loader {
+	const char	*file;
+	const char	*data;
+	size_t		 len, pos;
+	int		 lineno;	/* line being read */
+	int		 cont;		/* current line starts with white space */
+	int		 in_section;	/* a [section] line has been seen */
+	char		*section;	/* current section name */
+	struct conf_entry *ents;
+	size_t		 nents, cap;
+	struct conf_errors err;
+};
+
+/* conf_error - report one problem at an entry */
+
+void
+conf_error(struct conf_errors *err, const struct conf_entry *e,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (e != NULL)
+		buf_printf(err->out, "%s:%d: ", e->file, e->line);
+	else
+		buf_printf(err->out, "%s: ", err->file);
+	va_start(ap, fmt);
+	buf_vprintf(err->out, fmt, ap);
+	va_end(ap);
+	buf_putc(err->out, '\n');
+	err->count++;
+}
+
+/* conf_error_at - report a problem at a line that has no entry */
+
+static void
+conf_error_at(struct conf_loader *ld, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+conf_error_at(struct conf_loader *ld, int line, const char *fmt, ...)
+{
+	va_list	 ap;
+
+	buf_printf(ld->err.out, "%s:%d: ", ld->file, line);
+	va_start(ap, fmt);
+	buf_vprintf(ld->err.out, fmt, ap);
+	va_end(ap);
+	buf_putc(ld->err.out, '\n');
+	ld->err.count++;
+}
+
+/* conf_parse_ull - parse a decimal number and return where it ended */
+
+static int
+conf_parse_ull(const char *s, unsigned long long *v, const char **end)
+{
+	char	*ep;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	errno = 0;
+	*v = strtoull(s, &ep, 10);
+	if (errno == ERANGE)
+		return (-1);
+	while (isspace((unsigned char)*ep))
+		ep++;
+	*end = ep;
+	return (0);
+}
+
+/* conf_parse_uint - an unsigned number within bounds */
+
+int
+conf_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+    unsigned int *v, struct buf *why)
+{
+	unsigned long long n;
+	const char	*end;
+
+	if (conf_parse_ull(s, &n, &end) < 0 || *end != '\0') {
+		buf_printf(why, "\"%s\" is not a number", s);
+		return (-1);
+	}
+	if (max == 0 || max > UINT_MAX)
+		max = UINT_MAX;
+	if (n < min || n > max) {
+		buf_printf(why, "%llu is out of range (%llu..%llu)", n, min,
+		    max);
+		return (-1);
+	}
+	*v = (unsigned int)n;
+	return (0);
+}
+
+/* conf_parse_bool - yes/no and friends */
+
+int
+conf_parse_bool(const char *s, int *v, struct buf *why)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
+	size_t	 i;
+
+	for (i = 0; yes[i] != NULL; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*v = 1;
+			return (0);
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*v = 0;
+			return (0);
+		}
+	}
+	buf_printf(why, "\"%s\" is not yes or no", s);
+	return (-1);
+}
+
+/* conf_unit - find a unit suffix in a table; returns its multiplier */
+
+static unsigned long long
+conf_unit(const char *u, const char *const *names,
+    const unsigned long long *mult, unsigned long long dflt)
+{
+	size_t	 i;
+
+	if (*u == '\0')
+		return (dflt);
+	for (i = 0; names[i] != NULL; i++)
+		if (strcasecmp(u, names[i]) == 0)
+			return (mult[i]);
+	return (0);
+}
+
+/* conf_parse_time - a duration with a unit, in milliseconds */
+
+int
+conf_parse_time(const char *s, unsigned long long min, unsigned long long max,
+    unsigned int *ms, struct buf *why)
+{
+	static const char *const names[] = { "ms", "s", "m", "h", "d", NULL };
+	static const unsigned long long mult[] = {
+		1, 1000, 60000, 3600000, 86400000
+	};
+	unsigned long long n, m;
+	const char	*end;
+
+	if (conf_parse_ull(s, &n, &end) < 0 ||
+	    (m = conf_unit(end, names, mult, 1000)) == 0) {
+		buf_printf(why, "\"%s\" is not a duration (e.g. 500ms, 30s, "
+		    "5m, 1h, 1d)", s);
+		return (-1);
+	}
+	if (max == 0 || max > UINT_MAX)
+		max = UINT_MAX;
+	if (n > max / m || n * m < min || n * m > max) {
+		buf_printf(why, "\"%s\" is out of range (%llums..%llums)", s,
+		    min, max);
+		return (-1);
+	}
+	*ms = (unsigned int)(n * m);
+	return (0);
+}
+
+/* conf_parse_size - a size with a unit, in bytes */
+
+int
+conf_parse_size(const char *s, unsigned long long min, unsigned long long max,
+    size_t *v, struct buf *why)
+{
+	static const char *const names[] = {
+		"b", "k", "kb", "m", "mb", "g", "gb", NULL
+	};
+	static const unsigned long long mult[] = {
+		1, 1ULL << 10, 1ULL << 10, 1ULL << 20, 1ULL << 20, 1ULL << 30,
+		1ULL << 30
+	};
+	unsigned long long n, m;
+	const char	*end;
+
+	if (conf_parse_ull(s, &n, &end) < 0 ||
+	    (m = conf_unit(end, names, mult, 1)) == 0) {
+		buf_printf(why, "\"%s\" is not a size (e.g. 4096, 64k, 10M, "
+		    "1G)", s);
+		return (-1);
+	}
+	if (max == 0 || max > SIZE_MAX)
+		max = SIZE_MAX;
+	if (n > max / m || n * m < min || n * m > max) {
+		buf_printf(why, "\"%s\" is out of range (%llu..%llu bytes)", s,
+		    min, max);
+		return (-1);
+	}
+	*v = (size_t)(n * m);
+	return (0);
+}
+
+/* conf_parse_enum - one of a list of names */
+
+int
+conf_parse_enum(const char *s, const char *const *names, int *v,
+    struct buf *why)
+{
+	int	 i;
+
+	for (i = 0; names[i] != NULL; i++) {
+		if (strcasecmp(s, names[i]) == 0) {
+			*v = i;
+			return (0);
+		}
+	}
+	buf_printf(why, "\"%s\" is not one of:", s);
+	for (i = 0; names[i] != NULL; i++)
+		buf_printf(why, " %s", names[i]);
+	return (-1);
+}
+
+/* conf_param_parse - check text for a parameter; assign it when apply */
+
+static int
+conf_param_parse(const struct conf_param *p, const char *text, int apply,
+    struct buf *why)
+{
+	unsigned int	 u;
+	size_t		 z;
+	int		 i, rc;
+
+	switch (p->type) {
+	case CONF_STR:
+		rc = 0;
+		if (apply) {
+			free(*(char **)p->target);
+			*(char **)p->target = xstrdup(text);
+		}
+		break;
+	case CONF_UINT:
+		if ((rc = conf_parse_uint(text, p->min, p->max, &u, why)) == 0 &&
+		    apply)
+			*(unsigned int *)p->target = u;
+		break;
+	case CONF_BOOL:
+		if ((rc = conf_parse_bool(text, &i, why)) == 0 && apply)
+			*(int *)p->target = i;
+		break;
+	case CONF_TIME:
+		if ((rc = conf_parse_time(text, p->min, p->max, &u, why)) == 0 &&
+		    apply)
+			*(unsigned int *)p->target = u;
+		break;
+	case CONF_SIZE:
+		if ((rc = conf_parse_size(text, p->min, p->max, &z, why)) == 0 &&
+		    apply)
+			*(size_t *)p->target = z;
+		break;
+	case CONF_ENUM:
+		if ((rc = conf_parse_enum(text, p->names, &i, why)) == 0 &&
+		    apply)
+			*(int *)p->target = i;
+		break;
+	default:
+		log_panic("conf_param_parse: %s: bad type %d", p->name,
+		    (int)p->type);
+	}
+	if (rc == 0 && p->check != NULL && p->check(text, why) < 0)
+		rc = -1;
+	return (rc);
+}
+
+/* conf_reg_defaults - set every parameter of a section to its default */
+
+static void
+conf_reg_defaults(struct conf_reg *r)
+{
+	struct buf	*why = buf_new(64);
+	size_t		 i;
+
+	for (i = 0; i < r->nparams; i++) {
+		const struct conf_param *p = &r->sec->params[i];
+
+		if (conf_param_parse(p, p->def, 1, why) < 0)
+			log_panic("conf: [%s] %s: bad default \"%s\": %s",
+			    r->sec->name, p->name, p->def, buf_str(why));
+		free(r->text[i]);
+		r->text[i] = xstrdup(p->def);
+		r->set[i] = 0;
+	}
+	buf_free(why);
+}
+
+/* conf_register - add a section and apply its defaults */
+
+void
+conf_register(const struct conf_section *sec)
+{
+	struct conf_reg	*r;
+	struct conf_errors err = { NULL, 0, "defaults" };
+	size_t		 n = 0;
+
+	conf_regs = xreallocarray(conf_regs, conf_nregs + 1,
+	    sizeof(*conf_regs));
+	r = &conf_regs[conf_nregs++];
+	memset(r, 0, sizeof(*r));
+	r->sec = sec;
+	if (sec->params != NULL)
+		while (sec->params[n].name != NULL)
+			n++;
+	r->nparams = n;
+	r->text = xcalloc(n + 1, sizeof(*r->text));
+	r->set = xcalloc(n + 1, sizeof(*r->set));
+	r->staged = xcalloc(n + 1, sizeof(*r->staged));
+	r->staged_line = xcalloc(n + 1, sizeof(*r->staged_line));
+	conf_reg_defaults(r);
+	if (sec->handler != NULL) {
+		err.out = buf_new(64);
+		sec->handler(NULL, 0, 1, &err);
+		buf_free(err.out);
+	}
+}
+
+/* conf_reg_find - the registration that owns a section name */
+
+static struct conf_reg *
+conf_reg_find(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf_nregs; i++)
+		if (!conf_regs[i].sec->prefix &&
+		    strcasecmp(conf_regs[i].sec->name, name) == 0)
+			return (&conf_regs[i]);
+	for (i = 0; i < conf_nregs; i++)
+		if (conf_regs[i].sec->prefix &&
+		    strncasecmp(conf_regs[i].sec->name, name,
+		    strlen(conf_regs[i].sec->name)) == 0)
+			return (&conf_regs[i]);
+	return (NULL);
+}
+
+/* conf_distance - edit distance, for "did you mean" (short strings only) */
+
+static size_t
+conf_distance(const char *a, const char *b)
+{
+	size_t	 la = strlen(a), lb = strlen(b), i, j;
+	size_t	 row[64], prev, tmp;
+
+	if (la >= 63 || lb >= 63)
+		return (SIZE_MAX);
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			tmp = row[j];
+			row[j] = prev + (tolower((unsigned char)a[i - 1]) !=
+			    tolower((unsigned char)b[j - 1]));
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			if (tmp + 1 < row[j])
+				row[j] = tmp + 1;
+			prev = tmp;
+		}
+	}
+	return (row[lb]);
+}
+
+/* conf_suggest - the closest parameter name, or NULL */
+
+static const char *
+conf_suggest(const struct conf_reg *r, const char *name)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = 3;
+
+	for (i = 0; i < r->nparams; i++) {
+		d = conf_distance(name, r->sec->params[i].name);
+		if (d < bestd) {
+			bestd = d;
+			best = r->sec->params[i].name;
+		}
+	}
+	return (best);
+}
+
+/* conf_line_check - flag a line inih would not understand */
+
+static void
+conf_line_check(struct conf_loader *ld, const char *line, size_t len)
+{
+	const char	*p = line, *end = line + len, *close;
+
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+		p++;
+	if (p == end || *p == '#' || *p == ';')
+		return;
+	if (p != line && ld->nents > 0)
+		return;			/* continuation of a value */
+	if (*p == '[') {
+		close = memchr(p, ']', (size_t)(end - p));
+		if (close == NULL || close == p + 1)
+			conf_error_at(ld, ld->lineno, "bad section header "
+			    "(expected [name])");
+		else
+			ld->in_section = 1;
+		return;
+	}
+	if (memchr(p, '=', (size_t)(end - p)) == NULL &&
+	    memchr(p, ':', (size_t)(end - p)) == NULL) {
+		conf_error_at(ld, ld->lineno, "syntax error (expected "
+		    "\"name = value\" or \"[section]\")");
+		return;
+	}
+	if (!ld->in_section)
+		conf_error_at(ld, ld->lineno, "parameter before the first "
+		    "[section]");
+}
+
+/* conf_reader - inih reader: hand out one line (or part of it) */
+
+static char *
+conf_reader(char *str, int num, void *stream)
+{
+	struct conf_loader *ld = stream;
+	const char	*start, *nl;
+	size_t		 n, avail;
+
+	if (ld->pos >= ld->len || num < 2)
+		return (NULL);
+	start = ld->data + ld->pos;
+	avail = ld->len - ld->pos;
+	if (ld->pos == 0 || ld->data[ld->pos - 1] == '\n') {
+		/* A new line starts: count it and look at it whole. */
+		ld->lineno++;
+		nl = memchr(start, '\n', avail);
+		n = nl ? (size_t)(nl - start) + 1 : avail;
+		ld->cont = (*start == ' ' || *start == '\t');
+		if (n > CONF_MAX_LINE)
+			conf_error_at(ld, ld->lineno, "line longer than %d "
+			    "bytes", CONF_MAX_LINE);
+		conf_line_check(ld, start, n);
+	}
+	nl = memchr(start, '\n', avail);
+	n = nl ? (size_t)(nl - start) + 1 : avail;
+	if (n > (size_t)num - 1)
+		n = (size_t)num - 1;
+	memcpy(str, start, n);
+	str[n] = '\0';
+	ld->pos += n;
+	return (str);
+}
+
+/* conf_unquote - strip one pair of surrounding double quotes in place */
+
+static void
+conf_unquote(char *v)
+{
+	size_t	 len = strlen(v);
+
+	if (len >= 2 && v[0] == '"' && v[len - 1] == '"') {
+		memmove(v, v + 1, len - 2);
+		v[len - 2] = '\0';
+	}
+}
+
+/* conf_handler - inih callback: record one "name = value" */
+
+static int
+conf_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct conf_loader *ld = user;
+	struct conf_entry *e, *last;
+	struct buf	*jb;
+	size_t		 i;
+
+	last = ld->nents ? &ld->ents[ld->nents - 1] : NULL;
+	if (ld->cont && last != NULL && strcmp(last->section, section) == 0 &&
+	    strcmp(last->name, name) == 0) {
+		jb = buf_new(strlen(last->value) + strlen(value) + 2);
+		buf_printf(jb, "%s %s", last->value, value);
+		free((char *)last->value);
+		last->value = buf_finish(jb);
+		return (1);
+	}
+	for (i = 0; i < ld->nents; i++) {
+		e = &ld->ents[i];
+		if (strcmp(e->section, section) == 0 &&
+		    strcmp(e->name, name) == 0) {
+			conf_error_at(ld, ld->lineno, "[%s] %s is set again "
+			    "(first at line %d)", section, name, e->line);
+			return (1);
+		}
+	}
+	if (ld->nents == ld->cap) {
+		ld->cap = ld->cap ? ld->cap * 2 : 32;
+		ld->ents = xreallocarray(ld->ents, ld->cap, sizeof(*ld->ents));
+	}
+	e = &ld->ents[ld->nents++];
+	e->section = xstrdup(section);
+	e->name = xstrdup(name);
+	e->value = xstrdup(value);
+	e->file = ld->file;
+	e->line = ld->lineno;
+	return (1);
+}
+
+/* conf_entries_free - free an entry array */
+
+static void
+conf_entries_free(struct conf_entry *ents, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free((char *)ents[i].section);
+		free((char *)ents[i].name);
+		free((char *)ents[i].value);
+	}
+	free(ents);
+}
+
+/* conf_read - read the whole file into memory */
+
+static int
+conf_read(const char *path, char **data, size_t *len, struct buf *errors)
+{
+	FILE		*fp;
+	struct buf	*b;
+	size_t		 n;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		buf_printf(errors, "%s: cannot open: %s\n", path,
+		    strerror(errno));
+		return (WN_TEMP);
+	}
+	b = buf_new(8192);
+	while ((n = fread(buf_reserve(b, 8192), 1, 8192, fp)) > 0)
+		buf_commit(b, n);
+	if (ferror(fp)) {
+		buf_printf(errors, "%s: read error: %s\n", path,
+		    strerror(errno));
+		(void)fclose(fp);
+		buf_free(b);
+		return (WN_TEMP);
+	}
+	(void)fclose(fp);
+	*len = buf_len(b);
+	*data = buf_finish(b);
+	return (WN_OK);
+}
+
+/* conf_validate - check every entry against the tables and handlers */
+
+static void
+conf_validate(struct conf_loader *ld)
+{
+	struct buf	*why = buf_new(128);
+	struct conf_reg	*r;
+	const char	*sugg;
+	size_t		 i, j;
+
+	for (i = 0; i < conf_nregs; i++)
+		memset(conf_regs[i].staged, 0,
+		    conf_regs[i].nparams * sizeof(*conf_regs[i].staged));
+	for (i = 0; i < ld->nents; i++) {
+		struct conf_entry *e = &ld->ents[i];
+
+		conf_unquote((char *)e->value);
+		if ((r = conf_reg_find(e->section)) == NULL) {
+			for (j = 0; j < i; j++)
+				if (strcmp(ld->ents[j].section, e->section) == 0)
+					break;
+			if (j == i)
+				conf_error(&ld->err, e, "unknown section [%s]",
+				    e->section);
+			continue;
+		}
+		if (r->sec->params == NULL)
+			continue;	/* handler's business */
+		for (j = 0; j < r->nparams; j++)
+			if (strcasecmp(r->sec->params[j].name, e->name) == 0)
+				break;
+		if (j == r->nparams) {
+			if (r->sec->handler != NULL)
+				continue;
+			sugg = conf_suggest(r, e->name);
+			conf_error(&ld->err, e, "unknown parameter \"%s\" in "
+			    "[%s]%s%s%s", e->name, e->section,
+			    sugg ? " (did you mean \"" : "", sugg ? sugg : "",
+			    sugg ? "\"?)" : "");
+			continue;
+		}
+		buf_reset(why);
+		if (conf_param_parse(&r->sec->params[j], e->value, 0, why) < 0) {
+			conf_error(&ld->err, e, "[%s] %s: %s", e->section,
+			    e->name, buf_str(why));
+			continue;
+		}
+		r->staged[j] = e->value;
+		r->staged_line[j] = e->line;
+	}
+	buf_free(why);
+}
+
+/* conf_run_handlers - give each free-form section its entries */
+
+static void
+conf_run_handlers(struct conf_loader *ld, int apply)
+{
+	struct conf_entry *mine;
+	size_t		 i, j, n;
+
+	mine = xcalloc(ld->nents + 1, sizeof(*mine));
+	for (i = 0; i < conf_nregs; i++) {
+		if (conf_regs[i].sec->handler == NULL)
+			continue;
+		for (j = n = 0; j < ld->nents; j++)
+			if (conf_reg_find(ld->ents[j].section) == &conf_regs[i])
+				mine[n++] = ld->ents[j];
+		conf_regs[i].sec->handler(mine, n, apply, &ld->err);
+	}
+	free(mine);
+}
+
+/* conf_apply - assign staged values (or defaults) to every target */
+
+static void
+conf_apply(void)
+{
+	struct buf	*why = buf_new(64);
+	struct conf_reg	*r;
+	size_t		 i, j;
+
+	for (i = 0; i < conf_nregs; i++) {
+		r = &conf_regs[i];
+		conf_reg_defaults(r);
+		for (j = 0; j < r->nparams; j++) {
+			if (r->staged[j] == NULL)
+				continue;
+			if (conf_param_parse(&r->sec->params[j], r->staged[j],
+			    1, why) < 0)
+				log_panic("conf_apply: %s: %s",
+				    r->sec->params[j].name, buf_str(why));
+			free(r->text[j]);
+			r->text[j] = xstrdup(r->staged[j]);
+			r->set[j] = 1;
+		}
+	}
+	buf_free(why);
+}
+
+/* conf_load - read, check and (if valid) apply a configuration file */
+
+int
+conf_load(const char *path, struct buf *errors)
+{
+	struct conf_loader ld;
+	char		*data = NULL;
+	size_t		 len = 0;
+	int		 rc;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.file = path ? path : "(built-in defaults)";
+	ld.err.out = errors ? errors : buf_new(256);
+	ld.err.file = ld.file;
+	if (path != NULL && (rc = conf_read(path, &data, &len, ld.err.out)) !=
+	    WN_OK)
+		goto out;
+	ld.data = data ? data : "";
+	ld.len = len;
+
+	ini_allow_inline_comments = 0;
+	ini_use_stack = 0;
+	ini_allow_realloc = 1;
+	ini_max_line = CONF_MAX_LINE + 3;
+	rc = ini_parse_stream(conf_reader, &ld, conf_handler, &ld);
+	if (rc > 0 && ld.err.count == 0)
+		conf_error_at(&ld, rc, "syntax error");
+	else if (rc < 0)
+		conf_error(&ld.err, NULL, "cannot parse (out of memory)");
+
+	conf_validate(&ld);
+	conf_run_handlers(&ld, 0);
+	if (ld.err.count > 0) {
+		rc = WN_PERM;
+		goto out;
+	}
+	conf_apply();
+	conf_run_handlers(&ld, 1);
+	if (ld.err.count > 0)
+		log_panic("conf_load: a section handler failed while applying "
+		    "entries it had accepted");
+	conf_entries_free(conf_applied, conf_napplied);
+	conf_applied = ld.ents;
+	conf_napplied = ld.nents;
+	ld.ents = NULL;
+	ld.nents = 0;
+	rc = WN_OK;
+out:
+	conf_entries_free(ld.ents, ld.nents);
+	free(data);
+	if (errors == NULL)
+		buf_free(ld.err.out);
+	return (rc);
+}
+
+/* conf_print - print the configuration as INI */
+
+void
+conf_print(FILE *fp, int defaults)
+{
+	const struct conf_reg *r;
+	size_t		 i, j, shown;
+	const char	*last;
+
+	for (i = 0; i < conf_nregs; i++) {
+		r = &conf_regs[i];
+		for (j = shown = 0; j < r->nparams; j++) {
+			const struct conf_param *p = &r->sec->params[j];
+
+			if (!defaults && !r->set[j])
+				continue;
+			if (shown++ == 0) {
+				(void)fprintf(fp, "[%s]\n", r->sec->name);
+				if (defaults && r->sec->help)
+					(void)fprintf(fp, "# %s\n",
+					    r->sec->help);
+			}
+			if (defaults && p->help != NULL)
+				(void)fprintf(fp, "# %s\n", p->help);
+			(void)fprintf(fp, "%s = %s\n", p->name,
+			    defaults ? p->def : r->text[j]);
+		}
+		if (shown)
+			(void)fputc('\n', fp);
+	}
+	if (defaults)
+		return;
+	last = NULL;
+	for (i = 0; i < conf_napplied; i++) {
+		const struct conf_entry *e = &conf_applied[i];
+
+		r = conf_reg_find(e->section);
+		if (r == NULL || r->sec->params != NULL)
+			continue;
+		if (last == NULL || strcmp(last, e->section) != 0)
+			(void)fprintf(fp, "%s[%s]\n", last ? "\n" : "",
+			    e->section);
+		(void)fprintf(fp, "%s = %s\n", e->name, e->value);
+		last = e->section;
+	}
+	if (last != NULL)
+		(void)fputc('\n', fp);
+}
+
+/* conf_reset - forget every registration */
+
+void
+conf_reset(void)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < conf_nregs; i++) {
+		for (j = 0; j < conf_regs[i].nparams; j++)
+			free(conf_regs[i].text[j]);
+		free(conf_regs[i].text);
+		free(conf_regs[i].set);
+		free(conf_regs[i].staged);
+		free(conf_regs[i].staged_line);
+	}
+	free(conf_regs);
+	conf_regs = NULL;
+	conf_nregs = 0;
+	conf_entries_free(conf_applied, conf_napplied);
+	conf_applied = NULL;
+	conf_napplied = 0;
+}
+
+/* conf_split - split a string at any of the separator bytes */
+
+static size_t
+conf_split(const char *s, const char *sep, char ***out)
+{
+	char		**v = NULL;
+	size_t		 n = 0, len;
+
+	for (;;) {
+		s += strspn(s, sep);
+		if (*s == '\0')
+			break;
+		len = strcspn(s, sep);
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = xstrndup(s, len);
+		s += len;
+	}
+	if (v == NULL)
+		v = xcalloc(1, sizeof(*v));
+	v[n] = NULL;
+	*out = v;
+	return (n);
+}
+
+/* conf_list_split - split a list at spaces, commas and semicolons */
+
+size_t
+conf_list_split(const char *s, char ***out)
+{
+	return (conf_split(s, " \t\r\n,;", out));
+}
+
+/* conf_words_split - split at white space */
+
+size_t
+conf_words_split(const char *s, char ***out)
+{
+	return (conf_split(s, " \t\r\n", out));
+}
+
+/* conf_list_free - free a conf_list_split result */
+
+void
+conf_list_free(char **v)
+{
+	size_t	 i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}

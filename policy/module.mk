@@ -1,0 +1,1 @@
+# policy/module.mk - nothing beyond the base packages

@@ -1,0 +1,1 @@
+# spool/module.mk - nothing beyond the base packages
