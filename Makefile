@@ -38,7 +38,7 @@ LDLIBS_EXTRA	 =
 
 PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-INCLUDES	 = $(MODULES:%=-I%) -Iserver -Ipipe-client
+INCLUDES	 = $(MODULES:%=-I%) -Iserver -Ipipe-client -Ictl
 ALL_CPPFLAGS	 = -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
 		   -DDATADIR='"$(DATADIR)"' $(INCLUDES) $(CPPFLAGS)
 ALL_CFLAGS	 = -std=gnu11 $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS)
@@ -54,8 +54,9 @@ SERVER_SRCS	 = $(wildcard server/*.c)
 SERVER_OBJS	 = $(SERVER_SRCS:%.c=$(B)/%.o)
 SERVER_LIBOBJS	 = $(filter-out $(B)/server/main.o,$(SERVER_OBJS))
 PIPE_SRCS	 = $(wildcard pipe-client/*.c)
+CTL_SRCS	 = $(wildcard ctl/*.c)
 PROGRAMS	 = $(B)/winnowd $(if $(PIPE_SRCS),$(B)/winnow-pipe) \
-		   $(EXTRA_PROGRAMS)
+		   $(if $(CTL_SRCS),$(B)/winnowctl) $(EXTRA_PROGRAMS)
 
 UNIT_SRCS	 = $(wildcard t/unit/*/test_*.c)
 UNIT_BINS	 = $(UNIT_SRCS:%.c=$(B)/%)
@@ -92,6 +93,11 @@ $(B)/winnowd: $(SERVER_OBJS) $(ALL_LIBS)
 $(B)/winnow-pipe: $(PIPE_SRCS:%.c=$(B)/%.o) $(ALL_LIBS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(PIPE_SRCS:%.c=$(B)/%.o) $(LINK_LIBS) \
 	    $(LDFLAGS)
+
+$(B)/winnowctl: $(CTL_SRCS:%.c=$(B)/%.o) $(B)/libserver.a $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CTL_SRCS:%.c=$(B)/%.o) \
+	    -Wl,--start-group $(B)/libserver.a $(ALL_LIBS) -Wl,--end-group \
+	    $(PKG_LIBS) $(LDLIBS_EXTRA) -lm $(LDFLAGS)
 
 # Unit tests link the libraries, the server's objects (for t/unit/server),
 # the test helpers and the mocks a test names in t/unit/<dir>/mocks.mk.

@@ -12,6 +12,16 @@
  * the server (findings_new/findings_free); checks may keep nothing pointing
  * into it after they return.
  *
+ * Each module's public header offers the same life cycle, so the server can
+ * wire it without special cases:
+ *	void <mod>_conf_register(void);	register its [sections] (master)
+ *	int  <mod>_load(struct buf *why);	build shared read-only data after
+ *					the config is loaded, before fork;
+ *					on reload build anew, then swap
+ *	void <mod>_child_init(void);	per-child set-up after fork
+ *	int  <mod>_check(const struct msg_view *, struct findings *,
+ *	    struct buf *why);		the check itself (a check_fn)
+ *
  * Every check entry point has the shape of check_fn: WN_OK when it ran (even
  * if it found nothing), WN_TEMP when it could not do its job (the server
  * applies on_error), with the reason in why.  A check that hits a limit or a
@@ -44,6 +54,12 @@ struct msg_view {
 	size_t		 len;
 	size_t		 header_len;	/* bytes up to and including the blank
 					 * line (== len if there is no body) */
+	const char	*text;		/* decoded text of the text parts and
+					 * HTML (UTF-8, link targets on lines
+					 * of their own), filled by content/
+					 * before the other checks run; NULL
+					 * when not available */
+	size_t		 text_len;
 	uint64_t	 deadline_ms;	/* time_now_ms() limit for all checks */
 };
 
