@@ -1,0 +1,177 @@
+/*
+ * main.c - winnowd: command line, configuration, daemon start-up
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* lib */
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+
+/* server */
+#include "server.h"
+
+#define WINNOW_VERSION	"0.1.0"
+#define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
+
+static const char usage_text[] =
+"Usage: winnowd [-c FILE] [-f] [-v]... | -t | -n | -d | -h | -V\n"
+"\n"
+"winnowd is the winnow mail content filter.  It sits between two hops of\n"
+"an MTA (Postfix content_filter, Exim router + lmtp transport): it accepts\n"
+"each message over SMTP or LMTP, checks it, applies the policy of each\n"
+"recipient's group, reinjects the result downstream, and only then answers\n"
+"upstream - so a crash or a fault anywhere loses nothing: the upstream MTA\n"
+"still owns the message and retries.\n"
+"\n"
+"Options:\n"
+"  -c FILE  configuration file (default " DEFAULT_CONFIG ").  Without\n"
+"           -c and without that file, winnowd runs on built-in defaults:\n"
+"           listen on tcp:127.0.0.1:10025, forward to tcp:127.0.0.1:10026.\n"
+"  -f       stay in the foreground and log to standard error (otherwise\n"
+"           winnowd detaches and logs to syslog, facility [server]\n"
+"           syslog_facility, default mail)\n"
+"  -v       more verbose logging (repeat for more)\n"
+"  -t       check the configuration and exit: prints every problem as\n"
+"           FILE:LINE: text; exit status 0 if valid, 78 (EX_CONFIG) if not\n"
+"  -n       print the settings that differ from the defaults, as INI\n"
+"  -d       print every setting with its default value and a description\n"
+"  -h       this help\n"
+"  -V       version\n"
+"\n"
+"Signals (to the master, whose pid is in [server] pidfile):\n"
+"  SIGHUP   re-read the configuration; when it is valid, replace the\n"
+"           children gracefully; when it is not, log why and keep serving\n"
+"  SIGTERM  stop accepting, let sessions finish for up to exit_delay, exit\n"
+"\n"
+"Exit status: 0 on a clean stop; a sysexits(3) code otherwise (78 bad\n"
+"configuration, 67 no such user, 69 cannot listen, 73 cannot create).\n"
+"\n"
+"See INSTALL for the Postfix and Exim set-up, and winnowd -d for every\n"
+"parameter.\n";
+
+/* main_daemonize - detach from the terminal */
+
+static void
+main_daemonize(void)
+{
+	pid_t	 pid;
+	int	 fd;
+
+	if ((pid = fork()) < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		log_fatal("setsid: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		log_fatal("fork: %s", strerror(errno));
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		log_fatal("chdir /: %s", strerror(errno));
+	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+		(void)dup2(fd, 0);
+		(void)dup2(fd, 1);
+		(void)dup2(fd, 2);
+		if (fd > 2)
+			(void)close(fd);
+	}
+}
+
+/* main - parse options, load the configuration, run */
+
+int
+main(int argc, char **argv)
+{
+	const char	*config = NULL;
+	struct buf	*why;
+	int		 c, foreground = 0, test = 0, print = -1;
+
+	log_init("winnowd");
+	while ((c = getopt(argc, argv, "c:fvtndhV")) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			foreground = 1;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 't':
+			test = 1;
+			break;
+		case 'n':
+			print = 0;
+			break;
+		case 'd':
+			print = 1;
+			break;
+		case 'h':
+			(void)fputs(usage_text, stdout);
+			return (EX_OK);
+		case 'V':
+			(void)printf("winnowd %s\n", WINNOW_VERSION);
+			return (EX_OK);
+		default:
+			(void)fputs(usage_text, stderr);
+			return (EX_USAGE);
+		}
+	}
+	if (optind != argc) {
+		(void)fprintf(stderr, "winnowd: unexpected argument \"%s\"\n\n%s",
+		    argv[optind], usage_text);
+		return (EX_USAGE);
+	}
+	if (config == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		config = DEFAULT_CONFIG;
+
+	server_register_all();
+	if (print == 1) {
+		conf_print(stdout, 1);
+		return (EX_OK);
+	}
+	why = buf_new(1024);
+	if (server_load_config(config, why) < 0) {
+		(void)fprintf(stderr, "%s", buf_str(why));
+		if (buf_len(why) > 0 && why->data[buf_len(why) - 1] != '\n')
+			(void)fputc('\n', stderr);
+		(void)fprintf(stderr, "winnowd: configuration %s has errors\n",
+		    config ? config : "(built-in defaults)");
+		return (EX_CONFIG);
+	}
+	if (test) {
+		(void)printf("winnowd: configuration %s is valid\n",
+		    config ? config : "(built-in defaults)");
+		return (EX_OK);
+	}
+	if (print == 0) {
+		conf_print(stdout, 0);
+		return (EX_OK);
+	}
+	buf_free(why);
+
+	if (!foreground) {
+		log_open_syslog(log_facility_parse(
+		    server_conf.syslog_facility));
+		main_daemonize();
+	} else {
+		log_to_stderr();
+	}
+	if (config == NULL)
+		log_notice("no configuration file (%s): running on built-in "
+		    "defaults", DEFAULT_CONFIG);
+	return (master_main(config, foreground));
+}

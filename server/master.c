@@ -1,0 +1,595 @@
+/*
+ * master.c - listeners, the child pool, signals
+ *
+ * The master is kept small and dull, as Postfix's is: it binds, forks,
+ * reaps, counts idle children and throttles.  It never reads a byte of
+ * mail: untrusted input is parsed only in children, which drop privileges
+ * before they accept anything.
+ *
+ * Signals only write a byte to a self-pipe; the main loop polls that pipe,
+ * the children's status pipe and - only when every child is busy and the
+ * pool is at max_children - the listeners, to answer new connections with a
+ * quick 421 4.3.2 instead of leaving the MTA to time out.
+ *
+ *   SIGHUP   re-read the configuration; if it is valid, start a new
+ *            generation of children and retire the old one gracefully; if
+ *            not, log why and keep running as before.
+ *   SIGTERM  stop accepting, let sessions finish for up to exit_delay,
+ *   SIGINT   then kill what is left (the upstream retries) and exit.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* lib */
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "timeutil.h"
+#include "xalloc.h"
+
+/* server */
+#include "server.h"
+
+enum mchild_state { MC_STARTING, MC_IDLE, MC_BUSY };
+
+struct mchild {
+	pid_t		 pid;
+	uint32_t	 generation;
+	int		 state;		/* enum mchild_state */
+	int		 served;	/* has been BUSY at least once */
+	int		 stopping;	/* was sent SIGTERM */
+};
+
+static struct mchild	*master_kids;
+static size_t		 master_nkids, master_capkids;
+static struct listener	*master_l;
+static int		 master_nl;
+static char		*master_listen_text;
+static uint32_t		 master_gen = 1;
+static int		 master_sigpipe[2] = { -1, -1 };
+static int		 master_status[2] = { -1, -1 };
+static uint64_t		 master_throttle_until;
+static uint64_t		 master_busy_warned;
+static const char	*master_config;
+static uid_t		 master_uid;
+static gid_t		 master_gid;
+static int		 master_drop;	/* children switch user */
+
+/* master_sig - note a signal for the main loop */
+
+static void
+master_sig(int sig)
+{
+	unsigned char	 c = (unsigned char)sig;
+	int		 saved = errno;
+
+	(void)write(master_sigpipe[1], &c, 1);
+	errno = saved;
+}
+
+/* master_signals - install handlers */
+
+static void
+master_signals(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(master_sigpipe, O_CLOEXEC | O_NONBLOCK) < 0)
+		log_fatal("pipe: %s", strerror(errno));
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = master_sig;
+	sa.sa_flags = SA_RESTART;
+	(void)sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGCHLD, &sa, NULL);
+	sa.sa_handler = SIG_IGN;
+	(void)sigaction(SIGPIPE, &sa, NULL);
+}
+
+/* master_user - look up the unprivileged user and group */
+
+static void
+master_user(void)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	master_drop = 0;
+	if (geteuid() != 0) {
+		log_debug("not started as root: children run as uid %ld",
+		    (long)geteuid());
+		return;
+	}
+	if (server_conf.user[0] == '\0')
+		log_fatal_code(EX_CONFIG, "[server] user is empty: winnowd "
+		    "will not filter mail as root");
+	if ((pw = getpwnam(server_conf.user)) == NULL)
+		log_fatal_code(EX_NOUSER, "[server] user \"%s\" does not exist;"
+		    " create it (adduser --system --group %s) or set user= to "
+		    "an existing unprivileged account", server_conf.user,
+		    server_conf.user);
+	if (pw->pw_uid == 0)
+		log_fatal_code(EX_CONFIG, "[server] user \"%s\" is root: "
+		    "choose an unprivileged account", server_conf.user);
+	master_uid = pw->pw_uid;
+	master_gid = pw->pw_gid;
+	if (server_conf.group[0] != '\0') {
+		if ((gr = getgrnam(server_conf.group)) == NULL)
+			log_fatal_code(EX_NOUSER, "[server] group \"%s\" does "
+			    "not exist", server_conf.group);
+		master_gid = gr->gr_gid;
+	}
+	master_drop = 1;
+}
+
+/* master_spool_dir - create the spool directory, owned by the user */
+
+static int
+master_spool_dir(struct buf *why)
+{
+	struct stat	 st;
+
+	if (mkdir(server_conf.spool_dir, 0700) < 0 && errno != EEXIST) {
+		buf_printf(why, "cannot create spool_dir %s: %s",
+		    server_conf.spool_dir, strerror(errno));
+		return (-1);
+	}
+	if (stat(server_conf.spool_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		buf_printf(why, "spool_dir %s is not a directory",
+		    server_conf.spool_dir);
+		return (-1);
+	}
+	if (master_drop && (st.st_uid != master_uid ||
+	    (st.st_mode & 0777) != 0700) &&
+	    (chown(server_conf.spool_dir, master_uid, master_gid) < 0 ||
+	    chmod(server_conf.spool_dir, 0700) < 0)) {
+		buf_printf(why, "cannot give spool_dir %s to %s: %s",
+		    server_conf.spool_dir, server_conf.user, strerror(errno));
+		return (-1);
+	}
+	return (0);
+}
+
+/* master_bind - open every configured listener */
+
+static int
+master_bind(struct listener **lp, int *nlp, struct buf *why)
+{
+	struct listener	*l;
+	int		 n, i;
+
+	if ((n = listeners_parse(server_conf.listen, &l, why)) < 0)
+		return (-1);
+	for (i = 0; i < n; i++) {
+		l[i].fd = endpoint_listen(&l[i].ep,
+		    (int)server_conf.listen_backlog, why);
+		if (l[i].fd < 0) {
+			while (--i >= 0)
+				(void)close(l[i].fd);
+			listeners_free(l, n);
+			return (-1);
+		}
+		(void)fcntl(l[i].fd, F_SETFL, fcntl(l[i].fd, F_GETFL) |
+		    O_NONBLOCK);
+	}
+	*lp = l;
+	*nlp = n;
+	return (0);
+}
+
+/* master_unbind - close listeners */
+
+static void
+master_unbind(struct listener *l, int n)
+{
+	int	 i;
+
+	for (i = 0; i < n; i++) {
+		if (l[i].fd >= 0)
+			(void)close(l[i].fd);
+		if (l[i].ep.kind == ENDPOINT_UNIX)
+			(void)unlink(l[i].ep.path);
+	}
+	listeners_free(l, n);
+}
+
+/* master_drop_privileges - in a new child: become the unprivileged user */
+
+static void
+master_drop_privileges(void)
+{
+	if (!master_drop)
+		return;
+	if (setgroups(1, &master_gid) < 0 ||
+	    setresgid(master_gid, master_gid, master_gid) < 0 ||
+	    setresuid(master_uid, master_uid, master_uid) < 0)
+		log_fatal_code(EX_OSERR, "cannot switch to user %s: %s",
+		    server_conf.user, strerror(errno));
+	if (setresuid(0, 0, 0) == 0)
+		log_fatal_code(EX_OSERR, "could regain root after dropping "
+		    "privileges: refusing to run");
+}
+
+/* master_spawn - start one child of the current generation */
+
+static void
+master_spawn(void)
+{
+	struct mchild	*k;
+	pid_t		 pid;
+
+	if ((pid = fork()) < 0) {
+		log_error("fork: %s; will try again", strerror(errno));
+		master_throttle_until = time_now_ms() + 1000;
+		return;
+	}
+	if (pid == 0) {
+		(void)close(master_sigpipe[0]);
+		(void)close(master_sigpipe[1]);
+		(void)close(master_status[0]);
+		master_drop_privileges();
+		child_main(master_l, master_nl, master_status[1], master_gen);
+	}
+	if (master_nkids == master_capkids) {
+		master_capkids = master_capkids ? master_capkids * 2 : 16;
+		master_kids = xreallocarray(master_kids, master_capkids,
+		    sizeof(*master_kids));
+	}
+	k = &master_kids[master_nkids++];
+	memset(k, 0, sizeof(*k));
+	k->pid = pid;
+	k->generation = master_gen;
+	k->state = MC_STARTING;
+}
+
+/* master_find - the record of a child */
+
+static struct mchild *
+master_find(pid_t pid)
+{
+	size_t	 i;
+
+	for (i = 0; i < master_nkids; i++)
+		if (master_kids[i].pid == pid)
+			return (&master_kids[i]);
+	return (NULL);
+}
+
+/* master_reap - collect exited children, throttle on bad starts */
+
+static void
+master_reap(void)
+{
+	struct mchild	*k;
+	pid_t		 pid;
+	int		 status;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if ((k = master_find(pid)) == NULL)
+			continue;
+		if (WIFSIGNALED(status))
+			log_warn("child %ld killed by signal %d%s", (long)pid,
+			    WTERMSIG(status), k->state == MC_BUSY ?
+			    " during a session (the upstream will retry)" : "");
+		else if (WEXITSTATUS(status) != 0)
+			log_warn("child %ld exited with status %d", (long)pid,
+			    WEXITSTATUS(status));
+		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
+		    !k->served && !k->stopping &&
+		    server_conf.throttle_delay > 0) {
+			log_warn("child %ld died before serving anything: "
+			    "pausing child creation for %us (throttle_delay)",
+			    (long)pid, server_conf.throttle_delay / 1000);
+			master_throttle_until = time_now_ms() +
+			    server_conf.throttle_delay;
+		}
+		*k = master_kids[--master_nkids];
+	}
+}
+
+/* master_read_status - apply the children's status records */
+
+static void
+master_read_status(void)
+{
+	struct child_status recs[64];
+	struct mchild	*k;
+	ssize_t		 n;
+	size_t		 i;
+
+	while ((n = read(master_status[0], recs, sizeof(recs))) > 0) {
+		for (i = 0; i < (size_t)n / sizeof(recs[0]); i++) {
+			if ((k = master_find(recs[i].pid)) == NULL)
+				continue;
+			if (recs[i].state == CHILD_BUSY) {
+				k->state = MC_BUSY;
+				k->served = 1;
+			} else if (recs[i].state == CHILD_IDLE) {
+				k->state = MC_IDLE;
+			}
+		}
+	}
+}
+
+/* master_counts - children of the current generation, and idle ones */
+
+static void
+master_counts(size_t *total, size_t *idle)
+{
+	size_t	 i;
+
+	*total = *idle = 0;
+	for (i = 0; i < master_nkids; i++) {
+		if (master_kids[i].stopping)
+			continue;
+		(*total)++;
+		if (master_kids[i].state != MC_BUSY)
+			(*idle)++;
+	}
+}
+
+/* master_adjust - keep between min_spare and max_spare idle children */
+
+static void
+master_adjust(void)
+{
+	size_t	 total, idle, i;
+
+	master_counts(&total, &idle);
+	if (time_now_ms() >= master_throttle_until) {
+		/* At least one child must be there to accept. */
+		while ((idle < server_conf.min_spare || total == 0) &&
+		    total < server_conf.max_children) {
+			master_spawn();
+			total++;
+			idle++;
+		}
+	}
+	for (i = 0; i < master_nkids && idle > server_conf.max_spare; i++) {
+		if (master_kids[i].state == MC_IDLE &&
+		    !master_kids[i].stopping) {
+			master_kids[i].stopping = 1;
+			(void)kill(master_kids[i].pid, SIGTERM);
+			idle--;
+		}
+	}
+}
+
+/* master_busy_reply - all children busy: a quick 421 */
+
+static void
+master_busy_reply(int lfd)
+{
+	char	 msg[300];
+	int	 fd, n;
+
+	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC |
+	    SOCK_NONBLOCK)) >= 0) {
+		n = snprintf(msg, sizeof(msg), "421 4.3.2 %s Service busy, "
+		    "try again later\r\n", server_hostname);
+		(void)write(fd, msg, (size_t)n);
+		(void)close(fd);
+		if (time_now_ms() - master_busy_warned > 60000) {
+			master_busy_warned = time_now_ms();
+			log_warn("all %u children are busy: new connections "
+			    "get 421 4.3.2; raise max_children if the machine "
+			    "has room", server_conf.max_children);
+		}
+	}
+}
+
+/* master_stop_generation - ask children of older generations to leave */
+
+static void
+master_stop_generation(uint32_t keep)
+{
+	size_t	 i;
+
+	for (i = 0; i < master_nkids; i++) {
+		if (master_kids[i].generation == keep ||
+		    master_kids[i].stopping)
+			continue;
+		master_kids[i].stopping = 1;
+		(void)kill(master_kids[i].pid, SIGTERM);
+	}
+}
+
+/* master_reload - SIGHUP: new configuration, new children */
+
+static void
+master_reload(void)
+{
+	struct buf	*why = buf_new(256);
+	struct listener	*nl;
+	int		 nnl;
+
+	log_info("reloading configuration from %s", master_config ?
+	    master_config : "(built-in defaults)");
+	if (server_load_config(master_config, why) < 0) {
+		log_error("reload failed, still running on the previous "
+		    "configuration:\n%s", buf_str(why));
+		buf_free(why);
+		return;
+	}
+	if (strcmp(master_listen_text, server_conf.listen) != 0) {
+		master_unbind(master_l, master_nl);
+		master_l = NULL;
+		master_nl = 0;
+		buf_reset(why);
+		if (master_bind(&nl, &nnl, why) < 0) {
+			log_error("reload: cannot listen: %s; not accepting "
+			    "mail until fixed and reloaded", buf_str(why));
+		} else {
+			master_l = nl;
+			master_nl = nnl;
+		}
+		free(master_listen_text);
+		master_listen_text = xstrdup(server_conf.listen);
+	}
+	master_user();
+	buf_reset(why);
+	if (master_spool_dir(why) < 0)
+		log_error("reload: %s", buf_str(why));
+	master_gen++;
+	master_stop_generation(master_gen);
+	master_throttle_until = 0;
+	log_info("configuration reloaded; generation %u", master_gen);
+	buf_free(why);
+}
+
+/* master_shutdown - SIGTERM: drain and exit */
+
+static void
+master_shutdown(void)
+{
+	uint64_t	 until = time_now_ms() + server_conf.exit_delay;
+	size_t		 i;
+
+	log_info("stopping: waiting up to %us for %zu children",
+	    server_conf.exit_delay / 1000, master_nkids);
+	master_unbind(master_l, master_nl);
+	master_l = NULL;
+	master_nl = 0;
+	for (i = 0; i < master_nkids; i++)
+		(void)kill(master_kids[i].pid, SIGTERM);
+	while (master_nkids > 0 && time_now_ms() < until) {
+		(void)usleep(20000);
+		master_reap();
+	}
+	for (i = 0; i < master_nkids; i++) {
+		log_warn("child %ld still busy after exit_delay: killing it "
+		    "(the upstream will retry its message)",
+		    (long)master_kids[i].pid);
+		(void)kill(master_kids[i].pid, SIGKILL);
+	}
+	while (master_nkids > 0 && waitpid(-1, NULL, 0) > 0)
+		master_reap();
+	if (server_conf.pidfile[0] != '\0')
+		(void)unlink(server_conf.pidfile);
+	log_info("stopped");
+}
+
+/* master_pidfile - record our pid */
+
+static void
+master_pidfile(void)
+{
+	FILE	*fp;
+
+	if (server_conf.pidfile[0] == '\0')
+		return;
+	if ((fp = fopen(server_conf.pidfile, "w")) == NULL ||
+	    fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) != 0)
+		log_fatal_code(EX_CANTCREAT, "cannot write pidfile %s: %s",
+		    server_conf.pidfile, strerror(errno));
+}
+
+/* master_handle_signals - act on what the self-pipe says */
+
+static int
+master_handle_signals(void)
+{
+	unsigned char	 sigs[64];
+	ssize_t		 n, i;
+	int		 reload = 0, stop = 0;
+
+	while ((n = read(master_sigpipe[0], sigs, sizeof(sigs))) > 0) {
+		for (i = 0; i < n; i++) {
+			if (sigs[i] == SIGHUP)
+				reload = 1;
+			else if (sigs[i] == SIGTERM || sigs[i] == SIGINT)
+				stop = 1;
+		}
+	}
+	master_reap();
+	if (stop)
+		return (1);
+	if (reload)
+		master_reload();
+	return (0);
+}
+
+/* master_main - run the master */
+
+int
+master_main(const char *config_path, int foreground)
+{
+	struct pollfd	 pfd[66];
+	struct buf	*why = buf_new(256);
+	size_t		 total, idle;
+	int		 npfd, i, timeout, saturated;
+
+	(void)foreground;
+	master_config = config_path;
+	log_init("winnowd/master");
+	master_signals();
+	master_user();
+	if (master_spool_dir(why) < 0)
+		log_fatal_code(EX_CANTCREAT, "%s", buf_str(why));
+	if (master_bind(&master_l, &master_nl, why) < 0)
+		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
+		    buf_str(why));
+	master_listen_text = xstrdup(server_conf.listen);
+	master_pidfile();
+	if (pipe2(master_status, O_CLOEXEC) < 0 ||
+	    fcntl(master_status[0], F_SETFL, O_NONBLOCK) < 0)
+		log_fatal("status pipe: %s", strerror(errno));
+	log_info("started: listening on %s, forwarding to %s (%s), "
+	    "children %u..%u", server_conf.listen, server_conf.forward,
+	    server_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
+	    server_conf.start_children, server_conf.max_children);
+	for (i = 0; i < (int)server_conf.start_children; i++)
+		master_spawn();
+
+	for (;;) {
+		master_adjust();
+		master_counts(&total, &idle);
+		saturated = (idle == 0 && total >= server_conf.max_children);
+		npfd = 0;
+		pfd[npfd].fd = master_sigpipe[0];
+		pfd[npfd++].events = POLLIN;
+		pfd[npfd].fd = master_status[0];
+		pfd[npfd++].events = POLLIN;
+		for (i = 0; saturated && i < master_nl && npfd < 66; i++) {
+			pfd[npfd].fd = master_l[i].fd;
+			pfd[npfd++].events = POLLIN;
+		}
+		timeout = master_throttle_until > time_now_ms() ?
+		    (int)(master_throttle_until - time_now_ms()) : 1000;
+		if (poll(pfd, (nfds_t)npfd, timeout) < 0 && errno != EINTR)
+			log_fatal("poll: %s", strerror(errno));
+		if (pfd[1].revents & POLLIN)
+			master_read_status();
+		if ((pfd[0].revents & POLLIN) && master_handle_signals())
+			break;
+		for (i = 2; i < npfd; i++)
+			if (pfd[i].revents & POLLIN) {
+				/* Look again: a child may have just freed up. */
+				master_read_status();
+				master_counts(&total, &idle);
+				if (idle == 0)
+					master_busy_reply(pfd[i].fd);
+			}
+	}
+	master_shutdown();
+	buf_free(why);
+	return (EX_OK);
+}
