@@ -64,15 +64,16 @@ addr_parse_path(const char *s, char **addr_r, const char **params_r,
 		buf_printf(why, "address longer than %d bytes", ADDR_MAX);
 		return (-1);
 	}
-	for (i = 0; i < len; i++) {
+	for (i = 0, quoted = 0; i < len; i++) {
 		unsigned char c = (unsigned char)start[i];
 
 		if (c < 0x20 || c == 0x7f) {
 			buf_puts(why, "control character in address");
 			return (-1);
 		}
-		if (c == '<' || c == '>' ||
-		    (c == ' ' && memchr(start, '"', len) == NULL)) {
+		if (c == '"')
+			quoted = !quoted;
+		else if (!quoted && (c == '<' || c == '>' || c == ' ')) {
 			buf_puts(why, "bad character in address");
 			return (-1);
 		}

@@ -1,0 +1,144 @@
+/* test_endpoint.c - unit tests for lib/endpoint.c and lib/stream.c */
+
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "buf.h"
+#include "endpoint.h"
+#include "stream.h"
+#include "testutil.h"
+
+Test(endpoint, parse_forms)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32);
+
+	cr_assert_eq(endpoint_parse("tcp:127.0.0.1:25", &ep, 0, why), 0);
+	cr_assert_eq(ep.kind, ENDPOINT_TCP);
+	cr_assert_str_eq(ep.host, "127.0.0.1");
+	cr_assert_str_eq(ep.port, "25");
+	endpoint_free(&ep);
+	cr_assert_eq(endpoint_parse("tcp:[::1]:10025", &ep, 0, why), 0);
+	cr_assert_str_eq(ep.host, "::1");
+	endpoint_free(&ep);
+	cr_assert_eq(endpoint_parse("unix:/run/x.sock", &ep, 0, why), 0);
+	cr_assert_str_eq(ep.path, "/run/x.sock");
+	endpoint_free(&ep);
+	cr_assert_eq(endpoint_parse("exec:/usr/sbin/sendmail -bs", &ep, 1,
+	    why), 0);
+	cr_assert_str_eq(ep.argv[1], "-bs");
+	endpoint_free(&ep);
+	buf_free(why);
+}
+
+Test(endpoint, parse_errors)
+{
+	static const char *const bad[] = {
+		"tcp:host", "tcp::25", "tcp:h:0", "tcp:h:65536", "tcp:h:2x",
+		"tcp:::1:25", "unix:relative", "exec:/bin/sh", "exec:rel",
+		"smtp:x", ""
+	};
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32);
+	size_t		 i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		buf_reset(why);
+		cr_assert_eq(endpoint_parse(bad[i], &ep, i == 7 ? 0 : 0, why),
+		    -1, "accepted %s", bad[i]);
+		cr_assert_gt(buf_len(why), 0);
+	}
+	buf_free(why);
+}
+
+Test(endpoint, listen_connect_unix_and_stream_lines)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32), *line = buf_new(32);
+	struct stream	*st;
+	char		 spec[300];
+	int		 lfd, cfd, afd, crlf;
+
+	(void)snprintf(spec, sizeof(spec), "unix:%s/s", tu_tmpdir());
+	cr_assert_eq(endpoint_parse(spec, &ep, 0, why), 0);
+	cr_assert_geq((lfd = endpoint_listen(&ep, 4, why)), 0, "%s",
+	    buf_str(why));
+	cr_assert_geq((cfd = endpoint_connect(&ep, 1000, why)), 0);
+	cr_assert_geq((afd = accept(lfd, NULL, NULL)), 0);
+	cr_assert_eq(write(cfd, "one\r\ntwo\nthree", 14), 14);
+	st = stream_new(afd);
+	stream_set_timeout(st, 200);
+	cr_assert_eq(stream_getline(st, line, 100, &crlf), 3);
+	cr_assert_str_eq(buf_str(line), "one");
+	cr_assert(crlf);
+	cr_assert_eq(stream_getline(st, line, 100, &crlf), 3);
+	cr_assert_not(crlf);
+	cr_assert_eq(stream_getline(st, line, 100, &crlf), -1);
+	cr_assert_eq(stream_error(st), STREAM_TIMEOUT);
+	stream_free(st);
+	close(cfd);
+	close(lfd);
+	endpoint_free(&ep);
+	buf_free(why);
+	buf_free(line);
+}
+
+Test(endpoint, stream_line_limit)
+{
+	struct buf	*line = buf_new(32);
+	struct stream	*st;
+	int		 sv[2], crlf;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(write(sv[1], "0123456789\r\nok\r\n", 16), 16);
+	st = stream_new(sv[0]);
+	cr_assert_eq(stream_getline(st, line, 5, &crlf), STREAM_TOOLONG);
+	cr_assert_eq(stream_getline(st, line, 5, &crlf), 2);
+	cr_assert_str_eq(buf_str(line), "ok");
+	close(sv[1]);
+	cr_assert_eq(stream_getline(st, line, 5, &crlf), -1);
+	cr_assert_eq(stream_error(st), STREAM_EOF);
+	stream_free(st);
+	buf_free(line);
+}
+
+Test(endpoint, connect_refused_and_timeout_are_errors)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32);
+
+	cr_assert_eq(endpoint_parse("tcp:127.0.0.1:1", &ep, 0, why), 0);
+	cr_assert_eq(endpoint_connect(&ep, 500, why), -1);
+	cr_assert(strstr(buf_str(why), "refused") != NULL, "%s",
+	    buf_str(why));
+	endpoint_free(&ep);
+	buf_free(why);
+}
+
+Test(endpoint, spawn_exec)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32), *line = buf_new(32);
+	struct stream	*st;
+	pid_t		 pid;
+	int		 fd, crlf, status;
+
+	cr_assert_eq(endpoint_parse("exec:/bin/cat", &ep, 1, why), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, why)), 0);
+	st = stream_new(fd);
+	stream_set_timeout(st, 2000);
+	cr_assert_eq(stream_puts(st, "echo\r\n"), 0);
+	cr_assert_eq(stream_flush(st), 0);
+	cr_assert_eq(stream_getline(st, line, 100, &crlf), 4);
+	stream_free(st);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	endpoint_free(&ep);
+	buf_free(why);
+	buf_free(line);
+}
