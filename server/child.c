@@ -4,8 +4,8 @@
  * A child drops its privileges first thing, then waits on every listener
  * with epoll in EPOLLEXCLUSIVE mode (so a new connection wakes one idle
  * child, not all of them), serves one session at a time, and tells the
- * master IDLE or BUSY through the shared status pipe in fixed-size records
- * (writes under PIPE_BUF are atomic).  Recycling is the child's own job:
+ * master IDLE or BUSY through its slot of the shared scoreboard (and wakes
+ * the master only when idle children run short).  Recycling is the child's own job:
  * after max_messages (plus jitter) it finishes its session and exits, as it
  * does after max_idle without work or when the master asks it to stop.
  *
@@ -35,8 +35,9 @@
 #include "server.h"
 
 static volatile sig_atomic_t	 child_stopping;
-static int			 child_status_fd = -1;
-static uint32_t			 child_generation;
+static struct scoreboard	*child_sb;
+static struct slot		*child_slot;
+static int			 child_wake_fd = -1;
 
 /* child_sig - SIGTERM/SIGHUP: finish the current session, then exit */
 
@@ -47,24 +48,38 @@ child_sig(int sig)
 	child_stopping = 1;
 }
 
-/* child_status - tell the master what we are doing */
+/* scoreboard_idle - idle or starting children that are not stopping */
+
+unsigned int
+scoreboard_idle(const struct scoreboard *sb)
+{
+	unsigned int	 i, n = 0;
+
+	for (i = 0; i < sb->nslots; i++) {
+		const struct slot *sl = &sb->slot[i];
+
+		if ((sl->state == CHILD_IDLE || sl->state == CHILD_STARTING) &&
+		    !sl->stopping)
+			n++;
+	}
+	return (n);
+}
+
+/* child_state - publish our state; wake the master if spares run low */
 
 static void
-child_status(int state)
+child_state(int state)
 {
-	struct child_status rec;
-	ssize_t		 n;
+	unsigned int	 want;
+	char		 c = 1;
 
-	memset(&rec, 0, sizeof(rec));
-	rec.pid = getpid();
-	rec.generation = child_generation;
-	rec.state = (uint8_t)state;
-	do {
-		n = write(child_status_fd, &rec, sizeof(rec));
-	} while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof(rec))
-		log_fatal("status pipe to the master: %s",
-		    n < 0 ? strerror(errno) : "short write");
+	child_slot->state = state;
+	if (state != CHILD_BUSY)
+		return;
+	child_slot->served = 1;
+	want = server_conf.min_spare > 0 ? server_conf.min_spare : 1;
+	if (scoreboard_idle(child_sb) < want)
+		(void)write(child_wake_fd, &c, 1);	/* full pipe: awake */
 }
 
 /* child_signals - our signal dispositions */
@@ -105,7 +120,8 @@ child_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
 /* child_main - serve sessions until used up, idle too long, or told to stop */
 
 void
-child_main(struct listener *l, int nl, int status_fd, uint32_t generation)
+child_main(struct listener *l, int nl, struct scoreboard *sb,
+    unsigned int slot, int wake_fd)
 {
 	struct epoll_event ev, events[8];
 	struct sockaddr_storage ss;
@@ -114,8 +130,9 @@ child_main(struct listener *l, int nl, int status_fd, uint32_t generation)
 	char		 peer[64];
 	int		 ep, i, n, fd, on = 1, proto;
 
-	child_status_fd = status_fd;
-	child_generation = generation;
+	child_sb = sb;
+	child_slot = &sb->slot[slot];
+	child_wake_fd = wake_fd;
 	log_init("winnowd/child");
 	child_signals();
 	if (getppid() == 1)
@@ -138,7 +155,7 @@ child_main(struct listener *l, int nl, int status_fd, uint32_t generation)
 		limit += (unsigned int)random() %
 		    (server_conf.max_messages_jitter + 1);
 	}
-	child_status(CHILD_IDLE);
+	child_state(CHILD_IDLE);
 	while (!child_stopping && (limit == 0 || served < limit)) {
 		n = epoll_wait(ep, events, 8, server_conf.max_idle ?
 		    (int)server_conf.max_idle : -1);
@@ -163,9 +180,9 @@ child_main(struct listener *l, int nl, int status_fd, uint32_t generation)
 			if (proto == PROTO_AUTO)
 				proto = server_conf.protocol;
 			child_peer(&ss, peer, sizeof(peer));
-			child_status(CHILD_BUSY);
+			child_state(CHILD_BUSY);
 			served += sess_run(fd, proto, peer);
-			child_status(CHILD_IDLE);
+			child_state(CHILD_IDLE);
 		}
 	}
 	reinject_close_all();

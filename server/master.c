@@ -7,7 +7,8 @@
  * before they accept anything.
  *
  * Signals only write a byte to a self-pipe; the main loop polls that pipe,
- * the children's status pipe and - only when every child is busy and the
+ * the wake pipe (children write to it when idle children run short; their
+ * states are in the shared scoreboard) and - only when every child is busy and the
  * pool is at max_children - the listeners, to answer new connections with a
  * quick 421 4.3.2 instead of leaving the MTA to time out.
  *
@@ -19,6 +20,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -46,14 +48,10 @@
 /* server */
 #include "server.h"
 
-enum mchild_state { MC_STARTING, MC_IDLE, MC_BUSY };
-
 struct mchild {
 	pid_t		 pid;
 	uint32_t	 generation;
-	int		 state;		/* enum mchild_state */
-	int		 served;	/* has been BUSY at least once */
-	int		 stopping;	/* was sent SIGTERM */
+	unsigned int	 slot;		/* in the scoreboard */
 };
 
 static struct mchild	*master_kids;
@@ -63,7 +61,8 @@ static int		 master_nl;
 static char		*master_listen_text;
 static uint32_t		 master_gen = 1;
 static int		 master_sigpipe[2] = { -1, -1 };
-static int		 master_status[2] = { -1, -1 };
+static int		 master_wake[2] = { -1, -1 };
+static struct scoreboard *master_sb;
 static uint64_t		 master_throttle_until;
 static uint64_t		 master_busy_warned;
 static const char	*master_config;
@@ -228,6 +227,26 @@ master_drop_privileges(void)
 		    "privileges: refusing to run");
 }
 
+/* master_slot_alloc - a free scoreboard slot, or -1 */
+
+static int
+master_slot_alloc(void)
+{
+	unsigned int	 i;
+
+	for (i = 0; i < SCOREBOARD_SLOTS; i++) {
+		if (master_sb->slot[i].state != CHILD_FREE)
+			continue;
+		memset((void *)&master_sb->slot[i], 0, sizeof(struct slot));
+		master_sb->slot[i].state = CHILD_STARTING;
+		master_sb->slot[i].generation = master_gen;
+		if (i >= master_sb->nslots)
+			master_sb->nslots = i + 1;
+		return ((int)i);
+	}
+	return (-1);
+}
+
 /* master_spawn - start one child of the current generation */
 
 static void
@@ -235,19 +254,29 @@ master_spawn(void)
 {
 	struct mchild	*k;
 	pid_t		 pid;
+	int		 slot;
 
+	if ((slot = master_slot_alloc()) < 0) {
+		log_error("no free scoreboard slot (%d children alive?)",
+		    SCOREBOARD_SLOTS);
+		return;
+	}
 	if ((pid = fork()) < 0) {
 		log_error("fork: %s; will try again", strerror(errno));
+		master_sb->slot[slot].state = CHILD_FREE;
 		master_throttle_until = time_now_ms() + 1000;
 		return;
 	}
 	if (pid == 0) {
 		(void)close(master_sigpipe[0]);
 		(void)close(master_sigpipe[1]);
-		(void)close(master_status[0]);
+		(void)close(master_wake[0]);
+		master_sb->slot[slot].pid = getpid();
 		master_drop_privileges();
-		child_main(master_l, master_nl, master_status[1], master_gen);
+		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
+		    master_wake[1]);
 	}
+	master_sb->slot[slot].pid = pid;
 	if (master_nkids == master_capkids) {
 		master_capkids = master_capkids ? master_capkids * 2 : 16;
 		master_kids = xreallocarray(master_kids, master_capkids,
@@ -257,7 +286,15 @@ master_spawn(void)
 	memset(k, 0, sizeof(*k));
 	k->pid = pid;
 	k->generation = master_gen;
-	k->state = MC_STARTING;
+	k->slot = (unsigned int)slot;
+}
+
+/* master_slot - the scoreboard slot of a child */
+
+static struct slot *
+master_slot(const struct mchild *k)
+{
+	return (&master_sb->slot[k->slot]);
 }
 
 /* master_find - the record of a child */
@@ -279,21 +316,23 @@ static void
 master_reap(void)
 {
 	struct mchild	*k;
+	struct slot	*sl;
 	pid_t		 pid;
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if ((k = master_find(pid)) == NULL)
 			continue;
+		sl = master_slot(k);
 		if (WIFSIGNALED(status))
 			log_warn("child %ld killed by signal %d%s", (long)pid,
-			    WTERMSIG(status), k->state == MC_BUSY ?
+			    WTERMSIG(status), sl->state == CHILD_BUSY ?
 			    " during a session (the upstream will retry)" : "");
 		else if (WEXITSTATUS(status) != 0)
 			log_warn("child %ld exited with status %d", (long)pid,
 			    WEXITSTATUS(status));
 		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
-		    !k->served && !k->stopping &&
+		    !sl->served && !sl->stopping &&
 		    server_conf.throttle_delay > 0) {
 			log_warn("child %ld died before serving anything: "
 			    "pausing child creation for %us (throttle_delay)",
@@ -301,32 +340,20 @@ master_reap(void)
 			master_throttle_until = time_now_ms() +
 			    server_conf.throttle_delay;
 		}
+		sl->state = CHILD_FREE;
 		*k = master_kids[--master_nkids];
 	}
 }
 
-/* master_read_status - apply the children's status records */
+/* master_drain_wake - empty the wake pipe (the scoreboard has the news) */
 
 static void
-master_read_status(void)
+master_drain_wake(void)
 {
-	struct child_status recs[64];
-	struct mchild	*k;
-	ssize_t		 n;
-	size_t		 i;
+	char	 junk[256];
 
-	while ((n = read(master_status[0], recs, sizeof(recs))) > 0) {
-		for (i = 0; i < (size_t)n / sizeof(recs[0]); i++) {
-			if ((k = master_find(recs[i].pid)) == NULL)
-				continue;
-			if (recs[i].state == CHILD_BUSY) {
-				k->state = MC_BUSY;
-				k->served = 1;
-			} else if (recs[i].state == CHILD_IDLE) {
-				k->state = MC_IDLE;
-			}
-		}
-	}
+	while (read(master_wake[0], junk, sizeof(junk)) > 0)
+		;
 }
 
 /* master_counts - children of the current generation, and idle ones */
@@ -338,10 +365,12 @@ master_counts(size_t *total, size_t *idle)
 
 	*total = *idle = 0;
 	for (i = 0; i < master_nkids; i++) {
-		if (master_kids[i].stopping)
+		const struct slot *sl = master_slot(&master_kids[i]);
+
+		if (sl->stopping)
 			continue;
 		(*total)++;
-		if (master_kids[i].state != MC_BUSY)
+		if (sl->state != CHILD_BUSY)
 			(*idle)++;
 	}
 }
@@ -364,9 +393,10 @@ master_adjust(void)
 		}
 	}
 	for (i = 0; i < master_nkids && idle > server_conf.max_spare; i++) {
-		if (master_kids[i].state == MC_IDLE &&
-		    !master_kids[i].stopping) {
-			master_kids[i].stopping = 1;
+		struct slot *sl = master_slot(&master_kids[i]);
+
+		if (sl->state == CHILD_IDLE && !sl->stopping) {
+			sl->stopping = 1;
 			(void)kill(master_kids[i].pid, SIGTERM);
 			idle--;
 		}
@@ -405,9 +435,9 @@ master_stop_generation(uint32_t keep)
 
 	for (i = 0; i < master_nkids; i++) {
 		if (master_kids[i].generation == keep ||
-		    master_kids[i].stopping)
+		    master_slot(&master_kids[i])->stopping)
 			continue;
-		master_kids[i].stopping = 1;
+		master_slot(&master_kids[i])->stopping = 1;
 		(void)kill(master_kids[i].pid, SIGTERM);
 	}
 }
@@ -549,9 +579,12 @@ master_main(const char *config_path, int foreground)
 		    buf_str(why));
 	master_listen_text = xstrdup(server_conf.listen);
 	master_pidfile();
-	if (pipe2(master_status, O_CLOEXEC) < 0 ||
-	    fcntl(master_status[0], F_SETFL, O_NONBLOCK) < 0)
-		log_fatal("status pipe: %s", strerror(errno));
+	if (pipe2(master_wake, O_CLOEXEC | O_NONBLOCK) < 0)
+		log_fatal("wake pipe: %s", strerror(errno));
+	master_sb = mmap(NULL, sizeof(*master_sb), PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (master_sb == MAP_FAILED)
+		log_fatal("scoreboard: mmap: %s", strerror(errno));
 	log_info("started: listening on %s, forwarding to %s (%s), "
 	    "children %u..%u", server_conf.listen, server_conf.forward,
 	    server_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
@@ -566,7 +599,7 @@ master_main(const char *config_path, int foreground)
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;
-		pfd[npfd].fd = master_status[0];
+		pfd[npfd].fd = master_wake[0];
 		pfd[npfd++].events = POLLIN;
 		for (i = 0; saturated && i < master_nl && npfd < 66; i++) {
 			pfd[npfd].fd = master_l[i].fd;
@@ -577,16 +610,18 @@ master_main(const char *config_path, int foreground)
 		if (poll(pfd, (nfds_t)npfd, timeout) < 0 && errno != EINTR)
 			log_fatal("poll: %s", strerror(errno));
 		if (pfd[1].revents & POLLIN)
-			master_read_status();
+			master_drain_wake();
 		if ((pfd[0].revents & POLLIN) && master_handle_signals())
 			break;
 		for (i = 2; i < npfd; i++)
 			if (pfd[i].revents & POLLIN) {
-				/* Look again: a child may have just freed up. */
-				master_read_status();
+				/* Look again: a child may have just freed up
+				 * and will take the connection itself. */
 				master_counts(&total, &idle);
 				if (idle == 0)
 					master_busy_reply(pfd[i].fd);
+				else
+					(void)usleep(1000);
 			}
 	}
 	master_shutdown();

@@ -2,9 +2,9 @@
  * reinject.c - SMTP/LMTP client to the forward endpoint
  *
  * A transaction goes in two steps so that several can be made ready before
- * any is committed: reinject_prepare() sends XFORWARD, MAIL and RCPT (one
- * pipelined write when the downstream offers PIPELINING, always for LMTP),
- * then DATA and the body - but not the final dot; reinject_commit() sends
+ * any is committed: reinject_prepare() sends XFORWARD, MAIL, RCPT and DATA
+ * (one pipelined write when the downstream offers PIPELINING, always for
+ * LMTP), then the body - but not the final dot; reinject_commit() sends
  * the dot and reads the outcome.  A transaction that must not happen is
  * abandoned with RSET before DATA, or by closing the connection after it:
  * the final dot is never sent on an error path, so the downstream never
@@ -521,7 +521,8 @@ reinject_rset(struct reinject *r)
 /* reinject_envelope - XFORWARD, MAIL and RCPT with their replies */
 
 static int
-reinject_envelope(struct reinject *r, struct reinject_txn *t, struct buf *why)
+reinject_envelope(struct reinject *r, struct reinject_txn *t, int with_data,
+    struct buf *why)
 {
 	struct buf	*cmds = r->cmd;
 	int		 nxf, i, mail_code = 0, pipelined;
@@ -543,6 +544,8 @@ reinject_envelope(struct reinject *r, struct reinject_txn *t, struct buf *why)
 	if (pipelined)
 		for (k = 0; k < t->nrcpts; k++)
 			reinject_rcpt_cmd(r, t->rcpts[k], cmds);
+	if (pipelined && with_data)
+		buf_puts(cmds, "DATA\r\n");
 	if (reinject_send(r, cmds->data, buf_len(cmds), why) != WN_OK)
 		return (WN_TEMP);
 	for (i = 0; i < nxf; i++) {
@@ -584,6 +587,8 @@ reinject_envelope(struct reinject *r, struct reinject_txn *t, struct buf *why)
 	}
 	if (mail_code / 100 == 4)
 		t->ntempfail = (int)t->nrcpts;
+	if (pipelined && with_data && reinject_read(r, why) != WN_OK)
+		return (WN_TEMP);
 	return (WN_OK);
 }
 
@@ -630,28 +635,43 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
     int allow_tempfail, struct buf *why)
 {
 	size_t	 k;
+	int	 pipelined, want;
 
 	t->conn = r;
 	t->prepared = 0;
 	t->naccepted = t->ntempfail = 0;
-	if (reinject_envelope(r, t, why) != WN_OK)
+	/* With PIPELINING, DATA goes in the same write as MAIL and RCPT: one
+	 * round trip.  If the recipients' replies then say we must not send
+	 * the message, only closing the connection can cancel a 354. */
+	pipelined = (r->ext & EXT_PIPELINING) != 0;
+	if (reinject_envelope(r, t, pipelined, why) != WN_OK)
 		return (WN_TEMP);
-	if (t->naccepted == 0 || (t->ntempfail > 0 && !allow_tempfail)) {
-		reinject_rset(r);
+	want = t->naccepted > 0 && (t->ntempfail == 0 || allow_tempfail);
+	if (!pipelined) {
+		if (!want) {
+			reinject_rset(r);
+			return (WN_OK);
+		}
+		if (reinject_command(r, "DATA", why) != WN_OK) {
+			r->broken = 1;
+			return (WN_TEMP);
+		}
+	}
+	if (r->reply.code == 354 && !want) {
+		r->broken = 1;		/* nothing was sent: drop it */
 		return (WN_OK);
 	}
-	if (reinject_command(r, "DATA", why) != WN_OK) {
-		r->broken = 1;
-		return (WN_TEMP);
-	}
 	if (r->reply.code != 354) {
-		for (k = 0; k < t->nrcpts; k++)
-			if (t->rcpts[k]->code / 100 == 2) {
+		if (want) {
+			for (k = 0; k < t->nrcpts; k++) {
+				if (t->rcpts[k]->code / 100 != 2)
+					continue;
 				reinject_set_rcpt(t, t->rcpts[k], &r->reply);
 				if (r->reply.code / 100 == 4)
 					t->ntempfail++;
 			}
-		t->naccepted = 0;
+			t->naccepted = 0;
+		}
 		if (r->reply.code / 100 == 5 || r->reply.code / 100 == 4)
 			reinject_rset(r);
 		else

@@ -317,18 +317,42 @@ unsigned int	sess_run(int fd, int proto, const char *peer);
 /*
  * child.c and master.c
  */
-enum child_state { CHILD_IDLE = 1, CHILD_BUSY = 2, CHILD_STARTED = 3 };
-
-/* Status record a child writes to the master's pipe (fixed size). */
-struct child_status {
-	pid_t		 pid;
-	uint32_t	 generation;
-	uint8_t		 state;
+/*
+ * The scoreboard: one slot per child, in memory the master shares with its
+ * children (MAP_SHARED, made before the first fork).  A child writes its
+ * own slot's state without a system call; it wakes the master (one byte on
+ * a pipe) only when it takes a connection and too few idle children are
+ * left, so the master sleeps through ordinary traffic.
+ */
+enum child_state {
+	CHILD_FREE = 0,		/* slot unused */
+	CHILD_STARTING,		/* forked, not yet accepting */
+	CHILD_IDLE,		/* waiting for a connection */
+	CHILD_BUSY,		/* in a session */
 };
 
+#define SCOREBOARD_SLOTS	8192
+
+struct slot {
+	volatile pid_t		 pid;
+	volatile uint32_t	 generation;
+	volatile int		 state;		/* enum child_state */
+	volatile int		 served;	/* has taken a connection */
+	volatile int		 stopping;	/* the master asked it to go */
+};
+
+struct scoreboard {
+	volatile unsigned int	 nslots;	/* high-water mark of slots */
+	struct slot		 slot[SCOREBOARD_SLOTS];
+};
+
+/* Idle (or starting) children not asked to stop, per the scoreboard. */
+unsigned int	scoreboard_idle(const struct scoreboard *);
+
 /* Run a child until it is used up, idle too long, or told to stop. */
-void	child_main(struct listener *, int nlisteners, int status_fd,
-	    uint32_t generation) __attribute__((noreturn));
+void	child_main(struct listener *, int nlisteners,
+	    struct scoreboard *, unsigned int slot, int wake_fd)
+	    __attribute__((noreturn));
 
 /* Run the master: returns the process exit status. */
 int	master_main(const char *config_path, int foreground);

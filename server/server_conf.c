@@ -171,7 +171,7 @@ static const struct conf_param server_params[] = {
 	    "less free space than this plus the declared size" },
 	{ "start_children", CONF_UINT, "4", S(start_children), 1, 10000, NULL,
 	    NULL, "children started with the master" },
-	{ "max_children", CONF_UINT, "20", S(max_children), 1, 10000, NULL,
+	{ "max_children", CONF_UINT, "20", S(max_children), 1, 4000, NULL,
 	    NULL, "most children (simultaneous sessions); set the MTA's "
 	    "maxproc for the filter no higher" },
 	{ "min_spare", CONF_UINT, "2", S(min_spare), 0, 10000, NULL, NULL,
