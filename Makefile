@@ -117,6 +117,7 @@ $(B)/t/testutil.o: t/testutil.c
 
 deps:
 	@scripts/install-deps --if-missing
+	@scripts/setup-system
 
 unit: all $(UNIT_BINS)
 	@t/run-unit $(UNIT_BINS)
