@@ -97,7 +97,7 @@ $(B)/winnow-pipe: $(PIPE_SRCS:%.c=$(B)/%.o) $(ALL_LIBS)
 $(B)/winnowctl: $(CTL_SRCS:%.c=$(B)/%.o) $(B)/libserver.a $(ALL_LIBS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CTL_SRCS:%.c=$(B)/%.o) \
 	    -Wl,--start-group $(B)/libserver.a $(ALL_LIBS) -Wl,--end-group \
-	    $(PKG_LIBS) $(LDLIBS_EXTRA) -lm $(LDFLAGS)
+	    $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread $(LDFLAGS)
 
 # Unit tests link the libraries, the server's objects (for t/unit/server),
 # the test helpers and the mocks a test names in t/unit/<dir>/mocks.mk.
@@ -107,7 +107,7 @@ $(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(B)/libserver.a $(ALL_LIBS) \
 	$(CC) $(ALL_CPPFLAGS) -It $(ALL_CFLAGS) -o $@ $< $(B)/t/testutil.o \
 	    $(MOCKS_$(notdir $@)) -Wl,--start-group $(B)/libserver.a \
 	    $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) \
-	    $(shell pkg-config --libs criterion) -lm $(LDFLAGS)
+	    $(shell pkg-config --libs criterion) -lm -lpthread $(LDFLAGS)
 
 $(B)/t/testutil.o: t/testutil.c
 	@mkdir -p $(dir $@)

@@ -97,3 +97,153 @@ tu_srcdir(void)
 
 	return (d != NULL ? d : ".");
 }
+
+/*
+ * The test downstream.  One thread per connection; the transcript of all
+ * connections goes to one buffer under a mutex.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include "buf.h"
+
+struct tu_sink {
+	int		 lfd;
+	int		 lmtp;
+	pthread_mutex_t	 mu;
+	struct buf	*rx;
+};
+
+struct tu_conn {
+	struct tu_sink	*sink;
+	int		 fd;
+};
+
+/* tu_say - write a reply */
+
+static void
+tu_say(int fd, const char *s)
+{
+	(void)!write(fd, s, strlen(s));
+}
+
+/* tu_sink_conn - serve one downstream connection */
+
+static void *
+tu_sink_conn(void *arg)
+{
+	struct tu_conn	*c = arg;
+	char		 buf[65536];
+	size_t		 have = 0, len;
+	ssize_t		 n;
+	char		*nl;
+	int		 indata = 0, nrcpt = 0, i;
+
+	tu_say(c->fd, "220 sink.test ESMTP\r\n");
+	while ((n = read(c->fd, buf + have, sizeof(buf) - have - 1)) > 0) {
+		pthread_mutex_lock(&c->sink->mu);
+		buf_append(c->sink->rx, buf + have, (size_t)n);
+		pthread_mutex_unlock(&c->sink->mu);
+		have += (size_t)n;
+		while ((nl = memchr(buf, '\n', have)) != NULL) {
+			len = (size_t)(nl - buf) + 1;
+			if (indata) {
+				if (len == 3 && buf[0] == '.') {
+					indata = 0;
+					for (i = 0; i < (c->sink->lmtp ?
+					    nrcpt : 1); i++)
+						tu_say(c->fd, "250 2.0.0 Ok: "
+						    "queued\r\n");
+					nrcpt = 0;
+				}
+			} else if (strncasecmp(buf, "EHLO", 4) == 0 ||
+			    strncasecmp(buf, "LHLO", 4) == 0) {
+				tu_say(c->fd, "250-sink.test\r\n250-PIPELINING"
+				    "\r\n250-8BITMIME\r\n250-DSN\r\n250 "
+				    "XFORWARD NAME ADDR PROTO HELO\r\n");
+			} else if (strncasecmp(buf, "RCPT", 4) == 0) {
+				nrcpt++;
+				tu_say(c->fd, "250 2.1.5 Ok\r\n");
+			} else if (strncasecmp(buf, "DATA", 4) == 0) {
+				indata = 1;
+				tu_say(c->fd, "354 go ahead\r\n");
+			} else if (strncasecmp(buf, "QUIT", 4) == 0) {
+				tu_say(c->fd, "221 2.0.0 Bye\r\n");
+			} else {
+				if (strncasecmp(buf, "RSET", 4) == 0)
+					nrcpt = 0;
+				tu_say(c->fd, "250 2.0.0 Ok\r\n");
+			}
+			memmove(buf, buf + len, have - len);
+			have -= len;
+		}
+		if (have == sizeof(buf) - 1)
+			have = 0;
+	}
+	(void)close(c->fd);
+	free(c);
+	return (NULL);
+}
+
+/* tu_sink_main - accept connections */
+
+static void *
+tu_sink_main(void *arg)
+{
+	struct tu_sink	*s = arg;
+	struct tu_conn	*c;
+	pthread_t	 t;
+	int		 fd;
+
+	while ((fd = accept(s->lfd, NULL, NULL)) >= 0) {
+		c = xmalloc(sizeof(*c));
+		c->sink = s;
+		c->fd = fd;
+		if (pthread_create(&t, NULL, tu_sink_conn, c) == 0)
+			(void)pthread_detach(t);
+	}
+	return (NULL);
+}
+
+/* tu_sink_start - start the test downstream */
+
+struct tu_sink *
+tu_sink_start(const char *path, int lmtp)
+{
+	struct sockaddr_un sun;
+	struct tu_sink	*s;
+	pthread_t	 t;
+
+	s = xcalloc(1, sizeof(*s));
+	s->lmtp = lmtp;
+	s->rx = buf_new(4096);
+	pthread_mutex_init(&s->mu, NULL);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	(void)unlink(path);
+	if ((s->lfd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    bind(s->lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(s->lfd, 16) < 0)
+		log_fatal("tu_sink_start: %s", path);
+	if (pthread_create(&t, NULL, tu_sink_main, s) != 0)
+		log_fatal("tu_sink_start: pthread_create");
+	(void)pthread_detach(t);
+	return (s);
+}
+
+/* tu_sink_received - a copy of the transcript */
+
+char *
+tu_sink_received(struct tu_sink *s)
+{
+	char	*copy;
+
+	pthread_mutex_lock(&s->mu);
+	copy = xmemdup(s->rx->data, buf_len(s->rx));
+	pthread_mutex_unlock(&s->mu);
+	return (copy);
+}

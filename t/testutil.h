@@ -21,3 +21,17 @@ char		*tu_read_file(const char *path, size_t *len_r);
 const char	*tu_srcdir(void);
 
 #endif /* WINNOW_TESTUTIL_H */
+
+/*
+ * A downstream SMTP/LMTP server for tests: a thread on a unix socket that
+ * answers 220, EHLO/LHLO with PIPELINING, DSN and XFORWARD, 250 to every
+ * command, 354 to DATA and 250 after the dot (one per recipient in LMTP
+ * mode), and records every byte it receives.
+ */
+struct tu_sink;
+
+/* Start a sink listening at path; lmtp selects LMTP replies. */
+struct tu_sink	*tu_sink_start(const char *path, int lmtp);
+
+/* Everything received so far (NUL-terminated copy; caller frees). */
+char		*tu_sink_received(struct tu_sink *);
