@@ -1,0 +1,25 @@
+/*
+ * ctl.h - winnowctl's subcommands
+ *
+ * Each subcommand is a function int NAME_main(int argc, char **argv) with
+ * argv[0] the subcommand's name; it prints its own --help, returns a
+ * sysexits(3) code, and is listed once in ctl_commands[] (winnowctl.c).
+ * The configuration is loaded before a subcommand runs (-c FILE).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_CTL_H
+#define WINNOW_CTL_H
+
+struct ctl_command {
+	const char	*name;
+	int		(*main)(int, char **);
+	const char	*summary;	/* one line for winnowctl help */
+};
+
+extern const struct ctl_command ctl_commands[];
+
+/* The configuration file winnowctl was told to use (NULL: defaults). */
+extern const char	*ctl_config_path;
+
+#endif /* WINNOW_CTL_H */

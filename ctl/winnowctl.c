@@ -1,0 +1,119 @@
+/*
+ * winnowctl.c - winnow's command-line tool: dispatch to subcommands
+ *
+ * winnowctl [-c FILE] COMMAND [ARGS]: loads the same configuration winnowd
+ * uses, then runs one subcommand from ctl_commands[].
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+/* lib */
+#include "buf.h"
+#include "log.h"
+
+/* server */
+#include "server.h"
+
+/* ctl */
+#include "ctl.h"
+
+#define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
+
+const char	*ctl_config_path;
+
+/* ctl_version_main - print the version */
+
+static int
+ctl_version_main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	(void)printf("winnowctl 0.1.0\n");
+	return (EX_OK);
+}
+
+static int	ctl_help_main(int, char **);
+
+const struct ctl_command ctl_commands[] = {
+	{ "help", ctl_help_main, "list the commands" },
+	{ "version", ctl_version_main, "print the version" },
+	{ NULL, NULL, NULL }
+};
+
+/* ctl_help_main - list the commands */
+
+static int
+ctl_help_main(int argc, char **argv)
+{
+	size_t	 i;
+
+	(void)argc;
+	(void)argv;
+	(void)printf("Usage: winnowctl [-c FILE] COMMAND [ARGS]\n\n"
+	    "winnowctl is winnow's command-line tool.  -c names the "
+	    "configuration file\n(default %s; built-in defaults if it does "
+	    "not exist).\n\"winnowctl COMMAND --help\" explains a command.\n\n"
+	    "Commands:\n", DEFAULT_CONFIG);
+	for (i = 0; ctl_commands[i].name != NULL; i++)
+		(void)printf("  %-14s %s\n", ctl_commands[i].name,
+		    ctl_commands[i].summary);
+	return (EX_OK);
+}
+
+/* main - options, configuration, dispatch */
+
+int
+main(int argc, char **argv)
+{
+	struct buf	*why;
+	size_t		 i;
+	int		 c;
+
+	log_init("winnowctl");
+	log_to_stderr();
+	while ((c = getopt(argc, argv, "+c:vh")) != -1) {
+		switch (c) {
+		case 'c':
+			ctl_config_path = optarg;
+			break;
+		case 'v':
+			log_verbose++;
+			break;
+		case 'h':
+			return (ctl_help_main(0, NULL));
+		default:
+			(void)ctl_help_main(0, NULL);
+			return (EX_USAGE);
+		}
+	}
+	if (optind >= argc) {
+		(void)ctl_help_main(0, NULL);
+		return (EX_USAGE);
+	}
+	for (i = 0; ctl_commands[i].name != NULL; i++)
+		if (strcmp(ctl_commands[i].name, argv[optind]) == 0)
+			break;
+	if (ctl_commands[i].name == NULL) {
+		(void)fprintf(stderr, "winnowctl: unknown command \"%s\" "
+		    "(winnowctl help lists them)\n", argv[optind]);
+		return (EX_USAGE);
+	}
+	if (ctl_config_path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
+		ctl_config_path = DEFAULT_CONFIG;
+	server_register_all();
+	why = buf_new(256);
+	if (server_load_config(ctl_config_path, why) < 0) {
+		(void)fprintf(stderr, "%swinnowctl: configuration %s has "
+		    "errors\n", buf_str(why), ctl_config_path ?
+		    ctl_config_path : "(built-in defaults)");
+		return (EX_CONFIG);
+	}
+	buf_free(why);
+	optind++;
+	return (ctl_commands[i].main(argc - optind + 1, argv + optind - 1));
+}
