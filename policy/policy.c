@@ -1,45 +1,1323 @@
 /*
- * policy.c - [policy] defaults, protected domains and the size limit
+ * policy.c - [policy] and [group NAME]: parameters, inheritance, loading
+ *
+ * [policy] has two kinds of keys.  Message-wide ones (protected_domains,
+ * split_by_result, quarantine_dir, ...) are ordinary typed parameters that
+ * lib/conf checks and assigns.  The others - the defaults every group
+ * inherits (detection_level, the check switches, templates) and the
+ * per-status keys such as "spam.action" - are checked and built here, by
+ * the section handlers, because a [group] needs them all: the [policy]
+ * handler keeps its entries while the file is validated, then the [group]
+ * handler builds the whole new policy (reading list files and templates, so
+ * their errors fail the load with FILE:LINE) and installs it when conf_load
+ * applies the file.  A failed load leaves the policy in force untouched.
+ *
+ * Inheritance: a group starts as a copy of the [policy] defaults and
+ * applies its own keys over them - first group-wide ones, then per-status
+ * ones, so "template_admin" in a group covers every status of that group
+ * except those the group sets explicitly ("spam.template_admin").  White
+ * and black lists are not inherited: [policy]'s are common to every group
+ * and a group's own add to them.
+ *
+ * Every key of the handlers is also in the [policy] parameter table as a
+ * string, so winnowd -d documents it with its default.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 /* lib */
 #include "addr.h"
+#include "buf.h"
 #include "conf.h"
+#include "log.h"
 #include "xalloc.h"
 
 /* policy */
+#include "mask.h"
 #include "policy.h"
+#include "policy_private.h"
+#include "template.h"
 
-char	*policy_protected_domains;
-size_t	 policy_filter_size_limit;
+#define POLICY_NAME_MAX	64	/* longest group name */
+#define POLICY_TAG_MAX	100	/* longest subject tag */
 
-static const struct conf_param policy_params[] = {
-	{ "protected_domains", CONF_STR, "", &policy_protected_domains, 0, 0,
-	    NULL, NULL, "recipient domains that are filtered (example.com, "
+struct policy_conf	 policy_conf;
+const struct policy	*policy_current;
+static struct policy	*policy_live;		/* what policy_current is */
+static struct policy	*policy_staged;		/* built, not yet applied */
+
+/* The [policy] entries of the load being validated (strings owned by
+ * conf_load, valid until it returns). */
+static struct conf_entry *policy_saved;
+static size_t		 policy_nsaved;
+
+static const char *const policy_archive_names[] = {
+	"incoming", "outgoing", "both", NULL
+};
+static const char *const policy_level_names[] = {
+	"minimum", "standard", "high", "maximum", NULL
+};
+static const char *const policy_action_names[] = {
+	"accept", "copy", "redirect", "drop", "quarantine", "reject", NULL
+};
+static const char *const policy_who_names[] = {
+	"sender", "recipients", "admin"
+};
+
+/* Per-status defaults: action and dsn. */
+static const struct {
+	const char	*action;
+	const char	*dsn;
+} policy_st_def[POLICY_NSTATUS] = {
+	{ "accept", "yes" },		/* not-detected */
+	{ "accept", "no" },		/* probable-spam */
+	{ "accept", "no" },		/* spam */
+	{ "accept", "yes" },		/* formal */
+	{ "accept", "yes" },		/* trusted */
+	{ "accept", "no" },		/* blacklisted */
+	{ "accept", "yes" },		/* clean */
+	{ "quarantine", "no" },		/* infected */
+	{ "accept", "no" },		/* suspicious */
+	{ "accept", "yes" },		/* encrypted */
+	{ "accept", "yes" },		/* error */
+	{ "quarantine", "yes" },	/* filtered */
+};
+
+#define POLICY_REJECT_DEFAULT \
+	"5.7.1 Message refused by policy (${status}${if virus}: ${virus}${endif})"
+
+/* policy_check_addrs - conf check: a list of full addresses */
+
+static int
+policy_check_addrs(const char *value, struct buf *why)
+{
+	char	**v;
+	size_t	 i, n;
+	int	 rc = 0;
+
+	n = conf_list_split(value, &v);
+	for (i = 0; i < n && rc == 0; i++) {
+		const char *a = v[i], *p;
+
+		for (p = a; *p != '\0'; p++)
+			if ((unsigned char)*p < 0x21 || *p == 0x7f ||
+			    *p == '<' || *p == '>')
+				break;
+		if (*p != '\0' || strchr(a, '@') == NULL || a[0] == '@' ||
+		    strlen(a) > ADDR_MAX || addr_domain(a)[0] == '\0') {
+			buf_printf(why, "\"%s\" is not an address "
+			    "(user@domain)", a);
+			rc = -1;
+		}
+	}
+	conf_list_free(v);
+	return (rc);
+}
+
+/* policy_check_path - conf check: empty or an absolute path */
+
+static int
+policy_check_path(const char *value, struct buf *why)
+{
+	if (*value != '\0' && *value != '/') {
+		buf_printf(why, "\"%s\" is not an absolute path", value);
+		return (-1);
+	}
+	return (0);
+}
+
+/* policy_check_domain - conf check: empty or a domain name */
+
+static int
+policy_check_domain(const char *value, struct buf *why)
+{
+	const char	*p;
+
+	for (p = value; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-') {
+			buf_printf(why, "\"%s\" is not a domain name", value);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* Message-wide parameters: assigned by lib/conf. */
+static const struct conf_param policy_global_params[] = {
+	{ "protected_domains", CONF_STR, "", &policy_conf.protected_domains,
+	    0, 0, NULL, NULL, "recipient domains that are filtered (example.com, "
 	    ".example.com for its subdomains too); others pass unfiltered "
 	    "with X-Winnow-Info: not protected. Empty: all" },
-	{ "filter_size_limit", CONF_SIZE, "20M", &policy_filter_size_limit, 0,
-	    0, NULL, NULL, "larger messages pass unfiltered with "
-	    "X-Winnow-Info: not scanned (size) (0: no limit)" },
+	{ "filter_size_limit", CONF_SIZE, "20M",
+	    &policy_conf.filter_size_limit, 0, 0, NULL, NULL, "larger messages "
+	    "pass unfiltered with X-Winnow-Info: not scanned (size) "
+	    "(0: no limit)" },
+	{ "default_domain", CONF_STR, "", &policy_conf.default_domain, 0, 0,
+	    NULL, policy_check_domain, "domain that qualifies bare local parts "
+	    "in masks and addresses (postmaster -> postmaster@DOMAIN)" },
+	{ "split_by_result", CONF_BOOL, "yes", &policy_conf.split_by_result,
+	    0, 0, NULL, NULL, "recipients whose messages differ go downstream "
+	    "in separate transactions; no: one message carries the headers "
+	    "of every group" },
+	{ "quarantine_dir", CONF_STR, "/var/spool/winnow/quarantine",
+	    &policy_conf.quarantine_dir, 0, 0, NULL, policy_check_path,
+	    "where the quarantine action stores messages (made on first "
+	    "use; winnowctl quarantine manages it)" },
+	{ "archive_dir", CONF_STR, "", &policy_conf.archive_dir, 0, 0, NULL,
+	    policy_check_path, "directory that receives a copy of every "
+	    "message (see archive); empty: none" },
+	{ "archive_to", CONF_STR, "", &policy_conf.archive_to, 0, 0, NULL,
+	    policy_check_addrs, "addresses that receive a copy of every "
+	    "message (see archive); empty: none" },
+	{ "archive", CONF_ENUM, "incoming", &policy_conf.archive, 0, 0,
+	    policy_archive_names, NULL, "what archive_dir and archive_to get: "
+	    "incoming (each message as received), outgoing (each distinct "
+	    "message sent downstream), both" },
+	{ "notify_admin", CONF_STR, "", &policy_conf.notify_admin, 0, 0,
+	    NULL, policy_check_addrs, "the admin addresses of STATUS.notify "
+	    "= admin" },
+	{ "notify_from", CONF_STR, "", &policy_conf.notify_from, 0, 0, NULL,
+	    policy_check_addrs, "From: of notifications (their envelope "
+	    "sender is <>); empty: postmaster@myhostname" },
+	{ "max_file_size", CONF_SIZE, "16M", &policy_conf.max_file_size, 1024,
+	    0, NULL, NULL, "largest list (file:) or template file read; a "
+	    "larger one fails the configuration load" },
 	{ NULL }
 };
 
-static const struct conf_section policy_section = {
-	"policy", 0, policy_params, NULL,
-	"defaults that every recipient group inherits"
+/*
+ * Group-wide keys (in [policy] as defaults, in [group NAME] as overrides)
+ * and per-status keys (STATUS.key).
+ */
+struct pbuild;
+
+typedef int	pkey_fn(struct pbuild *, struct policy_group *, int slot,
+		    const struct conf_entry *);
+
+#define PK_ANY		0	/* [policy] default and [group] override */
+#define PK_GROUP	1	/* only in [group] */
+#define PK_LIST		2	/* [policy]: common list; [group]: own */
+
+struct pkey {
+	const char	*name;
+	int		 where;
+	const char	*def;		/* NULL: per-status default */
+	pkey_fn		*set;
+	const char	*help;
 };
 
-/* policy_conf_register - register [policy] */
+/* State of one build. */
+struct pbuild {
+	struct policy	*pol;
+	struct conf_errors *err;
+	const char	*default_domain;
+	size_t		 max_file_size;
+	int		 have_admin;
+	int		 in_policy;	/* applying [policy] entries */
+	struct pbuild_tmpl {
+		char			*path;
+		struct template		*t;
+	}		*tc;
+	size_t		 ntc;
+	const struct conf_entry *act_at[POLICY_NSTATUS];	/* set here */
+	const struct conf_entry *to_at[POLICY_NSTATUS];
+};
+
+static int	pk_recipients(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_senders(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_level(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_switch(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_list(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_group_tmpl(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_action(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_to(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_tag(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_header(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_reject(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_dsn(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_notify(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_status_tmpl(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+
+static const struct pkey policy_group_keys[] = {
+	{ "recipients", PK_GROUP, "", pk_recipients, "masks of the group's "
+	    "recipients (required in [group NAME]; see INSTALL for masks)" },
+	{ "senders", PK_GROUP, "", pk_senders, "masks of senders (and ip:CIDR "
+	    "of clients) the group is limited to; empty: any" },
+	{ "detection_level", PK_ANY, "standard", pk_level, "how eagerly mail "
+	    "is called spam: minimum, standard, high, maximum" },
+	{ "probable_spam", PK_ANY, "yes", pk_switch, "use the probable-spam "
+	    "status (no: such mail is not-detected)" },
+	{ "spam_checks", PK_ANY, "yes", pk_switch, "no: recipients of the "
+	    "group get the status trusted" },
+	{ "dns_checks", PK_ANY, "yes", pk_switch, "no: DNSBL, SURBL, SPF and "
+	    "reverse DNS results are ignored for the group" },
+	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
+	    "action) for the group" },
+	{ "whitelist", PK_LIST, "", pk_list, "senders (masks, ip:CIDR, "
+	    "file:PATH) whose mail is trusted; in [policy] for every group, "
+	    "in a group in addition" },
+	{ "blacklist", PK_LIST, "", pk_list, "senders whose mail is "
+	    "blacklisted (the white list wins)" },
+	{ "template_sender", PK_ANY, "", pk_group_tmpl, "notification "
+	    "template for the sender (every status; empty: built-in)" },
+	{ "template_recipients", PK_ANY, "", pk_group_tmpl, "notification "
+	    "template for the recipients" },
+	{ "template_admin", PK_ANY, "", pk_group_tmpl, "notification "
+	    "template for notify_admin" },
+	{ NULL }
+};
+
+static const struct pkey policy_status_keys[] = {
+	{ "action", PK_ANY, NULL, pk_action, "accept, copy, redirect, "
+	    "reject, drop or quarantine (not-detected, trusted and clean: "
+	    "accept or copy)" },
+	{ "to", PK_ANY, "", pk_to, "addresses for copy and redirect" },
+	{ "subject_tag", PK_ANY, "", pk_tag, "text put in front of the "
+	    "Subject, e.g. [SPAM]" },
+	{ "header", PK_ANY, "", pk_header, "a header field to add, "
+	    "\"Name: value\"" },
+	{ "reject_text", PK_ANY, POLICY_REJECT_DEFAULT, pk_reject, "text of "
+	    "the 554 reply for reject (macros as in templates)" },
+	{ "dsn", PK_ANY, NULL, pk_dsn, "when some recipients are refused and "
+	    "others accepted, whether the sender gets a DSN" },
+	{ "notify", PK_ANY, "", pk_notify, "who is notified: sender, "
+	    "recipients, admin (any of them), or none" },
+	{ "template_sender", PK_ANY, "", pk_status_tmpl, "the sender's "
+	    "template for this status (default: the group's)" },
+	{ "template_recipients", PK_ANY, "", pk_status_tmpl, "the recipients' "
+	    "template for this status" },
+	{ "template_admin", PK_ANY, "", pk_status_tmpl, "the admin's template "
+	    "for this status" },
+	{ NULL }
+};
+
+/* policy_status_name - a status slot's name */
+
+const char *
+policy_status_name(int slot)
+{
+	if (slot < 0 || slot >= POLICY_NSTATUS)
+		log_panic("policy_status_name: slot %d", slot);
+	if (slot < SPAM_STATUS_COUNT)
+		return (findings_spam_name((enum spam_status)slot));
+	return (findings_av_name((enum av_status)(slot - SPAM_STATUS_COUNT +
+	    1)));
+}
+
+/* policy_action_name - an action's name */
+
+const char *
+policy_action_name(int a)
+{
+	if (a < 0 || a >= POLICY_NACTIONS)
+		log_panic("policy_action_name: %d", a);
+	return (policy_action_names[a]);
+}
+
+/* policy_slot_find - a status slot by name, -1 if unknown */
+
+static int
+policy_slot_find(const char *s, size_t len)
+{
+	int	 i;
+
+	for (i = 0; i < POLICY_NSTATUS; i++)
+		if (strlen(policy_status_name(i)) == len &&
+		    strncasecmp(policy_status_name(i), s, len) == 0)
+			return (i);
+	return (-1);
+}
+
+/* pb_own - the policy owns an object from now on */
+
+static void
+pb_own(struct policy *pol, void *p, void (*free_fn)(void *))
+{
+	struct policy_obj *o = xcalloc(1, sizeof(*o));
+
+	o->p = p;
+	o->free_fn = free_fn;
+	o->next = pol->objs;
+	pol->objs = o;
+}
+
+/* pb_mask_free, pb_template_free - free functions for pb_own */
+
+static void
+pb_mask_free(void *p)
+{
+	mask_list_free(p);
+}
+
+static void
+pb_template_free(void *p)
+{
+	template_free(p);
+}
+
+/* pb_masks - parse a mask list owned by the policy; NULL on error */
+
+static const struct mask_list *
+pb_masks(struct pbuild *pb, const struct conf_entry *e, int flags)
+{
+	struct mask_list *ml;
+	struct buf	*why = buf_new(128);
+
+	ml = mask_list_parse(e->value, pb->default_domain, flags |
+	    MASK_ALLOW_FILE, pb->max_file_size, why);
+	if (ml == NULL)
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+	else
+		pb_own(pb->pol, ml, pb_mask_free);
+	buf_free(why);
+	return (ml);
+}
+
+/* pb_template - a template file, parsed once per build; NULL on error */
+
+static const struct template *
+pb_template(struct pbuild *pb, const struct conf_entry *e, int *bad)
+{
+	struct template	*t;
+	struct buf	*why;
+	size_t		 i;
+
+	*bad = 0;
+	if (e->value[0] == '\0')
+		return (NULL);			/* the built-in one */
+	for (i = 0; i < pb->ntc; i++)
+		if (strcmp(pb->tc[i].path, e->value) == 0)
+			return (pb->tc[i].t);
+	if (e->value[0] != '/') {
+		conf_error(pb->err, e, "[%s] %s: \"%s\" is not an absolute "
+		    "path", e->section, e->name, e->value);
+		*bad = 1;
+		return (NULL);
+	}
+	why = buf_new(128);
+	if ((t = template_load(e->value, pb->max_file_size, why)) == NULL) {
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+		*bad = 1;
+	} else {
+		pb_own(pb->pol, t, pb_template_free);
+		pb->tc = xreallocarray(pb->tc, pb->ntc + 1, sizeof(*pb->tc));
+		pb->tc[pb->ntc].path = xstrdup(e->value);
+		pb->tc[pb->ntc++].t = t;
+	}
+	buf_free(why);
+	return (t);
+}
+
+/* pb_bad - report a bad value */
+
+static int
+pb_bad(struct pbuild *pb, const struct conf_entry *e, const char *what)
+{
+	conf_error(pb->err, e, "[%s] %s: \"%s\" %s", e->section, e->name,
+	    e->value, what);
+	return (-1);
+}
+
+/* pk_recipients - the group's recipient masks */
+
+static int
+pk_recipients(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	(void)slot;
+	if ((g->recipients = pb_masks(pb, e, 0)) == NULL)
+		return (-1);
+	if (mask_list_count(g->recipients) == 0)
+		return (pb_bad(pb, e, "has no masks"));
+	return (0);
+}
+
+/* pk_senders - the group's sender masks */
+
+static int
+pk_senders(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct mask_list *ml;
+
+	(void)slot;
+	if ((ml = pb_masks(pb, e, MASK_ALLOW_IP)) == NULL)
+		return (-1);
+	g->senders = mask_list_count(ml) > 0 ? ml : NULL;
+	return (0);
+}
+
+/* pk_level - detection_level */
+
+static int
+pk_level(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct buf	*why = buf_new(64);
+	int		 v, rc;
+
+	(void)slot;
+	rc = conf_parse_enum(e->value, policy_level_names, &v, why);
+	if (rc < 0)
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+	else
+		g->detection_level = v;
+	buf_free(why);
+	return (rc);
+}
+
+/* pb_bool - a yes/no value */
+
+static int
+pb_bool(struct pbuild *pb, const struct conf_entry *e, int *v)
+{
+	struct buf	*why = buf_new(64);
+	int		 rc;
+
+	if ((rc = conf_parse_bool(e->value, v, why)) < 0)
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+	buf_free(why);
+	return (rc);
+}
+
+/* pk_switch - probable_spam and the check switches */
+
+static int
+pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	int	*target, v;
+
+	(void)slot;
+	if (strcasecmp(e->name, "probable_spam") == 0)
+		target = &g->probable_spam;
+	else if (strcasecmp(e->name, "spam_checks") == 0)
+		target = &g->spam_checks;
+	else if (strcasecmp(e->name, "dns_checks") == 0)
+		target = &g->dns_checks;
+	else
+		target = &g->av_checks;
+	if (pb_bool(pb, e, &v) < 0)
+		return (-1);
+	*target = v;
+	return (0);
+}
+
+/* pk_list - a white or black list: common in [policy], own in a group */
+
+static int
+pk_list(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct mask_list *ml;
+	int		 white = strcasecmp(e->name, "whitelist") == 0;
+
+	(void)slot;
+	if ((ml = pb_masks(pb, e, MASK_ALLOW_IP)) == NULL)
+		return (-1);
+	if (pb->in_policy && white)
+		pb->pol->whitelist = ml;
+	else if (pb->in_policy)
+		pb->pol->blacklist = ml;
+	else if (white)
+		g->whitelist = ml;
+	else
+		g->blacklist = ml;
+	return (0);
+}
+
+/* pb_who - which notification a template key is for */
+
+static int
+pb_who(const char *key)
+{
+	const char	*w = strchr(key, '_') + 1;
+	int		 i;
+
+	for (i = 0; i < POLICY_NOTIFY_NWHO; i++)
+		if (strcasecmp(w, policy_who_names[i]) == 0)
+			return (i);
+	log_panic("pb_who: %s", key);
+}
+
+/* pk_group_tmpl - template_WHO for every status of the group */
+
+static int
+pk_group_tmpl(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct template *t;
+	int		 who = pb_who(e->name), bad, i;
+
+	(void)slot;
+	t = pb_template(pb, e, &bad);
+	if (bad)
+		return (-1);
+	for (i = 0; i < POLICY_NSTATUS; i++)
+		g->st[i].tmpl[who] = t;
+	return (0);
+}
+
+/* pk_status_tmpl - STATUS.template_WHO */
+
+static int
+pk_status_tmpl(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct template *t;
+	int		 bad;
+
+	t = pb_template(pb, e, &bad);
+	if (bad)
+		return (-1);
+	g->st[slot].tmpl[pb_who(strchr(e->name, '.') + 1)] = t;
+	return (0);
+}
+
+/* pk_action - STATUS.action */
+
+static int
+pk_action(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct buf	*why = buf_new(64);
+	int		 v;
+
+	if (conf_parse_enum(e->value, policy_action_names, &v, why) < 0) {
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+		buf_free(why);
+		return (-1);
+	}
+	buf_free(why);
+	if ((slot == POLICY_ST_SPAM(SPAM_NOT_DETECTED) ||
+	    slot == POLICY_ST_SPAM(SPAM_TRUSTED) ||
+	    slot == POLICY_ST_AV(AV_CLEAN)) && v != POLICY_ACCEPT &&
+	    v != POLICY_COPY)
+		return (pb_bad(pb, e, "is not allowed: mail that is "
+		    "not-detected, trusted or clean is always delivered "
+		    "(accept or copy)"));
+	g->st[slot].action = v;
+	pb->act_at[slot] = e;
+	return (0);
+}
+
+/* pb_addrs - an address list, bare local parts qualified */
+
+static int
+pb_addrs(struct pbuild *pb, const struct conf_entry *e, char ***out,
+    size_t *nout)
+{
+	struct buf	*why = buf_new(64), *q;
+	char		**v;
+	size_t		 i, n;
+
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n; i++) {
+		if (strchr(v[i], '@') != NULL || v[i][0] == '\0')
+			continue;
+		if (pb->default_domain == NULL ||
+		    pb->default_domain[0] == '\0') {
+			conf_list_free(v);
+			buf_free(why);
+			return (pb_bad(pb, e, "has a bare local part: set "
+			    "[policy] default_domain or write user@domain"));
+		}
+		q = buf_new(64);
+		buf_printf(q, "%s@%s", v[i], pb->default_domain);
+		free(v[i]);
+		v[i] = buf_finish(q);
+	}
+	for (i = 0; i < n; i++) {
+		buf_reset(why);
+		if (policy_check_addrs(v[i], why) < 0) {
+			conf_error(pb->err, e, "[%s] %s: %s", e->section,
+			    e->name, buf_str(why));
+			conf_list_free(v);
+			buf_free(why);
+			return (-1);
+		}
+	}
+	buf_free(why);
+	*out = v;
+	*nout = n;
+	return (0);
+}
+
+/* pk_to - STATUS.to */
+
+static int
+pk_to(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char	**v;
+	size_t	 n;
+
+	if (pb_addrs(pb, e, &v, &n) < 0)
+		return (-1);
+	conf_list_free(g->st[slot].to);
+	g->st[slot].to = v;
+	g->st[slot].nto = n;
+	pb->to_at[slot] = e;
+	return (0);
+}
+
+/* pb_printable - only printable characters (and 8-bit text) */
+
+static int
+pb_printable(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return (0);
+	return (1);
+}
+
+/* pk_tag - STATUS.subject_tag */
+
+static int
+pk_tag(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	if (!pb_printable(e->value) || strlen(e->value) > POLICY_TAG_MAX)
+		return (pb_bad(pb, e, "is not a subject tag (printable, at "
+		    "most 100 bytes)"));
+	free(g->st[slot].subject_tag);
+	g->st[slot].subject_tag = e->value[0] ? xstrdup(e->value) : NULL;
+	return (0);
+}
+
+/* pk_header - STATUS.header = "Name: value" */
+
+static int
+pk_header(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	static const char *const ours[] = {
+		"X-Winnow-Status", "X-Winnow-Group", "X-Winnow-Score",
+		"X-Winnow-Checks", "X-Winnow-Virus", "X-Winnow-Info",
+		"Received", "Subject", NULL
+	};
+	struct policy_status *st = &g->st[slot];
+	const char	*v = e->value, *colon;
+	size_t		 nl, i;
+
+	free(st->header_name);
+	free(st->header_value);
+	st->header_name = st->header_value = NULL;
+	if (*v == '\0')
+		return (0);
+	colon = strchr(v, ':');
+	nl = colon ? (size_t)(colon - v) : 0;
+	for (i = 0; i < nl; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f)
+			break;
+	if (nl == 0 || i < nl || nl > 64 || !pb_printable(colon + 1) ||
+	    strlen(colon + 1) > 900)
+		return (pb_bad(pb, e, "is not a header field (Name: value)"));
+	for (i = 0; ours[i] != NULL; i++)
+		if (strlen(ours[i]) == nl && strncasecmp(v, ours[i], nl) == 0)
+			return (pb_bad(pb, e, "names a header winnow writes "
+			    "itself"));
+	st->header_name = xstrndup(v, nl);
+	v = colon + 1;
+	v += strspn(v, " \t");
+	st->header_value = xstrdup(v);
+	return (0);
+}
+
+/* pk_reject - STATUS.reject_text */
+
+static int
+pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct template	*t;
+	struct buf	*why, *name;
+	const char	*v = e->value;
+
+	if (isdigit((unsigned char)v[0]) && v[1] == '.' &&
+	    isdigit((unsigned char)v[2]) && v[0] != '5')
+		return (pb_bad(pb, e, "must have an enhanced code 5.X.Y (or "
+		    "none: 5.7.1 is added)"));
+	if (isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) &&
+	    isdigit((unsigned char)v[2]))
+		return (pb_bad(pb, e, "must not start with a reply code (554 "
+		    "is added)"));
+	why = buf_new(64);
+	name = buf_new(64);
+	buf_printf(name, "%s", e->name);
+	if ((t = template_parse(v, strlen(v), buf_str(name), 1, why)) ==
+	    NULL) {
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+		buf_free(why);
+		buf_free(name);
+		return (-1);
+	}
+	buf_free(why);
+	buf_free(name);
+	pb_own(pb->pol, t, pb_template_free);
+	g->st[slot].reject_text = t;
+	return (0);
+}
+
+/* pk_dsn - STATUS.dsn */
+
+static int
+pk_dsn(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	int	 v;
+
+	if (pb_bool(pb, e, &v) < 0)
+		return (-1);
+	g->st[slot].dsn = v;
+	return (0);
+}
+
+/* pk_notify - STATUS.notify */
+
+static int
+pk_notify(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char		**v;
+	size_t		 i, n;
+	unsigned int	 bits = 0;
+	int		 w, rc = 0;
+
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcasecmp(v[i], "none") == 0)
+			continue;
+		for (w = 0; w < POLICY_NOTIFY_NWHO; w++)
+			if (strcasecmp(v[i], policy_who_names[w]) == 0)
+				break;
+		if (w == POLICY_NOTIFY_NWHO)
+			rc = pb_bad(pb, e, "is not a list of sender, "
+			    "recipients, admin or none");
+		else
+			bits |= 1U << w;
+	}
+	conf_list_free(v);
+	if (rc == 0 && (bits & (1U << POLICY_NOTIFY_ADMIN)) &&
+	    !pb->have_admin)
+		rc = pb_bad(pb, e, "asks for admin: set [policy] notify_admin");
+	if (rc == 0)
+		g->st[slot].notify = bits;
+	return (rc);
+}
+
+/* pb_status_default - the default text of a per-status key */
+
+static const char *
+pb_status_default(const struct pkey *k, int slot)
+{
+	if (k->def != NULL)
+		return (k->def);
+	if (k->set == pk_action)
+		return (policy_st_def[slot].action);
+	return (policy_st_def[slot].dsn);
+}
+
+/* group_free_fields - free what a group owns (not lists or templates) */
+
+static void
+group_free_fields(struct policy_group *g)
+{
+	int	 i;
+
+	free(g->name);
+	for (i = 0; i < POLICY_NSTATUS; i++) {
+		conf_list_free(g->st[i].to);
+		free(g->st[i].subject_tag);
+		free(g->st[i].header_name);
+		free(g->st[i].header_value);
+	}
+}
+
+/* group_dup - a deep copy of a group's settings under a new name */
+
+static struct policy_group *
+group_dup(const struct policy_group *src, const char *name)
+{
+	struct policy_group *g = xmalloc(sizeof(*g));
+	size_t		 k;
+	int		 i;
+
+	*g = *src;
+	g->name = xstrdup(name);
+	for (i = 0; i < POLICY_NSTATUS; i++) {
+		struct policy_status *st = &g->st[i];
+
+		st->subject_tag = xstrdup(st->subject_tag);
+		st->header_name = xstrdup(st->header_name);
+		st->header_value = xstrdup(st->header_value);
+		if (st->to != NULL) {
+			st->to = xcalloc(st->nto + 1, sizeof(*st->to));
+			for (k = 0; k < st->nto; k++)
+				st->to[k] = xstrdup(src->st[i].to[k]);
+		}
+	}
+	return (g);
+}
+
+/* pb_find_key - a group-wide or per-status key; *slot_r for the latter */
+
+static const struct pkey *
+pb_find_key(const char *name, int *slot_r)
+{
+	const char	*dot = strchr(name, '.');
+	size_t		 i;
+
+	*slot_r = -1;
+	if (dot == NULL) {
+		for (i = 0; policy_group_keys[i].name != NULL; i++)
+			if (strcasecmp(policy_group_keys[i].name, name) == 0)
+				return (&policy_group_keys[i]);
+		return (NULL);
+	}
+	if ((*slot_r = policy_slot_find(name, (size_t)(dot - name))) < 0)
+		return (NULL);
+	for (i = 0; policy_status_keys[i].name != NULL; i++)
+		if (strcasecmp(policy_status_keys[i].name, dot + 1) == 0)
+			return (&policy_status_keys[i]);
+	return (NULL);
+}
+
+/* pb_global - is this a message-wide [policy] parameter? */
+
+static int
+pb_global(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; policy_global_params[i].name != NULL; i++)
+		if (strcasecmp(policy_global_params[i].name, name) == 0)
+			return (1);
+	return (0);
+}
+
+/* pb_apply - apply a section's entries to a group: group-wide keys, then
+ * per-status keys */
+
+static void
+pb_apply(struct pbuild *pb, struct policy_group *g,
+    const struct conf_entry *ents, size_t n)
+{
+	const struct pkey *k;
+	size_t		 i;
+	int		 pass, slot;
+
+	memset(pb->act_at, 0, sizeof(pb->act_at));
+	memset(pb->to_at, 0, sizeof(pb->to_at));
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < n; i++) {
+			const struct conf_entry *e = &ents[i];
+
+			k = pb_find_key(e->name, &slot);
+			if (pass == 0 && k == NULL) {
+				if (!pb_global(e->name))
+					conf_error(pb->err, e, "unknown "
+					    "parameter \"%s\" in [%s] (see "
+					    "winnowd -d)", e->name,
+					    e->section);
+				else if (!pb->in_policy)
+					conf_error(pb->err, e, "%s is a "
+					    "[policy] parameter, not one of a "
+					    "group", e->name);
+				continue;
+			}
+			if (k == NULL || (pass == 0) != (slot < 0))
+				continue;
+			if (k->where == PK_GROUP && pb->in_policy) {
+				conf_error(pb->err, e, "%s belongs in a "
+				    "[group NAME] section", e->name);
+				continue;
+			}
+			if (k->where == PK_GROUP && g->all) {
+				conf_error(pb->err, e, "the All group matches "
+				    "every recipient: it has no %s", e->name);
+				continue;
+			}
+			(void)k->set(pb, g, slot, e);
+		}
+	}
+}
+
+/* pb_check_group - what can only be checked once a group is complete */
+
+static void
+pb_check_group(struct pbuild *pb, struct policy_group *g)
+{
+	const struct conf_entry *at;
+	int		 i;
+
+	for (i = 0; i < POLICY_NSTATUS; i++) {
+		struct policy_status *st = &g->st[i];
+
+		/* Report where it was set, not again in every heir. */
+		if ((at = pb->act_at[i] ? pb->act_at[i] : pb->to_at[i]) ==
+		    NULL)
+			continue;
+		if ((st->action == POLICY_COPY ||
+		    st->action == POLICY_REDIRECT) && st->nto == 0)
+			conf_error(pb->err, at, "group %s: %s.action = %s needs "
+			    "%s.to (the addresses)", g->name,
+			    policy_status_name(i), policy_action_name(st->action),
+			    policy_status_name(i));
+	}
+}
+
+/* pb_defaults - the built-in defaults of every group */
+
+static void
+pb_defaults(struct pbuild *pb, struct policy_group *g)
+{
+	struct conf_entry e;
+	const struct pkey *k;
+	int		 slot;
+
+	memset(g, 0, sizeof(*g));
+	memset(&e, 0, sizeof(e));
+	e.section = "policy";
+	e.file = "(built-in defaults)";
+	for (k = policy_group_keys; k->name != NULL; k++) {
+		if (k->where != PK_ANY)
+			continue;
+		e.name = k->name;
+		e.value = k->def;
+		if (k->set(pb, g, -1, &e) < 0)
+			log_panic("policy: bad default %s = %s", k->name,
+			    k->def);
+	}
+	for (slot = 0; slot < POLICY_NSTATUS; slot++) {
+		for (k = policy_status_keys; k->name != NULL; k++) {
+			char	 name[64];
+
+			(void)snprintf(name, sizeof(name), "%s.%s",
+			    policy_status_name(slot), k->name);
+			e.name = name;
+			e.value = pb_status_default(k, slot);
+			if (k->set(pb, g, slot, &e) < 0)
+				log_panic("policy: bad default %s = %s", name,
+				    e.value);
+		}
+	}
+}
+
+/* pb_saved_value - the text of a [policy] entry being loaded, or NULL */
+
+static const char *
+pb_saved_value(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < policy_nsaved; i++)
+		if (strcasecmp(policy_saved[i].name, name) == 0)
+			return (policy_saved[i].value);
+	return (NULL);
+}
+
+/* pb_group_name_ok - [group NAME]: letters, digits, '.', '_', '-' */
+
+static int
+pb_group_name_ok(const char *name)
+{
+	const char	*p;
+
+	if (*name == '\0' || strlen(name) > POLICY_NAME_MAX)
+		return (0);
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
+		    *p != '-')
+			return (0);
+	return (1);
+}
+
+/* pb_group_section - build one [group NAME] from the defaults */
+
+static struct policy_group *
+pb_group_section(struct pbuild *pb, const struct policy_group *defaults,
+    const char *name, const struct conf_entry *ents, size_t n)
+{
+	struct policy_group *g;
+	size_t		 i;
+
+	g = group_dup(defaults, name);
+	g->all = strcasecmp(name, "All") == 0;
+	if (g->all) {
+		free(g->name);
+		g->name = xstrdup("All");
+	}
+	pb_apply(pb, g, ents, n);
+	if (!g->all && g->recipients == NULL && n > 0) {
+		for (i = 0; i < n; i++)
+			if (strcasecmp(ents[i].name, "recipients") == 0)
+				break;
+		if (i == n)
+			conf_error(pb->err, &ents[0], "[group %s] has no "
+			    "recipients", name);
+	}
+	pb_check_group(pb, g);
+	return (g);
+}
+
+/* pb_add_group - append a group to the policy */
+
+static void
+pb_add_group(struct policy *pol, struct policy_group *g)
+{
+	pol->groups = xreallocarray(pol->groups, pol->ngroups + 1,
+	    sizeof(*pol->groups));
+	pol->groups[pol->ngroups++] = g;
+}
+
+/* policy_build - a whole policy from the [policy] and [group] entries */
+
+static struct policy *
+policy_build(const struct conf_entry *gents, size_t ngents,
+    struct conf_errors *err)
+{
+	struct pbuild	 pb;
+	struct policy_group defaults, *g, *all = NULL;
+	const struct conf_entry *sect;
+	const char	*v;
+	struct buf	*why = buf_new(64);
+	size_t		 i, j, k, n;
+	char		*done;
+
+	memset(&pb, 0, sizeof(pb));
+	pb.pol = xcalloc(1, sizeof(*pb.pol));
+	pb.err = err;
+	pb.default_domain = pb_saved_value("default_domain");
+	pb.max_file_size = 16 * 1024 * 1024;
+	if ((v = pb_saved_value("max_file_size")) != NULL)
+		(void)conf_parse_size(v, 1024, 0, &pb.max_file_size, why);
+	v = pb_saved_value("notify_admin");
+	pb.have_admin = v != NULL && v[0] != '\0';
+
+	/* [policy]: the defaults every group starts from. */
+	pb_defaults(&pb, &defaults);
+	defaults.name = xstrdup("policy");
+	pb.in_policy = 1;
+	pb_apply(&pb, &defaults, policy_saved, policy_nsaved);
+	pb.in_policy = 0;
+	pb_check_group(&pb, &defaults);
+
+	/* The groups, in the order of their first section. */
+	done = xcalloc(ngents + 1, 1);
+	for (i = 0; i < ngents; i++) {
+		const struct conf_entry **mine;
+
+		if (done[i])
+			continue;
+		sect = &gents[i];
+		mine = xcalloc(ngents, sizeof(*mine));
+		for (j = i, n = 0; j < ngents; j++)
+			if (strcmp(gents[j].section, sect->section) == 0) {
+				done[j] = 1;
+				mine[n++] = &gents[j];
+			}
+		{
+			struct conf_entry *copy = xcalloc(n, sizeof(*copy));
+			const char	*name = sect->section + 5;
+
+			for (k = 0; k < n; k++)
+				copy[k] = *mine[k];
+			name += strspn(name, " \t");
+			if (!pb_group_name_ok(name)) {
+				conf_error(err, sect, "[%s]: a group name is "
+				    "letters, digits, '.', '_' and '-'",
+				    sect->section);
+			} else {
+				g = pb_group_section(&pb, &defaults, name,
+				    copy, n);
+				if (g->all) {
+					if (all != NULL) {
+						group_free_fields(all);
+						free(all);
+					}
+					all = g;
+				} else {
+					pb_add_group(pb.pol, g);
+				}
+			}
+			free(copy);
+		}
+		free(mine);
+	}
+	free(done);
+	if (all == NULL)
+		all = pb_group_section(&pb, &defaults, "All", NULL, 0);
+	pb_add_group(pb.pol, all);
+
+	group_free_fields(&defaults);
+	for (i = 0; i < pb.ntc; i++)
+		free(pb.tc[i].path);
+	free(pb.tc);
+	buf_free(why);
+	return (pb.pol);
+}
+
+/* policy_free - free a policy and everything it owns */
+
+void
+policy_free(struct policy *pol)
+{
+	struct policy_obj *o, *next;
+	size_t		 i;
+
+	if (pol == NULL)
+		return;
+	for (i = 0; i < pol->ngroups; i++) {
+		group_free_fields(pol->groups[i]);
+		free(pol->groups[i]);
+	}
+	free(pol->groups);
+	for (o = pol->objs; o != NULL; o = next) {
+		next = o->next;
+		o->free_fn(o->p);
+		free(o);
+	}
+	free(pol);
+}
+
+/* policy_section_handler - [policy]: keep the entries for the build */
+
+static void
+policy_section_handler(const struct conf_entry *ents, size_t n, int apply,
+    struct conf_errors *err)
+{
+	(void)err;
+	if (apply)
+		return;
+	free(policy_saved);
+	policy_saved = xcalloc(n + 1, sizeof(*policy_saved));
+	memcpy(policy_saved, ents, n * sizeof(*ents));
+	policy_nsaved = n;
+}
+
+/* policy_group_handler - [group NAME]: build (validate) or install */
+
+static void
+policy_group_handler(const struct conf_entry *ents, size_t n, int apply,
+    struct conf_errors *err)
+{
+	if (!apply) {
+		policy_free(policy_staged);
+		policy_staged = policy_build(ents, n, err);
+		free(policy_saved);
+		policy_saved = NULL;
+		policy_nsaved = 0;
+		return;
+	}
+	if (policy_staged == NULL) {
+		/* At registration: the built-in defaults. */
+		policy_staged = policy_build(NULL, 0, err);
+	}
+	policy_free(policy_live);
+	policy_live = policy_staged;
+	policy_staged = NULL;
+	policy_current = policy_live;
+}
+
+/* The [policy] table: message-wide parameters, then the handler's keys
+ * (as strings, for winnowd -d), built at registration. */
+static struct conf_param *policy_params;
+static char		**policy_doc_text;
+
+static const struct conf_section policy_section = {
+	"policy", 0, NULL, policy_section_handler,
+	"defaults that every recipient group inherits, and message-wide "
+	"policy settings"
+};
+
+static const struct conf_section policy_group_section = {
+	"group ", 1, NULL, policy_group_handler,
+	"[group NAME]: recipients (masks), optional senders, and any "
+	"[policy] group or STATUS.key setting to override"
+};
+
+/* policy_params_build - the [policy] parameter table */
+
+static void
+policy_params_build(void)
+{
+	const struct pkey *k;
+	size_t		 n = 0, max;
+	int		 slot;
+
+	max = sizeof(policy_global_params) / sizeof(policy_global_params[0]) +
+	    sizeof(policy_group_keys) / sizeof(policy_group_keys[0]) +
+	    POLICY_NSTATUS * (sizeof(policy_status_keys) /
+	    sizeof(policy_status_keys[0]));
+	policy_params = xcalloc(max + 1, sizeof(*policy_params));
+	policy_doc_text = xcalloc(max + 1, sizeof(*policy_doc_text));
+	for (; policy_global_params[n].name != NULL; n++)
+		policy_params[n] = policy_global_params[n];
+	for (k = policy_group_keys; k->name != NULL; k++) {
+		if (k->where == PK_GROUP)
+			continue;
+		policy_params[n].name = k->name;
+		policy_params[n].type = CONF_STR;
+		policy_params[n].def = k->def;
+		policy_params[n].target = &policy_doc_text[n];
+		policy_params[n].help = k->help;
+		n++;
+	}
+	for (slot = 0; slot < POLICY_NSTATUS; slot++) {
+		for (k = policy_status_keys; k->name != NULL; k++) {
+			struct buf *name = buf_new(32);
+
+			buf_printf(name, "%s.%s", policy_status_name(slot),
+			    k->name);
+			policy_params[n].name = buf_finish(name);
+			policy_params[n].type = CONF_STR;
+			policy_params[n].def = pb_status_default(k, slot);
+			policy_params[n].target = &policy_doc_text[n];
+			policy_params[n].help = k->help;
+			n++;
+		}
+	}
+}
+
+/* policy_conf_register - register [policy] and [group NAME] */
 
 void
 policy_conf_register(void)
 {
-	conf_register(&policy_section);
+	static struct conf_section sec;
+
+	if (policy_params == NULL)
+		policy_params_build();
+	sec = policy_section;
+	sec.params = policy_params;
+	conf_register(&sec);
+	conf_register(&policy_group_section);
 }
 
 /* policy_domain_match - does domain match one protected_domains entry? */
@@ -69,12 +1347,12 @@ policy_protected(const char *rcpt)
 	size_t		 i, n;
 	int		 hit = 0;
 
-	if (policy_protected_domains == NULL ||
-	    policy_protected_domains[0] == '\0')
+	if (policy_conf.protected_domains == NULL ||
+	    policy_conf.protected_domains[0] == '\0')
 		return (1);
 	if ((domain = addr_domain(rcpt)) == NULL)
 		return (0);
-	n = conf_list_split(policy_protected_domains, &list);
+	n = conf_list_split(policy_conf.protected_domains, &list);
 	for (i = 0; i < n && !hit; i++)
 		hit = policy_domain_match(domain, list[i]);
 	conf_list_free(list);
@@ -86,6 +1364,6 @@ policy_protected(const char *rcpt)
 int
 policy_size_filtered(size_t size)
 {
-	return (policy_filter_size_limit == 0 ||
-	    size <= policy_filter_size_limit);
+	return (policy_conf.filter_size_limit == 0 ||
+	    size <= policy_conf.filter_size_limit);
 }

@@ -1,11 +1,28 @@
 /*
- * policy.h - which recipients are filtered, and how
+ * policy.h - recipient groups, lists, statuses and actions
  *
- * The [policy] section holds the defaults every recipient group inherits.
- * This is the start of the policy module: it decides which recipients are
- * protected (protected_domains) and which messages are too large to filter
- * (filter_size_limit); recipients outside the filter pass unfiltered with an
- * X-Winnow-Info header saying why.
+ * What the admin configures and what happens to each message, per
+ * recipient.  [policy] holds the defaults; every [group NAME] overrides any
+ * of them and inherits the rest.  Groups are ordered as in the file; a
+ * recipient belongs to the first group whose recipients (and, if given,
+ * senders) match; the built-in group "All" matches everyone and comes last
+ * ([group All] may change its settings, not its place).
+ *
+ * For each recipient the group decides two statuses from the findings: a
+ * spam status (spam, probable-spam, formal, trusted, blacklisted,
+ * not-detected) and, when the AV check ran, an AV status (clean, infected,
+ * suspicious, encrypted, error, filtered).  Each status has its own action
+ * (accept, copy, redirect, reject, drop, quarantine) and modifications
+ * (subject tag, a custom header), and may ask for notifications.  The two
+ * actions combine (policy_decide): the recipient gets the message only if
+ * both allow it; quarantine and reject happen if either asks; copy and
+ * redirect addresses add up.
+ *
+ * Life cycle: policy_conf_register() before conf_load(); the [policy] and
+ * [group] handlers build a complete new policy while the file is validated
+ * (reading list files and templates, so a bad one makes the whole load fail
+ * with FILE:LINE) and install it when the load is applied; policy_current
+ * is then read-only (children inherit it across fork).
  *
  * Configuration globals are set by the master and read-only in children.
  *
@@ -16,18 +33,171 @@
 
 #include <stddef.h>
 
-extern char	*policy_protected_domains;	/* "" means every domain */
-extern size_t	 policy_filter_size_limit;	/* 0 means no limit */
+#include "buf.h"
+#include "findings.h"
 
-/* Register [policy]. */
-void	policy_conf_register(void);
+struct edit;
+struct mask_list;
+struct template;
+
+/* [policy] parameters that are not per group. */
+struct policy_conf {
+	char		*protected_domains;	/* "" means every domain */
+	size_t		 filter_size_limit;	/* 0 means no limit */
+	char		*default_domain;
+	int		 split_by_result;
+	char		*quarantine_dir;
+	char		*archive_dir;		/* "" off */
+	char		*archive_to;		/* "" off */
+	int		 archive;		/* enum policy_archive */
+	char		*notify_admin;
+	char		*notify_from;		/* "" postmaster@myhostname */
+	size_t		 max_file_size;
+};
+
+extern struct policy_conf policy_conf;
+
+/* Kept for the code that predates struct policy_conf. */
+#define policy_protected_domains	policy_conf.protected_domains
+#define policy_filter_size_limit	policy_conf.filter_size_limit
+
+enum policy_archive {
+	POLICY_ARCHIVE_INCOMING,	/* each message as it came in */
+	POLICY_ARCHIVE_OUTGOING,	/* each distinct message sent on */
+	POLICY_ARCHIVE_BOTH,
+};
+
+/* Actions, weakest first: the stronger names a combined decision. */
+enum policy_action {
+	POLICY_ACCEPT = 0,
+	POLICY_COPY,
+	POLICY_REDIRECT,
+	POLICY_DROP,
+	POLICY_QUARANTINE,
+	POLICY_REJECT,
+	POLICY_NACTIONS
+};
+
+/* Detection levels of the spam verdict. */
+enum policy_level {
+	POLICY_LEVEL_MINIMUM = 0,
+	POLICY_LEVEL_STANDARD,
+	POLICY_LEVEL_HIGH,
+	POLICY_LEVEL_MAXIMUM,
+};
+
+/* Status slots: the six spam statuses (enum spam_status values), then the
+ * six AV statuses clean..filtered. */
+#define POLICY_ST_SPAM(s)	((int)(s))
+#define POLICY_ST_AV(a)		(SPAM_STATUS_COUNT + (int)(a) - 1)
+#define POLICY_NSTATUS		(SPAM_STATUS_COUNT + AV_STATUS_COUNT - 1)
+
+/* Who is notified. */
+#define POLICY_NOTIFY_SENDER		0
+#define POLICY_NOTIFY_RECIPIENTS	1
+#define POLICY_NOTIFY_ADMIN		2
+#define POLICY_NOTIFY_NWHO		3
+
+/* What one status does in one group. */
+struct policy_status {
+	int		 action;	/* enum policy_action */
+	char		**to;		/* copy/redirect addresses */
+	size_t		 nto;
+	char		*subject_tag;	/* NULL: none */
+	char		*header_name;	/* custom header, NULL: none */
+	char		*header_value;
+	const struct template *reject_text;	/* "5.7.1 ..." for the 554
+					 * reply (a one-line template) */
+	int		 dsn;		/* a refusal may cause a DSN */
+	unsigned int	 notify;	/* bits 1 << POLICY_NOTIFY_* */
+	const struct template *tmpl[POLICY_NOTIFY_NWHO];	/* NULL:
+					 * built-in */
+};
+
+struct policy_group {
+	char		*name;
+	int		 all;		/* the built-in All group */
+	const struct mask_list *recipients;	/* NULL for All */
+	const struct mask_list *senders;	/* NULL: any sender */
+	int		 detection_level;	/* enum policy_level */
+	int		 probable_spam;
+	int		 spam_checks;
+	int		 dns_checks;
+	int		 av_checks;
+	const struct mask_list *whitelist;	/* the group's own lists */
+	const struct mask_list *blacklist;
+	struct policy_status st[POLICY_NSTATUS];
+};
+
+struct policy_obj;
+
+struct policy {
+	struct policy_group **groups;	/* in order; the last is All */
+	size_t		 ngroups;
+	const struct mask_list *whitelist;	/* common lists: every group */
+	const struct mask_list *blacklist;
+	struct policy_obj *objs;	/* what the policy owns (lists,
+					 * templates) */
+};
+
+/* The policy in force (never NULL after policy_conf_register). */
+extern const struct policy *policy_current;
+
+/* What happens for one recipient. */
+struct policy_decision {
+	const struct policy_group *group;
+	enum spam_status spam;
+	enum av_status	 av;		/* AV_NOT_SCANNED: no AV action */
+	const char	*list;		/* "whitelist"/"blacklist" or NULL */
+	const struct policy_status *st[2];	/* spam's, AV's (or NULL) */
+	int		 action;	/* the stronger of the two actions */
+	int		 deliver;	/* the recipient gets the message */
+	int		 reject;	/* refused with 554 and reject_text */
+	int		 quarantine;	/* a copy goes to the quarantine */
+	int		 dsn;		/* a refusal may cause a DSN */
+	int		 reject_slot;	/* the status that refused, or -1 */
+};
+
+/* Register [policy] and [group NAME]; sets the defaults at once. */
+void		 policy_conf_register(void);
 
 /* Whether a recipient address is in a protected domain: its domain equals
  * an entry, or is below an entry written ".example.com" or
  * "*.example.com".  Every recipient is protected when the list is empty. */
-int	policy_protected(const char *rcpt);
+int		 policy_protected(const char *rcpt);
 
 /* Whether a message of this size is filtered at all. */
-int	policy_size_filtered(size_t size);
+int		 policy_size_filtered(size_t size);
+
+/* The group of a recipient: the first whose recipients match rcpt and
+ * whose senders (if any) match the sender or the client address. */
+const struct policy_group *policy_group_find(const struct policy *,
+		    const char *rcpt, const char *sender,
+		    const char *client_ip);
+
+/* Decide a recipient's statuses and actions from the findings. */
+void		 policy_decide(const struct policy *, const char *rcpt,
+		    const struct msg_view *, const struct findings *,
+		    struct policy_decision *);
+
+/* Whether any of these groups wants the DNS, spam or AV checks at all
+ * (the checks of a family nobody needs are skipped). */
+#define POLICY_NEED_SPAM	0x01
+#define POLICY_NEED_DNS		0x02
+#define POLICY_NEED_AV		0x04
+unsigned int	 policy_needs(const struct policy_group *);
+
+/* Add our headers and modifications for the decisions of the recipients
+ * that share one message (n is 1 with split_by_result = yes): inbound
+ * X-Winnow-* are removed, X-Winnow-Status and X-Winnow-Group always added,
+ * X-Winnow-Score, -Checks and -Virus when there is something to say, then
+ * the statuses' custom headers and subject tags. */
+void		 policy_edit(struct edit *,
+		    const struct policy_decision *const *, size_t n,
+		    const struct findings *);
+
+/* Names, for logs, headers and JSON. */
+const char	*policy_action_name(int);
+const char	*policy_status_name(int slot);
 
 #endif /* WINNOW_POLICY_H */

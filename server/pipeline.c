@@ -1,24 +1,42 @@
 /*
  * pipeline.c - from a spooled message to per-recipient replies
  *
- * The path of one message after DATA (DESIGN.md): the checks read it and
- * write findings; the policy decides, per recipient, what the downstream
- * gets (here: whether the recipient is protected and the message small
- * enough to filter, which headers we add); recipients with identical
- * results share one downstream transaction; then delivery, in two phases:
+ * The path of one message after DATA (DESIGN.md):
  *
- *   prepare  every transaction up to the final dot (envelope, DATA, body);
- *   commit   the final dots, only if nothing needs a temporary failure.
+ *   checks     each check module reads the message and writes findings;
+ *              families that no recipient's group wants are skipped;
+ *   policy     each protected recipient's group decides its statuses and
+ *              actions (policy_decide); refused recipients get 554 with
+ *              the status's reject text at once;
+ *   plan       each recipient's resulting message (our headers, its
+ *              group's modifications) is built; recipients with identical
+ *              results, and the addresses they are redirected to, share
+ *              one downstream transaction; copies (copy, archive_to) go in
+ *              transactions of their own, best effort (split.h);
+ *   prepare    every transaction up to the final dot (envelope, DATA,
+ *              body);
+ *   store      quarantine and archive_dir copies, written durably, only
+ *              once nothing needs a temporary failure;
+ *   commit     the final dots, only if nothing needs a temporary failure;
+ *   answer     the replies; then notifications, for final outcomes only.
  *
  * For an SMTP upstream one reply covers all recipients, so any temporary
  * failure aborts every transaction before its dot and the whole message is
  * answered 4xx (no recipient gets a copy, no duplicates on retry); recipients
- * refused permanently while others were accepted get a DSN from us and the
- * upstream gets 250.  For an LMTP upstream every recipient gets the reply
- * its own outcome deserves.
+ * refused permanently (by the downstream or by policy) while others were
+ * accepted get a DSN from us - unless their status forbids one (spam and
+ * blacklisted mail by default: backscatter) - and the upstream gets 250.
+ * When every recipient is refused the reply is the first refusal.  For an
+ * LMTP upstream every recipient gets the reply its own outcome deserves.
+ *
+ * Quarantine and drop answer 250 without a downstream copy: a deliberate
+ * disposal, logged in the message's summary line.  A quarantine or archive
+ * that cannot be written is a temporary failure (451), never a silent pass.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/uio.h>
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,20 +46,27 @@
 
 /* lib */
 #include "buf.h"
+#include "conf.h"
 #include "log.h"
 #include "status.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
 /* spool */
+#include "archive.h"
+#include "quar.h"
 #include "spool.h"
 
 /* policy */
 #include "edit.h"
 #include "findings.h"
+#include "notify.h"
 #include "policy.h"
+#include "split.h"
+#include "template.h"
 
 /* server */
+#include "notify_send.h"
 #include "server.h"
 
 #define INFO_NONE	0
@@ -54,25 +79,27 @@ static const char *const pl_info_text[] = {
 };
 
 /*
- * The checks, in order.  Each is a check_fn (findings.h); modules plug in
- * here as they are wired into the pipeline.
+ * The checks, in order.  Each is a check_fn (findings.h) of a family
+ * (POLICY_NEED_*); modules plug in here as they are wired into the
+ * pipeline.
  */
 struct pl_check {
 	const char	*name;
 	check_fn	*fn;
+	unsigned int	 family;
 };
 
 static const struct pl_check pl_checks[] = {
-	{ NULL, NULL }
+	{ NULL, NULL, 0 }
 };
 
-/* One downstream transaction: recipients with identical results. */
-struct pl_group {
-	struct edit	*edit;
-	struct rcpt	**rcpts;
-	size_t		 n;
+/* One downstream transaction, parallel to a split_txn. */
+struct pl_txn {
 	struct reinject_txn txn;
 	struct reinject	*conn;
+	struct rcpt	**rcpts;	/* what reinject fills in */
+	struct rcpt	**extra;	/* our own rcpts for non-recipients */
+	size_t		 n;
 	int		 committed;	/* the downstream has a copy */
 };
 
@@ -82,10 +109,21 @@ struct pl_ctx {
 	const char	*data;
 	size_t		 len, header_len;
 	struct findings	*f;
+	struct msg_view	 view;
+	const char	**addrs;	/* recipients' addresses */
 	int		*info;		/* per recipient, INFO_* */
 	char		 error_check[32];
-	struct pl_group	*groups;
-	size_t		 ngroups;
+	struct policy_decision *dec;	/* per recipient */
+	int		*decided;	/* dec[i] is valid */
+	int		*nodsn;		/* a refusal without DSN */
+	int		*quarantined;	/* stored in the quarantine */
+	int		*dropped;	/* discarded by policy */
+	struct edit	**edits;	/* every edit made, to free */
+	size_t		 nedits;
+	struct split	*sp;
+	struct pl_txn	*txns;		/* parallel to sp->txns */
+	char		*quar_id;
+	unsigned int	 narchived;
 	struct buf	*why;
 };
 
@@ -134,43 +172,130 @@ pl_client(const struct pl_ctx *c)
 	return (c->si->peer_addr);
 }
 
-/* pl_run_checks - run every check; WN_OK or WN_TEMP */
+/* pl_view - what the checks and the policy read */
+
+static void
+pl_view(struct pl_ctx *c)
+{
+	struct msg_view	*v = &c->view;
+	size_t		 i;
+
+	c->addrs = xcalloc(c->m->nrcpts + 1, sizeof(*c->addrs));
+	for (i = 0; i < c->m->nrcpts; i++)
+		c->addrs[i] = c->m->rcpts[i].addr;
+	memset(v, 0, sizeof(*v));
+	v->queue_id = c->m->qid;
+	v->client_addr = pl_client(c);
+	v->client_name = c->m->xf.name;
+	v->helo = c->m->xf.helo ? c->m->xf.helo : c->si->helo;
+	v->sender = c->m->sender;
+	v->rcpts = c->addrs;
+	v->nrcpts = c->m->nrcpts;
+	v->data = c->data;
+	v->len = c->len;
+	v->header_len = c->header_len;
+}
+
+/* pl_needs - the check families the filtered recipients' groups want */
+
+static unsigned int
+pl_needs(struct pl_ctx *c)
+{
+	const struct policy_group *g;
+	unsigned int	 need = 0;
+	size_t		 i;
+
+	for (i = 0; i < c->m->nrcpts; i++) {
+		if (c->info[i] != INFO_NONE)
+			continue;
+		g = policy_group_find(policy_current, c->addrs[i],
+		    c->m->sender, c->view.client_addr);
+		need |= policy_needs(g);
+	}
+	return (need);
+}
+
+/* pl_run_checks - run every check a group wants; WN_OK or WN_TEMP */
 
 static int
 pl_run_checks(struct pl_ctx *c)
 {
-	struct msg_view	 v;
-	const char	**rcpts;
+	unsigned int	 need = pl_needs(c);
 	size_t		 i;
-	int		 rc = WN_OK;
 
-	memset(&v, 0, sizeof(v));
-	rcpts = xcalloc(c->m->nrcpts + 1, sizeof(*rcpts));
-	for (i = 0; i < c->m->nrcpts; i++)
-		rcpts[i] = c->m->rcpts[i].addr;
-	v.queue_id = c->m->qid;
-	v.client_addr = pl_client(c);
-	v.client_name = c->m->xf.name;
-	v.helo = c->m->xf.helo ? c->m->xf.helo : c->si->helo;
-	v.sender = c->m->sender;
-	v.rcpts = rcpts;
-	v.nrcpts = c->m->nrcpts;
-	v.data = c->data;
-	v.len = c->len;
-	v.header_len = c->header_len;
 	for (i = 0; pl_checks[i].name != NULL; i++) {
+		if (!(pl_checks[i].family & need))
+			continue;
 		buf_reset(c->why);
-		if (pl_checks[i].fn(&v, c->f, c->why) != WN_OK) {
+		if (pl_checks[i].fn(&c->view, c->f, c->why) != WN_OK) {
 			log_warn("%s: %s check failed: %s", c->m->qid,
 			    pl_checks[i].name, buf_str(c->why));
 			(void)snprintf(c->error_check, sizeof(c->error_check),
 			    "%s", pl_checks[i].name);
-			rc = WN_TEMP;
-			break;
+			return (WN_TEMP);
 		}
 	}
-	free(rcpts);
-	return (rc);
+	return (WN_OK);
+}
+
+/* pl_vars - the macros of a reject text or notification */
+
+static void
+pl_vars(struct pl_ctx *c, const struct policy_decision *d, int slot,
+    const char *vars[TEMPLATE_NVARS], struct buf *virus)
+{
+	unsigned int	 i, n;
+
+	memset(vars, 0, TEMPLATE_NVARS * sizeof(*vars));
+	n = c->f->viruses.count < FINDINGS_MAX_ITEMS ? c->f->viruses.count :
+	    FINDINGS_MAX_ITEMS;
+	if (d->av != AV_NOT_SCANNED)
+		for (i = 0; i < n; i++)
+			buf_printf(virus, "%s%s", i ? ", " : "",
+			    c->f->viruses.item[i].name);
+	vars[TEMPLATE_SENDER] = c->m->sender[0] ? c->m->sender : "<>";
+	vars[TEMPLATE_STATUS] = policy_status_name(slot);
+	vars[TEMPLATE_ACTION] = policy_action_name(d->action);
+	vars[TEMPLATE_VIRUS] = buf_str(virus);
+	vars[TEMPLATE_QUEUE_ID] = c->m->qid;
+	vars[TEMPLATE_GROUP] = d->group->name;
+	vars[TEMPLATE_HOSTNAME] = server_hostname;
+	vars[TEMPLATE_CLIENT] = c->view.client_addr;
+}
+
+/* pl_decide - each protected recipient's decision; refusals answered */
+
+static void
+pl_decide(struct pl_ctx *c)
+{
+	const char	*vars[TEMPLATE_NVARS];
+	struct policy_decision *d;
+	struct buf	*text = buf_new(256), *virus = buf_new(64);
+	struct rcpt	*r;
+	size_t		 i;
+
+	for (i = 0; i < c->m->nrcpts; i++) {
+		r = &c->m->rcpts[i];
+		if (r->code != 0 || c->info[i] != INFO_NONE)
+			continue;
+		d = &c->dec[i];
+		policy_decide(policy_current, r->addr, &c->view, c->f, d);
+		c->decided[i] = 1;
+		if (!d->reject)
+			continue;
+		buf_reset(text);
+		buf_reset(virus);
+		pl_vars(c, d, d->reject_slot, vars, virus);
+		template_render_line(d->group->st[d->reject_slot].reject_text,
+		    vars, text);
+		if (text->data[0] == '5' && text->data[1] == '.')
+			pl_set(r, 554, "%s", buf_str(text));
+		else
+			pl_set(r, 554, "5.7.1 %s", buf_str(text));
+		c->nodsn[i] = !d->dsn;
+	}
+	buf_free(text);
+	buf_free(virus);
 }
 
 /* pl_received - our trace header */
@@ -195,66 +320,173 @@ pl_received(struct pl_ctx *c, struct edit *e, const struct rcpt *only)
 	buf_free(v);
 }
 
-/* pl_group_for - the transaction a recipient joins (by identical edit) */
+/* pl_edit - a new edit of the message, kept for freeing */
 
-static void
-pl_group_for(struct pl_ctx *c, struct rcpt *r, struct edit *e)
+static struct edit *
+pl_edit(struct pl_ctx *c)
 {
-	struct pl_group	*g;
-	const char	*key = edit_key(e);
-	size_t		 i;
+	struct edit	*e = edit_new(c->data, c->len, c->header_len);
 
-	for (i = 0; i < c->ngroups; i++) {
-		g = &c->groups[i];
-		if (strcmp(edit_key(g->edit), key) == 0) {
-			edit_free(e);
-			g->rcpts = xreallocarray(g->rcpts, g->n + 1,
-			    sizeof(*g->rcpts));
-			g->rcpts[g->n++] = r;
-			r->group = (int)i;
-			return;
-		}
-	}
-	c->groups = xreallocarray(c->groups, c->ngroups + 1,
-	    sizeof(*c->groups));
-	g = &c->groups[c->ngroups];
-	memset(g, 0, sizeof(*g));
-	g->edit = e;
-	g->rcpts = xmalloc(sizeof(*g->rcpts));
-	g->rcpts[0] = r;
-	g->n = 1;
-	r->group = (int)c->ngroups++;
+	c->edits = xreallocarray(c->edits, c->nedits + 1, sizeof(*c->edits));
+	c->edits[c->nedits++] = e;
+	return (e);
 }
 
-/* pl_build_groups - decide each recipient's output and group them */
+/* pl_rcpt_edit - the message one recipient gets */
+
+static struct edit *
+pl_rcpt_edit(struct pl_ctx *c, size_t i)
+{
+	struct rcpt	*r = &c->m->rcpts[i];
+	const struct policy_decision *d;
+	struct edit	*e = pl_edit(c);
+	struct buf	*t;
+
+	pl_received(c, e, c->m->nrcpts == 1 ? r : NULL);
+	if (c->decided[i]) {
+		d = &c->dec[i];
+		policy_edit(e, &d, 1, c->f);
+		return (e);
+	}
+	if (c->info[i] == INFO_ERROR) {
+		t = buf_new(64);
+		buf_printf(t, "not processed (%s check failed)",
+		    c->error_check);
+		edit_add_header(e, "X-Winnow-Info", buf_str(t));
+		buf_free(t);
+	} else if (c->info[i] != INFO_NONE) {
+		edit_add_header(e, "X-Winnow-Info", pl_info_text[c->info[i]]);
+	}
+	/* Only we write X-Winnow-*: drop what the sender put there. */
+	edit_remove_prefix(e, "X-Winnow-");
+	return (e);
+}
+
+/* pl_shared_edit - one message for every decided recipient (split off) */
+
+static struct edit *
+pl_shared_edit(struct pl_ctx *c)
+{
+	const struct policy_decision **all;
+	struct edit	*e = pl_edit(c);
+	size_t		 i, n = 0;
+
+	all = xcalloc(c->m->nrcpts + 1, sizeof(*all));
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->decided[i] && (c->dec[i].deliver ||
+		    c->m->rcpts[i].code == 0))
+			all[n++] = &c->dec[i];
+	pl_received(c, e, c->m->nrcpts == 1 ? &c->m->rcpts[0] : NULL);
+	policy_edit(e, all, n, c->f);
+	free(all);
+	return (e);
+}
+
+/* pl_add_list - addresses of a list into transactions of a kind */
 
 static void
-pl_build_groups(struct pl_ctx *c)
+pl_add_list(struct pl_ctx *c, struct edit *e, int kind, char *const *to,
+    size_t nto, size_t owner)
 {
+	size_t	 k;
+
+	for (k = 0; k < nto; k++)
+		(void)split_add(c->sp, e, kind, to[k], owner, 0);
+}
+
+/* pl_plan_rcpt - the transactions one recipient takes part in */
+
+static void
+pl_plan_rcpt(struct pl_ctx *c, size_t i, struct edit *shared)
+{
+	const struct policy_decision *d = &c->dec[i];
+	const struct policy_status *st;
+	struct rcpt	*r = &c->m->rcpts[i];
 	struct edit	*e;
+	int		 k, kind;
+
+	if (!c->decided[i]) {
+		if (r->code == 0)
+			(void)split_add(c->sp, pl_rcpt_edit(c, i),
+			    SPLIT_DELIVER, r->addr, i, 1);
+		return;
+	}
+	e = shared != NULL ? shared : pl_rcpt_edit(c, i);
+	if (d->deliver && r->code == 0)
+		(void)split_add(c->sp, e, SPLIT_DELIVER, r->addr, i, 1);
+	for (k = 0; k < 2; k++) {
+		if ((st = d->st[k]) == NULL || st->nto == 0)
+			continue;
+		if (st->action == POLICY_COPY)
+			kind = SPLIT_EXTRA;
+		else if (st->action == POLICY_REDIRECT)
+			kind = d->reject ? SPLIT_EXTRA : SPLIT_DELIVER;
+		else
+			continue;
+		pl_add_list(c, e, kind, st->to, st->nto, i);
+	}
+}
+
+/* pl_plan - every transaction of the message */
+
+static void
+pl_plan(struct pl_ctx *c)
+{
+	struct edit	*shared = NULL, *orig;
+	char		**arch = NULL;
+	size_t		 i, t, narch = 0, ntx;
+	int		 any = 0;
+
+	c->sp = split_new();
+	for (i = 0; i < c->m->nrcpts; i++)
+		any |= c->decided[i];
+	if (!policy_conf.split_by_result && any)
+		shared = pl_shared_edit(c);
+	for (i = 0; i < c->m->nrcpts; i++)
+		pl_plan_rcpt(c, i, shared);
+	if (policy_conf.archive_to != NULL && policy_conf.archive_to[0])
+		narch = conf_list_split(policy_conf.archive_to, &arch);
+	/* Archive copies serve every recipient: they go once any of them
+	 * has a final outcome. */
+	if (narch > 0 && policy_conf.archive != POLICY_ARCHIVE_OUTGOING) {
+		orig = pl_edit(c);	/* the message as received */
+		for (i = 0; i < c->m->nrcpts; i++)
+			pl_add_list(c, orig, SPLIT_EXTRA, arch, narch, i);
+	}
+	if (narch > 0 && policy_conf.archive != POLICY_ARCHIVE_INCOMING) {
+		ntx = c->sp->n;
+		for (t = 0; t < ntx; t++)
+			if (c->sp->txns[t].kind == SPLIT_DELIVER)
+				for (i = 0; i < c->m->nrcpts; i++)
+					pl_add_list(c, c->sp->txns[t].edit,
+					    SPLIT_EXTRA, arch, narch, i);
+	}
+	conf_list_free(arch);
+	c->txns = xcalloc(c->sp->n + 1, sizeof(*c->txns));
+}
+
+/* pl_txn_rcpts - the reinject recipients of a transaction */
+
+static void
+pl_txn_rcpts(struct pl_ctx *c, size_t ti)
+{
+	const struct split_txn *st = &c->sp->txns[ti];
+	struct pl_txn	*t = &c->txns[ti];
 	struct rcpt	*r;
-	size_t		 i;
+	size_t		 k;
 
-	for (i = 0; i < c->m->nrcpts; i++) {
-		r = &c->m->rcpts[i];
-		if (r->code != 0)
-			continue;	/* already decided */
-		e = edit_new(c->data, c->len, c->header_len);
-		pl_received(c, e, c->m->nrcpts == 1 ? r : NULL);
-		if (c->info[i] == INFO_ERROR) {
-			struct buf *t = buf_new(64);
-
-			buf_printf(t, "not processed (%s check failed)",
-			    c->error_check);
-			edit_add_header(e, "X-Winnow-Info", buf_str(t));
-			buf_free(t);
-		} else if (c->info[i] != INFO_NONE) {
-			edit_add_header(e, "X-Winnow-Info",
-			    pl_info_text[c->info[i]]);
+	t->n = st->n;
+	t->rcpts = xcalloc(st->n + 1, sizeof(*t->rcpts));
+	t->extra = xcalloc(st->n + 1, sizeof(*t->extra));
+	for (k = 0; k < st->n; k++) {
+		if (st->rcpts[k].own >= 0) {
+			t->rcpts[k] = &c->m->rcpts[st->rcpts[k].own];
+			continue;
 		}
-		/* Only we write X-Winnow-*: drop what the sender put there. */
-		edit_remove_prefix(e, "X-Winnow-");
-		pl_group_for(c, r, e);
+		r = xcalloc(1, sizeof(*r));
+		r->addr = xstrdup(st->rcpts[k].addr);
+		r->reply = buf_new(64);
+		t->extra[k] = t->rcpts[k] = r;
 	}
 }
 
@@ -263,38 +495,114 @@ pl_build_groups(struct pl_ctx *c)
 static void
 pl_prepare(struct pl_ctx *c)
 {
-	struct pl_group	*g;
+	struct pl_txn	*t;
 	size_t		 i, k;
-	int		 eightbit = pl_eightbit(c->data, c->len);
+	int		 eightbit = pl_eightbit(c->data, c->len), extra;
 
-	for (i = 0; i < c->ngroups; i++) {
-		g = &c->groups[i];
-		reinject_txn_init(&g->txn);
-		g->txn.msg = c->m;
-		g->txn.sender = c->m->sender;
-		g->txn.rcpts = g->rcpts;
-		g->txn.nrcpts = g->n;
-		g->txn.size = edit_size(g->edit);
-		g->txn.nsegs = edit_segments(g->edit, &g->txn.segs);
-		g->txn.eightbit = eightbit;
+	for (i = 0; i < c->sp->n; i++) {
+		t = &c->txns[i];
+		extra = c->sp->txns[i].kind == SPLIT_EXTRA;
+		pl_txn_rcpts(c, i);
+		reinject_txn_init(&t->txn);
+		t->txn.msg = c->m;
+		t->txn.sender = c->m->sender;
+		t->txn.rcpts = t->rcpts;
+		t->txn.nrcpts = t->n;
+		t->txn.size = edit_size(c->sp->txns[i].edit);
+		t->txn.nsegs = edit_segments(c->sp->txns[i].edit,
+		    &t->txn.segs);
+		t->txn.eightbit = eightbit;
 		buf_reset(c->why);
-		if ((g->conn = reinject_open(c->why)) == NULL) {
-			for (k = 0; k < g->n; k++)
-				pl_set(g->rcpts[k], 451, "4.4.1 Downstream "
+		if ((t->conn = reinject_open(c->why)) == NULL) {
+			for (k = 0; k < t->n; k++)
+				pl_set(t->rcpts[k], 451, "4.4.1 Downstream "
 				    "unavailable: %s", buf_str(c->why));
 			continue;
 		}
 		buf_reset(c->why);
-		if (reinject_prepare(g->conn, &g->txn, c->si->lmtp, c->why) !=
-		    WN_OK) {
-			for (k = 0; k < g->n; k++)
-				pl_set(g->rcpts[k], 451, "4.4.2 Downstream "
+		/* Copies go to whoever takes them; deliveries follow the
+		 * upstream's reply rules. */
+		if (reinject_prepare(t->conn, &t->txn, c->si->lmtp || extra,
+		    c->why) != WN_OK) {
+			for (k = 0; k < t->n; k++)
+				pl_set(t->rcpts[k], 451, "4.4.2 Downstream "
 				    "failed: %s", buf_str(c->why));
-			reinject_abort(g->conn, &g->txn);
-			reinject_release(g->conn, 0);
-			g->conn = NULL;
+			reinject_abort(t->conn, &t->txn);
+			reinject_release(t->conn, 0);
+			t->conn = NULL;
 		}
 	}
+}
+
+/* pl_worse - combine two outcomes: temporary beats delivered beats refused */
+
+static int
+pl_worse(int have, int code)
+{
+	if (have == 0)
+		return (code);
+	if (have / 100 == 4 || code / 100 == 4)
+		return (have / 100 == 4 ? have : code);
+	if (have / 100 == 2 || code / 100 == 2)
+		return (have / 100 == 2 ? have : code);
+	return (have);
+}
+
+/* pl_redirects - redirected recipients take their targets' outcome */
+
+static void
+pl_redirects(struct pl_ctx *c, int final)
+{
+	const struct split_txn *st;
+	const struct split_rcpt *sr;
+	struct rcpt	*owner, *tr;
+	size_t		 i, k, o;
+	int		*code;
+
+	code = xcalloc(c->m->nrcpts + 1, sizeof(*code));
+	for (i = 0; i < c->sp->n; i++) {
+		st = &c->sp->txns[i];
+		if (st->kind != SPLIT_DELIVER)
+			continue;
+		for (k = 0; k < st->n; k++) {
+			sr = &st->rcpts[k];
+			tr = c->txns[i].rcpts[k];
+			for (o = 0; o < sr->nowners; o++) {
+				owner = &c->m->rcpts[sr->owners[o]];
+				if ((ssize_t)sr->owners[o] == sr->own)
+					continue;
+				if (sr->own >= 0 &&
+				    strcasecmp(owner->addr, sr->addr) == 0) {
+					/* The same recipient twice. */
+					owner->code = tr->code;
+					buf_reset(owner->reply);
+					buf_puts(owner->reply,
+					    buf_str(tr->reply));
+					continue;
+				}
+				code[sr->owners[o]] = pl_worse(
+				    code[sr->owners[o]], tr->code);
+			}
+		}
+	}
+	for (i = 0; i < c->m->nrcpts; i++) {
+		owner = &c->m->rcpts[i];
+		if (code[i] == 0 || (owner->code != 0 && owner->code / 100 !=
+		    2 && owner->code / 100 != 4))
+			continue;
+		if (code[i] / 100 == 4)
+			pl_set(owner, 451, "4.3.0 Policy redirect deferred, "
+			    "try again later (%s)", c->m->qid);
+		else if (code[i] / 100 == 5)
+			pl_set(owner, 554, "5.3.0 Message not delivered: the "
+			    "policy redirect was refused (%s)", c->m->qid);
+		else if (final)
+			pl_set(owner, 250, "2.0.0 Ok: redirected by policy "
+			    "(%s)", c->m->qid);
+		else
+			owner->code = code[i];	/* so far, so good */
+	}
+	free(code);
 }
 
 /* pl_any - whether some recipient has a code in this class (2, 4, 5) */
@@ -310,72 +618,307 @@ pl_any(const struct msg *m, int cls)
 	return (0);
 }
 
-/* pl_commit - send the final dots (or abort them all) */
+/* pl_quarantine - store the message for its quarantined recipients */
+
+static int
+pl_quarantine(struct pl_ctx *c)
+{
+	struct quar_info qi;
+	struct buf	*subj = buf_new(128);
+	const struct policy_decision *d;
+	size_t		 i, n = 0;
+	int		 rc;
+
+	memset(&qi, 0, sizeof(qi));
+	qi.rcpts = xcalloc(c->m->nrcpts + 1, sizeof(*qi.rcpts));
+	for (i = 0; i < c->m->nrcpts; i++) {
+		if (!c->decided[i] || !c->dec[i].quarantine ||
+		    c->m->rcpts[i].code / 100 == 4)
+			continue;
+		d = &c->dec[i];
+		qi.rcpts[n].addr = (char *)c->m->rcpts[i].addr;
+		qi.rcpts[n].group = d->group->name;
+		qi.rcpts[n].spam = (char *)findings_spam_name(d->spam);
+		qi.rcpts[n].av = d->av != AV_NOT_SCANNED ?
+		    (char *)findings_av_name(d->av) : NULL;
+		qi.rcpts[n].action = (char *)policy_action_name(d->action);
+		n++;
+	}
+	if (n == 0) {
+		free(qi.rcpts);
+		buf_free(subj);
+		return (WN_OK);
+	}
+	(void)notify_header_value(c->data, c->header_len, "Subject", subj);
+	qi.id = xstrdup(c->m->qid);
+	qi.queue_id = c->m->qid;
+	qi.time = c->m->arrival;
+	qi.client_addr = (char *)c->view.client_addr;
+	qi.client_name = c->m->xf.name;
+	qi.helo = (char *)c->view.helo;
+	qi.sender = c->m->sender;
+	qi.subject = (char *)buf_str(subj);
+	qi.nrcpts = n;
+	qi.f = c->f;
+	buf_reset(c->why);
+	rc = quar_store(policy_conf.quarantine_dir, &qi, c->data, c->len,
+	    c->why);
+	if (rc == WN_OK)
+		c->quar_id = qi.id;
+	else
+		free(qi.id);
+	free(qi.rcpts);
+	buf_free(subj);
+	return (rc);
+}
+
+/* pl_seg_iov - edit segments as an iovec array (caller frees) */
+
+static struct iovec *
+pl_seg_iov(const struct edit_seg *segs, size_t n)
+{
+	struct iovec	*iov = xcalloc(n + 1, sizeof(*iov));
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		iov[i].iov_base = (void *)segs[i].p;
+		iov[i].iov_len = segs[i].len;
+	}
+	return (iov);
+}
+
+/* pl_archive - copies in archive_dir */
+
+static int
+pl_archive(struct pl_ctx *c)
+{
+	const struct split_txn *st;
+	const struct edit_seg *segs;
+	const char	**to;
+	struct iovec	 one, *iov;
+	char		 name[64];
+	size_t		 i, k, nsegs;
+	int		 rc = WN_OK;
+
+	if (policy_conf.archive_dir == NULL || !policy_conf.archive_dir[0])
+		return (WN_OK);
+	buf_reset(c->why);
+	if (policy_conf.archive != POLICY_ARCHIVE_OUTGOING) {
+		one.iov_base = (void *)c->data;
+		one.iov_len = c->len;
+		(void)snprintf(name, sizeof(name), "%s-in", c->m->qid);
+		rc = archive_store(policy_conf.archive_dir, c->m->arrival,
+		    name, c->m->sender, c->addrs, c->m->nrcpts, &one, 1,
+		    c->why);
+		c->narchived += rc == WN_OK;
+	}
+	if (policy_conf.archive == POLICY_ARCHIVE_INCOMING)
+		return (rc);
+	for (i = 0; i < c->sp->n && rc == WN_OK; i++) {
+		st = &c->sp->txns[i];
+		if (st->kind != SPLIT_DELIVER || !c->txns[i].txn.prepared)
+			continue;
+		to = xcalloc(st->n + 1, sizeof(*to));
+		for (k = 0; k < st->n; k++)
+			to[k] = st->rcpts[k].addr;
+		nsegs = edit_segments(st->edit, &segs);
+		iov = pl_seg_iov(segs, nsegs);
+		(void)snprintf(name, sizeof(name), "%s-out-%zu", c->m->qid,
+		    i + 1);
+		rc = archive_store(policy_conf.archive_dir, c->m->arrival,
+		    name, c->m->sender, to, st->n, iov, (int)nsegs, c->why);
+		c->narchived += rc == WN_OK;
+		free(iov);
+		free(to);
+	}
+	return (rc);
+}
+
+/* pl_hold_all - a temporary failure for every recipient not yet refused */
+
+static void
+pl_hold_all(struct pl_ctx *c, const char *why)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->m->rcpts[i].code == 0 ||
+		    c->m->rcpts[i].code / 100 == 2)
+			pl_set(&c->m->rcpts[i], 451, "4.3.0 %s (%s)", why,
+			    c->m->qid);
+}
+
+/* pl_store - quarantine and archive copies; -1 if nothing may go */
+
+static int
+pl_store(struct pl_ctx *c)
+{
+	size_t	 i;
+
+	if (pl_archive(c) != WN_OK) {
+		log_error("%s: archive_dir %s: %s", c->m->qid,
+		    policy_conf.archive_dir, buf_str(c->why));
+		pl_hold_all(c, "Cannot write the archive copy, try again "
+		    "later");
+		return (-1);
+	}
+	if (pl_quarantine(c) != WN_OK) {
+		log_error("%s: quarantine_dir %s: %s", c->m->qid,
+		    policy_conf.quarantine_dir, buf_str(c->why));
+		for (i = 0; i < c->m->nrcpts; i++)
+			if (c->decided[i] && c->dec[i].quarantine &&
+			    (c->m->rcpts[i].code == 0 ||
+			    c->m->rcpts[i].code / 100 == 2))
+				pl_set(&c->m->rcpts[i], 451, "4.3.0 Cannot "
+				    "write to the quarantine, try again later "
+				    "(%s)", c->m->qid);
+		return (0);
+	}
+	for (i = 0; i < c->m->nrcpts; i++) {
+		if (!c->decided[i])
+			continue;
+		/* Refused or redirected ones may be quarantined too. */
+		if (c->dec[i].quarantine && c->m->rcpts[i].code / 100 != 4)
+			c->quarantined[i] = 1;
+		if (c->m->rcpts[i].code != 0)
+			continue;
+		if (c->dec[i].quarantine) {
+			pl_set(&c->m->rcpts[i], 250, "2.0.0 Ok: held in "
+			    "quarantine as %s", c->quar_id);
+		} else {
+			c->dropped[i] = 1;
+			pl_set(&c->m->rcpts[i], 250, "2.0.0 Ok: discarded by "
+			    "policy (%s)", c->m->qid);
+		}
+	}
+	return (0);
+}
+
+/* pl_extra_wanted - whether a copy transaction may be committed: some
+ * recipient it serves has a final outcome */
+
+static int
+pl_extra_wanted(struct pl_ctx *c, size_t ti)
+{
+	const struct split_txn *st = &c->sp->txns[ti];
+	size_t		 k, o;
+
+	for (k = 0; k < st->n; k++)
+		for (o = 0; o < st->rcpts[k].nowners; o++)
+			if (c->m->rcpts[st->rcpts[k].owners[o]].code / 100 !=
+			    4)
+				return (1);
+	return (0);
+}
+
+/* pl_commit_one - the final dot of one transaction, or its abort */
+
+static void
+pl_commit_one(struct pl_ctx *c, size_t i, int go)
+{
+	struct pl_txn	*t = &c->txns[i];
+
+	if (t->conn == NULL)
+		return;
+	if (t->txn.prepared && !go) {
+		reinject_abort(t->conn, &t->txn);
+		reinject_release(t->conn, 0);
+	} else if (t->txn.prepared) {
+		buf_reset(c->why);
+		if (reinject_commit(t->conn, &t->txn, c->why) == WN_OK) {
+			t->committed = 1;
+			reinject_release(t->conn, 1);
+		} else {
+			log_warn("%s: %s after end of data: %s (the message "
+			    "may be delivered twice)", c->m->qid,
+			    reinject_peer(t->conn), buf_str(c->why));
+			t->committed = 1;	/* perhaps */
+			reinject_release(t->conn, 0);
+		}
+	} else {
+		reinject_release(t->conn, 1);	/* RSET was sent */
+	}
+	t->conn = NULL;
+}
+
+/* pl_commit - store copies, then send the final dots (or abort them) */
 
 static void
 pl_commit(struct pl_ctx *c)
 {
-	struct pl_group	*g;
 	size_t		 i;
 	int		 abort_all;
 
 	/* SMTP upstream: one temporary failure holds back every copy. */
+	pl_redirects(c, 0);
 	abort_all = !c->si->lmtp && pl_any(c->m, 4);
-	for (i = 0; i < c->ngroups; i++) {
-		g = &c->groups[i];
-		if (g->conn == NULL)
-			continue;
-		if (g->txn.prepared && abort_all) {
-			reinject_abort(g->conn, &g->txn);
-			reinject_release(g->conn, 0);
-		} else if (g->txn.prepared) {
-			buf_reset(c->why);
-			if (reinject_commit(g->conn, &g->txn, c->why) == WN_OK) {
-				g->committed = 1;
-				reinject_release(g->conn, 1);
-			} else {
-				log_warn("%s: %s after end of data: %s "
-				    "(the message may be delivered twice)",
-				    c->m->qid, reinject_peer(g->conn),
-				    buf_str(c->why));
-				g->committed = 1;	/* perhaps */
-				reinject_release(g->conn, 0);
-			}
-		} else {
-			reinject_release(g->conn, 1);	/* RSET was sent */
-		}
-		g->conn = NULL;
-	}
 	if (!abort_all)
-		return;
+		abort_all = pl_store(c) < 0 || (!c->si->lmtp &&
+		    pl_any(c->m, 4));
+	for (i = 0; i < c->sp->n; i++)
+		if (c->sp->txns[i].kind == SPLIT_DELIVER)
+			pl_commit_one(c, i, !abort_all);
+	pl_redirects(c, 1);
+	for (i = 0; i < c->sp->n; i++)
+		if (c->sp->txns[i].kind == SPLIT_EXTRA)
+			pl_commit_one(c, i, !abort_all &&
+			    pl_extra_wanted(c, i));
+	if (abort_all)
+		pl_hold_all(c, "Held back: another recipient was refused "
+		    "temporarily");
 	for (i = 0; i < c->m->nrcpts; i++)
-		if (c->m->rcpts[i].code / 100 == 2)
-			pl_set(&c->m->rcpts[i], 451, "4.3.0 Held back: another "
-			    "recipient was refused temporarily (%s)",
-			    c->m->qid);
+		if (c->m->rcpts[i].code == 0)	/* LMTP, held by a failure */
+			pl_set(&c->m->rcpts[i], 451, "4.3.0 Temporary "
+			    "failure (%s)", c->m->qid);
+}
+
+/* pl_extras_log - log what became of copies */
+
+static void
+pl_extras_log(struct pl_ctx *c)
+{
+	const struct split_txn *st;
+	struct rcpt	*r;
+	size_t		 i, k;
+
+	for (i = 0; i < c->sp->n; i++) {
+		st = &c->sp->txns[i];
+		if (st->kind != SPLIT_EXTRA)
+			continue;
+		for (k = 0; k < st->n; k++) {
+			r = c->txns[i].rcpts[k];
+			if (r->code / 100 == 2 && c->txns[i].committed)
+				log_info("%s: copy to <%s>: %s", c->m->qid,
+				    r->addr, buf_str(r->reply));
+			else if (r->code != 0)
+				log_error("%s: copy to <%s> failed: %s",
+				    c->m->qid, r->addr, buf_str(r->reply));
+			else
+				log_notice("%s: copy to <%s> not sent: the "
+				    "message was not accepted", c->m->qid,
+				    r->addr);
+		}
+	}
 }
 
 /* pl_send_dsn - notify the sender of permanently refused recipients */
 
-static void
+static size_t
 pl_send_dsn(struct pl_ctx *c)
 {
 	struct dsn_rcpt	*dr;
 	struct buf	*body;
-	struct msg	*dm;
-	struct rcpt	*to, *tp[1];
-	struct reinject	*conn;
-	struct reinject_txn t;
 	struct edit_seg	 seg;
+	char		*to[2];
 	size_t		 i, n = 0;
 
 	if (c->m->sender[0] == '\0')
-		return;			/* never bounce a bounce */
+		return (0);		/* never bounce a bounce */
 	dr = xcalloc(c->m->nrcpts, sizeof(*dr));
 	for (i = 0; i < c->m->nrcpts; i++) {
 		struct rcpt *r = &c->m->rcpts[i];
 
-		if (r->code / 100 != 5 || !dsn_wanted(r))
+		if (r->code / 100 != 5 || !dsn_wanted(r) || c->nodsn[i])
 			continue;
 		dr[n].addr = r->addr;
 		dr[n].orcpt = r->orcpt;
@@ -385,47 +928,27 @@ pl_send_dsn(struct pl_ctx *c)
 	}
 	if (n == 0) {
 		free(dr);
-		return;
+		return (0);
 	}
 	body = buf_new(4096);
 	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
 	    reinject_peer(NULL), c->m->qid);
-	dm = msg_new(c->m->qid);
-	dm->sender = xstrdup("");
-	dm->body = pl_eightbit(body->data, buf_len(body)) ? BODY_8BITMIME :
-	    BODY_7BIT;
-	to = msg_add_rcpt(dm, c->m->sender);
-	tp[0] = to;
 	seg.p = body->data;
 	seg.len = buf_len(body);
-	reinject_txn_init(&t);
-	t.msg = dm;
-	t.sender = dm->sender;
-	t.rcpts = tp;
-	t.nrcpts = 1;
-	t.segs = &seg;
-	t.nsegs = 1;
-	t.size = seg.len;
+	to[0] = c->m->sender;
+	to[1] = NULL;
 	buf_reset(c->why);
-	if ((conn = reinject_open(c->why)) == NULL ||
-	    reinject_prepare(conn, &t, 1, c->why) != WN_OK || !t.prepared ||
-	    reinject_commit(conn, &t, c->why) != WN_OK || to->code / 100 != 2) {
+	if (notify_send_message(c->m->qid, "", to, 1, &seg, 1,
+	    pl_eightbit(body->data, buf_len(body)), NULL, c->why) != WN_OK)
 		log_error("%s: could not send the DSN to <%s> for %zu refused "
-		    "recipient(s): %s%s", c->m->qid, c->m->sender, n,
-		    buf_str(c->why), buf_str(to->reply));
-		if (conn != NULL) {
-			reinject_abort(conn, &t);
-			reinject_release(conn, 0);
-		}
-	} else {
-		log_info("%s: sent DSN to <%s> for %zu refused recipient(s): "
-		    "%s", c->m->qid, c->m->sender, n, buf_str(to->reply));
-		reinject_release(conn, 1);
-	}
-	reinject_txn_free(&t);
-	msg_free(dm);
+		    "recipient(s): %s", c->m->qid, c->m->sender, n,
+		    buf_str(c->why));
+	else
+		log_info("%s: sent DSN to <%s> for %zu refused recipient(s)",
+		    c->m->qid, c->m->sender, n);
 	buf_free(body);
 	free(dr);
+	return (n);
 }
 
 /* pl_first - the reply of the first recipient with a code in a class */
@@ -441,20 +964,41 @@ pl_first(const struct msg *m, int cls)
 	return (NULL);
 }
 
+/* pl_downstream_ok - the first 2xx reply of a committed delivery */
+
+static const char *
+pl_downstream_ok(struct pl_ctx *c)
+{
+	const struct split_txn *st;
+	size_t		 i, k;
+
+	for (i = 0; i < c->sp->n; i++) {
+		st = &c->sp->txns[i];
+		if (st->kind != SPLIT_DELIVER || !c->txns[i].committed)
+			continue;
+		for (k = 0; k < st->n; k++)
+			if (c->txns[i].rcpts[k]->code / 100 == 2)
+				return (buf_str(c->txns[i].rcpts[k]->reply));
+	}
+	return (NULL);
+}
+
 /* pl_smtp_reply - the one reply for an SMTP upstream */
 
 static void
 pl_smtp_reply(struct pl_ctx *c, struct buf *reply)
 {
 	const char	*first;
-	size_t		 i, nrefused = 0;
+	size_t		 i, nrefused = 0, npolicy = 0, nquar = 0, ndrop = 0;
+	size_t		 ndsn = 0;
 
 	if (pl_any(c->m, 4)) {
 		first = pl_first(c->m, 4);
 		buf_append(reply, first, strlen(first) > 400 ? 400 :
 		    strlen(first));
-		for (i = 0; i < c->ngroups; i++)
-			if (c->groups[i].committed)
+		for (i = 0; i < c->sp->n; i++)
+			if (c->txns[i].committed &&
+			    c->sp->txns[i].kind == SPLIT_DELIVER)
 				log_warn("%s: a copy went downstream for some "
 				    "recipients before another failed; the "
 				    "upstream's retry may duplicate it",
@@ -467,17 +1011,103 @@ pl_smtp_reply(struct pl_ctx *c, struct buf *reply)
 		    strlen(first));
 		return;
 	}
-	for (i = 0; i < c->m->nrcpts; i++)
-		nrefused += (c->m->rcpts[i].code / 100 == 5);
+	for (i = 0; i < c->m->nrcpts; i++) {
+		if (c->m->rcpts[i].code / 100 == 5) {
+			nrefused++;
+			npolicy += c->decided[i] && c->dec[i].reject;
+		} else if (c->quarantined[i]) {
+			nquar++;
+		} else if (c->dropped[i]) {
+			ndrop++;
+		}
+	}
 	if (nrefused > 0)
-		pl_send_dsn(c);
-	first = pl_first(c->m, 2);
+		ndsn = pl_send_dsn(c);
 	buf_printf(reply, "250 2.0.0 Ok: filtered as %s", c->m->qid);
 	if (nrefused > 0)
-		buf_printf(reply, ", %zu recipient(s) refused downstream, "
-		    "DSN sent", nrefused);
-	buf_puts(reply, "; downstream said: ");
-	buf_append(reply, first, strlen(first) > 200 ? 200 : strlen(first));
+		buf_printf(reply, ", %zu recipient(s) refused %s%s", nrefused,
+		    npolicy == nrefused ? "by policy" : npolicy == 0 ?
+		    "downstream" : "by policy or downstream",
+		    ndsn > 0 ? ", DSN sent" : "");
+	if (nquar > 0)
+		buf_printf(reply, ", %zu quarantined as %s", nquar,
+		    c->quar_id);
+	if (ndrop > 0)
+		buf_printf(reply, ", %zu discarded", ndrop);
+	if ((first = pl_downstream_ok(c)) != NULL) {
+		buf_puts(reply, "; downstream said: ");
+		buf_append(reply, first, strlen(first) > 200 ? 200 :
+		    strlen(first));
+	}
+}
+
+/* pl_notify - the notifications the decisions ask for */
+
+static void
+pl_notify(struct pl_ctx *c)
+{
+	const struct policy_decision **d;
+	struct notify_info ni;
+	struct notify_msg *msgs;
+	struct edit_seg	 seg;
+	struct buf	*from = buf_new(64);
+	size_t		 i, n, any = 0;
+
+	d = xcalloc(c->m->nrcpts + 1, sizeof(*d));
+	for (i = 0; i < c->m->nrcpts; i++) {
+		/* Final outcomes only: a retry would notify again. */
+		if (c->decided[i] && c->m->rcpts[i].code / 100 != 4) {
+			d[i] = &c->dec[i];
+			any |= (d[i]->st[0]->notify != 0 ||
+			    (d[i]->st[1] != NULL && d[i]->st[1]->notify != 0));
+		}
+	}
+	if (!any) {
+		free(d);
+		buf_free(from);
+		return;
+	}
+	memset(&ni, 0, sizeof(ni));
+	if (policy_conf.notify_from != NULL && policy_conf.notify_from[0])
+		buf_puts(from, policy_conf.notify_from);
+	else
+		buf_printf(from, "postmaster@%s", server_hostname);
+	ni.queue_id = c->m->qid;
+	ni.sender = c->m->sender;
+	ni.header = c->data;
+	ni.header_len = c->header_len;
+	ni.client = c->view.client_addr;
+	ni.hostname = server_hostname;
+	ni.from = buf_str(from);
+	ni.admin = policy_conf.notify_admin;
+	ni.arrival = c->m->arrival;
+	ni.f = c->f;
+	n = notify_build(&ni, c->addrs, d, c->m->nrcpts, &msgs);
+	for (i = 0; i < n; i++) {
+		seg.p = msgs[i].data->data;
+		seg.len = buf_len(msgs[i].data);
+		buf_reset(c->why);
+		if (notify_send_message(c->m->qid, "", msgs[i].to,
+		    msgs[i].nto, &seg, 1, msgs[i].eightbit, NULL, c->why) !=
+		    WN_OK)
+			log_error("%s: %s notification (%s) to <%s>%s not "
+			    "sent: %s", c->m->qid, policy_status_name(
+			    msgs[i].slot), msgs[i].who ==
+			    POLICY_NOTIFY_SENDER ? "sender" : msgs[i].who ==
+			    POLICY_NOTIFY_ADMIN ? "admin" : "recipients",
+			    msgs[i].to[0], msgs[i].nto > 1 ? ",..." : "",
+			    buf_str(c->why));
+		else
+			log_info("%s: sent %s notification (%s) to <%s>%s",
+			    c->m->qid, msgs[i].who == POLICY_NOTIFY_SENDER ?
+			    "sender" : msgs[i].who == POLICY_NOTIFY_ADMIN ?
+			    "admin" : "recipients", policy_status_name(
+			    msgs[i].slot), msgs[i].to[0], msgs[i].nto > 1 ?
+			    ",..." : "");
+	}
+	notify_msgs_free(msgs, n);
+	free(d);
+	buf_free(from);
 }
 
 /* pl_log - the one summary line of the message */
@@ -487,6 +1117,7 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 {
 	struct buf	*l = buf_new(512);
 	const struct msg *m = c->m;
+	const struct policy_decision *d;
 	size_t		 i;
 
 	buf_printf(l, "%s: from=<", m->qid);
@@ -502,6 +1133,8 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 	}
 	buf_printf(l, " delay=%.3fs", (double)(time_now_ms() - m->start_ms) /
 	    1000.0);
+	if (c->narchived > 0)
+		buf_printf(l, " archived=%u", c->narchived);
 	for (i = 0; i < m->nrcpts; i++) {
 		buf_puts(l, " to=<");
 		buf_append_safe(l, m->rcpts[i].addr,
@@ -509,6 +1142,19 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 		buf_puts(l, ">");
 		if (c->info[i] != INFO_NONE)
 			buf_printf(l, " (%s)", pl_info_text[c->info[i]]);
+		if (c->decided[i]) {
+			d = &c->dec[i];
+			buf_printf(l, " group=%s status=%s", d->group->name,
+			    findings_spam_name(d->spam));
+			if (d->av != AV_NOT_SCANNED)
+				buf_printf(l, "/%s", findings_av_name(d->av));
+			if (d->list != NULL)
+				buf_printf(l, " list=%s", d->list);
+			buf_printf(l, " action=%s", policy_action_name(
+			    d->action));
+			if (c->quarantined[i])
+				buf_printf(l, " quarantine=%s", c->quar_id);
+		}
 		buf_puts(l, " \"");
 		buf_append_safe(l, buf_str(m->rcpts[i].reply),
 		    buf_len(m->rcpts[i].reply));
@@ -521,6 +1167,45 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 	}
 	log_info("%s", buf_str(l));
 	buf_free(l);
+}
+
+/* pl_free - release the context */
+
+static void
+pl_free(struct pl_ctx *c)
+{
+	size_t	 i, k;
+
+	for (i = 0; c->sp != NULL && i < c->sp->n; i++) {
+		struct pl_txn *t = &c->txns[i];
+
+		if (t->txn.last != NULL)
+			reinject_txn_free(&t->txn);
+		for (k = 0; k < t->n; k++) {
+			if (t->extra[k] == NULL)
+				continue;
+			free(t->extra[k]->addr);
+			buf_free(t->extra[k]->reply);
+			free(t->extra[k]);
+		}
+		free(t->rcpts);
+		free(t->extra);
+	}
+	free(c->txns);
+	split_free(c->sp);
+	for (i = 0; i < c->nedits; i++)
+		edit_free(c->edits[i]);
+	free(c->edits);
+	free(c->info);
+	free(c->dec);
+	free(c->decided);
+	free(c->nodsn);
+	free(c->quarantined);
+	free(c->dropped);
+	free(c->addrs);
+	free(c->quar_id);
+	findings_free(c->f);
+	buf_free(c->why);
 }
 
 /* pipeline_run - checks, policy, reinjection and the replies */
@@ -540,6 +1225,12 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	c.header_len = edit_header_len(c.data, c.len);
 	c.f = findings_new();
 	c.info = xcalloc(m->nrcpts + 1, sizeof(*c.info));
+	c.dec = xcalloc(m->nrcpts + 1, sizeof(*c.dec));
+	c.decided = xcalloc(m->nrcpts + 1, sizeof(*c.decided));
+	c.nodsn = xcalloc(m->nrcpts + 1, sizeof(*c.nodsn));
+	c.quarantined = xcalloc(m->nrcpts + 1, sizeof(*c.quarantined));
+	c.dropped = xcalloc(m->nrcpts + 1, sizeof(*c.dropped));
+	pl_view(&c);
 
 	size_ok = policy_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {
@@ -572,9 +1263,11 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 				pl_set(&m->rcpts[i], 451, "4.3.0 Temporary "
 				    "failure (%s)", m->qid);
 	}
-	pl_build_groups(&c);
+	pl_decide(&c);
+	pl_plan(&c);
 	pl_prepare(&c);
 	pl_commit(&c);
+	pl_extras_log(&c);
 	for (i = 0; i < m->nrcpts; i++)
 		if (m->rcpts[i].code == 0)
 			log_panic("%s: recipient %zu has no outcome", m->qid,
@@ -582,14 +1275,6 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	if (!si->lmtp)
 		pl_smtp_reply(&c, reply_r);
 	pl_log(&c, reply_r);
-
-	for (i = 0; i < c.ngroups; i++) {
-		reinject_txn_free(&c.groups[i].txn);
-		edit_free(c.groups[i].edit);
-		free(c.groups[i].rcpts);
-	}
-	free(c.groups);
-	free(c.info);
-	findings_free(c.f);
-	buf_free(c.why);
+	pl_notify(&c);
+	pl_free(&c);
 }

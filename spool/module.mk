@@ -1,1 +1,2 @@
-# spool/module.mk - nothing beyond the base packages
+# spool/module.mk - the quarantine store writes its info files with jansson
+PKGS += jansson

@@ -1,0 +1,266 @@
+/*
+ * action.c - the modifications a decision makes to the message
+ *
+ * Our headers go on top (after the Received: trace the server adds):
+ * X-Winnow-Status and X-Winnow-Group always, X-Winnow-Score, -Checks and
+ * -Virus when there is something to say, then the statuses' custom header
+ * fields; the statuses' subject tags go in front of the Subject (AV's
+ * first).  Inbound X-Winnow-* fields are always removed, so a sender can
+ * never forge our verdict.
+ *
+ * When several groups share one message (split_by_result = no), the
+ * headers carry all of them: X-Winnow-Group lists the groups,
+ * X-Winnow-Status says "group=status" for each when they differ, custom
+ * headers and tags are added once each.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <stdio.h>
+#include <string.h>
+
+/* lib */
+#include "buf.h"
+#include "xalloc.h"
+
+/* policy */
+#include "edit.h"
+#include "policy.h"
+
+static const char *const action_rdns[] = {
+	"none", "ok", "mismatch", "none", "temperror"
+};
+static const char *const action_spf[] = {
+	"none", "pass", "fail", "softfail", "neutral", "none", "temperror",
+	"permerror"
+};
+
+/* action_status_text - "spam" or "spam; av=infected" */
+
+static void
+action_status_text(const struct policy_decision *d, struct buf *out)
+{
+	buf_puts(out, findings_spam_name(d->spam));
+	if (d->av != AV_NOT_SCANNED)
+		buf_printf(out, "; av=%s", findings_av_name(d->av));
+}
+
+/* action_items - "name(weight),name(weight)" or "none" */
+
+static void
+action_items(const struct finding_list *l, int weights, struct buf *out)
+{
+	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
+			    FINDINGS_MAX_ITEMS;
+
+	if (l->count == 0) {
+		buf_puts(out, "none");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		buf_printf(out, "%s%s", i ? "," : "", l->item[i].name);
+		if (weights)
+			buf_printf(out, "(%d)", l->item[i].weight);
+	}
+	if (l->count > n)
+		buf_printf(out, ",+%u", l->count - n);
+}
+
+/* action_checks - the X-Winnow-Checks value ("" when nothing ran) */
+
+static void
+action_checks(const struct findings *f, int dns, int spam,
+    const char *list, struct buf *out)
+{
+	const char	*sep = "";
+
+	if (list != NULL) {
+		buf_printf(out, "list=%s", list);
+		sep = "; ";
+	}
+	if (dns && f->dns_state != CHECK_NOT_RUN) {
+		buf_printf(out, "%sdnsbl=", sep);
+		action_items(&f->dnsbl, 1, out);
+		if (f->rdns != RDNS_NOT_CHECKED && (size_t)f->rdns <
+		    sizeof(action_rdns) / sizeof(action_rdns[0]))
+			buf_printf(out, "; rdns=%s", action_rdns[f->rdns]);
+		if (f->spf != SPF_NOT_CHECKED && (size_t)f->spf <
+		    sizeof(action_spf) / sizeof(action_spf[0]))
+			buf_printf(out, "; spf=%s", action_spf[f->spf]);
+		buf_puts(out, "; surbl=");
+		action_items(&f->surbl, 1, out);
+		if (f->dns_state != CHECK_DONE)
+			buf_printf(out, "; dns=%s",
+			    findings_state_name(f->dns_state));
+		sep = "; ";
+	}
+	if (spam && f->uds_state != CHECK_NOT_RUN) {
+		buf_printf(out, "%suds=%u", sep, f->uds_score);
+		sep = "; ";
+	}
+	if (spam && f->content_state != CHECK_NOT_RUN) {
+		buf_printf(out, "%srules=", sep);
+		action_items(&f->rules, 0, out);
+	}
+}
+
+/* action_viruses - "name (part), name (part)" */
+
+static void
+action_viruses(const struct findings *f, struct buf *out)
+{
+	const struct finding_list *l = &f->viruses;
+	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
+			    FINDINGS_MAX_ITEMS;
+
+	for (i = 0; i < n; i++) {
+		buf_printf(out, "%s%s", i ? ", " : "", l->item[i].name);
+		if (l->item[i].detail[0] != '\0')
+			buf_printf(out, " (%s)", l->item[i].detail);
+	}
+	if (l->count > n)
+		buf_printf(out, ", and %u more", l->count - n);
+}
+
+/* action_seen - whether a group already appears earlier in the set */
+
+static int
+action_seen(const struct policy_decision *const *d, size_t i)
+{
+	size_t	 j;
+
+	for (j = 0; j < i; j++)
+		if (d[j]->group == d[i]->group)
+			return (1);
+	return (0);
+}
+
+/* action_add_once - add a header unless the same one is there already */
+
+static void
+action_add_once(struct edit *e, struct buf *seen, const char *name,
+    const char *value)
+{
+	struct buf	*key = buf_new(128);
+
+	buf_printf(key, "\n%s: %s\n", name, value);
+	if (strstr(buf_str(seen), buf_str(key)) == NULL) {
+		edit_add_header(e, name, value);
+		buf_append(seen, key->data, buf_len(key) - 1);
+	}
+	buf_free(key);
+}
+
+/* action_tags - the subject tags of the set, each once, AV's first */
+
+static void
+action_tags(const struct policy_decision *const *d, size_t n,
+    struct buf *tags)
+{
+	const char	*t;
+	size_t		 i, tl;
+	int		 k;
+	const char	*p;
+
+	for (i = 0; i < n; i++) {
+		for (k = 1; k >= 0; k--) {
+			if (d[i]->st[k] == NULL ||
+			    (t = d[i]->st[k]->subject_tag) == NULL)
+				continue;
+			tl = strlen(t);
+			for (p = buf_str(tags); (p = strstr(p, t)) != NULL;
+			    p++)
+				if ((p == buf_str(tags) || p[-1] == ' ') &&
+				    (p[tl] == '\0' || p[tl] == ' '))
+					break;
+			if (p != NULL)
+				continue;
+			if (buf_len(tags) > 0)
+				buf_putc(tags, ' ');
+			buf_puts(tags, t);
+		}
+	}
+}
+
+/* policy_edit - our headers and the statuses' modifications */
+
+void
+policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
+    const struct findings *f)
+{
+	struct buf	*v = buf_new(256);
+	struct buf	*seen = buf_new(256);
+	size_t		 i;
+	int		 differ = 0, dns = 0, spam = 0, av = 0, k;
+	const char	*list = NULL;
+
+	edit_remove_prefix(e, "X-Winnow-");
+	if (n == 0) {
+		buf_free(v);
+		buf_free(seen);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		differ |= d[i]->spam != d[0]->spam || d[i]->av != d[0]->av;
+		dns |= d[i]->group->spam_checks && d[i]->group->dns_checks;
+		spam |= d[i]->group->spam_checks;
+		av |= d[i]->av != AV_NOT_SCANNED;
+		if (list == NULL)
+			list = d[i]->list;
+	}
+
+	/* X-Winnow-Status */
+	if (!differ) {
+		action_status_text(d[0], v);
+	} else {
+		for (i = 0; i < n; i++) {
+			if (action_seen(d, i))
+				continue;
+			if (buf_len(v) > 0)
+				buf_puts(v, ", ");
+			buf_printf(v, "%s=", d[i]->group->name);
+			action_status_text(d[i], v);
+		}
+	}
+	edit_add_header(e, "X-Winnow-Status", buf_str(v));
+
+	/* X-Winnow-Group */
+	buf_reset(v);
+	for (i = 0; i < n; i++) {
+		if (action_seen(d, i))
+			continue;
+		if (buf_len(v) > 0)
+			buf_puts(v, ", ");
+		buf_puts(v, d[i]->group->name);
+	}
+	edit_add_header(e, "X-Winnow-Group", buf_str(v));
+
+	if (spam && f->spam_score >= 0) {
+		buf_reset(v);
+		buf_printf(v, "%.3f", f->spam_score);
+		edit_add_header(e, "X-Winnow-Score", buf_str(v));
+	}
+	buf_reset(v);
+	action_checks(f, dns, spam, list, v);
+	if (buf_len(v) > 0)
+		edit_add_header(e, "X-Winnow-Checks", buf_str(v));
+	if (av && f->viruses.count > 0) {
+		buf_reset(v);
+		action_viruses(f, v);
+		edit_add_header(e, "X-Winnow-Virus", buf_str(v));
+	}
+
+	/* The statuses' own header fields and subject tags. */
+	for (i = 0; i < n; i++)
+		for (k = 0; k < 2; k++)
+			if (d[i]->st[k] != NULL &&
+			    d[i]->st[k]->header_name != NULL)
+				action_add_once(e, seen,
+				    d[i]->st[k]->header_name,
+				    d[i]->st[k]->header_value);
+	buf_reset(v);
+	action_tags(d, n, v);
+	if (buf_len(v) > 0)
+		edit_subject_tag(e, buf_str(v));
+	buf_free(v);
+	buf_free(seen);
+}

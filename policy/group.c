@@ -1,0 +1,178 @@
+/*
+ * group.c - which group a recipient is in, and its statuses there
+ *
+ * The spam status comes first from what the policy itself knows - a group
+ * that switched spam checks off trusts its mail, a white-listed sender is
+ * trusted, a black-listed one blacklisted (white wins over black, common
+ * and group lists alike) - and only then from the findings.
+ *
+ * The verdict on the findings (group_verdict) is a stand-in: the content
+ * module's verdict_spam() (policy/verdict.c, on its own branch) owns that
+ * decision.  Until it lands, group_verdict uses only the plainest signals:
+ * the GTUBE string, the classifier's score against fixed thresholds per
+ * detection level, and the formal-message flag.  MERGE: replace the body of
+ * group_verdict with verdict_spam(use, g->detection_level,
+ * g->probable_spam).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <string.h>
+
+/* lib */
+#include "log.h"
+
+/* policy */
+#include "mask.h"
+#include "policy.h"
+#include "policy_private.h"
+
+/* Stand-in thresholds of the classifier's score, per detection level. */
+static const double group_spam_at[] = { 0.95, 0.90, 0.80, 0.70 };
+static const double group_probable_at[] = { 0.85, 0.75, 0.60, 0.50 };
+
+/* policy_group_find - the first group that takes a recipient */
+
+const struct policy_group *
+policy_group_find(const struct policy *pol, const char *rcpt,
+    const char *sender, const char *client_ip)
+{
+	const struct policy_group *g;
+	size_t		 i;
+
+	for (i = 0; i < pol->ngroups; i++) {
+		g = pol->groups[i];
+		if (g->all)
+			return (g);
+		if (!mask_list_match(g->recipients, rcpt, NULL))
+			continue;
+		if (g->senders != NULL &&
+		    !mask_list_match(g->senders, sender, client_ip))
+			continue;
+		return (g);
+	}
+	log_panic("policy_group_find: no All group");
+}
+
+/* group_verdict - spam status from the findings (stand-in, see above) */
+
+enum spam_status
+group_verdict(const struct policy_group *g, const struct findings *f)
+{
+	struct findings	 masked;
+	const struct findings *use = f;
+	int		 lv = g->detection_level;
+
+	if (!g->dns_checks) {
+		/* The group ignores network checks: hide them. */
+		masked = *f;
+		masked.dns_state = CHECK_NOT_RUN;
+		masked.dnsbl_rating = 0;
+		memset(&masked.dnsbl, 0, sizeof(masked.dnsbl));
+		masked.rdns = RDNS_NOT_CHECKED;
+		masked.spf = SPF_NOT_CHECKED;
+		masked.surbl_rating = 0;
+		memset(&masked.surbl, 0, sizeof(masked.surbl));
+		use = &masked;
+	}
+	if (lv < POLICY_LEVEL_MINIMUM || lv > POLICY_LEVEL_MAXIMUM)
+		log_panic("group_verdict: level %d", lv);
+	if (use->gtube)
+		return (SPAM_SPAM);
+	if (use->spam_score >= 0) {
+		if (use->spam_score >= group_spam_at[lv])
+			return (SPAM_SPAM);
+		if (g->probable_spam && use->spam_score >= group_probable_at[lv])
+			return (SPAM_PROBABLE);
+	}
+	if (use->formal)
+		return (SPAM_FORMAL);
+	return (SPAM_NOT_DETECTED);
+}
+
+/* group_spam_status - lists, switches, then the verdict */
+
+enum spam_status
+group_spam_status(const struct policy *pol, const struct policy_group *g,
+    const struct msg_view *v, const struct findings *f, const char **list_r)
+{
+	*list_r = NULL;
+	if (!g->spam_checks)
+		return (SPAM_TRUSTED);
+	if (mask_list_match(pol->whitelist, v->sender, v->client_addr) ||
+	    mask_list_match(g->whitelist, v->sender, v->client_addr)) {
+		*list_r = "whitelist";
+		return (SPAM_TRUSTED);
+	}
+	if (mask_list_match(pol->blacklist, v->sender, v->client_addr) ||
+	    mask_list_match(g->blacklist, v->sender, v->client_addr)) {
+		*list_r = "blacklist";
+		return (SPAM_BLACKLISTED);
+	}
+	return (group_verdict(g, f));
+}
+
+/* group_av_status - the AV status, unless the group does not scan */
+
+enum av_status
+group_av_status(const struct policy_group *g, const struct findings *f)
+{
+	if (!g->av_checks)
+		return (AV_NOT_SCANNED);
+	return (f->av);
+}
+
+/* policy_needs - which check families a group uses */
+
+unsigned int
+policy_needs(const struct policy_group *g)
+{
+	unsigned int	 need = 0;
+
+	if (g->spam_checks)
+		need |= POLICY_NEED_SPAM;
+	if (g->spam_checks && g->dns_checks)
+		need |= POLICY_NEED_DNS;
+	if (g->av_checks)
+		need |= POLICY_NEED_AV;
+	return (need);
+}
+
+/* policy_decide - statuses and the combined actions of one recipient */
+
+void
+policy_decide(const struct policy *pol, const char *rcpt,
+    const struct msg_view *v, const struct findings *f,
+    struct policy_decision *d)
+{
+	const struct policy_status *st;
+	int		 k, slot;
+
+	memset(d, 0, sizeof(*d));
+	d->group = policy_group_find(pol, rcpt, v->sender, v->client_addr);
+	d->spam = group_spam_status(pol, d->group, v, f, &d->list);
+	d->av = group_av_status(d->group, f);
+	d->st[0] = &d->group->st[POLICY_ST_SPAM(d->spam)];
+	d->st[1] = d->av != AV_NOT_SCANNED ?
+	    &d->group->st[POLICY_ST_AV(d->av)] : NULL;
+	d->action = POLICY_ACCEPT;
+	d->deliver = 1;
+	d->dsn = 1;
+	d->reject_slot = -1;
+	for (k = 0; k < 2; k++) {
+		if ((st = d->st[k]) == NULL)
+			continue;
+		slot = k == 0 ? POLICY_ST_SPAM(d->spam) : POLICY_ST_AV(d->av);
+		if (st->action > d->action)
+			d->action = st->action;
+		if (st->action != POLICY_ACCEPT && st->action != POLICY_COPY)
+			d->deliver = 0;
+		if (st->action == POLICY_QUARANTINE)
+			d->quarantine = 1;
+		if (st->action == POLICY_REJECT && !d->reject) {
+			d->reject = 1;
+			d->reject_slot = slot;
+		}
+		/* No DSN if any status of the message forbids one. */
+		d->dsn = d->dsn && st->dsn;
+	}
+}

@@ -1,0 +1,30 @@
+/*
+ * notify_send.h - send a message winnow made itself downstream
+ *
+ * Notifications (policy/notify.c) and quarantine releases (winnowctl) go to
+ * the forward endpoint like any filtered message, through the same
+ * reinjection code (reinject.c), in one transaction of their own.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_NOTIFY_SEND_H
+#define WINNOW_NOTIFY_SEND_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+struct edit_seg;
+
+/* Send the content (segments, CRLF lines, no dot-stuffing) from sender
+ * ("" for <>) to rcpts.  WN_OK when every recipient was accepted after the
+ * final dot, WN_TEMP when a recipient was refused temporarily or the
+ * connection failed (nothing or - after a lost final reply - perhaps
+ * something was delivered), WN_PERM when the downstream refused every
+ * recipient permanently; why holds the downstream's reply.  *accepted_r
+ * (may be NULL) counts the recipients that have the message. */
+int	notify_send_message(const char *qid, const char *sender,
+	    char *const *rcpts, size_t nrcpts, const struct edit_seg *segs,
+	    size_t nsegs, int eightbit, size_t *accepted_r, struct buf *why);
+
+#endif /* WINNOW_NOTIFY_SEND_H */
