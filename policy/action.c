@@ -145,7 +145,7 @@ action_add_once(struct edit *e, struct buf *seen, const char *name,
 	buf_printf(key, "\n%s: %s\n", name, value);
 	if (strstr(buf_str(seen), buf_str(key)) == NULL) {
 		edit_add_header(e, name, value);
-		buf_append(seen, key->data, buf_len(key) - 1);
+		buf_append(seen, key->data, buf_len(key));
 	}
 	buf_free(key);
 }

@@ -910,7 +910,7 @@ pl_send_dsn(struct pl_ctx *c)
 	struct buf	*body;
 	struct edit_seg	 seg;
 	char		*to[2];
-	size_t		 i, n = 0;
+	size_t		 i, n = 0, npolicy = 0;
 
 	if (c->m->sender[0] == '\0')
 		return (0);		/* never bounce a bounce */
@@ -924,6 +924,7 @@ pl_send_dsn(struct pl_ctx *c)
 		dr[n].orcpt = r->orcpt;
 		dr[n].reply = buf_str(r->reply);
 		dr[n].code = r->code;
+		npolicy += c->decided[i] && c->dec[i].reject;
 		n++;
 	}
 	if (n == 0) {
@@ -931,8 +932,9 @@ pl_send_dsn(struct pl_ctx *c)
 		return (0);
 	}
 	body = buf_new(4096);
+	/* Refusals by our own policy come from us, not the downstream. */
 	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
-	    reinject_peer(NULL), c->m->qid);
+	    npolicy == n ? server_hostname : reinject_peer(NULL), c->m->qid);
 	seg.p = body->data;
 	seg.len = buf_len(body);
 	to[0] = c->m->sender;

@@ -114,12 +114,14 @@ struct tu_sink {
 	int		 lfd;
 	int		 lmtp;
 	pthread_mutex_t	 mu;
-	struct buf	*rx;
+	struct buf	**rx;		/* per connection, in accept order */
+	size_t		 nrx;
 };
 
 struct tu_conn {
 	struct tu_sink	*sink;
 	int		 fd;
+	struct buf	*rx;		/* this connection's transcript */
 };
 
 /* tu_say - write a reply */
@@ -145,7 +147,7 @@ tu_sink_conn(void *arg)
 	tu_say(c->fd, "220 sink.test ESMTP\r\n");
 	while ((n = read(c->fd, buf + have, sizeof(buf) - have - 1)) > 0) {
 		pthread_mutex_lock(&c->sink->mu);
-		buf_append(c->sink->rx, buf + have, (size_t)n);
+		buf_append(c->rx, buf + have, (size_t)n);
 		pthread_mutex_unlock(&c->sink->mu);
 		have += (size_t)n;
 		while ((nl = memchr(buf, '\n', have)) != NULL) {
@@ -202,6 +204,11 @@ tu_sink_main(void *arg)
 		c = xmalloc(sizeof(*c));
 		c->sink = s;
 		c->fd = fd;
+		c->rx = buf_new(4096);
+		pthread_mutex_lock(&s->mu);
+		s->rx = xreallocarray(s->rx, s->nrx + 1, sizeof(*s->rx));
+		s->rx[s->nrx++] = c->rx;
+		pthread_mutex_unlock(&s->mu);
 		if (pthread_create(&t, NULL, tu_sink_conn, c) == 0)
 			(void)pthread_detach(t);
 	}
@@ -219,7 +226,6 @@ tu_sink_start(const char *path, int lmtp)
 
 	s = xcalloc(1, sizeof(*s));
 	s->lmtp = lmtp;
-	s->rx = buf_new(4096);
 	pthread_mutex_init(&s->mu, NULL);
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -235,15 +241,19 @@ tu_sink_start(const char *path, int lmtp)
 	return (s);
 }
 
-/* tu_sink_received - a copy of the transcript */
+/* tu_sink_received - a copy of the transcript, connection after
+ * connection (so that transactions prepared side by side on several
+ * connections read the same in every run) */
 
 char *
 tu_sink_received(struct tu_sink *s)
 {
-	char	*copy;
+	struct buf	*all = buf_new(4096);
+	size_t		 i;
 
 	pthread_mutex_lock(&s->mu);
-	copy = xmemdup(s->rx->data, buf_len(s->rx));
+	for (i = 0; i < s->nrx; i++)
+		buf_append(all, s->rx[i]->data, buf_len(s->rx[i]));
 	pthread_mutex_unlock(&s->mu);
-	return (copy);
+	return (buf_finish(all));
 }

@@ -33,5 +33,6 @@ struct tu_sink;
 /* Start a sink listening at path; lmtp selects LMTP replies. */
 struct tu_sink	*tu_sink_start(const char *path, int lmtp);
 
-/* Everything received so far (NUL-terminated copy; caller frees). */
+/* Everything received so far, connection after connection in the order
+ * they were accepted (NUL-terminated copy; caller frees). */
 char		*tu_sink_received(struct tu_sink *);

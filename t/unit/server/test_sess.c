@@ -6,11 +6,17 @@
  * test downstream (testutil's sink).  The replies and the downstream's
  * transcript, with queue ids and dates normalised, must equal the .ref file
  * next to it.  WINNOW_UPDATE_GOLDEN=1 rewrites the .ref files.
+ *
+ * A sess-*.conf next to an .in is loaded for that transcript (with @TMPDIR@
+ * replaced by the test's directory), on top of the test's [server]
+ * settings; the quarantine it fills (@TMPDIR@/quarantine) is listed after
+ * the downstream's transcript.
  */
 
 #include <sys/socket.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
@@ -74,6 +80,91 @@ normalise(struct buf *b, const char *pattern, const char *with)
 	regfree(&re);
 }
 
+/* test_server_conf - the test's [server] settings over what is loaded */
+
+static void
+test_server_conf(void)
+{
+	struct buf	*why = buf_new(64);
+
+	free(server_conf.myhostname);
+	server_conf.myhostname = xstrdup("mx.test");
+	free(server_conf.spool_dir);
+	server_conf.spool_dir = xstrdup(tu_tmpdir());
+	server_conf.spool_reserve = 0;
+	server_conf.command_timeout = 3000;
+	server_conf.message_size_limit = 100000;
+	server_conf.max_recipients = 100;
+	cr_assert_eq(server_conf_finish(why), 0);
+	buf_free(why);
+}
+
+/* test_load_conf - the configuration for one transcript (NULL: defaults) */
+
+static void
+test_load_conf(const char *in_path)
+{
+	char		 conf[600], *text;
+	struct buf	*why = buf_new(256), *sub = buf_new(1024);
+	const char	*p, *at;
+	size_t		 len;
+
+	if (in_path != NULL)
+		(void)snprintf(conf, sizeof(conf), "%.*s.conf",
+		    (int)(strlen(in_path) - 3), in_path);
+	if (in_path == NULL || access(conf, F_OK) != 0) {
+		cr_assert_eq(server_load_config(NULL, why), 0);
+	} else {
+		text = tu_read_file(conf, &len);
+		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL; p = at + 8) {
+			buf_append(sub, p, (size_t)(at - p));
+			buf_puts(sub, tu_tmpdir());
+		}
+		buf_puts(sub, p);
+		free(text);
+		p = tu_write_file("sess.conf", buf_str(sub));
+		cr_assert_eq(server_load_config(p, why), 0, "%s: %s", conf,
+		    buf_str(why));
+	}
+	test_server_conf();
+	buf_free(why);
+	buf_free(sub);
+}
+
+/* list_quarantine - the quarantine's info files, then empty it */
+
+static void
+list_quarantine(struct buf *got)
+{
+	char		 dir[400], path[800];
+	struct dirent	**ents;
+	char		*text;
+	size_t		 len;
+	int		 n, i;
+
+	(void)snprintf(dir, sizeof(dir), "%s/quarantine", tu_tmpdir());
+	if ((n = scandir(dir, &ents, NULL, alphasort)) < 0)
+		return;
+	buf_puts(got, "--- quarantine ---\n");
+	for (i = 0; i < n; i++) {
+		(void)snprintf(path, sizeof(path), "%s/%s", dir,
+		    ents[i]->d_name);
+		if (ents[i]->d_name[0] != '.') {
+			buf_printf(got, "%s\n", ents[i]->d_name);
+			if (strstr(ents[i]->d_name, ".json") != NULL) {
+				text = tu_read_file(path, &len);
+				buf_puts(got, text);
+				buf_puts(got, "\n");
+				free(text);
+			}
+			(void)unlink(path);
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	(void)rmdir(dir);
+}
+
 /* run_one - one transcript */
 
 static void
@@ -92,6 +183,7 @@ run_one(const char *in_path, int n)
 	(void)snprintf(sink_path, sizeof(sink_path), "%s/sink%d", tu_tmpdir(),
 	    n);
 	sink = tu_sink_start(sink_path, strstr(in_path, "lmtp-out") != NULL);
+	test_load_conf(in_path);
 	free(server_conf.forward);
 	server_conf.forward = xmalloc(strlen(sink_path) + 6);
 	(void)snprintf(server_conf.forward, strlen(sink_path) + 6, "unix:%s",
@@ -118,7 +210,12 @@ run_one(const char *in_path, int n)
 	buf_append(got, c.out->data, buf_len(c.out));
 	buf_puts(got, "--- downstream ---\n");
 	buf_puts(got, rx);
+	list_quarantine(got);
 	normalise(got, "[0-9A-F]{15}", "QID");
+	normalise(got, "\"time\": [0-9]+", "\"time\": TIME");
+	normalise(got, "\"date\": \"[^\"]*\"", "\"date\": \"DATE\"");
+	normalise(got, "[A-Z][a-z]{2}, [0-9]+ [A-Z][a-z]{2} [0-9]{4} "
+	    "[0-9:]{8} [-+][0-9]{4}", "DATE");
 	normalise(got, "; [A-Z][a-z]{2}, [0-9]+ [A-Z][a-z]{2} [0-9]{4} "
 	    "[0-9:]{8} [-+][0-9]{4}", "; DATE");
 	normalise(got, "\r", "");
@@ -151,16 +248,7 @@ Test(sess, golden_transcripts)
 
 	log_open_syslog(LOG_LOCAL7);
 	server_register_all();
-	cr_assert_eq(server_load_config(NULL, why), 0);
-	free(server_conf.myhostname);
-	server_conf.myhostname = xstrdup("mx.test");
-	free(server_conf.spool_dir);
-	server_conf.spool_dir = xstrdup(tu_tmpdir());
-	server_conf.spool_reserve = 0;
-	server_conf.command_timeout = 3000;
-	server_conf.message_size_limit = 100000;
-	server_conf.max_recipients = 100;
-	cr_assert_eq(server_conf_finish(why), 0);
+	test_load_conf(NULL);
 
 	(void)snprintf(dir, sizeof(dir), "%s/t/data/server", tu_srcdir());
 	n = scandir(dir, &ents, NULL, alphasort);
