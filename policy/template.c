@@ -255,6 +255,8 @@ tp_directive(struct tp *tp, unsigned int line, const char *s, size_t len,
 	int		 v;
 
 	tp_trim(&s, &len);
+	if (len == 2 && strncasecmp(s, "if", 2) == 0)
+		return (tp_error(tp, line, "${if} needs a macro name"));
 	if (len >= 3 && strncasecmp(s, "if", 2) == 0 &&
 	    isspace((unsigned char)s[2])) {
 		if (*depth >= TEMPLATE_MAX_DEPTH)
@@ -456,6 +458,9 @@ tp_header(struct tp *tp, struct template *t, const char *s, size_t len,
 			if (ll == 0)
 				break;
 			if (s[pos] != '#') {
+				if (tp_field_name(s + pos, ll) == 0)
+					return (tp_field(tp, t, s + pos, ll,
+					    line));	/* the error */
 				infield = 1;
 				fstart = pos;
 				fline = line;

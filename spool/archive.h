@@ -21,6 +21,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "status.h"
 
 /* Write one archive file: name is "QUEUEID-in" or "QUEUEID-out-N". */
 int	archive_store(const char *dir, time_t when, const char *name,

@@ -1,0 +1,226 @@
+/* test_group.c - unit tests for policy/group.c: group lookup, statuses and
+ * the combination of actions */
+
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "findings.h"
+#include "policy.h"
+#include "policy_private.h"
+#include "status.h"
+#include "testutil.h"
+
+static struct findings	*f;
+static struct msg_view	 v;
+
+static void
+setup(void)
+{
+	policy_conf_register();
+	f = findings_new();
+	memset(&v, 0, sizeof(v));
+	v.sender = "someone@sender.test";
+	v.client_addr = "192.0.2.10";
+}
+
+static void
+teardown(void)
+{
+	findings_free(f);
+	conf_reset();
+}
+
+TestSuite(group, .init = setup, .fini = teardown);
+
+/* load - a configuration that must load */
+
+static void
+load(const char *text)
+{
+	struct buf	*errs = buf_new(128);
+	const char	*p = tu_write_file("g.conf", text);
+
+	cr_assert_eq(conf_load(p, errs), WN_OK, "%s", buf_str(errs));
+	buf_free(errs);
+}
+
+/* find - the name of the group of a recipient */
+
+static const char *
+find(const char *rcpt, const char *sender, const char *ip)
+{
+	return (policy_group_find(policy_current, rcpt, sender, ip)->name);
+}
+
+Test(group, first_match_wins_all_catches_the_rest)
+{
+	load("[group vip]\nrecipients = ceo@example.com\n\n"
+	    "[group staff]\nrecipients = @example.com, re:^ops-.*@\n\n"
+	    "[group also-vip]\nrecipients = ceo@example.com\n");
+	cr_assert_str_eq(find("ceo@example.com", "", NULL), "vip");
+	cr_assert_str_eq(find("CEO@Example.com", "", NULL), "vip");
+	cr_assert_str_eq(find("bob@example.com", "", NULL), "staff");
+	cr_assert_str_eq(find("ops-1@other.test", "", NULL), "staff");
+	cr_assert_str_eq(find("bob@other.test", "", NULL), "All");
+}
+
+Test(group, senders_narrow_a_group)
+{
+	load("[group internal]\nrecipients = @example.com\n"
+	    "senders = @example.com, ip:10.0.0.0/8\n\n"
+	    "[group external]\nrecipients = @example.com\n");
+	cr_assert_str_eq(find("a@example.com", "b@example.com", "192.0.2.1"),
+	    "internal");
+	cr_assert_str_eq(find("a@example.com", "b@other.test", "10.1.2.3"),
+	    "internal");
+	cr_assert_str_eq(find("a@example.com", "b@other.test", "192.0.2.1"),
+	    "external");
+	cr_assert_str_eq(find("a@example.com", "", NULL), "external");
+}
+
+Test(group, lists_decide_before_findings)
+{
+	const struct policy_group *g;
+	const char	*list;
+
+	load("[policy]\nwhitelist = @friends.test\nblacklist = "
+	    "@sender.test, ip:198.51.100.0/24, @friends.test\n\n"
+	    "[group sales]\nrecipients = @sales.test\n"
+	    "whitelist = someone@sender.test\n");
+	f->gtube = 1;
+	g = policy_group_find(policy_current, "x@other.test", v.sender, NULL);
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_BLACKLISTED);
+	cr_assert_str_eq(list, "blacklist");
+	/* The group's own white list wins over the common black list. */
+	g = policy_group_find(policy_current, "x@sales.test", v.sender, NULL);
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_TRUSTED);
+	cr_assert_str_eq(list, "whitelist");
+	/* White wins over black when both list the sender. */
+	v.sender = "a@friends.test";
+	g = policy_group_find(policy_current, "x@other.test", v.sender, NULL);
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_TRUSTED);
+	/* A black-listed client address. */
+	v.sender = "nobody@elsewhere.test";
+	v.client_addr = "198.51.100.3";
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_BLACKLISTED);
+	v.client_addr = "192.0.2.10";
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_SPAM);
+	cr_assert_null(list);
+}
+
+Test(group, check_switches)
+{
+	const struct policy_group *g;
+	const char	*list;
+
+	load("[group nospam]\nrecipients = @a.test\nspam_checks = no\n\n"
+	    "[group noav]\nrecipients = @b.test\nav_checks = no\n");
+	f->gtube = 1;
+	f->av = AV_INFECTED;
+	g = policy_group_find(policy_current, "x@a.test", v.sender, NULL);
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_TRUSTED);
+	cr_assert_eq(group_av_status(g, f), AV_INFECTED);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_AV);
+	g = policy_group_find(policy_current, "x@b.test", v.sender, NULL);
+	cr_assert_eq(group_av_status(g, f), AV_NOT_SCANNED);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS);
+	g = policy_group_find(policy_current, "x@c.test", v.sender, NULL);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS |
+	    POLICY_NEED_AV);
+}
+
+Test(group, verdict_stand_in)
+{
+	const struct policy_group *g;
+
+	load("[group high]\nrecipients = @h.test\ndetection_level = high\n\n"
+	    "[group noprob]\nrecipients = @n.test\nprobable_spam = no\n");
+	g = policy_group_find(policy_current, "x@o.test", "", NULL);
+	cr_assert_eq(group_verdict(g, f), SPAM_NOT_DETECTED);
+	f->spam_score = 0.92;
+	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
+	f->spam_score = 0.85;
+	cr_assert_eq(group_verdict(g, f), SPAM_PROBABLE);
+	g = policy_group_find(policy_current, "x@h.test", "", NULL);
+	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
+	g = policy_group_find(policy_current, "x@n.test", "", NULL);
+	cr_assert_eq(group_verdict(g, f), SPAM_NOT_DETECTED);
+	f->spam_score = 0.1;
+	f->formal = 1;
+	cr_assert_eq(group_verdict(g, f), SPAM_FORMAL);
+	f->gtube = 1;
+	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
+}
+
+Test(group, decide_combines_actions)
+{
+	struct policy_decision d;
+
+	load("[policy]\nspam.action = quarantine\nspam.dsn = yes\n"
+	    "infected.action = reject\nclean.action = copy\n"
+	    "clean.to = audit@example.com\n"
+	    "suspicious.action = redirect\nsuspicious.to = lab@example.com\n");
+	f->gtube = 1;
+	f->av = AV_CLEAN;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.spam, SPAM_SPAM);
+	cr_assert_eq(d.av, AV_CLEAN);
+	cr_assert_eq(d.action, POLICY_QUARANTINE);
+	cr_assert_not(d.deliver);
+	cr_assert(d.quarantine);
+	cr_assert_not(d.reject);
+	cr_assert(d.dsn);
+
+	f->av = AV_INFECTED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_REJECT);
+	cr_assert(d.reject && d.quarantine);
+	cr_assert_eq(d.reject_slot, POLICY_ST_AV(AV_INFECTED));
+	/* infected forbids a DSN, whatever spam says. */
+	cr_assert_not(d.dsn);
+
+	f->gtube = 0;
+	f->av = AV_CLEAN;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.spam, SPAM_NOT_DETECTED);
+	cr_assert_eq(d.action, POLICY_COPY);
+	cr_assert(d.deliver);
+	cr_assert_not(d.quarantine || d.reject);
+
+	f->av = AV_SUSPICIOUS;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_REDIRECT);
+	cr_assert_not(d.deliver);
+
+	f->av = AV_NOT_SCANNED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_null(d.st[1]);
+	cr_assert_eq(d.action, POLICY_ACCEPT);
+	cr_assert(d.deliver);
+	cr_assert_eq(d.reject_slot, -1);
+}
+
+Test(group, dns_switch_hides_network_findings)
+{
+	const struct policy_group *g;
+	struct findings	 copy;
+
+	load("[group nodns]\nrecipients = @a.test\ndns_checks = no\n");
+	g = policy_group_find(policy_current, "x@a.test", "", NULL);
+	f->dns_state = CHECK_DONE;
+	f->dnsbl_rating = 150;
+	copy = *f;
+	(void)group_verdict(g, f);
+	/* The caller's findings are not touched. */
+	cr_assert_eq(memcmp(&copy, f, sizeof(copy)), 0);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_AV);
+}
