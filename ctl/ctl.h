@@ -19,6 +19,10 @@ struct ctl_command {
 
 extern const struct ctl_command ctl_commands[];
 
+/* The subcommands (one file each: ctl_NAME.c). */
+int	ctl_quarantine_main(int, char **);
+int	ctl_template_main(int, char **);
+
 /* The configuration file winnowctl was told to use (NULL: defaults). */
 extern const char	*ctl_config_path;
 

@@ -42,6 +42,10 @@ static int	ctl_help_main(int, char **);
 const struct ctl_command ctl_commands[] = {
 	{ "help", ctl_help_main, "list the commands" },
 	{ "version", ctl_version_main, "print the version" },
+	{ "quarantine", ctl_quarantine_main, "list, show, release, delete and "
+	    "purge quarantined messages" },
+	{ "template-check", ctl_template_main, "check notification templates "
+	    "(FILE:LINE of the first error)" },
 	{ NULL, NULL, NULL }
 };
 

@@ -27,7 +27,7 @@
 int
 notify_send_message(const char *qid, const char *sender, char *const *rcpts,
     size_t nrcpts, const struct edit_seg *segs, size_t nsegs, int eightbit,
-    size_t *accepted_r, struct buf *why)
+    int *codes_r, struct buf *why)
 {
 	struct reinject_txn t;
 	struct reinject	*conn;
@@ -81,8 +81,8 @@ notify_send_message(const char *qid, const char *sender, char *const *rcpts,
 	}
 	rc = ok == nrcpts ? WN_OK : temp > 0 ? WN_TEMP : WN_PERM;
 out:
-	if (accepted_r != NULL)
-		*accepted_r = ok;
+	for (i = 0; codes_r != NULL && i < nrcpts; i++)
+		codes_r[i] = m->rcpts[i].code;
 	reinject_txn_free(&t);
 	free(rp);
 	msg_free(m);

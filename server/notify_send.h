@@ -18,13 +18,13 @@ struct edit_seg;
 
 /* Send the content (segments, CRLF lines, no dot-stuffing) from sender
  * ("" for <>) to rcpts.  WN_OK when every recipient was accepted after the
- * final dot, WN_TEMP when a recipient was refused temporarily or the
- * connection failed (nothing or - after a lost final reply - perhaps
- * something was delivered), WN_PERM when the downstream refused every
- * recipient permanently; why holds the downstream's reply.  *accepted_r
- * (may be NULL) counts the recipients that have the message. */
+ * final dot; WN_TEMP when a recipient was refused temporarily or the
+ * connection failed (after a lost final reply the message may have been
+ * delivered all the same); WN_PERM when the others were refused
+ * permanently.  why holds the first refusal.  codes_r (may be NULL) gets
+ * each recipient's reply code (2xx: it has the message). */
 int	notify_send_message(const char *qid, const char *sender,
 	    char *const *rcpts, size_t nrcpts, const struct edit_seg *segs,
-	    size_t nsegs, int eightbit, size_t *accepted_r, struct buf *why);
+	    size_t nsegs, int eightbit, int *codes_r, struct buf *why);
 
 #endif /* WINNOW_NOTIFY_SEND_H */
