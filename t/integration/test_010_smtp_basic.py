@@ -9,6 +9,10 @@ from wntest.smtp import (Client, make_message, fields_named, strip_fields,
                          split_header, seq_of)
 from wntest import procs
 
+# What winnowd adds to every filtered message: its trace and the policy's
+# verdict (X-Winnow-Status, X-Winnow-Group).
+OURS = ["Received", "X-Winnow-Status", "X-Winnow-Group"]
+
 
 def _received_ours(data):
     """The first header field must be our Received:; returns it."""
@@ -42,7 +46,10 @@ def test_one_message_byte_exact(relay):
     assert t.accepted == ["rcpt@example.com"]
     rec = _received_ours(t.data)
     assert len(fields_named(t.data, "Received")) == 1
-    assert t.data == rec + b"\r\n" + msg, "only our Received: is added"
+    # Our Received: and the policy's two headers, then the message as sent.
+    ours = (rec + b"\r\nX-Winnow-Status: not-detected\r\n"
+            b"X-Winnow-Group: All\r\n")
+    assert t.data == ours + msg, "only our headers are added"
     flat = rec.replace(b"\r\n\t", b" ")
     assert re.search(rb"with ESMTP id [0-9A-F]+ for <rcpt@example\.com>;",
                      flat), flat
@@ -98,13 +105,17 @@ def test_inbound_winnow_headers_removed(relay):
         assert c.xfer("s@example.org", ["r@example.com"], msg)[
             "final"].code == 250
     d = sink.delivered()[0].data
-    assert not re.search(rb"^X-Winnow-", d, re.M | re.I)
+    # Only ours remain: the policy's status and group, at the top.
+    assert re.findall(rb"^X-Winnow-[^:]*", d, re.M | re.I) == \
+        [b"X-Winnow-Status", b"X-Winnow-Group"]
+    assert b"X-Winnow-Status: not-detected\r\nX-Winnow-Group: All\r\n" in d
+    d = strip_fields(d, ["X-Winnow-Status", "X-Winnow-Group"])
     assert b"\tfolded=continuation" not in d
     assert b"X-Winnowed: kept (not our prefix)\r\n" in d
     assert b"X-Other: kept\r\n" in d
     expect = strip_fields(msg, ["X-Winnow-Status", "X-Winnow-Score",
                                 "X-Winnow-Checks", "X-Winnow-Info"])
-    assert strip_fields(d, ["Received"]) == expect
+    assert strip_fields(d, OURS) == expect
 
 
 def test_dot_stuffing_round_trip(relay):
@@ -117,7 +128,7 @@ def test_dot_stuffing_round_trip(relay):
         assert c.xfer("s@example.org", ["r@example.com"], msg)[
             "final"].code == 250
     t = sink.delivered()[0]
-    assert strip_fields(t.data, ["Received"]) == msg
+    assert strip_fields(t.data, OURS) == msg
     # on the wire every line starting with a dot was stuffed
     for line in t.raw.split(b"\r\n"):
         if line.startswith(b"."):
@@ -139,7 +150,7 @@ def test_header_only_and_tiny_messages(relay):
     got = sink.delivered()
     assert len(got) == len(msgs)
     for m, t in zip(msgs, got):
-        assert strip_fields(t.data, ["Received"]) == m, (m, t.data)
+        assert strip_fields(t.data, OURS) == m, (m, t.data)
 
 
 def test_pipelined_session_many_messages_one_write(relay):
@@ -201,7 +212,7 @@ def test_dsn_and_body_parameters_pass_through(relay):
     assert "NOTIFY=SUCCESS,FAILURE" in t.rcpt_lines[0]
     assert "ORCPT=rfc822;r+40example.com" in t.rcpt_lines[0]
     assert "NOTIFY=NEVER" in t.rcpt_lines[1]
-    assert strip_fields(t.data, ["Received"]) == msg
+    assert strip_fields(t.data, OURS) == msg
 
 
 def test_dsn_params_dropped_when_downstream_lacks_dsn(relay):
@@ -228,7 +239,7 @@ def test_large_message_spooled_to_file_byte_exact(relay):
         r = c.xfer("s@example.org", ["r@example.com"], msg)
     assert r["final"].code == 250, r
     t = sink.delivered()[0]
-    assert strip_fields(t.data, ["Received"]) == msg
+    assert strip_fields(t.data, OURS) == msg
 
 
 def test_downstream_connection_reused(relay):
