@@ -563,7 +563,7 @@ ctl_count_old(const struct quar_info *qi, void *arg)
 {
 	struct ctl_filter *fl = arg;
 
-	if (qi->time < time(NULL) - fl->older) {
+	if (qi->time <= time(NULL) - fl->older) {
 		(void)printf("%s\n", qi->id);
 		fl->n++;
 	}

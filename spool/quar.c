@@ -814,7 +814,7 @@ quar_purge_one(const struct quar_info *qi, void *arg)
 {
 	struct quar_purge_st *ps = arg;
 
-	if (qi->time >= ps->cutoff || ps->rc != WN_OK)
+	if (qi->time > ps->cutoff || ps->rc != WN_OK)
 		return;
 	if ((ps->rc = quar_delete(ps->dir, qi->id, ps->why)) == WN_OK)
 		ps->removed++;
