@@ -32,6 +32,9 @@
 
 #define MASK_SEP	" \t\r\n,;"
 #define MASK_WS		" \t\r\n"
+#define MASK_RE_LEN	1024	/* longest regular expression */
+#define MASK_RE_COST	5000	/* elements after expanding repetitions */
+#define MASK_RE_DEPTH	32	/* nesting of parentheses */
 
 enum mask_kind { MASK_GLOB, MASK_RE, MASK_IP };
 
@@ -247,8 +250,12 @@ mask_parse_file(struct mask_parse *mp, const char *item, const char *path)
 		mask_fail(mp, item, "cannot open: %s", strerror(errno));
 		return (-1);
 	}
-	if (fstat(fileno(fp), &st) == 0 && mp->max_file_size > 0 &&
-	    (size_t)st.st_size > mp->max_file_size) {
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		mask_fail(mp, item, "not a regular file");
+		(void)fclose(fp);
+		return (-1);
+	}
+	if (mp->max_file_size > 0 && (size_t)st.st_size > mp->max_file_size) {
 		mask_fail(mp, item, "larger than max_file_size (%zu bytes)",
 		    mp->max_file_size);
 		(void)fclose(fp);
@@ -337,6 +344,94 @@ mask_parse_plain(struct mask_parse *mp, char *item)
 	return (0);
 }
 
+/* mask_re_cost - how big glibc's compiled form of a regex may grow: every
+ * bounded repetition copies what it repeats, and nesting multiplies; -1
+ * for a back-reference (matching could take exponential time) */
+
+static long
+mask_re_cost(const char *re)
+{
+	long	 seq[MASK_RE_DEPTH + 1], atom = 0, n;
+	int	 depth = 0, quant = 0;
+	char	*end;
+
+	seq[0] = 0;
+	for (; *re != '\0'; re++) {
+		/* A repetition of a repetition ("a++", "a{2}*") makes glibc
+		 * copy the tree again for each: refuse it. */
+		if (strchr("*+?{", *re) != NULL && quant)
+			return (MASK_RE_COST + 1);
+		quant = strchr("*+?{", *re) != NULL;
+		switch (*re) {
+		case '*':
+		case '?':
+			continue;
+		case '+':
+			/* x+ is compiled as x x*. */
+			seq[depth] += atom;
+			atom *= 2;
+			if (seq[depth] > MASK_RE_COST)
+				return (MASK_RE_COST + 1);
+			continue;
+		case '\\':
+			if (re[1] >= '1' && re[1] <= '9')
+				return (-1);
+			if (re[1] != '\0')
+				re++;
+			atom = 1;
+			break;
+		case '(':
+			if (depth == MASK_RE_DEPTH)
+				return (MASK_RE_COST + 1);
+			seq[++depth] = 0;
+			atom = 0;
+			continue;
+		case ')':
+			if (depth == 0) {
+				atom = 1;
+				break;
+			}
+			atom = seq[depth--];
+			break;
+		case '[':
+			/* A class is one atom: skip to its closing ']'. */
+			if (re[1] == '^')
+				re++;
+			if (re[1] == ']')
+				re++;
+			while (re[1] != '\0' && re[1] != ']')
+				re++;
+			if (re[1] == ']')
+				re++;
+			atom = 1;
+			break;
+		case '{':
+			n = strtol(re + 1, &end, 10);
+			if (*end == ',')
+				n = isdigit((unsigned char)end[1]) ?
+				    strtol(end + 1, &end, 10) : n + 1;
+			if (n < 1)
+				n = 1;
+			if (n > MASK_RE_COST)
+				return (MASK_RE_COST + 1);
+			/* The atom already counted once; now n times. */
+			seq[depth] += atom * (n - 1);
+			atom *= n;
+			re = *end == '}' ? end : re;
+			if (seq[depth] > MASK_RE_COST)
+				return (MASK_RE_COST + 1);
+			continue;
+		default:
+			atom = 1;
+			break;
+		}
+		seq[depth] += atom;
+		if (seq[depth] > MASK_RE_COST)
+			return (MASK_RE_COST + 1);
+	}
+	return (seq[0]);
+}
+
 /* mask_parse_item - one item of any kind */
 
 static int
@@ -345,12 +440,27 @@ mask_parse_item(struct mask_parse *mp, char *item)
 	struct mask_item *it;
 	struct mask_cidr c;
 	char		 err[200];
+	long		 cost;
 	int		 rc;
 
 	mp->ml->count++;
 	if (strncasecmp(item, "re:", 3) == 0) {
 		if (item[3] == '\0') {
 			mask_fail(mp, item, "empty regular expression");
+			return (-1);
+		}
+		cost = strlen(item) > MASK_RE_LEN ? MASK_RE_COST + 1 :
+		    mask_re_cost(item + 3);
+		if (cost < 0) {
+			mask_fail(mp, item, "back-references are not "
+			    "supported (matching them can take very long)");
+			return (-1);
+		}
+		if (cost > MASK_RE_COST) {
+			mask_fail(mp, item, "regular expression too large "
+			    "(at most %d bytes and %d elements once repetitions "
+			    "are expanded; no repetition of a repetition)",
+			    MASK_RE_LEN, MASK_RE_COST);
 			return (-1);
 		}
 		it = mask_item_add(mp->ml, MASK_RE);

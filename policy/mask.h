@@ -17,7 +17,10 @@
  *			address: "*@*.example.com", "news-*@example.org", "*"
  *	re:REGEX	POSIX extended regular expression searched in the
  *			address (anchor it with ^ and $); it runs to the next
- *			white space, so it may contain ',' and ';'
+ *			white space, so it may contain ',' and ';'.  At most
+ *			1024 bytes and 5000 elements once bounded repetitions
+ *			are expanded ("(a{1,100}){1,100}" is refused: compiled,
+ *			it would take gigabytes); no back-references
  *	ip:CIDR		the client's IP address: 192.0.2.0/24, 2001:db8::/32,
  *			or one address; IPv4 masks also match IPv4-mapped IPv6
  *			clients (::ffff:192.0.2.1).  Only where the caller

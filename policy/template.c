@@ -562,8 +562,12 @@ template_load(const char *path, size_t max_size, struct buf *why)
 		buf_printf(why, "%s: cannot open: %s", path, strerror(errno));
 		return (NULL);
 	}
-	if (fstat(fileno(fp), &st) == 0 && max_size > 0 &&
-	    (size_t)st.st_size > max_size) {
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+		buf_printf(why, "%s: not a regular file", path);
+		(void)fclose(fp);
+		return (NULL);
+	}
+	if (max_size > 0 && (size_t)st.st_size > max_size) {
 		buf_printf(why, "%s: larger than max_file_size (%zu bytes)",
 		    path, max_size);
 		(void)fclose(fp);

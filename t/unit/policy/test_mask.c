@@ -129,6 +129,13 @@ Test(mask, regex_keeps_commas)
 	cr_assert(mask_list_match(ml, "z@z.test", NULL));
 	mask_list_free(ml);
 	bad("re:([a", NULL, 0, "bad regular expression");
+	bad("re:(a{1,100}){1,100}", NULL, 0, "too large");
+	bad("re:((a{1,20}){1,20}){1,20}", NULL, 0, "too large");
+	bad("re:(a)\\1", NULL, 0, "back-references");
+	bad("re:G++++++++++++++++++++++++G", NULL, 0, "too large");
+	bad("re:a{2}*", NULL, 0, "too large");
+	mask_list_free(parse("re:^[a-z]{1,64}@[a-z.-]{1,255}$ "
+	    "re:(x{1,10}|y{1,10}){1,10}", NULL, 0));
 	bad("re:", NULL, 0, "empty regular expression");
 }
 
@@ -209,6 +216,8 @@ Test(mask, file_errors_have_line_numbers)
 	bad(item, NULL, MASK_ALLOW_FILE, "do not nest");
 	bad("file:/nonexistent/list", NULL, MASK_ALLOW_FILE, "cannot open");
 	bad("file:relative.txt", NULL, MASK_ALLOW_FILE, "absolute");
+	bad("file:/dev/zero", NULL, MASK_ALLOW_FILE, "not a regular file");
+	bad("file:/tmp", NULL, MASK_ALLOW_FILE, "not a regular file");
 	(void)snprintf(item, sizeof(item), "file:%s", p);
 	bad(item, NULL, 0, "not allowed here");
 }

@@ -246,6 +246,9 @@ Test(template, load_from_file)
 	cr_assert_null(template_load(p, 4, why));
 	cr_assert(strstr(buf_str(why), "max_file_size") != NULL);
 	cr_assert_null(template_load("/nonexistent.tmpl", 0, why));
+	buf_reset(why);
+	cr_assert_null(template_load("/dev/zero", 0, why));
+	cr_assert(strstr(buf_str(why), "not a regular file") != NULL);
 }
 
 Test(template, var_names)
