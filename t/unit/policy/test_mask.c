@@ -224,6 +224,7 @@ Test(mask, file_errors_have_line_numbers)
 
 Test(mask, file_size_limit)
 {
+	struct mask_list *ml;
 	const char	*p;
 	char		 item[600];
 
@@ -232,8 +233,9 @@ Test(mask, file_size_limit)
 	cr_assert_null(mask_list_parse(item, NULL, MASK_ALLOW_FILE, 10, why));
 	cr_assert(strstr(buf_str(why), "max_file_size") != NULL);
 	buf_reset(why);
-	cr_assert_not_null(mask_list_parse(item, NULL, MASK_ALLOW_FILE, 100,
-	    why));
+	ml = mask_list_parse(item, NULL, MASK_ALLOW_FILE, 100, why);
+	cr_assert_not_null(ml);
+	mask_list_free(ml);
 }
 
 Test(mask, empty_lists_match_nothing)
