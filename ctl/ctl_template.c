@@ -107,8 +107,9 @@ ctl_template_main(int argc, char **argv)
 				if (strcmp(optarg, who[i]) == 0)
 					break;
 			if (i == POLICY_NOTIFY_NWHO) {
-				(void)fprintf(stderr, "winnowctl template-check: "
-				    "--builtin sender, recipients or admin\n");
+				(void)fprintf(stderr, "winnowctl "
+				    "template-check: --builtin sender, "
+				    "recipients or admin\n");
 				buf_free(why);
 				return (EX_USAGE);
 			}

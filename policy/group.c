@@ -81,7 +81,8 @@ group_verdict(const struct policy_group *g, const struct findings *f)
 	if (use->spam_score >= 0) {
 		if (use->spam_score >= group_spam_at[lv])
 			return (SPAM_SPAM);
-		if (g->probable_spam && use->spam_score >= group_probable_at[lv])
+		if (g->probable_spam &&
+		    use->spam_score >= group_probable_at[lv])
 			return (SPAM_PROBABLE);
 	}
 	if (use->formal)

@@ -458,8 +458,9 @@ mask_parse_item(struct mask_parse *mp, char *item)
 		}
 		if (cost > MASK_RE_COST) {
 			mask_fail(mp, item, "regular expression too large "
-			    "(at most %d bytes and %d elements once repetitions "
-			    "are expanded; no repetition of a repetition)",
+			    "(at most %d bytes and %d elements once "
+			    "repetitions are expanded; no repetition of a "
+			    "repetition)",
 			    MASK_RE_LEN, MASK_RE_COST);
 			return (-1);
 		}
@@ -648,9 +649,9 @@ mask_list_match(const struct mask_list *ml, const char *addr,
 			hit = regexec(&it->re, lower, 0, NULL, 0) == 0;
 			break;
 		case MASK_IP:
-			hit = fam != 0 && (mask_cidr_match(&it->cidr, fam, ca) ||
-			    (mapped && mask_cidr_match(&it->cidr, AF_INET,
-			    c4)));
+			hit = fam != 0 && (mask_cidr_match(&it->cidr, fam,
+			    ca) || (mapped && mask_cidr_match(&it->cidr,
+			    AF_INET, c4)));
 			break;
 		}
 	}

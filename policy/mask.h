@@ -27,8 +27,8 @@
  *			allows it (MASK_ALLOW_IP): senders and lists
  *	file:PATH	the masks in a file, one per line ('#' starts a comment
  *			line; a re: line runs to the end of the line); files do
- *			not nest.  Read when the list is parsed, i.e. at start-up
- *			and on every reload (SIGHUP)
+ *			not nest.  Read when the list is parsed, i.e. at
+ *			start-up and on every reload (SIGHUP)
  *
  * Matching ignores case.  Exact addresses and @domain items are looked up by
  * binary search, so long lists (files of thousands of addresses) cost

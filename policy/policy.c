@@ -87,8 +87,8 @@ static const struct {
 	{ "quarantine", "yes" },	/* filtered */
 };
 
-#define POLICY_REJECT_DEFAULT \
-	"5.7.1 Message refused by policy (${status}${if virus}: ${virus}${endif})"
+#define POLICY_REJECT_DEFAULT	"5.7.1 Message refused by policy " \
+	"(${status}${if virus}: ${virus}${endif})"
 
 /* policy_check_addrs - conf check: a list of full addresses */
 
@@ -149,8 +149,9 @@ policy_check_domain(const char *value, struct buf *why)
 /* Message-wide parameters: assigned by lib/conf. */
 static const struct conf_param policy_global_params[] = {
 	{ "protected_domains", CONF_STR, "", &policy_conf.protected_domains,
-	    0, 0, NULL, NULL, "recipient domains that are filtered (example.com, "
-	    ".example.com for its subdomains too); others pass unfiltered "
+	    0, 0, NULL, NULL, "recipient domains that are filtered "
+	    "(example.com, .example.com for its subdomains too); others pass "
+	    "unfiltered "
 	    "with X-Winnow-Info: not protected. Empty: all" },
 	{ "filter_size_limit", CONF_SIZE, "20M",
 	    &policy_conf.filter_size_limit, 0, 0, NULL, NULL, "larger messages "
@@ -985,9 +986,10 @@ pb_check_group(struct pbuild *pb, struct policy_group *g)
 			continue;
 		if ((st->action == POLICY_COPY ||
 		    st->action == POLICY_REDIRECT) && st->nto == 0)
-			conf_error(pb->err, at, "group %s: %s.action = %s needs "
-			    "%s.to (the addresses)", g->name,
-			    policy_status_name(i), policy_action_name(st->action),
+			conf_error(pb->err, at, "group %s: %s.action = %s "
+			    "needs %s.to (the addresses)", g->name,
+			    policy_status_name(i),
+			    policy_action_name(st->action),
 			    policy_status_name(i));
 	}
 }

@@ -31,8 +31,8 @@
 
 #define TEMPLATE_LINE_MAX	998	/* RFC 5322 line limit, without CRLF */
 #define TEMPLATE_HDR_MAX	900	/* text of one header value we keep */
-#define TEMPLATE_FOLD		76	/* fold header values near this column */
-#define TEMPLATE_EW_RAW		45	/* raw bytes per RFC 2047 encoded word */
+#define TEMPLATE_FOLD		76	/* fold header values near here */
+#define TEMPLATE_EW_RAW		45	/* raw bytes per RFC 2047 word */
 #define TEMPLATE_NAME_MAX	64	/* longest header field name */
 
 enum tnode_kind { TN_TEXT, TN_VAR, TN_IF };

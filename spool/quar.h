@@ -99,8 +99,8 @@ int		 quar_mark_released(const char *dir, const char *id,
 /* Remove an entry: the info first (it stops existing), then the message. */
 int		 quar_delete(const char *dir, const char *id, struct buf *why);
 
-/* Remove entries received at cutoff or before, and leftovers of interrupted writes
- * older than an hour.  *removed_r counts entries. */
+/* Remove entries received at cutoff or before, and leftovers of
+ * interrupted writes older than an hour.  *removed_r counts entries. */
 int		 quar_purge(const char *dir, time_t cutoff, size_t *removed_r,
 		    struct buf *why);
 

@@ -15,7 +15,8 @@
 
 static struct findings	*f;
 static struct msg_view	 v;
-static const char	 msg[] = "Subject: hello\r\nX-Winnow-Status: trusted\r\n"
+static const char	 msg[] = "Subject: hello\r\n"
+			    "X-Winnow-Status: trusted\r\n"
 			    "x-winnow-group: forged\r\n\r\nbody\r\n";
 
 static void

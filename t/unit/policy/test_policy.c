@@ -240,7 +240,8 @@ Test(policy, group_templates_cover_statuses_unless_set)
 
 Test(policy, lists_common_and_own)
 {
-	load("[policy]\nwhitelist = @friends.test\nblacklist = ip:192.0.2.0/24\n"
+	load("[policy]\nwhitelist = @friends.test\n"
+	    "blacklist = ip:192.0.2.0/24\n"
 	    "\n[group sales]\nrecipients = @sales.test\n"
 	    "blacklist = spammer@bad.test\n");
 	cr_assert(mask_list_match(policy_current->whitelist, "a@friends.test",

@@ -226,7 +226,8 @@ Test(template, one_line)
 	cr_assert_not_null(t, "%s", buf_str(why));
 	vars[TEMPLATE_VIRUS] = "Evil\r\n250 ok";
 	template_render_line(t, vars, out);
-	cr_assert_str_eq(buf_str(out), "5.7.1 refused (spam: Evil\\r\\n250 ok)");
+	cr_assert_str_eq(buf_str(out),
+	    "5.7.1 refused (spam: Evil\\r\\n250 ok)");
 	template_free(t);
 	buf_reset(why);
 	cr_assert_null(template_parse("a\nb", 3, "r", 1, why));

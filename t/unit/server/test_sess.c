@@ -116,7 +116,8 @@ test_load_conf(const char *in_path)
 		cr_assert_eq(server_load_config(NULL, why), 0);
 	} else {
 		text = tu_read_file(conf, &len);
-		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL; p = at + 8) {
+		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL;
+		    p = at + 8) {
 			buf_append(sub, p, (size_t)(at - p));
 			buf_puts(sub, tu_tmpdir());
 		}
