@@ -593,9 +593,11 @@ pl_redirects(struct pl_ctx *c, int final)
 		if (code[i] / 100 == 4)
 			pl_set(owner, 451, "4.3.0 Policy redirect deferred, "
 			    "try again later (%s)", c->m->qid);
-		else if (code[i] / 100 == 5)
+		else if (code[i] / 100 == 5) {
 			pl_set(owner, 554, "5.3.0 Message not delivered: the "
 			    "policy redirect was refused (%s)", c->m->qid);
+			c->nodsn[i] = c->decided[i] && !c->dec[i].dsn;
+		}
 		else if (final)
 			pl_set(owner, 250, "2.0.0 Ok: redirected by policy "
 			    "(%s)", c->m->qid);
