@@ -47,7 +47,26 @@ avedit_line_end(const char *h, size_t len, size_t p)
 	return (lf != NULL ? (size_t)(lf - h) + 1 : len);
 }
 
-/* avedit_headers - the rewritten header block of a replaced part */
+/* avedit_is_field - does a line start a header field ("Name:")? */
+
+static int
+avedit_is_field(const char *l, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (l[i] == ':')
+			return (i > 0);
+		if (l[i] <= ' ' || l[i] >= 0x7f)
+			return (0);
+	}
+	return (0);
+}
+
+/* avedit_headers - the rewritten header block of a replaced part
+ *
+ * Fields other than Content-* stay verbatim; lines that are no field at
+ * all (junk GMime skipped) go, so the result parses the same everywhere. */
 
 static void
 avedit_headers(struct buf *out, const char *h, size_t len, int top)
@@ -61,8 +80,9 @@ avedit_headers(struct buf *out, const char *h, size_t len, int top)
 		    h[p + 1] == '\n'))
 			break;			/* the empty line */
 		if (h[p] != ' ' && h[p] != '\t') {
-			drop = (e - p >= 8 && strncasecmp(h + p, "Content-",
-			    8) == 0);
+			drop = !avedit_is_field(h + p, e - p) ||
+			    (e - p >= 8 && strncasecmp(h + p, "Content-", 8) ==
+			    0);
 			if (e - p >= 13 && strncasecmp(h + p, "MIME-Version:",
 			    13) == 0)
 				have_mv = 1;
@@ -227,6 +247,14 @@ av_remove_parts_opts(const struct msg_view *v, const struct av_opts *o,
 		    findings_av_name(f->av_unplaced));
 		return (WN_PERM);
 	}
+	for (i = 0; i < f->av_nparts && i < FINDINGS_AV_PARTS; i++)
+		if (f->av_part[i] != AV_NOT_SCANNED &&
+		    f->av_part[i] != AV_CLEAN)
+			break;
+	if (i == f->av_nparts || i == FINDINGS_AV_PARTS) {
+		buf_append(out, v->data, v->len);	/* nothing flagged */
+		return (WN_OK);
+	}
 	m = avmime_parse(v->data, v->len, avconf.max_mime_parts,
 	    avconf.max_mime_depth);
 	if (m->limit || m->nparts != f->av_nparts) {
@@ -246,7 +274,11 @@ av_remove_parts_opts(const struct msg_view *v, const struct av_opts *o,
 		buf_append(out, v->data + pos, p->hdr_start - pos);
 		avedit_part(out, m, p, o, f, st);
 		pos = p->body_end;
-		if (pos == v->len)
+		/* The CRLF before the next boundary belongs to the boundary,
+		 * except after an empty body, where the empty line's CRLF was
+		 * both: the notice needs a line end of its own then. */
+		if (pos == v->len || (v->data[pos] != '\r' &&
+		    v->data[pos] != '\n'))
 			buf_puts(out, "\r\n");
 	}
 	if (rc == WN_OK)

@@ -36,6 +36,7 @@
 #include "av_private.h"
 
 #define AVMIME_NONE	((size_t)-1)
+#define AVMIME_ATTACHED	((size_t)-2)
 
 /* avmime_init - initialise GMime once per process */
 
@@ -79,13 +80,90 @@ avmime_blank_before(const struct avmime *m, size_t body)
 	const char	*d = m->data;
 
 	/* Only a line that is empty counts: the byte before it must end the
-	 * previous line (the boundary), or the body starts right there. */
+	 * previous line, or the body starts right there. */
 	if (body >= 3 && d[body - 1] == '\n' && d[body - 2] == '\r' &&
 	    d[body - 3] == '\n')
 		return (body - 2);
 	if (body >= 2 && d[body - 1] == '\n' && d[body - 2] == '\n')
 		return (body - 1);
 	return (body);
+}
+
+/* avmime_line_start - start of the line that ends just before pos */
+
+static size_t
+avmime_line_start(const struct avmime *m, size_t pos)
+{
+	size_t	 p = pos;
+
+	/* pos is the first byte of a line; step over the previous LF. */
+	if (p > 0)
+		p--;
+	while (p > 0 && m->data[p - 1] != '\n')
+		p--;
+	return (p);
+}
+
+/* avmime_is_delim - is the line at p "--boundary" (white space allowed)? */
+
+static int
+avmime_is_delim(const struct avmime *m, size_t p, size_t end,
+    const char *boundary)
+{
+	size_t	 bl = strlen(boundary);
+
+	if (end - p < bl + 2 || m->data[p] != '-' || m->data[p + 1] != '-' ||
+	    memcmp(m->data + p + 2, boundary, bl) != 0)
+		return (0);
+	for (p += bl + 2; p < end; p++)
+		if (m->data[p] != ' ' && m->data[p] != '\t' &&
+		    m->data[p] != '\r' && m->data[p] != '\n')
+			return (0);
+	return (1);
+}
+
+/* avmime_after_delim - a multipart child starts after its delimiter line;
+ * only header-like lines (never an empty one before the headers end) can
+ * lie between that line and anchor.  AVMIME_NONE when not found. */
+
+static size_t
+avmime_after_delim(const struct avmime *m, size_t anchor, size_t floor,
+    const char *boundary)
+{
+	size_t	 line = anchor, prev;
+
+	if (boundary == NULL)
+		return (AVMIME_NONE);
+	while (line > floor) {
+		prev = avmime_line_start(m, line);
+		if (prev < floor)
+			break;
+		if (avmime_is_delim(m, prev, line, boundary))
+			return (line);
+		line = prev;
+	}
+	return (AVMIME_NONE);
+}
+
+/* avmime_after_blank - an attached message starts after the empty line
+ * that ends its message/rfc822 part's headers: the nearest one above the
+ * first header of the message.  AVMIME_NONE when not found. */
+
+static size_t
+avmime_after_blank(const struct avmime *m, size_t anchor, size_t floor)
+{
+	size_t	 line = anchor, prev;
+
+	while (line > floor) {
+		prev = avmime_line_start(m, line);
+		if (prev < floor)
+			break;
+		if (m->data[prev] == '\n' || (m->data[prev] == '\r' &&
+		    prev + 1 < line && m->data[prev + 1] == '\n'))
+			return (line);
+		line = prev;
+	}
+	return (AVMIME_NONE);
 }
 
 /* avmime_lower - a lower-case copy */
@@ -102,17 +180,23 @@ avmime_lower(const char *s)
 	return (c);
 }
 
-/* avmime_leaf - record one leaf part */
+/* avmime_leaf - record one leaf part
+ *
+ * msg_hdr is where the header block starts when the leaf is the body of a
+ * message (the message and its body share one header block): 0 at the
+ * top, AVMIME_ATTACHED for an attached message (found from the offsets),
+ * AVMIME_NONE for a child of a multipart whose boundary is given. */
 
 static void
 avmime_leaf(struct avmime *m, GMimePart *gp, const char *sect,
-    size_t msg_hdr)
+    size_t msg_hdr, size_t msg_anchor, const char *boundary)
 {
 	struct avmime_part *p;
 	GMimeDataWrapper *w;
 	GMimeStream	*s;
 	const char	*fn;
 	char		*type;
+	size_t		 floor, anchor;
 
 	if (m->nparts >= m->max_parts) {
 		m->limit = AVMIME_LIMIT_PARTS;
@@ -122,6 +206,8 @@ avmime_leaf(struct avmime *m, GMimePart *gp, const char *sect,
 		m->cap = m->cap ? m->cap * 2 : 8;
 		m->part = xreallocarray(m->part, m->cap, sizeof(*m->part));
 	}
+	floor = m->nparts > 0 && m->part[m->nparts - 1].offsets_ok ?
+	    m->part[m->nparts - 1].body_end : 0;
 	p = &m->part[m->nparts];
 	memset(p, 0, sizeof(*p));
 	p->index = (unsigned int)m->nparts++;
@@ -141,16 +227,27 @@ avmime_leaf(struct avmime *m, GMimePart *gp, const char *sect,
 		return;
 	p->body_start = (size_t)s->bound_start;
 	p->body_end = s->bound_end < 0 ? m->len : (size_t)s->bound_end;
-	if (msg_hdr != AVMIME_NONE)
-		p->hdr_start = msg_hdr;
-	else if ((p->hdr_start = avmime_hdr_min(GMIME_OBJECT(gp),
-	    AVMIME_NONE)) == AVMIME_NONE)
-		p->hdr_start = avmime_blank_before(m, p->body_start);
+	anchor = avmime_hdr_min(GMIME_OBJECT(gp), p->body_start);
+	if (msg_hdr == 0)
+		p->hdr_start = 0;
+	else if (msg_hdr == AVMIME_ATTACHED) {
+		if (msg_anchor < anchor)
+			anchor = msg_anchor;
+		if (anchor == p->body_start)	/* a message with no headers */
+			p->hdr_start = avmime_blank_before(m, p->body_start);
+		else
+			p->hdr_start = avmime_after_blank(m, anchor, floor);
+	} else
+		p->hdr_start = avmime_after_delim(m, anchor, floor, boundary);
+	if (p->hdr_start == AVMIME_NONE) {
+		p->hdr_start = 0;
+		return;
+	}
 	p->offsets_ok = 1;
 }
 
 static void	avmime_walk(struct avmime *, GMimeObject *, const char *,
-		    unsigned int, size_t);
+		    unsigned int, size_t, size_t, const char *);
 
 /* avmime_message - walk the body of a message (top level or attached) */
 
@@ -163,25 +260,27 @@ avmime_message(struct avmime *m, GMimeMessage *msg, const char *sect,
 
 	if ((body = g_mime_message_get_mime_part(msg)) == NULL)
 		return;
-	if (hdr == AVMIME_NONE)
-		hdr = avmime_hdr_min(body, avmime_hdr_min(GMIME_OBJECT(msg),
-		    AVMIME_NONE));
 	if (GMIME_IS_MULTIPART(body)) {
-		avmime_walk(m, body, sect, depth, AVMIME_NONE);
+		avmime_walk(m, body, sect, depth, AVMIME_NONE, AVMIME_NONE,
+		    NULL);
 		return;
 	}
 	(void)snprintf(sub, sizeof(sub), "%s%s1", sect, *sect ? "." : "");
-	avmime_walk(m, body, sub, depth, hdr);
+	avmime_walk(m, body, sub, depth, hdr, avmime_hdr_min(GMIME_OBJECT(msg),
+	    AVMIME_NONE), NULL);
 }
 
-/* avmime_walk - depth-first walk of one object */
+/* avmime_walk - depth-first walk of one object; boundary is the parent
+ * multipart's, msg_hdr/msg_anchor as for avmime_leaf() */
 
 static void
 avmime_walk(struct avmime *m, GMimeObject *o, const char *sect,
-    unsigned int depth, size_t msg_hdr)
+    unsigned int depth, size_t msg_hdr, size_t msg_anchor,
+    const char *boundary)
 {
 	GMimeMultipart	*mp;
 	GMimeMessage	*inner;
+	const char	*b;
 	char		 sub[AVMIME_SECTION_MAX];
 	int		 i, n;
 
@@ -193,19 +292,22 @@ avmime_walk(struct avmime *m, GMimeObject *o, const char *sect,
 	}
 	if (GMIME_IS_MULTIPART(o)) {
 		mp = GMIME_MULTIPART(o);
+		b = g_mime_multipart_get_boundary(mp);
 		n = g_mime_multipart_get_count(mp);
 		for (i = 0; i < n && !m->limit; i++) {
 			(void)snprintf(sub, sizeof(sub), "%s%s%d", sect,
 			    *sect ? "." : "", i + 1);
 			avmime_walk(m, g_mime_multipart_get_part(mp, i), sub,
-			    depth + 1, AVMIME_NONE);
+			    depth + 1, AVMIME_NONE, AVMIME_NONE, b);
 		}
 	} else if (GMIME_IS_MESSAGE_PART(o)) {
 		inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
 		if (inner != NULL)
-			avmime_message(m, inner, sect, depth + 1, AVMIME_NONE);
+			avmime_message(m, inner, sect, depth + 1,
+			    AVMIME_ATTACHED);
 	} else if (GMIME_IS_PART(o))
-		avmime_leaf(m, GMIME_PART(o), sect, msg_hdr);
+		avmime_leaf(m, GMIME_PART(o), sect, msg_hdr, msg_anchor,
+		    boundary);
 }
 
 /* avmime_check_order - are the leaves' offsets usable for editing? */

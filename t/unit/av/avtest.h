@@ -46,7 +46,7 @@ avt_sigdir(void)
 	return (path);
 }
 
-/* avt_conf - register [av], load a config of some lines, load the engine */
+/* avt_conf - load a config of some lines ([av] registered), load the engine */
 
 static AVT_UNUSED int
 avt_conf(const char *lines, struct buf *why)
@@ -55,7 +55,6 @@ avt_conf(const char *lines, struct buf *why)
 	const char	*path;
 	int		 rc;
 
-	av_conf_register();
 	buf_printf(text, "[av]\ntemp_directory = %s\n", tu_tmpdir());
 	if (lines != NULL && strstr(lines, "database") == NULL)
 		buf_printf(text, "database = %s\n", avt_sigdir());

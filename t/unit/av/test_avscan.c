@@ -20,6 +20,7 @@ setup(void)
 	why = buf_new(128);
 	f = findings_new();
 	log_to_stderr();
+	av_conf_register();
 }
 
 static void
