@@ -96,7 +96,7 @@ av_cl_msg(enum cl_msg severity, const char *fullmsg, const char *msg,
 	if (av_loading && severity == CL_MSG_ERROR) {
 		if (av_load_errors->len == 0)
 			buf_append_safe(av_load_errors, msg, len);
-		log_warn("av: libclamav: %.*s", (int)len, msg);
+		log_info("av: libclamav: %.*s", (int)len, msg);
 	} else if (av_loading && severity == CL_MSG_WARN)
 		log_info("av: libclamav: %.*s", (int)len, msg);
 	else if (log_verbose > 1)
