@@ -69,6 +69,7 @@ struct avdb_snap {
 };
 
 static struct av_engine	*av_cur;		/* the installed engine */
+static unsigned long	 av_generation;		/* of the last engine built */
 static struct avdb_snap	*av_snap;		/* files at the last attempt */
 static struct av_opts	*av_builtin;		/* before any av_load */
 static struct buf	*av_load_errors;	/* libclamav errors while loading */
@@ -427,6 +428,7 @@ av_engine_load(struct buf *why)
 	av_snap_free(av_snap);
 	av_snap = av_snap_take();
 	e = xcalloc(1, sizeof(*e));
+	e->gen = ++av_generation;
 	if ((e->opts = avconf_opts_build(why)) == NULL) {
 		free(e);
 		return (NULL);
@@ -467,6 +469,7 @@ av_engine_install(struct av_engine *e)
 {
 	struct av_engine *old = av_cur;
 
+	avhelp_stop();			/* it has the old engine */
 	av_cur = e;
 	av_tmp_engine = NULL;
 	av_engine_free(old);
@@ -632,6 +635,7 @@ av_child_init(void)
 void
 av_child_exit(void)
 {
+	avhelp_stop();
 	if (av_tmp_pid != getpid() || av_tmpdir[0] == '\0')
 		return;
 	av_rm_tree(av_tmpdir, 0);
@@ -696,7 +700,7 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	deadline = now + avconf.max_scan_time;
 	if (v->deadline_ms != 0 && v->deadline_ms < deadline)
 		deadline = v->deadline_ms;
-	avscan_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
+	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
 	av_tmp_clean();
 	avscan_finish(f);
 	return (WN_OK);

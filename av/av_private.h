@@ -4,8 +4,10 @@
  *   avconf.c	the [av] parameter table and the option sets built from it
  *   avmime.c	the MIME walk (GMime) with the raw offsets of every leaf
  *   avfilt.c	the attachment filter: globs, declared and real type, size
- *   avscan.c	the scan process: fork, libclamav, results over a pipe,
- *		the hard time bound
+ *   avscan.c	one message in the scan process: walk, filter, libclamav,
+ *		findings as records
+ *   avhelp.c	the scan process itself: started by the child, fed
+ *		messages, killed at the hard time bound, restarted
  *   avedit.c	"remove": replacing flagged parts in the raw bytes
  *   avhdr.c	the X-Winnow-Virus header text
  *   av.c	engine life cycle, per-child set-up, av_check()
@@ -17,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <clamav.h>
 #include <gmime/gmime.h>
@@ -85,6 +88,7 @@ struct av_opts {
 struct avdb_snap;
 
 struct av_engine {
+	unsigned long	 gen;		/* 1, 2, ...: which build this is */
 	struct cl_engine *cl;		/* NULL: no database, filter only */
 	struct cl_scan_options scanopts;
 	unsigned int	 sigs;
@@ -157,6 +161,8 @@ void		 avfilt_real_type(const void *, size_t, struct buf *);
 
 /* avscan.c */
 #define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
+#define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
+#define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
 
 enum av_status	 avscan_classify(const char *name, enum check_state *);
 int		 avscan_rank(enum av_status);
@@ -164,9 +170,10 @@ enum av_status	 avscan_worst(enum av_status, enum av_status);
 void		 avscan_reset(struct findings *);
 void		 avscan_finish(struct findings *);
 void		 avscan_state(struct findings *, enum check_state);
-void		 avscan_run(const struct msg_view *, const struct av_opts *,
-		    const struct av_engine *, uint64_t deadline,
-		    uint64_t kill_at, struct findings *, struct buf *why);
+void		 avscan_serve(const struct msg_view *, const struct av_opts *,
+		    const struct av_engine *, uint64_t deadline, int fd);
+void		 avscan_fail(struct findings *, const char *name);
+int		 avscan_complete(const void *, size_t);
 void		 avscan_pack(struct buf *, int kind, enum av_status,
 		    enum check_state, uint32_t part, const char *name,
 		    const char *detail);
@@ -174,8 +181,19 @@ int		 avscan_unpack(const void *, size_t, struct findings *,
 		    struct buf *why);
 void		 avscan_found(int fd, const char *name, void *ctx);
 
-/* Test seam: called in the scan process before it scans. */
+/* Test seam: called in the scan process before each message (the value
+ * it had when the scan process was started). */
 extern void	(*avscan_test_hook)(void);
+
+/* avhelp.c */
+void		 avhelp_run(const struct msg_view *, const struct av_opts *,
+		    const struct av_engine *, uint64_t deadline,
+		    uint64_t kill_at, struct findings *, struct buf *why);
+void		 avhelp_stop(void);
+pid_t		 avhelp_pid(void);
+int		 avhelp_opts_pack(const struct av_opts *, struct buf *);
+int		 avhelp_opts_unpack(const unsigned char *, size_t,
+		    struct av_opts *);
 
 /* av.c */
 const struct av_engine *av_engine_current(void);

@@ -1,19 +1,16 @@
 /*
- * avscan.c - the scan process: MIME walk, filter and libclamav, time-bounded
+ * avscan.c - one message in the scan process: MIME walk, filter, libclamav
  *
- * Everything that parses the message for the AV check (GMime, libmagic,
- * libclamav and its unpackers) runs in a process forked from the child for
- * each message.  It inherits the compiled engine copy-on-write, so the fork
- * costs page tables, not signatures.  It reports its findings as records on
- * a pipe while it goes, and the child waits for them with poll() until
- * max_scan_time + kill_grace, then kills it.  libclamav's own MaxScanTime
- * (set to the time left before each scan) normally ends a long scan
- * cleanly first; the kill is the bound that holds even when a parser loops
- * or hangs, and a crash of a parser only costs the error status, never
- * the child.  Findings that arrived before the kill are kept.
+ * This runs in the scan process (avhelp.c), never in the child itself:
+ * everything that parses the message for the AV check (GMime, libmagic,
+ * libclamav and its unpackers) does.  It reports its findings as records
+ * while it goes, so what was found before a kill is kept.  libclamav's own
+ * MaxScanTime is set to the time left before each scan, which normally ends
+ * a long scan cleanly before the child's hard bound kills the process.
  *
- * Record format, one after another on the pipe (an internal format between
- * two processes of one program, still unpacked with every bound checked):
+ * Record format, one after another on the socket (an internal format
+ * between two processes of one program, still unpacked with every bound
+ * checked):
  *
  *	kind(1) status(1) state(1) part(4, big-endian)
  *	name-length(1) name detail-length(1) detail
@@ -21,7 +18,7 @@
  *	'C' part = number of MIME leaf parts walked; must come first
  *	'N' a name (virus, heuristic, filter rule, limit) with its status and
  *	    check state, in part (or AVSCAN_WHOLE: no single part)
- *	'E' the end; nothing may follow
+ *	'E' the end of this message's records
  *
  * Status of a name: Heuristics.Encrypted.* is encrypted; Heuristics.Limits.*
  * (libclamav's AlertExceedsMax, always on) and our Winnow.Limits.* are
@@ -36,15 +33,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/random.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <clamav.h>
@@ -61,12 +51,8 @@
 /* av */
 #include "av_private.h"
 
-#define AVSCAN_OUT_MAX		(16 * 1024 * 1024)	/* bytes of records */
 #define AVSCAN_NAMES_PER_SCAN	16
 #define AVSCAN_REC_HDR		8	/* kind status state part(4) nlen */
-
-#define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
-#define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
 
 void		(*avscan_test_hook)(void);
 
@@ -253,16 +239,17 @@ avscan_record(struct findings *f, enum av_status st, enum check_state cs,
 		    (enum av_status)f->av_part[part], st);
 }
 
-/* avscan_unpack - apply records; 1 complete, 0 cut short, -1 malformed */
+/* avscan_records - walk records, applying them to f unless it is NULL;
+ * 1 complete, 0 cut short, -1 malformed */
 
-int
-avscan_unpack(const void *data, size_t len, struct findings *f,
+static int
+avscan_records(const void *data, size_t len, struct findings *f,
     struct buf *why)
 {
 	const unsigned char *p = data;
 	char		 name[256], detail[256];
 	size_t		 pos = 0, nl, dl;
-	uint32_t	 part;
+	uint32_t	 part, nparts = 0;
 	int		 counted = 0;
 
 	while (pos < len) {
@@ -290,17 +277,21 @@ avscan_unpack(const void *data, size_t len, struct findings *f,
 				buf_puts(why, "bad part count in scan result");
 				return (-1);
 			}
-			f->av_nparts = part;
+			nparts = part;
+			if (f != NULL)
+				f->av_nparts = part;
 			counted = 1;
 			break;
 		case 'N':
 			if (!counted || nl == 0 || memchr(name, '\0', nl) ||
-			    (part != AVSCAN_WHOLE && part >= f->av_nparts)) {
+			    (part != AVSCAN_WHOLE && part >= nparts)) {
 				buf_puts(why, "bad name record in scan result");
 				return (-1);
 			}
-			avscan_record(f, (enum av_status)p[pos + 1],
-			    (enum check_state)p[pos + 2], part, name, detail);
+			if (f != NULL)
+				avscan_record(f, (enum av_status)p[pos + 1],
+				    (enum check_state)p[pos + 2], part, name,
+				    detail);
 			break;
 		case 'E':
 			if (pos + AVSCAN_REC_HDR + nl + 1 + dl != len) {
@@ -316,6 +307,23 @@ avscan_unpack(const void *data, size_t len, struct findings *f,
 		pos += AVSCAN_REC_HDR + nl + 1 + dl;
 	}
 	return (0);
+}
+
+/* avscan_unpack - apply records; 1 complete, 0 cut short, -1 malformed */
+
+int
+avscan_unpack(const void *data, size_t len, struct findings *f,
+    struct buf *why)
+{
+	return (avscan_records(data, len, f, why));
+}
+
+/* avscan_complete - are the records complete (without applying them)? */
+
+int
+avscan_complete(const void *data, size_t len)
+{
+	return (avscan_records(data, len, NULL, NULL));
 }
 
 /* avscan_names_add - add a name unless it is there already */
@@ -385,7 +393,7 @@ avscan_flush(struct avscan_ctx *c)
 		if ((n = write(c->fd, p, left)) < 0) {
 			if (errno == EINTR)
 				continue;
-			_exit(2);		/* the child is gone */
+			_exit(2);		/* the worker is gone */
 		}
 		p += n;
 		left -= (size_t)n;
@@ -568,108 +576,65 @@ avscan_walk(struct avscan_ctx *c, int scan)
 	avmime_free(m);
 }
 
-/* avscan_child - the scan process: report everything, then exit */
+/* avscan_serve - one message in the scan process: records to fd, then E */
 
-static void __attribute__((noreturn))
-avscan_child(struct avscan_ctx *c)
+void
+avscan_serve(const struct msg_view *v, const struct av_opts *o,
+    const struct av_engine *e, uint64_t deadline, int fd)
 {
 	struct avscan_names whole = { NULL, 0, 0 };
-	unsigned int	 seed;
+	struct avscan_ctx c;
 	size_t		 i;
 	int		 scan_parts;
 
-	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-	(void)signal(SIGPIPE, SIG_DFL);
-	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
-		seed = (unsigned int)(getpid() ^ time_now_us());
-	srand(seed);			/* libclamav's temporary names */
+	memset(&c, 0, sizeof(c));
+	c.view = v;
+	c.opts = o;
+	c.eng = e;
+	c.deadline = deadline;
+	c.fd = fd;
+	c.out = buf_new(4096);
+	c.error = buf_new(64);
 	if (avscan_test_hook != NULL)
 		avscan_test_hook();
 
-	if (c->eng->cl != NULL) {
-		avscan_one(c, c->view->data, c->view->len);
-		for (i = 0; i < c->cur.n; i++)
-			avscan_names_add(&whole, c->cur.v[i]);
-		if (c->error->len > 0)
+	if (e->cl != NULL) {
+		avscan_one(&c, v->data, v->len);
+		for (i = 0; i < c.cur.n; i++)
+			avscan_names_add(&whole, c.cur.v[i]);
+		if (c.error->len > 0)
 			log_warn("av: %s: libclamav: %s",
-			    c->view->queue_id ? c->view->queue_id : "-",
-			    buf_str(c->error));
+			    v->queue_id ? v->queue_id : "-", buf_str(c.error));
 	}
-	scan_parts = c->eng->cl != NULL && !c->timed_out &&
-	    (c->opts->mode == AV_MODE_COMBINED || whole.n > 0);
-	if (scan_parts || avfilt_active(c->opts))
-		avscan_walk(c, scan_parts);
+	scan_parts = e->cl != NULL && !c.timed_out &&
+	    (o->mode == AV_MODE_COMBINED || whole.n > 0);
+	if (scan_parts || avfilt_active(o))
+		avscan_walk(&c, scan_parts);
 	else
-		avscan_pack(c->out, 'C', AV_NOT_SCANNED, CHECK_DONE, 0, NULL,
+		avscan_pack(c.out, 'C', AV_NOT_SCANNED, CHECK_DONE, 0, NULL,
 		    NULL);
 	for (i = 0; i < whole.n; i++)
-		if (!avscan_names_has(&c->seen, whole.v[i]))
-			avscan_emit(c, AVSCAN_WHOLE, whole.v[i], "message");
-	if (c->timed_out)
-		avscan_emit(c, AVSCAN_WHOLE, AVSCAN_TIME_NAME, "message");
-	avscan_pack(c->out, 'E', AV_NOT_SCANNED, CHECK_DONE, 0, NULL, NULL);
-	avscan_flush(c);
-	_exit(0);
+		if (!avscan_names_has(&c.seen, whole.v[i]))
+			avscan_emit(&c, AVSCAN_WHOLE, whole.v[i], "message");
+	if (c.timed_out)
+		avscan_emit(&c, AVSCAN_WHOLE, AVSCAN_TIME_NAME, "message");
+	avscan_pack(c.out, 'E', AV_NOT_SCANNED, CHECK_DONE, 0, NULL, NULL);
+	avscan_flush(&c);
+
+	avscan_names_clear(&whole);
+	free(whole.v);
+	avscan_names_clear(&c.cur);
+	free(c.cur.v);
+	avscan_names_clear(&c.seen);
+	free(c.seen.v);
+	buf_free(c.out);
+	buf_free(c.error);
 }
 
-/* avscan_read - collect records until EOF, kill_at or too much output */
+/* avscan_fail - record a scan that did not complete, as a whole-message
+ * finding (so remove refuses) */
 
-static int
-avscan_read(int fd, uint64_t kill_at, struct buf *in)
-{
-	struct pollfd	 pfd;
-	uint64_t	 now;
-	ssize_t		 n;
-	char		*p;
-
-	for (;;) {
-		now = time_now_ms();
-		if (now >= kill_at)
-			return (1);
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		pfd.revents = 0;
-		n = poll(&pfd, 1, (int)(kill_at - now > 60000 ? 60000 :
-		    kill_at - now));
-		if (n < 0 && errno != EINTR)
-			return (-1);
-		if (n <= 0)
-			continue;
-		p = buf_reserve(in, 65536);
-		if ((n = read(fd, p, 65536)) < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			return (-1);
-		}
-		if (n == 0)
-			return (0);
-		buf_commit(in, (size_t)n);
-		if (in->len > AVSCAN_OUT_MAX)
-			return (2);
-	}
-}
-
-/* avscan_reap - collect the scan process, killing it if it lingers */
-
-static int
-avscan_reap(pid_t pid, uint64_t kill_at, int *status)
-{
-	struct timespec	 ts = { 0, 2000000 };
-	pid_t		 r;
-
-	while ((r = waitpid(pid, status, WNOHANG)) == 0 &&
-	    time_now_ms() < kill_at)
-		(void)nanosleep(&ts, NULL);
-	if (r == 0) {
-		(void)kill(pid, SIGKILL);
-		r = waitpid(pid, status, 0);
-	}
-	return (r == pid ? 0 : -1);
-}
-
-/* avscan_fail - record a scan that did not complete */
-
-static void
+void
 avscan_fail(struct findings *f, const char *name)
 {
 	enum check_state cs;
@@ -677,81 +642,4 @@ avscan_fail(struct findings *f, const char *name)
 
 	st = avscan_classify(name, &cs);
 	avscan_record(f, st, cs, AVSCAN_WHOLE, name, "message");
-}
-
-/* avscan_run - fork the scan process and collect its findings */
-
-void
-avscan_run(const struct msg_view *v, const struct av_opts *o,
-    const struct av_engine *e, uint64_t deadline, uint64_t kill_at,
-    struct findings *f, struct buf *why)
-{
-	struct avscan_ctx c;
-	struct buf	*in;
-	uint64_t	 start = time_now_ms();
-	pid_t		 pid;
-	int		 fds[2], rd, rc, status = 0, reaped;
-
-	f->av_state = CHECK_DONE;
-	if (start >= deadline) {
-		buf_puts(why, "AV scan: no time left before the message's "
-		    "deadline");
-		avscan_fail(f, AVSCAN_TIME_NAME);
-		return;
-	}
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		buf_printf(why, "AV scan: pipe: %s", strerror(errno));
-		avscan_fail(f, AVSCAN_ERROR_NAME);
-		return;
-	}
-	if ((pid = fork()) < 0) {
-		buf_printf(why, "AV scan: fork: %s", strerror(errno));
-		(void)close(fds[0]);
-		(void)close(fds[1]);
-		avscan_fail(f, AVSCAN_ERROR_NAME);
-		return;
-	}
-	if (pid == 0) {
-		(void)close(fds[0]);
-		memset(&c, 0, sizeof(c));
-		c.view = v;
-		c.opts = o;
-		c.eng = e;
-		c.deadline = deadline;
-		c.fd = fds[1];
-		c.out = buf_new(4096);
-		c.error = buf_new(64);
-		avscan_child(&c);
-	}
-	(void)close(fds[1]);
-	in = buf_new(4096);
-	rd = avscan_read(fds[0], kill_at, in);
-	(void)close(fds[0]);
-	if (rd != 0)
-		(void)kill(pid, SIGKILL);
-	reaped = avscan_reap(pid, kill_at, &status);
-	rc = avscan_unpack(in->data, in->len, f, why);
-	buf_free(in);
-	if (rc == 1)
-		return;
-	if (rd == 1) {
-		buf_printf(why, "AV scan killed after %llu ms (max_scan_time "
-		    "plus kill_grace)", (unsigned long long)(time_now_ms() -
-		    start));
-		avscan_fail(f, AVSCAN_TIME_NAME);
-		return;
-	}
-	if (why != NULL && why->len == 0) {
-		if (rd == 2)
-			buf_puts(why, "AV scan: too much output");
-		else if (reaped == 0 && WIFSIGNALED(status))
-			buf_printf(why, "AV scan process died of signal %d",
-			    WTERMSIG(status));
-		else if (reaped == 0 && WIFEXITED(status))
-			buf_printf(why, "AV scan process exited with status "
-			    "%d before it finished", WEXITSTATUS(status));
-		else
-			buf_puts(why, "AV scan process lost");
-	}
-	avscan_fail(f, AVSCAN_ERROR_NAME);
 }
