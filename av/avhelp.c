@@ -36,6 +36,7 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -214,6 +215,28 @@ avhelp_serve(int sock, int memfd, const struct av_engine *e,
 	free(qid);
 }
 
+/* avhelp_close_others - keep no descriptor of the child's but our two
+ *
+ * The child may be in a session when it starts the scan process; a copy of
+ * its client or downstream socket here would keep that connection open
+ * after the child closed it.  syslog's socket is closed through closelog()
+ * and opened again by log_init(), so it cannot end up pointing at one of
+ * ours. */
+
+static void
+avhelp_close_others(int a, int b)
+{
+	int	 lo = a < b ? a : b, hi = a < b ? b : a;
+
+	closelog();
+	if (lo > 3)
+		(void)close_range(3, (unsigned int)lo - 1, 0);
+	if (hi > lo + 1)
+		(void)close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+	(void)close_range((unsigned int)hi + 1, ~0U, 0);
+	log_init("winnowd/avscan");
+}
+
 /* avhelp_main - the scan process: serve requests until the child goes */
 
 static void __attribute__((noreturn))
@@ -226,6 +249,7 @@ avhelp_main(pid_t owner, int sock, int memfd, const struct av_engine *e)
 	(void)prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != owner)
 		_exit(0);
+	avhelp_close_others(sock, memfd);
 	(void)signal(SIGPIPE, SIG_DFL);
 	(void)signal(SIGTERM, SIG_DFL);
 	(void)signal(SIGHUP, SIG_DFL);

@@ -1,6 +1,8 @@
 /* test_avhelp.c - unit tests for av/avhelp.c: the scan process */
 
+#include <dirent.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -156,6 +158,37 @@ Test(avhelp, timeout_then_recovery)
 	cr_assert_eq(avhelp_pid(), 0);
 	check();
 	cr_assert_eq(f->av, AV_CLEAN);
+}
+
+Test(avhelp, the_scan_process_keeps_none_of_the_childs_descriptors)
+{
+	struct dirent	*de;
+	struct stat	 st, ps;
+	char		 dir[64], path[320];
+	int		 pfd[2], n = 0, leaked = 0;
+	DIR		*d;
+
+	cr_assert_eq(avt_conf("", why), WN_OK, "%s", buf_str(why));
+	av_child_init();
+	cr_assert_eq(pipe(pfd), 0);	/* as if a session were open */
+	cr_assert_eq(fstat(pfd[0], &ps), 0);
+	check();
+	(void)snprintf(dir, sizeof(dir), "/proc/%ld/fd", (long)avhelp_pid());
+	cr_assert_not_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		n++;
+		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) == 0 && st.st_ino == ps.st_ino &&
+		    st.st_dev == ps.st_dev)
+			leaked++;
+	}
+	(void)closedir(d);
+	cr_assert_eq(leaked, 0);
+	cr_assert_leq(n, 5, "%d descriptors", n);	/* 0-2, socket, memfd */
+	(void)close(pfd[0]);
+	(void)close(pfd[1]);
 }
 
 Test(avhelp, options_travel_to_the_scan_process)
