@@ -188,32 +188,58 @@ testfile(const char *path, const char *base)
 	ok = f->av == AV_INFECTED && avt_has_name(f, "ClamAV-Test-File");
 	cr_expect(ok, "%s: status %s, names %s", base,
 	    findings_av_name(f->av), avt_names(f));
+	/* Found in its part, so remove can take it out. */
+	cr_expect_eq(f->av_unplaced, AV_NOT_SCANNED, "%s: unplaced %s: %s",
+	    base, findings_av_name(f->av_unplaced), avt_names(f));
 	free(data);
 	buf_free(m);
 	return (ok);
 }
 
-Test(avscan, every_clamav_testfile_is_detected, .timeout = 300)
+/* testfiles - every clamav-testfiles file; returns how many were found */
+
+static int
+testfiles(int *n)
 {
 	const char	*dir = "/usr/share/clamav-testfiles";
 	struct dirent	*de;
 	char		 path[512];
-	int		 n = 0, found = 0;
+	int		 found = 0;
 	DIR		*d;
 
-	load(NULL);
+	*n = 0;
 	cr_assert_not_null(d = opendir(dir), "package clamav-testfiles "
 	    "(scripts/install-deps) is missing");
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		(void)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		n++;
+		(*n)++;
 		found += testfile(path, de->d_name);
 	}
 	(void)closedir(d);
+	return (found);
+}
+
+Test(avscan, every_clamav_testfile_is_detected, .timeout = 300)
+{
+	int	 n, found;
+
+	load(NULL);
+	found = testfiles(&n);
 	cr_assert_geq(n, 44, "only %d test files", n);
-	cr_assert_eq(found, n, "%d of %d test files detected", found, n);
+	cr_assert_eq(found, n, "message mode: %d of %d detected", found, n);
+}
+
+Test(avscan, every_clamav_testfile_is_detected_in_combined_mode,
+    .timeout = 300)
+{
+	int	 n, found;
+
+	load("mode = combined\n");
+	found = testfiles(&n);
+	cr_assert_geq(n, 44, "only %d test files", n);
+	cr_assert_eq(found, n, "combined mode: %d of %d detected", found, n);
 }
 
 Test(avscan, encrypted_zip_is_encrypted)
