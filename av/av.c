@@ -72,7 +72,7 @@ static struct av_engine	*av_cur;		/* the installed engine */
 static unsigned long	 av_generation;		/* of the last engine built */
 static struct avdb_snap	*av_snap;		/* files at the last attempt */
 static struct av_opts	*av_builtin;		/* before any av_load */
-static struct buf	*av_load_errors;	/* libclamav errors while loading */
+static struct buf	*av_load_errors;	/* libclamav errors in a load */
 static int		 av_loading;
 
 static char		 av_tmpdir[PATH_MAX];

@@ -50,7 +50,7 @@ struct avconf {
 	int		 alert_broken;
 	int		 alert_macros;
 	int		 bytecode;
-	int		 act[AV_STATUS_COUNT];	/* index into avconf_act_names */
+	int		 act[AV_STATUS_COUNT];	/* avconf_act_names index */
 	int		 remove_fallback;
 	char		*virus_name_action;
 	char		*filter[3];		/* names, types, real types */
@@ -133,7 +133,7 @@ struct avmime {
 	size_t		 nparts, cap;
 	unsigned int	 max_parts, max_depth;
 	int		 limit;		/* AVMIME_LIMIT_* or 0 */
-	int		 editable;	/* every leaf's offsets known, in order */
+	int		 editable;	/* all leaf offsets known, in order */
 };
 
 void		 avmime_init(void);
@@ -152,8 +152,8 @@ struct avfilt_info {
 
 int		 avfilt_active(const struct av_opts *);
 int		 avfilt_needs_real(const struct av_opts *);
-int		 avfilt_match(const struct av_opts *, const struct avfilt_info *,
-		    struct buf *reason);
+int		 avfilt_match(const struct av_opts *,
+		    const struct avfilt_info *, struct buf *reason);
 int		 avfilt_glob(const char *pattern, const char *s);
 void		 avfilt_norm_name(const char *, struct buf *);
 void		 avfilt_magic_init(void);

@@ -121,8 +121,8 @@ static const struct conf_param avconf_params[] = {
 	    avconf_act_names, NULL, "the error status: scan failure, "
 	    "timeout or limit" },
 	{ "remove_fallback", CONF_ENUM, "quarantine", A(remove_fallback), 0,
-	    0, avconf_act_names, avconf_check_fallback, "when remove cannot be done (the "
-	    "finding is not in one part)" },
+	    0, avconf_act_names, avconf_check_fallback, "when remove cannot "
+	    "be done (the finding is not in one part)" },
 	{ "virus_name_action", CONF_STR, "", A(virus_name_action), 0, 0, NULL,
 	    avconf_check_overrides, "GLOB:ACTION list, first match wins, "
 	    "e.g. Eicar-*:drop" },

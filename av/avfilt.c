@@ -140,8 +140,8 @@ avfilt_magic_init(void)
 
 	if (avfilt_magic != NULL || avfilt_magic_failed)
 		return;
-	if ((avfilt_magic = magic_open(MAGIC_MIME_TYPE | MAGIC_NO_CHECK_COMPRESS |
-	    MAGIC_NO_CHECK_ENCODING)) == NULL ||
+	if ((avfilt_magic = magic_open(MAGIC_MIME_TYPE |
+	    MAGIC_NO_CHECK_COMPRESS | MAGIC_NO_CHECK_ENCODING)) == NULL ||
 	    magic_load(avfilt_magic, NULL) != 0) {
 		log_warn("av: libmagic: %s; real-type filtering is off",
 		    avfilt_magic != NULL ? magic_error(avfilt_magic) :

@@ -232,7 +232,8 @@ avhelp_close_others(int a, int b)
 	if (lo > 3)
 		(void)close_range(3, (unsigned int)lo - 1, 0);
 	if (hi > lo + 1)
-		(void)close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+		(void)close_range((unsigned int)lo + 1, (unsigned int)hi - 1,
+		    0);
 	(void)close_range((unsigned int)hi + 1, ~0U, 0);
 	log_init("winnowd/avscan");
 }

@@ -230,7 +230,7 @@ static void
 avscan_record(struct findings *f, enum av_status st, enum check_state cs,
     uint32_t part, const char *name, const char *detail)
 {
-	findings_add(&f->viruses, name, detail, (int)st);	/* weight: status */
+	findings_add(&f->viruses, name, detail, (int)st); /* weight: status */
 	avscan_state(f, cs);
 	if (part == AVSCAN_WHOLE)
 		f->av_unplaced = avscan_worst(f->av_unplaced, st);

@@ -88,8 +88,8 @@ def attachment(rnd, kind):
         return ("application/octet-stream", "data.bin",
                 rnd.randbytes(rnd.randint(20000, 1000000)))
     if kind == "png":
-        return ("image/png", "photo.png",
-                b"\x89PNG\r\n\x1a\n" + rnd.randbytes(rnd.randint(20000, 300000)))
+        data = rnd.randbytes(rnd.randint(20000, 300000))
+        return "image/png", "photo.png", b"\x89PNG\r\n\x1a\n" + data
     return "text/plain", "notes.txt", words(rnd, rnd.randint(200, 5000))
 
 

@@ -74,7 +74,7 @@ fz_walk(const char *data, size_t len, struct findings *f)
 		(void)avmime_decode(m, i, d);
 		in.name = m->part[i].filename;
 		in.type = m->part[i].ctype;
-		in.real = m->part[i].ctype;	/* libmagic is not fuzzed here */
+		in.real = m->part[i].ctype;	/* no libmagic here */
 		in.size = d->len;
 		if (avfilt_match(fz_opts, &in, reason)) {
 			f->av_part[i] = AV_FILTERED;

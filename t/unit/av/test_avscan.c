@@ -565,7 +565,8 @@ Test(avscan, truncated_and_bad_records)
 
 Test(avscan, temporary_files_do_not_accumulate)
 {
-	struct buf	*m = buf_new(4096), *z = buf_new(4096), *e = buf_new(128);
+	struct buf	*m = buf_new(4096), *z = buf_new(4096);
+	struct buf	*e = buf_new(128);
 	struct dirent	*de;
 	DIR		*d;
 	int		 i, n = 0;
