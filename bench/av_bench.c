@@ -288,10 +288,13 @@ bench_mem(int nchild, const char *msgpath)
 	return (0);
 }
 
+/* main - parse the command and run it */
+
 int
 main(int argc, char **argv)
 {
 	struct buf	*why = buf_new(256);
+	int		 rc;
 
 	log_init("av_bench");
 	log_to_stderr();
@@ -306,15 +309,19 @@ main(int argc, char **argv)
 		return (78);
 	}
 	if (strcmp(argv[2], "compile") == 0)
-		return (bench_compile(argc > 3 ? atoi(argv[3]) : 3));
-	if (av_load(why) != WN_OK) {
+		rc = bench_compile(argc > 3 ? atoi(argv[3]) : 3);
+	else if (av_load(why) != WN_OK) {
 		fprintf(stderr, "av_load: %s\n", buf_str(why));
-		return (1);
+		rc = 1;
+	} else if (strcmp(argv[2], "scan") == 0)
+		rc = bench_scan(argc - 3, argv + 3);
+	else if (strcmp(argv[2], "mem") == 0 && argc == 5)
+		rc = bench_mem(atoi(argv[3]), argv[4]);
+	else {
+		fprintf(stderr, "av_bench: unknown command %s\n", argv[2]);
+		rc = 64;
 	}
-	if (strcmp(argv[2], "scan") == 0)
-		return (bench_scan(argc - 3, argv + 3));
-	if (strcmp(argv[2], "mem") == 0 && argc == 5)
-		return (bench_mem(atoi(argv[3]), argv[4]));
-	fprintf(stderr, "av_bench: unknown command %s\n", argv[2]);
-	return (64);
+	av_unload();
+	buf_free(why);
+	return (rc);
 }
