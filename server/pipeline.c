@@ -48,9 +48,11 @@
 #define INFO_NOT_PROT	1
 #define INFO_SIZE	2
 #define INFO_ERROR	3
+#define INFO_BYPASS	4	/* msg->bypass says why */
 
 static const char *const pl_info_text[] = {
-	NULL, "not protected", "not scanned (size)", "not processed"
+	NULL, "not protected", "not scanned (size)", "not processed",
+	"bypassed"
 };
 
 /*
@@ -248,6 +250,8 @@ pl_build_groups(struct pl_ctx *c)
 			    c->error_check);
 			edit_add_header(e, "X-Winnow-Info", buf_str(t));
 			buf_free(t);
+		} else if (c->info[i] == INFO_BYPASS) {
+			edit_add_header(e, "X-Winnow-Info", c->m->bypass);
 		} else if (c->info[i] != INFO_NONE) {
 			edit_add_header(e, "X-Winnow-Info",
 			    pl_info_text[c->info[i]]);
@@ -507,7 +511,9 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 		buf_append_safe(l, m->rcpts[i].addr,
 		    strlen(m->rcpts[i].addr));
 		buf_puts(l, ">");
-		if (c->info[i] != INFO_NONE)
+		if (c->info[i] == INFO_BYPASS)
+			buf_printf(l, " (%s)", c->m->bypass);
+		else if (c->info[i] != INFO_NONE)
 			buf_printf(l, " (%s)", pl_info_text[c->info[i]]);
 		buf_puts(l, " \"");
 		buf_append_safe(l, buf_str(m->rcpts[i].reply),
@@ -543,7 +549,9 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 
 	size_ok = policy_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {
-		if (!size_ok)
+		if (m->bypass != NULL)
+			c.info[i] = INFO_BYPASS;
+		else if (!size_ok)
 			c.info[i] = INFO_SIZE;
 		else if (!policy_protected(m->rcpts[i].addr))
 			c.info[i] = INFO_NOT_PROT;

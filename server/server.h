@@ -196,6 +196,8 @@ struct msg {
 	size_t		 nrcpts;
 	struct xforward	 xf;		/* attributes for this transaction */
 	struct spool	*spool;
+	const char	*bypass;	/* deliver unfiltered, marked with
+					 * this X-Winnow-Info (not owned) */
 	uint64_t	 start_ms;
 	time_t		 arrival;
 };
@@ -303,7 +305,9 @@ struct sess_info {
 };
 
 /* Run checks, policy and reinjection for msg; fills each recipient's code
- * and reply.  For SMTP the caller answers with pipeline's *reply_r. */
+ * and reply.  For SMTP the caller answers with pipeline's *reply_r.  When
+ * msg->bypass is set, no check runs and every recipient not yet decided
+ * goes downstream unfiltered with "X-Winnow-Info: <bypass>". */
 void	pipeline_run(const struct sess_info *, struct msg *,
 	    struct buf *reply_r);
 
@@ -313,6 +317,12 @@ void	pipeline_run(const struct sess_info *, struct msg *,
 /* Serve a connection; returns the number of messages accepted.  The
  * descriptor is closed. */
 unsigned int	sess_run(int fd, int proto, const char *peer);
+
+/* What the session does with a received message: pipeline_run in winnowd;
+ * winnow-pipe relays it to winnowd instead (pipe-client/). */
+typedef void	sess_deliver_fn(const struct sess_info *, struct msg *,
+		    struct buf *reply_r);
+extern sess_deliver_fn	*sess_deliver;
 
 /*
  * child.c and master.c
