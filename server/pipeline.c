@@ -88,6 +88,7 @@ struct pl_ctx {
 	char		 error_check[32];
 	struct pl_group	*groups;
 	size_t		 ngroups;
+	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
 	struct buf	*why;
 };
 
@@ -160,6 +161,7 @@ pl_run_checks(struct pl_ctx *c)
 	v.data = c->data;
 	v.len = c->len;
 	v.header_len = c->header_len;
+	v.deadline_ms = c->deadline;
 	for (i = 0; pl_checks[i].name != NULL; i++) {
 		buf_reset(c->why);
 		if (pl_checks[i].fn(&v, c->f, c->why) != WN_OK) {
@@ -288,6 +290,7 @@ pl_prepare(struct pl_ctx *c)
 				    "unavailable: %s", buf_str(c->why));
 			continue;
 		}
+		reinject_set_deadline(g->conn, c->deadline);
 		buf_reset(c->why);
 		if (reinject_prepare(g->conn, &g->txn, c->si->lmtp, c->why) !=
 		    WN_OK) {
@@ -314,6 +317,22 @@ pl_any(const struct msg *m, int cls)
 	return (0);
 }
 
+/* pl_late - message_deadline ran out before the final dots */
+
+static void
+pl_late(struct pl_ctx *c)
+{
+	size_t	 i;
+
+	log_warn("%s: message_deadline (%us) ran out before the end of the "
+	    "reinjection: nothing delivered, answering 451", c->m->qid,
+	    server_conf.message_deadline / 1000);
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->m->rcpts[i].code / 100 == 2 || c->m->rcpts[i].code == 0)
+			pl_set(&c->m->rcpts[i], 451, "4.4.7 Filtering took too "
+			    "long, try again later (%s)", c->m->qid);
+}
+
 /* pl_commit - send the final dots (or abort them all) */
 
 static void
@@ -321,10 +340,15 @@ pl_commit(struct pl_ctx *c)
 {
 	struct pl_group	*g;
 	size_t		 i;
-	int		 abort_all;
+	int		 abort_all, late;
 
+	/* Past message_deadline the upstream may have given up on us (Postfix
+	 * before the queue: smtpd_proxy_timeout), so no copy may go out. */
+	late = c->deadline != 0 && time_now_ms() >= c->deadline;
+	if (late)
+		pl_late(c);
 	/* SMTP upstream: one temporary failure holds back every copy. */
-	abort_all = !c->si->lmtp && pl_any(c->m, 4);
+	abort_all = late || (!c->si->lmtp && pl_any(c->m, 4));
 	for (i = 0; i < c->ngroups; i++) {
 		g = &c->groups[i];
 		if (g->conn == NULL)
@@ -546,6 +570,8 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	c.header_len = edit_header_len(c.data, c.len);
 	c.f = findings_new();
 	c.info = xcalloc(m->nrcpts + 1, sizeof(*c.info));
+	if (server_conf.message_deadline != 0)
+		c.deadline = time_now_ms() + server_conf.message_deadline;
 
 	size_ok = policy_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {

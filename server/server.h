@@ -68,6 +68,7 @@ struct server_conf {
 	unsigned int	 forward_data_done_timeout;	/* ms */
 	unsigned int	 forward_reuse_time;		/* ms */
 	unsigned int	 forward_reuse_limit;
+	unsigned int	 message_deadline;	/* ms, 0: none */
 	int		 on_error;		/* enum on_error */
 };
 
@@ -263,6 +264,10 @@ int		 reinject_prepare(struct reinject *, struct reinject_txn *,
  * message may or may not have been delivered). */
 int		 reinject_commit(struct reinject *, struct reinject_txn *,
 		    struct buf *why);
+
+/* Bound every wait on this connection by an absolute deadline on the
+ * monotonic clock (0: none); reinject_release() clears it. */
+void		 reinject_set_deadline(struct reinject *, uint64_t deadline_ms);
 
 /* Abandon a transaction: RSET before DATA, or drop the connection after
  * DATA so the downstream discards the message. */
