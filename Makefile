@@ -160,6 +160,10 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/winnow \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	sed -e 's|/usr/local/sbin/winnow-pipe|$(SBINDIR)/winnow-pipe|' \
+	    -e 's|/etc/winnow/winnow.conf|$(SYSCONFDIR)/winnow/winnow.conf|' \
+	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
+	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -168,6 +172,7 @@ install: all
 
 uninstall:
 	rm -f $(PROGRAMS:$(B)/%=$(DESTDIR)$(SBINDIR)/%)
+	rm -f $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	rm -f $(DESTDIR)$(UNITDIR)/winnowd.service
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 
