@@ -352,10 +352,12 @@ relay_envelope(struct relay *r, const char *data, size_t len, int *go,
 	return (PIPE_RELAY_OK);
 }
 
-/* relay_body - the message, dot-stuffed, and the final dot */
+/* relay_body - the message, dot-stuffed, and the final dot; *after_dot
+ * is set once the dot may have left */
 
 static int
-relay_body(struct relay *r, const char *data, size_t len, struct buf *why)
+relay_body(struct relay *r, const char *data, size_t len, int *after_dot,
+    struct buf *why)
 {
 	struct stuffer	 sf;
 	size_t		 off, n;
@@ -369,6 +371,7 @@ relay_body(struct relay *r, const char *data, size_t len, struct buf *why)
 		buf_reset(r->cmd);
 	}
 	stuff_finish(&sf, r->cmd);
+	*after_dot = 1;
 	return (relay_send(r, why));
 }
 
@@ -498,8 +501,8 @@ pipe_relay(const struct sess_info *si, struct msg *m, struct buf *reply_r,
 		go = 0;
 	}
 	if (rc == PIPE_RELAY_OK && go) {
-		*after_dot = 1;
-		if ((rc = relay_body(&r, data, len, why)) == PIPE_RELAY_OK)
+		rc = relay_body(&r, data, len, after_dot, why);
+		if (rc == PIPE_RELAY_OK)
 			rc = relay_outcome(&r, reply_r, why);
 	} else if (rc == PIPE_RELAY_OK && !r.lmtp && buf_len(reply_r) == 0) {
 		/* Refused before the data: MAIL's, RCPT's or DATA's reply. */
