@@ -23,6 +23,9 @@
 /* server */
 #include "server.h"
 
+/* pipe-client: its [client] section lives in the same file */
+#include "pipe.h"
+
 /* server_register_all - every [section] of every module */
 
 void
@@ -30,6 +33,7 @@ server_register_all(void)
 {
 	server_conf_register();
 	policy_conf_register();
+	pipe_conf_register();
 }
 
 /* server_load_config - read the file (or defaults) and derive values */

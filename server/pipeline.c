@@ -48,9 +48,11 @@
 #define INFO_NOT_PROT	1
 #define INFO_SIZE	2
 #define INFO_ERROR	3
+#define INFO_BYPASS	4	/* msg->bypass says why */
 
 static const char *const pl_info_text[] = {
-	NULL, "not protected", "not scanned (size)", "not processed"
+	NULL, "not protected", "not scanned (size)", "not processed",
+	"bypassed"
 };
 
 /*
@@ -86,6 +88,7 @@ struct pl_ctx {
 	char		 error_check[32];
 	struct pl_group	*groups;
 	size_t		 ngroups;
+	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
 	struct buf	*why;
 };
 
@@ -158,6 +161,7 @@ pl_run_checks(struct pl_ctx *c)
 	v.data = c->data;
 	v.len = c->len;
 	v.header_len = c->header_len;
+	v.deadline_ms = c->deadline;
 	for (i = 0; pl_checks[i].name != NULL; i++) {
 		buf_reset(c->why);
 		if (pl_checks[i].fn(&v, c->f, c->why) != WN_OK) {
@@ -248,6 +252,8 @@ pl_build_groups(struct pl_ctx *c)
 			    c->error_check);
 			edit_add_header(e, "X-Winnow-Info", buf_str(t));
 			buf_free(t);
+		} else if (c->info[i] == INFO_BYPASS) {
+			edit_add_header(e, "X-Winnow-Info", c->m->bypass);
 		} else if (c->info[i] != INFO_NONE) {
 			edit_add_header(e, "X-Winnow-Info",
 			    pl_info_text[c->info[i]]);
@@ -284,6 +290,7 @@ pl_prepare(struct pl_ctx *c)
 				    "unavailable: %s", buf_str(c->why));
 			continue;
 		}
+		reinject_set_deadline(g->conn, c->deadline);
 		buf_reset(c->why);
 		if (reinject_prepare(g->conn, &g->txn, c->si->lmtp, c->why) !=
 		    WN_OK) {
@@ -310,6 +317,22 @@ pl_any(const struct msg *m, int cls)
 	return (0);
 }
 
+/* pl_late - message_deadline ran out before the final dots */
+
+static void
+pl_late(struct pl_ctx *c)
+{
+	size_t	 i;
+
+	log_warn("%s: message_deadline (%us) ran out before the end of the "
+	    "reinjection: nothing delivered, answering 451", c->m->qid,
+	    server_conf.message_deadline / 1000);
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->m->rcpts[i].code / 100 == 2 || c->m->rcpts[i].code == 0)
+			pl_set(&c->m->rcpts[i], 451, "4.4.7 Filtering took too "
+			    "long, try again later (%s)", c->m->qid);
+}
+
 /* pl_commit - send the final dots (or abort them all) */
 
 static void
@@ -317,10 +340,15 @@ pl_commit(struct pl_ctx *c)
 {
 	struct pl_group	*g;
 	size_t		 i;
-	int		 abort_all;
+	int		 abort_all, late;
 
+	/* Past message_deadline the upstream may have given up on us (Postfix
+	 * before the queue: smtpd_proxy_timeout), so no copy may go out. */
+	late = c->deadline != 0 && time_now_ms() >= c->deadline;
+	if (late)
+		pl_late(c);
 	/* SMTP upstream: one temporary failure holds back every copy. */
-	abort_all = !c->si->lmtp && pl_any(c->m, 4);
+	abort_all = late || (!c->si->lmtp && pl_any(c->m, 4));
 	for (i = 0; i < c->ngroups; i++) {
 		g = &c->groups[i];
 		if (g->conn == NULL)
@@ -507,7 +535,9 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 		buf_append_safe(l, m->rcpts[i].addr,
 		    strlen(m->rcpts[i].addr));
 		buf_puts(l, ">");
-		if (c->info[i] != INFO_NONE)
+		if (c->info[i] == INFO_BYPASS)
+			buf_printf(l, " (%s)", c->m->bypass);
+		else if (c->info[i] != INFO_NONE)
 			buf_printf(l, " (%s)", pl_info_text[c->info[i]]);
 		buf_puts(l, " \"");
 		buf_append_safe(l, buf_str(m->rcpts[i].reply),
@@ -540,10 +570,14 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	c.header_len = edit_header_len(c.data, c.len);
 	c.f = findings_new();
 	c.info = xcalloc(m->nrcpts + 1, sizeof(*c.info));
+	if (server_conf.message_deadline != 0)
+		c.deadline = time_now_ms() + server_conf.message_deadline;
 
 	size_ok = policy_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {
-		if (!size_ok)
+		if (m->bypass != NULL)
+			c.info[i] = INFO_BYPASS;
+		else if (!size_ok)
 			c.info[i] = INFO_SIZE;
 		else if (!policy_protected(m->rcpts[i].addr))
 			c.info[i] = INFO_NOT_PROT;

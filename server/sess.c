@@ -59,6 +59,8 @@ struct sess {
 
 typedef int	sess_fn(struct sess *, const char *);
 
+sess_deliver_fn	*sess_deliver = pipeline_run;
+
 /* sess_reply - queue one reply line */
 
 static void
@@ -503,7 +505,7 @@ sess_data(struct sess *s, const char *arg)
 		si.lmtp = s->lmtp;
 		si.esmtp = s->esmtp;
 		reply = buf_new(256);
-		pipeline_run(&si, s->msg, reply);
+		sess_deliver(&si, s->msg, reply);
 		if (!s->lmtp) {
 			sess_reply(s, "%s", buf_str(reply));
 			ok = (reply->data[0] == '2');

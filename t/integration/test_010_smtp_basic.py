@@ -1,0 +1,315 @@
+"""SMTP in, SMTP out: the message reaches the downstream byte for byte but
+for one Received: header, and the upstream hears 250 only after the
+downstream has accepted it."""
+
+import re
+import time
+
+from wntest.smtp import (Client, make_message, fields_named, strip_fields,
+                         split_header, seq_of)
+from wntest import procs
+
+
+def _received_ours(data):
+    """The first header field must be our Received:; returns it."""
+    hdr, _ = split_header(data)
+    first = hdr.split(b"\r\n")[0]
+    assert first.startswith(b"Received: from "), data[:300]
+    rec = fields_named(data, "Received")[0]
+    assert b"by winnow.itest.invalid (winnow)" in rec.replace(b"\r\n\t",
+                                                              b" ")
+    return rec
+
+
+def test_one_message_byte_exact(relay):
+    w, sink = relay()
+    token, msg = make_message()
+    with Client(w.port) as c:
+        assert c.greeting.code == 220
+        ehlo = c.ehlo()
+        for ext in ("PIPELINING", "SIZE", "8BITMIME", "DSN",
+                    "ENHANCEDSTATUSCODES", "XFORWARD", "SMTPUTF8"):
+            assert any(l[4:].startswith(ext) for l in ehlo.lines), ehlo
+        r = c.xfer("sender@example.org", ["rcpt@example.com"], msg)
+        assert r["mail"].code == 250 and r["rcpt"][0].code == 250
+        assert r["final"].code == 250, r
+        assert "downstream said: 250" in r["final"].text
+        c.quit()
+    t = sink.delivered()
+    assert len(t) == 1
+    t = t[0]
+    assert t.mail_addr == "sender@example.org"
+    assert t.accepted == ["rcpt@example.com"]
+    rec = _received_ours(t.data)
+    assert len(fields_named(t.data, "Received")) == 1
+    assert t.data == rec + b"\r\n" + msg, "only our Received: is added"
+    flat = rec.replace(b"\r\n\t", b" ")
+    assert re.search(rb"with ESMTP id [0-9A-F]+ for <rcpt@example\.com>;",
+                     flat), flat
+    assert b"from client.itest.invalid ([127.0.0.1])" in flat
+    assert t.bare_newlines() == 0
+    # the queue id in our reply is the one in the header
+    qid = re.search(r"filtered as ([0-9A-F]+)", r["final"].text).group(1)
+    assert ("id %s" % qid).encode() in flat
+
+
+def test_end_of_data_answered_after_downstream(relay):
+    """The 250 to the upstream comes only after the downstream's reply to
+    its final dot, and carries it."""
+    def slow_dot(s, t):
+        time.sleep(1.5)
+        return "250 2.0.0 Ok: queued as SLOW1"
+    w, sink = relay(sink={"hooks": {"dot": slow_dot}})
+    _, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        t0 = time.monotonic()
+        r = c.xfer("s@example.org", ["r@example.com"], msg)
+        took = time.monotonic() - t0
+    assert r["final"].code == 250
+    assert "queued as SLOW1" in r["final"].text
+    assert took >= 1.4, "answered before the downstream did (%.2fs)" % took
+
+
+def test_downstream_refuses_at_dot_is_5xx(relay):
+    w, sink = relay(sink={"hooks": {
+        "dot": lambda s, t: "554 5.7.1 content refused downstream"}})
+    _, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com"], msg)
+    assert r["final"].code == 554, r
+    assert "content refused downstream" in r["final"].text
+    assert not sink.delivered()
+
+
+def test_inbound_winnow_headers_removed(relay):
+    w, sink = relay()
+    extra = ["X-Winnow-Status: not-detected",
+             "x-winnow-score: 0.0",
+             "X-WINNOW-Checks: dnsbl=none;",
+             "\tfolded=continuation",
+             "X-Winnow-Info: forged",
+             "X-Winnowed: kept (not our prefix)",
+             "X-Other: kept"]
+    _, msg = make_message(extra_headers=extra)
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    d = sink.delivered()[0].data
+    assert not re.search(rb"^X-Winnow-", d, re.M | re.I)
+    assert b"\tfolded=continuation" not in d
+    assert b"X-Winnowed: kept (not our prefix)\r\n" in d
+    assert b"X-Other: kept\r\n" in d
+    expect = strip_fields(msg, ["X-Winnow-Status", "X-Winnow-Score",
+                                "X-Winnow-Checks", "X-Winnow-Info"])
+    assert strip_fields(d, ["Received"]) == expect
+
+
+def test_dot_stuffing_round_trip(relay):
+    w, sink = relay()
+    body = (b".\r\n..\r\n.x\r\n...three\r\n \r\n.\r\n"
+            b"a line\r\n. space\r\n.")
+    _, msg = make_message(body=body + b"\r\n")
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    t = sink.delivered()[0]
+    assert strip_fields(t.data, ["Received"]) == msg
+    # on the wire every line starting with a dot was stuffed
+    for line in t.raw.split(b"\r\n"):
+        if line.startswith(b"."):
+            assert line.startswith(b".."), line
+    assert t.bare_newlines() == 0
+
+
+def test_header_only_and_tiny_messages(relay):
+    w, sink = relay()
+    msgs = [b"Subject: no body\r\n",
+            b"Subject: empty body\r\n\r\n",
+            b"\r\n",                        # no header at all
+            b"X-Test-Seq: just-one-line\r\n"]
+    with Client(w.port) as c:
+        c.ehlo()
+        for m in msgs:
+            r = c.xfer("s@example.org", ["r@example.com"], m)
+            assert r["final"].code == 250, (m, r)
+    got = sink.delivered()
+    assert len(got) == len(msgs)
+    for m, t in zip(msgs, got):
+        assert strip_fields(t.data, ["Received"]) == m, (m, t.data)
+
+
+def test_pipelined_session_many_messages_one_write(relay):
+    """Three transactions and QUIT in one write: three messages, in order,
+    each exactly once; replies in order."""
+    w, sink = relay()
+    msgs = [make_message(subject="pipe %d" % i) for i in range(3)]
+    from wntest.smtp import stuff
+    blob = b"EHLO pipe.example\r\n"
+    for i, (_, m) in enumerate(msgs):
+        blob += (b"MAIL FROM:<s%d@example.org>\r\nRCPT TO:<r%d@example.com>"
+                 b"\r\nDATA\r\n" % (i, i)) + stuff(m)
+    blob += b"QUIT\r\n"
+    with Client(w.port) as c:
+        c.send(blob)
+        c.reply()                            # EHLO
+        codes = []
+        for _ in msgs:
+            codes += [c.reply().code for _ in range(4)]
+        assert codes == [250, 250, 354, 250] * 3, codes
+        assert c.reply().code == 221
+    got = sink.delivered()
+    assert [seq_of(t.data) for t in got] == [tok for tok, _ in msgs]
+    assert [t.mail_addr for t in got] == ["s%d@example.org" % i
+                                          for i in range(3)]
+
+
+def test_multi_recipient_one_downstream_transaction(relay):
+    w, sink = relay()
+    _, msg = make_message()
+    rcpts = ["a@example.com", "b@example.com", "c@example.net"]
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", rcpts, msg)
+    assert r["final"].code == 250
+    got = sink.delivered()
+    assert len(got) == 1 and got[0].accepted == rcpts
+    rec = fields_named(got[0].data, "Received")[0]
+    assert b" for <" not in rec, "no 'for' clause with several recipients"
+
+
+def test_dsn_and_body_parameters_pass_through(relay):
+    w, sink = relay()
+    body = "Gr\u00fc\u00dfe, 8-bit text\r\n".encode("utf-8")
+    _, msg = make_message(body=body)
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com", "q@example.com"], msg,
+                   mail_params="BODY=8BITMIME RET=HDRS ENVID=env+2Bid",
+                   rcpt_params={"r@example.com":
+                                "NOTIFY=SUCCESS,FAILURE "
+                                "ORCPT=rfc822;r+40example.com",
+                                "q@example.com": "NOTIFY=NEVER"})
+    assert r["final"].code == 250, r
+    t = sink.delivered()[0]
+    assert "BODY=8BITMIME" in t.mail
+    assert "RET=HDRS" in t.mail and "ENVID=env+2Bid" in t.mail
+    assert re.search(r"SIZE=\d+", t.mail)
+    assert "NOTIFY=SUCCESS,FAILURE" in t.rcpt_lines[0]
+    assert "ORCPT=rfc822;r+40example.com" in t.rcpt_lines[0]
+    assert "NOTIFY=NEVER" in t.rcpt_lines[1]
+    assert strip_fields(t.data, ["Received"]) == msg
+
+
+def test_dsn_params_dropped_when_downstream_lacks_dsn(relay):
+    w, sink = relay(sink={"caps": ["PIPELINING", "8BITMIME"]})
+    _, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com"], msg,
+                   mail_params="RET=FULL",
+                   rcpt_params={"r@example.com": "NOTIFY=FAILURE"})
+    assert r["final"].code == 250
+    t = sink.delivered()[0]
+    assert "RET=" not in t.mail and "SIZE=" not in t.mail
+    assert "NOTIFY" not in t.rcpt_lines[0]
+
+
+def test_large_message_spooled_to_file_byte_exact(relay):
+    """3 MB: above spool_memory_limit (1M), so it goes through the file
+    spool; still byte for byte."""
+    w, sink = relay(server={"spool_memory_limit": "256k"})
+    _, msg = make_message(size=3 * 1024 * 1024)
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com"], msg)
+    assert r["final"].code == 250, r
+    t = sink.delivered()[0]
+    assert strip_fields(t.data, ["Received"]) == msg
+
+
+def test_downstream_connection_reused(relay):
+    w, sink = relay()
+    with Client(w.port) as c:
+        c.ehlo()
+        for _ in range(3):
+            assert c.xfer("s@example.org", ["r@example.com"],
+                          make_message()[1])["final"].code == 250
+    assert len(sink.delivered()) == 3
+    assert len(sink.sessions) == 1, "one cached downstream connection"
+
+
+def test_no_reuse_when_forward_reuse_time_is_zero(relay):
+    w, sink = relay(server={"forward_reuse_time": "0"})
+    with Client(w.port) as c:
+        c.ehlo()
+        for _ in range(2):
+            assert c.xfer("s@example.org", ["r@example.com"],
+                          make_message()[1])["final"].code == 250
+    sink.wait(lambda: all(s.closed for s in sink.sessions), 5,
+              "downstream sessions closed")
+    assert len(sink.sessions) == 2
+    assert all(s.commands[-1] == "QUIT" for s in sink.sessions)
+
+
+def test_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
+    """Postfix's own load generator and sink: 40 messages in 4 parallel
+    sessions, 2 recipients each, every one exactly once downstream."""
+    sink = smtpsink()
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
+                server={"start_children": "4", "min_spare": "2"})
+    rc, out = procs.smtp_source(w.port, ["-s", "4", "-m", "40", "-r", "2",
+                                         "-l", "2000", "-f",
+                                         "src@example.org", "-t",
+                                         "dst@example.com"])
+    assert rc == 0, out
+    msgs = sink.wait_messages(40)
+    assert len(msgs) == 40
+    ids = [re.search(rb"^Message-Id: (\S+)", m["data"], re.M | re.I)
+           .group(1) for m in msgs]
+    assert len(set(ids)) == 40, "each message exactly once"
+    for m in msgs:
+        assert m["sender"] == "src@example.org"
+        assert len(m["rcpts"]) == 2
+        assert len(fields_named(m["data"], "Received")) == 1
+
+
+def test_helo_and_greeting_variants(winnowd, pysink):
+    sink = pysink()
+    port = None
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
+                listen=None)
+    with Client(w.port) as c:
+        assert c.greeting.text.startswith("220 winnow.itest.invalid")
+        r = c.cmd("HELO old.example")
+        assert r.code == 250 and len(r.lines) == 1
+        r = c.xfer("s@example.org", ["r@example.com"], make_message()[1])
+        assert r["final"].code == 250
+        # ESMTP parameters need EHLO
+        assert c.cmd("MAIL FROM:<s@example.org> SIZE=10").code == 555
+        assert c.cmd("NOOP").code == 250
+        assert c.cmd("VRFY postmaster").code == 252
+        assert c.cmd("HELP").code == 214
+        assert c.cmd("STARTTLS").code == 502
+        assert c.cmd("BDAT 10 LAST").code == 502
+        assert c.cmd("QUIT").code == 221
+    t = sink.delivered()[0]
+    rec = fields_named(t.data, "Received")[0].replace(b"\r\n\t", b" ")
+    assert b"with SMTP id" in rec
+
+
+def test_smtp_only_listener_refuses_lhlo(winnowd, pysink, ports):
+    sink = pysink()
+    p = ports()
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=p,
+                listen="smtp:tcp:127.0.0.1:%d" % p)
+    with Client(w.port) as c:
+        assert c.greeting.text.startswith("220 ")
+        r = c.cmd("LHLO x.example")
+        assert r.code == 500, r
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"],
+                      make_message()[1])["final"].code == 250
