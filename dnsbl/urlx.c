@@ -756,7 +756,9 @@ urlx_find_line(const char *p, const char *end, const char *b, size_t blen)
 		if (q == NULL)
 			return (NULL);
 		if ((q == p || q[-1] == '\n') && (size_t)(end - q) >= blen + 2 &&
-		    q[1] == '-' && memcmp(q + 2, b, blen) == 0)
+		    q[1] == '-' && memcmp(q + 2, b, blen) == 0 &&
+		    (q + 2 + blen == end || strchr("\r\n \t-",
+		    q[2 + blen]) != NULL))
 			return (q);
 	}
 	return (NULL);
