@@ -45,6 +45,7 @@ unsigned int	 dnsbl_cache_max_ttl_ms;
 unsigned int	 dnsbl_cache_neg_ttl_ms;
 unsigned int	 dnsbl_received_hops;
 unsigned int	 dnsbl_max_queries;
+unsigned int	 dnsbl_max_inflight;
 unsigned int	 dnsbl_max_surbl_domains;
 size_t		 dnsbl_surbl_scan_size;
 unsigned int	 dnsbl_edns_size;
@@ -103,6 +104,9 @@ static const struct conf_param dnsbl_dns_params[] = {
 	    "DNSBLs besides the client (0: none)" },
 	{ "max_queries", CONF_UINT, "300", &dnsbl_max_queries, 10, 10000,
 	    NULL, NULL, "DNS queries one message may send" },
+	{ "max_inflight", CONF_UINT, "100", &dnsbl_max_inflight, 1, 10000,
+	    NULL, NULL, "queries of one message out at once (the rest wait "
+	    "for answers)" },
 	{ "max_surbl_domains", CONF_UINT, "20", &dnsbl_max_surbl_domains, 0,
 	    1000, NULL, NULL, "URL domains of one message looked up in "
 	    "[surbl] zones" },
@@ -337,6 +341,7 @@ dnsbl_load(struct buf *why)
 	c->res.query_timeout_ms = dnsbl_query_timeout_ms;
 	c->res.retries = dnsbl_retries;
 	c->res.max_queries = dnsbl_max_queries;
+	c->res.max_inflight = dnsbl_max_inflight;
 	c->res.edns_size = dnsbl_edns_size;
 	if (dnsbl_psl_file != NULL && dnsbl_psl_file[0] != '\0') {
 		if ((c->psl = psl_load_file(dnsbl_psl_file)) == NULL) {

@@ -162,6 +162,7 @@ struct resolver_conf {
 	unsigned int	 query_timeout_ms;	/* one attempt */
 	unsigned int	 retries;		/* attempts after the first */
 	unsigned int	 max_queries;		/* sent per resolver */
+	unsigned int	 max_inflight;		/* sent, not answered */
 	unsigned int	 edns_size;		/* 0: no EDNS0 */
 };
 
@@ -261,6 +262,7 @@ extern unsigned int	 dnsbl_cache_max_ttl_ms;
 extern unsigned int	 dnsbl_cache_neg_ttl_ms;
 extern unsigned int	 dnsbl_received_hops;
 extern unsigned int	 dnsbl_max_queries;
+extern unsigned int	 dnsbl_max_inflight;
 extern unsigned int	 dnsbl_max_surbl_domains;
 extern size_t		 dnsbl_surbl_scan_size;
 extern unsigned int	 dnsbl_edns_size;

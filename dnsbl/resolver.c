@@ -13,6 +13,10 @@
  * among the pending ones; an answer must match id and question exactly
  * (dnsmsg_parse), else it is counted as ignored and the query waits on.
  *
+ * At most [dns] max_inflight queries are out at once; the others wait
+ * for answers to make room (a burst of hundreds of datagrams would
+ * overflow the resolver's socket buffer and come back as timeouts).
+ *
  * A truncated answer makes the query ask the same server again over TCP
  * (its own connection, the usual two-byte length framing), within the same
  * attempt budget.  SERVFAIL-like answers and ICMP unreachables move on to
@@ -81,6 +85,7 @@ struct rquery {
 	void		*arg;
 	int		 primary;	/* -1, or the query we share */
 	int		 cb_due;	/* done; callback not run yet */
+	int		 started;	/* counted in inflight */
 };
 
 struct resolver {
@@ -93,6 +98,7 @@ struct resolver {
 	struct rquery	**q;
 	size_t		 nq, capq;
 	size_t		 pending;	/* not RQ_DONE */
+	size_t		 inflight;	/* sent, not done */
 	size_t		 due;		/* cb_due set */
 	unsigned char	*rbuf;
 	struct resolver_stats stats;
@@ -115,6 +121,10 @@ resolver_new(const struct resolver_conf *conf, struct dnscache *cache,
 	}
 	r = xcalloc(1, sizeof(*r));
 	r->conf = *conf;
+	if (r->conf.max_inflight == 0)
+		r->conf.max_inflight = 100;
+	if (r->conf.max_queries == 0)
+		r->conf.max_queries = 300;
 	r->cache = cache;
 	r->deadline = deadline_ms;
 	for (i = 0; i < DNSBL_MAX_SERVERS; i++)
@@ -209,6 +219,10 @@ resolver_complete(struct resolver *r, struct rquery *q, struct dnsans *ans)
 	q->cb_due = 1;
 	r->due++;
 	r->pending--;
+	if (q->started) {
+		q->started = 0;
+		r->inflight--;
+	}
 	if (ans->status == DNSANS_TIMEOUT)
 		r->stats.timeouts++;
 	else if (ans->status == DNSANS_SERVFAIL)
@@ -587,7 +601,13 @@ resolver_timers(struct resolver *r, uint64_t now)
 			continue;
 		}
 		if (q->state == RQ_NEW) {
+			/* Pace bursts: a resolver's socket buffer holds only
+			 * so many datagrams ([dns] max_inflight). */
+			if (r->inflight >= r->conf.max_inflight)
+				continue;
 			q->server = 0;
+			q->started = 1;
+			r->inflight++;
 			resolver_attempt(r, q, now);
 		} else if (now >= q->timer)
 			resolver_fail_attempt(r, q, now, 0, 0);

@@ -17,6 +17,9 @@
 #   truncate  over UDP an empty answer with TC set; over TCP the full
 #             answer (A 127.0.0.2 for any name, TXT "v=spf1 -all")
 #   slow      the true answer (as for truncate's TCP) after 300 ms
+#   delay     a proxy: forwards each UDP query to 127.0.0.1:UPSTREAM and
+#             sends the answer back MS milliseconds later (a resolver at
+#             that round-trip time), e.g. fakedns.py delay 15391 20 15390
 # Needs python3-dnslib (scripts/install-deps).
 import os
 import random
@@ -30,7 +33,7 @@ import time
 from dnslib import A, DNSHeader, DNSRecord, QTYPE, RCODE, RR, TXT
 
 MODES = ("silent", "garbage", "spoof", "refused", "nxdomain", "truncate",
-         "slow")
+         "slow", "delay")
 
 
 def answer(q):
@@ -57,6 +60,49 @@ def garbage(q):
     out.append(r.pack())
     out.append(q.pack())                       # a query, not a response
     return out
+
+
+def delay_proxy(port, ms, upstream):
+    """Forward queries upstream, answer ms milliseconds later."""
+    import heapq
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.bind(("127.0.0.1", port))
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    up.connect(("127.0.0.1", upstream))
+    pending = {}
+    due = []
+    cv = threading.Condition()
+
+    def back():
+        while True:
+            data = up.recv(65535)
+            with cv:
+                peer = pending.pop(data[:2], None)
+                if peer is not None:
+                    heapq.heappush(due, (time.monotonic() + ms / 1000.0,
+                                         data, peer))
+                    cv.notify()
+
+    def sender():
+        while True:
+            with cv:
+                while not due or due[0][0] > time.monotonic():
+                    cv.wait(due[0][0] - time.monotonic() if due else None)
+                _, data, peer = heapq.heappop(due)
+            s.sendto(data, peer)
+
+    threading.Thread(target=back, daemon=True).start()
+    threading.Thread(target=sender, daemon=True).start()
+    while True:
+        data, peer = s.recvfrom(65535)
+        if len(data) < 12:
+            continue
+        with cv:
+            pending[data[:2]] = peer
+        up.send(data)
 
 
 def udp(mode, port):
@@ -141,11 +187,18 @@ def tcp(mode, port):
 
 
 def main():
-    if len(sys.argv) != 3 or sys.argv[1] not in MODES:
-        sys.stderr.write("usage: fakedns.py %s PORT\n" % "|".join(MODES))
+    if len(sys.argv) < 3 or sys.argv[1] not in MODES or \
+            (sys.argv[1] == "delay") != (len(sys.argv) == 5):
+        sys.stderr.write("usage: fakedns.py %s PORT | delay PORT MS "
+                         "UPSTREAM\n" % "|".join(MODES[:-1]))
         sys.exit(64)
     mode, port = sys.argv[1], int(sys.argv[2])
     signal.signal(signal.SIGTERM, lambda *a: os._exit(0))
+    if mode == "delay":
+        threading.Thread(target=tcp, args=("silent", port),
+                         daemon=True).start()
+        delay_proxy(port, int(sys.argv[3]), int(sys.argv[4]))
+        return
     threading.Thread(target=tcp, args=(mode, port), daemon=True).start()
     udp(mode, port)
 

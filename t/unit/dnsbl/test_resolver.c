@@ -116,6 +116,33 @@ Test(resolver, many_queries_at_once_share_one_round_trip)
 	resolver_free(r);
 }
 
+Test(resolver, a_large_burst_is_paced_and_nothing_is_lost)
+{
+	struct resolver_conf c = conf("127.0.0.1:15310", 3000, 0);
+	struct resolver	*r;
+	struct resolver_stats st;
+	char		 name[64];
+	uint64_t	 t0 = time_now_ms();
+	int		 i;
+
+	/* 600 datagrams at once overflow unbound's socket buffer; paced
+	 * 100 at a time none is dropped (a drop would wait 3 s and time
+	 * out, no retries). */
+	c.max_queries = 1000;
+	c.max_inflight = 100;
+	r = resolver_new(&c, NULL, time_now_ms() + 2500, NULL);
+	for (i = 0; i < 600; i++) {
+		(void)snprintf(name, sizeof(name), "%d.burst.bl1.test", i);
+		(void)resolver_submit(r, name, DNS_T_A, NULL, NULL);
+	}
+	resolver_run(r);
+	resolver_get_stats(r, &st);
+	cr_assert_eq(st.answered, 600, "answered %u, timeouts %u",
+	    st.answered, st.timeouts);
+	cr_assert_lt(time_now_ms() - t0, 1500);
+	resolver_free(r);
+}
+
 Test(resolver, the_cache_answers_the_second_time)
 {
 	struct dnscache	*c = dnscache_new(100, 3600, 900);
