@@ -18,6 +18,8 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/resource.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,18 @@ bench_report(const char *what, uint64_t *us, size_t n)
 	printf("%s: n=%zu median %.2f ms p99 %.2f ms max %.2f ms\n", what, n,
 	    us[n / 2] / 1000.0, us[(n * 99) / 100 < n ? (n * 99) / 100 :
 	    n - 1] / 1000.0, us[n - 1] / 1000.0);
+}
+
+/* bench_cpu_us - user + system CPU time of the process so far */
+
+static uint64_t
+bench_cpu_us(void)
+{
+	struct rusage	 ru;
+
+	(void)getrusage(RUSAGE_SELF, &ru);
+	return ((uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000 +
+	    (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec));
 }
 
 /* bench_conf - the resolver settings for a server */
@@ -163,7 +177,8 @@ bench_msg(const char *server, size_t n, int warm, unsigned int local_ms,
 	struct buf	*why = buf_new(128), *conf = buf_new(1024), *out;
 	uint64_t	*us = xcalloc(n, sizeof(*us)), t0;
 	struct dnsbl_run *run;
-	char		*msg = bench_message(), label[128];
+	char		*msg = bench_message(), label[160];
+	uint64_t	 cpu0 = 0;
 	size_t		 i;
 	int		 z;
 
@@ -203,6 +218,8 @@ bench_msg(const char *server, size_t n, int warm, unsigned int local_ms,
 	v.len = strlen(msg);
 	v.header_len = (size_t)(strstr(msg, "\r\n\r\n") - msg) + 4;
 	for (i = 0; i < n + (warm ? 1 : 0); i++) {
+		if (i == (warm ? 1 : 0))
+			cpu0 = bench_cpu_us();
 		if (!warm)
 			dnsbl_cache_flush();
 		f = findings_new();
@@ -235,6 +252,8 @@ bench_msg(const char *server, size_t n, int warm, unsigned int local_ms,
 	if (families != NULL)
 		(void)snprintf(label + strlen(label), sizeof(label) -
 		    strlen(label), " (%s only)", families);
+	(void)snprintf(label + strlen(label), sizeof(label) - strlen(label),
+	    ", CPU %.3f ms/msg", (bench_cpu_us() - cpu0) / 1000.0 / n);
 	bench_report(label, us, n);
 	free(us);
 	free(msg);
@@ -247,6 +266,8 @@ main(int argc, char **argv)
 {
 	log_init("dns-bench");
 	log_to_stderr();
+	if (getenv("DNS_BENCH_VERBOSE") != NULL)
+		log_verbose = 1;
 	if (argc >= 4 && strcmp(argv[1], "qps") == 0)
 		bench_qps(argv[2], (size_t)atol(argv[3]));
 	else if (argc >= 4 && strcmp(argv[1], "rtt") == 0)
