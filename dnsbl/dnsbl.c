@@ -50,7 +50,7 @@
 #include "dnsbl.h"
 #include "dnsbl_private.h"
 
-#define DNSBL_JOIN_GRACE_MS	1000	/* past the deadline, then cancel */
+#define DNSBL_JOIN_GRACE_MS 1000	/* past the deadline, then cancel */
 
 static struct dnscache	*dnsbl_cache;	/* this child's */
 

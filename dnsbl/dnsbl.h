@@ -14,7 +14,8 @@
  * Life cycle (see findings.h):
  *	dnsbl_conf_register()	master, before conf_load: [dns], [dnsbl],
  *				[surbl], [spf]
- *	dnsbl_load(why)		master, after each successful conf_load:
+ *	dnsbl_load(why)		master, after every successful
+ *				conf_load:
  *				zones, resolvers (/etc/resolv.conf when
  *				[dns] resolver is empty), public suffixes
  *	dnsbl_child_init()	each child after fork: its DNS cache
@@ -41,16 +42,16 @@
 
 /* Check families; policy's per-group switches (dns_checks, rdns, spf,
  * surbl) choose among them.  Run the union over the message's groups. */
-#define DNSBL_F_DNSBL	0x01	/* client and Received: IPs in [dnsbl] */
-#define DNSBL_F_RDNS	0x02	/* PTR of the client, forward-confirmed */
-#define DNSBL_F_SPF	0x04	/* SPF of MAIL FROM (HELO if sender <>) */
+#define DNSBL_F_DNSBL	0x01	/* client, Received: IPs in [dnsbl] */
+#define DNSBL_F_RDNS	0x02	/* client PTR, forward-confirmed */
+#define DNSBL_F_SPF	0x04	/* MAIL FROM (HELO if <>) SPF */
 #define DNSBL_F_SURBL	0x08	/* domains of URLs in [surbl] */
 #define DNSBL_F_ALL	0x0f
 
 struct dnsbl_opts {
 	unsigned int	 families;	/* DNSBL_F_* to run */
-	unsigned int	 timeout_ms;	/* 0: [dns] timeout; the deadline is
-					 * also capped by view->deadline_ms */
+	unsigned int	 timeout_ms;	/* 0: [dns] timeout; capped
+					 * by view->deadline_ms */
 };
 
 struct dnsbl_run;

@@ -11,7 +11,7 @@
  *	rdns.c		PTR and forward confirmation of the client
  *	spfc.c		libspf2 over our resolver
  *	urlx.c		URLs and domains from text, HTML and raw MIME
- *	surbl.c		domains reduced with the public-suffix list, URI lists
+ *	surbl.c		registered domains (public suffixes), URI lists
  *	dnsbl.c		the run: worker thread, findings, rendering
  *	dnsbl_conf.c	[dns], [dnsbl], [surbl], [spf] and dnsbl_load()
  *
@@ -40,9 +40,9 @@
 #define DNS_T_AAAA	28
 #define DNS_T_SPF	99
 
-#define DNS_NAME_MAX	253		/* text form, without the final dot */
+#define DNS_NAME_MAX	253	/* text form, without the final dot */
 #define DNSBL_MAX_SERVERS 8
-#define DNSBL_MAX_IPS	24		/* client + received_hops (max 20) */
+#define DNSBL_MAX_IPS	24	/* client + received_hops (max 20) */
 
 /*
  * ipaddr.c
@@ -76,18 +76,17 @@ enum dnsans_status {
 	DNSANS_NODATA,		/* the name exists, no such records */
 	DNSANS_NXDOMAIN,	/* no such name */
 	DNSANS_SERVFAIL,	/* SERVFAIL, REFUSED, ... or unreachable */
-	DNSANS_TIMEOUT,		/* no usable answer before the deadline */
+	DNSANS_TIMEOUT,		/* no usable answer by the deadline */
 	DNSANS_LIMIT,		/* not sent: [dns] max_queries reached */
 };
 
 struct dnsrr {
 	uint16_t	 type;
 	uint16_t	 pref;		/* MX preference */
-	size_t		 len;		/* bytes in data (text: no NUL) */
-	unsigned char	*data;		/* A: 4 bytes; AAAA: 16; PTR, MX,
-					 * CNAME: lower-case name without
-					 * the final dot; TXT: its strings
-					 * joined; NUL-terminated always */
+	size_t		 len;		/* bytes, without the NUL */
+	/* A: 4 bytes; AAAA: 16; PTR, MX, CNAME: lower-case name without
+	 * the final dot; TXT: its strings joined; NUL-terminated always */
+	unsigned char	*data;
 };
 
 struct dnsans {
@@ -150,7 +149,8 @@ void		 dnscache_put(struct dnscache *, const char *name,
 		    uint16_t type, const struct dnsans *, uint64_t now_ms);
 size_t		 dnscache_count(struct dnscache *);
 void		 dnscache_flush(struct dnscache *);
-void		 dnscache_get_stats(struct dnscache *, struct dnscache_stats *);
+void		 dnscache_get_stats(struct dnscache *,
+		    struct dnscache_stats *);
 
 /*
  * resolver.c
@@ -160,22 +160,22 @@ struct resolver_conf {
 	socklen_t	 server_len[DNSBL_MAX_SERVERS];
 	size_t		 nservers;
 	unsigned int	 query_timeout_ms;	/* one attempt */
-	unsigned int	 retries;		/* attempts after the first */
+	unsigned int	 retries;	/* attempts after the first */
 	unsigned int	 max_queries;		/* sent per resolver */
-	unsigned int	 max_inflight;		/* sent, not answered */
+	unsigned int	 max_inflight;	/* sent, not answered */
 	unsigned int	 edns_size;		/* 0: no EDNS0 */
 };
 
 struct resolver_stats {
 	unsigned int	 queries;	/* submitted */
-	unsigned int	 sent;		/* datagrams and TCP queries */
+	unsigned int	 sent;		/* sent (without retries) */
 	unsigned int	 answered;	/* usable answers from servers */
 	unsigned int	 cached;	/* answered from the cache */
 	unsigned int	 shared;	/* same question asked again */
 	unsigned int	 timeouts;
 	unsigned int	 failures;	/* SERVFAIL etc., unreachable */
 	unsigned int	 ignored;	/* spoofed, mismatched, garbage */
-	unsigned int	 tcp;		/* truncated answers asked again */
+	unsigned int	 tcp;		/* truncated: asked over TCP */
 	unsigned int	 limited;	/* not sent: max_queries */
 };
 
@@ -187,8 +187,8 @@ typedef void	resolver_cb(const struct dnsans *, void *arg);
 
 /* A resolver for one message: sockets opened lazily, every query bounded
  * by deadline_ms.  -1 with why if it cannot work at all. */
-struct resolver	*resolver_new(const struct resolver_conf *, struct dnscache *,
-		    uint64_t deadline_ms, struct buf *why);
+struct resolver	*resolver_new(const struct resolver_conf *,
+		    struct dnscache *, uint64_t deadline_ms, struct buf *why);
 void		 resolver_free(struct resolver *);
 
 /* Queue a query; returns its handle (>= 0).  cb may be NULL. */
@@ -296,7 +296,7 @@ struct rbl_result {
 struct surbl_result {
 	int		 listed;
 	uint32_t	 code;
-	int		 domain;	/* index of the first listed domain */
+	int		 domain;	/* the first listed domain */
 };
 
 struct family {
@@ -305,8 +305,8 @@ struct family {
 
 struct dnsbl_run {
 	char		 qid[64];
-	struct msg_view	 view;		/* copy; points into the server's
-					 * memory (see dnsbl.h) */
+	struct msg_view	 view;		/* copy; points into the
+					 * server's memory (dnsbl.h) */
 	char		*sender, *helo;
 	unsigned int	 families;
 	uint64_t	 start_ms, deadline_ms;
@@ -402,7 +402,7 @@ struct spfc_out {
 	enum spf_result	 result;
 	int		 timeout;	/* a lookup hit the deadline */
 	unsigned int	 lookups;	/* DNS queries asked */
-	unsigned int	 terms;		/* DNS-querying terms counted */
+	unsigned int	 terms;		/* DNS-querying terms */
 	unsigned int	 voids;
 	char		 why[128];
 };
@@ -433,7 +433,8 @@ struct urlx;
 
 /* A collector of at most max_hosts hosts from at most max_scan bytes;
  * psl (psl_ctx_t) tells real top-level domains for bare domains. */
-struct urlx	*urlx_new(const void *psl, size_t max_hosts, size_t max_scan);
+struct urlx	*urlx_new(const void *psl, size_t max_hosts,
+		    size_t max_scan);
 void		 urlx_free(struct urlx *);
 
 /* Scan decoded text or HTML for URLs and domains. */
@@ -452,7 +453,8 @@ int		 urlx_full(const struct urlx *);
 
 /* Normalise one host as found in a URL: obfuscations, %-encoding, IDN,
  * numeric IPv4 forms.  0 and out filled, or -1. */
-int		 urlx_host_norm(const char *, size_t, char *out, size_t size);
+int		 urlx_host_norm(const char *, size_t, char *out,
+		    size_t size);
 
 /*
  * surbl.c

@@ -389,7 +389,7 @@ dnsmsg_parse(const unsigned char *wire, size_t len, uint16_t id,
 	*ans_r = NULL;
 	if (dnsmsg_id(wire, len) != id || (wire[2] & 0x80) == 0 ||
 	    (wire[2] & 0x78) != 0)
-		return (DNSMSG_IGNORE);		/* not a response to a QUERY */
+		return (DNSMSG_IGNORE);	/* not a response to a QUERY */
 	if ((qname = ldns_dname_new_frm_str(name)) == NULL)
 		return (DNSMSG_IGNORE);
 	if (ldns_wire2pkt(&pkt, wire, len) != LDNS_STATUS_OK) {

@@ -111,12 +111,12 @@ ipaddr_is_public(const struct ipaddr *ip)
 	} v6[] = {
 		{ { 0 }, 128 },					/* :: */
 		{ { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 }, 128 },
-		{ { 0xfe, 0x80 }, 10 },				/* link-local */
-		{ { 0xfe, 0xc0 }, 10 },				/* site-local */
+		{ { 0xfe, 0x80 }, 10 },			/* link-local */
+		{ { 0xfe, 0xc0 }, 10 },			/* site-local */
 		{ { 0xfc }, 7 },				/* ULA */
 		{ { 0xff }, 8 },				/* multicast */
-		{ { 0 }, 96 },					/* ::/96 */
-		{ { 0x01, 0x00 }, 64 },				/* discard */
+		{ { 0 }, 96 },				/* ::/96 */
+		{ { 0x01, 0x00 }, 64 },			/* discard */
 	};
 	size_t	 i;
 

@@ -31,6 +31,9 @@
 /* dnsbl */
 #include "dnsbl_private.h"
 
+/* What separates tokens of a Received: from clause. */
+#define RBL_DELIMS	" \t\r\n()[]=,<>\";"
+
 /* rbl_code_match - whether a listing code counts for a zone */
 
 int
@@ -163,9 +166,9 @@ rbl_received_ip(const char *v, size_t len, struct ipaddr *ip)
 	}
 	/* Else a bare address token ("(1.2.3.4)", "from 1.2.3.4"). */
 	for (p = from; p < end; p = q) {
-		while (p < end && strchr(" \t\r\n()[]=,<>\";", *p) != NULL)
+		while (p < end && strchr(RBL_DELIMS, *p) != NULL)
 			p++;
-		for (q = p; q < end && strchr(" \t\r\n()[]=,<>\";", *q) == NULL;)
+		for (q = p; q < end && strchr(RBL_DELIMS, *q) == NULL;)
 			q++;
 		if (q > p && rbl_try_ip(p, q, ip) == 0)
 			return (0);

@@ -27,7 +27,7 @@ struct rdns_state {
 	struct dnsbl_run *run;
 	unsigned int	 outstanding;	/* forward queries pending */
 	int		 matched;
-	int		 temp;		/* a lookup failed or timed out */
+	int		 temp;		/* a lookup failed/timed out */
 	int		 names;
 };
 

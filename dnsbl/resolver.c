@@ -76,7 +76,7 @@ struct rquery {
 	size_t		 server;	/* of the current attempt */
 	uint64_t	 timer;		/* current attempt gives up */
 	int		 fd;		/* TCP socket or -1 */
-	unsigned char	*wire;		/* the query (TCP: length first) */
+	unsigned char	*wire;		/* the query packet */
 	size_t		 wire_len;
 	unsigned char	*in;		/* TCP answer being read */
 	size_t		 in_len, in_want;
@@ -104,7 +104,8 @@ struct resolver {
 	struct resolver_stats stats;
 };
 
-static void	resolver_attempt(struct resolver *, struct rquery *, uint64_t);
+static void	resolver_attempt(struct resolver *, struct rquery *,
+		    uint64_t);
 
 /* resolver_new - a resolver for one message */
 

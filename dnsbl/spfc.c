@@ -53,15 +53,15 @@
 #define SPFC_MAX_FOLLOW	32
 
 struct spfc_layer {
-	SPF_dns_server_t dns;		/* what libspf2 sees; hook = this */
+	SPF_dns_server_t dns;		/* libspf2 sees this; hook: us */
 	struct resolver	*res;
 	const struct spfc_req *req;
 	struct spfc_out	*out;
 	int		 top_done;	/* the sender's TXT was asked */
-	char		*follow[SPFC_MAX_FOLLOW];	/* last MX/PTR names */
+	char		*follow[SPFC_MAX_FOLLOW]; /* last MX/PTR names */
 	size_t		 nfollow;
-	unsigned int	 calls;		/* lookups libspf2 asked for */
-	int		 temp;		/* some lookup failed temporarily */
+	unsigned int	 calls;		/* lookups libspf2 asked */
+	int		 temp;		/* a lookup failed for now */
 	int		 stopped;	/* a limit was exceeded */
 	unsigned int	 stop_call;	/* at which call */
 	int		 stop_type;

@@ -65,8 +65,8 @@ struct urlx {
 	size_t		 max_hosts, max_scan, scanned;
 	struct urlx_host *h;
 	size_t		 nh;
-	size_t		*order;		/* by kind, then appearance */
-	size_t		*slot;		/* open-addressing set of names */
+	size_t		*order;		/* by kind, by position */
+	size_t		*slot;		/* hash set of names */
 	size_t		 nslot;
 	int		 full;
 	unsigned int	 parts;
@@ -182,7 +182,7 @@ urlx_full(const struct urlx *u)
 const char *
 urlx_host(const struct urlx *cu, size_t i, int *kind_r)
 {
-	struct urlx	*u = (struct urlx *)cu;	/* the order is a cache */
+	struct urlx	*u = (struct urlx *)cu;	/* order: a cache */
 	size_t		 j;
 
 	if (i >= u->nh)
@@ -559,11 +559,12 @@ urlx_header(const char *hdr, size_t len, const char *name)
 		if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) ==
 		    0 && p[nlen] == ':') {
 			v = buf_new(128);
-			buf_append(v, p + nlen + 1, (size_t)(eol - p - nlen - 1));
+			buf_append(v, p + nlen + 1,
+			    (size_t)(eol - p - nlen - 1));
 			for (p = eol + (eol < end); p < end && (*p == ' ' ||
 			    *p == '\t'); p = eol + (eol < end)) {
-				if ((eol = memchr(p, '\n', (size_t)(end - p))) ==
-				    NULL)
+				eol = memchr(p, '\n', (size_t)(end - p));
+				if (eol == NULL)
 					eol = end;
 				buf_append(v, p, (size_t)(eol - p));
 			}
@@ -620,8 +621,8 @@ urlx_b64(const char *p, size_t len, struct buf *out)
 	size_t		 i;
 
 	if (!ready) {
-		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-		    "vwxyz0123456789+/";
+		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "abcdefghijklmnopqrstuvwxyz0123456789+/";
 
 		memset(val, -1, sizeof(val));
 		for (i = 0; a[i] != '\0'; i++)
@@ -755,7 +756,8 @@ urlx_find_line(const char *p, const char *end, const char *b, size_t blen)
 		q = memchr(q, '-', (size_t)(end - q));
 		if (q == NULL)
 			return (NULL);
-		if ((q == p || q[-1] == '\n') && (size_t)(end - q) >= blen + 2 &&
+		if ((q == p || q[-1] == '\n') &&
+		    (size_t)(end - q) >= blen + 2 &&
 		    q[1] == '-' && memcmp(q + 2, b, blen) == 0 &&
 		    (q + 2 + blen == end || strchr("\r\n \t-",
 		    q[2 + blen]) != NULL))
@@ -777,7 +779,7 @@ urlx_multipart(struct urlx *u, const char *body, size_t len,
 	while (p != NULL && u->parts < URLX_MAX_PARTS) {
 		p += 2 + blen;
 		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return;				/* closing line */
+			return;			/* closing line */
 		if ((start = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			return;
 		start++;

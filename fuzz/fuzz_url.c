@@ -31,8 +31,9 @@ fuzz_check_host(const char *h)
 	if (strlen(h) == 0 || strlen(h) > DNS_NAME_MAX)
 		abort();
 	for (i = 0; h[i] != '\0'; i++)
-		if (!islower((unsigned char)h[i]) && !isdigit((unsigned char)h[i])
-		    && h[i] != '.' && h[i] != '-' && h[i] != '_')
+		if (!islower((unsigned char)h[i]) &&
+		    !isdigit((unsigned char)h[i]) && h[i] != '.' &&
+		    h[i] != '-' && h[i] != '_')
 			abort();
 	if (dnsmsg_name(h, norm, sizeof(norm)) < 0)
 		abort();

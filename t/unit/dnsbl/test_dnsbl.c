@@ -53,9 +53,10 @@ check(const char *client, const char *sender, const char *data,
 {
 	struct findings	*f = findings_new();
 	struct dnsbl_opts o = { families, 0 };
-	struct msg_view	 v = dt_view(client, sender, "helo.example", data);
+	struct msg_view	 v;
 	struct buf	*why = buf_new(64);
 
+	v = dt_view(client, sender, "helo.example", data);
 	cr_assert_eq(dnsbl_finish(dnsbl_start(&v, &o, why), f, why), WN_OK,
 	    "%s", buf_str(why));
 	buf_free(why);

@@ -286,8 +286,8 @@ Test(dnsmsg, txt_strings_are_joined)
 
 Test(dnsmsg, names_in_ptr_and_mx)
 {
-	const char *ptr[] = { "3.2.0.192.in-addr.arpa. 60 IN PTR Mail.Good.Test.",
-	    NULL };
+	const char *ptr[] = {
+	    "3.2.0.192.in-addr.arpa. 60 IN PTR Mail.Good.Test.", NULL };
 	const char *mx[] = { "m.test. 60 IN MX 10 MX1.m.test.", NULL };
 	struct dnsans	*a;
 	unsigned char	*w;

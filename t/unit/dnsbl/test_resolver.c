@@ -61,7 +61,9 @@ res_new(const char *servers, unsigned int qtimeout, unsigned int retries,
 
 Test(resolver, answers_from_unbound)
 {
-	struct resolver	*r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
 	const struct dnsans *a;
 	int		 h1, h2, h3;
 
@@ -94,7 +96,9 @@ count_cb(const struct dnsans *a, void *arg)
 
 Test(resolver, many_queries_at_once_share_one_round_trip)
 {
-	struct resolver	*r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
 	struct resolver_stats st;
 	char		 name[64];
 	uint64_t	 t0 = time_now_ms();
@@ -169,7 +173,9 @@ Test(resolver, the_cache_answers_the_second_time)
 
 Test(resolver, truncated_answers_are_asked_again_over_tcp)
 {
-	struct resolver	*r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
 	struct resolver_stats st;
 	const struct dnsans *a;
 	int		 h;
@@ -185,7 +191,9 @@ Test(resolver, truncated_answers_are_asked_again_over_tcp)
 
 Test(resolver, tcp_fallback_with_a_server_that_always_truncates)
 {
-	struct resolver	*r = res_new("127.0.0.1:15315", 1000, 1, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15315", 1000, 1, NULL, 5000);
 	const struct dnsans *a;
 	int		 h;
 
@@ -198,7 +206,9 @@ Test(resolver, tcp_fallback_with_a_server_that_always_truncates)
 
 Test(resolver, a_silent_server_times_out_at_the_deadline)
 {
-	struct resolver	*r = res_new("127.0.0.1:15311", 200, 5, NULL, 700);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15311", 200, 5, NULL, 700);
 	struct resolver_stats st;
 	uint64_t	 t0 = time_now_ms();
 	int		 h, i;
@@ -218,7 +228,9 @@ Test(resolver, a_silent_server_times_out_at_the_deadline)
 
 Test(resolver, retries_give_up_before_the_deadline)
 {
-	struct resolver	*r = res_new("127.0.0.1:15311", 100, 2, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15311", 100, 2, NULL, 5000);
 	uint64_t	 t0 = time_now_ms();
 	int		 h;
 
@@ -232,7 +244,9 @@ Test(resolver, retries_give_up_before_the_deadline)
 
 Test(resolver, garbage_is_ignored)
 {
-	struct resolver	*r = res_new("127.0.0.1:15312", 300, 0, NULL, 600);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15312", 300, 0, NULL, 600);
 	struct resolver_stats st;
 	int		 h;
 
@@ -246,7 +260,9 @@ Test(resolver, garbage_is_ignored)
 
 Test(resolver, spoofed_answers_lose_to_the_real_one)
 {
-	struct resolver	*r = res_new("127.0.0.1:15313", 1000, 0, NULL, 2000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15313", 1000, 0, NULL, 2000);
 	struct resolver_stats st;
 	const struct dnsans *a;
 	int		 h;
@@ -262,7 +278,9 @@ Test(resolver, spoofed_answers_lose_to_the_real_one)
 
 Test(resolver, refused_is_a_failure)
 {
-	struct resolver	*r = res_new("127.0.0.1:15314", 1000, 2, NULL, 2000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15314", 1000, 2, NULL, 2000);
 	const struct dnsans *a;
 	int		 h;
 
@@ -274,7 +292,9 @@ Test(resolver, refused_is_a_failure)
 
 Test(resolver, next_server_after_a_refusal)
 {
-	struct resolver	*r = res_new("127.0.0.1:15314, 127.0.0.1:15316", 1000,
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15314, 127.0.0.1:15316", 1000,
 	    2, NULL, 2000);
 	const struct dnsans *a;
 	uint64_t	 t0 = time_now_ms();
@@ -289,7 +309,9 @@ Test(resolver, next_server_after_a_refusal)
 
 Test(resolver, next_server_after_a_silent_one)
 {
-	struct resolver	*r = res_new("127.0.0.1:15311 127.0.0.1:15310", 150,
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15311 127.0.0.1:15310", 150,
 	    2, NULL, 3000);
 	const struct dnsans *a;
 	uint64_t	 t0 = time_now_ms();
@@ -306,7 +328,9 @@ Test(resolver, next_server_after_a_silent_one)
 Test(resolver, an_unreachable_port_fails_fast)
 {
 	/* Nothing listens on 15399: ICMP port unreachable. */
-	struct resolver	*r = res_new("127.0.0.1:15399", 1000, 2, NULL, 5000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15399", 1000, 2, NULL, 5000);
 	const struct dnsans *a;
 	uint64_t	 t0 = time_now_ms();
 	int		 h;
@@ -342,7 +366,9 @@ Test(resolver, max_queries_limits_what_is_sent)
 
 Test(resolver, invalid_names_are_nxdomain_without_a_query)
 {
-	struct resolver	*r = res_new("127.0.0.1:15310", 1000, 2, NULL, 3000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15310", 1000, 2, NULL, 3000);
 	struct resolver_stats st;
 	int		 h;
 
@@ -363,7 +389,9 @@ cancel_later(void *arg)
 
 Test(resolver, cancel_from_another_thread_ends_at_once)
 {
-	struct resolver	*r = res_new("127.0.0.1:15311", 1000, 5, NULL, 10000);
+	struct resolver	*r;
+
+	r = res_new("127.0.0.1:15311", 1000, 5, NULL, 10000);
 	pthread_t	 t;
 	uint64_t	 t0 = time_now_ms();
 	int		 h;

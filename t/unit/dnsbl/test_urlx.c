@@ -55,7 +55,8 @@ scan(const char *text)
 Test(urlx, plain_urls)
 {
 	cr_assert_str_eq(scan("Visit https://www.Example.COM/path?q=1 now, or "
-	    "http://user:pw@login.example.net:8080/x and ftp://files.example.org."),
+	    "http://user:pw@login.example.net:8080/x and "
+	    "ftp://files.example.org."),
 	    "www.example.com login.example.net files.example.org");
 }
 
@@ -205,7 +206,8 @@ Test(urlx, raw_message_decodes_parts)
 	    "--inner\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
-	    "Go to http://qp.exam=\r\nple.com/ and hxxp://qp2=2Eexample=2Enet/\r\n"
+	    "Go to http://qp.exam=\r\nple.com/ and "
+	    "hxxp://qp2=2Eexample=2Enet/\r\n"
 	    "--inner\r\n"
 	    "Content-Type: text/html\r\n"
 	    "Content-Transfer-Encoding: base64\r\n\r\n"
