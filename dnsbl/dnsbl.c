@@ -346,50 +346,27 @@ dnsbl_join(struct dnsbl_run *run)
 	return (-1);
 }
 
-/* dnsbl_note_list - record the listing zones of a family */
+/* dnsbl_note - record the listing zones of a family; their rating sum */
 
 static unsigned int
-dnsbl_note_dnsbl(const struct dnsbl_run *run, struct findings *f)
+dnsbl_note(const struct dnsbl_run *run, int uri, struct finding_list *l)
 {
-	char		 ip[64], detail[FINDINGS_NAME_MAX];
-	unsigned int	 sum = 0;
-	uint32_t	 c;
-	size_t		 z;
-
-	for (z = 0; z < run->cfg->ndnsbl; z++) {
-		if (!run->rbl[z].listed)
-			continue;
-		c = run->rbl[z].code;
-		ipaddr_str(&run->ips[run->rbl[z].ip], ip, sizeof(ip));
-		(void)snprintf(detail, sizeof(detail), "%s=%u.%u.%u.%u", ip,
-		    c >> 24, (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
-		findings_add(&f->dnsbl, run->cfg->dnsbl[z].name, detail,
-		    (int)run->cfg->dnsbl[z].rating);
-		sum += run->cfg->dnsbl[z].rating;
-	}
-	return (sum);
-}
-
-/* dnsbl_note_surbl - record the listing URI zones */
-
-static unsigned int
-dnsbl_note_surbl(const struct dnsbl_run *run, struct findings *f)
-{
+	const struct dnsbl_zone *zones = uri ? run->cfg->surbl :
+	    run->cfg->dnsbl;
+	const struct rbl_result *res = uri ? run->surbl : run->rbl;
+	char		 item[DNS_NAME_MAX + 1], cs[16];
 	char		 detail[FINDINGS_NAME_MAX];
 	unsigned int	 sum = 0;
-	uint32_t	 c;
-	size_t		 z;
+	size_t		 z, n = uri ? run->cfg->nsurbl : run->cfg->ndnsbl;
 
-	for (z = 0; z < run->cfg->nsurbl; z++) {
-		if (!run->surbl[z].listed)
+	for (z = 0; z < n; z++) {
+		if (!res[z].listed)
 			continue;
-		c = run->surbl[z].code;
-		(void)snprintf(detail, sizeof(detail), "%s=%u.%u.%u.%u",
-		    run->domains[run->surbl[z].domain], c >> 24,
-		    (c >> 16) & 0xff, (c >> 8) & 0xff, c & 0xff);
-		findings_add(&f->surbl, run->cfg->surbl[z].name, detail,
-		    (int)run->cfg->surbl[z].rating);
-		sum += run->cfg->surbl[z].rating;
+		rbl_item_name(run, uri, res[z].item, item, sizeof(item));
+		rbl_code_str(res[z].code, cs, sizeof(cs));
+		(void)snprintf(detail, sizeof(detail), "%.78s=%s", item, cs);
+		findings_add(l, zones[z].name, detail, (int)zones[z].rating);
+		sum += zones[z].rating;
 	}
 	return (sum);
 }
@@ -414,7 +391,7 @@ dnsbl_fill(const struct dnsbl_run *run, struct findings *f)
 {
 	if ((run->families & DNSBL_F_DNSBL) && run->nips > 0) {
 		f->dnsbl_state = dnsbl_family_state(&run->f_dnsbl);
-		f->dnsbl_rating = dnsbl_note_dnsbl(run, f);
+		f->dnsbl_rating = dnsbl_note(run, 0, &f->dnsbl);
 	}
 	if ((run->families & DNSBL_F_RDNS) && run->have_client) {
 		f->rdns = run->rdns;
@@ -430,7 +407,7 @@ dnsbl_fill(const struct dnsbl_run *run, struct findings *f)
 		f->surbl_state = dnsbl_family_state(&run->f_surbl);
 		if (run->surbl_limit && f->surbl_state == CHECK_DONE)
 			f->surbl_state = CHECK_LIMIT;
-		f->surbl_rating = dnsbl_note_surbl(run, f);
+		f->surbl_rating = dnsbl_note(run, 1, &f->surbl);
 	}
 	f->dns_state = dnsbl_worse(dnsbl_worse(f->dnsbl_state, f->rdns_state),
 	    dnsbl_worse(f->spf_state, f->surbl_state));

@@ -285,18 +285,13 @@ void	dnsbl_cfg_free(struct dnsbl_cfg *);
  * The run of one message (dnsbl.c); the worker thread owns everything
  * below "results" until it ends.
  */
+/* What one zone said about a message (DNSBL: IPs; SURBL: domains). */
 struct rbl_result {
-	int		 listed;	/* some IP is listed here */
+	int		 listed;	/* some item is listed here */
 	uint32_t	 code;		/* first listing answer */
-	int		 ip;		/* index of that IP */
+	size_t		 item;		/* the IP or domain it listed */
 	unsigned int	 refused;	/* 127.255.255.x answers */
 	unsigned int	 bogus;		/* answers outside 127/8 */
-};
-
-struct surbl_result {
-	int		 listed;
-	uint32_t	 code;
-	int		 domain;	/* the first listed domain */
 };
 
 struct family {
@@ -337,7 +332,7 @@ struct dnsbl_run {
 	char		**domains;	/* SURBL: reduced domains / IPs */
 	size_t		 ndomains;
 	int		 surbl_limit;	/* max_surbl_domains was hit */
-	struct surbl_result *surbl;	/* per [surbl] zone */
+	struct rbl_result *surbl;	/* per [surbl] zone */
 	struct rbl_q	*surblq;
 	uint64_t	 done_ms;
 };
@@ -356,6 +351,7 @@ void	dnsbl_family_note(struct family *, const struct dnsans *);
 
 struct rbl_q {
 	struct dnsbl_run *run;
+	int		 uri;		/* a [surbl] zone, else [dnsbl] */
 	size_t		 zone;
 	size_t		 item;		/* IP or domain index */
 };
@@ -378,6 +374,16 @@ size_t	rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
 /* Sum of the ratings of the zones that list something. */
 unsigned int rbl_rating(const struct dnsbl_zone *, const int *listed,
 	    size_t nzones);
+
+/* The resolver callback of DNSBL and SURBL queries (arg: struct rbl_q). */
+void	rbl_answer(const struct dnsans *, void *arg);
+
+/* The IP (DNSBL) or domain (SURBL) an rbl_q / rbl_result speaks of. */
+void	rbl_item_name(const struct dnsbl_run *, int uri, size_t item,
+	    char *, size_t);
+
+/* "127.0.0.2" */
+void	rbl_code_str(uint32_t code, char *, size_t);
 
 /* Queue the DNSBL queries of a run. */
 void	rbl_submit(struct dnsbl_run *);

@@ -242,50 +242,71 @@ rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
 	return (n);
 }
 
-/* rbl_answer - one DNSBL answer arrived */
+/* rbl_code_str - a code as a dotted quad */
 
-static void
+void
+rbl_code_str(uint32_t code, char *out, size_t size)
+{
+	(void)snprintf(out, size, "%u.%u.%u.%u", code >> 24,
+	    (code >> 16) & 0xff, (code >> 8) & 0xff, code & 0xff);
+}
+
+/* rbl_item_name - the IP or domain an answer is about */
+
+void
+rbl_item_name(const struct dnsbl_run *run, int uri, size_t item, char *out,
+    size_t size)
+{
+	if (uri)
+		(void)snprintf(out, size, "%s", run->domains[item]);
+	else
+		ipaddr_str(&run->ips[item], out, size);
+}
+
+/* rbl_answer - one DNSBL or URI-list answer arrived */
+
+void
 rbl_answer(const struct dnsans *a, void *arg)
 {
 	struct rbl_q	*rq = arg;
 	struct dnsbl_run *run = rq->run;
-	struct dnsbl_zone *z = &run->cfg->dnsbl[rq->zone];
-	struct rbl_result *res = &run->rbl[rq->zone];
+	struct dnsbl_zone *z = rq->uri ? &run->cfg->surbl[rq->zone] :
+	    &run->cfg->dnsbl[rq->zone];
+	struct rbl_result *res = rq->uri ? &run->surbl[rq->zone] :
+	    &run->rbl[rq->zone];
 	uint32_t	 code;
-	char		 ipbuf[64];
+	char		 item[DNS_NAME_MAX + 1], cs[16];
+	int		*warned = NULL;
 
-	dnsbl_family_note(&run->f_dnsbl, a);
+	dnsbl_family_note(rq->uri ? &run->f_surbl : &run->f_dnsbl, a);
 	switch (rbl_classify(z, a, &code)) {
 	case RBL_LISTED:
 		if (!res->listed) {
 			res->listed = 1;
 			res->code = code;
-			res->ip = (int)rq->item;
+			res->item = rq->item;
 		}
-		break;
+		return;
 	case RBL_REFUSED:
 		res->refused++;
-		if (!__atomic_exchange_n(&z->warned_refused, 1,
-		    __ATOMIC_SEQ_CST))
-			log_warn("%s: DNSBL %s answered %u.%u.%u.%u (query "
-			    "refused or rate-limited): not counted; check "
-			    "the resolver it sees", run->qid, z->name,
-			    code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff,
-			    code & 0xff);
+		warned = &z->warned_refused;
 		break;
 	case RBL_BOGUS:
 		res->bogus++;
-		ipaddr_str(&run->ips[rq->item], ipbuf, sizeof(ipbuf));
-		if (!__atomic_exchange_n(&z->warned_bogus, 1,
-		    __ATOMIC_SEQ_CST))
-			log_warn("%s: DNSBL %s answered %u.%u.%u.%u for %s, "
-			    "outside 127.0.0.0/8: ignored", run->qid, z->name,
-			    code >> 24, (code >> 16) & 0xff, (code >> 8) & 0xff,
-			    code & 0xff, ipbuf);
+		warned = &z->warned_bogus;
 		break;
 	default:
-		break;
+		return;
 	}
+	/* Once per zone and child: the list is unusable, not the mail. */
+	if (__atomic_exchange_n(warned, 1, __ATOMIC_SEQ_CST))
+		return;
+	rbl_item_name(run, rq->uri, rq->item, item, sizeof(item));
+	rbl_code_str(code, cs, sizeof(cs));
+	log_warn("%s: %s %s answered %s for %s (%s): not counted", run->qid,
+	    rq->uri ? "URI list" : "DNSBL", z->name, cs, item,
+	    warned == &z->warned_refused ? "query refused or rate-limited; "
+	    "check the resolver it sees" : "outside 127.0.0.0/8");
 }
 
 /* rbl_submit - queue one query per IP and zone */
@@ -306,7 +327,7 @@ rbl_submit(struct dnsbl_run *run)
 			    run->cfg->dnsbl[z].name);
 			if (n < 0 || (size_t)n >= sizeof(name))
 				continue;
-			run->rblq[k] = (struct rbl_q){ run, z, i };
+			run->rblq[k] = (struct rbl_q){ run, 0, z, i };
 			(void)resolver_submit(run->res, name, DNS_T_A,
 			    rbl_answer, &run->rblq[k]);
 			k++;

@@ -70,41 +70,6 @@ surbl_reduce(void *psl, const char *host, char *out, size_t size)
 	return (0);
 }
 
-/* surbl_answer - one URI-list answer arrived */
-
-static void
-surbl_answer(const struct dnsans *a, void *arg)
-{
-	struct rbl_q	*rq = arg;
-	struct dnsbl_run *run = rq->run;
-	struct dnsbl_zone *z = &run->cfg->surbl[rq->zone];
-	struct surbl_result *res = &run->surbl[rq->zone];
-	uint32_t	 code;
-
-	dnsbl_family_note(&run->f_surbl, a);
-	switch (rbl_classify(z, a, &code)) {
-	case RBL_LISTED:
-		if (!res->listed) {
-			res->listed = 1;
-			res->code = code;
-			res->domain = (int)rq->item;
-		}
-		break;
-	case RBL_REFUSED:
-	case RBL_BOGUS:
-		if (!__atomic_exchange_n(&z->warned_refused, 1,
-		    __ATOMIC_SEQ_CST))
-			log_warn("%s: URI list %s answered %u.%u.%u.%u for %s "
-			    "(refused, rate-limited or bogus): not counted",
-			    run->qid, z->name, code >> 24, (code >> 16) & 0xff,
-			    (code >> 8) & 0xff, code & 0xff,
-			    run->domains[rq->item]);
-		break;
-	default:
-		break;
-	}
-}
-
 /* surbl_collect - the domains of a run, best first, bounded */
 
 static void
@@ -167,9 +132,9 @@ surbl_submit(struct dnsbl_run *run)
 			    run->cfg->surbl[z].name);
 			if (n < 0 || (size_t)n >= sizeof(name))
 				continue;
-			run->surblq[k] = (struct rbl_q){ run, z, d };
+			run->surblq[k] = (struct rbl_q){ run, 1, z, d };
 			(void)resolver_submit(run->res, name, DNS_T_A,
-			    surbl_answer, &run->surblq[k]);
+			    rbl_answer, &run->surblq[k]);
 			k++;
 		}
 	}
