@@ -14,17 +14,20 @@
  * Life cycle (see findings.h):
  *	dnsbl_conf_register()	master, before conf_load: [dns], [dnsbl],
  *				[surbl], [spf]
- *	dnsbl_load(why)		master, after every successful
- *				conf_load:
- *				zones, resolvers (/etc/resolv.conf when
- *				[dns] resolver is empty), public suffixes
+ *	dnsbl_load(why)		master, after each good conf_load: zones,
+ *				resolvers (/etc/resolv.conf when [dns]
+ *				resolver is empty), public suffixes
  *	dnsbl_child_init()	each child after fork: its DNS cache
  *	dnsbl_start / dnsbl_finish (or dnsbl_check) per message
  *
- * Memory: the msg_view passed to dnsbl_start() is copied, but the bytes it
- * points to (data, text) must stay valid and unchanged until dnsbl_finish()
- * or dnsbl_abort() returns.  The run belongs to the caller until one of
- * those two, which free it.
+ * Memory: the msg_view passed to dnsbl_start() is copied (so set its text
+ * before the call: URLs come from view->text when content/ filled it, else
+ * from the raw message), but the bytes it points to (data, text) must stay
+ * valid and unchanged until dnsbl_finish() or dnsbl_abort() returns.  The
+ * run belongs to the caller until one of those two, which free it.  At
+ * most one run per child is expected at a time; do not fork() (other than
+ * fork+exec) between dnsbl_start() and dnsbl_finish(): the worker thread
+ * holds locks a forked copy would never see released.
  *
  * Errors: dnsbl_start() never fails; dnsbl_finish() returns WN_OK when the
  * checks ran (timeouts, DNS failures and limits are findings, logged, with
@@ -40,8 +43,12 @@
 #include "buf.h"
 #include "findings.h"
 
-/* Check families; policy's per-group switches (dns_checks, rdns, spf,
- * surbl) choose among them.  Run the union over the message's groups. */
+/* Check families; policy's per-group switches choose among them
+ * (dns_checks: DNSBL_F_DNSBL, rdns: DNSBL_F_RDNS, spf: DNSBL_F_SPF,
+ * surbl: DNSBL_F_SURBL).  Run the union over the recipients' groups and
+ * let each group read only the families it wants.  Families the
+ * configuration disables ([dns] rdns = no, [spf] enable = no, empty
+ * [dnsbl] or [surbl]) never run. */
 #define DNSBL_F_DNSBL	0x01	/* client, Received: IPs in [dnsbl] */
 #define DNSBL_F_RDNS	0x02	/* client PTR, forward-confirmed */
 #define DNSBL_F_SPF	0x04	/* MAIL FROM (HELO if <>) SPF */
