@@ -14,7 +14,7 @@
  * Life cycle (see findings.h):
  *	dnsbl_conf_register()	master, before conf_load: [dns], [dnsbl],
  *				[surbl], [spf]
- *	dnsbl_load(why)		master, after each good conf_load: zones,
+ *	dnsbl_load(why)		master, after each conf_load: zones,
  *				resolvers (/etc/resolv.conf when [dns]
  *				resolver is empty), public suffixes
  *	dnsbl_child_init()	each child after fork: its DNS cache
