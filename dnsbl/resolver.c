@@ -20,7 +20,8 @@
  * A truncated answer makes the query ask the same server again over TCP
  * (its own connection, the usual two-byte length framing), within the same
  * attempt budget.  SERVFAIL-like answers and ICMP unreachables move on to
- * the next server at once when there is another one.
+ * the next server at once when there is another one; FORMERR or NOTIMP
+ * to a query with EDNS0 has it asked again without.
  *
  * The per-child cache answers first; a question asked twice in one message
  * is sent once (later askers share the first one's answer).  Callbacks run
@@ -86,6 +87,7 @@ struct rquery {
 	int		 primary;	/* -1, or the query we share */
 	int		 cb_due;	/* done; callback not run yet */
 	int		 started;	/* counted in inflight */
+	int		 noedns;	/* asked again without EDNS0 */
 };
 
 struct resolver {
@@ -465,6 +467,21 @@ resolver_accept(struct resolver *r, struct rquery *q,
 		r->stats.tcp++;
 		q->tcp = 1;
 		q->attempt--;		/* the same attempt, over TCP */
+		resolver_attempt(r, q, now);
+		return;
+	}
+	/* An old server that does not know EDNS0: ask it again plainly. */
+	if (a->status == DNSANS_SERVFAIL && !q->noedns &&
+	    r->conf.edns_size > 0 && (a->rcode == 1 || a->rcode == 4)) {
+		dnsans_free(a);
+		free(q->wire);
+		q->wire = NULL;
+		q->noedns = 1;
+		if (dnsmsg_query(q->name, q->type, q->id, 0, &q->wire,
+		    &q->wire_len) < 0)
+			log_panic("resolver_accept: %s worked with EDNS0",
+			    q->name);
+		q->attempt--;
 		resolver_attempt(r, q, now);
 		return;
 	}

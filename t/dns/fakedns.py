@@ -17,6 +17,7 @@
 #   truncate  over UDP an empty answer with TC set; over TCP the full
 #             answer (A 127.0.0.2 for any name, TXT "v=spf1 -all")
 #   slow      the true answer (as for truncate's TCP) after 300 ms
+#   noedns    FORMERR to queries with EDNS0, the true answer to others
 #   delay     a proxy: forwards each UDP query to 127.0.0.1:UPSTREAM and
 #             sends the answer back MS milliseconds later (a resolver at
 #             that round-trip time), e.g. fakedns.py delay 15391 20 15390
@@ -33,7 +34,7 @@ import time
 from dnslib import A, DNSHeader, DNSRecord, QTYPE, RCODE, RR, TXT
 
 MODES = ("silent", "garbage", "spoof", "refused", "nxdomain", "truncate",
-         "slow", "delay")
+         "slow", "noedns", "delay")
 
 
 def answer(q):
@@ -136,6 +137,14 @@ def udp(mode, port):
             r = q.reply()
             r.header.tc = 1
             s.sendto(r.pack(), peer)
+            continue
+        if mode == "noedns":
+            if q.ar:
+                r = DNSRecord(DNSHeader(id=q.header.id, qr=1,
+                                        rcode=RCODE.FORMERR), q=q.q)
+                s.sendto(r.pack(), peer)
+            else:
+                s.sendto(answer(q).pack(), peer)
             continue
         if mode == "slow":
             threading.Timer(0.3, s.sendto,

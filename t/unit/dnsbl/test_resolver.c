@@ -20,6 +20,7 @@
 #define P_REFUSED	15314
 #define P_TRUNCATE	15315
 #define P_NXDOMAIN	15316
+#define P_NOEDNS	15317
 
 DT_SERVERS(
 	{ "unbound", P_UNBOUND, 0, "" },
@@ -28,7 +29,8 @@ DT_SERVERS(
 	{ "spoof", P_SPOOF, 0, "" },
 	{ "refused", P_REFUSED, 0, "" },
 	{ "truncate", P_TRUNCATE, 0, "" },
-	{ "nxdomain", P_NXDOMAIN, 0, "" })
+	{ "nxdomain", P_NXDOMAIN, 0, "" },
+	{ "noedns", P_NOEDNS, 0, "" })
 
 static struct resolver_conf
 conf(const char *servers, unsigned int qtimeout, unsigned int retries)
@@ -201,6 +203,19 @@ Test(resolver, tcp_fallback_with_a_server_that_always_truncates)
 	a = resolver_wait(r, h);
 	cr_assert_eq(a->status, DNSANS_OK);
 	cr_assert_eq(a->nrr, 1);
+	resolver_free(r);
+}
+
+Test(resolver, servers_without_edns_are_asked_again_plainly)
+{
+	struct resolver	*r;
+	const struct dnsans *a;
+	int		 h;
+
+	r = res_new("127.0.0.1:15317", 1000, 0, NULL, 3000);
+	h = resolver_submit(r, "x.noedns.test", DNS_T_A, NULL, NULL);
+	a = resolver_wait(r, h);
+	cr_assert_eq(a->status, DNSANS_OK, "%s", dnsans_status_str(a->status));
 	resolver_free(r);
 }
 
