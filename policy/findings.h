@@ -112,6 +112,7 @@ enum spf_result {
 };
 
 #define FINDINGS_MAX_ITEMS	16	/* listed zones, viruses, rules kept */
+#define FINDINGS_DNSBL_BLACKLIST 100	/* dnsbl_rating that blacklists */
 #define FINDINGS_NAME_MAX	96
 #define FINDINGS_AV_PARTS	1024	/* MIME leaf parts whose AV status is kept */
 
@@ -129,8 +130,14 @@ struct finding_list {
 
 struct findings {
 	/* dnsbl/: network checks */
-	enum check_state dns_state;
-	unsigned int	 dnsbl_rating;	/* sum of ratings of listing zones */
+	enum check_state dns_state;	/* the worst of the four below */
+	enum check_state dnsbl_state;	/* per family: NOT_RUN when switched */
+	enum check_state rdns_state;	/* off or nothing to check (no     */
+	enum check_state spf_state;	/* public client IP, no URL list), */
+	enum check_state surbl_state;	/* TIMEOUT at the DNS deadline     */
+	unsigned int	 dnsbl_rating;	/* sum of ratings of listing zones;
+					 * >= FINDINGS_DNSBL_BLACKLIST means
+					 * Blacklisted */
 	struct finding_list dnsbl;	/* zone, return code, rating */
 	enum rdns_result rdns;
 	enum spf_result	 spf;
