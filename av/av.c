@@ -437,6 +437,18 @@ av_engine_load(struct buf *why)
 	avfilt_magic_init();
 	if (avconf.database[0] == '\0' && avconf.extra_signatures[0] == '\0')
 		return (e);			/* filter only */
+	if (avconf.extra_signatures[0] == '\0' && (av_cur == NULL ||
+	    av_cur->cl == NULL) && access(avconf.database, F_OK) < 0 &&
+	    errno == ENOENT) {
+		/* No database installed at all (a fresh machine) and none
+		 * loaded before: run, but say so loudly; messages get "not scanned", never "clean", and
+		 * the periodic check picks the database up when it appears. */
+		log_warn("av: no ClamAV database at %s: virus scanning is OFF "
+		    "(messages are marked X-Winnow-Virus: not-scanned) until "
+		    "one is installed there (clamav-freshclam) or [av] "
+		    "database names one", avconf.database);
+		return (e);
+	}
 	if (av_cl_init(why) != WN_OK) {
 		av_engine_free(e);
 		return (NULL);
@@ -703,6 +715,8 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
 	av_tmp_clean();
 	avscan_finish(f);
+	if (e->cl == NULL && f->av == AV_CLEAN)
+		f->av = AV_NOT_SCANNED;	/* only the attachment filter ran */
 	return (WN_OK);
 }
 

@@ -379,7 +379,15 @@ int	server_load_config(const char *path, struct buf *why);
 /* Register every configuration section of every module. */
 void	server_register_all(void);
 
-/* Per-child initialisation of modules (after fork). */
+/* Build the modules' shared data in the master (AV engine, DNS lists);
+ * 0, or -1 with why (the previous data stays in use). */
+int	server_load_modules(int startup, struct buf *why);
+
+/* Look for new AV signatures now and then; 1 if a new engine is in. */
+int	server_check_databases(void);
+
+/* Per-child initialisation of modules (after fork), and clean-up. */
 void	server_child_init(void);
+void	server_child_exit(void);
 
 #endif /* WINNOW_SERVER_H */
