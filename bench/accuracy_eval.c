@@ -1,8 +1,8 @@
 /*
  * accuracy_eval.c - k-fold cross-validation of the content stage
  *
- *	accuracy_eval [-k folds] [-s seed] [-b bits] [-p passes] -o outdir
- *	    corpusdir
+ *	accuracy_eval [-k folds] [-s seed] [-b bits] [-p passes]
+ *	    [-r rule_weights] -o outdir corpusdir
  *	accuracy_eval -t model.out [-s seed] [-b bits] [-p passes] corpusdir
  *
  * corpusdir holds ham/ and spam/ (any depth; one message per file, or
@@ -48,12 +48,14 @@
 #include "mailsrc.h"
 
 struct msg {
+	char		*name;
 	char		*data;
 	size_t		 len;
 	int		 spam;
 	int		 fold;
 	double		 margin;	/* learner, held out */
 	double		 points;	/* verdict points, held out */
+	double		 rank;		/* points without the clamp */
 	enum spam_status st[DETECTION_LEVEL_COUNT];
 	enum spam_status st_noprob;	/* standard, probable_spam = off */
 };
@@ -68,6 +70,7 @@ static size_t	 nmsgs, capmsgs;
 static struct rulestat rstat[64];
 static size_t	 nrstat;
 static double	 learn_cpu, check_cpu;
+static const char *rule_weights = "";	/* -r: [content] rule_weights */
 static size_t	 nlearned, nchecked;
 
 /* cpu_now - process CPU seconds */
@@ -131,6 +134,7 @@ load_class(const char *dir, int spam)
 			msgs = xreallocarray(msgs, capmsgs, sizeof(*msgs));
 		}
 		memset(&msgs[nmsgs], 0, sizeof(msgs[nmsgs]));
+		msgs[nmsgs].name = xstrdup(name);
 		msgs[nmsgs].data = xmemdup(data, len);
 		msgs[nmsgs].len = len;
 		msgs[nmsgs].spam = spam;
@@ -207,7 +211,8 @@ load_model(const char *dir, const char *model)
 	if ((fp = fopen(path, "w")) == NULL)
 		log_fatal("%s: %s", path, strerror(errno));
 	(void)fprintf(fp, "[content]\nmodel = %s\ndefault_model = %s\n"
-	    "model_check_interval = 0\n", model, model);
+	    "model_check_interval = 0\nrule_weights = %s\n", model, model,
+	    rule_weights);
 	(void)fclose(fp);
 	if (conf_load(path, why) != WN_OK)
 		log_fatal("%s", buf_str(why));
@@ -268,6 +273,13 @@ test_fold(const char *model, int fold)
 		check_cpu += cpu_now() - t0;
 		nchecked++;
 		msgs[i].points = verdict_points(f);
+		msgs[i].rank = msgs[i].points -
+		    verdict_learner_points(f->spam_score);
+		if (f->spam_score > 0.0 && f->spam_score < 1.0)
+			msgs[i].rank += VERDICT_LEARNER_SCALE *
+			    log(f->spam_score / (1.0 - f->spam_score));
+		else
+			msgs[i].rank += verdict_learner_points(f->spam_score);
 		for (lv = 0; lv < DETECTION_LEVEL_COUNT; lv++)
 			msgs[i].st[lv] = verdict_spam(f,
 			    (enum detection_level)lv, 1);
@@ -285,7 +297,7 @@ test_fold(const char *model, int fold)
 static double
 score_of(const struct msg *m, int which)
 {
-	return (which == 0 ? m->margin : m->points);
+	return (which == 0 ? m->margin : m->rank);
 }
 
 static int	 sort_which;
@@ -330,7 +342,7 @@ roc(int which, const char *datpath)
 	fpo = fopen(datpath, "w");
 	if (fpo != NULL)
 		(void)fprintf(fpo, "# fpr tpr (%s)\n0 0\n",
-		    which == 0 ? "learner margin" : "verdict points");
+		    which == 0 ? "learner margin" : "verdict points, unclamped");
 	for (i = 0; i < nmsgs; i = j) {
 		s = score_of(v[i], which);
 		ts = th = 0;
@@ -399,7 +411,7 @@ report(const char *out, int k, uint64_t seed, int passes)
 	(void)snprintf(path, sizeof(path), "%s/scores.tsv", out);
 	if ((fp = fopen(path, "w")) != NULL) {
 		(void)fprintf(fp, "class\tfold\tmargin\tpoints\tminimum\t"
-		    "standard\thigh\tmaximum\n");
+		    "standard\thigh\tmaximum\tfile\n");
 		for (i = 0; i < nmsgs; i++) {
 			(void)fprintf(fp, "%s\t%d\t%.4f\t%.2f",
 			    msgs[i].spam ? "spam" : "ham", msgs[i].fold,
@@ -407,7 +419,7 @@ report(const char *out, int k, uint64_t seed, int passes)
 			for (lv = 0; lv < DETECTION_LEVEL_COUNT; lv++)
 				(void)fprintf(fp, "\t%s",
 				    findings_spam_name(msgs[i].st[lv]));
-			(void)fprintf(fp, "\n");
+			(void)fprintf(fp, "\t%s\n", msgs[i].name);
 		}
 		(void)fclose(fp);
 	}
@@ -481,7 +493,7 @@ static void
 usage(void)
 {
 	(void)fprintf(stderr, "usage: accuracy_eval [-k folds] [-s seed] "
-	    "[-b bits] [-p passes] -o outdir corpusdir\n"
+	    "[-b bits] [-p passes] [-r rule_weights] -o outdir corpusdir\n"
 	    "       accuracy_eval -t model [-s seed] [-b bits] [-p passes] "
 	    "corpusdir\n");
 	exit(64);
@@ -497,7 +509,7 @@ main(int argc, char **argv)
 	int		 k = 5, passes = 1, ch, fold;
 
 	log_init("accuracy_eval");
-	while ((ch = getopt(argc, argv, "b:k:o:p:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "b:k:o:p:r:s:t:")) != -1) {
 		switch (ch) {
 		case 'b':
 			bits = (unsigned int)atoi(optarg);
@@ -510,6 +522,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			passes = atoi(optarg);
+			break;
+		case 'r':
+			rule_weights = optarg;
 			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 10);

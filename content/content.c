@@ -338,7 +338,7 @@ content_analyze(struct content_msg *cm, const struct msg_view *view,
 	(void)formal_detect(cm, view);
 	content_findings(cm, f);
 	f->spam_score = content_score(cm, &margin) == 0 ?
-	    learner_prob(margin) : -1.0;
+	    learner_spam_prob(margin) : -1.0;
 	f->content_state = cm->limits ? CHECK_LIMIT : CHECK_DONE;
 	if (cm->limits)
 		log_info("%s: content: %s reached, the rest of the message "

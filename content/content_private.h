@@ -374,8 +374,11 @@ double		 learner_margin(const struct model *,
 int		 learner_update(struct model *, const struct learner_vec *,
 		    int spam);
 
-/* Probability from a margin. */
+/* Logistic of a margin (the learner's own loss). */
 double		 learner_prob(double margin);
+
+/* Calibrated spam probability of a margin (what findings carry). */
+double		 learner_spam_prob(double margin);
 
 void		 learner_vec_free(struct learner_vec *);
 

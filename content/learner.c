@@ -29,10 +29,12 @@
 
 #include "content_private.h"
 
-#define LEARN_RATE	0.5	/* step size (of the normalised input) */
+#define LEARN_RATE	16.0	/* step size (of the normalised input) */
 #define LEARN_MARGIN	3.0	/* |margin| that counts as known */
 #define LEARN_ITERS	4	/* steps at most per message */
 #define WEIGHT_MAX	16.0f	/* weights are kept within +-WEIGHT_MAX */
+#define CALIB_SLOPE	1.75	/* margin to log-odds (Platt scaling fitted on
+				 * cross-validated margins, prior left out) */
 
 /* Set of weight indices seen in the current message (one per process). */
 static uint64_t	*learner_seen;
@@ -102,6 +104,14 @@ learner_prob(double margin)
 	if (margin < -40.0)
 		return (0.0);
 	return (1.0 / (1.0 + exp(-margin)));
+}
+
+/* learner_spam_prob - calibrated spam probability of a margin */
+
+double
+learner_spam_prob(double margin)
+{
+	return (learner_prob(CALIB_SLOPE * margin));
 }
 
 /* learner_update - learn one message; returns the steps taken */

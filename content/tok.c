@@ -41,7 +41,7 @@
 
 #define TOK_WINDOW		4	/* words in an OSB window */
 #define TOK_NGRAM		4	/* characters in an n-gram */
-#define TOK_NGRAM_CHARS		3000	/* characters of text n-grammed */
+#define TOK_NGRAM_CHARS		2000	/* characters of text n-grammed */
 #define TOK_MAX_WORDS		4000	/* words of text used */
 #define TOK_WORD_MAX		40	/* bytes of a word kept */
 #define TOK_HIDDEN_WORDS	200	/* words of hidden text used */

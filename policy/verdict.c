@@ -20,7 +20,6 @@
 #include "findings.h"
 #include "verdict.h"
 
-#define VERDICT_LEARNER_SCALE	10.0	/* points per unit of log-odds */
 #define VERDICT_RDNS_NONE	10
 #define VERDICT_RDNS_MISMATCH	5
 #define VERDICT_SPF_FAIL	20
