@@ -98,24 +98,39 @@ charset_seq(const unsigned char *p, size_t left)
 	return (0);
 }
 
-/* charset_valid - whether bytes are valid UTF-8 */
+/* charset_scan - count valid multi-byte sequences and invalid bytes */
 
-static int
-charset_valid(const char *s, size_t len)
+static void
+charset_scan(const char *s, size_t len, size_t *multi, size_t *bad)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t	 i = 0, n;
 
+	*multi = *bad = 0;
 	while (i < len) {
 		if (p[i] < 0x80) {
 			i++;
 			continue;
 		}
-		if ((n = charset_seq(p + i, len - i)) == 0)
-			return (0);
-		i += n;
+		if ((n = charset_seq(p + i, len - i)) == 0) {
+			(*bad)++;
+			i++;
+		} else {
+			(*multi)++;
+			i += n;
+		}
 	}
-	return (1);
+}
+
+/* charset_valid - whether bytes are valid UTF-8 */
+
+static int
+charset_valid(const char *s, size_t len)
+{
+	size_t	 multi, bad;
+
+	charset_scan(s, len, &multi, &bad);
+	return (bad == 0);
 }
 
 /* charset_utf8 - append UTF-8, replacing invalid bytes with U+FFFD */
@@ -264,11 +279,15 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 
 	if (charset == NULL || *charset == '\0' || charset_is_plain(charset) ||
 	    charset_is_utf8(charset)) {
-		if (charset_valid(in, len))
+		size_t	 multi, bad;
+
+		/* damaged UTF-8 keeps its good sequences; text with more bad
+		 * bytes than good sequences is mislabelled windows-1252 */
+		charset_scan(in, len, &multi, &bad);
+		if (bad == 0)
 			buf_append(out, in, len);
-		else if (charset != NULL && charset_is_utf8(charset) &&
-		    len > 0 && charset_valid(in, len - (len > 3 ? 3 : 0)))
-			charset_utf8(in, len, out);	/* cut at the end */
+		else if (multi >= bad)
+			charset_utf8(in, len, out);
 		else
 			charset_cp1252(in, len, out);
 	} else if (charset_is_latin(charset))

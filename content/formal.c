@@ -62,7 +62,7 @@ formal_contains(const char *s, const char *const *list)
 	return (0);
 }
 
-/* formal_from_role - the From: local part of a mail system role */
+/* formal_from_role - a From: local part that names a mail system role */
 
 static int
 formal_from_role(struct content_msg *cm)
@@ -86,11 +86,10 @@ formal_from_role(struct content_msg *cm)
 	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ==
 	    NULL)
 		return (0);
+	/* a prefix: virusalert@, postmaster-gw@, mailer-daemon@ */
 	for (i = 0; roles[i] != NULL; i++) {
 		n = strlen(roles[i]);
-		if (strncasecmp(a, roles[i], n) == 0 &&
-		    (a[n] == '@' || a[n] == '\0' || a[n] == '-' ||
-		    a[n] == '.' || a[n] == '_'))
+		if (strncasecmp(a, roles[i], n) == 0)
 			return (1);
 	}
 	return (0);

@@ -148,37 +148,46 @@ mime_add_url(struct content_msg *cm, const char *url, size_t len)
 	cm->nurls++;
 }
 
+/* mime_url_end - where a URL in plain text ends (trailing punctuation
+ * belongs to the sentence) */
+
+static const char *
+mime_url_end(const char *p, const char *end)
+{
+	const char	*q;
+
+	for (q = p; q < end && (unsigned char)*q > ' ' && *q != '"' &&
+	    *q != '<' && *q != '>' && *q != ')' && *q != ']' && *q != '\'';
+	    q++)
+		;
+	while (q > p && (q[-1] == '.' || q[-1] == ',' || q[-1] == ';' ||
+	    q[-1] == ':' || q[-1] == '!' || q[-1] == '?'))
+		q--;
+	return (q);
+}
+
 /* mime_scan_urls - find http(s):// and www. links in plain text */
 
 static void
 mime_scan_urls(struct content_msg *cm, const char *s, size_t len)
 {
-	const char	*p = s, *end = s + len, *q;
+	const char	*p, *end = s + len, *q;
 
-	while (p < end && (p = memchr(p, 'h', (size_t)(end - p))) != NULL) {
-		if ((size_t)(end - p) >= 8 && (strncasecmp(p, "http://", 7) ==
-		    0 || strncasecmp(p, "https://", 8) == 0)) {
-			for (q = p; q < end && (unsigned char)*q > ' ' &&
-			    *q != '"' && *q != '<' && *q != '>' && *q != ')' &&
-			    *q != ']'; q++)
-				;
+	for (p = s; p + 4 < end; p++) {
+		if ((*p | 0x20) == 'h' && (size_t)(end - p) > 8 &&
+		    (strncasecmp(p, "http://", 7) == 0 ||
+		    strncasecmp(p, "https://", 8) == 0)) {
+			q = mime_url_end(p, end);
 			mime_add_url(cm, p, (size_t)(q - p));
-			p = q;
-		} else
-			p++;
-	}
-	for (p = s; p + 4 < end && (p = memchr(p, 'w', (size_t)(end - p))) !=
-	    NULL; p++) {
-		if ((size_t)(end - p) < 8 || strncasecmp(p, "www.", 4) != 0 ||
-		    (p > s && ((unsigned char)p[-1] > ' ' && p[-1] != '(' &&
-		    p[-1] != '<')))
-			continue;
-		for (q = p; q < end && (unsigned char)*q > ' ' && *q != '"' &&
-		    *q != '<' && *q != '>' && *q != ')'; q++)
-			;
-		if (memchr(p + 4, '.', (size_t)(q - p - 4)) != NULL)
-			mime_add_url(cm, p, (size_t)(q - p));
-		p = q - 1;
+			p = q - 1;
+		} else if ((*p | 0x20) == 'w' && strncasecmp(p, "www.", 4) == 0 &&
+		    (p == s || (unsigned char)p[-1] <= ' ' || p[-1] == '(' ||
+		    p[-1] == '<' || p[-1] == '"')) {
+			q = mime_url_end(p, end);
+			if (q - p > 5 && memchr(p + 4, '.', (size_t)(q - p - 4)))
+				mime_add_url(cm, p, (size_t)(q - p));
+			p = q - 1;
+		}
 	}
 }
 
@@ -324,6 +333,8 @@ mime_text(struct content_msg *cm, struct cm_part *p, const char *data,
 	start = cm->text->len;
 	if (mime_is_rtf(p, data, len)) {
 		rtf_to_text(data, len, cm->text);
+		mime_scan_urls(cm, cm->text->data + start,
+		    cm->text->len - start);
 	} else if (strcmp(p->type, "text/html") == 0 ||
 	    strcmp(p->type, "application/xhtml+xml") == 0) {
 		cm->html_parts++;
@@ -362,6 +373,8 @@ mime_is_text(const struct cm_part *p)
 }
 
 static void	mime_walk(struct content_msg *, GMimeObject *, unsigned int);
+static void	mime_orphan(struct content_msg *, GMimeMultipart *,
+		    unsigned int);
 static void	mime_walk_message(struct content_msg *, GMimeMessage *,
 		    unsigned int);
 
@@ -440,6 +453,36 @@ mime_walk_message(struct content_msg *cm, GMimeMessage *m, unsigned int depth)
 		mime_walk(cm, body, depth);
 }
 
+/* mime_orphan - a multipart without boundary lines: what a reader sees
+ * is its body, so read the prologue as a part of its own */
+
+static void
+mime_orphan(struct content_msg *cm, GMimeMultipart *mp, unsigned int depth)
+{
+	const char	*pro = g_mime_multipart_get_prologue(mp);
+	GMimeStream	*st;
+	GMimeParser	*parser;
+	GMimeObject	*part;
+
+	if (pro == NULL || *pro == '\0')
+		return;
+	cm->crit++;
+	st = g_mime_stream_mem_new_with_buffer(pro, strlen(pro));
+	parser = g_mime_parser_new_with_stream(st);
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	part = g_mime_parser_construct_part(parser, mime_opts);
+	g_object_unref(parser);
+	g_object_unref(st);
+	if (part == NULL)
+		return;
+	if (GMIME_IS_MULTIPART(part) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(part)) == 0)
+		;			/* no endless regress */
+	else
+		mime_walk(cm, part, depth);
+	g_object_unref(part);
+}
+
 /* mime_walk - visit a part and everything below it */
 
 static void
@@ -460,6 +503,8 @@ mime_walk(struct content_msg *cm, GMimeObject *obj, unsigned int depth)
 		for (i = 0; i < n; i++)
 			mime_walk(cm, g_mime_multipart_get_part(
 			    GMIME_MULTIPART(obj), i), depth + 1);
+		if (n == 0)
+			mime_orphan(cm, GMIME_MULTIPART(obj), depth + 1);
 	} else if (GMIME_IS_MESSAGE_PART(obj)) {
 		(void)mime_add_part(cm, obj, depth);
 		inner = g_mime_message_part_get_message(
@@ -488,6 +533,76 @@ mime_plain(struct content_msg *cm, const char *data, size_t len)
 	    &cm->eastern_chars);
 }
 
+/* mime_blank_fix - a header block ended by a line of white space: the
+ * offset of that line, or 0.  RFC 5322 would read it as folding and hide
+ * the whole body in a header; readers show the body, so we do too. */
+
+static size_t
+mime_blank_fix(const char *data, size_t len)
+{
+	const char	*p = data, *end = data + len, *nl, *q;
+
+	while (p < end) {
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			return (0);
+		if (nl == p || (nl == p + 1 && *p == '\r'))
+			return (0);		/* a real empty line */
+		for (q = p; q < nl && (*q == ' ' || *q == '\t' ||
+		    *q == '\r'); q++)
+			;
+		if (q == nl && p > data) {
+			/* whitespace only: does a header follow? */
+			for (q = nl + 1; q < end && *q != ':' && *q != '\n' &&
+			    *q != ' ' && *q != '\t'; q++)
+				;
+			if (q >= end || *q != ':')
+				return ((size_t)(p - data));
+		}
+		p = nl + 1;
+	}
+	return (0);
+}
+
+/* mime_raw_subject - a Subject: in raw 8-bit bytes, decoded with the
+ * charset the message declares for its text (GMime can only guess) */
+
+static char *
+mime_raw_subject(GMimeMessage *gm)
+{
+	GMimeHeaderList	*hl;
+	GMimeHeader	*h;
+	GMimeObject	*body;
+	GMimeContentType *ct;
+	const char	*raw, *cs = NULL, *p;
+	struct buf	*u;
+	char		*out;
+
+	hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
+	if ((h = g_mime_header_list_get_header(hl, "Subject")) == NULL ||
+	    (raw = g_mime_header_get_raw_value(h)) == NULL ||
+	    strstr(raw, "=?") != NULL)
+		return (NULL);
+	for (p = raw; *p != '\0' && (unsigned char)*p < 0x80; p++)
+		;
+	if (*p == '\0')
+		return (NULL);		/* ASCII: GMime decoded it right */
+	body = g_mime_message_get_mime_part(gm);
+	while (body != NULL && GMIME_IS_MULTIPART(body) &&
+	    g_mime_multipart_get_count(GMIME_MULTIPART(body)) > 0)
+		body = g_mime_multipart_get_part(GMIME_MULTIPART(body), 0);
+	if (body != NULL && (ct = g_mime_object_get_content_type(body)) !=
+	    NULL)
+		cs = g_mime_content_type_get_parameter(ct, "charset");
+	if (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") == 0 ||
+	    g_ascii_strcasecmp(cs, "us-ascii") == 0)
+		return (NULL);
+	u = buf_new(strlen(raw) * 2 + 8);
+	(void)charset_to_utf8(cs, raw, strlen(raw), u);
+	out = g_mime_utils_header_unfold(buf_str(u));
+	buf_free(u);
+	return (out);
+}
+
 /* mime_parse - parse and walk a whole message */
 
 struct content_msg *
@@ -497,6 +612,8 @@ mime_parse(const char *data, size_t len, const struct content_limits *lim)
 	GMimeStream	*st;
 	GMimeParser	*parser;
 	const char	*subj, *nl;
+	char		*fixed = NULL, *raw;
+	size_t		 off, i;
 
 	if (mime_opts == NULL)
 		mime_init();
@@ -513,6 +630,13 @@ mime_parse(const char *data, size_t len, const struct content_limits *lim)
 		data = nl + 1;
 	}
 	mime_current = cm;
+	if ((off = mime_blank_fix(data, len)) != 0) {
+		fixed = xmemdup(data, len);
+		fixed[off] = '\n';		/* the header block ends here */
+		for (i = off + 1; i < len && fixed[i] != '\n'; i++)
+			fixed[i] = '\n';
+		data = fixed;
+	}
 	st = g_mime_stream_mem_new_with_buffer(data, len);
 	parser = g_mime_parser_new_with_stream(st);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -523,10 +647,16 @@ mime_parse(const char *data, size_t len, const struct content_limits *lim)
 		cm->subject = xstrdup("");
 		mime_plain(cm, data, len);
 	} else {
-		subj = g_mime_message_get_subject(cm->gm);
-		cm->subject = xstrdup(subj ? subj : "");
+		if ((raw = mime_raw_subject(cm->gm)) != NULL) {
+			cm->subject = xstrdup(raw);
+			g_free(raw);
+		} else {
+			subj = g_mime_message_get_subject(cm->gm);
+			cm->subject = xstrdup(subj ? subj : "");
+		}
 		mime_walk_message(cm, cm->gm, 0);
 	}
+	free(fixed);
 	mime_current = NULL;
 	return (cm);
 }

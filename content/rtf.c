@@ -290,7 +290,7 @@ rtf_word(struct rtf *r, const char *w, int has_arg, long arg, int star)
 	else if (strcmp(w, "pca") == 0)
 		r->defcp = s->cp = 850;
 	else if (strcmp(w, "fonttbl") == 0)
-		s->fonttbl = 1;
+		s->fonttbl = s->skip = 1;
 	else if (strcmp(w, "f") == 0 && has_arg) {
 		if (s->fonttbl) {
 			r->curfont = (int)arg;
