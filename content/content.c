@@ -197,6 +197,22 @@ content_load(struct buf *why)
 	return (WN_OK);
 }
 
+/* content_load_model - map one given model file */
+
+int
+content_load_model(const char *path, struct buf *why)
+{
+	struct model	*m;
+
+	if (content_db == NULL)
+		log_panic("content_load_model: content_load() was not called");
+	if ((m = model_map(path, why)) == NULL)
+		return (WN_PERM);
+	model_free(content_db->model);
+	content_db->model = m;
+	return (WN_OK);
+}
+
 /* content_child_init - per-child state after fork */
 
 void

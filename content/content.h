@@ -63,6 +63,11 @@ void		 content_conf_register(void);
  * WN_OK, or WN_PERM with why (bad rule name, unreadable word list). */
 int		 content_load(struct buf *why);
 
+/* Map a specific model file in place of the configured one (tools:
+ * winnowctl classify -m, benchmarks); after content_load().  WN_OK, or
+ * WN_PERM with why (missing, damaged or foreign file). */
+int		 content_load_model(const char *path, struct buf *why);
+
 /* Per-child set-up after fork (fresh scratch space, model re-checks). */
 void		 content_child_init(void);
 
