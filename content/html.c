@@ -215,6 +215,7 @@ html_color(const char *v, uint32_t *rgb)
 	unsigned int	 r, g, b, i;
 	size_t		 n;
 	int		 d[6];
+	const char	*par;
 
 	while (*v == ' ' || *v == '\t' || *v == '"' || *v == '\'')
 		v++;
@@ -231,8 +232,8 @@ html_color(const char *v, uint32_t *rgb)
 		*rgb = (uint32_t)(d[0] * 0x110000 + d[1] * 0x1100 + d[2] * 0x11);
 		return (0);
 	}
-	if (strncasecmp(v, "rgb", 3) == 0 && (v = strchr(v, '(')) != NULL &&
-	    sscanf(v, "(%u , %u , %u", &r, &g, &b) == 3) {
+	if (strncasecmp(v, "rgb", 3) == 0 && (par = strchr(v, '(')) != NULL &&
+	    sscanf(par, "(%u , %u , %u", &r, &g, &b) == 3) {
 		*rgb = (r > 255 ? 255 : r) << 16 | (g > 255 ? 255 : g) << 8 |
 		    (b > 255 ? 255 : b);
 		return (0);

@@ -446,7 +446,7 @@ mime_walk_message(struct content_msg *cm, GMimeMessage *m, unsigned int depth)
 
 	if (depth > 0 && (subj = g_mime_message_get_subject(m)) != NULL) {
 		mime_text_sep(cm);
-		buf_puts(cm->text, subj);
+		(void)charset_to_utf8("utf-8", subj, strlen(subj), cm->text);
 		buf_putc(cm->text, '\n');
 	}
 	if ((body = g_mime_message_get_mime_part(m)) != NULL)
@@ -603,6 +603,22 @@ mime_raw_subject(GMimeMessage *gm)
 	return (out);
 }
 
+/* mime_clean - a copy of header text as valid UTF-8 on one line (GMime
+ * passes some broken encoded words through as raw bytes) */
+
+static char *
+mime_clean(const char *s)
+{
+	struct buf	*u = buf_new(strlen(s) + 8);
+	size_t		 i;
+
+	(void)charset_to_utf8("utf-8", s, strlen(s), u);
+	for (i = 0; i < u->len; i++)
+		if (u->data[i] == '\n')
+			u->data[i] = ' ';
+	return (buf_finish(u));
+}
+
 /* mime_parse - parse and walk a whole message */
 
 struct content_msg *
@@ -648,11 +664,11 @@ mime_parse(const char *data, size_t len, const struct content_limits *lim)
 		mime_plain(cm, data, len);
 	} else {
 		if ((raw = mime_raw_subject(cm->gm)) != NULL) {
-			cm->subject = xstrdup(raw);
+			cm->subject = mime_clean(raw);
 			g_free(raw);
 		} else {
 			subj = g_mime_message_get_subject(cm->gm);
-			cm->subject = xstrdup(subj ? subj : "");
+			cm->subject = mime_clean(subj ? subj : "");
 		}
 		mime_walk_message(cm, cm->gm, 0);
 	}

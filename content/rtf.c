@@ -120,6 +120,8 @@ rtf_byte(struct rtf *r, unsigned char c)
 		r->skipchars--;
 		return;
 	}
+	if (c < 0x20 && c != '\t')
+		return;			/* no control bytes in text */
 	if (s->fldinst) {
 		buf_putc(r->fld, c);
 		return;
@@ -237,7 +239,8 @@ rtf_field_end(struct rtf *r)
 	if ((q = strstr(s, "HYPERLINK")) != NULL &&
 	    (q = strchr(q, '"')) != NULL && (e = strchr(q + 1, '"')) != NULL &&
 	    e > q + 1 && e - q < 2048) {
-		buf_append(r->links, q + 1, (size_t)(e - q - 1));
+		(void)charset_to_utf8(NULL, q + 1, (size_t)(e - q - 1),
+		    r->links);
 		buf_putc(r->links, '\n');
 	}
 	buf_reset(r->fld);
