@@ -66,7 +66,7 @@ struct content_learner {
 };
 
 static struct content_db *content_db;
-static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024 };
+static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024, 0 };
 static uint64_t	 content_next_check;
 static struct tok_list content_tl;
 static struct learner_vec content_vec;
@@ -273,7 +273,10 @@ content_refresh(void)
 struct content_msg *
 content_parse(const struct msg_view *view)
 {
-	return (mime_parse(view->data, view->len, &content_lim));
+	struct content_limits lim = content_lim;
+
+	lim.deadline_ms = view->deadline_ms;
+	return (mime_parse(view->data, view->len, &lim));
 }
 
 /* content_text - the decoded text for msg_view.text */
@@ -355,8 +358,13 @@ content_analyze(struct content_msg *cm, const struct msg_view *view,
 	content_findings(cm, f);
 	f->spam_score = content_score(cm, &margin) == 0 ?
 	    learner_spam_prob(margin) : -1.0;
-	f->content_state = cm->limits ? CHECK_LIMIT : CHECK_DONE;
-	if (cm->limits)
+	f->content_state = cm->limits & CM_LIMIT_TIME ? CHECK_TIMEOUT :
+	    cm->limits ? CHECK_LIMIT : CHECK_DONE;
+	if (cm->limits & CM_LIMIT_TIME)
+		log_info("%s: content: the message's deadline passed, the rest "
+		    "of the message was not analysed",
+		    view->queue_id ? view->queue_id : "-");
+	else if (cm->limits)
 		log_info("%s: content: %s reached, the rest of the message "
 		    "was not analysed (raise [content] %s to see more)",
 		    view->queue_id ? view->queue_id : "-",

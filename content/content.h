@@ -28,10 +28,12 @@
  *	content_msg_free(cm)
  * or, in one call (a check_fn): content_check(view, findings, why).
  *
- * Errors: content_analyze/content_check return WN_OK (even when a limit was
- * hit: content_state is then CHECK_LIMIT and the rule MIME_LIMIT names the
- * parameter) or WN_TEMP (disabled model that must exist, never for message
- * contents).  Allocation failure is fatal.
+ * Errors: content_analyze/content_check return WN_OK, also when a limit was
+ * hit (content_state is then CHECK_LIMIT and the rule MIME_LIMIT names the
+ * parameter) or view->deadline_ms passed during the MIME walk
+ * (CHECK_TIMEOUT, MIME_LIMIT "deadline"); what was extracted until then is
+ * still analysed.  Nothing in a message makes them fail.  Allocation
+ * failure is fatal.
  *
  * Memory: a content_msg owns its text; content_text() stays valid until
  * content_msg_free().  The model and word lists belong to the module.

@@ -13,7 +13,7 @@
  *	wordlist.c	obscene word lists (part of the content DB)
  *	tok.c		features: words, word pairs, character n-grams, headers
  *	model.c		the fixed-size model file: map, load, atomic save
- *	learner.c	the online logistic-regression learner over hashed features
+ *	learner.c	online logistic regression over hashed features
  *	content.c	life cycle, check entry point, learning entry points
  *
  * All text inside content/ is UTF-8 with LF line ends.
@@ -132,6 +132,7 @@ void		 rules_run(struct content_msg *, const struct msg_view *,
 #define CM_LIMIT_DEPTH	0x01		/* max_depth reached */
 #define CM_LIMIT_PARTS	0x02		/* max_parts reached */
 #define CM_LIMIT_SIZE	0x04		/* max_decoded_size reached */
+#define CM_LIMIT_TIME	0x08		/* the message's deadline passed */
 
 /* HTML and charset signs found while extracting text. */
 #define CM_SIGN_HIDDEN		0x001	/* display:none, visibility:hidden */
@@ -174,17 +175,21 @@ struct content_msg {
 	int		 formal;	/* formal_detect() said so */
 	uint64_t	 rules;		/* bit per enum rule_id that fired */
 	char		 detail[RULE_COUNT][FINDINGS_NAME_MAX];
-	const struct content_limits *lim;
+	const struct content_limits *lim;	/* during mime_parse() only */
 };
 
 struct content_limits {
 	unsigned int	 max_depth;
 	unsigned int	 max_parts;
 	size_t		 max_decoded;
+	uint64_t	 deadline_ms;	/* time_now_ms() limit, 0: none */
 };
 
 /* One-time GMime set-up (master, before fork). */
 void		 mime_init(void);
+
+/* Whether the walk must stop: the deadline has passed (records it). */
+int		 mime_late(struct content_msg *);
 
 /* Parse and walk a message; never fails (garbage becomes plain text). */
 struct content_msg *mime_parse(const char *data, size_t len,

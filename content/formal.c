@@ -147,8 +147,8 @@ formal_detect(struct content_msg *cm, const struct msg_view *view)
 		"out of office", "out of the office", "vacation:",
 		"away from my mail", "abwesenheitsnotiz",
 		"r\xc3\xa9ponse automatique",
-		"\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe\xd1\x82\xd0\xb2\xd0\xb5"
-		"\xd1\x82",				/* автоответ */
+		"\xd0\xb0\xd0\xb2\xd1\x82\xd0\xbe\xd0\xbe"
+		"\xd1\x82\xd0\xb2\xd0\xb5\xd1\x82",	/* автоответ */
 		NULL
 	};
 	static const char *const virus[] = {

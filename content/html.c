@@ -214,13 +214,15 @@ html_color(const char *v, uint32_t *rgb)
 	};
 	unsigned int	 r, g, b, i;
 	size_t		 n;
-	int		 d[6];
+	int		 d[6], hash = 0;
 	const char	*par;
 
 	while (*v == ' ' || *v == '\t' || *v == '"' || *v == '\'')
 		v++;
-	if (*v == '#')
+	if (*v == '#') {
 		v++;
+		hash = 1;
+	}
 	for (n = 0; n < 6 && (d[n] = html_hex((unsigned char)v[n])) >= 0; n++)
 		;
 	if (n == 6 && html_hex((unsigned char)v[6]) < 0) {
@@ -228,8 +230,9 @@ html_color(const char *v, uint32_t *rgb)
 		    d[3] << 8 | d[4] << 4 | d[5]);
 		return (0);
 	}
-	if (n == 3 && html_hex((unsigned char)v[3]) < 0 && v[-1] == '#') {
-		*rgb = (uint32_t)(d[0] * 0x110000 + d[1] * 0x1100 + d[2] * 0x11);
+	if (n == 3 && html_hex((unsigned char)v[3]) < 0 && hash) {
+		*rgb = (uint32_t)(d[0] * 0x110000 + d[1] * 0x1100 +
+		    d[2] * 0x11);
 		return (0);
 	}
 	if (strncasecmp(v, "rgb", 3) == 0 && (par = strchr(v, '(')) != NULL &&
@@ -537,7 +540,8 @@ html_anchor_end(struct html_ctx *h)
 	while (n > 0 && isspace((unsigned char)t[n - 1]))
 		n--;
 	if (n > 4 && n < 256 && memchr(t, ' ', n) == NULL &&
-	    (memmem(t, n, "://", 3) != NULL || strncasecmp(t, "www.", 4) == 0) &&
+	    (memmem(t, n, "://", 3) != NULL ||
+	    strncasecmp(t, "www.", 4) == 0) &&
 	    html_url_host(t, n, th, sizeof(th)) == 0 &&
 	    html_url_host(h->href, strlen(h->href), hh, sizeof(hh)) == 0 &&
 	    html_reg_domain(th, td, sizeof(td)) == 0 &&
@@ -721,8 +725,8 @@ html_to_text(struct content_msg *cm, const char *html, size_t len)
 	    HTML_PARSE_NODEFDTD | HTML_PARSE_IGNORE_ENC);
 	for (off = 0; off < len; off += n) {
 		n = len - off > HTML_CHUNK ? HTML_CHUNK : len - off;
-		if (htmlParseChunk(ctxt, html + off, (int)n, 0) != 0 &&
-		    ctxt->disableSAX)
+		if ((htmlParseChunk(ctxt, html + off, (int)n, 0) != 0 &&
+		    ctxt->disableSAX) || mime_late(cm))
 			break;
 	}
 	(void)htmlParseChunk(ctxt, NULL, 0, 1);

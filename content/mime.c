@@ -31,6 +31,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 #include "content_private.h"
@@ -114,6 +115,20 @@ mime_limit(struct content_msg *cm, unsigned int which, const char *param)
 	mime_rule(cm, RULE_MIME_LIMIT, param);
 }
 
+/* mime_late - stop at the message's deadline, recording it once */
+
+int
+mime_late(struct content_msg *cm)
+{
+	if (cm->limits & CM_LIMIT_TIME)
+		return (1);
+	if (cm->lim == NULL || cm->lim->deadline_ms == 0 ||
+	    time_now_ms() < cm->lim->deadline_ms)
+		return (0);
+	mime_limit(cm, CM_LIMIT_TIME, "deadline");
+	return (1);
+}
+
 /* mime_add_url - record a link target once */
 
 void
@@ -128,8 +143,11 @@ mime_add_url(struct content_msg *cm, const char *url, size_t len)
 		len--;
 	if (len == 0 || cm->nurls >= MIME_MAX_URLS)
 		return;
-	if (len > MIME_MAX_URL_LEN)
+	if (len > MIME_MAX_URL_LEN) {
 		len = MIME_MAX_URL_LEN;
+		while (len > 0 && ((unsigned char)url[len] & 0xc0) == 0x80)
+			len--;		/* do not cut a UTF-8 sequence */
+	}
 	for (i = 0; i < cm->nurls; i++)
 		if (strncmp(cm->urls[i], url, len) == 0 &&
 		    cm->urls[i][len] == '\0')
@@ -180,11 +198,13 @@ mime_scan_urls(struct content_msg *cm, const char *s, size_t len)
 			q = mime_url_end(p, end);
 			mime_add_url(cm, p, (size_t)(q - p));
 			p = q - 1;
-		} else if ((*p | 0x20) == 'w' && strncasecmp(p, "www.", 4) == 0 &&
+		} else if ((*p | 0x20) == 'w' &&
+		    strncasecmp(p, "www.", 4) == 0 &&
 		    (p == s || (unsigned char)p[-1] <= ' ' || p[-1] == '(' ||
 		    p[-1] == '<' || p[-1] == '"')) {
 			q = mime_url_end(p, end);
-			if (q - p > 5 && memchr(p + 4, '.', (size_t)(q - p - 4)))
+			if (q - p > 5 &&
+			    memchr(p + 4, '.', (size_t)(q - p - 4)) != NULL)
 				mime_add_url(cm, p, (size_t)(q - p));
 			p = q - 1;
 		}
@@ -411,6 +431,8 @@ mime_leaf(struct content_msg *cm, GMimePart *part, unsigned int depth)
 	size_t		 len;
 	int		 rfc822;
 
+	if (mime_late(cm))
+		return;
 	if (++cm->leaves > cm->lim->max_parts) {
 		mime_limit(cm, CM_LIMIT_PARTS, "max_parts");
 		return;
@@ -674,6 +696,7 @@ mime_parse(const char *data, size_t len, const struct content_limits *lim)
 	}
 	free(fixed);
 	mime_current = NULL;
+	cm->lim = NULL;
 	return (cm);
 }
 

@@ -27,7 +27,7 @@ static struct learner_vec fuzz_vec;
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct content_limits lim = { 8, 64, 256 * 1024 };
+	static const struct content_limits lim = { 8, 64, 256 * 1024, 0 };
 	struct content_msg *cm;
 	struct msg_view	 v;
 

@@ -19,7 +19,8 @@
 #include "content.h"
 #include "testutil.h"
 
-#define GTUBE "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+#define GTUBE \
+	"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 static const char *spam_msgs[] = {
 	"From: deals@cheap.example\nSubject: cheap pills online\n\n"
@@ -292,6 +293,22 @@ Test(content, limit_is_reported_and_still_scored)
 	buf_free(m);
 }
 
+Test(content, deadline_is_a_timeout_not_an_error)
+{
+	struct findings	*f = findings_new();
+	struct msg_view	 v;
+	const char	*m = "Subject: x\n\ncheap pills\n";
+
+	learn(model, 1);
+	configure("");
+	content_view_init(&v, m, strlen(m));
+	v.deadline_ms = 1;		/* long past */
+	cr_assert_eq(content_check(&v, f, why), WN_OK);
+	cr_assert_eq(f->content_state, CHECK_TIMEOUT);
+	cr_assert(rule(f, "MIME_LIMIT"));
+	findings_free(f);
+}
+
 Test(content, disabled_does_not_run)
 {
 	struct findings	*f;
@@ -397,7 +414,8 @@ Test(content, explain_lists_features_both_ways)
 Test(content, view_of_a_file)
 {
 	struct msg_view	 v;
-	const char	*m = "From x  Mon Jan  1 00:00:00 2024\nSubject: a\n\nb\n";
+	const char	*m = "From x  Mon Jan  1 00:00:00 2024\n"
+	    "Subject: a\n\nb\n";
 
 	content_view_init(&v, m, strlen(m));
 	cr_assert_eq(v.header_len, strlen(m) - 2);

@@ -215,3 +215,10 @@ Test(html, malformed_colours_are_ignored)
 	    "<p style=\"color:#12;background:rgb(\">y</p>");
 	cr_assert_str_eq(buf_str(cm->text), "x\ny");
 }
+
+Test(html, colour_without_hash_at_the_start_of_a_value)
+{
+	/* found by fuzz_mime_html: read before "abc" looking for a '#' */
+	html("<font color=abc>x</font><font color=\"fff\">y</font>");
+	cr_assert_str_eq(buf_str(cm->text), "xy");
+}

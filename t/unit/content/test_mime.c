@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "content_private.h"
 
-static struct content_limits lim = { 20, 200, 8 * 1024 * 1024 };
+static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0 };
 static struct content_msg *cm;
 
 static void
@@ -89,7 +89,8 @@ Test(mime, alternative_html_gives_text_and_links)
 	    "--a\nContent-Type: text/html; charset=us-ascii\n\n"
 	    "<p>Go <a href=\"http://www.example.com/\">there</a></p>\n"
 	    "--a--\n");
-	cr_assert_str_eq(buf_str(cm->text), "Go there\nhttp://www.example.com/\n");
+	cr_assert_str_eq(buf_str(cm->text),
+	    "Go there\nhttp://www.example.com/\n");
 	cr_assert_eq(cm->html_parts, 1);
 	cr_assert_eq(cm->nurls, 1);
 }
@@ -174,7 +175,8 @@ Test(mime, eastern_charset_of_a_part)
 
 Test(mime, unknown_charset_sign)
 {
-	parse("Subject: x\nContent-Type: text/plain; charset=x-martian\n\nhi\n");
+	parse("Subject: x\nContent-Type: text/plain; charset=x-martian\n\n"
+	    "hi\n");
 	cr_assert(cm->signs & CM_SIGN_CHARSET_UNKNOWN);
 	cr_assert_str_eq(buf_str(cm->text), "hi\n");
 }
@@ -208,7 +210,7 @@ Test(mime, gtube_in_octet_stream_attachment)
 
 Test(mime, part_limit_is_a_defined_outcome)
 {
-	struct content_limits small = { 20, 2, 8 * 1024 * 1024 };
+	struct content_limits small = { 20, 2, 8 * 1024 * 1024, 0 };
 	struct buf	*b = buf_new(1024);
 	int		 i;
 
@@ -228,7 +230,7 @@ Test(mime, part_limit_is_a_defined_outcome)
 
 Test(mime, depth_limit_is_a_defined_outcome)
 {
-	struct content_limits shallow = { 2, 200, 8 * 1024 * 1024 };
+	struct content_limits shallow = { 2, 200, 8 * 1024 * 1024, 0 };
 	struct buf	*b = buf_new(1024);
 	int		 i;
 
@@ -248,7 +250,7 @@ Test(mime, depth_limit_is_a_defined_outcome)
 
 Test(mime, size_limit_cuts_the_text)
 {
-	struct content_limits tiny = { 20, 200, 10 };
+	struct content_limits tiny = { 20, 200, 10, 0 };
 
 	parse("Subject: x\n\n");	/* warm up */
 	mime_free(cm);
@@ -282,4 +284,36 @@ Test(mime, header_lookup)
 	cr_assert_str_eq(mime_header(cm, "x-mailer"), "Foo 1.0");
 	cr_assert_str_eq(mime_header(cm, "Auto-Submitted"), "auto-replied");
 	cr_assert_null(mime_header(cm, "X-Nothing"));
+}
+
+Test(mime, deadline_stops_the_walk)
+{
+	static const char m[] = "Subject: x\nMIME-Version: 1.0\n"
+	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n"
+	    "--b--\n";
+	struct content_limits late = { 20, 200, 8 * 1024 * 1024, 1 };
+
+	cm = mime_parse(m, sizeof(m) - 1, &late);
+	cr_assert(cm->limits & CM_LIMIT_TIME);
+	cr_assert_str_eq(cm->detail[RULE_MIME_LIMIT], "deadline");
+	cr_assert_null(cm->lim);
+}
+
+Test(mime, long_links_are_cut_on_a_character_boundary)
+{
+	/* found by fuzz_mime: a link cut inside a UTF-8 sequence */
+	struct buf	*b = buf_new(8192);
+	int		 i;
+
+	buf_puts(b, "Subject: x\nContent-Type: text/html; charset=utf-8\n\n"
+	    "<a href=\"http://x.example/a");
+	for (i = 0; i < 1500; i++)
+		buf_puts(b, "\xc3\xbf");
+	buf_puts(b, "\">y</a>");
+	cm = mime_parse(b->data, b->len, &lim);
+	buf_free(b);
+	cr_assert_eq(cm->nurls, 1);
+	cr_assert_leq(strlen(cm->urls[0]), 2048);
+	cr_assert(g_utf8_validate(cm->text->data, (gssize)cm->text->len,
+	    NULL));
 }
