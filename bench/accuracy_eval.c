@@ -342,7 +342,8 @@ roc(int which, const char *datpath)
 	fpo = fopen(datpath, "w");
 	if (fpo != NULL)
 		(void)fprintf(fpo, "# fpr tpr (%s)\n0 0\n",
-		    which == 0 ? "learner margin" : "verdict points, unclamped");
+		    which == 0 ? "learner margin" :
+		    "verdict points, unclamped");
 	for (i = 0; i < nmsgs; i = j) {
 		s = score_of(v[i], which);
 		ts = th = 0;

@@ -225,7 +225,7 @@ child_report(int fd, const char *dir)
 	FILE		*fp;
 	size_t		 n, len;
 	unsigned long	 lo, hi;
-	long		 model_rss = 0, v;
+	long		 model_rss = 0, v, count = 0;
 	int		 in_model = 0, r;
 
 	if ((ms = mailsrc_open(dir, why)) == NULL)
@@ -236,6 +236,7 @@ child_report(int fd, const char *dir)
 		m.data = (char *)(uintptr_t)data;
 		m.len = len;
 		check_one(&m);
+		count++;
 	}
 	mailsrc_close(ms);
 	buf_free(why);
@@ -255,7 +256,7 @@ child_report(int fd, const char *dir)
 	buf[n] = '\0';
 	if (fp)
 		(void)fclose(fp);
-	(void)snprintf(line, sizeof(line), "%ld %ld %ld %ld %ld\n",
+	(void)snprintf(line, sizeof(line), "%ld %ld %ld %ld %ld %ld\n", count,
 	    smaps_field(buf, "Rss:"), smaps_field(buf, "Pss:"),
 	    smaps_field(buf, "Shared_Clean:"), smaps_field(buf,
 	    "Private_Dirty:"), model_rss);
@@ -272,7 +273,7 @@ bench_children(int nchild, const char *dir)
 	char		 buf[4096];
 	ssize_t		 n;
 	size_t		 off = 0;
-	long		 rss, pss, shared, dirty, model;
+	long		 rss, pss, shared, dirty, model, count;
 	char		*s;
 
 	if (pipe(p) < 0)
@@ -294,16 +295,15 @@ bench_children(int nchild, const char *dir)
 	while (wait(&st) > 0)
 		;
 	(void)printf("memory, %d children forked after the model was mapped, "
-	    "each having read and checked all %zu messages from disk (kB):\n",
-	    nchild, nmsgs);
+	    "each reading and checking the corpus from disk (kB):\n", nchild);
 	for (s = strtok(buf, "\n"), i = 1; s != NULL; s = strtok(NULL, "\n"),
 	    i++) {
-		if (sscanf(s, "%ld %ld %ld %ld %ld", &rss, &pss, &shared, &dirty,
-		    &model) != 5)
+		if (sscanf(s, "%ld %ld %ld %ld %ld %ld", &count, &rss, &pss,
+		    &shared, &dirty, &model) != 6)
 			continue;
-		(void)printf("  child %d: RSS %ld, PSS %ld, shared clean %ld, "
-		    "private dirty %ld; model mapping resident %ld\n", i, rss,
-		    pss, shared, dirty, model);
+		(void)printf("  child %d (%ld messages): RSS %ld, PSS %ld, "
+		    "shared clean %ld, private dirty %ld; model mapping "
+		    "resident %ld\n", i, count, rss, pss, shared, dirty, model);
 	}
 }
 

@@ -273,8 +273,8 @@ ctl_learn_main(int argc, char **argv)
 		}
 	}
 	if (spam < 0 || optind >= argc) {
-		(void)fprintf(stderr, "winnowctl learn: say --spam or --ham and "
-		    "name what to learn (winnowctl learn --help)\n");
+		(void)fprintf(stderr, "winnowctl learn: say --spam or --ham "
+		    "and name what to learn (winnowctl learn --help)\n");
 		return (EX_USAGE);
 	}
 	why = buf_new(128);

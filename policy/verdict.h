@@ -19,7 +19,7 @@
  *			softfail +5
  *
  * The status, first match wins:
- *	GTUBE				spam (at every level: the test must work)
+ *	GTUBE				spam (at every level: tests must work)
  *	DNSBL rating >= 100		blacklisted
  *	formal mail, points < 100	formal (strong spam evidence still wins:
  *					backscatter carrying spam is spam)
