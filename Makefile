@@ -164,6 +164,8 @@ install: all
 	    -e 's|/etc/winnow/winnow.conf|$(SYSCONFDIR)/winnow/winnow.conf|' \
 	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
+	install -m 0644 data/content.model data/obscene-*.txt \
+	    $(DESTDIR)$(DATADIR)/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \

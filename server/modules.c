@@ -20,6 +20,7 @@
 
 /* modules */
 #include "av.h"
+#include "content.h"
 #include "dnsbl.h"
 
 /* policy */
@@ -39,6 +40,7 @@ server_register_all(void)
 	server_conf_register();
 	policy_conf_register();
 	dnsbl_conf_register();
+	content_conf_register();
 	av_conf_register();
 	pipe_conf_register();
 }
@@ -49,6 +51,8 @@ int
 server_load_modules(int startup, struct buf *why)
 {
 	if (dnsbl_load(why) != WN_OK)
+		return (-1);
+	if (content_load(why) != WN_OK)
 		return (-1);
 	if (av_load(why) != WN_OK)
 		return (-1);
@@ -107,6 +111,7 @@ server_child_init(void)
 	if (reinject_init(why) < 0)
 		log_fatal("forward: %s", buf_str(why));
 	dnsbl_child_init();
+	content_child_init();
 	av_child_init();
 	buf_free(why);
 }
