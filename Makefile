@@ -47,13 +47,16 @@ ALL_CFLAGS	 = -std=gnu11 $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS)
 LIBMODS		 = $(foreach m,$(MODULES),$(if $(wildcard $(m)/*.c),$(m)))
 ALL_LIBS	 = $(foreach m,content av dnsbl uds policy spool lib,\
 		    $(if $(filter $(m),$(LIBMODS)),$(B)/lib$(m).a))
-LINK_LIBS	 = -Wl,--start-group $(ALL_LIBS) -Wl,--end-group \
-		   $(PKG_LIBS) $(LDLIBS_EXTRA) -lm
 
 SERVER_SRCS	 = $(wildcard server/*.c)
 SERVER_OBJS	 = $(SERVER_SRCS:%.c=$(B)/%.o)
 SERVER_LIBOBJS	 = $(filter-out $(B)/server/main.o,$(SERVER_OBJS))
 PIPE_SRCS	 = $(wildcard pipe-client/*.c)
+PIPE_OBJS	 = $(PIPE_SRCS:%.c=$(B)/%.o)
+PIPE_LIBOBJS	 = $(filter-out $(B)/pipe-client/main.o,$(PIPE_OBJS))
+# winnow-pipe's objects but main.o: the program, its tests, and winnowd
+# (which registers [client] so that one winnow.conf serves both).
+PIPE_LIB	 = $(if $(PIPE_SRCS),$(B)/libpipe.a)
 CTL_SRCS	 = $(wildcard ctl/*.c)
 PROGRAMS	 = $(B)/winnowd $(if $(PIPE_SRCS),$(B)/winnow-pipe) \
 		   $(if $(CTL_SRCS),$(B)/winnowctl) $(EXTRA_PROGRAMS)
@@ -87,26 +90,38 @@ $(B)/libserver.a: $(SERVER_LIBOBJS)
 	rm -f $@
 	$(AR) rcs $@ $^
 
-$(B)/winnowd: $(SERVER_OBJS) $(ALL_LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(SERVER_OBJS) $(LINK_LIBS) $(LDFLAGS)
+$(B)/libpipe.a: $(PIPE_LIBOBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
 
-$(B)/winnow-pipe: $(PIPE_SRCS:%.c=$(B)/%.o) $(ALL_LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(PIPE_SRCS:%.c=$(B)/%.o) $(LINK_LIBS) \
+$(B)/winnowd: $(SERVER_OBJS) $(PIPE_LIB) $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(SERVER_OBJS) -Wl,--start-group \
+	    $(PIPE_LIB) $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) \
+	    $(LDLIBS_EXTRA) -lm $(LDFLAGS)
+
+$(B)/winnow-pipe: $(B)/pipe-client/main.o $(PIPE_LIB) $(B)/libserver.a \
+    $(ALL_LIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(B)/pipe-client/main.o \
+	    -Wl,--start-group $(PIPE_LIB) $(B)/libserver.a $(ALL_LIBS) \
+	    -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread \
 	    $(LDFLAGS)
 
-$(B)/winnowctl: $(CTL_SRCS:%.c=$(B)/%.o) $(B)/libserver.a $(ALL_LIBS)
+$(B)/winnowctl: $(CTL_SRCS:%.c=$(B)/%.o) $(B)/libserver.a $(PIPE_LIB) \
+    $(ALL_LIBS)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CTL_SRCS:%.c=$(B)/%.o) \
-	    -Wl,--start-group $(B)/libserver.a $(ALL_LIBS) -Wl,--end-group \
-	    $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread $(LDFLAGS)
+	    -Wl,--start-group $(B)/libserver.a $(PIPE_LIB) $(ALL_LIBS) \
+	    -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread \
+	    $(LDFLAGS)
 
 # Unit tests link the libraries, the server's objects (for t/unit/server),
 # the test helpers and the mocks a test names in t/unit/<dir>/mocks.mk.
-$(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(B)/libserver.a $(ALL_LIBS) \
-    $(MOCK_OBJS)
+$(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(B)/libserver.a $(PIPE_LIB) \
+    $(ALL_LIBS) $(MOCK_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) -It $(ALL_CFLAGS) -o $@ $< $(B)/t/testutil.o \
 	    $(MOCKS_$(notdir $@)) -Wl,--start-group $(B)/libserver.a \
-	    $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) \
+	    $(PIPE_LIB) $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) \
 	    $(shell pkg-config --libs criterion) -lm -lpthread $(LDFLAGS)
 
 $(B)/t/testutil.o: t/testutil.c
@@ -145,6 +160,12 @@ install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/winnow \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
+	sed -e 's|/usr/local/sbin/winnow-pipe|$(SBINDIR)/winnow-pipe|' \
+	    -e 's|/etc/winnow/winnow.conf|$(SYSCONFDIR)/winnow/winnow.conf|' \
+	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
+	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
+	install -m 0644 data/content.model data/obscene-*.txt \
+	    $(DESTDIR)$(DATADIR)/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
@@ -153,10 +174,13 @@ install: all
 
 uninstall:
 	rm -f $(PROGRAMS:$(B)/%=$(DESTDIR)$(SBINDIR)/%)
+	rm -f $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	rm -f $(DESTDIR)$(UNITDIR)/winnowd.service
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+# (build/exim holds Debian's Exim for the tests: not ours to include)
+-include $(shell find $(B) -path $(B)/exim -prune -o -name '*.d' -type f \
+    -print 2>/dev/null)

@@ -21,6 +21,7 @@
 
 /* ctl */
 #include "ctl.h"
+#include "ctl_content.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
@@ -41,6 +42,9 @@ static int	ctl_help_main(int, char **);
 
 const struct ctl_command ctl_commands[] = {
 	{ "help", ctl_help_main, "list the commands" },
+	{ "learn", ctl_learn_main, "learn messages as spam or ham" },
+	{ "classify", ctl_classify_main,
+	    "classify messages and explain why" },
 	{ "version", ctl_version_main, "print the version" },
 	{ "quarantine", ctl_quarantine_main, "list, show, release, delete and "
 	    "purge quarantined messages" },

@@ -25,6 +25,8 @@
 /* policy */
 #include "edit.h"
 #include "policy.h"
+#include "policy_private.h"
+#include "verdict.h"
 
 static const char *const action_rdns[] = {
 	"none", "ok", "mismatch", "none", "temperror"
@@ -98,8 +100,8 @@ action_checks(const struct findings *f, int dns, int spam,
 		sep = "; ";
 	}
 	if (spam && f->content_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%srules=", sep);
-		action_items(&f->rules, 0, out);
+		buf_puts(out, sep);
+		verdict_render_rules(f, out);
 	}
 }
 
@@ -234,9 +236,14 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	}
 	edit_add_header(e, "X-Winnow-Group", buf_str(v));
 
-	if (spam && f->spam_score >= 0) {
+	/* The verdict's points, when a check that scores ran. */
+	for (i = 0; i < n && !d[i]->group->spam_checks; i++)
+		;
+	if (i < n && (f->content_state != CHECK_NOT_RUN ||
+	    f->uds_state != CHECK_NOT_RUN || (d[i]->group->dns_checks &&
+	    f->dns_state != CHECK_NOT_RUN))) {
 		buf_reset(v);
-		buf_printf(v, "%.3f", f->spam_score);
+		buf_printf(v, "%.1f", group_points(d[i]->group, f));
 		edit_add_header(e, "X-Winnow-Score", buf_str(v));
 	}
 	buf_reset(v);

@@ -112,7 +112,9 @@ enum spf_result {
 };
 
 #define FINDINGS_MAX_ITEMS	16	/* listed zones, viruses, rules kept */
+#define FINDINGS_DNSBL_BLACKLIST 100	/* dnsbl_rating that blacklists */
 #define FINDINGS_NAME_MAX	96
+#define FINDINGS_AV_PARTS	1024	/* MIME leaf parts whose AV status is kept */
 
 /* One named hit with a weight: a DNSBL zone, a rule, a virus name. */
 struct finding_item {
@@ -128,8 +130,14 @@ struct finding_list {
 
 struct findings {
 	/* dnsbl/: network checks */
-	enum check_state dns_state;
-	unsigned int	 dnsbl_rating;	/* sum of ratings of listing zones */
+	enum check_state dns_state;	/* the worst of the four below */
+	enum check_state dnsbl_state;	/* per family: NOT_RUN when switched */
+	enum check_state rdns_state;	/* off or nothing to check (no     */
+	enum check_state spf_state;	/* public client IP, no URL list), */
+	enum check_state surbl_state;	/* TIMEOUT at the DNS deadline     */
+	unsigned int	 dnsbl_rating;	/* sum of ratings of listing zones;
+					 * >= FINDINGS_DNSBL_BLACKLIST means
+					 * Blacklisted */
 	struct finding_list dnsbl;	/* zone, return code, rating */
 	enum rdns_result rdns;
 	enum spf_result	 spf;
@@ -152,8 +160,16 @@ struct findings {
 	struct finding_list rules;	/* rule name, weight */
 
 	/* av/: anti-virus and attachment filter */
-	enum av_status	 av;
+	enum check_state av_state;	/* how far the scan got */
+	enum av_status	 av;		/* the message's status (worst found) */
 	struct finding_list viruses;	/* virus or filter name, part */
+	unsigned int	 av_nparts;	/* MIME leaf parts walked, in order */
+	unsigned char	 av_part[FINDINGS_AV_PARTS];	/* enum av_status of
+					 * each leaf part (AV_NOT_SCANNED when
+					 * nothing was found in it) */
+	enum av_status	 av_unplaced;	/* worst status that no single part
+					 * explains, AV_NOT_SCANNED if none;
+					 * av/ can only remove parts when none */
 };
 
 /* A check entry point (see the top of this file). */

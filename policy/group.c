@@ -6,13 +6,9 @@
  * trusted, a black-listed one blacklisted (white wins over black, common
  * and group lists alike) - and only then from the findings.
  *
- * The verdict on the findings (group_verdict) is a stand-in: the content
- * module's verdict_spam() (policy/verdict.c, on its own branch) owns that
- * decision.  Until it lands, group_verdict uses only the plainest signals:
- * the GTUBE string, the classifier's score against fixed thresholds per
- * detection level, and the formal-message flag.  MERGE: replace the body of
- * group_verdict with verdict_spam(use, g->detection_level,
- * g->probable_spam).
+ * The verdict on the findings is content's verdict_spam() (verdict.h) at
+ * the group's detection level, on the findings as the group sees them: a
+ * group with dns_checks = no does not see the network checks' results.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -25,10 +21,7 @@
 #include "mask.h"
 #include "policy.h"
 #include "policy_private.h"
-
-/* Stand-in thresholds of the classifier's score, per detection level. */
-static const double group_spam_at[] = { 0.95, 0.90, 0.80, 0.70 };
-static const double group_probable_at[] = { 0.85, 0.75, 0.60, 0.50 };
+#include "verdict.h"
 
 /* policy_group_find - the first group that takes a recipient */
 
@@ -53,41 +46,52 @@ policy_group_find(const struct policy *pol, const char *rcpt,
 	log_panic("policy_group_find: no All group");
 }
 
-/* group_verdict - spam status from the findings (stand-in, see above) */
+/* group_findings - the findings as a group sees them */
+
+static const struct findings *
+group_findings(const struct policy_group *g, const struct findings *f,
+    struct findings *masked)
+{
+	if (g->dns_checks)
+		return (f);
+	/* The group ignores network checks: hide them. */
+	*masked = *f;
+	masked->dns_state = CHECK_NOT_RUN;
+	masked->dnsbl_state = CHECK_NOT_RUN;
+	masked->rdns_state = CHECK_NOT_RUN;
+	masked->spf_state = CHECK_NOT_RUN;
+	masked->surbl_state = CHECK_NOT_RUN;
+	masked->dnsbl_rating = 0;
+	memset(&masked->dnsbl, 0, sizeof(masked->dnsbl));
+	masked->rdns = RDNS_NOT_CHECKED;
+	masked->spf = SPF_NOT_CHECKED;
+	masked->surbl_rating = 0;
+	memset(&masked->surbl, 0, sizeof(masked->surbl));
+	return (masked);
+}
+
+/* group_verdict - spam status from the findings, at the group's level */
 
 enum spam_status
 group_verdict(const struct policy_group *g, const struct findings *f)
 {
 	struct findings	 masked;
-	const struct findings *use = f;
 	int		 lv = g->detection_level;
 
-	if (!g->dns_checks) {
-		/* The group ignores network checks: hide them. */
-		masked = *f;
-		masked.dns_state = CHECK_NOT_RUN;
-		masked.dnsbl_rating = 0;
-		memset(&masked.dnsbl, 0, sizeof(masked.dnsbl));
-		masked.rdns = RDNS_NOT_CHECKED;
-		masked.spf = SPF_NOT_CHECKED;
-		masked.surbl_rating = 0;
-		memset(&masked.surbl, 0, sizeof(masked.surbl));
-		use = &masked;
-	}
 	if (lv < POLICY_LEVEL_MINIMUM || lv > POLICY_LEVEL_MAXIMUM)
 		log_panic("group_verdict: level %d", lv);
-	if (use->gtube)
-		return (SPAM_SPAM);
-	if (use->spam_score >= 0) {
-		if (use->spam_score >= group_spam_at[lv])
-			return (SPAM_SPAM);
-		if (g->probable_spam &&
-		    use->spam_score >= group_probable_at[lv])
-			return (SPAM_PROBABLE);
-	}
-	if (use->formal)
-		return (SPAM_FORMAL);
-	return (SPAM_NOT_DETECTED);
+	return (verdict_spam(group_findings(g, f, &masked),
+	    (enum detection_level)lv, g->probable_spam));
+}
+
+/* group_points - the verdict's points, as the group sees the findings */
+
+double
+group_points(const struct policy_group *g, const struct findings *f)
+{
+	struct findings	 masked;
+
+	return (verdict_points(group_findings(g, f, &masked)));
 }
 
 /* group_spam_status - lists, switches, then the verdict */

@@ -34,8 +34,13 @@ enum spam_status group_spam_status(const struct policy *,
 enum av_status	 group_av_status(const struct policy_group *,
 		    const struct findings *);
 
-/* The verdict on the findings alone, at the group's detection level. */
+/* The verdict on the findings alone (verdict_spam), at the group's
+ * detection level and without network results if it has dns_checks = no. */
 enum spam_status group_verdict(const struct policy_group *,
+		    const struct findings *);
+
+/* The verdict's points for X-Winnow-Score, as the group sees them. */
+double		 group_points(const struct policy_group *,
 		    const struct findings *);
 
 #endif /* WINNOW_POLICY_PRIVATE_H */

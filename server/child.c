@@ -186,6 +186,7 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 		}
 	}
 	reinject_close_all();
+	server_child_exit();
 	log_debug("exiting after %u messages", served);
 	exit(EX_OK);
 }

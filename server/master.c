@@ -478,6 +478,10 @@ master_reload(void)
 	buf_reset(why);
 	if (master_spool_dir(why) < 0)
 		log_error("reload: %s", buf_str(why));
+	buf_reset(why);
+	if (server_load_modules(0, why) < 0)
+		log_error("reload: %s; that module keeps its previous data",
+		    buf_str(why));
 	master_gen++;
 	master_stop_generation(master_gen);
 	master_throttle_until = 0;
@@ -577,6 +581,9 @@ master_main(const char *config_path, int foreground)
 	if (master_bind(&master_l, &master_nl, why) < 0)
 		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
 		    buf_str(why));
+	buf_reset(why);
+	if (server_load_modules(1, why) < 0)
+		log_fatal_code(EX_CONFIG, "%s", buf_str(why));
 	master_listen_text = xstrdup(server_conf.listen);
 	master_pidfile();
 	if (pipe2(master_wake, O_CLOEXEC | O_NONBLOCK) < 0)
@@ -593,6 +600,10 @@ master_main(const char *config_path, int foreground)
 		master_spawn();
 
 	for (;;) {
+		if (server_check_databases()) {
+			master_gen++;
+			master_stop_generation(master_gen);
+		}
 		master_adjust();
 		master_counts(&total, &idle);
 		saturated = (idle == 0 && total >= server_conf.max_children);

@@ -16,12 +16,21 @@
 #include "conf.h"
 #include "log.h"
 #include "status.h"
+#include "timeutil.h"
+
+/* modules */
+#include "av.h"
+#include "content.h"
+#include "dnsbl.h"
 
 /* policy */
 #include "policy.h"
 
 /* server */
 #include "server.h"
+
+/* pipe-client: its [client] section lives in the same file */
+#include "pipe.h"
 
 /* server_register_all - every [section] of every module */
 
@@ -30,6 +39,54 @@ server_register_all(void)
 {
 	server_conf_register();
 	policy_conf_register();
+	dnsbl_conf_register();
+	content_conf_register();
+	av_conf_register();
+	pipe_conf_register();
+}
+
+/* server_load_modules - build every module's shared data (master) */
+
+int
+server_load_modules(int startup, struct buf *why)
+{
+	if (dnsbl_load(why) != WN_OK)
+		return (-1);
+	if (content_load(why) != WN_OK)
+		return (-1);
+	if (av_load(why) != WN_OK)
+		return (-1);
+	if (startup)
+		av_tmp_sweep();
+	return (0);
+}
+
+/* server_check_databases - periodic look for new AV signatures (master);
+ * returns 1 when a new engine was installed and children must change */
+
+int
+server_check_databases(void)
+{
+	static uint64_t	 last;
+	struct buf	*why;
+	unsigned int	 every = av_db_check_interval();
+	int		 changed = 0;
+
+	if (every == 0 || time_now_ms() - last < every)
+		return (0);
+	last = time_now_ms();
+	if (!av_db_changed())
+		return (0);
+	why = buf_new(128);
+	if (av_load(why) == WN_OK) {
+		log_info("av: new signatures loaded; replacing the children");
+		changed = 1;
+	} else {
+		log_error("av: the changed database does not load, keeping "
+		    "the previous engine: %s", buf_str(why));
+	}
+	buf_free(why);
+	return (changed);
 }
 
 /* server_load_config - read the file (or defaults) and derive values */
@@ -53,5 +110,16 @@ server_child_init(void)
 
 	if (reinject_init(why) < 0)
 		log_fatal("forward: %s", buf_str(why));
+	dnsbl_child_init();
+	content_child_init();
+	av_child_init();
 	buf_free(why);
+}
+
+/* server_child_exit - per-child clean-up of every module */
+
+void
+server_child_exit(void)
+{
+	av_child_exit();
 }

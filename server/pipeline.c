@@ -17,8 +17,12 @@
  *              body);
  *   store      quarantine and archive_dir copies, written durably, only
  *              once nothing needs a temporary failure;
- *   commit     the final dots, only if nothing needs a temporary failure;
- *   answer     the replies; then notifications, for final outcomes only.
+ *   commit     the final dots, only if nothing needs a temporary failure
+ *              (nor has message_deadline run out);
+ *   answer     the replies;
+ *   after      once the session has written them (pipeline_after_reply):
+ *              the DSN for refused recipients and the notifications, for
+ *              final outcomes only, so they never delay the answer.
  *
  * For an SMTP upstream one reply covers all recipients, so any temporary
  * failure aborts every transaction before its dot and the whole message is
@@ -73,9 +77,11 @@
 #define INFO_NOT_PROT	1
 #define INFO_SIZE	2
 #define INFO_ERROR	3
+#define INFO_BYPASS	4	/* msg->bypass says why */
 
 static const char *const pl_info_text[] = {
-	NULL, "not protected", "not scanned (size)", "not processed"
+	NULL, "not protected", "not scanned (size)", "not processed",
+	"bypassed"
 };
 
 /*
@@ -124,8 +130,27 @@ struct pl_ctx {
 	struct pl_txn	*txns;		/* parallel to sp->txns */
 	char		*quar_id;
 	unsigned int	 narchived;
+	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
 	struct buf	*why;
 };
+
+/*
+ * What is sent after the reply (pipeline_after_reply): the DSN and the
+ * notifications of the last message.  A child serves one session at a
+ * time, so one list is enough.
+ */
+struct pl_pending {
+	char		 qid[20];
+	char		*what;		/* for the log: "DSN", "admin
+					 * notification (spam)" */
+	char		**to;
+	size_t		 nto;
+	struct buf	*data;
+	int		 eightbit;
+};
+
+static struct pl_pending *pl_pending;
+static size_t		 pl_npending;
 
 /* pl_eightbit - does the message contain bytes above 127? */
 
@@ -194,6 +219,7 @@ pl_view(struct pl_ctx *c)
 	v->data = c->data;
 	v->len = c->len;
 	v->header_len = c->header_len;
+	v->deadline_ms = c->deadline;
 }
 
 /* pl_needs - the check families the filtered recipients' groups want */
@@ -354,6 +380,8 @@ pl_rcpt_edit(struct pl_ctx *c, size_t i)
 		    c->error_check);
 		edit_add_header(e, "X-Winnow-Info", buf_str(t));
 		buf_free(t);
+	} else if (c->info[i] == INFO_BYPASS) {
+		edit_add_header(e, "X-Winnow-Info", c->m->bypass);
 	} else if (c->info[i] != INFO_NONE) {
 		edit_add_header(e, "X-Winnow-Info", pl_info_text[c->info[i]]);
 	}
@@ -519,6 +547,7 @@ pl_prepare(struct pl_ctx *c)
 				    "unavailable: %s", buf_str(c->why));
 			continue;
 		}
+		reinject_set_deadline(t->conn, c->deadline);
 		buf_reset(c->why);
 		/* Copies go to whoever takes them; deliveries follow the
 		 * upstream's reply rules. */
@@ -843,20 +872,45 @@ pl_commit_one(struct pl_ctx *c, size_t i, int go)
 	t->conn = NULL;
 }
 
+/* pl_late - message_deadline ran out before the final dots */
+
+static void
+pl_late(struct pl_ctx *c)
+{
+	size_t	 i;
+
+	log_warn("%s: message_deadline (%us) ran out before the end of the "
+	    "reinjection: nothing delivered, answering 451", c->m->qid,
+	    server_conf.message_deadline / 1000);
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->m->rcpts[i].code / 100 == 2 || c->m->rcpts[i].code == 0)
+			pl_set(&c->m->rcpts[i], 451, "4.4.7 Filtering took too "
+			    "long, try again later (%s)", c->m->qid);
+}
+
 /* pl_commit - store copies, then send the final dots (or abort them) */
 
 static void
 pl_commit(struct pl_ctx *c)
 {
 	size_t		 i;
-	int		 abort_all;
+	int		 abort_all, late;
 
-	/* SMTP upstream: one temporary failure holds back every copy. */
 	pl_redirects(c, 0);
-	abort_all = !c->si->lmtp && pl_any(c->m, 4);
+	/* Past message_deadline the upstream may have given up on us (Postfix
+	 * before the queue: smtpd_proxy_timeout), so no copy may go out. */
+	late = c->deadline != 0 && time_now_ms() >= c->deadline;
+	if (late)
+		pl_late(c);
+	/* SMTP upstream: one temporary failure holds back every copy. */
+	abort_all = late || (!c->si->lmtp && pl_any(c->m, 4));
 	if (!abort_all)
 		abort_all = pl_store(c) < 0 || (!c->si->lmtp &&
 		    pl_any(c->m, 4));
+	if (!abort_all && c->deadline != 0 && time_now_ms() >= c->deadline) {
+		pl_late(c);		/* the copies took it */
+		abort_all = 1;
+	}
 	for (i = 0; i < c->sp->n; i++)
 		if (c->sp->txns[i].kind == SPLIT_DELIVER)
 			pl_commit_one(c, i, !abort_all);
@@ -903,15 +957,67 @@ pl_extras_log(struct pl_ctx *c)
 	}
 }
 
-/* pl_send_dsn - notify the sender of permanently refused recipients */
+/* pl_later - keep a message to send after the reply (takes data and to) */
+
+static void
+pl_later(const char *qid, const char *what, char **to, size_t nto,
+    struct buf *data)
+{
+	struct pl_pending *p;
+
+	pl_pending = xreallocarray(pl_pending, pl_npending + 1,
+	    sizeof(*pl_pending));
+	p = &pl_pending[pl_npending++];
+	(void)snprintf(p->qid, sizeof(p->qid), "%s", qid);
+	p->what = xstrdup(what);
+	p->to = to;
+	p->nto = nto;
+	p->data = data;
+	p->eightbit = pl_eightbit(data->data, buf_len(data));
+}
+
+/* pipeline_after_reply - send the DSN and notifications of the message */
+
+void
+pipeline_after_reply(void)
+{
+	struct pl_pending *p;
+	struct edit_seg	 seg;
+	struct buf	*why = buf_new(256);
+	size_t		 i;
+
+	for (i = 0; i < pl_npending; i++) {
+		p = &pl_pending[i];
+		seg.p = p->data->data;
+		seg.len = buf_len(p->data);
+		buf_reset(why);
+		if (notify_send_message(p->qid, "", p->to, p->nto, &seg, 1,
+		    p->eightbit, NULL, why) != WN_OK)
+			log_error("%s: %s to <%s>%s not sent: %s", p->qid,
+			    p->what, p->to[0], p->nto > 1 ? ",..." : "",
+			    buf_str(why));
+		else
+			log_info("%s: sent %s to <%s>%s", p->qid, p->what,
+			    p->to[0], p->nto > 1 ? ",..." : "");
+		free(p->what);
+		conf_list_free(p->to);
+		buf_free(p->data);
+	}
+	free(pl_pending);
+	pl_pending = NULL;
+	pl_npending = 0;
+	buf_free(why);
+}
+
+/* pl_send_dsn - a DSN to the sender for permanently refused recipients
+ * (sent after the reply); returns how many recipients it reports */
 
 static size_t
 pl_send_dsn(struct pl_ctx *c)
 {
 	struct dsn_rcpt	*dr;
-	struct buf	*body;
-	struct edit_seg	 seg;
-	char		*to[2];
+	struct buf	*body, *what;
+	char		**to;
 	size_t		 i, n = 0, npolicy = 0;
 
 	if (c->m->sender[0] == '\0')
@@ -937,20 +1043,12 @@ pl_send_dsn(struct pl_ctx *c)
 	/* Refusals by our own policy come from us, not the downstream. */
 	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
 	    npolicy == n ? server_hostname : reinject_peer(NULL), c->m->qid);
-	seg.p = body->data;
-	seg.len = buf_len(body);
-	to[0] = c->m->sender;
-	to[1] = NULL;
-	buf_reset(c->why);
-	if (notify_send_message(c->m->qid, "", to, 1, &seg, 1,
-	    pl_eightbit(body->data, buf_len(body)), NULL, c->why) != WN_OK)
-		log_error("%s: could not send the DSN to <%s> for %zu refused "
-		    "recipient(s): %s", c->m->qid, c->m->sender, n,
-		    buf_str(c->why));
-	else
-		log_info("%s: sent DSN to <%s> for %zu refused recipient(s)",
-		    c->m->qid, c->m->sender, n);
-	buf_free(body);
+	to = xcalloc(2, sizeof(*to));
+	to[0] = xstrdup(c->m->sender);
+	what = buf_new(64);
+	buf_printf(what, "DSN for %zu refused recipient(s)", n);
+	pl_later(c->m->qid, buf_str(what), to, 1, body);
+	buf_free(what);
 	free(dr);
 	return (n);
 }
@@ -1045,16 +1143,17 @@ pl_smtp_reply(struct pl_ctx *c, struct buf *reply)
 	}
 }
 
-/* pl_notify - the notifications the decisions ask for */
+/* pl_notify - the notifications the decisions ask for (sent after the
+ * reply) */
 
 static void
 pl_notify(struct pl_ctx *c)
 {
+	static const char *const who[] = { "sender", "recipients", "admin" };
 	const struct policy_decision **d;
 	struct notify_info ni;
 	struct notify_msg *msgs;
-	struct edit_seg	 seg;
-	struct buf	*from = buf_new(64);
+	struct buf	*from = buf_new(64), *what = buf_new(64);
 	size_t		 i, n, any = 0;
 
 	d = xcalloc(c->m->nrcpts + 1, sizeof(*d));
@@ -1066,11 +1165,8 @@ pl_notify(struct pl_ctx *c)
 			    (d[i]->st[1] != NULL && d[i]->st[1]->notify != 0));
 		}
 	}
-	if (!any) {
-		free(d);
-		buf_free(from);
-		return;
-	}
+	if (!any)
+		goto out;
 	memset(&ni, 0, sizeof(ni));
 	if (policy_conf.notify_from != NULL && policy_conf.notify_from[0])
 		buf_puts(from, policy_conf.notify_from);
@@ -1088,30 +1184,19 @@ pl_notify(struct pl_ctx *c)
 	ni.f = c->f;
 	n = notify_build(&ni, c->addrs, d, c->m->nrcpts, &msgs);
 	for (i = 0; i < n; i++) {
-		seg.p = msgs[i].data->data;
-		seg.len = buf_len(msgs[i].data);
-		buf_reset(c->why);
-		if (notify_send_message(c->m->qid, "", msgs[i].to,
-		    msgs[i].nto, &seg, 1, msgs[i].eightbit, NULL, c->why) !=
-		    WN_OK)
-			log_error("%s: %s notification (%s) to <%s>%s not "
-			    "sent: %s", c->m->qid, policy_status_name(
-			    msgs[i].slot), msgs[i].who ==
-			    POLICY_NOTIFY_SENDER ? "sender" : msgs[i].who ==
-			    POLICY_NOTIFY_ADMIN ? "admin" : "recipients",
-			    msgs[i].to[0], msgs[i].nto > 1 ? ",..." : "",
-			    buf_str(c->why));
-		else
-			log_info("%s: sent %s notification (%s) to <%s>%s",
-			    c->m->qid, msgs[i].who == POLICY_NOTIFY_SENDER ?
-			    "sender" : msgs[i].who == POLICY_NOTIFY_ADMIN ?
-			    "admin" : "recipients", policy_status_name(
-			    msgs[i].slot), msgs[i].to[0], msgs[i].nto > 1 ?
-			    ",..." : "");
+		buf_reset(what);
+		buf_printf(what, "%s notification (%s)", who[msgs[i].who],
+		    policy_status_name(msgs[i].slot));
+		pl_later(c->m->qid, buf_str(what), msgs[i].to, msgs[i].nto,
+		    msgs[i].data);
+		msgs[i].to = NULL;	/* the pending list has them now */
+		msgs[i].data = NULL;
 	}
 	notify_msgs_free(msgs, n);
+out:
 	free(d);
 	buf_free(from);
+	buf_free(what);
 }
 
 /* pl_log - the one summary line of the message */
@@ -1144,7 +1229,9 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 		buf_append_safe(l, m->rcpts[i].addr,
 		    strlen(m->rcpts[i].addr));
 		buf_puts(l, ">");
-		if (c->info[i] != INFO_NONE)
+		if (c->info[i] == INFO_BYPASS)
+			buf_printf(l, " (%s)", c->m->bypass);
+		else if (c->info[i] != INFO_NONE)
 			buf_printf(l, " (%s)", pl_info_text[c->info[i]]);
 		if (c->decided[i]) {
 			d = &c->dec[i];
@@ -1234,11 +1321,15 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	c.nodsn = xcalloc(m->nrcpts + 1, sizeof(*c.nodsn));
 	c.quarantined = xcalloc(m->nrcpts + 1, sizeof(*c.quarantined));
 	c.dropped = xcalloc(m->nrcpts + 1, sizeof(*c.dropped));
+	if (server_conf.message_deadline != 0)
+		c.deadline = time_now_ms() + server_conf.message_deadline;
 	pl_view(&c);
 
 	size_ok = policy_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {
-		if (!size_ok)
+		if (m->bypass != NULL)
+			c.info[i] = INFO_BYPASS;
+		else if (!size_ok)
 			c.info[i] = INFO_SIZE;
 		else if (!policy_protected(m->rcpts[i].addr))
 			c.info[i] = INFO_NOT_PROT;

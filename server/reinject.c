@@ -737,6 +737,14 @@ reinject_commit(struct reinject *r, struct reinject_txn *t, struct buf *why)
 	return (rc);
 }
 
+/* reinject_set_deadline - bound every wait on the connection */
+
+void
+reinject_set_deadline(struct reinject *r, uint64_t deadline_ms)
+{
+	stream_set_deadline(r->st, deadline_ms);
+}
+
 /* reinject_abort - abandon a transaction */
 
 void

@@ -68,6 +68,7 @@ struct server_conf {
 	unsigned int	 forward_data_done_timeout;	/* ms */
 	unsigned int	 forward_reuse_time;		/* ms */
 	unsigned int	 forward_reuse_limit;
+	unsigned int	 message_deadline;	/* ms, 0: none */
 	int		 on_error;		/* enum on_error */
 };
 
@@ -196,6 +197,8 @@ struct msg {
 	size_t		 nrcpts;
 	struct xforward	 xf;		/* attributes for this transaction */
 	struct spool	*spool;
+	const char	*bypass;	/* deliver unfiltered, marked with
+					 * this X-Winnow-Info (not owned) */
 	uint64_t	 start_ms;
 	time_t		 arrival;
 };
@@ -262,6 +265,10 @@ int		 reinject_prepare(struct reinject *, struct reinject_txn *,
 int		 reinject_commit(struct reinject *, struct reinject_txn *,
 		    struct buf *why);
 
+/* Bound every wait on this connection by an absolute deadline on the
+ * monotonic clock (0: none); reinject_release() clears it. */
+void		 reinject_set_deadline(struct reinject *, uint64_t deadline_ms);
+
 /* Abandon a transaction: RSET before DATA, or drop the connection after
  * DATA so the downstream discards the message. */
 void		 reinject_abort(struct reinject *, struct reinject_txn *);
@@ -303,9 +310,16 @@ struct sess_info {
 };
 
 /* Run checks, policy and reinjection for msg; fills each recipient's code
- * and reply.  For SMTP the caller answers with pipeline's *reply_r. */
+ * and reply.  For SMTP the caller answers with pipeline's *reply_r.  When
+ * msg->bypass is set, no check runs and every recipient not yet decided
+ * goes downstream unfiltered with "X-Winnow-Info: <bypass>". */
 void	pipeline_run(const struct sess_info *, struct msg *,
 	    struct buf *reply_r);
+
+/* Send what pipeline_run left for after the reply - the DSN for refused
+ * recipients and the notifications - so that they never delay the
+ * upstream's answer (a before-queue proxy may be waiting). */
+void	pipeline_after_reply(void);
 
 /*
  * sess.c - one SMTP/LMTP session from the upstream
@@ -313,6 +327,17 @@ void	pipeline_run(const struct sess_info *, struct msg *,
 /* Serve a connection; returns the number of messages accepted.  The
  * descriptor is closed. */
 unsigned int	sess_run(int fd, int proto, const char *peer);
+
+/* What the session does with a received message: pipeline_run in winnowd;
+ * winnow-pipe relays it to winnowd instead (pipe-client/). */
+typedef void	sess_deliver_fn(const struct sess_info *, struct msg *,
+		    struct buf *reply_r);
+extern sess_deliver_fn	*sess_deliver;
+
+/* What the session does once the replies to a message are written and
+ * flushed: pipeline_after_reply in winnowd (NULL: nothing). */
+typedef void	sess_after_fn(void);
+extern sess_after_fn	*sess_after_reply;
 
 /*
  * child.c and master.c
@@ -364,7 +389,15 @@ int	server_load_config(const char *path, struct buf *why);
 /* Register every configuration section of every module. */
 void	server_register_all(void);
 
-/* Per-child initialisation of modules (after fork). */
+/* Build the modules' shared data in the master (AV engine, DNS lists);
+ * 0, or -1 with why (the previous data stays in use). */
+int	server_load_modules(int startup, struct buf *why);
+
+/* Look for new AV signatures now and then; 1 if a new engine is in. */
+int	server_check_databases(void);
+
+/* Per-child initialisation of modules (after fork), and clean-up. */
 void	server_child_init(void);
+void	server_child_exit(void);
 
 #endif /* WINNOW_SERVER_H */

@@ -147,6 +147,13 @@ static const struct conf_param server_params[] = {
 	{ "forward_reuse_time", CONF_TIME, "30s", S(forward_reuse_time), 0,
 	    3600000, NULL, NULL, "reuse an idle downstream connection for at "
 	    "most this long (0: a new connection per message)" },
+	{ "message_deadline", CONF_TIME, "200s", S(message_deadline), 0,
+	    3600000, NULL, NULL, "the most time the checks and the "
+	    "reinjection of one message may take after its end of data; "
+	    "past it nothing is delivered and the upstream gets 451 (0: no "
+	    "limit). Keep it below what the upstream waits: smtpd_proxy_timeout "
+	    "(100s) before the queue, winnow-pipe's data_timeout, "
+	    "smtp_data_done_timeout" },
 	{ "forward_reuse_limit", CONF_UINT, "100", S(forward_reuse_limit), 0,
 	    1000000, NULL, NULL, "transactions per downstream connection "
 	    "(0: no limit)" },

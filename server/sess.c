@@ -59,6 +59,9 @@ struct sess {
 
 typedef int	sess_fn(struct sess *, const char *);
 
+sess_deliver_fn	*sess_deliver = pipeline_run;
+sess_after_fn	*sess_after_reply = pipeline_after_reply;
+
 /* sess_reply - queue one reply line */
 
 static void
@@ -503,7 +506,7 @@ sess_data(struct sess *s, const char *arg)
 		si.lmtp = s->lmtp;
 		si.esmtp = s->esmtp;
 		reply = buf_new(256);
-		pipeline_run(&si, s->msg, reply);
+		sess_deliver(&si, s->msg, reply);
 		if (!s->lmtp) {
 			sess_reply(s, "%s", buf_str(reply));
 			ok = (reply->data[0] == '2');
@@ -517,6 +520,11 @@ sess_data(struct sess *s, const char *arg)
 		buf_free(reply);
 		if (ok)
 			s->accepted++;
+		/* The answer first; then what may follow it (DSN, notices). */
+		if (sess_after_reply != NULL) {
+			(void)stream_flush(s->st);
+			sess_after_reply();
+		}
 	}
 	sess_reset(s);
 	return (0);

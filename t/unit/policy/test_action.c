@@ -92,17 +92,20 @@ Test(action, score_checks_virus)
 
 	f->spam_score = 0.5;
 	f->dns_state = CHECK_DONE;
+	f->dnsbl_rating = 60;
 	findings_add(&f->dnsbl, "bl.test", "127.0.0.2", 60);
 	f->rdns = RDNS_OK;
 	f->spf = SPF_PASS;
 	f->content_state = CHECK_DONE;
+	f->rules_score = 10;
 	findings_add(&f->rules, "SUBJ_LONG", "", 10);
 	f->av = AV_INFECTED;
 	findings_add(&f->viruses, "Eicar-Test-Signature", "part 2", 0);
 	m = render(r, 1);
-	cr_assert(strstr(m, "X-Winnow-Status: not-detected; av=infected\r\n"),
+	/* 60 DNSBL points (+10 content rules): spam at standard. */
+	cr_assert(strstr(m, "X-Winnow-Status: spam; av=infected\r\n"),
 	    "%s", m);
-	cr_assert(strstr(m, "X-Winnow-Score: 0.500\r\n"), "%s", m);
+	cr_assert(strstr(m, "X-Winnow-Score: 70.0\r\n"), "%s", m);
 	/* (folded below 78 columns) */
 	cr_assert(strstr(m, "X-Winnow-Checks: dnsbl=bl.test(60); rdns=ok; "
 	    "spf=pass; surbl=none;\r\n\trules=SUBJ_LONG\r\n"), "%s", m);
@@ -117,15 +120,16 @@ Test(action, no_dns_no_score_when_switched_off)
 	char		*m;
 
 	load("[policy]\ndns_checks = no\nav_checks = no\n");
-	f->spam_score = 0.5;
 	f->dns_state = CHECK_DONE;
+	f->content_state = CHECK_DONE;
+	f->rules_score = 5;
 	f->av = AV_INFECTED;
 	findings_add(&f->viruses, "X", "", 0);
 	m = render(r, 1);
 	cr_assert_null(strstr(m, "dnsbl="), "%s", m);
 	cr_assert_null(strstr(m, "X-Winnow-Virus"), "%s", m);
 	cr_assert_null(strstr(m, "av="), "%s", m);
-	cr_assert(strstr(m, "X-Winnow-Score: 0.500"), "%s", m);
+	cr_assert(strstr(m, "X-Winnow-Score: 5.0"), "%s", m);
 	free(m);
 	load("[policy]\nspam_checks = no\n");
 	m = render(r, 1);

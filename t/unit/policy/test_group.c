@@ -138,27 +138,40 @@ Test(group, check_switches)
 	    POLICY_NEED_AV);
 }
 
-Test(group, verdict_stand_in)
+Test(group, verdict_at_the_groups_level)
 {
-	const struct policy_group *g;
+	const struct policy_group *all, *high, *noprob, *nodns;
 
 	load("[group high]\nrecipients = @h.test\ndetection_level = high\n\n"
-	    "[group noprob]\nrecipients = @n.test\nprobable_spam = no\n");
-	g = policy_group_find(policy_current, "x@o.test", "", NULL);
-	cr_assert_eq(group_verdict(g, f), SPAM_NOT_DETECTED);
-	f->spam_score = 0.92;
-	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
-	f->spam_score = 0.85;
-	cr_assert_eq(group_verdict(g, f), SPAM_PROBABLE);
-	g = policy_group_find(policy_current, "x@h.test", "", NULL);
-	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
-	g = policy_group_find(policy_current, "x@n.test", "", NULL);
-	cr_assert_eq(group_verdict(g, f), SPAM_NOT_DETECTED);
-	f->spam_score = 0.1;
+	    "[group noprob]\nrecipients = @n.test\nprobable_spam = no\n\n"
+	    "[group nodns]\nrecipients = @d.test\ndns_checks = no\n");
+	all = policy_group_find(policy_current, "x@o.test", "", NULL);
+	high = policy_group_find(policy_current, "x@h.test", "", NULL);
+	noprob = policy_group_find(policy_current, "x@n.test", "", NULL);
+	nodns = policy_group_find(policy_current, "x@d.test", "", NULL);
+	cr_assert_eq(group_verdict(all, f), SPAM_NOT_DETECTED);
+	/* 40 points: probable at standard (30/50), spam at high (20/35). */
+	f->content_state = CHECK_DONE;
+	f->rules_score = 40;
+	cr_assert_eq(group_verdict(all, f), SPAM_PROBABLE);
+	cr_assert_eq(group_verdict(high, f), SPAM_SPAM);
+	cr_assert_eq(group_verdict(noprob, f), SPAM_NOT_DETECTED);
+	cr_assert_eq(group_points(all, f), 40.0);
+	/* A DNSBL rating of 100 blacklists - unless the group ignores DNS. */
+	f->rules_score = 0;
+	f->dns_state = CHECK_DONE;
+	f->dnsbl_state = CHECK_DONE;
+	f->dnsbl_rating = 150;
+	cr_assert_eq(group_verdict(all, f), SPAM_BLACKLISTED);
+	cr_assert_eq(group_verdict(nodns, f), SPAM_NOT_DETECTED);
+	f->dnsbl_rating = 60;
+	cr_assert_eq(group_points(all, f), 60.0);
+	cr_assert_eq(group_points(nodns, f), 0.0);
+	f->dnsbl_rating = 0;
 	f->formal = 1;
-	cr_assert_eq(group_verdict(g, f), SPAM_FORMAL);
+	cr_assert_eq(group_verdict(noprob, f), SPAM_FORMAL);
 	f->gtube = 1;
-	cr_assert_eq(group_verdict(g, f), SPAM_SPAM);
+	cr_assert_eq(group_verdict(noprob, f), SPAM_SPAM);
 }
 
 Test(group, decide_combines_actions)

@@ -1,0 +1,202 @@
+/*
+ * av.h - anti-virus scanning with libclamav, and the attachment filter
+ *
+ * The module has three parts:
+ *
+ *   engine	The master compiles one libclamav engine from [av] database
+ *		(a ClamAV database directory or file) plus [av]
+ *		extra_signatures, before it forks, so every child shares the
+ *		compiled signatures copy-on-write.  A reload builds a second
+ *		engine and installs it only when it loaded; a broken database
+ *		leaves the old engine serving.
+ *   check	av_check() walks the MIME structure (GMime), applies the
+ *		attachment filter, and scans with libclamav: the whole
+ *		message with libclamav's own mail parser (mode "message"),
+ *		or that and then every decoded leaf part ("combined").  All
+ *		of it runs in a short-lived process forked from the child, so
+ *		a hung or crashing parser (libclamav, libmagic, GMime) cannot
+ *		hold the child beyond max_scan_time + kill_grace: the child
+ *		kills it and records the error status.
+ *   actions	Per-status actions, per-virus-name overrides, the
+ *		X-Winnow-Virus header text, and "remove": replacing the
+ *		infected or filtered parts with a text notice while every
+ *		other byte of the message stays as it was.
+ *
+ * Life cycle (see findings.h for the common shape):
+ *
+ *   master:	av_conf_register(); conf_load(); av_load(why) (fatal at
+ *		start-up when it fails); av_tmp_sweep(); fork children.
+ *		Every db_check_interval: if av_db_changed(), av_load(why);
+ *		on WN_OK replace the children gracefully, else log why and
+ *		keep serving with the old engine.  On SIGHUP: conf_load(),
+ *		av_load(why), same rule.
+ *   child:	av_child_init() after fork; per message av_check() (or
+ *		av_check_opts() with a group's options), av_decide(), and
+ *		when the action is "remove", av_remove_parts(); at exit
+ *		av_child_exit().
+ *
+ * Statuses: clean, infected (a signature), suspicious (Heuristics.* and
+ * PUA.* names), encrypted (Heuristics.Encrypted.*: a password-protected
+ * archive or document), error (the scan failed, crashed, timed out or hit a
+ * limit: av_state says CHECK_ERROR, CHECK_TIMEOUT or CHECK_LIMIT), filtered
+ * (the attachment filter).  The message status is the worst one found, in
+ * the order infected > error > suspicious > encrypted > filtered > clean:
+ * error outranks everything an admin may let through, so a part that could
+ * not be scanned is never delivered because another status said "pass".
+ *
+ * ClamAV cannot disinfect: the action "cure" is accepted for compatibility
+ * with older gateways' configurations, logged as a warning, and means
+ * "remove".
+ *
+ * Errors: av_check() returns WN_OK whenever it filled the findings, even
+ * with the error status (why then says what went wrong, for the one log
+ * line); the error status goes through the [av] on_error action (default
+ * tempfail), never through the server's general on_error, so a scanner
+ * failure cannot deliver unscanned mail.  av_load() and av_remove_parts()
+ * return WN_OK, WN_TEMP or WN_PERM with why filled.  Allocation failure is
+ * fatal.
+ *
+ * Memory: the engine and the default options belong to the module; option
+ * sets made with av_opts_copy() belong to the caller (av_opts_free).
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_AV_H
+#define WINNOW_AV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "findings.h"
+
+/* What the scan covers. */
+enum av_mode {
+	AV_MODE_MESSAGE = 0,	/* the whole message, libclamav's mail parser */
+	AV_MODE_COMBINED,	/* that, then each decoded MIME leaf part */
+};
+
+/* What to do with a message, per AV status. */
+enum av_action {
+	AV_ACT_PASS = 0,	/* deliver (with the X-Winnow-Virus header) */
+	AV_ACT_REMOVE,		/* replace the flagged parts with a notice */
+	AV_ACT_REJECT,		/* 5xx */
+	AV_ACT_DROP,		/* accept and discard */
+	AV_ACT_QUARANTINE,	/* accept and keep in the quarantine */
+	AV_ACT_TEMPFAIL,	/* 4xx: the sender retries */
+	AV_ACT_COUNT
+};
+
+/* Options a recipient group may set (mode, actions, filter lists). */
+struct av_opts;
+
+/* A compiled libclamav engine with the options it was built with. */
+struct av_engine;
+
+/* Register the [av] section (master, before conf_load). */
+void		 av_conf_register(void);
+
+/* Build an engine and the default options from the current [av]
+ * configuration; NULL with why filled when the database does not load. */
+struct av_engine *av_engine_load(struct buf *why);
+
+/* Make an engine the current one; the previous one is freed (children
+ * forked earlier keep their copy). */
+void		 av_engine_install(struct av_engine *);
+
+/* av_engine_load() then av_engine_install(): the life-cycle entry point.
+ * On failure the current engine stays; returns WN_OK or WN_TEMP. */
+int		 av_load(struct buf *why);
+
+/* Free the current engine (exit, tests). */
+void		 av_unload(void);
+
+/* Signatures in the current engine (0 when scanning is off). */
+unsigned int	 av_signatures(void);
+
+/* 1 when the database files changed since the last av_load() attempt
+ * (names, sizes, mtimes of the database directory and extra files). */
+int		 av_db_changed(void);
+
+/* How often the master should call av_db_changed() (ms, 0 = never). */
+unsigned int	 av_db_check_interval(void);
+
+/* Remove per-child temporary directories left by dead children (master). */
+void		 av_tmp_sweep(void);
+
+/* Per-child set-up after fork: reseed the random state libclamav uses for
+ * temporary names and give this child its own temporary directory. */
+void		 av_child_init(void);
+
+/* Remove this child's temporary directory (child exit). */
+void		 av_child_exit(void);
+
+/* The check with the [av] defaults (a check_fn). */
+int		 av_check(const struct msg_view *, struct findings *,
+		    struct buf *why);
+
+/* The check with a group's options. */
+int		 av_check_opts(const struct msg_view *, const struct av_opts *,
+		    struct findings *, struct buf *why);
+
+/* The action for the findings: the status's action, unless a
+ * virus_name_action rule matches one of the names found (the first rule
+ * that matches any name wins). */
+enum av_action	 av_decide(const struct av_opts *, const struct findings *);
+
+/* The action to use when "remove" is impossible (av_remove_parts failed). */
+enum av_action	 av_remove_fallback(const struct av_opts *);
+
+/* Write into out the message with every part the findings flag (any
+ * status but clean) replaced by a text/plain notice; all other bytes are
+ * copied unchanged.  WN_PERM when that cannot be done safely: a finding
+ * no part explains, a scan that did not complete, or a structure whose
+ * part boundaries are ambiguous (why says which; use the fallback). */
+int		 av_remove_parts(const struct msg_view *,
+		    const struct findings *, struct buf *out,
+		    struct buf *why);
+
+/* The same with a group's notice text. */
+int		 av_remove_parts_opts(const struct msg_view *,
+		    const struct av_opts *, const struct findings *,
+		    struct buf *out, struct buf *why);
+
+/* The X-Winnow-Virus value: "status[; name (part N file)]...[; +N more]",
+ * printable ASCII only, at most AV_HEADER_MAX bytes. */
+#define AV_HEADER_MAX	900
+void		 av_header_value(const struct findings *, struct buf *out);
+
+/* The whole field "X-Winnow-Virus: value" folded below 78 columns where
+ * possible, CRLF-terminated. */
+void		 av_header_field(const struct findings *, struct buf *out);
+
+/* The [av] options (valid until the next av_load/av_engine_install). */
+const struct av_opts *av_opts_default(void);
+
+/* A copy a group can change with av_opts_set(). */
+struct av_opts	*av_opts_copy(const struct av_opts *);
+
+/* Set one option by its [av] name: mode, infected_action,
+ * suspicious_action, encrypted_action, filtered_action, on_error,
+ * remove_fallback, virus_name_action, filter_names, filter_types,
+ * filter_real_types, filter_max_size, filter_exclude_names,
+ * filter_exclude_types, filter_exclude_real_types, remove_notice.
+ * Returns WN_PERM with why filled for an unknown name or a bad value. */
+int		 av_opts_set(struct av_opts *, const char *name,
+		    const char *value, struct buf *why);
+
+/* Free a copy; NULL is a no-op. */
+void		 av_opts_free(struct av_opts *);
+
+/* The mode and the action of a status in a set of options. */
+enum av_mode	 av_opts_mode(const struct av_opts *);
+enum av_action	 av_opts_action(const struct av_opts *, enum av_status);
+
+/* User-visible action names ("pass", "remove", ...). */
+const char	*av_action_name(enum av_action);
+
+/* Parse an action name; "cure" gives AV_ACT_REMOVE and *cured = 1. */
+int		 av_action_parse(const char *, enum av_action *, int *cured,
+		    struct buf *why);
+
+#endif /* WINNOW_AV_H */

@@ -1,0 +1,203 @@
+/*
+ * av_private.h - what the files of av/ share (never included from outside)
+ *
+ *   avconf.c	the [av] parameter table and the option sets built from it
+ *   avmime.c	the MIME walk (GMime) with the raw offsets of every leaf
+ *   avfilt.c	the attachment filter: globs, declared and real type, size
+ *   avscan.c	one message in the scan process: walk, filter, libclamav,
+ *		findings as records
+ *   avhelp.c	the scan process itself: started by the child, fed
+ *		messages, killed at the hard time bound, restarted
+ *   avedit.c	"remove": replacing flagged parts in the raw bytes
+ *   avhdr.c	the X-Winnow-Virus header text
+ *   av.c	engine life cycle, per-child set-up, av_check()
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_AV_PRIVATE_H
+#define WINNOW_AV_PRIVATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <clamav.h>
+#include <gmime/gmime.h>
+
+#include "buf.h"
+#include "findings.h"
+#include "av.h"
+
+/* The [av] section's values (set by conf_load, read-only in children). */
+struct avconf {
+	char		*database;
+	char		*extra_signatures;
+	char		*temp_directory;
+	int		 mode;
+	size_t		 max_scan_size;
+	size_t		 max_file_size;
+	unsigned int	 max_recursion;
+	unsigned int	 max_files;
+	unsigned int	 max_scan_time;		/* ms */
+	unsigned int	 kill_grace;		/* ms */
+	unsigned int	 max_mime_parts;
+	unsigned int	 max_mime_depth;
+	size_t		 magic_bytes;
+	unsigned int	 db_check_interval;	/* ms */
+	int		 detect_pua;
+	int		 phishing;
+	int		 alert_encrypted;
+	int		 alert_broken;
+	int		 alert_macros;
+	int		 bytecode;
+	int		 act[AV_STATUS_COUNT];	/* avconf_act_names index */
+	int		 remove_fallback;
+	char		*virus_name_action;
+	char		*filter[3];		/* names, types, real types */
+	char		*filter_exclude[3];
+	size_t		 filter_max_size;
+	char		*remove_notice;
+};
+
+extern struct avconf avconf;
+
+/* Filter lists: 0 file names, 1 declared types, 2 real (libmagic) types. */
+#define AVFILT_NAME	0
+#define AVFILT_TYPE	1
+#define AVFILT_REAL	2
+#define AVFILT_KINDS	3
+
+struct av_override {
+	char		*glob;
+	enum av_action	 act;
+};
+
+struct av_opts {
+	enum av_mode	 mode;
+	enum av_action	 action[AV_STATUS_COUNT];
+	enum av_action	 fallback;
+	struct av_override *ovr;
+	size_t		 novr;
+	char		**incl[AVFILT_KINDS];	/* NULL-terminated glob lists */
+	char		**excl[AVFILT_KINDS];
+	size_t		 max_size;		/* decoded bytes; 0: no limit */
+	char		*notice;
+};
+
+/* A compiled engine and what was built with it. */
+struct avdb_snap;
+
+struct av_engine {
+	unsigned long	 gen;		/* 1, 2, ...: which build this is */
+	struct cl_engine *cl;		/* NULL: no database, filter only */
+	struct cl_scan_options scanopts;
+	unsigned int	 sigs;
+	unsigned int	 version;	/* database version (daily) */
+	struct av_opts	*opts;		/* the [av] defaults */
+};
+
+/* avconf.c */
+extern const char *const avconf_act_names[];
+extern const char *const avconf_mode_names[];
+void		 avconf_opts_init(struct av_opts *);
+void		 avconf_opts_clear(struct av_opts *);
+struct av_opts	*avconf_opts_build(struct buf *why);
+enum av_action	 avconf_act_value(int index, int *cured);
+
+/* avmime.c */
+#define AVMIME_SECTION_MAX	48
+#define AVMIME_LIMIT_PARTS	1
+#define AVMIME_LIMIT_DEPTH	2
+
+struct avmime_part {
+	unsigned int	 index;		/* walk order, from 0 */
+	char		 section[AVMIME_SECTION_MAX];	/* IMAP-like "2.1" */
+	size_t		 hdr_start;	/* first byte of its header block */
+	size_t		 body_start;	/* first byte of the encoded body */
+	size_t		 body_end;	/* end of the body (the CRLF before a
+					 * boundary belongs to the boundary) */
+	int		 offsets_ok;	/* the three above are known */
+	char		*filename;	/* decoded, UTF-8; NULL if none */
+	char		*ctype;		/* "type/subtype", lower case */
+	GMimePart	*gpart;		/* borrowed from the tree */
+};
+
+struct avmime {
+	const char	*data;
+	size_t		 len;
+	GByteArray	*array;
+	GMimeStream	*stream;
+	GMimeParser	*parser;
+	GMimeMessage	*msg;
+	struct avmime_part *part;
+	size_t		 nparts, cap;
+	unsigned int	 max_parts, max_depth;
+	int		 limit;		/* AVMIME_LIMIT_* or 0 */
+	int		 editable;	/* all leaf offsets known, in order */
+};
+
+void		 avmime_init(void);
+struct avmime	*avmime_parse(const char *, size_t, unsigned int max_parts,
+		    unsigned int max_depth);
+int		 avmime_decode(const struct avmime *, size_t, struct buf *);
+void		 avmime_free(struct avmime *);
+
+/* avfilt.c */
+struct avfilt_info {
+	const char	*name;		/* file name or NULL */
+	const char	*type;		/* declared type or NULL */
+	const char	*real;		/* libmagic type or NULL */
+	size_t		 size;		/* decoded bytes */
+};
+
+int		 avfilt_active(const struct av_opts *);
+int		 avfilt_needs_real(const struct av_opts *);
+int		 avfilt_match(const struct av_opts *,
+		    const struct avfilt_info *, struct buf *reason);
+int		 avfilt_glob(const char *pattern, const char *s);
+void		 avfilt_norm_name(const char *, struct buf *);
+void		 avfilt_magic_init(void);
+void		 avfilt_real_type(const void *, size_t, struct buf *);
+
+/* avscan.c */
+#define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
+#define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
+#define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
+
+enum av_status	 avscan_classify(const char *name, enum check_state *);
+int		 avscan_rank(enum av_status);
+enum av_status	 avscan_worst(enum av_status, enum av_status);
+void		 avscan_reset(struct findings *);
+void		 avscan_finish(struct findings *);
+void		 avscan_state(struct findings *, enum check_state);
+void		 avscan_serve(const struct msg_view *, const struct av_opts *,
+		    const struct av_engine *, uint64_t deadline, int fd);
+void		 avscan_fail(struct findings *, const char *name);
+int		 avscan_complete(const void *, size_t);
+void		 avscan_pack(struct buf *, int kind, enum av_status,
+		    enum check_state, uint32_t part, const char *name,
+		    const char *detail);
+int		 avscan_unpack(const void *, size_t, struct findings *,
+		    struct buf *why);
+void		 avscan_found(int fd, const char *name, void *ctx);
+
+/* Test seam: called in the scan process before each message (the value
+ * it had when the scan process was started). */
+extern void	(*avscan_test_hook)(void);
+
+/* avhelp.c */
+void		 avhelp_run(const struct msg_view *, const struct av_opts *,
+		    const struct av_engine *, uint64_t deadline,
+		    uint64_t kill_at, struct findings *, struct buf *why);
+void		 avhelp_stop(void);
+pid_t		 avhelp_pid(void);
+int		 avhelp_opts_pack(const struct av_opts *, struct buf *);
+int		 avhelp_opts_unpack(const unsigned char *, size_t,
+		    struct av_opts *);
+
+/* av.c */
+const struct av_engine *av_engine_current(void);
+const char	*av_child_tmpdir(void);
+void		 av_tmp_clean(void);
+
+#endif /* WINNOW_AV_PRIVATE_H */

@@ -1,0 +1,160 @@
+/*
+ * content.h - the content classifier: MIME to text, rules, formal mail and
+ * a learner over hashed features
+ *
+ * What it does with one message: GMime parses it once; every part is walked
+ * (attached messages too) within max_depth / max_parts / max_decoded_size;
+ * text parts, HTML (libxml2's HTML parser, visible text only), RTF and
+ * enriched text become UTF-8; named rules look at headers and at the signs
+ * the extraction found; formal mail (DSN, MDN, auto-replies, virus notices)
+ * is recognised; an online logistic-regression model over hashed words,
+ * word pairs, character 4-grams, header and URL features gives the spam
+ * probability.  The model is one fixed-size file, mapped read-only and
+ * shared by all children; learning writes a new file and renames it over
+ * the old one, so a reader never sees a half-written model.
+ *
+ * Life cycle (findings.h):
+ *	content_conf_register()		master, at start-up: [content]
+ *	content_load(why)		master, after conf_load(), before fork:
+ *					GMime/libxml2 init, maps the model,
+ *					loads the word lists; on reload it
+ *					builds anew and then swaps
+ *	content_child_init()		each child after fork
+ * Per message, parsing once:
+ *	cm = content_parse(view)	MIME walk and text extraction
+ *	view->text = content_text(cm, &view->text_len)
+ *	... other checks read view->text (URLs for SURBL) ...
+ *	content_analyze(cm, view, findings, why)   rules, formal, classifier
+ *	content_msg_free(cm)
+ * or, in one call (a check_fn): content_check(view, findings, why).
+ *
+ * Errors: content_analyze/content_check return WN_OK, also when a limit was
+ * hit (content_state is then CHECK_LIMIT and the rule MIME_LIMIT names the
+ * parameter) or view->deadline_ms passed during the MIME walk
+ * (CHECK_TIMEOUT, MIME_LIMIT "deadline"); what was extracted until then is
+ * still analysed.  Nothing in a message makes them fail.  Allocation
+ * failure is fatal.
+ *
+ * Memory: a content_msg owns its text; content_text() stays valid until
+ * content_msg_free().  The model and word lists belong to the module.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_CONTENT_H
+#define WINNOW_CONTENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* lib */
+#include "buf.h"
+
+/* policy */
+#include "findings.h"
+
+struct content_msg;
+struct content_learner;
+
+/* Register the [content] section (master, at start-up). */
+void		 content_conf_register(void);
+
+/* Build the shared read-only data from the loaded configuration: map the
+ * model (model, else default_model, else the source tree's data/ for
+ * development), load the word lists, apply the rule switches.  On a second
+ * call (reload) the new data replaces the old only if all of it loaded.
+ * WN_OK, or WN_PERM with why (bad rule name, unreadable word list). */
+int		 content_load(struct buf *why);
+
+/* Map a specific model file in place of the configured one (tools:
+ * winnowctl classify -m, benchmarks); after content_load().  WN_OK, or
+ * WN_PERM with why (missing, damaged or foreign file). */
+int		 content_load_model(const char *path, struct buf *why);
+
+/* Per-child set-up after fork (fresh scratch space, model re-checks). */
+void		 content_child_init(void);
+
+/* Release everything content_load() built (exit, tests). */
+void		 content_unload(void);
+
+/* Parse a message (view->data, view->len) and extract its text.  Never
+ * fails: a message GMime cannot parse is read as plain text. */
+struct content_msg *content_parse(const struct msg_view *);
+
+/* The decoded text (UTF-8, LF line ends, link targets on lines of their
+ * own after each HTML part) for msg_view.text. */
+const char	*content_text(const struct content_msg *, size_t *len_r);
+
+/* Run the rules, formal detection and the classifier on a parsed message
+ * and fill the content part of findings. */
+int		 content_analyze(struct content_msg *, const struct msg_view *,
+		    struct findings *, struct buf *why);
+
+/* Free a parsed message.  NULL is a no-op. */
+void		 content_msg_free(struct content_msg *);
+
+/* content_parse + content_analyze + content_msg_free (a check_fn). */
+int		 content_check(const struct msg_view *, struct findings *,
+		    struct buf *why);
+
+/* Fill a view for a message read from a file (no envelope): strips a
+ * leading mbox "From " line, finds the header end.  data must outlive the
+ * view. */
+void		 content_view_init(struct msg_view *, const char *data,
+		    size_t len);
+
+/* One feature's part in the classifier's decision. */
+struct content_contrib {
+	char		 name[FINDINGS_NAME_MAX];	/* "word:free" */
+	double		 weight;			/* log-odds added */
+};
+
+/* The n features that pushed hardest towards spam (weight > 0, largest
+ * first) into spam[], and towards ham into ham[]; returns the margin, or 0
+ * with *nspam = *nham = 0 when no model is loaded. */
+double		 content_explain(const struct content_msg *,
+		    struct content_contrib *spam, size_t *nspam,
+		    struct content_contrib *ham, size_t *nham);
+
+/* What the loaded model is. */
+struct content_model_info {
+	const char	*path;		/* NULL when no model is loaded */
+	unsigned int	 bits;
+	uint64_t	 nspam, nham;
+	int64_t		 mtime;
+};
+void		 content_model_info(struct content_model_info *);
+
+/* Open a model for learning: takes an exclusive lock beside path, then
+ * starts from path if it exists, else from base (e.g. the shipped model,
+ * NULL for none), else from an empty model of 2^bits weights (0: the
+ * default size).  NULL with why on failure. */
+struct content_learner *content_learner_open(const char *path,
+		    const char *base, unsigned int bits, struct buf *why);
+
+/* Learn one raw message (file bytes) as spam or ham.  Returns 1 if the
+ * model changed, 0 if it already knew the message well enough. */
+int		 content_learner_learn(struct content_learner *,
+		    const char *data, size_t len, int spam);
+
+/* Margin of a raw message under the learner's current model. */
+double		 content_learner_margin(struct content_learner *,
+		    const char *data, size_t len);
+
+/* Write the model atomically (temporary file, fsync, rename). */
+int		 content_learner_commit(struct content_learner *,
+		    struct buf *why);
+
+/* Messages learned in this session and in the model's life. */
+void		 content_learner_counts(const struct content_learner *,
+		    uint64_t *nspam, uint64_t *nham);
+
+/* Drop the learner and its lock without saving.  NULL is a no-op. */
+void		 content_learner_close(struct content_learner *);
+
+/* The current model path from [content] (model parameter). */
+const char	*content_model_path(void);
+
+/* The shipped model path that a new learned model starts from. */
+const char	*content_default_model_path(void);
+
+#endif /* WINNOW_CONTENT_H */

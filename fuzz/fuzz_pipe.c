@@ -1,0 +1,282 @@
+/*
+ * fuzz_pipe.c - winnow-pipe between a hostile MTA and a hostile winnowd
+ *
+ * The input is split in two: the bytes the MTA sends (through a socketpair
+ * into the real session, with winnow-pipe's pipe_deliver hook), and the
+ * bytes "winnowd" answers with - written whole as soon as winnow-pipe
+ * connects, then the connection is half-closed - so every shape of reply
+ * (short, multi-line, malformed, 421, too many, too few) meets the real
+ * relay (pipe_relay.c), and every failure meets on_error, whose mode the
+ * first byte picks.  The unfiltered paths go to an in-process downstream
+ * that says yes to everything.
+ *
+ * Layout: byte 0 on_error and protocol, byte 1..2 the MTA part's length
+ * (little endian), then the MTA part, then winnowd's part.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "log.h"
+#include "pipe.h"
+#include "server.h"
+#include "xalloc.h"
+
+static char		 winnowd_path[160], sink_path[160];
+static int		 winnowd_fd = -1;
+static const uint8_t	*script;
+static size_t		 script_len;
+static pthread_mutex_t	 script_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* listen_unix - a listening unix socket at path */
+
+static int
+listen_unix(const char *path)
+{
+	struct sockaddr_un sun;
+	int		 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	(void)unlink(path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
+	    listen(fd, 16) < 0)
+		abort();
+	return (fd);
+}
+
+/* drain - read until EOF */
+
+static void
+drain(int fd)
+{
+	char	 junk[4096];
+
+	while (read(fd, junk, sizeof(junk)) > 0)
+		;
+}
+
+/* winnowd_main - answer each connection with this run's script */
+
+static void *
+winnowd_main(void *arg)
+{
+	int	 fd;
+	size_t	 off;
+	ssize_t	 n;
+
+	(void)arg;
+	while ((fd = accept(winnowd_fd, NULL, NULL)) >= 0) {
+		pthread_mutex_lock(&script_lock);
+		for (off = 0; off < script_len; off += (size_t)n)
+			if ((n = write(fd, script + off, script_len - off)) <=
+			    0)
+				break;
+		pthread_mutex_unlock(&script_lock);
+		(void)shutdown(fd, SHUT_WR);
+		drain(fd);
+		(void)close(fd);
+	}
+	return (NULL);
+}
+
+/* sink_conn - the forward: 250 to all, 354 to DATA */
+
+static void *
+sink_conn(void *arg)
+{
+	int	 fd = (int)(intptr_t)arg, indata = 0;
+	char	 b[8192];
+	size_t	 have = 0;
+	ssize_t	 n;
+	char	*nl;
+
+	(void)write(fd, "220 sink ESMTP\r\n", 16);
+	while ((n = read(fd, b + have, sizeof(b) - have - 1)) > 0) {
+		have += (size_t)n;
+		while ((nl = memchr(b, '\n', have)) != NULL) {
+			size_t	 len = (size_t)(nl - b) + 1;
+
+			if (indata) {
+				if (len == 3 && b[0] == '.') {
+					indata = 0;
+					(void)write(fd, "250 ok\r\n", 8);
+				}
+			} else if (strncasecmp(b, "EHLO", 4) == 0) {
+				(void)write(fd, "250-sink\r\n250 PIPELINING\r\n",
+				    26);
+			} else if (strncasecmp(b, "DATA", 4) == 0) {
+				indata = 1;
+				(void)write(fd, "354 go\r\n", 8);
+			} else {
+				(void)write(fd, "250 ok\r\n", 8);
+			}
+			memmove(b, b + len, have - len);
+			have -= len;
+		}
+		if (have == sizeof(b) - 1)
+			have = 0;
+	}
+	(void)close(fd);
+	return (NULL);
+}
+
+/* sink_main - accept forward connections */
+
+static void *
+sink_main(void *arg)
+{
+	int		 lfd = (int)(intptr_t)arg, fd;
+	pthread_t	 t;
+
+	while ((fd = accept(lfd, NULL, NULL)) >= 0)
+		if (pthread_create(&t, NULL, sink_conn,
+		    (void *)(intptr_t)fd) == 0)
+			(void)pthread_detach(t);
+	return (NULL);
+}
+
+/* set_str - replace a configuration string */
+
+static void
+set_str(char **p, const char *prefix, const char *path)
+{
+	size_t	 n = strlen(prefix) + strlen(path) + 1;
+
+	free(*p);
+	*p = xmalloc(n);
+	(void)snprintf(*p, n, "%s%s", prefix, path);
+}
+
+/* fuzz_init - configuration, the fake winnowd and the forward sink */
+
+static void
+fuzz_init(void)
+{
+	static char	 dir[128];
+	struct buf	*why = buf_new(64);
+	pthread_t	 t;
+
+	(void)signal(SIGPIPE, SIG_IGN);
+	log_open_syslog(LOG_LOCAL7);
+	(void)snprintf(dir, sizeof(dir), "/tmp/winnow-fuzz-pipe.%d", getpid());
+	(void)mkdir(dir, 0700);
+	(void)snprintf(winnowd_path, sizeof(winnowd_path), "%s/winnowd", dir);
+	(void)snprintf(sink_path, sizeof(sink_path), "%s/sink", dir);
+	winnowd_fd = listen_unix(winnowd_path);
+	(void)pthread_create(&t, NULL, winnowd_main, NULL);
+	(void)pthread_create(&t, NULL, sink_main,
+	    (void *)(intptr_t)listen_unix(sink_path));
+
+	server_register_all();
+	if (server_load_config(NULL, why) < 0)
+		abort();
+	set_str(&server_conf.forward, "unix:", sink_path);
+	set_str(&pipe_conf.connect_to, "unix:", winnowd_path);
+	set_str(&server_conf.spool_dir, "", dir);
+	set_str(&pipe_conf.default_domain, "", "fuzz.test");
+	server_conf.spool_reserve = 0;
+	server_conf.spool_memory_limit = 4096;
+	server_conf.command_timeout = 1000;
+	server_conf.data_timeout = 1000;
+	server_conf.forward_timeout = 1000;
+	server_conf.forward_data_done_timeout = 1000;
+	pipe_conf.connect_timeout = 500;
+	pipe_conf.command_timeout = 500;
+	pipe_conf.data_timeout = 500;
+	if (reinject_init(why) < 0)
+		abort();
+	sess_deliver = pipe_deliver;
+	buf_free(why);
+}
+
+struct client {
+	int		 fd;
+	const uint8_t	*data;
+	size_t		 len;
+};
+
+/* client_main - the MTA: write its part, then read until EOF */
+
+static void *
+client_main(void *arg)
+{
+	struct client	*c = arg;
+	size_t		 off = 0;
+	ssize_t		 n;
+
+	while (off < c->len) {
+		if ((n = write(c->fd, c->data + off, c->len - off)) <= 0)
+			break;
+		off += (size_t)n;
+	}
+	(void)shutdown(c->fd, SHUT_WR);
+	drain(c->fd);
+	return (NULL);
+}
+
+int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
+{
+	static int	 ready;
+	struct client	 c;
+	pthread_t	 t;
+	size_t		 mta;
+	int		 sv[2];
+	char		*q;
+
+	if (!ready) {
+		fuzz_init();
+		ready = 1;
+	}
+	if (len < 3)
+		return (0);
+	pipe_conf.on_error = data[0] % 3;
+	mta = (size_t)data[1] | (size_t)data[2] << 8;
+	if (mta > len - 3)
+		mta = len - 3;
+	pthread_mutex_lock(&script_lock);
+	script = data + 3 + mta;
+	script_len = len - 3 - mta;
+	pthread_mutex_unlock(&script_lock);
+
+	/* The address qualifier sees the MTA's bytes as one address. */
+	q = xstrndup((const char *)data + 3, mta > 300 ? 300 : mta);
+	free(pipe_qualify(q, pipe_conf.default_domain));
+	free(q);
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return (0);
+	c.fd = sv[1];
+	c.data = data + 3;
+	c.len = mta;
+	if (pthread_create(&t, NULL, client_main, &c) != 0) {
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return (0);
+	}
+	(void)sess_run(sv[0], (data[0] & 4) ? PROTO_LMTP : PROTO_AUTO,
+	    "local");
+	(void)pthread_join(t, NULL);
+	(void)close(sv[1]);
+	reinject_close_all();
+	return (0);
+}

@@ -1,0 +1,112 @@
+/*
+ * pipe.h - winnow-pipe's internal interfaces
+ *
+ * winnow-pipe is the client an MTA runs in front of winnowd (the kas-pipe
+ * pattern): Exim's lmtp transport executes it and speaks LMTP on its stdin
+ * and stdout, or it listens on a socket of its own.  Its session side is
+ * winnowd's own (server/sess.c, with the strict DATA framer and the same
+ * limits), so the MTA sees exactly the protocol winnowd speaks; only what
+ * happens to a received message differs: pipe_deliver() relays it to
+ * winnowd (pipe_relay.c) and passes each recipient's result back.  When
+ * winnowd cannot be reached, fails or times out, [client] on_error decides
+ * (tempfail, reject, or accept: deliver it unfiltered to [server] forward
+ * through server/pipeline.c, marked "X-Winnow-Info: not processed").
+ * Messages over [policy] filter_size_limit go to forward unfiltered.
+ *
+ * [client] is registered by winnowd too (server/modules.c), so one
+ * winnow.conf serves both programs and "winnowd -t" checks it whole.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_PIPE_H
+#define WINNOW_PIPE_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "endpoint.h"
+
+struct msg;
+struct sess_info;
+struct listener;
+
+/*
+ * pipe_conf.c - [client]
+ */
+enum pipe_on_error {
+	PIPE_ON_ERROR_TEMPFAIL,
+	PIPE_ON_ERROR_REJECT,
+	PIPE_ON_ERROR_ACCEPT,
+};
+
+struct pipe_conf {
+	char		*connect_to;		/* winnowd: tcp: or unix: */
+	unsigned int	 connect_timeout;	/* ms: connect and greeting */
+	unsigned int	 command_timeout;	/* ms: each reply before DATA
+						 * ends */
+	unsigned int	 data_timeout;		/* ms: the final replies */
+	int		 on_error;		/* enum pipe_on_error */
+	char		*default_domain;	/* qualifies bare addresses */
+	char		*spool_dir;		/* for large messages */
+	char		*listen;		/* socket mode: listeners */
+	unsigned int	 max_connections;	/* socket mode: sessions */
+};
+
+extern struct pipe_conf	 pipe_conf;
+
+/* Register [client]; call before conf_load (server_register_all does). */
+void	pipe_conf_register(void);
+
+/*
+ * pipe_relay.c - one transaction to winnowd and its answers back
+ */
+#define PIPE_RELAY_OK		0	/* winnowd answered every recipient */
+#define PIPE_RELAY_FAILED	(-1)	/* no (complete) answer: on_error */
+
+/*
+ * Relay msg to winnowd over the protocol the upstream speaks (LMTP for
+ * LMTP, so each recipient gets winnowd's own reply for it; SMTP for SMTP,
+ * so winnowd's one reply covers the message as it does for Postfix), with
+ * msg's XFORWARD attributes.
+ * Every recipient winnowd answered gets code and reply; for SMTP, *reply_r
+ * gets the one reply.  PIPE_RELAY_FAILED leaves the recipients without an
+ * answer at code 0, sets *after_dot when the final dot had been sent (the
+ * message may have been delivered), and says why.
+ */
+int	pipe_relay(const struct sess_info *, struct msg *,
+	    struct buf *reply_r, int *after_dot, struct buf *why);
+
+/*
+ * pipe_deliver.c - what winnow-pipe's session does with each message
+ */
+/* XFORWARD attributes from the command line (Exim passes what it knows
+ * about the client as arguments); used when the MTA sent none itself. */
+struct pipe_client_info {
+	const char	*addr, *name, *helo, *ident, *proto;
+};
+
+/* Command-line client attributes for every transaction (may be NULL). */
+extern const struct pipe_client_info *pipe_client_info;
+
+/* The sess_deliver hook: size bypass, relay, on_error. */
+void	pipe_deliver(const struct sess_info *, struct msg *,
+	    struct buf *reply_r);
+
+/* Qualify a bare address (no '@') with domain; returns a new string or
+ * NULL when nothing changes (empty address, already qualified, no
+ * domain). */
+char	*pipe_qualify(const char *addr, const char *domain);
+
+/*
+ * pipe_io.c - where the MTA's session comes from
+ */
+/* Serve one session on stdin/stdout (two pipes: a thread joins them to a
+ * socketpair for the session).  Returns an exit status (sysexits). */
+int	pipe_io_stdio(int in_fd, int out_fd, int proto);
+
+/* Listen on the given listeners and serve each connection in a child
+ * process, at most max_connections at once; returns when told to stop
+ * (SIGTERM, SIGINT).  Returns an exit status (sysexits). */
+int	pipe_io_listen(struct listener *, int n, unsigned int max_connections);
+
+#endif /* WINNOW_PIPE_H */

@@ -1,0 +1,9 @@
+# t/unit/av/mocks.mk - the av tests build zip archives with zlib
+MOCKS_test_av = -lz
+MOCKS_test_avscan = -lz
+MOCKS_test_avedit = -lz
+MOCKS_test_avmime = -lz
+MOCKS_test_avfilt = -lz
+MOCKS_test_avconf = -lz
+MOCKS_test_avhdr = -lz
+MOCKS_test_avhelp = -lz
