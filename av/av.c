@@ -692,6 +692,19 @@ av_check(const struct msg_view *v, struct findings *f, struct buf *why)
 	return (av_check_opts(v, av_opts_default(), f, why));
 }
 
+/* av_ready - start the scan process ahead of the scan */
+
+int
+av_ready(struct buf *why)
+{
+	static const struct av_engine none;
+	const struct av_engine *e = av_cur != NULL ? av_cur : &none;
+
+	if (e->cl == NULL && !avfilt_active(av_opts_default()))
+		return (0);
+	return (avhelp_ready(e, why));
+}
+
 /* av_check_opts - walk, filter and scan one message */
 
 int

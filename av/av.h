@@ -131,6 +131,12 @@ void		 av_child_init(void);
 /* Remove this child's temporary directory (child exit). */
 void		 av_child_exit(void);
 
+/* Make sure this child's scan process is running (it is forked from the
+ * child): call before starting threads in the same message (dnsbl_start),
+ * since forking next to a running thread is unsafe.  0 or -1 with why (the
+ * check then reports the error status). */
+int		 av_ready(struct buf *why);
+
 /* The check with the [av] defaults (a check_fn). */
 int		 av_check(const struct msg_view *, struct findings *,
 		    struct buf *why);

@@ -190,6 +190,7 @@ void		 avhelp_run(const struct msg_view *, const struct av_opts *,
 		    const struct av_engine *, uint64_t deadline,
 		    uint64_t kill_at, struct findings *, struct buf *why);
 void		 avhelp_stop(void);
+int		 avhelp_ready(const struct av_engine *, struct buf *why);
 pid_t		 avhelp_pid(void);
 int		 avhelp_opts_pack(const struct av_opts *, struct buf *);
 int		 avhelp_opts_unpack(const unsigned char *, size_t,

@@ -381,6 +381,27 @@ avhelp_stop(void)
 	(void)avhelp_drop(time_now_ms(), 1, &status);
 }
 
+/* avhelp_ready - have a scan process for this engine before a thread starts
+ * (the caller is about to start threads, after which we must not fork) */
+
+int
+avhelp_ready(const struct av_engine *e, struct buf *why)
+{
+	int	 status = 0;
+
+	avhelp_forget();
+	if (avhelp.pid > 0 && avhelp.gen != e->gen)
+		(void)avhelp_drop(time_now_ms() + 2000, 1, &status);
+	if (avhelp.pid > 0 && waitpid(avhelp.pid, &status, WNOHANG) ==
+	    avhelp.pid) {
+		avhelp.pid = 0;
+		(void)avhelp_drop(time_now_ms() + 2000, 0, &status);
+	}
+	if (avhelp.pid == 0 && avhelp_start(e, why) < 0)
+		return (-1);
+	return (0);
+}
+
 /* avhelp_pid - the scan process, 0 if none (tests, benchmarks) */
 
 pid_t

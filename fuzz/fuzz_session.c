@@ -122,7 +122,10 @@ client_main(void *arg)
 static void
 fuzz_init(void)
 {
-	static char	 spool[128], fwd[160];
+	static char	 spool[128], fwd[160], conf[200];
+	const char	*src = getenv("WINNOW_SRCDIR") ? getenv("WINNOW_SRCDIR") :
+			    ".";
+	FILE		*fp;
 	struct sockaddr_un sun;
 	struct buf	*why = buf_new(64);
 	pthread_t	 t;
@@ -143,9 +146,24 @@ fuzz_init(void)
 		abort();
 	(void)pthread_create(&t, NULL, sink_main, (void *)(intptr_t)lfd);
 
-	server_register_all();
-	if (server_load_config(NULL, why) < 0)
+	/* DNS only to a dead loopback port: the fuzzer must never send a
+	 * packet anywhere else; content with the shipped model, AV with the
+	 * attachment filter only. */
+	(void)snprintf(conf, sizeof(conf), "%s/winnow.conf", spool);
+	if ((fp = fopen(conf, "w")) == NULL)
 		abort();
+	(void)fprintf(fp, "[dns]\nresolver = 127.0.0.1:9\ntimeout = 100ms\n"
+	    "[content]\ndefault_model = %s/data/content.model\n"
+	    "obscene_words = %s/data/obscene-en.txt\n[av]\ndatabase =\n"
+	    "filter_names = *.exe\n", src, src);
+	(void)fclose(fp);
+	server_register_all();
+	if (server_load_config(conf, why) < 0 ||
+	    server_load_modules(1, why) < 0) {
+		(void)fprintf(stderr, "fuzz_session: %s\n", buf_str(why));
+		abort();
+	}
+	server_child_init();
 	(void)snprintf(fwd, sizeof(fwd), "unix:%s", sink_path);
 	free(server_conf.forward);
 	server_conf.forward = xstrdup(fwd);

@@ -192,7 +192,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	struct buf	*v = buf_new(256);
 	struct buf	*seen = buf_new(256);
 	size_t		 i;
-	int		 differ = 0, dns = 0, spam = 0, av = 0, k;
+	int		 differ = 0, dns = 0, spam = 0, av = 0, avc = 0, k;
 	const char	*list = NULL;
 
 	edit_remove_prefix(e, "X-Winnow-");
@@ -206,6 +206,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		dns |= d[i]->group->spam_checks && d[i]->group->dns_checks;
 		spam |= d[i]->group->spam_checks;
 		av |= d[i]->av != AV_NOT_SCANNED;
+		avc |= d[i]->group->av_checks;
 		if (list == NULL)
 			list = d[i]->list;
 	}
@@ -250,9 +251,15 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	action_checks(f, dns, spam, list, v);
 	if (buf_len(v) > 0)
 		edit_add_header(e, "X-Winnow-Checks", buf_str(v));
-	if (av && f->viruses.count > 0) {
+	/* X-Winnow-Virus: the AV status, and the names when there are
+	 * any; "not-scanned" says plainly that no virus scan happened. */
+	if (avc) {
 		buf_reset(v);
-		action_viruses(f, v);
+		buf_puts(v, findings_av_name(f->av));
+		if (av && f->viruses.count > 0) {
+			buf_puts(v, ": ");
+			action_viruses(f, v);
+		}
 		edit_add_header(e, "X-Winnow-Virus", buf_str(v));
 	}
 

@@ -61,6 +61,11 @@
 #include "quar.h"
 #include "spool.h"
 
+/* checks */
+#include "av.h"
+#include "content.h"
+#include "dnsbl.h"
+
 /* policy */
 #include "edit.h"
 #include "findings.h"
@@ -85,20 +90,18 @@ static const char *const pl_info_text[] = {
 };
 
 /*
- * The checks, in order.  Each is a check_fn (findings.h) of a family
- * (POLICY_NEED_*); modules plug in here as they are wired into the
- * pipeline.
+ * The checks run in one fixed order, each only when some filtered
+ * recipient's group wants its family (policy_needs):
+ *
+ *   content_parse    the one MIME parse; its decoded text goes into the
+ *                    view so the URL extraction of SURBL reads it
+ *   dnsbl_start      every DNS query of the message goes out at once
+ *   content_analyze  rules, formal mail, the classifier (local CPU)
+ *   av_check         libclamav and the attachment filter (local CPU)
+ *   dnsbl_finish     the answers, waiting at most the DNS deadline
+ *
+ * so the network round trips overlap the local work.
  */
-struct pl_check {
-	const char	*name;
-	check_fn	*fn;
-	unsigned int	 family;
-};
-
-static const struct pl_check pl_checks[] = {
-	{ NULL, NULL, 0 }
-};
-
 /* One downstream transaction, parallel to a split_txn. */
 struct pl_txn {
 	struct reinject_txn txn;
@@ -247,21 +250,69 @@ static int
 pl_run_checks(struct pl_ctx *c)
 {
 	unsigned int	 need = pl_needs(c);
-	size_t		 i;
+	struct content_msg *cm = NULL;
+	struct dnsbl_run *run = NULL;
+	struct dnsbl_opts dopts;
+	int		 rc = WN_OK;
 
-	for (i = 0; pl_checks[i].name != NULL; i++) {
-		if (!(pl_checks[i].family & need))
-			continue;
+	if (need & (POLICY_NEED_SPAM | POLICY_NEED_DNS)) {
+		cm = content_parse(&c->view);
+		c->view.text = content_text(cm, &c->view.text_len);
+	}
+	if (need & POLICY_NEED_AV) {
+		/* The scan process is forked from us: do that before the DNS
+		 * checks start their SPF thread. */
 		buf_reset(c->why);
-		if (pl_checks[i].fn(&c->view, c->f, c->why) != WN_OK) {
-			log_warn("%s: %s check failed: %s", c->m->qid,
-			    pl_checks[i].name, buf_str(c->why));
+		if (av_ready(c->why) < 0)
+			log_warn("%s: %s", c->m->qid, buf_str(c->why));
+	}
+	if (need & POLICY_NEED_DNS) {
+		memset(&dopts, 0, sizeof(dopts));
+		dopts.families = DNSBL_F_DNSBL | DNSBL_F_RDNS | DNSBL_F_SPF |
+		    DNSBL_F_SURBL;
+		buf_reset(c->why);
+		run = dnsbl_start(&c->view, &dopts, c->why);
+	}
+	if (need & POLICY_NEED_SPAM) {
+		buf_reset(c->why);
+		if (content_analyze(cm, &c->view, c->f, c->why) != WN_OK) {
+			log_warn("%s: content check failed: %s", c->m->qid,
+			    buf_str(c->why));
 			(void)snprintf(c->error_check, sizeof(c->error_check),
-			    "%s", pl_checks[i].name);
-			return (WN_TEMP);
+			    "content");
+			rc = WN_TEMP;
 		}
 	}
-	return (WN_OK);
+	if ((need & POLICY_NEED_AV) && rc == WN_OK) {
+		buf_reset(c->why);
+		if (av_check(&c->view, c->f, c->why) != WN_OK) {
+			log_warn("%s: av check failed: %s", c->m->qid,
+			    buf_str(c->why));
+			(void)snprintf(c->error_check, sizeof(c->error_check),
+			    "av");
+			rc = WN_TEMP;
+		} else if (c->f->av == AV_ERROR) {
+			log_warn("%s: virus scan: %s", c->m->qid,
+			    buf_str(c->why));
+		}
+	}
+	if (run != NULL) {
+		buf_reset(c->why);
+		if (rc != WN_OK)
+			dnsbl_abort(run);
+		else if (dnsbl_finish(run, c->f, c->why) != WN_OK) {
+			log_warn("%s: DNS checks failed: %s", c->m->qid,
+			    buf_str(c->why));
+			(void)snprintf(c->error_check, sizeof(c->error_check),
+			    "dns");
+			rc = WN_TEMP;
+		}
+	}
+	/* The decoded text lives in cm: nothing after the checks reads it. */
+	c->view.text = NULL;
+	c->view.text_len = 0;
+	content_msg_free(cm);
+	return (rc);
 }
 
 /* pl_vars - the macros of a reject text or notification */

@@ -112,9 +112,16 @@ test_load_conf(const char *in_path)
 	if (in_path != NULL)
 		(void)snprintf(conf, sizeof(conf), "%.*s.conf",
 		    (int)(strlen(in_path) - 3), in_path);
-	if (in_path == NULL || access(conf, F_OK) != 0) {
-		cr_assert_eq(server_load_config(NULL, why), 0);
-	} else {
+	/*
+	 * Every transcript's configuration sends DNS to a dead loopback port
+	 * (only loopback may carry test traffic) and runs the real checks:
+	 * the shipped content model, AV with the attachment filter only.
+	 */
+	buf_printf(sub, "[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
+	    "[content]\ndefault_model = %s/data/content.model\n"
+	    "obscene_words = %s/data/obscene-en.txt %s/data/obscene-ru.txt\n"
+	    "[av]\ndatabase =\n", tu_srcdir(), tu_srcdir(), tu_srcdir());
+	if (in_path != NULL && access(conf, F_OK) == 0) {
 		text = tu_read_file(conf, &len);
 		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL;
 		    p = at + 8) {
@@ -123,10 +130,13 @@ test_load_conf(const char *in_path)
 		}
 		buf_puts(sub, p);
 		free(text);
-		p = tu_write_file("sess.conf", buf_str(sub));
-		cr_assert_eq(server_load_config(p, why), 0, "%s: %s", conf,
-		    buf_str(why));
 	}
+	p = tu_write_file("sess.conf", buf_str(sub));
+	cr_assert_eq(server_load_config(p, why), 0, "%s: %s", p,
+	    buf_str(why));
+	buf_reset(why);
+	cr_assert_eq(server_load_modules(1, why), 0, "%s", buf_str(why));
+	server_child_init();
 	test_server_conf();
 	buf_free(why);
 	buf_free(sub);
@@ -212,6 +222,7 @@ run_one(const char *in_path, int n)
 	buf_puts(got, "--- downstream ---\n");
 	buf_puts(got, rx);
 	list_quarantine(got);
+	normalise(got, "\"spam_score\": [-+0-9.eE]+", "\"spam_score\": N");
 	normalise(got, "[0-9A-F]{15}", "QID");
 	normalise(got, "\"time\": [0-9]+", "\"time\": TIME");
 	normalise(got, "\"date\": \"[^\"]*\"", "\"date\": \"DATE\"");
