@@ -644,6 +644,15 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 		r->broken = 1;
 		return (WN_TEMP);
 	}
+	if (r->reply.code / 100 != 4 && r->reply.code / 100 != 5 &&
+	    r->reply.code != 354) {
+		/* Neither "go ahead" nor a refusal: not delivered, and the
+		 * session is out of step. */
+		buf_printf(why, "%s answered DATA with ", reinject_ep.text);
+		reply_format(&r->reply, why);
+		r->broken = 1;
+		return (WN_TEMP);
+	}
 	if (r->reply.code != 354) {
 		for (k = 0; k < t->nrcpts; k++)
 			if (t->rcpts[k]->code / 100 == 2) {
@@ -652,10 +661,7 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 					t->ntempfail++;
 			}
 		t->naccepted = 0;
-		if (r->reply.code / 100 == 5 || r->reply.code / 100 == 4)
-			reinject_rset(r);
-		else
-			r->broken = 1;
+		reinject_rset(r);
 		return (WN_OK);
 	}
 	if (reinject_body(r, t, why) != WN_OK)
