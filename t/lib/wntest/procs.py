@@ -442,6 +442,8 @@ class Postfix:
         return out
 
     def start(self):
+        longest = os.path.join(self.queue, "private", "proxywrite")
+        assert len(longest) < 100, "Postfix socket path too long: " + longest
         self._run([POSTFIX, "-c", self.conf, "start"])
         pidf = os.path.join(self.queue, "pid", "master.pid")
         end = time.monotonic() + 10
@@ -509,8 +511,11 @@ class Postfix:
     def wait_deferred(self, n=1, timeout=30.0):
         end = time.monotonic() + timeout
         while True:
+            # deferred: a delivery was tried and failed temporarily (the
+            # entry may show as deferred, active or incoming meanwhile)
             q = [e for e in self.queue_entries()
-                 if e.get("queue_name") == "deferred"]
+                 if any(r.get("delay_reason") for r in e.get("recipients",
+                                                             []))]
             if len(q) >= n:
                 return q
             if time.monotonic() >= end:
