@@ -121,8 +121,9 @@ def test_bare_newline_reject_lmtp_replies_per_recipient(relay):
 
 
 def test_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
-    """A "." after a bare LF is data, not stuffing and not an end: it
-    reaches the downstream as a stuffed ".." line."""
+    """framer.c's rules: a leading dot after a real CRLF is stuffing and is
+    removed whatever ends its line; a dot after a bare LF or CR is data and
+    is kept (then stuffed again on the way out)."""
     w, sink = relay()
     with Client(w.port) as c:
         c.ehlo()
@@ -132,5 +133,6 @@ def test_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
         c.send(b"Subject: x\r\n\r\none\ntwo\r\n.\n..\rend\r\n.\r\n")
         assert c.reply().code == 250
     t = sink.txns[0]
-    assert t.data.endswith(b"\r\n\r\none\r\ntwo\r\n.\r\n..\r\nend\r\n")
-    assert t.raw.endswith(b"one\r\ntwo\r\n..\r\n...\r\nend\r\n")
+    assert t.data.endswith(b"\r\n\r\none\r\ntwo\r\n\r\n..\r\nend\r\n")
+    assert t.raw.endswith(b"one\r\ntwo\r\n\r\n...\r\nend\r\n")
+    assert t.bare_newlines() == 0
