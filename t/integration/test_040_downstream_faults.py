@@ -455,3 +455,67 @@ def test_postfix_lmtp_retries_only_tempfailed_recipient(ports, postfix,
     time.sleep(1.5)
     assert sorted(a for t in sink.delivered() for a in t.accepted) == [
         "a@example.com", "b@example.com"]
+
+
+# ------------------------------ refusals through a real Postfix reinjection
+
+def _pf_reject_chain(ports, postfix, winnowd, pysink, proto):
+    sink = pysink()
+    wport = ports()
+    pf = postfix(wport, sink.port, filter_proto=proto, start=False,
+                 reinject_rcpt_restrictions="check_recipient_access "
+                 "inline:{bad@example.com=REJECT}, permit_mynetworks, reject")
+    w = winnowd(forward="tcp:127.0.0.1:%d" % pf.reinject_port, port=wport)
+    pf.start()
+    return pf, w, sink
+
+
+def test_postfix_smtp_refused_recipient_gets_our_dsn(ports, postfix, winnowd,
+                                                     pysink):
+    """SMTP filter transport; the reinjection smtpd refuses one recipient
+    for good: the other is delivered, Postfix hears 250, and winnowd's DSN
+    (not Postfix's) reaches the sender through the reinjection."""
+    pf, w, sink = _pf_reject_chain(ports, postfix, winnowd, pysink, "smtp")
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("author@example.org", ["ok@example.com",
+                                             "bad@example.com"], msg)[
+            "final"].code == 250
+    sink.wait(lambda: len(sink.delivered()) >= 2, 20, "message and DSN")
+    pf.wait_queue_empty(20)
+    time.sleep(1)
+    orig = [t for t in sink.delivered() if t.mail_addr]
+    dsn = [t for t in sink.delivered() if t.mail_addr == ""]
+    assert [t.accepted for t in orig] == [["ok@example.com"]]
+    assert len(dsn) == 1 and dsn[0].accepted == ["author@example.org"]
+    assert b"X-Winnow-Queue-ID:" in dsn[0].data
+    assert b"Final-Recipient: rfc822; bad@example.com" in dsn[0].data
+    assert b"Status: 5.7.1" in dsn[0].data
+    # for Postfix both were delivered by the filter: no bounce of its own
+    assert b"X-Postfix-Queue-ID:" not in dsn[0].data
+    assert "status=bounced" not in pf.log()
+
+
+def test_postfix_lmtp_refused_recipient_bounced_by_postfix(ports, postfix,
+                                                           winnowd, pysink):
+    """LMTP filter transport: winnowd passes the 5xx for that recipient to
+    Postfix, which bounces it itself; winnowd sends no DSN of its own."""
+    pf, w, sink = _pf_reject_chain(ports, postfix, winnowd, pysink, "lmtp")
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("author@example.org", ["ok@example.com",
+                                             "bad@example.com"], msg)[
+            "final"].code == 250
+    sink.wait(lambda: len(sink.delivered()) >= 2, 20, "message and bounce")
+    pf.wait_queue_empty(20)
+    time.sleep(1)
+    orig = [t for t in sink.delivered() if t.mail_addr]
+    dsn = [t for t in sink.delivered() if t.mail_addr == ""]
+    assert [t.accepted for t in orig] == [["ok@example.com"]]
+    assert len(dsn) == 1 and dsn[0].accepted == ["author@example.org"]
+    assert b"X-Postfix-Queue-ID:" in dsn[0].data
+    assert b"X-Winnow-Queue-ID:" not in dsn[0].data
+    assert re.search(r"to=<bad@example.com>, relay=127\.0\.0\.1.*"
+                     r"status=bounced", pf.log())

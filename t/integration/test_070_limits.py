@@ -203,3 +203,33 @@ def test_protocol_errors_in_order(relay):
         r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
         assert r["final"].code == 250
     assert len(sink.delivered()) == 1
+
+
+@pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
+def test_spool_write_failure_is_4xx_and_recovers(relay, lmtp):
+    """Our own failure (the spool file cannot be created): 451 4.3.0, never
+    5xx, nothing downstream; once the directory is usable again, mail flows
+    without a restart."""
+    import os
+    w, sink = relay(server={"spool_memory_limit": "0"})
+    spool = w.conf["spool_dir"]
+    os.chmod(spool, 0o000)
+    try:
+        with Client(w.port) as c:
+            c.ehlo(lmtp=lmtp)
+            r = c.xfer("s@example.org", ["a@example.com", "b@example.com"],
+                       make_message()[1], lmtp=lmtp)
+        finals = r["final"] if lmtp else [r["final"]]
+        assert [x.code for x in finals] == [451] * len(finals), r
+        assert all("4.3.0" in x.text for x in finals)
+        assert sink.txns == []
+        assert "spool:" in w.log()
+    finally:
+        os.chmod(spool, 0o700)
+    with Client(w.port) as c:
+        c.ehlo(lmtp=lmtp)
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1],
+                   lmtp=lmtp)
+    finals = r["final"] if lmtp else [r["final"]]
+    assert [x.code for x in finals] == [250]
+    assert len(sink.delivered()) == 1

@@ -10,7 +10,8 @@ import time
 import pytest
 
 from wntest import net
-from wntest.smtp import Client, make_message, strip_fields, seq_of
+from wntest.smtp import (Client, make_message, strip_fields, seq_of,
+                         fields_named)
 
 RESPONDER = os.path.join(os.path.dirname(__file__), "..", "lib", "wntest",
                          "exec_responder.py")
@@ -36,6 +37,9 @@ def test_unix_listener(winnowd, pysink, workdir):
     t = sink.delivered()[0]
     assert strip_fields(t.data, ["Received"]) == msg
     assert "peer=[local]" in w.log()
+    rec = fields_named(t.data, "Received")[0].replace(b"\r\n\t", b" ")
+    assert rec.startswith(b"Received: from client.itest.invalid by "), \
+        "no TCP-info for a unix socket peer: %r" % rec
     assert w.stop() == 0
     assert not os.path.exists(path), "the socket file is removed on exit"
 
@@ -154,6 +158,8 @@ def test_ipv6_listener_and_forward(winnowd, pysink, ports):
     t = sink.delivered()[0]
     assert strip_fields(t.data, ["Received"]) == msg
     assert t.sess.peer[0] == "::1"
+    rec = fields_named(t.data, "Received")[0].replace(b"\r\n\t", b" ")
+    assert b"from client.itest.invalid ([IPv6:::1]) by" in rec, rec
     assert "peer=[::1]" in w.log()
     # IPv6-only: nothing on 127.0.0.1 at that port
     with pytest.raises(ConnectionRefusedError):

@@ -333,7 +333,8 @@ class Postfix:
 
     def __init__(self, workdir, smtpd_port, reinject_port, filter_port,
                  relay_port, filter_proto="smtp", filter_host="127.0.0.1",
-                 main=None, scan_opts=(), name=None):
+                 main=None, scan_opts=(), name=None,
+                 reinject_rcpt_restrictions="permit_mynetworks, reject"):
         self.dir = workdir
         self.conf = os.path.join(workdir, "conf")
         self.queue = os.path.join(workdir, "queue")
@@ -395,6 +396,10 @@ class Postfix:
             "message_size_limit": "60000000",
             "shlib_directory": "/usr/lib/postfix",
         }
+        # referenced by the reinjection smtpd (master.cf -o cannot hold
+        # spaces)
+        self.main["itest_reinject_rcpt_restrictions"] = \
+            reinject_rcpt_restrictions
         self.main.update(main or {})
         self.scan_opts = list(scan_opts)
         self.master_pid = None
@@ -420,7 +425,8 @@ class Postfix:
             "  -o smtpd_client_restrictions=",
             "  -o smtpd_sender_restrictions=",
             "  -o smtpd_relay_restrictions=permit_mynetworks,reject",
-            "  -o smtpd_recipient_restrictions=permit_mynetworks,reject",
+            "  -o smtpd_recipient_restrictions="
+            "$itest_reinject_rcpt_restrictions",
             "  -o smtpd_data_restrictions=",
             "  -o mynetworks=127.0.0.0/8",
             "  -o smtpd_authorized_xforward_hosts=127.0.0.0/8",
