@@ -215,6 +215,22 @@ def test_smtp_in_tempfail_and_permfail_mix_is_4xx(relay):
     assert not sink.completed(), "no copy and no DSN: the retry decides"
 
 
+def test_smtp_in_lmtp_out_tempfail_after_dot(relay):
+    """SMTP upstream, LMTP downstream that tempfails one recipient only
+    after the dot, when the other's copy is already delivered: the only
+    answer that loses nothing is 4xx for the message; the log says the
+    retry may duplicate the delivered copy."""
+    def dot(s, t):
+        return ["250 2.1.5 ok" if a.startswith("a@") else
+                "452 4.2.2 <%s> over quota" % a for a in t.accepted]
+    w, sink = relay(sink={"lmtp": True, "hooks": {"dot": dot}})
+    _, _, r = send(w.port, ["a@example.com", "b@example.com"])
+    assert r["final"].code == 452, r
+    assert [t.delivered_to() for t in sink.completed()] == [
+        ["a@example.com"]]
+    assert "the upstream's retry may duplicate it" in w.log()
+
+
 # ------------------------------------------- per-recipient, LMTP upstream
 
 def test_lmtp_in_mixed_rcpt_outcomes_mirrored(relay):

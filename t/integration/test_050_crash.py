@@ -164,9 +164,10 @@ def test_kill_mid_data_postfix_retries_once(ports, postfix, winnowd, pysink,
             p.stop()
 
 
+@pytest.mark.parametrize("proto", ["smtp", "lmtp"])
 @pytest.mark.parametrize("stage", ["rcpt", "data", "body"])
 def test_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
-                                                   pysink, stage):
+                                                   pysink, stage, proto):
     """The child dies while the (slow) downstream holds it before the dot:
     nothing half-delivered, Postfix defers, the retry delivers exactly
     once."""
@@ -181,7 +182,7 @@ def test_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
             go.wait(20)
         return None
     sink = pysink(hooks={stage: hold})
-    pf, w, _ = _pf_chain(ports, postfix, winnowd, sink)
+    pf, w, _ = _pf_chain(ports, postfix, winnowd, sink, proto=proto)
     led = Ledger()
     _submit(pf, led, ["a@example.com", "b@example.com"],
             size=24 << 20 if stage == "body" else 30000)

@@ -54,6 +54,43 @@ def test_saturated_pool_answers_421_quickly(relay):
     assert "all 2 children are busy" in w.log()
 
 
+def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
+                                                       winnowd, pysink):
+    """Postfix runs 8 filter deliveries at once against max_children = 2
+    and a slow downstream: the excess gets 421 4.3.2, Postfix defers and
+    retries, and every message arrives exactly once."""
+    from wntest.ledger import Ledger
+
+    def slow(s, t):
+        time.sleep(0.3)
+        return None
+    sink = pysink(hooks={"dot": slow})
+    wport = ports()
+    pf = postfix(wport, sink.port, start=False, scan_maxproc=8,
+                 main={"default_destination_concurrency_limit": "20",
+                       "initial_destination_concurrency": "8"})
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=wport,
+                server={"start_children": "2", "max_children": "2",
+                        "min_spare": "1", "max_spare": "2",
+                        "forward_reuse_time": "0"})
+    pf.start()
+    led = Ledger()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        for i in range(16):
+            tok, msg = make_message()
+            assert c.xfer("s@example.org", ["r%d@example.com" % i], msg)[
+                "final"].code == 250
+            led.add(tok, msg, ["r%d@example.com" % i])
+    sink.wait(lambda: len(sink.delivered()) >= 16, 60, "16 deliveries")
+    pf.wait_queue_empty(30)
+    time.sleep(1)
+    led.assert_exactly_once(sink.txns)
+    assert "all 2 children are busy" in w.log()
+    assert re.search(r"status=deferred .*421 4\.3\.2 .*Service busy",
+                     pf.log()), pf.log()[-3000:]
+
+
 def test_max_messages_recycles_children(relay):
     """A child retires after max_messages (between sessions): pids change,
     every message arrives exactly once."""

@@ -334,7 +334,8 @@ class Postfix:
     def __init__(self, workdir, smtpd_port, reinject_port, filter_port,
                  relay_port, filter_proto="smtp", filter_host="127.0.0.1",
                  main=None, scan_opts=(), name=None,
-                 reinject_rcpt_restrictions="permit_mynetworks, reject"):
+                 reinject_rcpt_restrictions="permit_mynetworks, reject",
+                 scan_maxproc=4):
         self.dir = workdir
         self.conf = os.path.join(workdir, "conf")
         self.queue = os.path.join(workdir, "queue")
@@ -402,6 +403,7 @@ class Postfix:
             reinject_rcpt_restrictions
         self.main.update(main or {})
         self.scan_opts = list(scan_opts)
+        self.scan_maxproc = scan_maxproc
         self.master_pid = None
         self.write_config()
 
@@ -410,7 +412,7 @@ class Postfix:
             for k, v in self.main.items():
                 f.write("%s = %s\n" % (k, v))
         xf = "%s_send_xforward_command=yes" % self.proto
-        scan = ["scan unix - - n - 4 %s" % self.proto,
+        scan = ["scan unix - - n - %d %s" % (self.scan_maxproc, self.proto),
                 "  -o %s" % xf,
                 "  -o disable_mime_output_conversion=yes",
                 "  -o %s_data_done_timeout=60s" % self.proto]
