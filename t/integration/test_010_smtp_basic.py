@@ -279,9 +279,7 @@ def test_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
 
 def test_helo_and_greeting_variants(winnowd, pysink):
     sink = pysink()
-    port = None
-    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
-                listen=None)
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port)
     with Client(w.port) as c:
         assert c.greeting.text.startswith("220 winnow.itest.invalid")
         r = c.cmd("HELO old.example")

@@ -101,9 +101,9 @@ def test_smtp_source_lmtp_to_smtp_sink_lmtp(winnowd, smtpsink, ports):
     30 messages x 3 recipients, each message exactly once."""
     sink = smtpsink(lmtp=True)
     p = ports()
-    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=p,
-                listen="lmtp:tcp:127.0.0.1:%d" % p,
-                server={"forward_protocol": "lmtp"})
+    winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=p,
+            listen="lmtp:tcp:127.0.0.1:%d" % p,
+            server={"forward_protocol": "lmtp"})
     rc, out = procs.smtp_source(p, ["-L", "-s", "3", "-m", "30", "-r", "3",
                                     "-f", "src@example.org",
                                     "-t", "dst@example.com"])

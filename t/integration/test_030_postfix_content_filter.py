@@ -5,8 +5,6 @@ headers (two from Postfix, one from us)."""
 
 import re
 
-import pytest
-
 from wntest.smtp import (Client, make_message, strip_fields, fields_named,
                          seq_of)
 from wntest import procs

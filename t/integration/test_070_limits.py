@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from wntest.smtp import Client, make_message, stuff, strip_fields
+from wntest.smtp import Client, make_message, strip_fields
 
 LIMIT = 100000
 

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from wntest.smtp import (Client, make_message, fields_named, strip_fields,
-                         split_header, seq_of)
+                         seq_of)
 
 
 def _send(port, rcpts, msg, lmtp=False, sender="s@example.org"):

@@ -170,9 +170,9 @@ def test_several_listeners(winnowd, pysink, ports, workdir):
     sink = pysink()
     p1, p2 = ports(), ports()
     path = os.path.join(workdir, "lmtp.sock")
-    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=p1,
-                listen="smtp:tcp:127.0.0.1:%d, lmtp:unix:%s tcp:[::1]:%d"
-                % (p1, path, p2))
+    winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=p1,
+            listen="smtp:tcp:127.0.0.1:%d, lmtp:unix:%s tcp:[::1]:%d"
+            % (p1, path, p2))
     toks = []
     with Client(p1) as c:
         assert "ESMTP" in c.greeting.text
