@@ -70,7 +70,9 @@ SINK_FAULTS = [
     (["-q", "RCPT"], 4, False),
     (["-q", "DATA"], 4, False),
     (["-q", "."], 4, True),
-    (["-A", "0"], 5, False),
+    # -A: 550 right after 354 and stop reading; depending on timing our
+    # body or dot write fails first (4xx) or we read the 550 (5xx)
+    (["-A", "0"], (4, 5), False),
 ]
 
 
@@ -83,7 +85,8 @@ def test_smtp_sink_faults(winnowd, smtpsink, opts, cls, copy, lmtp_in):
     rcpts = ["a@example.com", "b@example.com"]
     _, _, r = send(w.port, rcpts, lmtp=lmtp_in)
     got = final_classes(r, lmtp_in)
-    assert got == [cls] * len(got), r
+    ok = cls if isinstance(cls, tuple) else (cls,)
+    assert len(set(got)) == 1 and got[0] in ok, r
     if lmtp_in:
         assert len(got) == 2
     time.sleep(0.2)

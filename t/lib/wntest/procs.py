@@ -8,6 +8,7 @@ signals a process it did not start.
 import glob
 import json
 import os
+import pwd
 import re
 import signal
 import subprocess
@@ -34,9 +35,22 @@ def _wait_exit(proc, timeout):
 
 # ---------------------------------------------------------------- winnowd
 
+def _child_user():
+    """The unprivileged account winnowd's children switch to: the package's
+    "winnow" when it exists, else "nobody" (a fresh CI machine where
+    nothing was installed); WINNOW_ITEST_USER overrides."""
+    if os.environ.get("WINNOW_ITEST_USER"):
+        return os.environ["WINNOW_ITEST_USER"]
+    try:
+        pwd.getpwnam("winnow")
+        return "winnow"
+    except KeyError:
+        return "nobody"
+
+
 DEFAULT_SERVER = {
     "myhostname": "winnow.itest.invalid",
-    "user": "winnow",
+    "user": _child_user(),
     "start_children": "2",
     "max_children": "6",
     "min_spare": "1",
