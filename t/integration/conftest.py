@@ -19,6 +19,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -122,12 +123,24 @@ def winnowd(request, workdir, ports):
         if w.proc is None:
             continue
         alive = w.proc.poll() is None
+        kids = w.children() if alive else []
         rc = w.stop()
         if alive and rc != 0:
             problems.append("winnowd (pid %d) exited %r after SIGTERM"
                             % (w.pid, rc))
+        for _ in range(100):
+            left = [k for k in kids if net.pid_alive(k)]
+            if not left:
+                break
+            time.sleep(0.02)
+        if left:
+            problems.append("children %r outlived the master" % left)
         if "panic:" in w.log():
             problems.append("winnowd logged a panic")
+        spool = w.conf.get("spool_dir")
+        if spool and os.path.isdir(spool) and os.listdir(spool):
+            problems.append("files left in the spool: %r"
+                            % os.listdir(spool))
         if _failed(request) or problems:
             print("\n--- %s\n%s" % (w.log_path, w.log()[-6000:]))
     assert not problems, problems

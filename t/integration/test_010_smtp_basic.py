@@ -30,6 +30,9 @@ def test_one_message_byte_exact(relay):
         for ext in ("PIPELINING", "SIZE", "8BITMIME", "DSN",
                     "ENHANCEDSTATUSCODES", "XFORWARD", "SMTPUTF8"):
             assert any(l[4:].startswith(ext) for l in ehlo.lines), ehlo
+        # nothing we do not implement
+        for ext in ("CHUNKING", "STARTTLS", "AUTH", "BINARYMIME"):
+            assert not any(l[4:].startswith(ext) for l in ehlo.lines), ehlo
         r = c.xfer("sender@example.org", ["rcpt@example.com"], msg)
         assert r["mail"].code == 250 and r["rcpt"][0].code == 250
         assert r["final"].code == 250, r

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from wntest.smtp import Client, make_message, strip_fields
+from wntest.smtp import Client, make_message, strip_fields, stuff
 
 LIMIT = 100000
 
@@ -63,6 +63,26 @@ def test_max_recipients(relay):
     assert r["final"].code == 250
     got = sink.delivered()
     assert len(got) == 1 and got[0].accepted == rcpts[:100]
+
+
+def test_lmtp_replies_only_for_accepted_recipients(relay):
+    """LMTP: after DATA one reply per recipient we accepted, none for those
+    refused at RCPT (over max_recipients, bad syntax)."""
+    w, sink = relay(server={"max_recipients": "100"})
+    rcpts = ["r%03d@example.com" % i for i in range(101)]
+    with Client(w.port) as c:
+        c.ehlo(lmtp=True)
+        cmds = ["MAIL FROM:<s@example.org>"] + \
+            ["RCPT TO:<%s>" % r for r in rcpts] + ["RCPT TO:<bad address>"]
+        c.send("".join(x + "\r\n" for x in cmds))
+        replies = c.replies(len(cmds))
+        assert [r.code for r in replies[1:]] == [250] * 100 + [452, 501]
+        assert c.cmd("DATA").code == 354
+        c.send(stuff(make_message()[1]))
+        finals = c.replies(100)
+        assert all(r.code == 250 for r in finals)
+        assert c.cmd("NOOP").code == 250, "no 101st reply was pending"
+    assert sink.delivered()[0].accepted == rcpts[:100]
 
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
