@@ -150,7 +150,7 @@ class Winnowd:
             if time.monotonic() >= end:
                 raise TimeoutError("winnowd did not log %r within %.1fs:\n%s"
                                    % (pattern, timeout, self.log()[-3000:]))
-            time.sleep(0.03)
+            time.sleep(0.01)
 
     def children(self):
         return net.children_of(self.proc.pid)
@@ -167,7 +167,7 @@ class Winnowd:
             if time.monotonic() >= end:
                 raise TimeoutError("winnowd has %d children, wanted %d"
                                    % (len(kids), n))
-            time.sleep(0.03)
+            time.sleep(0.01)
 
     def signal(self, sig):
         os.kill(self.proc.pid, sig)

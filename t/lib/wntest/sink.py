@@ -179,6 +179,10 @@ class PySink:
     def stop(self):
         self.stopping = True
         try:
+            self.lsock.shutdown(socket.SHUT_RDWR)   # wakes accept() now
+        except OSError:
+            pass
+        try:
             self.lsock.close()
         except OSError:
             pass
