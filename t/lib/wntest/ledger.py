@@ -19,18 +19,12 @@ class Ledger:
         return sum(len(r) for _, r in self.sent.values())
 
     def reconcile(self, txns, may_duplicate=(), ignore_null_sender=True):
-        """txns: PySink Txn objects (or dicts with data/accepted/complete).
-        Returns (counts, problems)."""
+        """txns: PySink Txn objects.  Returns (counts, problems)."""
         counts = {}
         problems = []
         for t in txns:
-            if isinstance(t, dict):
-                data, rcpts, complete, sender = (t["data"], t["rcpt_addrs"],
-                                                 t["complete"], t["sender"])
-                delivered = rcpts if complete else []
-            else:
-                data, complete, sender = t.data, t.complete, t.mail_addr
-                delivered = t.delivered_to()
+            data, complete, sender = t.data, t.complete, t.mail_addr
+            delivered = t.delivered_to()
             if ignore_null_sender and sender == "":
                 continue                # DSNs are checked by their tests
             if not complete:

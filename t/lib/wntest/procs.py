@@ -297,8 +297,6 @@ def parse_sink_dump(raw, path=""):
     rec["data"] = body.replace(b"\n", b"\r\n")
     m = re.search(rb"^X-Test-Seq: (\S+)", body, re.M | re.I)
     rec["seq"] = m.group(1).decode() if m else None
-    rec["rcpt_addrs"] = [re.match(r"<([^>]*)>", r).group(1)
-                         if r.startswith("<") else r for r in rec["rcpts"]]
     rec["sender"] = re.match(r"<([^>]*)>", rec["mail"]).group(1) \
         if rec["mail"] and rec["mail"].startswith("<") else rec["mail"]
     return rec
