@@ -295,16 +295,30 @@ def test_slow_downstream_after_dot_is_4xx(relay):
         r["final"].text
 
 
-def test_smtp_sink_w_delay_past_timeout(winnowd, smtpsink):
-    sink = smtpsink(opts=["-w", "4"])
+@pytest.mark.parametrize("opts,after_dot", [
+    (["-w", "4"], False),
+    (["-W", "MAIL:4"], False),
+    (["-W", "RCPT:4"], False),
+    (["-W", ".:4"], True),
+], ids=["-w 4", "-W MAIL:4", "-W RCPT:4", "-W .:4"])
+def test_smtp_sink_delay_past_timeout(winnowd, smtpsink, opts, after_dot):
+    """smtp-sink slower than forward_timeout (forward_data_done_timeout
+    after the dot): 4xx within the budget; before the dot nothing is
+    delivered, after it the copy may exist (the duplicate window)."""
+    sink = smtpsink(opts=opts)
     w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
-                server={"forward_timeout": "1s"})
+                server={"forward_timeout": "1s",
+                        "forward_data_done_timeout": "1s"})
     t0 = time.monotonic()
     _, _, r = send(w.port, ["a@example.com"])
-    assert r["final"].code // 100 == 4
+    assert r["final"].code // 100 == 4, r
     assert time.monotonic() - t0 < 3.5
-    time.sleep(4)
-    assert sink.messages() == []
+    if after_dot:
+        assert "No reply from the downstream after end of data" in \
+            r["final"].text
+    else:
+        time.sleep(0.5)     # we hung up before any dot: nothing to come
+        assert sink.messages() == []
 
 
 def test_downstream_refused_connection_is_4xx(winnowd, ports):
