@@ -246,18 +246,25 @@ class SmtpSink:
         if self.proc:
             self.log.close()
 
-    def messages(self):
-        """Parsed dump files: list of dicts (mail, rcpts, helo, data)."""
+    def messages(self, complete=True):
+        """Parsed dump files: list of dicts (mail, rcpts, helo, data).
+        smtp-sink opens a dump at MAIL and deletes it when the transaction
+        does not finish, so by default only finished ones count."""
         out = []
         for path in sorted(glob.glob(os.path.join(self.dump, "*"))):
-            with open(path, "rb") as f:
-                out.append(parse_sink_dump(f.read(), path))
+            try:
+                with open(path, "rb") as f:
+                    rec = parse_sink_dump(f.read(), path)
+            except FileNotFoundError:
+                continue
+            if rec["complete"] or not complete:
+                out.append(rec)
         return out
 
     def wait_messages(self, n, timeout=10.0):
         end = time.monotonic() + timeout
         while True:
-            msgs = [m for m in self.messages() if m["complete"]]
+            msgs = self.messages()
             if len(msgs) >= n:
                 return msgs
             if time.monotonic() >= end:
