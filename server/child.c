@@ -2,10 +2,9 @@
  * child.c - one filtering process: accept, serve, retire
  *
  * A child drops its privileges first thing, then waits on every listener
- * with epoll in EPOLLEXCLUSIVE mode (so a new connection wakes one idle
- * child, not all of them), serves one session at a time, and tells the
- * master IDLE or BUSY through its slot of the shared scoreboard (and wakes
- * the master only when idle children run short).  Recycling is the child's own job:
+ * with epoll, serves one session at a time, and tells the master IDLE or
+ * BUSY through its slot of the shared scoreboard (waking the master only
+ * when idle children run short).  Recycling is the child's own job:
  * after max_messages (plus jitter) it finishes its session and exits, as it
  * does after max_idle without work or when the master asks it to stop.
  *
@@ -143,7 +142,15 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 		log_fatal("epoll_create1: %s", strerror(errno));
 	for (i = 0; i < nl; i++) {
 		memset(&ev, 0, sizeof(ev));
-		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+		/*
+		 * Not EPOLLEXCLUSIVE: that wakes one child per connection,
+		 * and a child that is leaving (SIGTERM from a reload or from
+		 * spare trimming, max_idle) may take the wakeup and exit
+		 * without accepting, leaving the connection in the backlog
+		 * until the next one arrives.  Every idle child wakes;
+		 * one accept4() wins, the others get EAGAIN.
+		 */
+		ev.events = EPOLLIN;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, l[i].fd, &ev) < 0)
 			log_fatal("epoll_ctl: %s", strerror(errno));

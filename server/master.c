@@ -194,7 +194,7 @@ master_bind(struct listener **lp, int *nlp, struct buf *why)
 	return (0);
 }
 
-/* master_unbind - close listeners */
+/* master_unbind - stop listening and close listeners */
 
 static void
 master_unbind(struct listener *l, int n)
@@ -202,6 +202,12 @@ master_unbind(struct listener *l, int n)
 	int	 i;
 
 	for (i = 0; i < n; i++) {
+		/* Children hold copies of the descriptor: shutdown() stops
+		 * the socket listening for all of them, so new connections are
+		 * refused at once instead of waiting in a backlog that nobody
+		 * will accept from. */
+		if (l[i].fd >= 0 && l[i].ep.kind == ENDPOINT_TCP)
+			(void)shutdown(l[i].fd, SHUT_RDWR);
 		if (l[i].fd >= 0)
 			(void)close(l[i].fd);
 		if (l[i].ep.kind == ENDPOINT_UNIX)

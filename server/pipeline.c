@@ -387,9 +387,14 @@ pl_received(struct pl_ctx *c, struct edit *e, const struct rcpt *only)
 	time_rfc5322(date, sizeof(date), time(NULL));
 	buf_puts(v, "from ");
 	buf_append(v, helo, strlen(helo) > 255 ? 255 : strlen(helo));
-	buf_printf(v, " ([%s]) by %s (winnow) with %s id %s", c->si->peer_addr,
-	    server_hostname, c->si->lmtp ? "LMTP" : c->si->esmtp ? "ESMTP" :
-	    "SMTP", c->m->qid);
+	/* RFC 5321 4.4 TCP-info: an address literal; none for a local
+	 * (unix socket) peer. */
+	if (strchr(c->si->peer_addr, ':') != NULL)
+		buf_printf(v, " ([IPv6:%s])", c->si->peer_addr);
+	else if (strcmp(c->si->peer_addr, "local") != 0)
+		buf_printf(v, " ([%s])", c->si->peer_addr);
+	buf_printf(v, " by %s (winnow) with %s id %s", server_hostname,
+	    c->si->lmtp ? "LMTP" : c->si->esmtp ? "ESMTP" : "SMTP", c->m->qid);
 	if (only != NULL)
 		buf_printf(v, " for <%s>", only->addr);
 	buf_printf(v, "; %s", date);

@@ -661,6 +661,18 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 		r->broken = 1;		/* nothing was sent: drop it */
 		return (WN_OK);
 	}
+	if (r->reply.code / 100 != 4 && r->reply.code / 100 != 5 &&
+	    r->reply.code != 354) {
+		/* Neither "go ahead" nor a refusal: nothing was delivered and
+		 * the session is out of step (a 250 here must never become
+		 * the recipients' answer). */
+		r->broken = 1;
+		if (!want)
+			return (WN_OK);
+		buf_printf(why, "%s answered DATA with ", reinject_ep.text);
+		reply_format(&r->reply, why);
+		return (WN_TEMP);
+	}
 	if (r->reply.code != 354) {
 		if (want) {
 			for (k = 0; k < t->nrcpts; k++) {
@@ -672,10 +684,7 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 			}
 			t->naccepted = 0;
 		}
-		if (r->reply.code / 100 == 5 || r->reply.code / 100 == 4)
-			reinject_rset(r);
-		else
-			r->broken = 1;
+		reinject_rset(r);
 		return (WN_OK);
 	}
 	if (reinject_body(r, t, why) != WN_OK)

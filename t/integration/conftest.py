@@ -16,8 +16,10 @@ On a failure the logs of everything the test started are printed.
 
 import os
 import shutil
+import signal
 import sys
 import tempfile
+import time
 
 import pytest
 
@@ -32,6 +34,32 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+TEST_TIMEOUT = int(os.environ.get("WINNOW_ITEST_TIMEOUT", "120"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "timeout(seconds): per-test limit "
+                            "(default %d s)" % TEST_TIMEOUT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """A hung test fails alone after its time limit instead of blocking
+    the suite (SIGALRM in the main thread; covers setup and teardown)."""
+    m = item.get_closest_marker("timeout")
+    limit = m.args[0] if m else TEST_TIMEOUT
+
+    def expire(sig, frame):
+        raise TimeoutError("test exceeded its %d s time limit" % limit)
+    old = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(limit)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, old)
 
 
 def _failed(request):
@@ -68,7 +96,7 @@ def ports():
 def workdir(request, itest_root):
     root, state = itest_root
     name = request.node.name.replace("/", "_").replace("[", "-") \
-        .replace("]", "")[:80]
+        .replace("]", "")[:24]
     d = tempfile.mkdtemp(prefix=name + ".", dir=root)
     os.chmod(d, 0o755)
     yield d
@@ -95,12 +123,24 @@ def winnowd(request, workdir, ports):
         if w.proc is None:
             continue
         alive = w.proc.poll() is None
+        kids = w.children() if alive else []
         rc = w.stop()
         if alive and rc != 0:
             problems.append("winnowd (pid %d) exited %r after SIGTERM"
                             % (w.pid, rc))
+        for _ in range(100):
+            left = [k for k in kids if net.pid_alive(k)]
+            if not left:
+                break
+            time.sleep(0.02)
+        if left:
+            problems.append("children %r outlived the master" % left)
         if "panic:" in w.log():
             problems.append("winnowd logged a panic")
+        spool = w.conf.get("spool_dir")
+        if spool and os.path.isdir(spool) and os.listdir(spool):
+            problems.append("files left in the spool: %r"
+                            % os.listdir(spool))
         if _failed(request) or problems:
             print("\n--- %s\n%s" % (w.log_path, w.log()[-6000:]))
     assert not problems, problems
@@ -150,7 +190,7 @@ def postfix(request, workdir, ports):
     insts = []
 
     def make(filter_port, relay_port, filter_proto="smtp", start=True, **kw):
-        p = procs.Postfix(os.path.join(workdir, "postfix%d" % len(insts)),
+        p = procs.Postfix(os.path.join(workdir, "pf%d" % len(insts)),
                           ports(), ports(), filter_port, relay_port,
                           filter_proto=filter_proto, **kw)
         insts.append(p)

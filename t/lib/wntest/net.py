@@ -70,7 +70,7 @@ def _proc_net(fam):
 
 
 def tcp_sockets(port):
-    """(local port, remote port, state, inode) of sockets using port locally."""
+    """(local port, remote port, state, inode) of sockets on local port."""
     res = []
     for fam in (socket.AF_INET, socket.AF_INET6):
         res += [e for e in _proc_net(fam) if e[0] == port]

@@ -21,6 +21,8 @@ or the reply text, which may contain CRLF for multi-line replies):
     dot(sess, txn)              reply to the final dot; for LMTP a list
                                 with one reply per accepted recipient, or
                                 one text used for all
+    after_dot(sess, txn)        after the dot's reply: may s.send() more
+                                (an unsolicited 421) and return DROP
     rset(sess) / quit(sess) / xforward(sess, arg)
 """
 
@@ -150,7 +152,7 @@ class PySink:
         self.caps = caps
         self.txns = []
         self.sessions = []
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.cond = threading.Condition(self.lock)
         self.errors = []
         self.stopping = False
@@ -176,6 +178,10 @@ class PySink:
 
     def stop(self):
         self.stopping = True
+        try:
+            self.lsock.shutdown(socket.SHUT_RDWR)   # wakes accept() now
+        except OSError:
+            pass
         try:
             self.lsock.close()
         except OSError:
@@ -350,20 +356,23 @@ class PySink:
                     raise EOFError()
                 if self.lmtp:
                     if r is None or isinstance(r, str):
-                        replies = [r or "250 2.1.5 <%s> delivered" % a
+                        replies = ["250 2.1.5 <%s> delivered" % a
+                                   if r is None else r
                                    for a in txn.accepted]
                     else:
                         replies = list(r)
                 else:
                     with self.lock:
                         self.qn += 1
-                    replies = [r or "250 2.0.0 Ok: queued as S%04d"
-                               % self.qn]
+                    replies = ["250 2.0.0 Ok: queued as S%04d" % self.qn
+                               if r is None else r]
                 with self.lock:
                     txn.dot_replies = [x.split("\r\n")[-1] for x in replies]
                 for x in replies:
                     s.send(x)
                 self._notify()
+                if self._hook("after_dot", s, txn) is DROP:
+                    raise EOFError()
                 txn = None
                 s.xforward = []
             elif verb == "RSET":

@@ -3,7 +3,6 @@ the messages tests send (each with a unique Message-ID and X-Test-Seq, so a
 downstream capture can be reconciled against what was sent: the ledger)."""
 
 import itertools
-import os
 import re
 import socket
 import time

@@ -1,0 +1,234 @@
+"""kill -9 of the child serving a session, mid-DATA and mid-reinjection.
+
+Pass criteria: nothing is delivered half (no downstream transaction ever
+gets its final dot), the upstream does not hear 250, the master replaces
+the child at once, and a real Postfix upstream's retry delivers the
+message exactly once.  Killed after our final dot went downstream is the
+one window where a duplicate is allowed (at most one extra, whole copy).
+"""
+
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from wntest import net
+from wntest.ledger import Ledger
+from wntest.proxy import HoldingProxy
+from wntest.smtp import Client, make_message, seq_of, stuff
+
+
+def _kill(pid):
+    os.kill(pid, signal.SIGKILL)
+
+
+def _wait_dead(pid, timeout=5):
+    end = time.monotonic() + timeout
+    while net.pid_alive(pid) and time.monotonic() < end:
+        time.sleep(0.02)
+    assert not net.pid_alive(pid)
+
+
+def test_kill_mid_data_direct(relay):
+    """Our client is half-way through the body when its child dies."""
+    w, sink = relay()
+    tok, msg = make_message(size=200000)
+    body = stuff(msg)
+    c = Client(w.port)
+    c.ehlo()
+    c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<r@example.com>\r\n"
+           "DATA\r\n")
+    assert [x.code for x in c.replies(3)] == [250, 250, 354]
+    c.send(body[:len(body) // 2])
+    pid = net.conn_owner(w.port, c.local_port)
+    assert pid in w.children()
+    _kill(pid)
+    _wait_dead(pid)
+    assert c.closed_by_peer(5), "the connection must drop"
+    c.close()
+    w.wait_log(r"child %d killed by signal 9 during a session" % pid)
+    time.sleep(0.3)
+    assert sink.txns == [] and sink.sessions == []
+    # the pool recovers at once: the next message goes through
+    t0 = time.monotonic()
+    with Client(w.port) as c2:
+        c2.ehlo()
+        r = c2.xfer("s@example.org", ["r@example.com"], msg)
+    assert r["final"].code == 250
+    assert time.monotonic() - t0 < 2
+    assert [seq_of(t.data) for t in sink.delivered()] == [tok]
+
+
+@pytest.mark.parametrize("stage", ["rcpt", "data", "body"])
+def test_kill_mid_reinjection_direct(relay, stage):
+    """The child is talking to the downstream (held by the sink at RCPT, at
+    the DATA reply, or after 354 with the body half sent) when it dies:
+    the downstream transaction never completes and the upstream gets no
+    250."""
+    at = threading.Event()
+    go = threading.Event()
+
+    def hold(*a):
+        at.set()
+        go.wait(20)
+        return None
+    w, sink = relay(sink={"hooks": {stage: hold}})
+    # "body": the sink stops reading after 354; the message must be larger
+    # than the socket buffers, or body and dot would already be on their
+    # way (that case is the post-dot window, tested below)
+    tok, msg = make_message(size=24 << 20 if stage == "body" else 50000)
+    c = Client(w.port)
+    c.ehlo()
+    c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<r@example.com>\r\n"
+           "DATA\r\n")
+    assert [x.code for x in c.replies(3)] == [250, 250, 354]
+    c.send(stuff(msg))
+    assert at.wait(10), "winnowd never reached the downstream's %s" % stage
+    pid = net.conn_owner(w.port, c.local_port)
+    (dpid, _), = net.conn_owner_by_remote(sink.port)
+    assert dpid == pid, "the same child serves both sides"
+    _kill(pid)
+    _wait_dead(pid)
+    go.set()
+    assert c.closed_by_peer(5)
+    with pytest.raises((EOFError, OSError)):
+        c.reply()
+    c.close()
+    sink.wait(lambda: all(s.closed for s in sink.sessions), 5,
+              "downstream session closed")
+    assert sink.completed() == [], "half a transaction went through"
+
+
+# ------------------------------------------ real Postfix upstream retries
+
+def _pf_chain(ports, postfix, winnowd, sink, via_proxy=None, proto="smtp"):
+    """Postfix -> [proxy ->] winnowd -> sink."""
+    wport = ports()
+    front = via_proxy(wport) if via_proxy else None
+    pf = postfix(front.port if front else wport, sink.port,
+                 filter_proto=proto, start=False)
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=wport)
+    pf.start()
+    return pf, w, front
+
+
+def _submit(pf, ledger, rcpts, size=30000):
+    tok, msg = make_message(size=size)
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", rcpts, msg)
+        assert r["final"].code == 250
+        c.quit()
+    ledger.add(tok, msg, rcpts)
+    return tok
+
+
+@pytest.mark.parametrize("proto", ["smtp", "lmtp"])
+def test_kill_mid_data_postfix_retries_once(ports, postfix, winnowd, pysink,
+                                            proto):
+    """Postfix is sending the body to winnowd (held by a relay after 10 kB)
+    when the child dies: Postfix defers, and its retry delivers exactly
+    once."""
+    sink = pysink()
+    proxies = []
+
+    def make_proxy(target):
+        p = HoldingProxy(ports(), target, hold_after=10000).start()
+        proxies.append(p)
+        return p
+    try:
+        pf, w, proxy = _pf_chain(ports, postfix, winnowd, sink,
+                                 via_proxy=make_proxy, proto=proto)
+        led = Ledger()
+        _submit(pf, led, ["a@example.com", "b@example.com"], size=200000)
+        assert proxy.held.wait(20), "Postfix never reached DATA"
+        pid = net.conn_owner(w.port, proxy.held_conn.server_local_port)
+        _kill(pid)
+        _wait_dead(pid)
+        pf.wait_deferred(1, 20)
+        proxy.pass_through()
+        pf.flush()
+        pf.wait_queue_empty(30)
+        time.sleep(1)
+        led.assert_exactly_once(sink.txns)
+        assert re.search(r"lost connection with 127\.0\.0\.1\[127\.0\.0\.1\] "
+                         r"while sending message body", pf.log()) or \
+            "while sending end of data" in pf.log(), pf.log()[-2000:]
+    finally:
+        for p in proxies:
+            p.stop()
+
+
+@pytest.mark.parametrize("proto", ["smtp", "lmtp"])
+@pytest.mark.parametrize("stage", ["rcpt", "data", "body"])
+def test_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
+                                                   pysink, stage, proto):
+    """The child dies while the (slow) downstream holds it before the dot:
+    nothing half-delivered, Postfix defers, the retry delivers exactly
+    once."""
+    at = threading.Event()
+    go = threading.Event()
+    state = {"hold": True}
+
+    def hold(*a):
+        if state["hold"]:
+            state["hold"] = False
+            at.set()
+            go.wait(20)
+        return None
+    sink = pysink(hooks={stage: hold})
+    pf, w, _ = _pf_chain(ports, postfix, winnowd, sink, proto=proto)
+    led = Ledger()
+    _submit(pf, led, ["a@example.com", "b@example.com"],
+            size=24 << 20 if stage == "body" else 30000)
+    assert at.wait(20)
+    (pid, _), = net.conn_owner_by_remote(sink.port)
+    assert pid in w.children()
+    _kill(pid)
+    _wait_dead(pid)
+    go.set()
+    pf.wait_deferred(1, 20)
+    # the killed transaction never got its dot (Postfix may already be
+    # retrying: look at the first one only)
+    sink.wait(lambda: sink.sessions[0].closed, 10, "first session closed")
+    assert not sink.txns[0].complete, "half a transaction went through"
+    pf.flush()
+    pf.wait_queue_empty(30)
+    time.sleep(1)
+    led.assert_exactly_once(sink.txns)
+
+
+def test_kill_after_final_dot_at_most_one_duplicate(ports, postfix, winnowd,
+                                                    pysink):
+    """Killed after our final dot reached the downstream, before it
+    answered: the downstream may keep the message and Postfix retries, so
+    one duplicate is allowed - but never more, and never a partial copy."""
+    at = threading.Event()
+    go = threading.Event()
+    state = {"hold": True}
+
+    def hold(s, t):
+        if state["hold"]:
+            state["hold"] = False
+            at.set()
+            go.wait(20)
+        return None
+    sink = pysink(hooks={"dot": hold})
+    pf, w, _ = _pf_chain(ports, postfix, winnowd, sink)
+    led = Ledger()
+    tok = _submit(pf, led, ["a@example.com"])
+    assert at.wait(20)
+    (pid, _), = net.conn_owner_by_remote(sink.port)
+    _kill(pid)
+    _wait_dead(pid)
+    go.set()
+    pf.wait_deferred(1, 20)
+    pf.flush()
+    pf.wait_queue_empty(30)
+    time.sleep(1)
+    counts = led.assert_exactly_once(sink.txns, may_duplicate={tok})
+    assert 1 <= counts[(tok, "a@example.com")] <= 2
+    assert all(t.complete for t in sink.txns if t.data is not None)

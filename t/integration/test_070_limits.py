@@ -1,0 +1,255 @@
+"""Every limit has a defined outcome: message_size_limit (SIZE= at MAIL and
+the actual size at end of DATA: 552 5.3.4), max_recipients (452 4.5.3),
+max_line_length (554 5.6.0), command lines over 2048 (500 5.5.2),
+max_errors (421), command/data timeouts (421), spool space (452 4.3.1).
+Nothing goes downstream for a refused message, and the session goes on."""
+
+import time
+
+import pytest
+
+from wntest.smtp import Client, make_message, strip_fields, stuff
+
+LIMIT = 100000
+
+
+def test_size_declared_over_limit_refused_at_mail(relay):
+    w, sink = relay(server={"message_size_limit": str(LIMIT)})
+    with Client(w.port) as c:
+        ehlo = c.ehlo()
+        assert "250-SIZE %d" % LIMIT in ehlo.text
+        r = c.cmd("MAIL FROM:<s@example.org> SIZE=%d" % (LIMIT + 1))
+        assert r.code == 552 and "5.3.4" in r.text, r
+        r = c.cmd("MAIL FROM:<s@example.org> SIZE=%d" % LIMIT)
+        assert r.code == 250, r
+        assert c.cmd("RSET").code == 250
+        # a SIZE= that does not fit 64 bits is not a number we accept
+        r = c.cmd("MAIL FROM:<s@example.org> SIZE=99999999999999999999999")
+        assert r.code // 100 == 5, r
+
+
+@pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
+def test_actual_size_over_limit_refused_at_end_of_data(relay, lmtp):
+    w, sink = relay(server={"message_size_limit": str(LIMIT)})
+    _, big = make_message(size=LIMIT + 1)
+    _, exact = make_message(size=LIMIT)
+    with Client(w.port) as c:
+        c.ehlo(lmtp=lmtp)
+        r = c.xfer("s@example.org", ["a@example.com", "b@example.com"], big,
+                   lmtp=lmtp)
+        finals = r["final"] if lmtp else [r["final"]]
+        assert [x.code for x in finals] == [552] * len(finals), r
+        assert all("5.3.4" in x.text for x in finals)
+        # the session is still in step: the next message goes through
+        r = c.xfer("s@example.org", ["a@example.com"], exact, lmtp=lmtp)
+        finals = r["final"] if lmtp else [r["final"]]
+        assert [x.code for x in finals] == [250], r
+    got = sink.delivered()
+    assert len(got) == 1 and strip_fields(got[0].data, ["Received"]) == exact
+    assert "larger than message_size_limit" in w.log()
+
+
+def test_max_recipients(relay):
+    w, sink = relay(server={"max_recipients": "100"})
+    rcpts = ["r%03d@example.com" % i for i in range(102)]
+    _, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", rcpts, msg)
+    codes = [x.code for x in r["rcpt"]]
+    assert codes[:100] == [250] * 100
+    assert codes[100:] == [452, 452]
+    assert "4.5.3" in r["rcpt"][100].text
+    assert r["final"].code == 250
+    got = sink.delivered()
+    assert len(got) == 1 and got[0].accepted == rcpts[:100]
+
+
+def test_lmtp_replies_only_for_accepted_recipients(relay):
+    """LMTP: after DATA one reply per recipient we accepted, none for those
+    refused at RCPT (over max_recipients, bad syntax)."""
+    w, sink = relay(server={"max_recipients": "100"})
+    rcpts = ["r%03d@example.com" % i for i in range(101)]
+    with Client(w.port) as c:
+        c.ehlo(lmtp=True)
+        cmds = ["MAIL FROM:<s@example.org>"] + \
+            ["RCPT TO:<%s>" % r for r in rcpts] + ["RCPT TO:<bad address>"]
+        c.send("".join(x + "\r\n" for x in cmds))
+        replies = c.replies(len(cmds))
+        assert [r.code for r in replies[1:]] == [250] * 100 + [452, 501]
+        assert c.cmd("DATA").code == 354
+        c.send(stuff(make_message()[1]))
+        finals = c.replies(100)
+        assert all(r.code == 250 for r in finals)
+        assert c.cmd("NOOP").code == 250, "no 101st reply was pending"
+    assert sink.delivered()[0].accepted == rcpts[:100]
+
+
+@pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
+def test_max_line_length(relay, lmtp):
+    w, sink = relay(server={"max_line_length": "1000"})
+    ok = make_message(body=b"a" * 1000 + b"\r\n")[1]
+    bad = make_message(body=b"a" * 1001 + b"\r\nmore\r\n")[1]
+    with Client(w.port) as c:
+        c.ehlo(lmtp=lmtp)
+        r = c.xfer("s@example.org", ["a@example.com"], bad, lmtp=lmtp)
+        f = r["final"][0] if lmtp else r["final"]
+        assert f.code == 554 and "5.6.0" in f.text, r
+        r = c.xfer("s@example.org", ["a@example.com"], ok, lmtp=lmtp)
+        f = r["final"][0] if lmtp else r["final"]
+        assert f.code == 250, r
+    assert len(sink.delivered()) == 1
+    assert "longer than max_line_length" in w.log()
+
+
+def test_command_line_too_long(relay):
+    w, sink = relay()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.cmd("NOOP " + "x" * 3000)
+        assert r.code == 500 and "5.5.2" in r.text, r
+        # the rest of the long line was not taken as another command
+        assert c.cmd("NOOP").code == 250
+        # a long line that fits is fine
+        assert c.cmd("NOOP " + "y" * 2000).code == 250
+        # the limit holds inside a transaction too
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        r = c.cmd("RCPT TO:<" + "z" * 2100 + "@example.com>")
+        assert r.code == 500
+        r = c.xfer("t@example.org", ["a@example.com"], make_message()[1])
+        assert r["mail"].code == 503       # the first MAIL still stands
+        assert c.cmd("RSET").code == 250
+
+
+def test_max_errors(relay):
+    w, sink = relay(server={"max_errors": "3"})
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.cmd("BOGUS").code == 500
+        assert c.cmd("RCPT TO:<a@example.com>").code == 503
+        r = c.cmd("MAIL FROM:<not an address")
+        assert r.code == 501
+        r = c.reply()
+        assert r.code == 421 and "too many errors" in r.text, r
+        assert c.closed_by_peer(5)
+    assert "too many errors (3)" in w.log()
+
+
+def test_nul_in_command(relay):
+    w, sink = relay()
+    with Client(w.port) as c:
+        c.ehlo()
+        c.send(b"NOOP a\x00b\r\n")
+        r = c.reply()
+        assert r.code == 500 and "NUL" in r.text
+        assert c.cmd("NOOP").code == 250
+
+
+def test_command_timeout(relay):
+    w, sink = relay(server={"command_timeout": "1s"})
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        t0 = time.monotonic()
+        c.settimeout(5)
+        r = c.reply()
+        assert r.code == 421 and "4.4.2" in r.text
+        assert 0.8 < time.monotonic() - t0 < 3
+        assert c.closed_by_peer(3)
+    assert sink.txns == []
+
+
+def test_data_timeout_mid_body(relay):
+    w, sink = relay(server={"data_timeout": "1s"})
+    with Client(w.port) as c:
+        c.ehlo()
+        c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.com>\r\n"
+               "DATA\r\n")
+        assert [x.code for x in c.replies(3)] == [250, 250, 354]
+        c.send(b"Subject: half\r\n\r\nsome of the body\r\n")
+        c.settimeout(5)
+        r = c.reply()
+        assert r.code == 421 and "timeout" in r.text
+        assert c.closed_by_peer(3)
+    time.sleep(0.2)
+    assert sink.txns == [], "a timed-out message must not go downstream"
+    assert "nothing was delivered" in w.log()
+
+
+def test_client_vanishes_mid_data(relay):
+    w, sink = relay()
+    c = Client(w.port)
+    c.ehlo()
+    c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.com>\r\nDATA\r\n")
+    assert [x.code for x in c.replies(3)] == [250, 250, 354]
+    c.send(b"Subject: gone\r\n\r\npartial")
+    c.close()
+    w.wait_log(r"while receiving message data .*nothing was delivered")
+    assert sink.txns == []
+
+
+def test_spool_space_reserve(relay):
+    w, sink = relay(server={"spool_reserve": "1000000G"})
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.cmd("MAIL FROM:<s@example.org>")
+        assert r.code == 452 and "4.3.1" in r.text, r
+    assert "refusing mail" in w.log()
+
+
+def test_protocol_errors_in_order(relay):
+    """The transaction state machine: each wrong step has its reply and
+    counts as an error, the session survives."""
+    w, sink = relay(server={"max_errors": "50"})
+    with Client(w.port) as c:
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 503   # no EHLO
+        c.ehlo()
+        assert c.cmd("RCPT TO:<a@example.com>").code == 503
+        assert c.cmd("DATA").code == 503
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 503   # nested
+        assert c.cmd("DATA").code == 503                        # no RCPT
+        assert c.cmd("RCPT TO:<>").code == 501
+        assert c.cmd("RCPT TO:<a@example.com> FOO=bar").code == 555
+        assert c.cmd("RCPT TO:<a@example.com>").code == 250
+        assert c.cmd("DATA extra").code == 501
+        assert c.cmd("RSET").code == 250
+        assert c.cmd("MAIL FROM:<s@example.org> BODY=9BIT").code == 555
+        assert c.cmd("MAIL FROM:<s@example.org> ENVID=bad+zz").code == 501
+        assert c.cmd("MAIL FROM:<s@example.org> AUTH=<>").code == 250
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["mail"].code == 503
+        assert c.cmd("RSET").code == 250
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["final"].code == 250
+    assert len(sink.delivered()) == 1
+
+
+@pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
+def test_spool_write_failure_is_4xx_and_recovers(relay, lmtp):
+    """Our own failure (the spool file cannot be created): 451 4.3.0, never
+    5xx, nothing downstream; once the directory is usable again, mail flows
+    without a restart."""
+    import os
+    w, sink = relay(server={"spool_memory_limit": "0"})
+    spool = w.conf["spool_dir"]
+    os.chmod(spool, 0o000)
+    try:
+        with Client(w.port) as c:
+            c.ehlo(lmtp=lmtp)
+            r = c.xfer("s@example.org", ["a@example.com", "b@example.com"],
+                       make_message()[1], lmtp=lmtp)
+        finals = r["final"] if lmtp else [r["final"]]
+        assert [x.code for x in finals] == [451] * len(finals), r
+        assert all("4.3.0" in x.text for x in finals)
+        assert sink.txns == []
+        assert "spool:" in w.log()
+    finally:
+        os.chmod(spool, 0o700)
+    with Client(w.port) as c:
+        c.ehlo(lmtp=lmtp)
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1],
+                   lmtp=lmtp)
+    finals = r["final"] if lmtp else [r["final"]]
+    assert [x.code for x in finals] == [250]
+    assert len(sink.delivered()) == 1

@@ -1,0 +1,398 @@
+"""The master and its pool: 421 4.3.2 when saturated, recycling after
+max_messages, SIGHUP with a valid and with a broken configuration, SIGTERM
+drain within exit_delay, and winnowd -t."""
+
+import os
+import re
+import signal
+import socket
+import threading
+import time
+
+import pytest
+
+from wntest import net, procs
+from wntest.smtp import Client, make_message, seq_of, wait_until
+
+
+def _deliver(port, n=1, host="127.0.0.1"):
+    toks = []
+    with Client(port, host=host) as c:
+        c.ehlo()
+        for _ in range(n):
+            tok, msg = make_message()
+            r = c.xfer("s@example.org", ["r@example.com"], msg)
+            assert r["final"].code == 250, r
+            toks.append(tok)
+        c.quit()
+    return toks
+
+
+def test_saturated_pool_answers_421_quickly(relay):
+    w, sink = relay(server={"start_children": "2", "max_children": "2",
+                            "min_spare": "1", "max_spare": "2"})
+    held = [Client(w.port), Client(w.port)]
+    for c in held:
+        c.ehlo()
+    wait_until(lambda: len(w.children()) == 2, 5, what="two children")
+    time.sleep(0.3)                     # BUSY records reach the master
+    t0 = time.monotonic()
+    busy = Client(w.port, timeout=5)
+    took = time.monotonic() - t0
+    assert busy.greeting.code == 421 and "4.3.2" in busy.greeting.text, \
+        busy.greeting
+    assert took < 2, "the 421 took %.1fs" % took
+    assert busy.closed_by_peer(2)
+    busy.close()
+    # the held sessions still work, and once one ends, service resumes
+    r = held[0].xfer("s@example.org", ["r@example.com"], make_message()[1])
+    assert r["final"].code == 250
+    held[0].quit()
+    time.sleep(0.3)
+    assert len(_deliver(w.port)) == 1
+    held[1].quit()
+    assert "all 2 children are busy" in w.log()
+
+
+def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
+                                                       winnowd, pysink):
+    """Postfix runs 8 filter deliveries at once against max_children = 2
+    and a slow downstream: the excess gets 421 4.3.2, Postfix defers and
+    retries, and every message arrives exactly once."""
+    from wntest.ledger import Ledger
+
+    def slow(s, t):
+        time.sleep(0.3)
+        return None
+    sink = pysink(hooks={"dot": slow})
+    wport = ports()
+    pf = postfix(wport, sink.port, start=False, scan_maxproc=8,
+                 main={"default_destination_concurrency_limit": "20",
+                       "initial_destination_concurrency": "8"})
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=wport,
+                server={"start_children": "2", "max_children": "2",
+                        "min_spare": "1", "max_spare": "2",
+                        "forward_reuse_time": "0"})
+    pf.start()
+    led = Ledger()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        for i in range(16):
+            tok, msg = make_message()
+            assert c.xfer("s@example.org", ["r%d@example.com" % i], msg)[
+                "final"].code == 250
+            led.add(tok, msg, ["r%d@example.com" % i])
+    sink.wait(lambda: len(sink.delivered()) >= 16, 60, "16 deliveries")
+    pf.wait_queue_empty(30)
+    time.sleep(1)
+    led.assert_exactly_once(sink.txns)
+    assert "all 2 children are busy" in w.log()
+    assert re.search(r"status=deferred .*421 4\.3\.2 .*Service busy",
+                     pf.log()), pf.log()[-3000:]
+
+
+def test_no_connection_stranded_while_children_retire(relay):
+    """Churn: pairs of connections that hang up at once, so the master keeps
+    stopping surplus idle children (max_spare = 1) just as new connections
+    arrive.  Each one must get its greeting at once: a retiring child must
+    not take the wakeup for a connection and leave it in the backlog
+    (with EPOLLEXCLUSIVE this stranded one in ~10 cycles)."""
+    w, sink = relay(server={"start_children": "1", "min_spare": "1",
+                            "max_spare": "1", "max_children": "6"})
+    cycles, stalls = 0, []
+    end = time.monotonic() + 4
+    while time.monotonic() < end:
+        cycles += 1
+        conns = []
+        for _ in range(2):
+            s = socket.create_connection(("127.0.0.1", w.port), timeout=2)
+            try:
+                assert s.recv(100).startswith(b"220 ")
+            except socket.timeout:
+                stalls.append(cycles)
+            conns.append(s)
+        for s in conns:
+            s.close()
+    assert not stalls, "%d of %d cycles left a connection without a " \
+        "greeting for 2 s" % (len(stalls), cycles)
+    assert cycles > 100
+
+
+def test_max_messages_recycles_children(relay):
+    """A child retires after max_messages (between sessions): pids change,
+    every message arrives exactly once."""
+    w, sink = relay(server={"start_children": "1", "max_children": "1",
+                            "min_spare": "1", "max_spare": "1",
+                            "max_messages": "3",
+                            "max_messages_jitter": "0"})
+    pids, toks = [], []
+    for i in range(7):
+        with Client(w.port) as c:
+            pids.append(net.conn_owner(w.port, c.local_port))
+            c.ehlo()
+            # the 5th session carries 2 messages: a child finishes its
+            # session even past its limit
+            for _ in range(2 if i == 4 else 1):
+                tok, msg = make_message()
+                assert c.xfer("s@example.org", ["r@example.com"], msg)[
+                    "final"].code == 250
+                toks.append(tok)
+            c.quit()
+        time.sleep(0.05)
+    # sessions 1-3 on child A; 4-5 on B (5 pushes it to 4 >= 3); 6-7 on C
+    assert pids[0] == pids[1] == pids[2]
+    assert pids[3] == pids[4] != pids[2]
+    assert pids[5] == pids[6] != pids[4]
+    assert [seq_of(t.data) for t in sink.delivered()] == toks
+    for p in pids[:5]:
+        wait_until(lambda: not net.pid_alive(p), 5, what="retired child")
+
+
+def test_sighup_valid_config_takes_effect(relay, ports):
+    w, sink = relay()
+    old_port = w.port
+    old_kids = w.children()
+    # a session of the old generation stays open across the reload
+    keep = Client(old_port)
+    keep.ehlo()
+    new_port = ports()
+    w.conf["listen"] = "tcp:127.0.0.1:%d" % new_port
+    w.conf["myhostname"] = "reloaded.itest.invalid"
+    w.write_config()
+    w.signal(signal.SIGHUP)
+    w.wait_log(r"configuration reloaded; generation 2")
+    net.wait_listening(new_port, 5)
+    with Client(new_port) as c:
+        assert c.greeting.text.startswith("220 reloaded.itest.invalid")
+    _deliver(new_port)
+    with pytest.raises(ConnectionRefusedError):
+        Client(old_port)
+    # the old child finishes its session, then leaves
+    r = keep.xfer("s@example.org", ["r@example.com"], make_message()[1])
+    assert r["final"].code == 250
+    keep.quit()
+    for p in old_kids:
+        wait_until(lambda: not net.pid_alive(p), 5, what="old child gone")
+    assert len(sink.delivered()) == 2
+
+
+def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
+    """smtp-source pushes 3000 messages in 5 parallel sessions while the
+    master is told to reload every 0.1 s: every transaction succeeds and
+    each message arrives exactly once."""
+    sink = smtpsink()
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
+                server={"start_children": "3", "max_children": "10",
+                        "min_spare": "2", "max_spare": "4"})
+    res = {}
+
+    def load():
+        res["rc"], res["out"] = procs.smtp_source(
+            w.port, ["-s", "5", "-m", "3000", "-r", "2", "-l", "4000",
+                     "-f", "src@example.org", "-t", "dst@example.com"],
+            timeout=90)
+    th = threading.Thread(target=load)
+    th.start()
+    n = 0
+    while th.is_alive() and n < 100:
+        time.sleep(0.1)
+        w.signal(signal.SIGHUP)
+        n += 1
+    th.join(90)
+    assert res.get("rc") == 0, res
+    assert n >= 3, "the load ended before the reloads began"
+    msgs = sink.wait_messages(3000, 30)
+    ids = [re.search(rb"^Message-Id: (\S+)", m["data"], re.M | re.I)
+           .group(1) for m in msgs]
+    assert len(ids) == 3000 and len(set(ids)) == 3000
+    assert "reload failed" not in w.log()
+    assert len(re.findall(r"configuration reloaded", w.log())) >= 3
+
+
+@pytest.mark.parametrize("broken", [
+    "[server]\nlisten = tcp:127.0.0.1:1\nmax_children = many\n",
+    "[server\nthis is not ini\n",
+    "[server]\nno_such_parameter = 1\n",
+    "[nosuchsection]\nx = 1\n",
+])
+def test_sighup_broken_config_keeps_serving(relay, broken):
+    w, sink = relay()
+    kids = w.children()
+    good = open(w.conf_path).read()
+    w.write_config(broken)
+    w.signal(signal.SIGHUP)
+    w.wait_log(r"reload failed, still running on the previous "
+               r"configuration")
+    assert w.proc.poll() is None
+    _deliver(w.port, 2)
+    assert sorted(w.children()) == sorted(kids), "children were replaced"
+    # once fixed, a reload works again
+    w.write_config(good)
+    w.signal(signal.SIGHUP)
+    w.wait_log(r"configuration reloaded; generation 2")
+    _deliver(w.port)
+    assert len(sink.delivered()) == 3
+
+
+def test_sigterm_drains_sessions_within_exit_delay(relay):
+    """SIGTERM while a message is in flight: the listener closes at once,
+    the in-flight message completes (250, delivered once), the master exits
+    0."""
+    started = threading.Event()
+
+    def slow(s, t):
+        started.set()
+        time.sleep(1.5)
+        return None
+    w, sink = relay(sink={"hooks": {"dot": slow}},
+                    server={"exit_delay": "10s"})
+    res = {}
+    tok, msg = make_message()
+
+    def client():
+        with Client(w.port) as c:
+            c.ehlo()
+            res["r"] = c.xfer("s@example.org", ["r@example.com"], msg)
+    th = threading.Thread(target=client)
+    th.start()
+    assert started.wait(5)
+    t0 = time.monotonic()
+    w.signal(signal.SIGTERM)
+    time.sleep(0.3)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection(("127.0.0.1", w.port), timeout=2)
+    th.join(10)
+    assert res["r"]["final"].code == 250
+    rc = w.proc.wait(10)
+    assert rc == 0
+    assert time.monotonic() - t0 < 5
+    assert [seq_of(t.data) for t in sink.delivered()] == [tok]
+    assert "still busy after exit_delay" not in w.log()
+
+
+def test_sigterm_kills_sessions_past_exit_delay(relay):
+    """A session still running after exit_delay is killed: the upstream gets
+    no 250 (it retries) and the downstream no final dot."""
+    started = threading.Event()
+
+    def stall(s, t):
+        started.set()
+        time.sleep(6)
+        return None
+    w, sink = relay(sink={"hooks": {"data": stall}},
+                    server={"exit_delay": "1s", "forward_timeout": "30s"})
+    res = {}
+
+    def client():
+        try:
+            with Client(w.port) as c:
+                c.ehlo()
+                res["r"] = c.xfer("s@example.org", ["r@example.com"],
+                                  make_message()[1])
+        except (EOFError, OSError) as e:
+            res["err"] = e
+    th = threading.Thread(target=client)
+    th.start()
+    assert started.wait(5)
+    t0 = time.monotonic()
+    w.signal(signal.SIGTERM)
+    rc = w.proc.wait(10)
+    took = time.monotonic() - t0
+    th.join(10)
+    assert rc == 0
+    assert 0.9 < took < 3, took
+    assert "err" in res, "the upstream must not hear 250: %r" % res
+    assert "still busy after exit_delay: killing it" in w.log()
+    sink.wait(lambda: all(s.closed for s in sink.sessions), 10,
+              "downstream session closed")
+    assert sink.completed() == []
+
+
+def test_spare_children_bounds(relay):
+    """min_spare: beside busy children the master keeps an idle one;
+    max_spare: when the sessions end, idle children beyond it are stopped."""
+    w, sink = relay(server={"start_children": "1", "max_children": "8",
+                            "min_spare": "1", "max_spare": "2"})
+    held = []
+    for i in range(5):
+        c = Client(w.port)
+        c.ehlo()
+        held.append(c)
+        # busy ones are not spare: there is always one more
+        wait_until(lambda: len(w.children()) >= i + 2, 5,
+                   what="a spare child beside %d busy ones" % (i + 1))
+    assert len(w.children()) >= 6
+    for c in held:
+        c.quit()
+    wait_until(lambda: len(w.children()) <= 2, 5,
+               what="idle children stopped down to max_spare")
+    time.sleep(1.2)
+    assert 1 <= len(w.children()) <= 2
+    _deliver(w.port)
+
+
+def test_idle_children_exit_after_max_idle(relay):
+    w, sink = relay(server={"start_children": "2", "min_spare": "1",
+                            "max_spare": "2", "max_idle": "1s"})
+    first = set(w.children())
+    wait_until(lambda: not (first & set(w.children())), 6,
+               what="the first children to retire when idle")
+    assert len(w.children()) >= 1, "min_spare keeps one child"
+    _deliver(w.port)
+
+
+def test_master_killed_children_do_not_linger(relay):
+    w, sink = relay()
+    kids = w.children()
+    w.proc.kill()
+    w.proc.wait()
+    for p in kids:
+        wait_until(lambda: not net.pid_alive(p), 5,
+                   what="child %d to exit after the master died" % p)
+
+
+# ------------------------------------------------------- winnowd -t
+
+def test_check_valid_config(workdir):
+    path = os.path.join(workdir, "ok.conf")
+    with open(path, "w") as f:
+        f.write("[server]\nlisten = tcp:127.0.0.1:21999\nmax_children = 3\n"
+                "\n[policy]\nprotected_domains = example.com\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 0, out
+    assert "is valid" in out
+
+
+def test_check_reports_every_error_with_file_and_line(workdir):
+    path = os.path.join(workdir, "bad.conf")
+    with open(path, "w") as f:
+        f.write("# comment\n"
+                "[server]\n"
+                "bogus = 1\n"
+                "max_children = abc\n"
+                "listen = nope:1\n"
+                "message_size_limit = 12\n"
+                "bare_newline = maybe\n"
+                "\n"
+                "[nosuch]\n"
+                "x = 1\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, out
+    for line, what in [(3, "bogus"), (4, "max_children"), (5, "listen"),
+                       (6, "message_size_limit"), (7, "bare_newline"),
+                       (10, "nosuch")]:     # the line of its first key
+        assert re.search(r"^%s:%d: .*%s" % (re.escape(path), line, what), out,
+                         re.M), (line, what, out)
+
+
+def test_check_missing_file(workdir):
+    rc, out = procs.winnowd_check(os.path.join(workdir, "absent.conf"))
+    assert rc == 78, out
+
+
+def test_start_with_bad_config_exits_78(workdir, ports):
+    w = procs.Winnowd(os.path.join(workdir, "w"), port=ports(),
+                      server={"max_children": "-1"})
+    w.start(wait=False)
+    assert w.proc.wait(10) == 78
+    assert "max_children" in w.log()
