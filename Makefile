@@ -133,16 +133,17 @@ $(B)/t/testutil.o: t/testutil.c
 deps:
 	@scripts/install-deps --if-missing
 	@scripts/setup-system
+	@scripts/fetch-exim >/dev/null
 
 unit: all $(UNIT_BINS)
-	@t/run-unit $(UNIT_BINS)
+	@t/netns t/run-unit $(UNIT_BINS)
 
 integration: all
-	@t/run-integration
+	@t/netns t/run-integration
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BINS)
-	@t/run-tests
+	@t/netns t/run-tests
 
 check-layers:
 	@scripts/check-layers
@@ -151,7 +152,7 @@ format:
 	clang-format -i $(wildcard */*.c */*.h)
 
 bench: all
-	@bench/relay.sh
+	@t/netns bench/relay.sh
 
 fuzz:
 	@$(MAKE) --no-print-directory -f fuzz/Makefile B=$(B)

@@ -19,6 +19,7 @@ from . import net
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
                                    ".."))
 WINNOWD = os.environ.get("WINNOWD", os.path.join(TOP, "build", "winnowd"))
+SRCDIR = TOP
 SMTP_SINK = "/usr/sbin/smtp-sink"
 SMTP_SOURCE = "/usr/sbin/smtp-source"
 POSTFIX = "/usr/sbin/postfix"
@@ -97,10 +98,22 @@ class Winnowd:
         s["pidfile"] = self.pidfile
         s.update(server or {})
         self.sections = {"server": s}
+        # DNS only to a dead loopback port unless a test runs its own
+        # server; the shipped content model from the source tree; no
+        # ClamAV database (the attachment filter only) unless a test
+        # names one.
+        self.sections["dns"] = {"resolver": "127.0.0.1:9",
+                                "timeout": "300ms"}
+        self.sections["content"] = {
+            "default_model": os.path.join(SRCDIR, "data", "content.model"),
+            "obscene_words": "%s %s" % (
+                os.path.join(SRCDIR, "data", "obscene-en.txt"),
+                os.path.join(SRCDIR, "data", "obscene-ru.txt"))}
+        self.sections["av"] = {"database": ""}
         if policy:
             self.sections["policy"] = dict(policy)
         for k, v in (extra or {}).items():
-            self.sections[k] = dict(v)
+            self.sections.setdefault(k, {}).update(v)
         self.proc = None
         self.logf = None
         self.write_config()
