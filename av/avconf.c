@@ -51,7 +51,6 @@ const char *const avconf_mode_names[] = { "message", "combined", NULL };
 	"This part of the message ({file}, {type}) was removed by the mail " \
 	"filter: {status} ({names})."
 
-static int	avconf_check_overrides(const char *, struct buf *);
 static int	avconf_check_tmpdir(const char *, struct buf *);
 static int	avconf_check_fallback(const char *, struct buf *);
 
@@ -108,24 +107,9 @@ static const struct conf_param avconf_params[] = {
 	    "report Office documents with macros (suspicious)" },
 	{ "bytecode", CONF_BOOL, "yes", A(bytecode), 0, 0, NULL, NULL,
 	    "run the database's signed bytecode signatures" },
-	{ "infected_action", CONF_ENUM, "quarantine", A(act[AV_INFECTED]), 0,
-	    0, avconf_act_names, NULL, "pass, remove, reject, drop, "
-	    "quarantine or tempfail (cure means remove)" },
-	{ "suspicious_action", CONF_ENUM, "quarantine",
-	    A(act[AV_SUSPICIOUS]), 0, 0, avconf_act_names, NULL, NULL },
-	{ "encrypted_action", CONF_ENUM, "pass", A(act[AV_ENCRYPTED]), 0, 0,
-	    avconf_act_names, NULL, NULL },
-	{ "filtered_action", CONF_ENUM, "remove", A(act[AV_FILTERED]), 0, 0,
-	    avconf_act_names, NULL, NULL },
-	{ "on_error", CONF_ENUM, "tempfail", A(act[AV_ERROR]), 0, 0,
-	    avconf_act_names, NULL, "the error status: scan failure, "
-	    "timeout or limit" },
 	{ "remove_fallback", CONF_ENUM, "quarantine", A(remove_fallback), 0,
 	    0, avconf_act_names, avconf_check_fallback, "when remove cannot "
 	    "be done (the finding is not in one part)" },
-	{ "virus_name_action", CONF_STR, "", A(virus_name_action), 0, 0, NULL,
-	    avconf_check_overrides, "GLOB:ACTION list, first match wins, "
-	    "e.g. Eicar-*:drop" },
 	{ "filter_names", CONF_STR, "", A(filter[AVFILT_NAME]), 0, 0, NULL,
 	    NULL, "file name globs to filter, e.g. *.exe *.pdf.exe" },
 	{ "filter_types", CONF_STR, "", A(filter[AVFILT_TYPE]), 0, 0, NULL,
@@ -268,22 +252,6 @@ avconf_parse_overrides(const char *text, struct av_override **ovr_r,
 	*ovr_r = ovr;
 	*n_r = n;
 	return (WN_OK);
-}
-
-/* avconf_check_overrides - validate virus_name_action at conf_load time */
-
-static int
-avconf_check_overrides(const char *v, struct buf *why)
-{
-	struct av_override *ovr;
-	size_t		 n, i;
-
-	if (avconf_parse_overrides(v, &ovr, &n, why) != WN_OK)
-		return (-1);
-	for (i = 0; i < n; i++)
-		free(ovr[i].glob);
-	free(ovr);
-	return (0);
 }
 
 /* avconf_globs - a glob list from text (NULL when empty) */
@@ -504,35 +472,19 @@ av_opts_set(struct av_opts *o, const char *name, const char *value,
 struct av_opts *
 avconf_opts_build(struct buf *why)
 {
-	static const int statuses[] = {
-		AV_INFECTED, AV_SUSPICIOUS, AV_ENCRYPTED, AV_FILTERED, AV_ERROR
-	};
-	static const char *const names[] = {
-		"infected_action", "suspicious_action", "encrypted_action",
-		"filtered_action", "on_error"
-	};
 	struct av_opts	*o;
 	size_t		 i;
-	int		 cured;
 
 	o = xmalloc(sizeof(*o));
 	avconf_opts_init(o);
+	/* The actions per AV status, and per virus name, are the policy's
+	 * ([policy] / [group] infected.action, virus_name_action): winnowd
+	 * decides them there.  These options keep the built-in defaults for
+	 * av_decide()'s callers (tools, tests, a group's av_opts_set). */
 	o->mode = (enum av_mode)avconf.mode;
-	for (i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
-		o->action[statuses[i]] = avconf_act_value(
-		    avconf.act[statuses[i]], &cured);
-		if (cured)
-			log_warn("[av] %s = cure: ClamAV cannot disinfect, "
-			    "using remove", names[i]);
-	}
 	o->fallback = avconf_act_value(avconf.remove_fallback, NULL);
 	if (o->fallback == AV_ACT_REMOVE) {
 		buf_puts(why, "[av] remove_fallback cannot be remove");
-		av_opts_free(o);
-		return (NULL);
-	}
-	if (av_opts_set(o, "virus_name_action", avconf.virus_name_action,
-	    why) != WN_OK) {
 		av_opts_free(o);
 		return (NULL);
 	}

@@ -315,6 +315,8 @@ edit_key(struct edit *e)
 	size_t	 i;
 
 	buf_reset(e->key);
+	/* Which bytes the edit starts from (the message, or a cleaned copy). */
+	buf_printf(e->key, "--data: %p %zu\n", (const void *)e->data, e->len);
 	buf_append(e->key, e->added->data, buf_len(e->added));
 	buf_puts(e->key, "\n--remove:");
 	for (i = 0; i < e->nremove; i++)

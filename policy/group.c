@@ -12,9 +12,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <fnmatch.h>
 #include <string.h>
 
 /* lib */
+#include "conf.h"
 #include "log.h"
 
 /* policy */
@@ -142,6 +144,80 @@ policy_needs(const struct policy_group *g)
 	return (need);
 }
 
+/* group_av_action - the AV status's action, unless a virus_name_action
+ * rule of the group matches a name the scan found: each name of the
+ * deciding status gets its first matching rule (or the status's action),
+ * and the message gets the one that holds back most */
+
+static int
+group_av_action(const struct policy_group *g, const struct findings *f,
+    enum av_status av, int status_action)
+{
+	const struct finding_item *it;
+	char		**rules, *colon;
+	size_t		 nr, r;
+	unsigned int	 i, kept;
+	int		 best = -1, act, a;
+
+	if (g->virus_name_action == NULL || av == AV_NOT_SCANNED ||
+	    av == AV_CLEAN || f->viruses.count == 0)
+		return (status_action);
+	nr = conf_list_split(g->virus_name_action, &rules);
+	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
+	    FINDINGS_MAX_ITEMS;
+	for (i = 0; i < kept; i++) {
+		it = &f->viruses.item[i];
+		if (it->weight != (int)av)
+			continue;
+		act = status_action;
+		for (r = 0; r < nr; r++) {
+			if ((colon = strrchr(rules[r], ':')) == NULL)
+				continue;
+			*colon = '\0';
+			a = policy_action_find(colon + 1);
+			if (fnmatch(rules[r], it->name, FNM_CASEFOLD) == 0 &&
+			    a >= 0) {
+				*colon = ':';
+				act = a;
+				break;
+			}
+			*colon = ':';
+		}
+		if (act > best)
+			best = act;
+	}
+	conf_list_free(rules);
+	/* Names that did not fit in the list get the status's action. */
+	if (best < 0 || (f->viruses.count > kept && status_action > best))
+		best = status_action;
+	return (best);
+}
+
+/* policy_decision_av_action - replace the AV part of a decision */
+
+void
+policy_decision_av_action(struct policy_decision *d, int action)
+{
+	const struct policy_status *spam = d->st[0];
+	int		 sa = spam != NULL ? spam->action : POLICY_ACCEPT;
+
+	d->action = sa > action ? sa : action;
+	d->remove = (action == POLICY_REMOVE);
+	d->deliver = (sa == POLICY_ACCEPT || sa == POLICY_COPY) &&
+	    (action == POLICY_ACCEPT || action == POLICY_COPY ||
+	    action == POLICY_REMOVE);
+	d->quarantine = (sa == POLICY_QUARANTINE || action ==
+	    POLICY_QUARANTINE);
+	if (action == POLICY_REJECT && !d->reject) {
+		d->reject = 1;
+		d->reject_slot = POLICY_ST_AV(d->av);
+	}
+	if (action == POLICY_TEMPFAIL && !d->tempfail) {
+		d->tempfail = 1;
+		d->tempfail_slot = POLICY_ST_AV(d->av);
+	}
+}
+
 /* policy_decide - statuses and the combined actions of one recipient */
 
 void
@@ -150,7 +226,7 @@ policy_decide(const struct policy *pol, const char *rcpt,
     struct policy_decision *d)
 {
 	const struct policy_status *st;
-	int		 k, slot;
+	int		 k, slot, act;
 
 	memset(d, 0, sizeof(*d));
 	d->group = policy_group_find(pol, rcpt, v->sender, v->client_addr);
@@ -163,19 +239,29 @@ policy_decide(const struct policy *pol, const char *rcpt,
 	d->deliver = 1;
 	d->dsn = 1;
 	d->reject_slot = -1;
+	d->tempfail_slot = -1;
 	for (k = 0; k < 2; k++) {
 		if ((st = d->st[k]) == NULL)
 			continue;
 		slot = k == 0 ? POLICY_ST_SPAM(d->spam) : POLICY_ST_AV(d->av);
-		if (st->action > d->action)
-			d->action = st->action;
-		if (st->action != POLICY_ACCEPT && st->action != POLICY_COPY)
+		act = k == 0 ? st->action : group_av_action(d->group, f, d->av,
+		    st->action);
+		if (act > d->action)
+			d->action = act;
+		if (act != POLICY_ACCEPT && act != POLICY_COPY &&
+		    act != POLICY_REMOVE)
 			d->deliver = 0;
-		if (st->action == POLICY_QUARANTINE)
+		if (act == POLICY_REMOVE)
+			d->remove = 1;
+		if (act == POLICY_QUARANTINE)
 			d->quarantine = 1;
-		if (st->action == POLICY_REJECT && !d->reject) {
+		if (act == POLICY_REJECT && !d->reject) {
 			d->reject = 1;
 			d->reject_slot = slot;
+		}
+		if (act == POLICY_TEMPFAIL && !d->tempfail) {
+			d->tempfail = 1;
+			d->tempfail_slot = slot;
 		}
 		/* No DSN if any status of the message forbids one. */
 		d->dsn = d->dsn && st->dsn;

@@ -62,7 +62,8 @@ static const char *const policy_level_names[] = {
 	"minimum", "standard", "high", "maximum", NULL
 };
 static const char *const policy_action_names[] = {
-	"accept", "copy", "redirect", "drop", "quarantine", "reject", NULL
+	"accept", "copy", "remove", "redirect", "drop", "quarantine", "reject",
+	"tempfail", NULL
 };
 static const char *const policy_who_names[] = {
 	"sender", "recipients", "admin"
@@ -81,10 +82,10 @@ static const struct {
 	{ "accept", "no" },		/* blacklisted */
 	{ "accept", "yes" },		/* clean */
 	{ "quarantine", "no" },		/* infected */
-	{ "accept", "no" },		/* suspicious */
+	{ "quarantine", "no" },		/* suspicious */
 	{ "accept", "yes" },		/* encrypted */
-	{ "accept", "yes" },		/* error */
-	{ "quarantine", "yes" },	/* filtered */
+	{ "tempfail", "yes" },		/* error: never deliver unscanned */
+	{ "remove", "yes" },		/* filtered */
 };
 
 #define POLICY_REJECT_DEFAULT	"5.7.1 Message refused by policy " \
@@ -219,6 +220,7 @@ struct pbuild {
 	size_t		 max_file_size;
 	int		 have_admin;
 	int		 in_policy;	/* applying [policy] entries */
+	int		 warned_cure;	/* "cure" explained once */
 	struct pbuild_tmpl {
 		char			*path;
 		struct template		*t;
@@ -241,6 +243,8 @@ static int	pk_list(struct pbuild *, struct policy_group *, int,
 static int	pk_group_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_action(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_vna(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_to(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
@@ -277,6 +281,9 @@ static const struct pkey policy_group_keys[] = {
 	    "in a group in addition" },
 	{ "blacklist", PK_LIST, "", pk_list, "senders whose mail is "
 	    "blacklisted (the white list wins)" },
+	{ "virus_name_action", PK_ANY, "", pk_vna, "per virus name: "
+	    "GLOB:ACTION, ... (e.g. Eicar-*:drop); the first glob matching a "
+	    "name found decides instead of the status's action" },
 	{ "template_sender", PK_ANY, "", pk_group_tmpl, "notification "
 	    "template for the sender (every status; empty: built-in)" },
 	{ "template_recipients", PK_ANY, "", pk_group_tmpl, "notification "
@@ -287,7 +294,8 @@ static const struct pkey policy_group_keys[] = {
 };
 
 static const struct pkey policy_status_keys[] = {
-	{ "action", PK_ANY, NULL, pk_action, "accept, copy, redirect, "
+	{ "action", PK_ANY, NULL, pk_action, "accept, copy, remove (AV), "
+	    "tempfail, redirect, "
 	    "reject, drop or quarantine (not-detected, trusted and clean: "
 	    "accept or copy)" },
 	{ "to", PK_ANY, "", pk_to, "addresses for copy and redirect" },
@@ -321,6 +329,21 @@ policy_status_name(int slot)
 		return (findings_spam_name((enum spam_status)slot));
 	return (findings_av_name((enum av_status)(slot - SPAM_STATUS_COUNT +
 	    1)));
+}
+
+/* policy_action_find - an action by name (cure means remove), or -1 */
+
+int
+policy_action_find(const char *name)
+{
+	int	 i;
+
+	if (strcasecmp(name, "cure") == 0)
+		return (POLICY_REMOVE);
+	for (i = 0; policy_action_names[i] != NULL; i++)
+		if (strcasecmp(name, policy_action_names[i]) == 0)
+			return (i);
+	return (-1);
 }
 
 /* policy_action_name - an action's name */
@@ -597,6 +620,51 @@ pk_status_tmpl(struct pbuild *pb, struct policy_group *g, int slot,
 	return (0);
 }
 
+/* policy_vna_check - check "GLOB:ACTION, ..." */
+
+int
+policy_vna_check(const char *value, struct buf *why)
+{
+	char		**v, *colon;
+	size_t		 i, n;
+	int		 a, rc = 0;
+
+	n = conf_list_split(value, &v);
+	for (i = 0; i < n && rc == 0; i++) {
+		if ((colon = strrchr(v[i], ':')) == NULL || colon == v[i]) {
+			buf_printf(why, "\"%s\" is not GLOB:ACTION", v[i]);
+			rc = -1;
+			break;
+		}
+		*colon = '\0';
+		if (conf_parse_enum(colon + 1, policy_action_names, &a, why) < 0)
+			rc = -1;
+	}
+	conf_list_free(v);
+	return (rc);
+}
+
+/* pk_vna - virus_name_action */
+
+static int
+pk_vna(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct buf	*why = buf_new(64);
+
+	(void)slot;
+	if (policy_vna_check(e->value, why) < 0) {
+		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
+		    buf_str(why));
+		buf_free(why);
+		return (-1);
+	}
+	buf_free(why);
+	free(g->virus_name_action);
+	g->virus_name_action = e->value[0] != '\0' ? xstrdup(e->value) : NULL;
+	return (0);
+}
+
 /* pk_action - STATUS.action */
 
 static int
@@ -606,7 +674,16 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 	struct buf	*why = buf_new(64);
 	int		 v;
 
-	if (conf_parse_enum(e->value, policy_action_names, &v, why) < 0) {
+	if (strcasecmp(e->value, "cure") == 0) {
+		/* Older gateways' configurations say cure; ClamAV cannot
+		 * disinfect, so the nearest thing is removing the part. */
+		if (!pb->warned_cure++)
+			log_warn("%s:%d: %s = cure: ClamAV cannot disinfect; "
+			    "using remove (the infected part is replaced by a "
+			    "notice)", e->file, e->line, e->name);
+		v = POLICY_REMOVE;
+	} else if (conf_parse_enum(e->value, policy_action_names, &v, why) <
+	    0) {
 		conf_error(pb->err, e, "[%s] %s: %s", e->section, e->name,
 		    buf_str(why));
 		buf_free(why);
@@ -620,6 +697,13 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 		return (pb_bad(pb, e, "is not allowed: mail that is "
 		    "not-detected, trusted or clean is always delivered "
 		    "(accept or copy)"));
+	if (v == POLICY_REMOVE && slot != POLICY_ST_AV(AV_INFECTED) &&
+	    slot != POLICY_ST_AV(AV_SUSPICIOUS) &&
+	    slot != POLICY_ST_AV(AV_ENCRYPTED) &&
+	    slot != POLICY_ST_AV(AV_FILTERED))
+		return (pb_bad(pb, e, "is not allowed: remove replaces the "
+		    "parts the AV check flagged, so it is for infected, "
+		    "suspicious, encrypted and filtered"));
 	g->st[slot].action = v;
 	pb->act_at[slot] = e;
 	return (0);
@@ -852,6 +936,7 @@ group_free_fields(struct policy_group *g)
 	int	 i;
 
 	free(g->name);
+	free(g->virus_name_action);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		conf_list_free(g->st[i].to);
 		free(g->st[i].subject_tag);
@@ -871,6 +956,7 @@ group_dup(const struct policy_group *src, const char *name)
 
 	*g = *src;
 	g->name = xstrdup(name);
+	g->virus_name_action = xstrdup(src->virus_name_action);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		struct policy_status *st = &g->st[i];
 

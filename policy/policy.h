@@ -71,10 +71,12 @@ enum policy_archive {
 enum policy_action {
 	POLICY_ACCEPT = 0,
 	POLICY_COPY,
+	POLICY_REMOVE,		/* AV: deliver with the flagged parts replaced */
 	POLICY_REDIRECT,
 	POLICY_DROP,
 	POLICY_QUARANTINE,
 	POLICY_REJECT,
+	POLICY_TEMPFAIL,	/* 4xx: the sender tries again later */
 	POLICY_NACTIONS
 };
 
@@ -126,6 +128,7 @@ struct policy_group {
 	int		 av_checks;
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
+	char		*virus_name_action;	/* "GLOB:ACTION, ..." or NULL */
 	struct policy_status st[POLICY_NSTATUS];
 };
 
@@ -156,6 +159,9 @@ struct policy_decision {
 	int		 quarantine;	/* a copy goes to the quarantine */
 	int		 dsn;		/* a refusal may cause a DSN */
 	int		 reject_slot;	/* the status that refused, or -1 */
+	int		 remove;	/* the AV-flagged parts are replaced */
+	int		 tempfail;	/* answered 4xx */
+	int		 tempfail_slot;	/* the status that tempfailed, or -1 */
 };
 
 /* Register [policy] and [group NAME]; sets the defaults at once. */
@@ -180,6 +186,14 @@ void		 policy_decide(const struct policy *, const char *rcpt,
 		    const struct msg_view *, const struct findings *,
 		    struct policy_decision *);
 
+/* Replace the AV part of a decision by another action (when "remove"
+ * cannot be done, the remove_fallback), recomputing what the recipient
+ * gets. */
+void		 policy_decision_av_action(struct policy_decision *, int action);
+
+/* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
+int		 policy_vna_check(const char *, struct buf *why);
+
 /* Whether any of these groups wants the DNS, spam or AV checks at all
  * (the checks of a family nobody needs are skipped). */
 #define POLICY_NEED_SPAM	0x01
@@ -198,6 +212,9 @@ void		 policy_edit(struct edit *,
 
 /* Names, for logs, headers and JSON. */
 const char	*policy_action_name(int);
+
+/* An action by name ("cure" means remove), or -1. */
+int		 policy_action_find(const char *);
 const char	*policy_status_name(int slot);
 
 #endif /* WINNOW_POLICY_H */

@@ -134,6 +134,9 @@ struct pl_ctx {
 	char		*quar_id;
 	unsigned int	 narchived;
 	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
+	struct buf	*removed;	/* AV-flagged parts replaced */
+	size_t		 removed_hlen;
+	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
 	struct buf	*why;
 };
 
@@ -340,6 +343,49 @@ pl_vars(struct pl_ctx *c, const struct policy_decision *d, int slot,
 	vars[TEMPLATE_CLIENT] = c->view.client_addr;
 }
 
+/* pl_removed - the message with the AV-flagged parts replaced by a notice
+ * (made once per message); 0, or -1 when that cannot be done safely */
+
+static int
+pl_removed(struct pl_ctx *c)
+{
+	if (c->removed_state == 0) {
+		c->removed = buf_new(c->len + 1024);
+		buf_reset(c->why);
+		if (av_remove_parts(&c->view, c->f, c->removed, c->why) ==
+		    WN_OK) {
+			c->removed_state = 1;
+			c->removed_hlen = edit_header_len(c->removed->data,
+			    buf_len(c->removed));
+		} else {
+			log_warn("%s: cannot remove the flagged parts (%s); "
+			    "using [av] remove_fallback", c->m->qid,
+			    buf_str(c->why));
+			c->removed_state = -1;
+		}
+	}
+	return (c->removed_state > 0 ? 0 : -1);
+}
+
+/* pl_av_fallback - [av] remove_fallback as a policy action */
+
+static int
+pl_av_fallback(void)
+{
+	switch (av_remove_fallback(av_opts_default())) {
+	case AV_ACT_PASS:
+		return (POLICY_ACCEPT);
+	case AV_ACT_REJECT:
+		return (POLICY_REJECT);
+	case AV_ACT_DROP:
+		return (POLICY_DROP);
+	case AV_ACT_TEMPFAIL:
+		return (POLICY_TEMPFAIL);
+	default:
+		return (POLICY_QUARANTINE);
+	}
+}
+
 /* pl_decide - each protected recipient's decision; refusals answered */
 
 static void
@@ -358,6 +404,14 @@ pl_decide(struct pl_ctx *c)
 		d = &c->dec[i];
 		policy_decide(policy_current, r->addr, &c->view, c->f, d);
 		c->decided[i] = 1;
+		if (d->remove && pl_removed(c) < 0)
+			policy_decision_av_action(d, pl_av_fallback());
+		if (d->tempfail) {
+			pl_set(r, 451, "4.7.0 Message held back (%s), try again "
+			    "later (%s)", policy_status_name(d->tempfail_slot),
+			    c->m->qid);
+			continue;
+		}
 		if (!d->reject)
 			continue;
 		buf_reset(text);
@@ -402,16 +456,31 @@ pl_received(struct pl_ctx *c, struct edit *e, const struct rcpt *only)
 	buf_free(v);
 }
 
-/* pl_edit - a new edit of the message, kept for freeing */
+/* pl_edit_of - a new edit of the message (or of its cleaned copy), kept
+ * for freeing */
 
 static struct edit *
-pl_edit(struct pl_ctx *c)
+pl_edit_of(struct pl_ctx *c, int removed)
 {
-	struct edit	*e = edit_new(c->data, c->len, c->header_len);
+	struct edit	*e;
+
+	if (removed && c->removed_state > 0)
+		e = edit_new(c->removed->data, buf_len(c->removed),
+		    c->removed_hlen);
+	else
+		e = edit_new(c->data, c->len, c->header_len);
 
 	c->edits = xreallocarray(c->edits, c->nedits + 1, sizeof(*c->edits));
 	c->edits[c->nedits++] = e;
 	return (e);
+}
+
+/* pl_edit - a new edit of the message as received */
+
+static struct edit *
+pl_edit(struct pl_ctx *c)
+{
+	return (pl_edit_of(c, 0));
 }
 
 /* pl_rcpt_edit - the message one recipient gets */
@@ -421,7 +490,7 @@ pl_rcpt_edit(struct pl_ctx *c, size_t i)
 {
 	struct rcpt	*r = &c->m->rcpts[i];
 	const struct policy_decision *d;
-	struct edit	*e = pl_edit(c);
+	struct edit	*e = pl_edit_of(c, c->decided[i] && c->dec[i].remove);
 	struct buf	*t;
 
 	pl_received(c, e, c->m->nrcpts == 1 ? r : NULL);
@@ -452,8 +521,15 @@ static struct edit *
 pl_shared_edit(struct pl_ctx *c)
 {
 	const struct policy_decision **all;
-	struct edit	*e = pl_edit(c);
+	struct edit	*e;
 	size_t		 i, n = 0;
+	int		 removed = 0;
+
+	/* One message for all: if anyone's copy has parts removed, every
+	 * copy does (the safe side). */
+	for (i = 0; i < c->m->nrcpts; i++)
+		removed |= c->decided[i] && c->dec[i].remove;
+	e = pl_edit_of(c, removed);
 
 	all = xcalloc(c->m->nrcpts + 1, sizeof(*all));
 	for (i = 0; i < c->m->nrcpts; i++)
@@ -1352,6 +1428,7 @@ pl_free(struct pl_ctx *c)
 	free(c->addrs);
 	free(c->quar_id);
 	findings_free(c->f);
+	buf_free(c->removed);
 	buf_free(c->why);
 }
 

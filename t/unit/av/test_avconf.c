@@ -100,39 +100,33 @@ Test(avconf, values_from_the_file)
 {
 	const struct av_opts *o;
 
-	cr_assert_eq(avt_conf("mode = combined\ninfected_action = reject\n"
-	    "on_error = pass\nencrypted_action = quarantine\n"
-	    "suspicious_action = drop\nremove_fallback = tempfail\n"
+	cr_assert_eq(avt_conf("mode = combined\nremove_fallback = tempfail\n"
 	    "max_scan_time = 30s\nmax_file_size = 25M\n", why), WN_OK, "%s",
 	    buf_str(why));
 	o = av_opts_default();
 	cr_assert_eq(av_opts_mode(o), AV_MODE_COMBINED);
-	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_REJECT);
-	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_PASS);
-	cr_assert_eq(av_opts_action(o, AV_ENCRYPTED), AV_ACT_QUARANTINE);
-	cr_assert_eq(av_opts_action(o, AV_SUSPICIOUS), AV_ACT_DROP);
+	/* Actions per status are the policy's; [av] keeps the defaults. */
+	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_QUARANTINE);
+	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_TEMPFAIL);
 	cr_assert_eq(av_remove_fallback(o), AV_ACT_TEMPFAIL);
 	cr_assert_eq(avconf.max_scan_time, 30000);
 	cr_assert_eq(avconf.max_file_size, 25u << 20);
 }
 
-Test(avconf, cure_means_remove)
+Test(avconf, actions_are_the_policys)
 {
-	cr_assert_eq(avt_conf("database =\ninfected_action = cure\n", why),
-	    WN_OK, "%s", buf_str(why));
-	cr_assert_eq(av_opts_action(av_opts_default(), AV_INFECTED),
-	    AV_ACT_REMOVE);
+	/* [av] no longer takes actions: [policy] infected.action does. */
+	cr_assert_neq(avt_conf("database =\ninfected_action = cure\n", why),
+	    WN_OK);
+	cr_assert(strstr(buf_str(why), "infected_action") != NULL, "%s",
+	    buf_str(why));
 }
 
 Test(avconf, bad_values_are_refused_with_their_line)
 {
-	bad("infected_action = disinfect\n", "bad.conf:2:");
-	bad("on_error = maybe\n", "tempfail");
 	bad("remove_fallback = remove\n", "remove_fallback cannot be remove");
 	bad("remove_fallback = cure\n", "cannot be cure");
-	bad("virus_name_action = Eicar-*\n", "is not GLOB:ACTION");
-	bad("virus_name_action = :drop\n", "is not GLOB:ACTION");
-	bad("virus_name_action = Eicar-*:explode\n", "explode");
+
 	bad("temp_directory = tmp\n", "absolute");
 	bad("mode = everything\n", "combined");
 	bad("max_recursion = 0\n", "out of range");

@@ -237,3 +237,78 @@ Test(group, dns_switch_hides_network_findings)
 	cr_assert_eq(memcmp(&copy, f, sizeof(copy)), 0);
 	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_AV);
 }
+
+Test(group, av_remove_tempfail_and_cure)
+{
+	struct policy_decision d;
+
+	load("[policy]\ninfected.action = cure\n");
+	f->av = AV_FILTERED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_REMOVE);
+	cr_assert(d.deliver && d.remove);
+
+	f->av = AV_INFECTED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert(d.remove, "cure means remove");
+
+	f->av = AV_ERROR;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_TEMPFAIL);
+	cr_assert(d.tempfail);
+	cr_assert_not(d.deliver);
+	cr_assert_eq(d.tempfail_slot, POLICY_ST_AV(AV_ERROR));
+
+	/* When remove is impossible, the fallback takes its place. */
+	f->av = AV_FILTERED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	policy_decision_av_action(&d, POLICY_QUARANTINE);
+	cr_assert(d.quarantine && !d.deliver && !d.remove);
+}
+
+Test(group, remove_only_where_parts_are_flagged)
+{
+	struct buf	*errs = buf_new(128);
+	const char	*p;
+
+	p = tu_write_file("r.conf", "[policy]\nspam.action = remove\n");
+	cr_assert_neq(conf_load(p, errs), WN_OK);
+	cr_assert(strstr(buf_str(errs), "r.conf:2:") != NULL, "%s",
+	    buf_str(errs));
+	buf_free(errs);
+}
+
+Test(group, virus_name_action_overrides_the_status)
+{
+	struct policy_decision d;
+
+	load("[policy]\nvirus_name_action = Eicar-*:drop, *.Phish*:reject\n"
+	    "[group lab]\nrecipients = @lab.test\nvirus_name_action =\n");
+	f->av = AV_INFECTED;
+	findings_add(&f->viruses, "Eicar-Test-Signature", "part 2",
+	    AV_INFECTED);
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_DROP);
+	/* The lab group clears the rules: the status's action stands. */
+	policy_decide(policy_current, "x@lab.test", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_QUARANTINE);
+
+	/* The name that holds back most wins. */
+	findings_add(&f->viruses, "Html.Phishing.Bank", "part 3",
+	    AV_INFECTED);
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_REJECT);
+	cr_assert(d.reject);
+}
+
+Test(group, virus_name_action_syntax)
+{
+	struct buf	*errs = buf_new(128);
+	const char	*p;
+
+	p = tu_write_file("v.conf", "[policy]\nvirus_name_action = Eicar\n");
+	cr_assert_neq(conf_load(p, errs), WN_OK);
+	cr_assert(strstr(buf_str(errs), "GLOB:ACTION") != NULL, "%s",
+	    buf_str(errs));
+	buf_free(errs);
+}

@@ -118,7 +118,11 @@ Test(policy, builtin_defaults)
 	cr_assert_eq(g->st[POLICY_ST_AV(AV_INFECTED)].action,
 	    POLICY_QUARANTINE);
 	cr_assert_eq(g->st[POLICY_ST_AV(AV_FILTERED)].action,
+	    POLICY_REMOVE);
+	cr_assert_eq(g->st[POLICY_ST_AV(AV_SUSPICIOUS)].action,
 	    POLICY_QUARANTINE);
+	/* A scan that failed never lets the message through. */
+	cr_assert_eq(g->st[POLICY_ST_AV(AV_ERROR)].action, POLICY_TEMPFAIL);
 	/* No DSN for spam-like or infected mail unless configured. */
 	cr_assert_not(g->st[POLICY_ST_SPAM(SPAM_SPAM)].dsn);
 	cr_assert_not(g->st[POLICY_ST_SPAM(SPAM_PROBABLE)].dsn);
