@@ -2,6 +2,8 @@
 # relay.sh - winnowd as a pass-through relay against smtp-source -> smtp-sink
 #
 #   bench/relay.sh [-q]      (-q: fewer runs and messages, for a quick look)
+#   BENCH_CHECKS=yes bench/relay.sh   the same with the content checks on
+#                            (DNS to a dead loopback port, no AV database)
 #
 # In one run, on loopback only: smtp-source sends straight to smtp-sink
 # ("direct") and through winnowd ("through"), for 2, 8 and 20 sessions and
@@ -33,6 +35,19 @@ start_children = 20
 min_spare = 4
 max_spare = 25
 user = ${WINNOW_USER:-winnow}
+[dns]
+resolver = 127.0.0.1:9
+timeout = 200ms
+[content]
+default_model = $PWD/data/content.model
+obscene_words = $PWD/data/obscene-en.txt $PWD/data/obscene-ru.txt
+[av]
+database =
+[policy]
+quarantine_dir = $PWD/$OUT/quarantine
+spam_checks = ${BENCH_CHECKS:-no}
+dns_checks = ${BENCH_CHECKS:-no}
+av_checks = ${BENCH_CHECKS:-no}
 CONF
 [ "$(id -u)" = 0 ] || sed -i '/^user =/d' $OUT/relay.conf
 
@@ -44,7 +59,8 @@ WD=$!
 trap 'kill $WD $SINK 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 sleep 1
 
-echo "# winnow relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
+echo "# winnow relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores," \
+    "checks=${BENCH_CHECKS:-no}"
 printf "%-6s %-8s %12s %12s %8s\n" size sessions direct/s through/s ratio
 for SIZE in 4096 51200; do
 	M=$M4; [ $SIZE = 51200 ] && M=$M50

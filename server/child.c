@@ -116,6 +116,57 @@ child_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
 		(void)snprintf(buf, len, "local");
 }
 
+/* child_serve - accept one connection on a listener and serve it; returns
+ * the messages accepted, or -1 when there was no connection (another
+ * child took it) */
+
+static int
+child_serve(const struct listener *l)
+{
+	struct sockaddr_storage ss;
+	socklen_t	 sl = sizeof(ss);
+	unsigned int	 n;
+	char		 peer[64];
+	int		 fd, on = 1, proto;
+
+	do {
+		fd = accept4(l->fd, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	} while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return (-1);
+	if (ss.ss_family != AF_UNIX)
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on,
+		    sizeof(on));
+	proto = l->proto == PROTO_AUTO ? server_conf.protocol : l->proto;
+	child_peer(&ss, peer, sizeof(peer));
+	child_state(CHILD_BUSY);
+	n = sess_run(fd, proto, peer);
+	child_state(CHILD_IDLE);
+	return ((int)n);
+}
+
+/* child_drain - leave the wait queues, then serve what is already ours */
+
+static unsigned int
+child_drain(int ep, struct listener *l, int nl)
+{
+	unsigned int	 served = 0;
+	int		 i, n, got;
+
+	/* From here on new connections wake the other children. */
+	(void)close(ep);
+	do {
+		got = 0;
+		for (i = 0; i < nl; i++) {
+			while ((n = child_serve(&l[i])) >= 0) {
+				served += (unsigned int)n;
+				got = 1;
+			}
+		}
+	} while (got);
+	return (served);
+}
+
 /* child_main - serve sessions until used up, idle too long, or told to stop */
 
 void
@@ -123,11 +174,8 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
     unsigned int slot, int wake_fd)
 {
 	struct epoll_event ev, events[8];
-	struct sockaddr_storage ss;
-	socklen_t	 sl;
 	unsigned int	 limit, served = 0;
-	char		 peer[64];
-	int		 ep, i, n, fd, on = 1, proto;
+	int		 ep, i, n;
 
 	child_sb = sb;
 	child_slot = &sb->slot[slot];
@@ -143,14 +191,13 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	for (i = 0; i < nl; i++) {
 		memset(&ev, 0, sizeof(ev));
 		/*
-		 * Not EPOLLEXCLUSIVE: that wakes one child per connection,
-		 * and a child that is leaving (SIGTERM from a reload or from
-		 * spare trimming, max_idle) may take the wakeup and exit
-		 * without accepting, leaving the connection in the backlog
-		 * until the next one arrives.  Every idle child wakes;
-		 * one accept4() wins, the others get EAGAIN.
+		 * EPOLLEXCLUSIVE wakes one idle child per connection instead
+		 * of all of them.  The price: a child that leaves (SIGTERM,
+		 * max_idle, max_messages) may have taken the wakeup for a
+		 * connection it did not accept; child_drain() serves those
+		 * before the child exits, so none is stranded.
 		 */
-		ev.events = EPOLLIN;
+		ev.events = EPOLLIN | EPOLLEXCLUSIVE;
 		ev.data.u32 = (uint32_t)i;
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, l[i].fd, &ev) < 0)
 			log_fatal("epoll_ctl: %s", strerror(errno));
@@ -174,24 +221,14 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 			log_debug("idle for max_idle, exiting");
 			break;
 		}
-		for (i = 0; i < n && !child_stopping; i++) {
-			sl = sizeof(ss);
-			fd = accept4(l[events[i].data.u32].fd,
-			    (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-			if (fd < 0)
-				continue;	/* another child took it */
-			if (ss.ss_family != AF_UNIX)
-				(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY,
-				    &on, sizeof(on));
-			proto = l[events[i].data.u32].proto;
-			if (proto == PROTO_AUTO)
-				proto = server_conf.protocol;
-			child_peer(&ss, peer, sizeof(peer));
-			child_state(CHILD_BUSY);
-			served += sess_run(fd, proto, peer);
-			child_state(CHILD_IDLE);
+		for (i = 0; i < n; i++) {
+			int	 m = child_serve(&l[events[i].data.u32]);
+
+			if (m > 0)
+				served += (unsigned int)m;
 		}
 	}
+	served += child_drain(ep, l, nl);
 	reinject_close_all();
 	server_child_exit();
 	log_debug("exiting after %u messages", served);
