@@ -54,21 +54,29 @@ static const struct findings *
 group_findings(const struct policy_group *g, const struct findings *f,
     struct findings *masked)
 {
-	if (g->dns_checks)
+	if (g->dns_checks && g->rdns && g->spf && g->surbl)
 		return (f);
-	/* The group ignores network checks: hide them. */
+	/* The group ignores some network checks: hide those. */
 	*masked = *f;
-	masked->dns_state = CHECK_NOT_RUN;
-	masked->dnsbl_state = CHECK_NOT_RUN;
-	masked->rdns_state = CHECK_NOT_RUN;
-	masked->spf_state = CHECK_NOT_RUN;
-	masked->surbl_state = CHECK_NOT_RUN;
-	masked->dnsbl_rating = 0;
-	memset(&masked->dnsbl, 0, sizeof(masked->dnsbl));
-	masked->rdns = RDNS_NOT_CHECKED;
-	masked->spf = SPF_NOT_CHECKED;
-	masked->surbl_rating = 0;
-	memset(&masked->surbl, 0, sizeof(masked->surbl));
+	if (!g->dns_checks) {
+		masked->dns_state = CHECK_NOT_RUN;
+		masked->dnsbl_state = CHECK_NOT_RUN;
+		masked->dnsbl_rating = 0;
+		memset(&masked->dnsbl, 0, sizeof(masked->dnsbl));
+	}
+	if (!g->dns_checks || !g->rdns) {
+		masked->rdns_state = CHECK_NOT_RUN;
+		masked->rdns = RDNS_NOT_CHECKED;
+	}
+	if (!g->dns_checks || !g->spf) {
+		masked->spf_state = CHECK_NOT_RUN;
+		masked->spf = SPF_NOT_CHECKED;
+	}
+	if (!g->dns_checks || !g->surbl) {
+		masked->surbl_state = CHECK_NOT_RUN;
+		masked->surbl_rating = 0;
+		memset(&masked->surbl, 0, sizeof(masked->surbl));
+	}
 	return (masked);
 }
 
@@ -137,8 +145,15 @@ policy_needs(const struct policy_group *g)
 
 	if (g->spam_checks)
 		need |= POLICY_NEED_SPAM;
-	if (g->spam_checks && g->dns_checks)
-		need |= POLICY_NEED_DNS;
+	if (g->spam_checks && g->dns_checks) {
+		need |= POLICY_NEED_DNS | POLICY_NEED_DNSBL;
+		if (g->rdns)
+			need |= POLICY_NEED_RDNS;
+		if (g->spf)
+			need |= POLICY_NEED_SPF;
+		if (g->surbl)
+			need |= POLICY_NEED_SURBL;
+	}
 	if (g->av_checks)
 		need |= POLICY_NEED_AV;
 	return (need);

@@ -274,6 +274,12 @@ static const struct pkey policy_group_keys[] = {
 	    "group get the status trusted" },
 	{ "dns_checks", PK_ANY, "yes", pk_switch, "no: DNSBL, SURBL, SPF and "
 	    "reverse DNS results are ignored for the group" },
+	{ "rdns", PK_ANY, "yes", pk_switch, "no: the reverse DNS check is "
+	    "not run or not counted for this group" },
+	{ "spf", PK_ANY, "yes", pk_switch, "no: SPF is not run or not counted "
+	    "for this group" },
+	{ "surbl", PK_ANY, "yes", pk_switch, "no: URI blocklists are not run "
+	    "or not counted for this group" },
 	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
 	    "action) for the group" },
 	{ "whitelist", PK_LIST, "", pk_list, "senders (masks, ip:CIDR, "
@@ -541,6 +547,12 @@ pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
 		target = &g->spam_checks;
 	else if (strcasecmp(e->name, "dns_checks") == 0)
 		target = &g->dns_checks;
+	else if (strcasecmp(e->name, "rdns") == 0)
+		target = &g->rdns;
+	else if (strcasecmp(e->name, "spf") == 0)
+		target = &g->spf;
+	else if (strcasecmp(e->name, "surbl") == 0)
+		target = &g->surbl;
 	else
 		target = &g->av_checks;
 	if (pb_bool(pb, e, &v) < 0)

@@ -125,6 +125,9 @@ struct policy_group {
 	int		 probable_spam;
 	int		 spam_checks;
 	int		 dns_checks;
+	int		 rdns;		/* each DNS family, within dns_checks */
+	int		 spf;
+	int		 surbl;
 	int		 av_checks;
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
@@ -199,6 +202,12 @@ int		 policy_vna_check(const char *, struct buf *why);
 #define POLICY_NEED_SPAM	0x01
 #define POLICY_NEED_DNS		0x02
 #define POLICY_NEED_AV		0x04
+#define POLICY_NEED_DNSBL	0x08	/* the DNS families, with NEED_DNS */
+#define POLICY_NEED_RDNS	0x10
+#define POLICY_NEED_SPF		0x20
+#define POLICY_NEED_SURBL	0x40
+#define POLICY_NEED_DNS_ALL	(POLICY_NEED_DNSBL | POLICY_NEED_RDNS | \
+				 POLICY_NEED_SPF | POLICY_NEED_SURBL)
 unsigned int	 policy_needs(const struct policy_group *);
 
 /* Add our headers and modifications for the decisions of the recipients

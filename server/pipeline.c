@@ -271,8 +271,11 @@ pl_run_checks(struct pl_ctx *c)
 	}
 	if (need & POLICY_NEED_DNS) {
 		memset(&dopts, 0, sizeof(dopts));
-		dopts.families = DNSBL_F_DNSBL | DNSBL_F_RDNS | DNSBL_F_SPF |
-		    DNSBL_F_SURBL;
+		/* Only the families some group counts. */
+		dopts.families = DNSBL_F_DNSBL |
+		    ((need & POLICY_NEED_RDNS) ? DNSBL_F_RDNS : 0) |
+		    ((need & POLICY_NEED_SPF) ? DNSBL_F_SPF : 0) |
+		    ((need & POLICY_NEED_SURBL) ? DNSBL_F_SURBL : 0);
 		buf_reset(c->why);
 		run = dnsbl_start(&c->view, &dopts, c->why);
 	}

@@ -132,10 +132,11 @@ Test(group, check_switches)
 	cr_assert_eq(policy_needs(g), POLICY_NEED_AV);
 	g = policy_group_find(policy_current, "x@b.test", v.sender, NULL);
 	cr_assert_eq(group_av_status(g, f), AV_NOT_SCANNED);
-	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS |
+	    POLICY_NEED_DNS_ALL);
 	g = policy_group_find(policy_current, "x@c.test", v.sender, NULL);
 	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS |
-	    POLICY_NEED_AV);
+	    POLICY_NEED_DNS_ALL | POLICY_NEED_AV);
 }
 
 Test(group, verdict_at_the_groups_level)
@@ -311,4 +312,23 @@ Test(group, virus_name_action_syntax)
 	cr_assert(strstr(buf_str(errs), "GLOB:ACTION") != NULL, "%s",
 	    buf_str(errs));
 	buf_free(errs);
+}
+
+Test(group, dns_family_switches)
+{
+	load("[policy]\n[group nospf]\nrecipients = @nospf.test\nspf = no\n"
+	    "rdns = no\n");
+	cr_assert_eq(policy_needs(policy_current->groups[0]) &
+	    (POLICY_NEED_SPF | POLICY_NEED_RDNS), 0);
+	cr_assert(policy_needs(policy_current->groups[0]) &
+	    POLICY_NEED_SURBL);
+	cr_assert(policy_needs(policy_current->groups[1]) & POLICY_NEED_SPF);
+	/* 60 points of rDNS/SPF-like signs are ignored by the group. */
+	f->content_state = CHECK_DONE;
+	f->spf = SPF_FAIL;
+	f->spf_state = CHECK_DONE;
+	f->rdns = RDNS_NONE;
+	f->rdns_state = CHECK_DONE;
+	cr_assert_geq(group_points(policy_current->groups[1], f),
+	    group_points(policy_current->groups[0], f));
 }
