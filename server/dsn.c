@@ -133,7 +133,8 @@ dsn_build(struct buf *out, const struct msg *m, const char *data, size_t len,
 		}
 		buf_puts(out, "Action: failed\r\n");
 		buf_printf(out, "Status: %s\r\n", status);
-		buf_printf(out, "Remote-MTA: dns; %s\r\n", remote);
+		if (remote != NULL)
+			buf_printf(out, "Remote-MTA: dns; %s\r\n", remote);
 		buf_printf(out, "Diagnostic-Code: smtp; %s\r\n", rc[i].reply);
 	}
 	buf_puts(out, "\r\n");

@@ -1177,7 +1177,7 @@ pl_send_dsn(struct pl_ctx *c)
 	body = buf_new(4096);
 	/* Refusals by our own policy come from us, not the downstream. */
 	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
-	    npolicy == n ? server_hostname : reinject_peer(NULL), c->m->qid);
+	    npolicy == n ? server_hostname : reinject_peer_host(), c->m->qid);
 	to = xcalloc(2, sizeof(*to));
 	to[0] = xstrdup(c->m->sender);
 	what = buf_new(64);

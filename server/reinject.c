@@ -121,6 +121,16 @@ reinject_peer(const struct reinject *r)
 	return (reinject_ep_ok ? reinject_ep.text : "(none)");
 }
 
+/* reinject_peer_host - the downstream's host name for a DSN, or NULL
+ * (unix: and exec: downstreams have none) */
+
+const char *
+reinject_peer_host(void)
+{
+	return (reinject_ep_ok && reinject_ep.kind == ENDPOINT_TCP ?
+	    reinject_ep.host : NULL);
+}
+
 /* reinject_close - drop a connection without QUIT */
 
 static void

@@ -273,6 +273,9 @@ void		 reinject_set_deadline(struct reinject *, uint64_t deadline_ms);
  * DATA so the downstream discards the message. */
 void		 reinject_abort(struct reinject *, struct reinject_txn *);
 
+/* The downstream's host for a DSN's Remote-MTA, or NULL. */
+const char	*reinject_peer_host(void);
+
 /* The downstream's name for logs ("tcp:127.0.0.1:10026"). */
 const char	*reinject_peer(const struct reinject *);
 
