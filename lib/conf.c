@@ -68,6 +68,8 @@ struct conf_loader {
 	char		*section;	/* current section name */
 	struct conf_entry *ents;
 	size_t		 nents, cap;
+	struct conf_entry *secs;	/* [section] lines: name and line */
+	size_t		 nsecs;
 	struct conf_errors err;
 };
 
@@ -459,11 +461,20 @@ conf_line_check(struct conf_loader *ld, const char *line, size_t len)
 		return;			/* continuation of a value */
 	if (*p == '[') {
 		close = memchr(p, ']', (size_t)(end - p));
-		if (close == NULL || close == p + 1)
+		if (close == NULL || close == p + 1) {
 			conf_error_at(ld, ld->lineno, "bad section header "
 			    "(expected [name])");
-		else
-			ld->in_section = 1;
+			return;
+		}
+		ld->in_section = 1;
+		ld->secs = xreallocarray(ld->secs, ld->nsecs + 1,
+		    sizeof(*ld->secs));
+		memset(&ld->secs[ld->nsecs], 0, sizeof(*ld->secs));
+		ld->secs[ld->nsecs].section = xstrndup(p + 1,
+		    (size_t)(close - p - 1));
+		ld->secs[ld->nsecs].file = ld->file;
+		ld->secs[ld->nsecs].line = ld->lineno;
+		ld->nsecs++;
 		return;
 	}
 	if (memchr(p, '=', (size_t)(end - p)) == NULL &&
@@ -624,19 +635,16 @@ conf_validate(struct conf_loader *ld)
 	for (i = 0; i < conf_nregs; i++)
 		memset(conf_regs[i].staged, 0,
 		    conf_regs[i].nparams * sizeof(*conf_regs[i].staged));
+	for (i = 0; i < ld->nsecs; i++)
+		if (conf_reg_find(ld->secs[i].section) == NULL)
+			conf_error(&ld->err, &ld->secs[i], "unknown section "
+			    "[%s]", ld->secs[i].section);
 	for (i = 0; i < ld->nents; i++) {
 		struct conf_entry *e = &ld->ents[i];
 
 		conf_unquote((char *)e->value);
-		if ((r = conf_reg_find(e->section)) == NULL) {
-			for (j = 0; j < i; j++)
-				if (strcmp(ld->ents[j].section, e->section) == 0)
-					break;
-			if (j == i)
-				conf_error(&ld->err, e, "unknown section [%s]",
-				    e->section);
-			continue;
-		}
+		if ((r = conf_reg_find(e->section)) == NULL)
+			continue;	/* reported at its [section] line */
 		if (r->sec->params == NULL)
 			continue;	/* handler's business */
 		for (j = 0; j < r->nparams; j++)
@@ -718,7 +726,7 @@ conf_load(const char *path, struct buf *errors)
 {
 	struct conf_loader ld;
 	char		*data = NULL;
-	size_t		 len = 0;
+	size_t		 len = 0, i;
 	int		 rc;
 
 	memset(&ld, 0, sizeof(ld));
@@ -760,6 +768,9 @@ conf_load(const char *path, struct buf *errors)
 	rc = WN_OK;
 out:
 	conf_entries_free(ld.ents, ld.nents);
+	for (i = 0; i < ld.nsecs; i++)
+		free((char *)ld.secs[i].section);
+	free(ld.secs);
 	free(data);
 	if (errors == NULL)
 		buf_free(ld.err.out);

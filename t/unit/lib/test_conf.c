@@ -157,7 +157,7 @@ Test(conf, every_error_reported_with_line_and_nothing_applied)
 	cr_assert(strstr(buf_str(err), "bad.conf:6: ") != NULL);
 	cr_assert(strstr(buf_str(err), "bad.conf:8: [test] name is set "
 	    "again (first at line 7)") != NULL, "%s", buf_str(err));
-	cr_assert(strstr(buf_str(err), "bad.conf:10: unknown section "
+	cr_assert(strstr(buf_str(err), "bad.conf:9: unknown section "
 	    "[nosuch]") != NULL, "%s", buf_str(err));
 	cr_assert(strstr(buf_str(err), "bad.conf:12: bl.test") != NULL,
 	    "%s", buf_str(err));
@@ -178,6 +178,18 @@ Test(conf, failed_reload_keeps_previous_values)
 	bad = tu_write_file("bad.conf", "[test]\ncount = 0\n");
 	cr_assert_eq(conf_load(bad, NULL), WN_PERM);
 	cr_assert_eq(t_uint, 7);
+}
+
+Test(conf, empty_unknown_section_reported)
+{
+	const char	*path;
+	struct buf	*err = buf_new(64);
+
+	path = tu_write_file("e.conf", "[test]\ncount = 3\n\n[nothing]\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "e.conf:4: unknown section "
+	    "[nothing]") != NULL, "%s", buf_str(err));
+	buf_free(err);
 }
 
 Test(conf, suggestion_for_typo)
