@@ -76,3 +76,15 @@ def test_header_only_and_empty_messages():
     filtered(REC + BLOCK + b"\r\n", b"\r\n")
     with pytest.raises(AssertionError):
         filtered(REC + BLOCK, b"\r\n")
+
+
+def test_subject_tag_by_status():
+    tags = {"spam": "[SPAM]", "probable-spam": "[SPAM?]"}
+    tagged = KEPT.replace(b"Subject: hello", b"Subject: [SPAM] hello")
+    filtered(REC + BLOCK + tagged, ORIG, subject_tag=tags)
+    with pytest.raises(AssertionError):        # spam must be tagged
+        filtered(REC + BLOCK + KEPT, ORIG, subject_tag=tags)
+    ham = BLOCK.replace(b"Status: spam", b"Status: not-detected")
+    filtered(REC + ham + KEPT, ORIG, subject_tag=tags)
+    with pytest.raises(AssertionError):        # ham must not be
+        filtered(REC + ham + tagged, ORIG, subject_tag=tags)

@@ -164,6 +164,8 @@ def filtered(data, original, received=True, status_headers=(),
     """Check that data (what the downstream got, CRLF, unstuffed) is
     original with only our additions; return them (Added).
 
+    subject_tag may be a dict {status: tag}: the tag of the status our
+    X-Winnow-Status names (the policy's STATUS.subject_tag settings).
     names, when given, is the exact list of X-Winnow-* names expected
     (e.g. ["X-Winnow-Info"] for a recipient that is not protected).
     Through an MTA: above is the number of Received: fields the hops after
@@ -221,6 +223,9 @@ def filtered(data, original, received=True, status_headers=(),
     start = fields[i][0] if i < len(fields) else \
         (fields[-1][1] if fields else 0)
     rest = data[start:]
+    added = Added(_chomp(rec) if rec is not None else None, ours, sh)
+    if isinstance(subject_tag, dict):
+        subject_tag = subject_tag.get(added.status)
     expect = without_ours(original, subject_tag)
     if rest != expect:
         k = next((j for j in range(min(len(rest), len(expect)))
@@ -230,4 +235,4 @@ def filtered(data, original, received=True, status_headers=(),
             "byte %d (of %d/%d): got %r, expected %r"
             % (k, len(rest), len(expect), rest[max(0, k - 60):k + 60],
                expect[max(0, k - 60):k + 60]))
-    return Added(_chomp(rec) if rec is not None else None, ours, sh)
+    return added
