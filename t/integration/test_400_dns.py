@@ -20,14 +20,16 @@ count) and 192.0.2.2 to 40.  Ports: DNS servers 15360-15389.
 """
 
 import base64
+import signal
 import tempfile
+import threading
 import time
 
 import pytest
 
 from wntest import dns, net
 from wntest.ours import filtered
-from wntest.smtp import Client, make_message, seq_of
+from wntest.smtp import Client, make_message, seq_of, wait_until
 
 DNSBL = {"bl1.test": "60", "bl2.test": "50", "bl3.test": "40 127.0.0.4"}
 SURBL = {"multi.surbl.test": "50", "uribl.test": "30"}
@@ -363,6 +365,55 @@ def test_silent_dns_bounded_by_timeout(dnsrelay, silent_dns):
     assert took < TIMEOUT * 0.5, "waited for DNS nobody wanted: %.2fs" % took
     ours, items = checks_of(sink, msg)
     assert "dns" not in items and "dnsbl" not in items, ours.checks
+
+
+def test_sigterm_while_waiting_for_dns(dnsrelay, silent_dns):
+    """SIGTERM while a child waits for DNS: the message is finished
+    (the DNS stage ends at its deadline), then winnowd exits 0."""
+    fake = silent_dns()
+    w, sink = dnsrelay(resolver=fake.resolver, dns_conf={"timeout": "2s"})
+    res = {}
+
+    def one():
+        res["r"] = send(w, "192.0.2.1", "x@pass.spf.test")
+    th = threading.Thread(target=one)
+    th.start()
+    time.sleep(0.7)
+    w.signal(signal.SIGTERM)
+    th.join(10)
+    msg, r, took = res["r"]
+    assert r["final"].code == 250, r
+    assert 1.8 <= took < 3.5, took
+    assert w.proc.wait(10) == 0
+    ours, items = checks_of(sink, msg)
+    assert items["dns"] == "timeout", ours.checks
+
+
+def test_reload_swaps_zones_and_keeps_them_on_error(dnsrelay):
+    """SIGHUP: new [dnsbl] zones serve the new children; a reload with a
+    bad zone line is refused and the zones stay as they were."""
+    w, sink = dnsrelay(dnsbl={"bl1.test": "60"})
+    msg, _, _ = send(w, "192.0.2.1", "x@pass.spf.test")
+    assert checks_of(sink, msg)[1]["dnsbl"] == "bl1.test(60)"
+
+    def reload(zones, gen):
+        old = w.children()
+        w.sections["dnsbl"] = zones
+        w.write_config()
+        w.signal(signal.SIGHUP)
+        if gen is None:
+            w.wait_log(r"reload failed, still running on the previous")
+            return
+        w.wait_log(r"configuration reloaded; generation %d" % gen)
+        for p in old:
+            wait_until(lambda: not net.pid_alive(p), 5,
+                       what="old child gone")
+    reload({"bl2.test": "50"}, 2)
+    msg, _, _ = send(w, "192.0.2.1", "x@pass.spf.test")
+    assert checks_of(sink, msg)[1]["dnsbl"] == "bl2.test(50)"
+    reload({"bl1.test": "5000"}, None)          # rating above 1000
+    msg, _, _ = send(w, "192.0.2.1", "x@pass.spf.test")
+    assert checks_of(sink, msg)[1]["dnsbl"] == "bl2.test(50)"
 
 
 # ------------------------------------------------------------ through Postfix
