@@ -282,6 +282,21 @@ def test_surbl_urls_in_text(dnsrelay, body, ctype, surbl):
     assert "dns" not in items, ours.checks
 
 
+def test_surbl_domain_limit_is_marked(dnsrelay):
+    """More URL domains than [dns] max_surbl_domains: the first ones are
+    looked up and the header says the limit was hit (dns=limit)."""
+    w, sink = dnsrelay(dnsbl={}, dns_conf={"max_surbl_domains": "5"})
+    pad = b"".join(b"http://pad%d.example/\r\n" % i for i in range(8))
+    for body, surbl in ((b"http://spam-example.com/\r\n" + pad,
+                         "multi.surbl.test(50),uribl.test(30)"),
+                        (pad + b"http://spam-example.com/\r\n", "none")):
+        _, msg = make_message(sender="x@pass.spf.test", body=body)
+        send(w, "192.0.2.3", "x@pass.spf.test", msg)
+        ours, items = checks_of(sink, msg)
+        assert items["surbl"] == surbl, ours.checks
+        assert items["dns"] == "limit", ours.checks
+
+
 # ------------------------------------------------------ policy and groups
 
 def test_blacklisted_rejected_in_smtp(dnsrelay):
