@@ -32,9 +32,9 @@ def test_dns_stage_leaves_time_for_the_reinjection(relay, silent):
     DNS silent.  Today the DNS stage is capped at the message deadline
     itself (view.deadline_ms = the message deadline), so nothing is left
     for the reinjection: every message is answered "451 4.4.2 Downstream
-    failed: reading reply: timeout" (the downstream never failed) for as
-    long as DNS is down.  Wanted: the checks stop early enough for the
-    reinjection (or winnowd -t refuses such a configuration), so the
+    failed: reading reply: deadline passed" (the downstream never failed)
+    for as long as DNS is down.  Wanted: the checks stop early enough for
+    the reinjection (or winnowd -t refuses such a configuration), so the
     message goes through marked dns=timeout."""
     w, sink = relay(server={"message_deadline": "3s"},
                     extra={"dns": {"resolver": silent.resolver,
