@@ -118,15 +118,21 @@ stream_wait(struct stream *s, short events)
 {
 	struct pollfd	 pfd;
 	uint64_t	 left, wait;
+	const char	*what;
 	int		 n;
 
 	for (;;) {
 		wait = s->timeout_ms ? s->timeout_ms : UINT64_MAX;
 		left = time_left_ms(s->deadline);
-		if (left < wait)
+		/* Say which limit ran out: the caller's deadline is not the
+		 * peer being slow. */
+		what = "timeout";
+		if (s->deadline != 0 && left <= wait) {
 			wait = left;
+			what = "deadline passed";
+		}
 		if (wait == 0)
-			return (stream_fail(s, STREAM_TIMEOUT, "timeout"));
+			return (stream_fail(s, STREAM_TIMEOUT, what));
 		pfd.fd = s->fd;
 		pfd.events = events;
 		n = poll(&pfd, 1, wait == UINT64_MAX ? -1 :
@@ -134,7 +140,7 @@ stream_wait(struct stream *s, short events)
 		if (n > 0)
 			return (0);
 		if (n == 0)
-			return (stream_fail(s, STREAM_TIMEOUT, "timeout"));
+			return (stream_fail(s, STREAM_TIMEOUT, what));
 		if (errno != EINTR)
 			return (stream_fail(s, STREAM_IOERR, "poll"));
 	}

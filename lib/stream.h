@@ -9,7 +9,8 @@
  *
  * Errors are sticky: after the first EOF, timeout or I/O error every call
  * fails fast with the same stream_error(), and stream_strerror() says what
- * happened ("timeout", "connection closed", "write: Broken pipe").
+ * happened ("timeout", "deadline passed", "connection closed", "write:
+ * Broken pipe").
  *
  * SPDX-License-Identifier: MIT
  */

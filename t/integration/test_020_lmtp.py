@@ -3,7 +3,8 @@ downstream said about that recipient."""
 
 import re
 
-from wntest.smtp import Client, make_message, strip_fields, seq_of
+from wntest.smtp import Client, make_message, seq_of
+from wntest.ours import filtered
 from wntest import procs
 
 
@@ -34,7 +35,7 @@ def test_lmtp_in_smtp_out_per_recipient_outcomes(relay):
     got = sink.delivered()
     assert len(got) == 1
     assert got[0].accepted == ["ok@example.com", "ok2@example.com"]
-    assert strip_fields(got[0].data, ["Received"]) == msg
+    filtered(got[0].data, msg)
     # an LMTP upstream does its own bouncing: no DSN from us
     assert all(t.mail_addr != "" for t in sink.txns)
 

@@ -20,7 +20,8 @@ import time
 
 import pytest
 
-from wntest.smtp import Client, make_message, seq_of, strip_fields
+from wntest.ours import filtered
+from wntest.smtp import Client, make_message, seq_of
 from wntest.sink import DROP
 
 
@@ -109,16 +110,29 @@ def test_smtp_sink_no_reply_after_dot_is_flagged(winnowd, smtpsink):
 
 # ------------------------------------------- per-recipient, SMTP upstream
 
-def test_smtp_in_one_recipient_tempfailed_aborts_all(relay):
-    w, sink = relay(sink={"hooks": {"rcpt": by_local(
-        {"b": "451 4.3.0 try later"})}})
+@pytest.mark.parametrize("pipelining", [True, False],
+                         ids=["pipelining", "lockstep"])
+def test_smtp_in_one_recipient_tempfailed_aborts_all(relay, pipelining):
+    """One reply covers all SMTP recipients: one 4xx at RCPT defers the
+    whole message and no copy goes anywhere.  With PIPELINING, DATA went
+    out with the envelope (one round trip): only closing the connection
+    after the 354 cancels it - never a body, never the final dot.  In
+    lockstep DATA is not sent at all and RSET ends the transaction."""
+    w, sink = relay(sink={"pipelining": pipelining, "hooks": {
+        "rcpt": by_local({"b": "451 4.3.0 try later"})}})
     _, _, r = send(w.port, ["a@example.com", "b@example.com",
                             "c@example.com"])
     assert r["final"].code // 100 == 4, r
     assert not sink.completed()
     sess = sink.sessions[0]
-    assert "DATA" not in sess.commands, "DATA must not be sent downstream"
-    assert "RSET" in sess.commands
+    if pipelining:
+        sink.wait(lambda: sess.closed, 5, "the connection dropped")
+        assert sess.commands[-1] == "DATA", sess.commands
+        assert sink.txns[0].raw == b"" and sink.txns[0].dropped
+    else:
+        assert "DATA" not in sess.commands, \
+            "DATA must not be sent downstream"
+        assert "RSET" in sess.commands
 
 
 def test_smtp_in_mixed_permanent_gets_250_and_dsn(relay):
@@ -428,7 +442,9 @@ def test_downstream_down_then_back_delivered_once(ports, postfix, winnowd,
     assert sorted(a for t in got for a in t.accepted) == ["a@example.com",
                                                           "b@example.com"]
     assert all(seq_of(t.data) == tok for t in got)
-    assert all(strip_fields(t.data, ["Received"]) == msg for t in got)
+    for t in got:
+        # Postfix's smtpd Received: sits below ours
+        filtered(t.data, msg, hops=1)
 
 
 def test_postfix_retries_tempfailed_recipient_exactly_once(ports, postfix,

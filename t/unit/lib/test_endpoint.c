@@ -13,6 +13,7 @@
 #include "endpoint.h"
 #include "stream.h"
 #include "testutil.h"
+#include "timeutil.h"
 
 Test(endpoint, parse_forms)
 {
@@ -119,6 +120,49 @@ Test(endpoint, connect_refused_and_timeout_are_errors)
 	    buf_str(why));
 	endpoint_free(&ep);
 	buf_free(why);
+}
+
+/* One read on a silent socket: what the sticky error says. */
+static const char *
+stream_silent_read(unsigned int timeout_ms, unsigned int deadline_in_ms,
+    uint64_t *took_ms)
+{
+	static char	 text[64];
+	struct stream	*st;
+	struct buf	*line = buf_new(64);
+	uint64_t	 t0;
+	int		 sv[2], crlf;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	st = stream_new(sv[0]);
+	stream_set_timeout(st, timeout_ms);
+	t0 = time_now_ms();
+	if (deadline_in_ms > 0)
+		stream_set_deadline(st, t0 + deadline_in_ms);
+	cr_assert_eq(stream_getline(st, line, 100, &crlf), -1);
+	*took_ms = time_now_ms() - t0;
+	cr_assert_eq(stream_error(st), STREAM_TIMEOUT);
+	(void)snprintf(text, sizeof(text), "%s", stream_strerror(st));
+	stream_free(st);
+	(void)close(sv[1]);
+	buf_free(line);
+	return (text);
+}
+
+Test(endpoint, stream_timeout_and_deadline_named)
+{
+	uint64_t	 took;
+
+	cr_assert_str_eq(stream_silent_read(50, 0, &took), "timeout");
+	cr_assert_geq(took, 45);
+	/* the deadline comes first: it is what ran out */
+	cr_assert_str_eq(stream_silent_read(5000, 60, &took),
+	    "deadline passed");
+	cr_assert_geq(took, 55);
+	cr_assert_lt(took, 2000);
+	/* the per-operation timeout comes first */
+	cr_assert_str_eq(stream_silent_read(50, 5000, &took), "timeout");
+	cr_assert_lt(took, 2000);
 }
 
 Test(endpoint, spawn_exec)
