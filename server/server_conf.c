@@ -151,7 +151,8 @@ static const struct conf_param server_params[] = {
 	    3600000, NULL, NULL, "the most time the checks and the "
 	    "reinjection of one message may take after its end of data; "
 	    "past it nothing is delivered and the upstream gets 451 (0: no "
-	    "limit). Keep it below what the upstream waits: smtpd_proxy_timeout "
+	    "limit). The checks end when three quarters of it have passed, "
+	    "leaving the rest to the reinjection. Keep it below what the upstream waits: smtpd_proxy_timeout "
 	    "(100s) before the queue, winnow-pipe's data_timeout, "
 	    "smtp_data_done_timeout" },
 	{ "forward_reuse_limit", CONF_UINT, "100", S(forward_reuse_limit), 0,

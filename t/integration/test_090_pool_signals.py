@@ -380,7 +380,7 @@ def test_check_reports_every_error_with_file_and_line(workdir):
     assert rc == 78, out
     for line, what in [(3, "bogus"), (4, "max_children"), (5, "listen"),
                        (6, "message_size_limit"), (7, "bare_newline"),
-                       (10, "nosuch")]:     # the line of its first key
+                       (9, "nosuch")]:      # its [section] line
         assert re.search(r"^%s:%d: .*%s" % (re.escape(path), line, what), out,
                          re.M), (line, what, out)
 

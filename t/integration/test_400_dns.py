@@ -383,6 +383,22 @@ def test_silent_dns_bounded_by_timeout(dnsrelay, silent_dns):
     assert "dns" not in items and "dnsbl" not in items, ours.checks
 
 
+def test_dns_stage_leaves_time_for_the_reinjection(dnsrelay, silent_dns):
+    """[dns] timeout (10s) longer than [server] message_deadline (3s),
+    DNS silent: the checks stop at three quarters of the deadline, so the
+    message still goes through, marked dns=timeout, instead of every
+    message getting "451 Downstream failed: deadline passed" for as long
+    as DNS is down."""
+    fake = silent_dns()
+    w, sink = dnsrelay(resolver=fake.resolver, dns_conf={"timeout": "10s"},
+                       server={"message_deadline": "3s"})
+    msg, r, took = send(w, "192.0.2.1", "x@pass.spf.test")
+    assert r["final"].code == 250, r
+    assert 2.0 <= took < 3.5, took
+    ours, items = checks_of(sink, msg)
+    assert items["dns"] == "timeout", ours.checks
+
+
 def test_sigterm_while_waiting_for_dns(dnsrelay, silent_dns):
     """SIGTERM while a child waits for DNS: the message is finished
     (the DNS stage ends at its deadline), then winnowd exits 0."""
