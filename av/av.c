@@ -636,8 +636,8 @@ av_child_init(void)
 	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != sizeof(seed))
 		seed = (unsigned int)(getpid() ^ time_now_us());
 	srand(seed);
-	if (av_tmp_pid == getpid() && av_tmpdir[0] != '\0')
-		av_rm_tree(av_tmpdir, 0);	/* called again: no leftover */
+	if (av_tmp_pid == getpid())
+		av_child_exit();	/* called again: start afresh, no leftover */
 	av_tmp_pid = 0;
 	av_tmp_make();
 	avmime_init();
