@@ -174,7 +174,8 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
     unsigned int slot, int wake_fd)
 {
 	struct epoll_event ev, events[8];
-	unsigned int	 limit, served = 0;
+	unsigned int	 limit, served = 0, wait;
+	uint64_t	 idle_since, now, left;
 	int		 ep, i, n;
 
 	child_sb = sb;
@@ -210,23 +211,34 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 		    (server_conf.max_messages_jitter + 1);
 	}
 	child_state(CHILD_IDLE);
+	idle_since = time_now_ms();
 	while (!child_stopping && (limit == 0 || served < limit)) {
-		n = epoll_wait(ep, events, 8, server_conf.max_idle ?
-		    (int)server_conf.max_idle : -1);
+		/* Between sessions: DSNs and notifications left in outq. */
+		wait = pipeline_retry();
+		if (server_conf.max_idle != 0) {
+			now = time_now_ms();
+			left = idle_since + server_conf.max_idle > now ?
+			    idle_since + server_conf.max_idle - now : 0;
+			if (left == 0) {
+				log_debug("idle for max_idle, exiting");
+				break;
+			}
+			if (left < wait)
+				wait = (unsigned int)left;
+		}
+		n = epoll_wait(ep, events, 8, (int)wait);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			log_fatal("epoll_wait: %s", strerror(errno));
-		if (n == 0) {
-			log_debug("idle for max_idle, exiting");
-			break;
-		}
 		for (i = 0; i < n; i++) {
 			int	 m = child_serve(&l[events[i].data.u32]);
 
 			if (m > 0)
 				served += (unsigned int)m;
 		}
+		if (n > 0)
+			idle_since = time_now_ms();
 	}
 	served += child_drain(ep, l, nl);
 	reinject_close_all();

@@ -22,7 +22,11 @@
  *   answer     the replies;
  *   after      once the session has written them (pipeline_after_reply):
  *              the DSN for refused recipients and the notifications, for
- *              final outcomes only, so they never delay the answer.
+ *              final outcomes only, so they never delay the answer.  Each
+ *              is written durably into spool_dir/outq before the answer;
+ *              one that cannot be sent then (or whose child dies first)
+ *              is sent by a child between sessions, every notice_retry,
+ *              for up to notice_lifetime (pipeline_retry).
  *
  * For an SMTP upstream one reply covers all recipients, so any temporary
  * failure aborts every transaction before its dot and the whole message is
@@ -39,8 +43,11 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/stat.h>
 #include <sys/uio.h>
 
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +65,7 @@
 
 /* spool */
 #include "archive.h"
+#include "outq.h"
 #include "quar.h"
 #include "spool.h"
 
@@ -153,10 +161,27 @@ struct pl_pending {
 	size_t		 nto;
 	struct buf	*data;
 	int		 eightbit;
+	struct outq_item *queued;	/* its file in outq, or NULL */
 };
 
 static struct pl_pending *pl_pending;
 static size_t		 pl_npending;
+static char		 pl_outq[PATH_MAX];	/* spool_dir/outq */
+static struct buf	*pl_why;
+
+/* pl_outq_dir - spool_dir/outq, made if missing */
+
+static void
+pl_outq_dir(void)
+{
+	(void)snprintf(pl_outq, sizeof(pl_outq), "%s/outq",
+	    server_conf.spool_dir);
+	if (mkdir(pl_outq, 0700) < 0 && errno != EEXIST)
+		log_warn("outq: cannot create %s: %s", pl_outq,
+		    strerror(errno));
+	if (pl_why == NULL)
+		pl_why = buf_new(128);
+}
 
 /* pl_eightbit - does the message contain bytes above 127? */
 
@@ -1113,6 +1138,82 @@ pl_later(const char *qid, const char *what, char **to, size_t nto,
 	p->nto = nto;
 	p->data = data;
 	p->eightbit = pl_eightbit(data->data, buf_len(data));
+	p->queued = NULL;
+	pl_outq_dir();
+	if (outq_put(pl_outq, qid, what, to, nto, data->data, buf_len(data),
+	    p->eightbit, &p->queued, pl_why) != WN_OK) {
+		log_error("%s: %s to <%s>: %s; sent once only, not kept for "
+		    "a retry", qid, what, to[0], buf_str(pl_why));
+		buf_reset(pl_why);
+	}
+}
+
+/* pl_sent_log - what became of one of our own messages */
+
+static void
+pl_sent_log(const char *qid, const char *what, char *const *to, size_t nto,
+    int rc, int kept, const struct buf *why)
+{
+	const char *more = nto > 1 ? ",..." : "";
+
+	if (rc == WN_OK)
+		log_info("%s: sent %s to <%s>%s", qid, what, to[0], more);
+	else if (rc == WN_TEMP && kept)
+		log_warn("%s: %s to <%s>%s not sent yet, kept for a retry "
+		    "every %us: %s", qid, what, to[0], more,
+		    server_conf.notice_retry / 1000, buf_str(why));
+	else
+		log_error("%s: %s to <%s>%s not sent: %s", qid, what, to[0],
+		    more, buf_str(why));
+}
+
+/* pl_retry_one - send one queued message again */
+
+static int
+pl_retry_one(const struct outq_item *it, void *arg)
+{
+	struct edit_seg	 seg;
+	struct buf	*why = arg;
+	time_t		 now = time(NULL);
+	int		 rc;
+
+	if (now - it->made > (time_t)(server_conf.notice_lifetime / 1000)) {
+		log_error("%s: %s to <%s>%s given up: not sent within "
+		    "notice_lifetime (%us)", it->qid, it->what, it->to[0],
+		    it->nto > 1 ? ",..." : "",
+		    server_conf.notice_lifetime / 1000);
+		return (WN_PERM);
+	}
+	seg.p = it->data;
+	seg.len = it->len;
+	buf_reset(why);
+	rc = notify_send_message(it->qid, "", it->to, it->nto, &seg, 1,
+	    it->eightbit, NULL, why);
+	pl_sent_log(it->qid, it->what, it->to, it->nto, rc, 1, why);
+	return (rc);
+}
+
+/* pipeline_retry - send what outq holds, when notice_retry has passed;
+ * returns the milliseconds until the next time */
+
+unsigned int
+pipeline_retry(void)
+{
+	static uint64_t	 next;
+	uint64_t	 now = time_now_ms();
+	struct buf	*why;
+
+	if (next == 0)			/* children do not all go at once */
+		next = now + 1000 + (uint64_t)(random() % 1000);
+	if (now < next)
+		return ((unsigned int)(next - now));
+	next = now + server_conf.notice_retry;
+	pl_outq_dir();
+	why = buf_new(256);
+	if (outq_each(pl_outq, pl_retry_one, why, why) < 0)
+		log_warn("outq: %s", buf_str(why));
+	buf_free(why);
+	return (server_conf.notice_retry);
 }
 
 /* pipeline_after_reply - send the DSN and notifications of the message */
@@ -1124,20 +1225,18 @@ pipeline_after_reply(void)
 	struct edit_seg	 seg;
 	struct buf	*why = buf_new(256);
 	size_t		 i;
+	int		 rc;
 
 	for (i = 0; i < pl_npending; i++) {
 		p = &pl_pending[i];
 		seg.p = p->data->data;
 		seg.len = buf_len(p->data);
 		buf_reset(why);
-		if (notify_send_message(p->qid, "", p->to, p->nto, &seg, 1,
-		    p->eightbit, NULL, why) != WN_OK)
-			log_error("%s: %s to <%s>%s not sent: %s", p->qid,
-			    p->what, p->to[0], p->nto > 1 ? ",..." : "",
-			    buf_str(why));
-		else
-			log_info("%s: sent %s to <%s>%s", p->qid, p->what,
-			    p->to[0], p->nto > 1 ? ",..." : "");
+		rc = notify_send_message(p->qid, "", p->to, p->nto, &seg, 1,
+		    p->eightbit, NULL, why);
+		pl_sent_log(p->qid, p->what, p->to, p->nto, rc,
+		    p->queued != NULL, why);
+		outq_done(p->queued, rc != WN_TEMP);
 		free(p->what);
 		conf_list_free(p->to);
 		buf_free(p->data);

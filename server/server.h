@@ -69,6 +69,8 @@ struct server_conf {
 	unsigned int	 forward_reuse_time;		/* ms */
 	unsigned int	 forward_reuse_limit;
 	unsigned int	 message_deadline;	/* ms, 0: none */
+	unsigned int	 notice_retry;		/* ms */
+	unsigned int	 notice_lifetime;	/* ms */
 	int		 on_error;		/* enum on_error */
 };
 
@@ -323,6 +325,10 @@ void	pipeline_run(const struct sess_info *, struct msg *,
  * recipients and the notifications - so that they never delay the
  * upstream's answer (a before-queue proxy may be waiting). */
 void	pipeline_after_reply(void);
+
+/* Send what spool_dir/outq holds when notice_retry has passed (children,
+ * between sessions); returns the milliseconds until the next time. */
+unsigned int	pipeline_retry(void);
 
 /*
  * sess.c - one SMTP/LMTP session from the upstream

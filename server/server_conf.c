@@ -172,6 +172,12 @@ static const struct conf_param server_params[] = {
 	{ "spool_dir", CONF_STR, "/var/spool/winnow", S(spool_dir), 0, 0, NULL,
 	    NULL, "directory for messages larger than spool_memory_limit "
 	    "(created mode 0700, owned by user)" },
+	{ "notice_retry", CONF_TIME, "5m", S(notice_retry), 1000, 86400000,
+	    NULL, NULL, "how often a DSN or notification that could not be "
+	    "sent (kept in spool_dir/outq) is tried again" },
+	{ "notice_lifetime", CONF_TIME, "5d", S(notice_lifetime), 1000,
+	    2592000000U, NULL, NULL, "after this long a DSN or notification "
+	    "still not sent is given up (logged)" },
 	{ "spool_memory_limit", CONF_SIZE, "1M", S(spool_memory_limit), 0,
 	    1ULL << 30, NULL, NULL, "messages up to this size stay in memory" },
 	{ "spool_reserve", CONF_SIZE, "64M", S(spool_reserve), 0, 0, NULL,

@@ -138,9 +138,15 @@ def winnowd(request, workdir, ports):
         if "panic:" in w.log():
             problems.append("winnowd logged a panic")
         spool = w.conf.get("spool_dir")
-        if spool and os.path.isdir(spool) and os.listdir(spool):
-            problems.append("files left in the spool: %r"
-                            % os.listdir(spool))
+        # spool_dir/outq holds DSNs and notifications until they are sent
+        outq = os.path.join(spool or "", "outq")
+        left = [f for f in (os.listdir(spool) if spool and
+                            os.path.isdir(spool) else [])
+                if f != "outq" or os.listdir(outq)]
+        if left:
+            problems.append("files left in the spool: %r (outq: %r)"
+                            % (left, os.listdir(outq)
+                               if os.path.isdir(outq) else None))
         if _failed(request) or problems:
             print("\n--- %s\n%s" % (w.log_path, w.log()[-6000:]))
     assert not problems, problems

@@ -13,6 +13,7 @@
     once when the downstream comes back.
 """
 
+import os
 import email
 import email.policy
 import re
@@ -21,7 +22,7 @@ import time
 import pytest
 
 from wntest.ours import filtered
-from wntest.smtp import Client, make_message, seq_of
+from wntest.smtp import Client, make_message, seq_of, wait_until
 from wntest.sink import DROP
 
 
@@ -568,3 +569,43 @@ def test_postfix_lmtp_refused_recipient_bounced_by_postfix(ports, postfix,
     assert b"X-Winnow-Queue-ID:" not in dsn[0].data
     assert re.search(r"to=<bad@example.com>, relay=127\.0\.0\.1.*"
                      r"status=bounced", pf.log())
+
+
+# --------------------------------------- DSNs kept in spool_dir/outq
+
+def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
+    """The downstream takes the message for one recipient, refuses the
+    other for good, then tempfails our DSN: the DSN waits in
+    spool_dir/outq and goes out at the next notice_retry, once."""
+    tries = []
+
+    def mail(s, t, arg):
+        if arg.upper().startswith("FROM:<>"):
+            tries.append(time.monotonic())
+            if len(tries) == 1:
+                return "451 4.3.0 not now"
+        return None
+    w, sink = relay(sink={"hooks": {
+        "mail": mail,
+        "rcpt": by_local({"bad": "550 5.1.1 no such user"})}},
+        server={"notice_retry": "1s"})
+    tok, msg, r = send(w.port, ["ok@example.com", "bad@example.com"],
+                       sender="author@example.org")
+    assert r["final"].code == 250, r
+    sink.wait(lambda: len(sink.completed()) == 2, 10, "message + DSN")
+    orig, dsn = sink.completed()
+    assert seq_of(orig.data) == tok
+    assert dsn.mail_addr == "" and dsn.accepted == ["author@example.org"]
+    assert "Final-Recipient: rfc822; bad@example.com" in \
+        dsn.data.decode("utf-8", "replace")
+    assert len(tries) == 2, tries
+    wait_until(lambda: "sent DSN" in w.log(), 5, what="the log line")
+    log = w.log()
+    assert re.search(r"DSN for 1 refused recipient\(s\) to "
+                     r"<author@example.org> not sent yet, kept for "
+                     r"a retry every 1s: .*451 4.3.0 not now", log), log
+    assert re.search(r"sent DSN for 1 refused recipient\(s\) to "
+                     r"<author@example.org>", log), log
+    time.sleep(2.5)             # another retry round: nothing left to send
+    assert len(sink.completed()) == 2 and len(tries) == 2
+    assert os.listdir(os.path.join(w.dir, "spool", "outq")) == []

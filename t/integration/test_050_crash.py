@@ -18,7 +18,7 @@ import pytest
 from wntest import net
 from wntest.ledger import Ledger
 from wntest.proxy import HoldingProxy
-from wntest.smtp import Client, make_message, seq_of, stuff
+from wntest.smtp import Client, make_message, seq_of, stuff, wait_until
 
 
 def _kill(pid):
@@ -232,3 +232,48 @@ def test_kill_after_final_dot_at_most_one_duplicate(ports, postfix, winnowd,
     counts = led.assert_exactly_once(sink.txns, may_duplicate={tok})
     assert 1 <= counts[(tok, "a@example.com")] <= 2
     assert all(t.complete for t in sink.txns if t.data is not None)
+
+
+def test_kill_while_sending_dsn_another_child_sends_it(relay):
+    """The child answered 250 and is sending the DSN for a refused
+    recipient when it dies: the DSN was written to spool_dir/outq before
+    the answer, so another child sends it at the next notice_retry."""
+    at = threading.Event()
+    go = threading.Event()
+    held = []
+
+    def mail(s, t, arg):
+        if arg.upper().startswith("FROM:<>") and not held:
+            held.append(1)
+            at.set()
+            go.wait(20)
+            return "421 4.3.0 gone"
+        return None
+
+    def rcpt(s, t, addr, arg):
+        return "550 5.1.1 no such user" if addr.startswith("bad@") else None
+    w, sink = relay(sink={"hooks": {"mail": mail, "rcpt": rcpt}},
+                    server={"notice_retry": "1s", "start_children": "2"})
+    tok, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("author@example.org", ["ok@example.com",
+                                          "bad@example.com"], msg)
+        assert r["final"].code == 250, r
+        assert at.wait(10), "no DSN attempt"
+        (pid, _), = net.conn_owner_by_remote(sink.port)
+        assert pid == net.conn_owner(w.port, c.local_port)
+        _kill(pid)
+        _wait_dead(pid)
+    go.set()
+    sink.wait(lambda: len(sink.completed()) == 2, 10, "message + DSN")
+    orig, dsn = sink.completed()
+    assert seq_of(orig.data) == tok
+    assert dsn.mail_addr == "" and dsn.accepted == ["author@example.org"]
+    assert "Final-Recipient: rfc822; bad@example.com" in \
+        dsn.data.decode("utf-8", "replace")
+    wait_until(lambda: re.search(r"\[%d\]: \S+: sent DSN for 1 refused "
+                                 r"recipient\(s\) to <author@example.org>"
+                                 % pid, w.log()) is None and
+               re.search(r"\]: \S+: sent DSN for 1 refused recipient",
+                         w.log()), 5, what="the DSN sent by another child")

@@ -1,0 +1,354 @@
+/*
+ * outq.c - the queue of messages winnow makes itself (see outq.h)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* lib */
+#include "buf.h"
+#include "log.h"
+#include "xalloc.h"
+
+#include "outq.h"
+
+#define OUTQ_MAGIC	"winnow-outq 1\n"
+#define OUTQ_TMP_AGE	3600	/* a NAME.tmp this old lost its maker */
+
+/* outq_fsync_dir - make a rename in dir durable */
+
+static int
+outq_fsync_dir(const char *dir, struct buf *why)
+{
+	int	 fd, rc = 0;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(fd) < 0) {
+		buf_printf(why, "fsync %s: %s", dir, strerror(errno));
+		rc = -1;
+	}
+	if (fd >= 0)
+		(void)close(fd);
+	return (rc);
+}
+
+/* outq_oneline - s with CR, LF and NUL made spaces (a header line) */
+
+static void
+outq_oneline(struct buf *b, const char *key, const char *s)
+{
+	buf_printf(b, "%s ", key);
+	for (; *s != '\0'; s++)
+		buf_putc(b, *s == '\r' || *s == '\n' ? ' ' : *s);
+	buf_putc(b, '\n');
+}
+
+/* outq_write_all - the whole iovec or -1 */
+
+static int
+outq_write_all(int fd, struct iovec *iov, int n)
+{
+	ssize_t	 w;
+
+	while (n > 0) {
+		if ((w = writev(fd, iov, n)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return (-1);
+		}
+		while (n > 0 && (size_t)w >= iov->iov_len) {
+			w -= (ssize_t)iov->iov_len;
+			iov++;
+			n--;
+		}
+		if (n > 0) {
+			iov->iov_base = (char *)iov->iov_base + w;
+			iov->iov_len -= (size_t)w;
+		}
+	}
+	return (0);
+}
+
+static struct outq_item *
+outq_item_new(const char *path, int fd)
+{
+	struct outq_item *it = xcalloc(1, sizeof(*it));
+
+	it->path = xstrdup(path);
+	it->fd = fd;
+	return (it);
+}
+
+static void
+outq_item_free(struct outq_item *it)
+{
+	size_t	 i;
+
+	if (it == NULL)
+		return;
+	if (it->fd >= 0)
+		(void)close(it->fd);	/* the lock goes with it */
+	for (i = 0; i < it->nto; i++)
+		free(it->to[i]);
+	free(it->to);
+	free(it->path);
+	free(it->qid);
+	free(it->what);
+	free(it->data);
+	free(it);
+}
+
+/* outq_put - write a message into the queue, durably, kept locked */
+
+int
+outq_put(const char *dir, const char *qid, const char *what,
+    char *const *to, size_t nto, const char *data, size_t len, int eightbit,
+    struct outq_item **item_r, struct buf *why)
+{
+	struct outq_item *it;
+	struct iovec	 iov[2];
+	struct buf	*head;
+	char		 tmp[PATH_MAX], path[PATH_MAX];
+	size_t		 i;
+	int		 fd;
+
+	*item_r = NULL;
+	if (snprintf(tmp, sizeof(tmp), "%s/%s.XXXXXX.tmp", dir, qid) >=
+	    (int)sizeof(tmp)) {
+		buf_printf(why, "queue directory name too long: %s", dir);
+		return (WN_TEMP);
+	}
+	if ((fd = mkostemps(tmp, 4, O_CLOEXEC)) < 0) {
+		buf_printf(why, "cannot create a file in %s: %s", dir,
+		    strerror(errno));
+		return (WN_TEMP);
+	}
+	(void)flock(fd, LOCK_EX);	/* a new file: nobody else holds it */
+	head = buf_new(256);
+	buf_puts(head, OUTQ_MAGIC);
+	outq_oneline(head, "qid", qid);
+	outq_oneline(head, "what", what);
+	buf_printf(head, "eightbit %d\ntime %lld\n", eightbit ? 1 : 0,
+	    (long long)time(NULL));
+	for (i = 0; i < nto; i++)
+		outq_oneline(head, "to", to[i]);
+	buf_putc(head, '\n');
+	iov[0].iov_base = head->data;
+	iov[0].iov_len = buf_len(head);
+	iov[1].iov_base = (void *)(uintptr_t)data;
+	iov[1].iov_len = len;
+	(void)snprintf(path, sizeof(path), "%.*s", (int)(strlen(tmp) - 4), tmp);
+	if (outq_write_all(fd, iov, 2) < 0 || fsync(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		buf_printf(why, "cannot write %s: %s", tmp, strerror(errno));
+		(void)unlink(tmp);
+		(void)close(fd);
+		buf_free(head);
+		return (WN_TEMP);
+	}
+	buf_free(head);
+	if (outq_fsync_dir(dir, why) < 0) {
+		(void)unlink(path);
+		(void)close(fd);
+		return (WN_TEMP);
+	}
+	it = outq_item_new(path, fd);
+	it->qid = xstrdup(qid);
+	it->what = xstrdup(what);
+	it->to = xcalloc(nto + 1, sizeof(*it->to));
+	for (i = 0; i < nto; i++)
+		it->to[i] = xstrdup(to[i]);
+	it->nto = nto;
+	it->eightbit = eightbit != 0;
+	it->made = time(NULL);
+	*item_r = it;
+	return (WN_OK);
+}
+
+/* outq_done - remove or keep an item's file, unlock, free */
+
+void
+outq_done(struct outq_item *it, int remove)
+{
+	if (it == NULL)
+		return;
+	if (remove && unlink(it->path) < 0 && errno != ENOENT)
+		log_warn("outq: cannot remove %s: %s", it->path,
+		    strerror(errno));
+	outq_item_free(it);
+}
+
+/* outq_read - the whole file of an open descriptor */
+
+static int
+outq_read(int fd, char **data_r, size_t *len_r)
+{
+	struct stat	 st;
+	size_t		 off = 0;
+	ssize_t		 n;
+	char		*p;
+
+	if (fstat(fd, &st) < 0)
+		return (-1);
+	p = xmalloc((size_t)st.st_size + 1);
+	while (off < (size_t)st.st_size) {
+		n = pread(fd, p + off, (size_t)st.st_size - off, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			free(p);
+			return (-1);
+		}
+		off += (size_t)n;
+	}
+	p[off] = '\0';
+	*data_r = p;
+	*len_r = off;
+	return (0);
+}
+
+/* outq_parse - the header of a queue file into it; -1 if broken */
+
+static int
+outq_parse(struct outq_item *it, const char *p, size_t len)
+{
+	const char	*end = p + len, *nl, *v;
+	char		*line;
+	long long	 t;
+	int		 ok = -1;
+
+	if (len < sizeof(OUTQ_MAGIC) - 1 ||
+	    memcmp(p, OUTQ_MAGIC, sizeof(OUTQ_MAGIC) - 1) != 0)
+		return (-1);
+	p += sizeof(OUTQ_MAGIC) - 1;
+	while (p < end && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+		if (nl == p) {			/* the blank line */
+			p = nl + 1;
+			ok = 0;
+			break;
+		}
+		line = xstrndup(p, (size_t)(nl - p));
+		p = nl + 1;
+		if ((v = strchr(line, ' ')) == NULL) {
+			free(line);
+			return (-1);
+		}
+		v++;
+		if (strncmp(line, "qid ", 4) == 0 && it->qid == NULL)
+			it->qid = xstrdup(v);
+		else if (strncmp(line, "what ", 5) == 0 && it->what == NULL)
+			it->what = xstrdup(v);
+		else if (strncmp(line, "eightbit ", 9) == 0)
+			it->eightbit = strcmp(v, "1") == 0;
+		else if (strncmp(line, "time ", 5) == 0 &&
+		    sscanf(v, "%lld", &t) == 1)
+			it->made = (time_t)t;
+		else if (strncmp(line, "to ", 3) == 0 && *v != '\0') {
+			it->to = xreallocarray(it->to, it->nto + 2,
+			    sizeof(*it->to));
+			it->to[it->nto++] = xstrdup(v);
+			it->to[it->nto] = NULL;
+		}
+		free(line);
+	}
+	if (ok < 0 || it->qid == NULL || it->what == NULL || it->nto == 0 ||
+	    it->made == 0)
+		return (-1);
+	it->len = (size_t)(end - p);
+	it->data = xmalloc(it->len + 1);
+	memcpy(it->data, p, it->len);
+	it->data[it->len] = '\0';
+	return (0);
+}
+
+/* outq_visit - lock, read and hand one file to fn; 1 if visited */
+
+static int
+outq_visit(const char *path, outq_fn *fn, void *arg)
+{
+	struct outq_item *it;
+	struct stat	 st;
+	char		*raw, broken[PATH_MAX];
+	size_t		 len;
+	int		 fd, rc;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
+		return (0);			/* gone meanwhile */
+	/* Held by its maker or another visitor; or done and removed
+	 * between our open and our lock. */
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 ||
+	    st.st_nlink == 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		return (0);
+	}
+	it = outq_item_new(path, fd);
+	if (outq_read(fd, &raw, &len) < 0) {
+		log_warn("outq: cannot read %s: %s", path, strerror(errno));
+		outq_item_free(it);
+		return (0);
+	}
+	if (outq_parse(it, raw, len) < 0) {
+		free(raw);
+		if (snprintf(broken, sizeof(broken), "%s.broken", path) <
+		    (int)sizeof(broken))
+			(void)rename(path, broken);
+		log_error("outq: %s is not a queue file; renamed *.broken, "
+		    "not sent", path);
+		outq_item_free(it);
+		return (0);
+	}
+	free(raw);
+	rc = fn(it, arg);
+	outq_done(it, rc != WN_TEMP);
+	return (1);
+}
+
+/* outq_each - visit every queued message no other process holds */
+
+int
+outq_each(const char *dir, outq_fn *fn, void *arg, struct buf *why)
+{
+	struct dirent	*de;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	size_t		 n;
+	DIR		*d;
+	int		 visited = 0;
+
+	if ((d = opendir(dir)) == NULL) {
+		buf_printf(why, "cannot read %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' ||
+		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		n = strlen(de->d_name);
+		if (n > 7 && strcmp(de->d_name + n - 7, ".broken") == 0)
+			continue;
+		if (n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0) {
+			/* its maker died before the rename */
+			if (lstat(path, &st) == 0 &&
+			    st.st_mtime + OUTQ_TMP_AGE < time(NULL))
+				(void)unlink(path);
+			continue;
+		}
+		visited += outq_visit(path, fn, arg);
+	}
+	(void)closedir(d);
+	return (visited);
+}
