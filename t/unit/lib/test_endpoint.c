@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -196,6 +197,7 @@ Test(endpoint, spawn_exec_default_signals)
 	struct stream	*st;
 	sigset_t	 block;
 	pid_t		 pid;
+	unsigned long long mask;
 	int		 fd, crlf, status, seen = 0;
 
 	(void)signal(SIGINT, SIG_IGN);
@@ -210,8 +212,10 @@ Test(endpoint, spawn_exec_default_signals)
 	st = stream_new(fd);
 	stream_set_timeout(st, 2000);
 	while (stream_getline(st, line, 200, &crlf) > 0) {
-		cr_assert(strstr(buf_str(line), "\t0000000000000000") != NULL,
-		    "%s", buf_str(line));
+		mask = strtoull(strchr(buf_str(line), '\t') + 1, NULL, 16);
+		/* Signals 32 and 33 are glibc's own; nobody can set them. */
+		mask &= ~(3ULL << 31);
+		cr_assert_eq(mask, 0, "%s", buf_str(line));
 		seen++;
 	}
 	cr_assert_eq(seen, 2, "SigBlk and SigIgn");
