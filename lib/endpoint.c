@@ -317,6 +317,26 @@ endpoint_connect(const struct endpoint *ep, unsigned int timeout_ms,
 	return (fd);
 }
 
+/* endpoint_spawn_signals - the signal state a command expects at exec */
+
+static void
+endpoint_spawn_signals(void)
+{
+	sigset_t	 none;
+	int		 sig;
+
+	/*
+	 * Handlers fall back to the default at exec, but an ignored signal
+	 * stays ignored and a blocked one stays blocked: winnowd's children
+	 * ignore SIGPIPE and SIGINT, and an MTA run with either ignored or
+	 * blocked (its alarms, its children's exits) misbehaves.
+	 */
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);	/* EINVAL for KILL, STOP */
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* endpoint_spawn - run an exec: endpoint on a socketpair */
 
 int
@@ -338,7 +358,7 @@ endpoint_spawn(const struct endpoint *ep, pid_t *pid_r, struct buf *why)
 		(void)close(sv[1]);
 		return (-1);
 	case 0:
-		(void)signal(SIGPIPE, SIG_DFL);
+		endpoint_spawn_signals();
 		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
 			_exit(127);
 		execv(ep->argv[0], ep->argv);

@@ -131,28 +131,47 @@ reinject_peer_host(void)
 	    reinject_ep.host : NULL);
 }
 
+/* reinject_reap - wait for an exec: command; say how it ended, if badly */
+
+static void
+reinject_reap(pid_t pid)
+{
+	pid_t	 rc;
+	int	 status = 0, i;
+
+	/* Give the command a moment to exit on EOF, then insist. */
+	for (i = 0; (rc = waitpid(pid, &status, WNOHANG)) == 0 && i < 50; i++)
+		(void)usleep(20000);
+	if (rc == 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+		log_warn("%s: pid %ld was still running a second after its "
+		    "session ended: killed", reinject_ep.text, (long)pid);
+		return;
+	}
+	/*
+	 * Its stderr is ours (winnowd's log when it runs in the foreground),
+	 * and its exit status is the only other trace of why a downstream
+	 * command failed: "connection closed" alone does not say.
+	 */
+	if (rc > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warn("%s: pid %ld exited with status %d", reinject_ep.text,
+		    (long)pid, WEXITSTATUS(status));
+	else if (rc > 0 && WIFSIGNALED(status))
+		log_warn("%s: pid %ld terminated by signal %d",
+		    reinject_ep.text, (long)pid, WTERMSIG(status));
+}
+
 /* reinject_close - drop a connection without QUIT */
 
 static void
 reinject_close(struct reinject *r)
 {
-	int	 status, i;
-
 	if (r == NULL)
 		return;
 	stream_free(r->st);
-	if (r->pid > 0) {
-		/* Give the command a moment to exit on EOF, then insist. */
-		for (i = 0; i < 50; i++) {
-			if (waitpid(r->pid, &status, WNOHANG) != 0)
-				break;
-			(void)usleep(20000);
-		}
-		if (i == 50) {
-			(void)kill(r->pid, SIGKILL);
-			(void)waitpid(r->pid, &status, 0);
-		}
-	}
+	if (r->pid > 0)
+		reinject_reap(r->pid);
 	reply_free(&r->reply);
 	buf_free(r->cmd);
 	buf_free(r->why);

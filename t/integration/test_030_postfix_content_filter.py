@@ -5,10 +5,11 @@ headers (two from Postfix, one from us) and our block of X-Winnow-*
 fields."""
 
 import re
+import time
 
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message, fields_named, seq_of
-from wntest import procs
+from wntest import net, procs
 
 
 def chain(ports, postfix, winnowd, pysink, proto="smtp", sink_kw=None,
@@ -147,3 +148,45 @@ def test_postfix_mixed_protected_split_transactions(ports, postfix, winnowd,
     assert out.info == "not protected"
     into = filtered(got["in@example.com"].data, msg, above=1, hops=1)
     assert into.info is None and into.status == "not-detected"
+
+
+def test_postfix_exec_sendmail_bs_reinjection(ports, postfix, winnowd,
+                                              pysink):
+    """forward = exec:/usr/sbin/sendmail -bs: winnowd's child runs Postfix's
+    sendmail in stand-alone SMTP mode and hands it each message; Postfix
+    relays it to the sink, once, with our headers.  The content_filter is
+    on the public smtpd only (FILTER_README), so what sendmail submits is
+    not filtered again.
+
+    Postfix refuses a configuration directory of its own (sendmail -C, or
+    MAIL_CONFIG) to anyone but root unless the system's default main.cf
+    lists it in alternate_config_directories, and the tests may not edit
+    /etc/postfix.  sendmail -C fails at once; with MAIL_CONFIG, sendmail
+    and its smtpd -S run, but postdrop, set-gid and handed the message by
+    an unprivileged smtpd -S, refuses the directory after DATA.  So here
+    winnowd's children run as Postfix's mail_owner ("postfix"): for that
+    user smtpd -S writes to the instance's cleanup service directly, with
+    no postdrop.  The SMTP conversation with sendmail -bs - greeting,
+    EHLO, pipelined envelope, data, QUIT, exit - is the same as for an
+    ordinary user with the default configuration (INSTALL, 4.1)."""
+    sink = pysink()
+    wport = ports()
+    pf = postfix(wport, sink.port, start=False, filter_on_smtpd_only=True)
+    w = winnowd(forward="exec:/usr/sbin/sendmail -bs", port=wport,
+                server={"user": "postfix"}, env={"MAIL_CONFIG": pf.conf})
+    pf.start()
+    sent = _send_all(pf, lambda n: ["a-%s@example.com" % n,
+                                    "b-%s@example.net" % n])
+    _check_delivered(sink, sent, pf)
+    log = pf.log()
+    # each recipient once through the filter, then sendmail's copy (from
+    # smtpd -S, client localhost) once to the sink: no second filtering
+    nrcpt = sum(len(r) for _, r in sent.values())
+    for port in (wport, sink.port):
+        assert len(re.findall(r"relay=127.0.0.1\[127.0.0.1\]:%d, .*"
+                              r"status=sent" % port, log)) == nrcpt, log
+    assert re.search(r"downstream said: 250 2.0.0 Ok: queued as", log), log
+    # every sendmail was reaped: no zombies under winnowd's children
+    time.sleep(0.3)
+    for kid in w.children():
+        assert net.children_of(kid) == [], "zombie or stray sendmail"

@@ -4,6 +4,7 @@ unprivileged child), IPv6 listener and forward, several listeners."""
 
 import glob
 import os
+import re
 import stat
 import time
 
@@ -125,14 +126,15 @@ def test_exec_forward_refusals_mirrored(winnowd, workdir):
     assert len(_exec_msgs(out)) == 1
 
 
-@pytest.mark.parametrize("how,args", [
-    ("missing-binary", None),
-    ("dies-at-greeting", "--die-after EHLO"),
-    ("dies-at-rcpt", "--die-after RCPT"),
-    ("dies-in-body", "--die-after DATA-BODY"),
-    ("bad-greeting", "--greeting 554_go_away"),
+@pytest.mark.parametrize("how,args,exit_log", [
+    ("missing-binary", None, "exited with status 127"),
+    ("dies-at-greeting", "--die-after EHLO", "exited with status 3"),
+    ("dies-at-rcpt", "--die-after RCPT", "exited with status 3"),
+    ("dies-in-body", "--die-after DATA-BODY", "exited with status 3"),
+    ("bad-greeting", "--greeting 554_go_away", None),
 ])
-def test_exec_forward_failures_are_4xx(winnowd, workdir, how, args):
+def test_exec_forward_failures_are_4xx(winnowd, workdir, how, args,
+                                       exit_log):
     out = _outdir(workdir)
     if args is None:
         fwd = "exec:/nonexistent/command -bs"
@@ -145,6 +147,29 @@ def test_exec_forward_failures_are_4xx(winnowd, workdir, how, args):
     assert r["final"].code // 100 == 4, r
     assert _exec_msgs(out) == []
     assert "killed by signal" not in w.log()
+    # the command's exit status says why (its stderr is winnowd's)
+    if exit_log:
+        w.wait_log(r"%s: pid \d+ %s" % (re.escape(fwd), exit_log))
+    else:
+        assert "exited with status" not in w.log()
+
+
+def test_exec_forward_command_lingering_after_quit(winnowd, workdir):
+    """A command that does not exit after QUIT and the end of its input is
+    killed a second later and reaped; the message it took stays accepted."""
+    out = _outdir(workdir)
+    fwd = "exec:/usr/bin/python3 %s --out %s --linger 30" % (
+        os.path.abspath(RESPONDER), out)
+    w = winnowd(forward=fwd)
+    with Client(w.port) as c:
+        tok, msg, r = _xfer(c)
+    assert r["final"].code == 250, r
+    assert len(_exec_msgs(out)) == 1
+    w.wait_log(r"%s: pid \d+ was still running a second after its session "
+               r"ended: killed" % re.escape(fwd))
+    time.sleep(0.3)
+    for kid in w.children():
+        assert net.children_of(kid) == [], "zombie or stray command"
 
 
 def test_ipv6_listener_and_forward(winnowd, pysink, ports):

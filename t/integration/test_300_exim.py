@@ -82,6 +82,8 @@ log_selector = +all -arguments
 begin acl
 
 acl_check_rcpt:
+  # local SMTP (exim -bs), as in Debian's default configuration
+  accept  hosts = :
   deny    local_parts = refused-downstream
           condition = ${{if eq{{$received_port}}{{{rport}}}}}
           message = 550 5.1.1 refused by the after-filter Exim
@@ -116,22 +118,23 @@ begin retry
 class Exim:
     """One Exim of our own: its configuration, spool and log in workdir."""
 
-    def __init__(self, exim, workdir, port, rport, extra=""):
+    def __init__(self, exim, workdir, port, rport, extra="",
+                 owner="Debian-exim"):
         self.exim = exim
         self.dir = os.path.join(workdir, "exim")
         self.port = port
         self.rport = rport
         self.conf = os.path.join(self.dir, "exim.conf")
         self.proc = None
-        ex = pwd.getpwnam("Debian-exim")
+        ex = pwd.getpwnam(owner)
         wn = pwd.getpwnam("winnow")
-        for d, owner in (("", None), ("spool", ex), ("log", ex),
-                         ("Maildir", wn)):
+        for d, who in (("", None), ("spool", ex), ("log", ex),
+                       ("Maildir", wn)):
             path = os.path.join(self.dir, d)
             os.makedirs(path, exist_ok=True)
             os.chmod(path, 0o755)
-            if owner:
-                os.chown(path, owner.pw_uid, owner.pw_gid)
+            if who:
+                os.chown(path, who.pw_uid, who.pw_gid)
         with open(self.conf, "w") as f:
             f.write(BASE_CONF.format(exim=exim, dir=self.dir, port=port,
                                      rport=rport, extra=extra))
@@ -215,8 +218,9 @@ class Exim:
 def exim(request, exim_bin, workdir, ports):
     started = []
 
-    def make(extra=""):
-        e = Exim(exim_bin, workdir, ports(), ports(), extra=extra)
+    def make(extra="", owner="Debian-exim"):
+        e = Exim(exim_bin, workdir, ports(), ports(), extra=extra,
+                 owner=owner)
         started.append(e)
         return e
 
@@ -441,6 +445,77 @@ def test_pipe_configuration_error_defers_and_says_why(exim, winnowd, workdir):
                      r"winnow-pipe: %s:2: " % re.escape(bad), log), log
     assert e.queue_count() == 1
     assert e.maildir() == []
+
+
+# ------------------------------------------- reinjection by exec: exim -bs
+
+EXEC_EXTRA = """\
+# The test's stand-in for the setuid-root Exim of a real system: a
+# configuration given with -C by anyone but root makes Exim give up root,
+# and then only its own user may write the spool (Exim chowns every spool
+# file to exim_user).  So this Exim's user is winnow, the user winnowd's
+# children run as; trusted_users is what a real system needs (the envelope
+# sender of an untrusted caller is replaced by the caller's address).
+exim_user = winnow
+exim_group = winnow
+trusted_users = winnow
+"""
+
+
+def test_exec_exim_bs_reinjection_once(exim, winnowd, workdir):
+    """forward = exec:EXIM -bs: Exim -> winnow router and lmtp transport
+    -> winnow-pipe -> winnowd -> exim -bs run by winnowd's child -> the
+    maildir.  Each recipient gets one copy with our headers and the
+    original envelope sender, and the router lets the reinjected message
+    by (local submission by winnowd's user) instead of filtering it again."""
+    e = exim(extra=EXEC_EXTRA, owner="winnow")
+    w = winnowd(forward="exec:%s -C %s -bs" % (e.exim, e.conf), start=False)
+    assert w.conf["user"] == "winnow", "the Exim above runs as winnow"
+    w.sections["client"] = client_conf(w.port)
+    w.write_config()
+    wrapper, _ = pipe_wrapper(workdir)
+    e.setup("--lmtp", "--pipe", wrapper, "--winnow-conf", w.conf_path,
+            "--winnowd-user", "winnow")
+    e.start()
+    w.start()
+    submit(e.port, ["bob@itest.invalid", "carol@itest.invalid"],
+           subject="by exec")
+    e.deliver_until(lambda: len(e.maildir()) >= 2, what="two deliveries")
+    e.queue_run()
+    e.queue_run()
+    msgs = e.maildir()
+    assert sorted(envelope_to(m) for m in msgs) == \
+        ["bob@itest.invalid", "carol@itest.invalid"], msgs
+    assert e.queue_count() == 0, e.run("-bp")[1]
+    for m in msgs:
+        rec = header_values(m, "Received")
+        ours = [r for r in rec if "by winnow.itest.invalid (winnow) with "
+                "LMTP" in r]
+        assert len(ours) == 1, rec            # filtered exactly once
+        assert header_values(m, "Subject") == ["by exec"]
+        assert header_values(m, "X-Winnow-Status") == ["not-detected"], m
+        # the envelope sender went through; Exim added no Sender:
+        assert header_values(m, "Return-path") == ["<alice@example.org>"]
+        assert header_values(m, "Sender") == [], m
+    log, wlog = e.mainlog(), w.log()
+    # Once through the winnow router; then the reinjected copy - local SMTP
+    # from winnow - went to the maildir: no loop.  (Exim without root logs
+    # to its standard error, which is winnowd's: the <= line is there.)
+    assert len(exim_ids(log, "bob@itest.invalid")) == 1, log
+    assert log.count(" R=winnow ") == 2, log
+    assert len(re.findall(r"<= alice@example.org U=winnow P=local-esmtp ",
+                          wlog)) == 1, wlog
+    back = re.findall(r"nrcpt=2 .*to=<bob@itest.invalid> .*\"250 2.0.0 OK "
+                      r"id=(\S+)\"", wlog)
+    assert len(back) == 1, wlog
+    for rcpt in ("bob", "carol"):
+        assert re.search(r"%s => %s <%s@itest.invalid> .*R=local_maildir "
+                         r"T=maildir" % (re.escape(back[0]), rcpt, rcpt),
+                         log), log
+    # every exim -bs was reaped: no zombies under winnowd's children
+    time.sleep(0.3)
+    for kid in w.children():
+        assert net.children_of(kid) == [], "zombie or stray exim"
 
 
 # ------------------------------------------------ Exim's smtp transport

@@ -10,8 +10,8 @@ For every mode: the first run changes the tree and the MTA accepts it
 nothing, byte for byte; --undo gives back the original tree byte for byte
 (same files, same bytes, same modes, no state left behind).  For Exim,
 exim -bt shows that ordinary mail is routed to winnow and mail winnowd
-reinjected (127.0.0.1 on the reinjection port, or protocol winnow-scanned)
-is not.  Nothing here touches /etc.
+reinjected (127.0.0.1 on the reinjection port, or submitted locally by
+winnowd's user with exim -bs) is not.  Nothing here touches /etc.
 """
 
 import os
@@ -256,6 +256,7 @@ def test_usage_errors(workdir):
     run("postfix", "--lmtp", "--before-queue", expect=64)
     run("exim", "--before-queue", expect=64)
     run("postfix", "--filter", "nocolon", expect=64)
+    run("exim", "--winnowd-user", "a}b", expect=64)
     run("postfix", "--config-dir", os.path.join(workdir, "none"), expect=66)
     assert "Usage:" in run("--help")
 
@@ -292,8 +293,9 @@ def test_exim_apply_twice_then_undo(exim_tree, workdir, layout, lmtp):
 @pytest.mark.parametrize("layout", ["plain", "template", "split"])
 def test_exim_routes_through_winnow_once(exim_tree, workdir, layout):
     """Loop avoidance on Debian's own configuration: what arrives on the
-    reinjection port from 127.0.0.1 (or by exim -bs -oMr winnow-scanned)
-    is routed as before; everything else goes to winnow."""
+    reinjection port from 127.0.0.1, or is submitted locally by winnowd's
+    user (forward = exec:exim4 -bs), is routed as before; everything else
+    goes to winnow."""
     d, args = exim_copy(exim_tree, workdir, layout)
     conf0 = exim_config_of(d, layout, workdir)
     before = route(conf0, "root@localhost")
@@ -308,11 +310,30 @@ def test_exim_routes_through_winnow_once(exim_tree, workdir, layout):
     # the same port from elsewhere is ordinary mail
     assert route(conf, "root@localhost", "-oMa", "192.0.2.1", "-oMi",
                  "127.0.0.1.10026") == "winnow"
-    # reinjected with exim -bs -oMr winnow-scanned (trusted callers only)
-    assert route(conf, "root@localhost", "-oMr", "winnow-scanned") == before
+    # submitted locally by the user winnowd's children run as (exim -bs
+    # from forward = exec:...; -oMt sets the caller's login for the test)
+    assert route(conf, "root@localhost", "-oMt", "winnow") == before
+    # ... but any other local user's mail is filtered, and so is mail from
+    # a remote host whose ident (RFC 1413) answer claims to be winnow
+    assert route(conf, "root@localhost", "-oMt", "alice") == "winnow"
+    assert route(conf, "root@localhost", "-oMa", "192.0.2.1", "-oMt",
+                 "winnow") == "winnow"
+    # -oMr cannot mark exim -bs mail (EHLO sets the protocol): not a way by
+    assert route(conf, "root@localhost", "-oMr", "winnow-scanned") == \
+        "winnow"
     run("exim", "--undo", *args)
     assert route(exim_config_of(d, layout, workdir), "root@localhost") == \
         before
+    # --winnowd-user names another account for the children; winnow-pipe's
+    # user (its size bypass and on_error = accept use the same forward) is
+    # let by too
+    run("exim", "--lmtp", "--winnowd-user", "daemon", "--pipe-user",
+        "nobody", *args)
+    conf = exim_config_of(d, layout, workdir)
+    assert route(conf, "root@localhost", "-oMt", "daemon") == before
+    assert route(conf, "root@localhost", "-oMt", "nobody") == before
+    assert route(conf, "root@localhost", "-oMt", "winnow") == "winnow"
+    run("exim", "--undo", *args)
 
 
 def test_exim_failed_check_puts_everything_back(exim_tree, workdir):

@@ -3,18 +3,21 @@
 
     exec_responder.py --out DIR [--lmtp] [--rcpt-reply ADDR=REPLY]...
                       [--dot-reply REPLY] [--greeting TEXT] [--die-after VERB]
+                      [--linger SECONDS]
 
 In replies, "_" stands for a space (exec: splits at white space).
 Each completed transaction is written to DIR as N.eml (the unstuffed
 message) and N.env (one line each: HELO, MAIL, RCPT..., XFORWARD...),
 renamed into place only after the final dot, so a file never holds half a
 message.  --die-after VERB exits without a reply after that command
-("DATA-BODY" exits in the middle of the body).
+("DATA-BODY" exits in the middle of the body).  --linger SECONDS stays
+after QUIT (and after the end of its input) that long before it exits.
 """
 
 import argparse
 import os
 import sys
+import time
 
 
 def main():
@@ -25,6 +28,7 @@ def main():
     ap.add_argument("--dot-reply")
     ap.add_argument("--greeting", default="220 exec-responder ESMTP")
     ap.add_argument("--die-after")
+    ap.add_argument("--linger", type=float, default=0)
     a = ap.parse_args()
     # exec: splits its command at white space: "_" stands for a space
     rcpt_replies = {k: v.replace("_", " ") for k, v in
@@ -100,6 +104,10 @@ def main():
             send("250 2.0.0 Ok")
         elif verb == "QUIT":
             send("221 2.0.0 Bye")
+            if a.linger:
+                while rin.read(65536):
+                    pass
+                time.sleep(a.linger)
             return
         else:
             send("502 5.5.2 Error: command not recognized")

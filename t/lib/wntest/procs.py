@@ -82,8 +82,9 @@ class Winnowd:
     """winnowd -f -c FILE as a subprocess with its stderr log in a file."""
 
     def __init__(self, workdir, port=None, forward=None, listen=None,
-                 server=None, policy=None, extra=None):
+                 server=None, policy=None, extra=None, env=None):
         self.dir = workdir
+        self.env = env
         os.makedirs(self.dir, exist_ok=True)
         os.chmod(self.dir, 0o755)
         self.port = port
@@ -128,9 +129,14 @@ class Winnowd:
 
     def start(self, wait=True):
         self.logf = open(self.log_path, "ab")
+        env = None
+        if self.env:
+            env = dict(os.environ)
+            env.update(self.env)
         self.proc = subprocess.Popen(
             [WINNOWD, "-f", "-c", self.conf_path], stdin=subprocess.DEVNULL,
-            stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.dir)
+            stdout=self.logf, stderr=subprocess.STDOUT, cwd=self.dir,
+            env=env)
         if wait:
             self.wait_log(r"started: listening on", timeout=10)
             want = int(self.conf.get("start_children", 1))
@@ -366,7 +372,7 @@ class Postfix:
                  relay_port, filter_proto="smtp", filter_host="127.0.0.1",
                  main=None, scan_opts=(), name=None,
                  reinject_rcpt_restrictions="permit_mynetworks, reject",
-                 scan_maxproc=4):
+                 scan_maxproc=4, filter_on_smtpd_only=False):
         self.dir = workdir
         self.conf = os.path.join(workdir, "conf")
         self.queue = os.path.join(workdir, "queue")
@@ -433,6 +439,13 @@ class Postfix:
         self.main["itest_reinject_rcpt_restrictions"] = \
             reinject_rcpt_restrictions
         self.main.update(main or {})
+        # FILTER_README's simple filter: only the public smtpd has the
+        # content_filter, so mail a filter hands to sendmail (pickup, or
+        # smtpd -S run by sendmail -bs) is not filtered again
+        self.smtpd_filter = None
+        if filter_on_smtpd_only:
+            self.smtpd_filter = self.main["content_filter"]
+            self.main["content_filter"] = ""
         self.scan_opts = list(scan_opts)
         self.scan_maxproc = scan_maxproc
         self.master_pid = None
@@ -466,6 +479,8 @@ class Postfix:
         ]
         with open(os.path.join(self.conf, "master.cf"), "w") as f:
             f.write("127.0.0.1:%d inet n - n - - smtpd\n" % self.smtpd_port)
+            if self.smtpd_filter:
+                f.write("  -o content_filter=%s\n" % self.smtpd_filter)
             f.write("\n".join(reinject) + "\n")
             f.write("\n".join(scan) + "\n")
             f.write(POSTFIX_SERVICES)

@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -180,6 +181,44 @@ Test(endpoint, spawn_exec)
 	cr_assert_eq(stream_puts(st, "echo\r\n"), 0);
 	cr_assert_eq(stream_flush(st), 0);
 	cr_assert_eq(stream_getline(st, line, 100, &crlf), 4);
+	stream_free(st);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	endpoint_free(&ep);
+	buf_free(why);
+	buf_free(line);
+}
+
+/* The command starts with no signal ignored or blocked, whatever the
+ * caller (winnowd's child ignores SIGPIPE and SIGINT). */
+Test(endpoint, spawn_exec_default_signals)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32), *line = buf_new(64);
+	struct stream	*st;
+	sigset_t	 block;
+	pid_t		 pid;
+	unsigned long long mask;
+	int		 fd, crlf, status, seen = 0;
+
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
+	(void)sigemptyset(&block);
+	(void)sigaddset(&block, SIGALRM);
+	(void)sigaddset(&block, SIGCHLD);
+	(void)sigprocmask(SIG_BLOCK, &block, NULL);
+	cr_assert_eq(endpoint_parse("exec:/bin/grep ^Sig[IB] /proc/self/status",
+	    &ep, 1, why), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, why)), 0);
+	st = stream_new(fd);
+	stream_set_timeout(st, 2000);
+	while (stream_getline(st, line, 200, &crlf) > 0) {
+		mask = strtoull(strchr(buf_str(line), '\t') + 1, NULL, 16);
+		/* Signals 32 and 33 are glibc's own; nobody can set them. */
+		mask &= ~(3ULL << 31);
+		cr_assert_eq(mask, 0, "%s", buf_str(line));
+		seen++;
+	}
+	cr_assert_eq(seen, 2, "SigBlk and SigIgn");
 	stream_free(st);
 	cr_assert_eq(waitpid(pid, &status, 0), pid);
 	endpoint_free(&ep);
