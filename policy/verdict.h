@@ -64,7 +64,7 @@ enum verdict_eastern {
 };
 
 #define VERDICT_EASTERN_POINTS	30	/* = the EASTERN rule's default */
-#define VERDICT_LEARNER_SCALE	20.0	/* points per unit of log-odds */
+#define VERDICT_LEARNER_SCALE	16.0	/* points per unit of log-odds */
 #define VERDICT_CERTAIN		100	/* points beyond doubt */
 
 /* A group's settings for the spam status. */
