@@ -9,9 +9,12 @@
  * and pairs, From/Reply-To/Message-ID domains, From display-name words,
  * host names and /24 networks in Received, the mailer, Content-Types and
  * charsets of every part, attachment extensions, header names present,
- * recipient counts.  From the links: host and registrable domain of every
- * target.  From the analysis: every rule that fired, and words of hidden
- * HTML text.
+ * recipient counts (header names that only delivery and mailbox software
+ * add are left out).  From the links: host and registrable domain of every
+ * target, and whether one is the sender's own domain; whether the text
+ * names the To: address.  Every feature but the text's words, pairs and
+ * n-grams goes in TOK_META_REPEAT times (see tok_push).  From the
+ * analysis: every rule that fired, and words of hidden HTML text.
  *
  * A feature is a 64-bit hash of its kind and value; the learner folds it
  * to a weight index.  Names are kept only for explanations (winnowctl
@@ -47,6 +50,7 @@
 #define TOK_HIDDEN_WORDS	200	/* words of hidden text used */
 #define TOK_RECEIVED_MAX	8	/* Received headers used */
 #define TOK_HEADER_NAMES	64	/* header names used */
+#define TOK_META_REPEAT		8	/* copies of a non-text feature */
 
 #define K1	0x9e3779b97f4a7c15ULL
 #define K2	0xc2b2ae3d27d4eb4fULL
@@ -58,7 +62,8 @@ enum tok_kind {
 	TK_FROM_DOM, TK_FROM_NAME, TK_REPLYTO, TK_MID, TK_RCVD, TK_RCVD_NET,
 	TK_MAILER, TK_MAILER_WORD, TK_CTYPE, TK_CHARSET, TK_ATT, TK_HDR,
 	TK_NRCPT, TK_URL_HOST, TK_URL_DOM, TK_NURL, TK_RULE, TK_HIDDEN,
-	TK_LONGWORD, TK_NUMBER, TK_TOPTYPE, TK_REPLYTO_SAME,
+	TK_LONGWORD, TK_NUMBER, TK_TOPTYPE, TK_REPLYTO_SAME, TK_LINKS_OWN,
+	TK_RCPT_IN_TEXT,
 };
 
 static const char *const tok_kind_name[] = {
@@ -73,7 +78,8 @@ static const char *const tok_kind_name[] = {
 	[TK_URL_DOM] = "urldomain", [TK_NURL] = "urls", [TK_RULE] = "rule",
 	[TK_HIDDEN] = "hidden", [TK_LONGWORD] = "longword",
 	[TK_NUMBER] = "number", [TK_TOPTYPE] = "toptype",
-	[TK_REPLYTO_SAME] = "replyto_same",
+	[TK_REPLYTO_SAME] = "replyto_same", [TK_LINKS_OWN] = "links_own",
+	[TK_RCPT_IN_TEXT] = "rcpt_in_text",
 };
 
 /* tok_mix - finalise 64 bits */
@@ -141,11 +147,11 @@ tok_free(struct tok_list *tl)
 	memset(tl, 0, sizeof(*tl));
 }
 
-/* tok_push - append one hash (and its name in explain mode) */
+/* tok_push1 - append one hash (and its name in explain mode) */
 
 static void
-tok_push(struct tok_list *tl, uint64_t h, enum tok_kind k, const char *a,
-    size_t alen, const char *b, size_t blen)
+tok_push1(struct tok_list *tl, uint64_t h, enum tok_kind k, const char *a,
+    size_t alen, const char *b, size_t blen, unsigned int copy)
 {
 	if (tl->n == tl->cap) {
 		tl->cap = tl->cap ? tl->cap * 2 : 1024;
@@ -163,9 +169,38 @@ tok_push(struct tok_list *tl, uint64_t h, enum tok_kind k, const char *a,
 			buf_putc(tl->namebuf, ' ');
 			buf_append(tl->namebuf, b, blen);
 		}
+		if (copy > 0)
+			buf_printf(tl->namebuf, " #%u", copy + 1);
 		buf_putc(tl->namebuf, '\0');
 	}
 	tl->h[tl->n++] = h;
+}
+
+/*
+ * tok_push - append a feature; all but text words, word pairs, n-grams and
+ * hidden words go in TOK_META_REPEAT times
+ *
+ * A message has thousands of text features and a few dozen about its
+ * sender, headers, structure, links and odd tokens (long numbers, long
+ * words), and every feature enters the learner with the same value.
+ * Repeating the few under distinct hashes lets them weigh as much as that
+ * many words (and learn that much faster): in cross-validation this
+ * lowered (1-AUC) by a third and put the newsletters people asked for
+ * further from spam.
+ */
+
+static void
+tok_push(struct tok_list *tl, uint64_t h, enum tok_kind k, const char *a,
+    size_t alen, const char *b, size_t blen)
+{
+	unsigned int	 c, n;
+
+	n = k == TK_WORD || k == TK_PAIR || k == TK_NGRAM || k == TK_HIDDEN ||
+	    k == TK_BIAS ? 1 : TOK_META_REPEAT;
+	tok_push1(tl, h, k, a, alen, b, blen, 0);
+	for (c = 1; c < n; c++)
+		tok_push1(tl, tok_mix(h + (uint64_t)c * K2), k, a, alen, b,
+		    blen, c);
 }
 
 /* tok_feat - one feature of a kind and a value */
@@ -418,6 +453,33 @@ tok_received(struct tok_list *tl, const char *v)
 	}
 }
 
+/*
+ * Header names that delivery and mailbox software add after the filter has
+ * seen a message: the MDA's Return-Path and Delivered-To, fetchmail's and
+ * procmail's dates, the flags mail readers store.  winnowd never sees them
+ * at SMTP time, but mail learned from mailboxes carries them, so as
+ * features they would only teach the model when and where a message was
+ * stored.
+ */
+static const char *const tok_store_headers[] = {
+	"content-length", "delivered-to", "delivery-date", "envelope-to",
+	"lines", "return-path", "status", "x-keywords", "x-original-to",
+	"x-status", "x-uid", NULL
+};
+
+/* tok_store_header - whether a header name is added by mail storage */
+
+static int
+tok_store_header(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; tok_store_headers[i] != NULL; i++)
+		if (strcasecmp(name, tok_store_headers[i]) == 0)
+			return (1);
+	return (strncasecmp(name, "x-mozilla-status", 16) == 0);
+}
+
 /* tok_bucket - a small count as a coarse label */
 
 static const char *
@@ -497,7 +559,7 @@ tok_headers(const struct content_msg *cm, struct tok_list *tl)
 		name = g_mime_header_get_name(hdr);
 		if (name == NULL || strncasecmp(name, "X-Winnow", 8) == 0)
 			continue;
-		if (i < TOK_HEADER_NAMES) {
+		if (i < TOK_HEADER_NAMES && !tok_store_header(name)) {
 			tok_lower(low, sizeof(low), name);
 			tok_feats(tl, TK_HDR, low);
 		}
@@ -539,6 +601,54 @@ tok_urls(const struct content_msg *cm, struct tok_list *tl)
 	}
 }
 
+/*
+ * tok_sender_signs - what mail people asked for tends to show
+ *
+ * A newsletter links to its sender's own site and often names the
+ * address it was sent to (unsubscribe links, "this mail was sent to");
+ * spam that forges its From rarely does either.  Both are features, so
+ * the learner decides how much they weigh.
+ */
+
+static void
+tok_sender_signs(const struct content_msg *cm, struct tok_list *tl)
+{
+	InternetAddressList *l;
+	InternetAddress	*ia;
+	const char	*a;
+	char		 fdom[256], host[256], dom[256], rcpt[256];
+	unsigned int	 i;
+	int		 own = 0;
+
+	if (cm->gm == NULL)
+		return;
+	if (cm->nurls > 0 && tok_addr_domain(g_mime_message_get_from(cm->gm),
+	    host, sizeof(host), NULL) == 0) {
+		if (html_reg_domain(host, fdom, sizeof(fdom)) < 0)
+			(void)snprintf(fdom, sizeof(fdom), "%s", host);
+		for (i = 0; i < cm->nurls && !own; i++) {
+			if (html_url_host(cm->urls[i], strlen(cm->urls[i]),
+			    host, sizeof(host)) < 0)
+				continue;
+			if (html_reg_domain(host, dom, sizeof(dom)) < 0)
+				(void)snprintf(dom, sizeof(dom), "%s", host);
+			own = strcmp(dom, fdom) == 0;
+		}
+		tok_feats(tl, TK_LINKS_OWN, own ? "yes" : "no");
+	}
+	l = g_mime_message_get_to(cm->gm);
+	if (l == NULL || internet_address_list_length(l) < 1)
+		return;
+	ia = internet_address_list_get_address(l, 0);
+	if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || (a =
+	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ==
+	    NULL || strchr(a, '@') == NULL || strlen(a) < 6)
+		return;
+	tok_lower(rcpt, sizeof(rcpt), a);
+	tok_feats(tl, TK_RCPT_IN_TEXT, strcasestr(buf_str(cm->text), rcpt) !=
+	    NULL ? "yes" : "no");
+}
+
 /* tok_message - every feature of a parsed, rule-checked message */
 
 void
@@ -551,6 +661,7 @@ tok_message(const struct content_msg *cm, struct tok_list *tl)
 	    64, 0);
 	tok_headers(cm, tl);
 	tok_urls(cm, tl);
+	tok_sender_signs(cm, tl);
 	for (i = 0; i < RULE_COUNT; i++)
 		if (cm->rules & (1ULL << i))
 			tok_feats(tl, TK_RULE, rules_table[i].name);
