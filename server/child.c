@@ -81,6 +81,14 @@ child_state(int state)
 		(void)write(child_wake_fd, &c, 1);	/* full pipe: awake */
 }
 
+/* child_retry_busy - sending from outq counts as busy (no spare) */
+
+static void
+child_retry_busy(int on)
+{
+	child_state(on ? CHILD_BUSY : CHILD_IDLE);
+}
+
 /* child_signals - our signal dispositions */
 
 static void
@@ -214,7 +222,9 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	idle_since = time_now_ms();
 	while (!child_stopping && (limit == 0 || served < limit)) {
 		/* Between sessions: DSNs and notifications left in outq. */
-		wait = pipeline_retry();
+		wait = pipeline_retry(&child_stopping, child_retry_busy);
+		if (child_stopping)
+			break;
 		if (server_conf.max_idle != 0) {
 			now = time_now_ms();
 			left = idle_since + server_conf.max_idle > now ?

@@ -26,9 +26,11 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
@@ -139,6 +141,44 @@ master_user(void)
 	master_drop = 1;
 }
 
+/* master_outq_dir - spool_dir/outq (DSNs and notifications to send),
+ * it and its files owned by the user */
+
+static int
+master_outq_dir(struct buf *why)
+{
+	char		 dir[PATH_MAX], path[PATH_MAX];
+	struct dirent	*de;
+	struct stat	 st;
+	DIR		*d;
+
+	(void)snprintf(dir, sizeof(dir), "%s/outq", server_conf.spool_dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		buf_printf(why, "cannot create %s: %s", dir, strerror(errno));
+		return (-1);
+	}
+	if (lstat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		buf_printf(why, "%s is not a directory", dir);
+		return (-1);
+	}
+	if (!master_drop || st.st_uid == master_uid)
+		return (0);
+	/* user changed: hand the queue over, files and all */
+	if (chown(dir, master_uid, master_gid) < 0) {
+		buf_printf(why, "cannot give %s to %s: %s", dir,
+		    server_conf.user, strerror(errno));
+		return (-1);
+	}
+	if ((d = opendir(dir)) == NULL)
+		return (0);
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.' && snprintf(path, sizeof(path),
+		    "%s/%s", dir, de->d_name) < (int)sizeof(path))
+			(void)lchown(path, master_uid, master_gid);
+	(void)closedir(d);
+	return (0);
+}
+
 /* master_spool_dir - create the spool directory, owned by the user */
 
 static int
@@ -164,7 +204,7 @@ master_spool_dir(struct buf *why)
 		    server_conf.spool_dir, server_conf.user, strerror(errno));
 		return (-1);
 	}
-	return (0);
+	return (master_outq_dir(why));
 }
 
 /* master_bind - open every configured listener */

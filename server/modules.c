@@ -110,6 +110,7 @@ server_child_init(void)
 
 	if (reinject_init(why) < 0)
 		log_fatal("forward: %s", buf_str(why));
+	pipeline_outq = 1;
 	dnsbl_child_init();
 	content_child_init();
 	av_child_init();

@@ -23,10 +23,12 @@
  *   after      once the session has written them (pipeline_after_reply):
  *              the DSN for refused recipients and the notifications, for
  *              final outcomes only, so they never delay the answer.  Each
- *              is written durably into spool_dir/outq before the answer;
- *              one that cannot be sent then (or whose child dies first)
- *              is sent by a child between sessions, every notice_retry,
- *              for up to notice_lifetime (pipeline_retry).
+ *              is written durably into spool_dir/outq before the answer
+ *              and committed there once the answer is out (a crash before
+ *              it: the upstream retries, no second DSN); one that cannot
+ *              be sent then (or whose child dies first) is sent by a
+ *              child between sessions, every notice_retry, for up to
+ *              notice_lifetime (pipeline_retry).
  *
  * For an SMTP upstream one reply covers all recipients, so any temporary
  * failure aborts every transaction before its dot and the whole message is
@@ -167,18 +169,16 @@ struct pl_pending {
 static struct pl_pending *pl_pending;
 static size_t		 pl_npending;
 static char		 pl_outq[PATH_MAX];	/* spool_dir/outq */
+int			 pipeline_outq;		/* keep them in outq */
 static struct buf	*pl_why;
 
-/* pl_outq_dir - spool_dir/outq, made if missing */
+/* pl_outq_dir - spool_dir/outq (the master makes it) */
 
 static void
 pl_outq_dir(void)
 {
 	(void)snprintf(pl_outq, sizeof(pl_outq), "%s/outq",
 	    server_conf.spool_dir);
-	if (mkdir(pl_outq, 0700) < 0 && errno != EEXIST)
-		log_warn("outq: cannot create %s: %s", pl_outq,
-		    strerror(errno));
 	if (pl_why == NULL)
 		pl_why = buf_new(128);
 }
@@ -1121,7 +1121,9 @@ pl_extras_log(struct pl_ctx *c)
 	}
 }
 
-/* pl_later - keep a message to send after the reply (takes data and to) */
+/* pl_later - keep a message to send after the reply (takes data and to);
+ * in winnowd it is written into outq now and committed there once the
+ * answer has reached the upstream */
 
 static void
 pl_later(const char *qid, const char *what, char **to, size_t nto,
@@ -1139,9 +1141,11 @@ pl_later(const char *qid, const char *what, char **to, size_t nto,
 	p->data = data;
 	p->eightbit = pl_eightbit(data->data, buf_len(data));
 	p->queued = NULL;
+	if (!pipeline_outq)
+		return;
 	pl_outq_dir();
 	if (outq_put(pl_outq, qid, what, to, nto, data->data, buf_len(data),
-	    p->eightbit, &p->queued, pl_why) != WN_OK) {
+	    p->eightbit, 0, &p->queued, pl_why) != WN_OK) {
 		log_error("%s: %s to <%s>: %s; sent once only, not kept for "
 		    "a retry", qid, what, to[0], buf_str(pl_why));
 		buf_reset(pl_why);
@@ -1167,16 +1171,82 @@ pl_sent_log(const char *qid, const char *what, char *const *to, size_t nto,
 		    more, buf_str(why));
 }
 
+/* pl_send - send one of our own messages and log what became of it.
+ * When some recipients took it and others are to be tried again, a new
+ * outq entry (made: the original's time) holds just those, so the first
+ * never get it twice, and the result is WN_OK (the old entry is done).
+ * *unreachable: nobody answered at all (the downstream is not there). */
+
+static int
+pl_send(const char *qid, const char *what, char *const *to, size_t nto,
+    const char *data, size_t len, int eightbit, time_t made, int kept,
+    int *unreachable)
+{
+	struct outq_item *rest = NULL;
+	struct edit_seg	 seg;
+	struct buf	*why = buf_new(256);
+	char		**again;
+	size_t		 i, nagain = 0, nanswered = 0;
+	int		*codes, rc;
+
+	seg.p = data;
+	seg.len = len;
+	codes = xcalloc(nto + 1, sizeof(*codes));
+	again = xcalloc(nto + 1, sizeof(*again));
+	rc = notify_send_message(qid, "", to, nto, &seg, 1, eightbit, codes,
+	    why);
+	for (i = 0; i < nto; i++) {
+		if (codes[i] != 0)
+			nanswered++;
+		if (codes[i] / 100 != 2 && codes[i] / 100 != 5)
+			again[nagain++] = to[i];
+	}
+	*unreachable = rc == WN_TEMP && nanswered == 0;
+	if (rc == WN_TEMP && kept && nagain > 0 && nagain < nto) {
+		if (outq_put(pl_outq, qid, what, again, nagain, data, len,
+		    eightbit, made, &rest, pl_why) == WN_OK &&
+		    outq_commit(rest, pl_why) == WN_OK) {
+			log_warn("%s: %s sent to %zu of %zu recipients, kept "
+			    "for a retry every %us for <%s>%s: %s", qid, what,
+			    nto - nagain, nto, server_conf.notice_retry / 1000,
+			    again[0], nagain > 1 ? ",..." : "", buf_str(why));
+			outq_done(rest, 0);
+			rc = WN_OK;
+			goto out;
+		}
+		log_error("%s: %s: %s; it will go to every recipient again",
+		    qid, what, buf_str(pl_why));
+		buf_reset(pl_why);
+		outq_done(rest, 1);
+	}
+	pl_sent_log(qid, what, to, nto, rc, kept, why);
+out:
+	free(again);
+	free(codes);
+	buf_free(why);
+	return (rc);
+}
+
+/* The state of a pass over outq (pipeline_retry). */
+struct pl_retry {
+	const volatile sig_atomic_t *stop;	/* the child is asked to go */
+	void		(*busy)(int);		/* tell the scoreboard */
+	int		 busy_on;
+};
+
 /* pl_retry_one - send one queued message again */
 
 static int
-pl_retry_one(const struct outq_item *it, void *arg)
+pl_retry_one(const struct outq_item *it, void *arg, int *end)
 {
-	struct edit_seg	 seg;
-	struct buf	*why = arg;
+	struct pl_retry	*r = arg;
 	time_t		 now = time(NULL);
-	int		 rc;
+	int		 rc, unreachable;
 
+	if (*r->stop) {
+		*end = 1;
+		return (WN_TEMP);
+	}
 	if (now - it->made > (time_t)(server_conf.notice_lifetime / 1000)) {
 		log_error("%s: %s to <%s>%s given up: not sent within "
 		    "notice_lifetime (%us)", it->qid, it->what, it->to[0],
@@ -1184,59 +1254,87 @@ pl_retry_one(const struct outq_item *it, void *arg)
 		    server_conf.notice_lifetime / 1000);
 		return (WN_PERM);
 	}
-	seg.p = it->data;
-	seg.len = it->len;
-	buf_reset(why);
-	rc = notify_send_message(it->qid, "", it->to, it->nto, &seg, 1,
-	    it->eightbit, NULL, why);
-	pl_sent_log(it->qid, it->what, it->to, it->nto, rc, 1, why);
+	if (!r->busy_on && r->busy != NULL) {
+		r->busy(1);
+		r->busy_on = 1;
+	}
+	rc = pl_send(it->qid, it->what, it->to, it->nto, it->data, it->len,
+	    it->eightbit, it->made, 1, &unreachable);
+	if (unreachable)
+		*end = 1;		/* the rest can wait for the next pass */
 	return (rc);
 }
 
-/* pipeline_retry - send what outq holds, when notice_retry has passed;
- * returns the milliseconds until the next time */
+/* pipeline_retry - between sessions: send what outq holds that is due;
+ * returns the milliseconds until the next look */
 
 unsigned int
-pipeline_retry(void)
+pipeline_retry(const volatile sig_atomic_t *stop, void (*busy)(int))
 {
 	static uint64_t	 next;
+	struct pl_retry	 r = { stop, busy, 0 };
+	unsigned int	 every;
 	uint64_t	 now = time_now_ms();
 	struct buf	*why;
 
-	if (next == 0)			/* children do not all go at once */
+	/* Each file is tried every notice_retry (its mtime says when it was
+	 * last); the children look a few times as often, at most every
+	 * minute, and not all at once. */
+	every = server_conf.notice_retry / 4;
+	every = every < 1000 ? 1000 : every > 60000 ? 60000 : every;
+	if (!pipeline_outq)
+		return (60000);
+	if (next == 0)
 		next = now + 1000 + (uint64_t)(random() % 1000);
 	if (now < next)
 		return ((unsigned int)(next - now));
-	next = now + server_conf.notice_retry;
 	pl_outq_dir();
 	why = buf_new(256);
-	if (outq_each(pl_outq, pl_retry_one, why, why) < 0)
+	if (outq_each(pl_outq, server_conf.notice_retry / 1000, pl_retry_one,
+	    &r, why) < 0)
 		log_warn("outq: %s", buf_str(why));
 	buf_free(why);
-	return (server_conf.notice_retry);
+	if (r.busy_on)
+		busy(0);
+	next = time_now_ms() + every;
+	return (every);
 }
 
-/* pipeline_after_reply - send the DSN and notifications of the message */
+/* pipeline_after_reply - send the DSN and notifications of the message
+ * (answered: the answer reached the upstream) */
 
 void
-pipeline_after_reply(void)
+pipeline_after_reply(int answered)
 {
 	struct pl_pending *p;
-	struct edit_seg	 seg;
 	struct buf	*why = buf_new(256);
 	size_t		 i;
-	int		 rc;
+	int		 rc, unreachable;
 
 	for (i = 0; i < pl_npending; i++) {
 		p = &pl_pending[i];
-		seg.p = p->data->data;
-		seg.len = buf_len(p->data);
 		buf_reset(why);
-		rc = notify_send_message(p->qid, "", p->to, p->nto, &seg, 1,
-		    p->eightbit, NULL, why);
-		pl_sent_log(p->qid, p->what, p->to, p->nto, rc,
-		    p->queued != NULL, why);
-		outq_done(p->queued, rc != WN_TEMP);
+		if (!answered) {
+			/* The upstream will send the message again. */
+			log_info("%s: %s to <%s>%s not sent: the answer did "
+			    "not reach the upstream", p->qid, p->what,
+			    p->to[0], p->nto > 1 ? ",..." : "");
+			outq_done(p->queued, 1);
+		} else {
+			if (p->queued != NULL &&
+			    outq_commit(p->queued, why) != WN_OK) {
+				log_error("%s: %s to <%s>: %s; sent once only, "
+				    "not kept for a retry", p->qid, p->what,
+				    p->to[0], buf_str(why));
+				outq_done(p->queued, 1);
+				p->queued = NULL;
+			}
+			rc = pl_send(p->qid, p->what, p->to, p->nto,
+			    p->data->data, buf_len(p->data), p->eightbit,
+			    p->queued != NULL ? p->queued->made : 0,
+			    p->queued != NULL, &unreachable);
+			outq_done(p->queued, rc != WN_TEMP);
+		}
 		free(p->what);
 		conf_list_free(p->to);
 		buf_free(p->data);

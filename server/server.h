@@ -15,6 +15,7 @@
 #ifndef WINNOW_SERVER_H
 #define WINNOW_SERVER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -324,11 +325,17 @@ void	pipeline_run(const struct sess_info *, struct msg *,
 /* Send what pipeline_run left for after the reply - the DSN for refused
  * recipients and the notifications - so that they never delay the
  * upstream's answer (a before-queue proxy may be waiting). */
-void	pipeline_after_reply(void);
+void	pipeline_after_reply(int answered);
 
-/* Send what spool_dir/outq holds when notice_retry has passed (children,
- * between sessions); returns the milliseconds until the next time. */
-unsigned int	pipeline_retry(void);
+/* winnowd: DSNs and notifications go through spool_dir/outq (not in
+ * winnow-pipe, which has no one to send them again). */
+extern int	pipeline_outq;
+
+/* Between sessions (children of winnowd): send what spool_dir/outq holds
+ * that is due, ending early when *stop is set, telling busy(1) / busy(0)
+ * around any send; returns the milliseconds until the next look. */
+unsigned int	pipeline_retry(const volatile sig_atomic_t *stop,
+		    void (*busy)(int));
 
 /*
  * sess.c - one SMTP/LMTP session from the upstream
@@ -345,7 +352,7 @@ extern sess_deliver_fn	*sess_deliver;
 
 /* What the session does once the replies to a message are written and
  * flushed: pipeline_after_reply in winnowd (NULL: nothing). */
-typedef void	sess_after_fn(void);
+typedef void	sess_after_fn(int answered);
 extern sess_after_fn	*sess_after_reply;
 
 /*

@@ -521,10 +521,8 @@ sess_data(struct sess *s, const char *arg)
 		if (ok)
 			s->accepted++;
 		/* The answer first; then what may follow it (DSN, notices). */
-		if (sess_after_reply != NULL) {
-			(void)stream_flush(s->st);
-			sess_after_reply();
-		}
+		if (sess_after_reply != NULL)
+			sess_after_reply(stream_flush(s->st) == 0);
 	}
 	sess_reset(s);
 	return (0);

@@ -82,6 +82,8 @@ outq_write_all(int fd, struct iovec *iov, int n)
 	return (0);
 }
 
+/* outq_item_new - an item for an open, locked file */
+
 static struct outq_item *
 outq_item_new(const char *path, int fd)
 {
@@ -91,6 +93,8 @@ outq_item_new(const char *path, int fd)
 	it->fd = fd;
 	return (it);
 }
+
+/* outq_item_free - close (and so unlock) and free */
 
 static void
 outq_item_free(struct outq_item *it)
@@ -116,12 +120,12 @@ outq_item_free(struct outq_item *it)
 int
 outq_put(const char *dir, const char *qid, const char *what,
     char *const *to, size_t nto, const char *data, size_t len, int eightbit,
-    struct outq_item **item_r, struct buf *why)
+    time_t made, struct outq_item **item_r, struct buf *why)
 {
 	struct outq_item *it;
 	struct iovec	 iov[2];
 	struct buf	*head;
-	char		 tmp[PATH_MAX], path[PATH_MAX];
+	char		 tmp[PATH_MAX];
 	size_t		 i;
 	int		 fd;
 
@@ -141,8 +145,10 @@ outq_put(const char *dir, const char *qid, const char *what,
 	buf_puts(head, OUTQ_MAGIC);
 	outq_oneline(head, "qid", qid);
 	outq_oneline(head, "what", what);
+	if (made == 0)
+		made = time(NULL);
 	buf_printf(head, "eightbit %d\ntime %lld\n", eightbit ? 1 : 0,
-	    (long long)time(NULL));
+	    (long long)made);
 	for (i = 0; i < nto; i++)
 		outq_oneline(head, "to", to[i]);
 	buf_putc(head, '\n');
@@ -150,9 +156,7 @@ outq_put(const char *dir, const char *qid, const char *what,
 	iov[0].iov_len = buf_len(head);
 	iov[1].iov_base = (void *)(uintptr_t)data;
 	iov[1].iov_len = len;
-	(void)snprintf(path, sizeof(path), "%.*s", (int)(strlen(tmp) - 4), tmp);
-	if (outq_write_all(fd, iov, 2) < 0 || fsync(fd) < 0 ||
-	    rename(tmp, path) < 0) {
+	if (outq_write_all(fd, iov, 2) < 0 || fsync(fd) < 0) {
 		buf_printf(why, "cannot write %s: %s", tmp, strerror(errno));
 		(void)unlink(tmp);
 		(void)close(fd);
@@ -160,12 +164,7 @@ outq_put(const char *dir, const char *qid, const char *what,
 		return (WN_TEMP);
 	}
 	buf_free(head);
-	if (outq_fsync_dir(dir, why) < 0) {
-		(void)unlink(path);
-		(void)close(fd);
-		return (WN_TEMP);
-	}
-	it = outq_item_new(path, fd);
+	it = outq_item_new(tmp, fd);
 	it->qid = xstrdup(qid);
 	it->what = xstrdup(what);
 	it->to = xcalloc(nto + 1, sizeof(*it->to));
@@ -173,9 +172,36 @@ outq_put(const char *dir, const char *qid, const char *what,
 		it->to[i] = xstrdup(to[i]);
 	it->nto = nto;
 	it->eightbit = eightbit != 0;
-	it->made = time(NULL);
+	it->made = made;
 	*item_r = it;
 	return (WN_OK);
+}
+
+/* outq_commit - NAME.tmp becomes NAME, durably */
+
+int
+outq_commit(struct outq_item *it, struct buf *why)
+{
+	char		*path, *slash;
+	size_t		 n = strlen(it->path);
+	int		 rc;
+
+	if (n < 4 || strcmp(it->path + n - 4, ".tmp") != 0)
+		return (WN_OK);			/* committed already */
+	path = xstrndup(it->path, n - 4);
+	if (rename(it->path, path) < 0) {
+		buf_printf(why, "cannot rename %s: %s", it->path,
+		    strerror(errno));
+		free(path);
+		return (WN_TEMP);
+	}
+	free(it->path);
+	it->path = path;
+	slash = strrchr(path, '/');
+	*slash = '\0';
+	rc = outq_fsync_dir(path, why);
+	*slash = '/';
+	return (rc == 0 ? WN_OK : WN_TEMP);
 }
 
 /* outq_done - remove or keep an item's file, unlock, free */
@@ -188,6 +214,8 @@ outq_done(struct outq_item *it, int remove)
 	if (remove && unlink(it->path) < 0 && errno != ENOENT)
 		log_warn("outq: cannot remove %s: %s", it->path,
 		    strerror(errno));
+	if (!remove)
+		(void)futimens(it->fd, NULL);	/* tried now */
 	outq_item_free(it);
 }
 
@@ -209,6 +237,8 @@ outq_read(int fd, char **data_r, size_t *len_r)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;	/* shorter than it said */
 			free(p);
 			return (-1);
 		}
@@ -277,7 +307,7 @@ outq_parse(struct outq_item *it, const char *p, size_t len)
 /* outq_visit - lock, read and hand one file to fn; 1 if visited */
 
 static int
-outq_visit(const char *path, outq_fn *fn, void *arg)
+outq_visit(const char *path, outq_fn *fn, void *arg, int *end)
 {
 	struct outq_item *it;
 	struct stat	 st;
@@ -285,8 +315,12 @@ outq_visit(const char *path, outq_fn *fn, void *arg)
 	size_t		 len;
 	int		 fd, rc;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0)
-		return (0);			/* gone meanwhile */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0) {
+		if (errno != ENOENT)		/* ENOENT: done meanwhile */
+			log_warn("outq: cannot open %s: %s", path,
+			    strerror(errno));
+		return (0);
+	}
 	/* Held by its maker or another visitor; or done and removed
 	 * between our open and our lock. */
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || fstat(fd, &st) < 0 ||
@@ -303,15 +337,14 @@ outq_visit(const char *path, outq_fn *fn, void *arg)
 	if (outq_parse(it, raw, len) < 0) {
 		free(raw);
 		if (snprintf(broken, sizeof(broken), "%s.broken", path) <
-		    (int)sizeof(broken))
-			(void)rename(path, broken);
-		log_error("outq: %s is not a queue file; renamed *.broken, "
-		    "not sent", path);
+		    (int)sizeof(broken) && rename(path, broken) == 0)
+			log_error("outq: %s is not a queue file; renamed "
+			    "*.broken, not sent", path);
 		outq_item_free(it);
 		return (0);
 	}
 	free(raw);
-	rc = fn(it, arg);
+	rc = fn(it, arg, end);
 	outq_done(it, rc != WN_TEMP);
 	return (1);
 }
@@ -319,20 +352,22 @@ outq_visit(const char *path, outq_fn *fn, void *arg)
 /* outq_each - visit every queued message no other process holds */
 
 int
-outq_each(const char *dir, outq_fn *fn, void *arg, struct buf *why)
+outq_each(const char *dir, unsigned int min_age, outq_fn *fn, void *arg,
+    struct buf *why)
 {
 	struct dirent	*de;
 	struct stat	 st;
 	char		 path[PATH_MAX];
+	time_t		 now = time(NULL);
 	size_t		 n;
 	DIR		*d;
-	int		 visited = 0;
+	int		 visited = 0, end = 0, fd;
 
 	if ((d = opendir(dir)) == NULL) {
 		buf_printf(why, "cannot read %s: %s", dir, strerror(errno));
 		return (-1);
 	}
-	while ((de = readdir(d)) != NULL) {
+	while (!end && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
 		    (int)sizeof(path))
@@ -340,14 +375,23 @@ outq_each(const char *dir, outq_fn *fn, void *arg, struct buf *why)
 		n = strlen(de->d_name);
 		if (n > 7 && strcmp(de->d_name + n - 7, ".broken") == 0)
 			continue;
+		if (lstat(path, &st) < 0 || !S_ISREG(st.st_mode))
+			continue;
 		if (n > 4 && strcmp(de->d_name + n - 4, ".tmp") == 0) {
-			/* its maker died before the rename */
-			if (lstat(path, &st) == 0 &&
-			    st.st_mtime + OUTQ_TMP_AGE < time(NULL))
-				(void)unlink(path);
+			/* its maker died before its answer went out */
+			if (st.st_mtime + OUTQ_TMP_AGE < now &&
+			    (fd = open(path, O_RDONLY | O_CLOEXEC |
+			    O_NOFOLLOW)) >= 0) {
+				if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+					(void)unlink(path);
+				(void)close(fd);
+			}
 			continue;
 		}
-		visited += outq_visit(path, fn, arg);
+		/* tried less than min_age ago (a time ahead of now: due) */
+		if (st.st_mtime <= now && now - st.st_mtime < (time_t)min_age)
+			continue;
+		visited += outq_visit(path, fn, arg, &end);
 	}
 	(void)closedir(d);
 	return (visited);

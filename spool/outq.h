@@ -15,13 +15,22 @@
  *
  *	the message, CRLF lines, as it goes downstream
  *
- * outq_put() writes NAME.tmp, fsyncs, renames it to NAME and fsyncs the
- * directory; the file stays locked (flock) by its maker until
- * outq_done().  outq_each() visits the files nobody holds, locked, so two
- * processes never send the same one; the file is removed when the
- * callback says it is done with it (WN_OK or WN_PERM) and kept for the
- * next visit on WN_TEMP.  A file that cannot be parsed is renamed
- * NAME.broken (kept for the admin, never sent) and logged.
+ * outq_put() writes NAME.tmp and fsyncs it, locked (flock) by its maker
+ * and invisible to visitors; outq_commit() renames it to NAME and fsyncs
+ * the directory - winnowd does that once its answer has reached the
+ * upstream, so a crash before the answer (after which the upstream sends
+ * the message again) leaves no second DSN behind.  The maker keeps the
+ * lock until outq_done().  outq_each() visits the files nobody holds,
+ * locked, so two processes never send the same one; the file is removed
+ * when the callback says it is done with it (WN_OK or WN_PERM) and kept on
+ * WN_TEMP, its mtime set to now: a file is visited again only when
+ * min_age seconds have passed since its last try, however many processes
+ * look.  A file that cannot be parsed is renamed NAME.broken (kept for the
+ * admin, never sent) and logged; a NAME.tmp whose maker is gone (unlocked)
+ * and an hour old is removed.
+ *
+ * Fallible calls return WN_OK or WN_TEMP with the reason in why;
+ * allocation failure is fatal.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -47,24 +56,29 @@ struct outq_item {
 	size_t		 len;
 };
 
-/* Write a message into the queue durably; *item_r holds it locked until
- * outq_done().  WN_TEMP with why if it cannot be written. */
+/* Write a message into the queue durably, not yet visible (made: when it
+ * was first made, 0 for now); *item_r holds it locked until outq_done().
+ * WN_TEMP with why if it cannot be written. */
 int		 outq_put(const char *dir, const char *qid, const char *what,
 		    char *const *to, size_t nto, const char *data,
-		    size_t len, int eightbit, struct outq_item **item_r,
-		    struct buf *why);
+		    size_t len, int eightbit, time_t made,
+		    struct outq_item **item_r, struct buf *why);
+
+/* Make a put item visible to outq_each() (still locked). */
+int		 outq_commit(struct outq_item *, struct buf *why);
 
 /* Done with an item: remove its file (remove != 0) or leave it for
- * outq_each(), then unlock and free. */
+ * outq_each() (its try time now), then unlock and free. */
 void		 outq_done(struct outq_item *, int remove);
 
 /* Called for each queued message: WN_OK or WN_PERM removes it, WN_TEMP
- * keeps it. */
-typedef int	 outq_fn(const struct outq_item *, void *arg);
+ * keeps it; setting *end ends the pass after it. */
+typedef int	 outq_fn(const struct outq_item *, void *arg, int *end);
 
-/* Visit every queued message no other process holds.  Returns how many
- * were visited, or -1 with why when the directory cannot be read. */
-int		 outq_each(const char *dir, outq_fn *fn, void *arg,
-		    struct buf *why);
+/* Visit every queued message no other process holds and none tried in the
+ * last min_age seconds.  Returns how many were visited, or -1 with why
+ * when the directory cannot be read. */
+int		 outq_each(const char *dir, unsigned int min_age, outq_fn *fn,
+		    void *arg, struct buf *why);
 
 #endif /* WINNOW_OUTQ_H */

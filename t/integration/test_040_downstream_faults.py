@@ -14,6 +14,7 @@
 """
 
 import os
+import signal
 import email
 import email.policy
 import re
@@ -573,6 +574,13 @@ def test_postfix_lmtp_refused_recipient_bounced_by_postfix(ports, postfix,
 
 # --------------------------------------- DSNs kept in spool_dir/outq
 
+def _clear_outq(w):
+    d = os.path.join(w.dir, "spool", "outq")
+    left = os.listdir(d)
+    assert len(left) == 1, left
+    os.unlink(os.path.join(d, left[0]))
+
+
 def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
     """The downstream takes the message for one recipient, refuses the
     other for good, then tempfails our DSN: the DSN waits in
@@ -609,3 +617,90 @@ def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
     time.sleep(2.5)             # another retry round: nothing left to send
     assert len(sink.completed()) == 2 and len(tries) == 2
     assert os.listdir(os.path.join(w.dir, "spool", "outq")) == []
+
+
+def test_notification_partly_tempfailed_goes_again_only_where_it_failed(
+        relay):
+    """An admin notification to two addresses; the downstream takes it for
+    one and tempfails the other: the retry goes to the second only."""
+    tried = {"a2": 0}
+
+    def rcpt(s, t, addr, arg):
+        if addr.startswith("a2@") and t.mail_addr == "":
+            tried["a2"] += 1
+            if tried["a2"] == 1:
+                return "452 4.2.2 mailbox full"
+        return None
+    w, sink = relay(sink={"hooks": {"rcpt": rcpt}},
+                    server={"notice_retry": "1s"},
+                    policy={"blacklist": "spammer@bad.test",
+                            "notify_admin": "a1@example.com, a2@example.com",
+                            "blacklisted.action": "quarantine",
+                            "blacklisted.notify": "admin"})
+    tok, msg, r = send(w.port, ["r@example.com"], sender="spammer@bad.test")
+    assert r["final"].code == 250, r
+    sink.wait(lambda: len(sink.completed()) == 2, 10, "two notifications")
+    first, second = sink.completed()
+    assert first.accepted == ["a1@example.com"], first
+    assert second.accepted == ["a2@example.com"], second
+    assert first.data == second.data
+    time.sleep(2.5)
+    assert len(sink.completed()) == 2, "a1 got it again"
+    wait_until(lambda: "sent to 1 of 2 recipients, kept for a retry" in
+               w.log(), 5, what="the log line")
+
+
+def test_outq_retries_once_per_notice_retry_however_many_children(relay):
+    """Four children, a downstream that always tempfails our DSN: it is
+    tried about once per notice_retry, not once per child."""
+    tries = []
+
+    def mail(s, t, arg):
+        if arg.upper().startswith("FROM:<>"):
+            tries.append(time.monotonic())
+            return "451 4.3.0 not now"
+        return None
+    w, sink = relay(sink={"hooks": {
+        "mail": mail,
+        "rcpt": by_local({"bad": "550 5.1.1 no such user"})}},
+        server={"notice_retry": "3s", "start_children": "4",
+                "min_spare": "4"})
+    tok, msg, r = send(w.port, ["ok@example.com", "bad@example.com"],
+                       sender="author@example.org")
+    assert r["final"].code == 250, r
+    time.sleep(8)
+    # the first try right after the answer, then at ~3 s and ~6 s
+    assert 2 <= len(tries) <= 4, [round(t - tries[0], 2) for t in tries]
+    gaps = [b - a for a, b in zip(tries, tries[1:])]
+    assert all(g >= 2.5 for g in gaps), gaps
+    _clear_outq(w)          # never sent, by design
+
+
+def test_sigterm_during_an_outq_pass_exits_promptly(relay):
+    """The child is sending a queued DSN to a slow downstream when
+    winnowd is told to stop: it finishes that one and exits, it does not
+    sleep through notice_retry."""
+    tries = []
+
+    def mail(s, t, arg):
+        if arg.upper().startswith("FROM:<>"):
+            tries.append(time.monotonic())
+            time.sleep(2)
+            return "451 4.3.0 not now"
+        return None
+    w, sink = relay(sink={"hooks": {
+        "mail": mail,
+        "rcpt": by_local({"bad": "550 5.1.1 no such user"})}},
+        server={"notice_retry": "4s", "start_children": "1",
+                "min_spare": "0", "max_idle": "0", "exit_delay": "30s"})
+    tok, msg, r = send(w.port, ["ok@example.com", "bad@example.com"],
+                       sender="author@example.org")
+    assert r["final"].code == 250, r
+    wait_until(lambda: len(tries) >= 2, 10, what="a retry in progress")
+    t0 = time.monotonic()
+    w.signal(signal.SIGTERM)
+    assert w.proc.wait(15) == 0
+    took = time.monotonic() - t0
+    assert took < 3.5, took     # the send in progress (2 s), no more
+    assert "killed" not in w.log().split("stopping", 1)[-1]
+    _clear_outq(w)          # kept for the next start, by design
