@@ -8,6 +8,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -340,9 +341,10 @@ endpoint_spawn_signals(void)
 /* endpoint_spawn - run an exec: endpoint on a socketpair */
 
 int
-endpoint_spawn(const struct endpoint *ep, pid_t *pid_r, struct buf *why)
+endpoint_spawn(const struct endpoint *ep, pid_t *pid_r, int *err_r,
+    struct buf *why)
 {
-	int	 sv[2];
+	int	 sv[2], err = -1;
 	pid_t	 pid;
 
 	if (ep->kind != ENDPOINT_EXEC)
@@ -351,15 +353,29 @@ endpoint_spawn(const struct endpoint *ep, pid_t *pid_r, struct buf *why)
 		buf_printf(why, "socketpair: %s", strerror(errno));
 		return (-1);
 	}
+	/* A bounded memory file for its stderr: sized, then sealed, so a
+	 * chatty command cannot grow it (its writes past the end fail). */
+	if (err_r != NULL &&
+	    (err = memfd_create("winnow-exec-stderr", MFD_CLOEXEC |
+	    MFD_ALLOW_SEALING)) >= 0 &&
+	    (ftruncate(err, ENDPOINT_STDERR_MAX) < 0 ||
+	    fcntl(err, F_ADD_SEALS, F_SEAL_GROW | F_SEAL_SHRINK |
+	    F_SEAL_SEAL) < 0)) {
+		(void)close(err);
+		err = -1;
+	}
 	switch ((pid = fork())) {
 	case -1:
 		buf_printf(why, "fork: %s", strerror(errno));
 		(void)close(sv[0]);
 		(void)close(sv[1]);
+		if (err >= 0)
+			(void)close(err);
 		return (-1);
 	case 0:
 		endpoint_spawn_signals();
-		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0)
+		if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 ||
+		    (err >= 0 && dup2(err, 2) < 0))
 			_exit(127);
 		execv(ep->argv[0], ep->argv);
 		log_error("exec %s: %s", ep->argv[0], strerror(errno));
@@ -369,5 +385,38 @@ endpoint_spawn(const struct endpoint *ep, pid_t *pid_r, struct buf *why)
 	}
 	(void)close(sv[1]);
 	*pid_r = pid;
+	if (err_r != NULL)
+		*err_r = err;
 	return (sv[0]);
+}
+
+/* endpoint_stderr - a command's stderr memory file on one line */
+
+void
+endpoint_stderr(int err, size_t max, struct buf *out)
+{
+	char	 b[1024];
+	ssize_t	 n;
+	size_t	 i, start = buf_len(out);
+	int	 space = 1;
+
+	if (err < 0)
+		return;
+	if (max > sizeof(b))
+		max = sizeof(b);
+	if ((n = pread(err, b, max, 0)) <= 0)
+		return;
+	for (i = 0; i < (size_t)n && b[i] != '\0'; i++) {
+		/* runs of control characters and spaces become one space */
+		if ((unsigned char)b[i] < 0x20 || b[i] == 0x7f || b[i] == ' ') {
+			if (!space)
+				buf_putc(out, ' ');
+			space = 1;
+			continue;
+		}
+		buf_putc(out, b[i]);
+		space = 0;
+	}
+	if (buf_len(out) > start && space)
+		buf_truncate(out, buf_len(out) - 1);
 }

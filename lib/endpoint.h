@@ -48,9 +48,18 @@ int	endpoint_listen(const struct endpoint *, int backlog, struct buf *why);
 int	endpoint_connect(const struct endpoint *, unsigned int timeout_ms,
 	    struct buf *why);
 
-/* Start an exec: endpoint with a socketpair on its stdin and stdout (stderr
- * is inherited).  Returns our end; *pid_r is the child to reap. */
-int	endpoint_spawn(const struct endpoint *, pid_t *pid_r, struct buf *why);
+/* Start an exec: endpoint with a socketpair on its stdin and stdout.
+ * Returns our end; *pid_r is the child to reap.  With err_r, its stderr
+ * goes to a memory file of at most ENDPOINT_STDERR_MAX bytes (writes past
+ * that fail) whose descriptor is *err_r (-1 if none could be made: then
+ * stderr is inherited); endpoint_stderr() reads it. */
+#define ENDPOINT_STDERR_MAX	65536
+int	endpoint_spawn(const struct endpoint *, pid_t *pid_r, int *err_r,
+	    struct buf *why);
+
+/* What a command wrote to its stderr memory file, on one line (control
+ * characters as spaces, at most max bytes), appended to out. */
+void	endpoint_stderr(int err_fd, size_t max, struct buf *out);
 
 /* conf_check_fn-style validators for configuration tables. */
 int	endpoint_check(const char *, struct buf *why);

@@ -65,6 +65,7 @@
 struct reinject {
 	struct stream	*st;
 	pid_t		 pid;		/* exec: child, or 0 */
+	int		 errfd;		/* exec: its stderr (memfd), or -1 */
 	int		 lmtp;
 	unsigned int	 ext;
 	unsigned int	 xf_attrs;
@@ -134,8 +135,9 @@ reinject_peer_host(void)
 /* reinject_reap - wait for an exec: command; say how it ended, if badly */
 
 static void
-reinject_reap(pid_t pid)
+reinject_reap(pid_t pid, int errfd)
 {
+	struct buf *err = buf_new(256);
 	pid_t	 rc;
 	int	 status = 0, i;
 
@@ -147,19 +149,32 @@ reinject_reap(pid_t pid)
 		(void)waitpid(pid, &status, 0);
 		log_warn("%s: pid %ld was still running a second after its "
 		    "session ended: killed", reinject_ep.text, (long)pid);
-		return;
+		rc = -1;
 	}
 	/*
-	 * Its stderr is ours (winnowd's log when it runs in the foreground),
-	 * and its exit status is the only other trace of why a downstream
-	 * command failed: "connection closed" alone does not say.
+	 * Its exit status and what it wrote to stderr are the trace of why
+	 * a downstream command failed: "connection closed" alone does not
+	 * say (sendmail's and Exim's own complaints go to stderr).
 	 */
+	buf_puts(err, "; stderr: ");
+	i = (int)buf_len(err);
+	endpoint_stderr(errfd, 600, err);
+	if ((int)buf_len(err) == i)
+		buf_reset(err);
 	if (rc > 0 && WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		log_warn("%s: pid %ld exited with status %d", reinject_ep.text,
-		    (long)pid, WEXITSTATUS(status));
+		log_warn("%s: pid %ld exited with status %d%s",
+		    reinject_ep.text, (long)pid, WEXITSTATUS(status),
+		    buf_str(err));
 	else if (rc > 0 && WIFSIGNALED(status))
-		log_warn("%s: pid %ld terminated by signal %d",
-		    reinject_ep.text, (long)pid, WTERMSIG(status));
+		log_warn("%s: pid %ld terminated by signal %d%s",
+		    reinject_ep.text, (long)pid, WTERMSIG(status),
+		    buf_str(err));
+	else if (buf_len(err) > 0)
+		log_info("%s: pid %ld%s", reinject_ep.text, (long)pid,
+		    buf_str(err));
+	if (errfd >= 0)
+		(void)close(errfd);
+	buf_free(err);
 }
 
 /* reinject_close - drop a connection without QUIT */
@@ -171,7 +186,7 @@ reinject_close(struct reinject *r)
 		return;
 	stream_free(r->st);
 	if (r->pid > 0)
-		reinject_reap(r->pid);
+		reinject_reap(r->pid, r->errfd);
 	reply_free(&r->reply);
 	buf_free(r->cmd);
 	buf_free(r->why);
@@ -274,7 +289,7 @@ static struct reinject *
 reinject_connect(struct buf *why)
 {
 	struct reinject	*r;
-	int		 fd;
+	int		 fd, errfd = -1;
 	pid_t		 pid = 0;
 	char		 cmd[300];
 
@@ -283,7 +298,7 @@ reinject_connect(struct buf *why)
 		return (NULL);
 	}
 	if (reinject_ep.kind == ENDPOINT_EXEC)
-		fd = endpoint_spawn(&reinject_ep, &pid, why);
+		fd = endpoint_spawn(&reinject_ep, &pid, &errfd, why);
 	else
 		fd = endpoint_connect(&reinject_ep,
 		    server_conf.forward_connect_timeout, why);
@@ -292,6 +307,7 @@ reinject_connect(struct buf *why)
 	r = xcalloc(1, sizeof(*r));
 	r->st = stream_new(fd);
 	r->pid = pid;
+	r->errfd = errfd;
 	r->lmtp = (server_conf.forward_protocol == PROTO_LMTP);
 	reply_init(&r->reply);
 	r->cmd = buf_new(1024);

@@ -127,10 +127,14 @@ def test_exec_forward_refusals_mirrored(winnowd, workdir):
 
 
 @pytest.mark.parametrize("how,args,exit_log", [
-    ("missing-binary", None, "exited with status 127"),
-    ("dies-at-greeting", "--die-after EHLO", "exited with status 3"),
-    ("dies-at-rcpt", "--die-after RCPT", "exited with status 3"),
-    ("dies-in-body", "--die-after DATA-BODY", "exited with status 3"),
+    ("missing-binary", None, "exited with status 127; stderr: .*"
+     "exec /nonexistent/command: No such file or directory"),
+    ("dies-at-greeting", "--die-after EHLO", "exited with status 3; "
+     "stderr: exec_responder: giving up after EHLO$"),
+    ("dies-at-rcpt", "--die-after RCPT", "exited with status 3; "
+     "stderr: exec_responder: giving up after RCPT$"),
+    ("dies-in-body", "--die-after DATA-BODY", "exited with status 3; "
+     "stderr: exec_responder: giving up after DATA-BODY$"),
     ("bad-greeting", "--greeting 554_go_away", None),
 ])
 def test_exec_forward_failures_are_4xx(winnowd, workdir, how, args,
@@ -147,9 +151,9 @@ def test_exec_forward_failures_are_4xx(winnowd, workdir, how, args,
     assert r["final"].code // 100 == 4, r
     assert _exec_msgs(out) == []
     assert "killed by signal" not in w.log()
-    # the command's exit status says why (its stderr is winnowd's)
+    # the command's exit status and its stderr (on one line) say why
     if exit_log:
-        w.wait_log(r"%s: pid \d+ %s" % (re.escape(fwd), exit_log))
+        w.wait_log(r"(?m)%s: pid \d+ %s" % (re.escape(fwd), exit_log))
     else:
         assert "exited with status" not in w.log()
 

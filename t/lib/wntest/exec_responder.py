@@ -9,8 +9,8 @@ In replies, "_" stands for a space (exec: splits at white space).
 Each completed transaction is written to DIR as N.eml (the unstuffed
 message) and N.env (one line each: HELO, MAIL, RCPT..., XFORWARD...),
 renamed into place only after the final dot, so a file never holds half a
-message.  --die-after VERB exits without a reply after that command
-("DATA-BODY" exits in the middle of the body).  --linger SECONDS stays
+message.  --die-after VERB exits 3 without a reply after that command
+("DATA-BODY" exits in the middle of the body), saying so on stderr.  --linger SECONDS stays
 after QUIT (and after the end of its input) that long before it exits.
 """
 
@@ -18,6 +18,13 @@ import argparse
 import os
 import sys
 import time
+
+
+def die(where):
+    """Exit 3 with a complaint on stderr, as an MTA would."""
+    os.write(2, b"exec_responder: giving up\n\tafter %s\n"
+             % where.encode())
+    os._exit(3)
 
 
 def main():
@@ -55,7 +62,7 @@ def main():
         cmd = line()
         verb = cmd.split(" ", 1)[0].upper()
         if a.die_after == verb:
-            os._exit(3)
+            die(verb)
         if verb in ("EHLO", "LHLO"):
             helo = cmd
             send("250-exec-responder\r\n250-PIPELINING\r\n250-8BITMIME\r\n"
@@ -83,7 +90,7 @@ def main():
                 if not l:
                     sys.exit(0)
                 if a.die_after == "DATA-BODY" and len(body) > 3:
-                    os._exit(3)
+                    die("DATA-BODY")
                 if l == b".\r\n":
                     break
                 body.append(l[1:] if l.startswith(b".") else l)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -175,7 +176,7 @@ Test(endpoint, spawn_exec)
 	int		 fd, crlf, status;
 
 	cr_assert_eq(endpoint_parse("exec:/bin/cat", &ep, 1, why), 0);
-	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, why)), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, NULL, why)), 0);
 	st = stream_new(fd);
 	stream_set_timeout(st, 2000);
 	cr_assert_eq(stream_puts(st, "echo\r\n"), 0);
@@ -208,7 +209,7 @@ Test(endpoint, spawn_exec_default_signals)
 	(void)sigprocmask(SIG_BLOCK, &block, NULL);
 	cr_assert_eq(endpoint_parse("exec:/bin/grep ^Sig[IB] /proc/self/status",
 	    &ep, 1, why), 0);
-	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, why)), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, NULL, why)), 0);
 	st = stream_new(fd);
 	stream_set_timeout(st, 2000);
 	while (stream_getline(st, line, 200, &crlf) > 0) {
@@ -224,4 +225,44 @@ Test(endpoint, spawn_exec_default_signals)
 	endpoint_free(&ep);
 	buf_free(why);
 	buf_free(line);
+}
+
+/* An exec: command's stderr lands in a bounded memory file we can read. */
+Test(endpoint, spawn_exec_stderr_is_kept_and_bounded)
+{
+	struct endpoint	 ep;
+	struct buf	*why = buf_new(32), *out = buf_new(64);
+	struct stat	 st;
+	pid_t		 pid;
+	int		 fd, err, status;
+
+	cr_assert_eq(endpoint_parse("exec:/bin/ls /nonexistent/winnow-x",
+	    &ep, 1, why), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, &err, why)), 0);
+	cr_assert_geq(err, 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+	endpoint_stderr(err, 600, out);
+	cr_assert_not_null(strstr(buf_str(out), "/nonexistent/winnow-x"),
+	    "%s", buf_str(out));
+	cr_assert_null(strchr(buf_str(out), '\n'), "one line");
+	buf_reset(out);
+	endpoint_stderr(err, 10, out);
+	cr_assert_leq(buf_len(out), 10);
+	(void)close(fd);
+	(void)close(err);
+	endpoint_free(&ep);
+
+	/* a megabyte to stderr: the file stays at its size */
+	cr_assert_eq(endpoint_parse("exec:/bin/dd if=/dev/zero of=/dev/stderr "
+	    "bs=1048576 count=1", &ep, 1, why), 0);
+	cr_assert_geq((fd = endpoint_spawn(&ep, &pid, &err, why)), 0);
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert_eq(fstat(err, &st), 0);
+	cr_assert_eq(st.st_size, ENDPOINT_STDERR_MAX);
+	(void)close(fd);
+	(void)close(err);
+	endpoint_free(&ep);
+	buf_free(why);
+	buf_free(out);
 }
