@@ -279,7 +279,7 @@ void		 wordlist_free(struct wordlist *);
 /* ------------------------------------------------------------------ */
 /* tok.c: features */
 
-#define TOK_FEATURE_VERSION	4	/* bump when features change */
+#define TOK_FEATURE_VERSION	5	/* bump when features change */
 
 struct tok_list {
 	uint64_t	*h;		/* feature hashes (may repeat) */

@@ -33,7 +33,7 @@
 #define LEARN_MARGIN	3.0	/* |margin| that counts as known */
 #define LEARN_ITERS	4	/* steps at most per message */
 #define WEIGHT_MAX	16.0f	/* weights are kept within +-WEIGHT_MAX */
-#define CALIB_SLOPE	1.70	/* margin to log-odds (Platt scaling fitted on
+#define CALIB_SLOPE	1.75	/* margin to log-odds (Platt scaling fitted on
 				 * cross-validated margins, prior left out) */
 
 /* Set of weight indices seen in the current message (one per process). */

@@ -7,14 +7,19 @@
  * sparse bigrams), and character 4-grams of the first TOK_NGRAM_CHARS
  * characters with white space collapsed.  From the headers: Subject words
  * and pairs, From/Reply-To/Message-ID domains, From display-name words,
- * host names and /24 networks in Received, the mailer, Content-Types and
- * charsets of every part, attachment extensions, header names present,
- * recipient counts (header names that only delivery and mailbox software
- * add are left out).  From the links: host and registrable domain of every
- * target, and whether one is the sender's own domain; whether the text
- * names the To: address.  Every feature but the text's words, pairs and
- * n-grams goes in TOK_META_REPEAT times (see tok_push).  From the
- * analysis: every rule that fired, and words of hidden HTML text.
+ * host names and /24 networks in Received (up to its "for" clause: the
+ * recipient says who got the mail, not who sent it), the mailer,
+ * Content-Types and charsets of every part, attachment extensions, header
+ * names present, recipient counts (header names that only delivery and
+ * mailbox software add are left out).  From the links: host and
+ * registrable domain of every target, and whether one is the sender's own
+ * domain; whether the text names the To: address.  Sender alignment:
+ * which of Message-ID, List-Unsubscribe, Errors-To, Sender and Bounces-To
+ * name the From: domain, whether the text names an address there, and
+ * whether opt-out links go to it or elsewhere.  Every feature but the
+ * text's words, pairs and n-grams goes in TOK_META_REPEAT times (see
+ * tok_push).  From the analysis: every rule that fired, and words of
+ * hidden HTML text.
  *
  * A feature is a 64-bit hash of its kind and value; the learner folds it
  * to a weight index.  Names are kept only for explanations (winnowctl
@@ -51,6 +56,7 @@
 #define TOK_RECEIVED_MAX	8	/* Received headers used */
 #define TOK_HEADER_NAMES	64	/* header names used */
 #define TOK_META_REPEAT		8	/* copies of a non-text feature */
+#define TOK_TEXT_ADDRS		32	/* addresses in the text compared */
 
 #define K1	0x9e3779b97f4a7c15ULL
 #define K2	0xc2b2ae3d27d4eb4fULL
@@ -63,7 +69,7 @@ enum tok_kind {
 	TK_MAILER, TK_MAILER_WORD, TK_CTYPE, TK_CHARSET, TK_ATT, TK_HDR,
 	TK_NRCPT, TK_URL_HOST, TK_URL_DOM, TK_NURL, TK_RULE, TK_HIDDEN,
 	TK_LONGWORD, TK_NUMBER, TK_TOPTYPE, TK_REPLYTO_SAME, TK_LINKS_OWN,
-	TK_RCPT_IN_TEXT,
+	TK_RCPT_IN_TEXT, TK_ALIGN, TK_UNSUB_LINK,
 };
 
 static const char *const tok_kind_name[] = {
@@ -79,7 +85,8 @@ static const char *const tok_kind_name[] = {
 	[TK_HIDDEN] = "hidden", [TK_LONGWORD] = "longword",
 	[TK_NUMBER] = "number", [TK_TOPTYPE] = "toptype",
 	[TK_REPLYTO_SAME] = "replyto_same", [TK_LINKS_OWN] = "links_own",
-	[TK_RCPT_IN_TEXT] = "rcpt_in_text",
+	[TK_RCPT_IN_TEXT] = "rcpt_in_text", [TK_ALIGN] = "align",
+	[TK_UNSUB_LINK] = "unsub_link",
 };
 
 /* tok_mix - finalise 64 bits */
@@ -434,6 +441,8 @@ tok_received(struct tok_list *tl, const char *v)
 		    *q == '.' || *q == '-'); q++)
 			;
 		n = (size_t)(q - p);
+		if (n == 3 && strncasecmp(p, "for", 3) == 0)
+			break;		/* the recipient: who got it, not who sent */
 		if (n > 3 && n < sizeof(t)) {
 			for (i = 0, dots = 0, alpha = 0; i < n; i++) {
 				t[i] = (char)tolower((unsigned char)p[i]);
@@ -601,6 +610,131 @@ tok_urls(const struct content_msg *cm, struct tok_list *tl)
 	}
 }
 
+/* tok_reg_domain - the registrable domain of a host, else the host */
+
+static void
+tok_reg_domain(const char *host, char *out, size_t size)
+{
+	if (html_reg_domain(host, out, size) < 0)
+		(void)snprintf(out, size, "%s", host);
+}
+
+/* tok_value_domain - the domain of the first address or URL in a value */
+
+static int
+tok_value_domain(const char *v, char *dom, size_t size)
+{
+	const char	*p, *at, *sl;
+	char		 host[256];
+	size_t		 n;
+
+	at = strchr(v, '@');
+	sl = strstr(v, "//");
+	if (at != NULL && (sl == NULL || at < sl))
+		p = at + 1;
+	else if (sl != NULL)
+		p = sl + 2;
+	else
+		return (-1);
+	for (n = 0; n + 1 < sizeof(host) && (isalnum((unsigned char)p[n]) ||
+	    p[n] == '-' || p[n] == '.'); n++)
+		host[n] = (char)tolower((unsigned char)p[n]);
+	host[n] = '\0';
+	if (n == 0 || strchr(host, '.') == NULL)
+		return (-1);
+	tok_reg_domain(host, dom, size);
+	return (0);
+}
+
+/*
+ * tok_text_names_domain - whether the text names an address in a domain
+ * or one of its subdomains (the first TOK_TEXT_ADDRS addresses are read)
+ */
+
+static int
+tok_text_names_domain(const char *text, const char *fdom)
+{
+	const char	*p, *at;
+	size_t		 n, flen = strlen(fdom);
+	unsigned int	 seen = 0;
+
+	for (p = text; seen < TOK_TEXT_ADDRS && (at = strchr(p, '@')) != NULL;
+	    p = at + 1) {
+		for (n = 0; isalnum((unsigned char)at[1 + n]) ||
+		    at[1 + n] == '-' || at[1 + n] == '.'; n++)
+			;
+		while (n > 0 && at[n] == '.')
+			n--;		/* a full stop after the address */
+		if (n == 0)
+			continue;
+		seen++;
+		if (n >= flen && strncasecmp(at + 1 + n - flen, fdom, flen) ==
+		    0 && (n == flen || at[n - flen] == '.'))
+			return (1);
+	}
+	return (0);
+}
+
+/*
+ * Headers that a sender's own mail system writes and a forger seldom
+ * troubles to make agree with From: where bounces, list commands and
+ * message ids go.  All are written before the mail leaves the sender, so
+ * winnowd sees them at SMTP time.
+ */
+static const char *const tok_align_headers[] = {
+	"Message-ID", "List-Unsubscribe", "Errors-To", "Sender",
+	"Bounces-To", NULL
+};
+
+/*
+ * tok_align - whether the sender's own headers and unsubscribe link name
+ * the From: domain
+ *
+ * A mailing list or newsletter that is asked for runs its own bounce and
+ * unsubscribe addresses under the domain it sends from, and its text gives
+ * addresses there; bulk spam points them at someone else's.  Each header
+ * that names the From: domain (registrable part) is a feature, and so is
+ * a text that names an address in it.  Only agreement is a feature: a
+ * header that disagrees is ordinary on mailing lists (Sender, Errors-To
+ * of the list host), and as a "no" it pushed such ham towards spam in
+ * cross-validation.  Links whose path reads like an opt-out give "own" or
+ * "other".
+ */
+
+static void
+tok_align(const struct content_msg *cm, struct tok_list *tl,
+    const char *fdom)
+{
+	const char	*v;
+	char		 dom[256], host[256];
+	unsigned int	 i;
+	int		 unsub = 0;
+
+	for (i = 0; tok_align_headers[i] != NULL; i++) {
+		if ((v = mime_header(cm, tok_align_headers[i])) == NULL ||
+		    tok_value_domain(v, dom, sizeof(dom)) < 0 ||
+		    strcmp(dom, fdom) != 0)
+			continue;
+		tok_feats(tl, TK_ALIGN, tok_align_headers[i]);
+	}
+	for (i = 0; i < cm->nurls && unsub != 2; i++) {
+		v = cm->urls[i];
+		if (strcasestr(v, "unsub") == NULL &&
+		    strcasestr(v, "remove") == NULL &&
+		    strcasestr(v, "optout") == NULL &&
+		    strcasestr(v, "opt-out") == NULL)
+			continue;
+		if (html_url_host(v, strlen(v), host, sizeof(host)) < 0)
+			continue;
+		tok_reg_domain(host, dom, sizeof(dom));
+		unsub = strcmp(dom, fdom) == 0 ? 2 : 1;
+	}
+	if (unsub > 0)
+		tok_feats(tl, TK_UNSUB_LINK, unsub == 2 ? "own" : "other");
+	if (tok_text_names_domain(buf_str(cm->text), fdom))
+		tok_feats(tl, TK_ALIGN, "text");
+}
+
 /*
  * tok_sender_signs - what mail people asked for tends to show
  *
@@ -622,19 +756,19 @@ tok_sender_signs(const struct content_msg *cm, struct tok_list *tl)
 
 	if (cm->gm == NULL)
 		return;
-	if (cm->nurls > 0 && tok_addr_domain(g_mime_message_get_from(cm->gm),
-	    host, sizeof(host), NULL) == 0) {
-		if (html_reg_domain(host, fdom, sizeof(fdom)) < 0)
-			(void)snprintf(fdom, sizeof(fdom), "%s", host);
+	if (tok_addr_domain(g_mime_message_get_from(cm->gm), host,
+	    sizeof(host), NULL) == 0) {
+		tok_reg_domain(host, fdom, sizeof(fdom));
+		tok_align(cm, tl, fdom);
 		for (i = 0; i < cm->nurls && !own; i++) {
 			if (html_url_host(cm->urls[i], strlen(cm->urls[i]),
 			    host, sizeof(host)) < 0)
 				continue;
-			if (html_reg_domain(host, dom, sizeof(dom)) < 0)
-				(void)snprintf(dom, sizeof(dom), "%s", host);
+			tok_reg_domain(host, dom, sizeof(dom));
 			own = strcmp(dom, fdom) == 0;
 		}
-		tok_feats(tl, TK_LINKS_OWN, own ? "yes" : "no");
+		if (cm->nurls > 0)
+			tok_feats(tl, TK_LINKS_OWN, own ? "yes" : "no");
 	}
 	l = g_mime_message_get_to(cm->gm);
 	if (l == NULL || internet_address_list_length(l) < 1)
