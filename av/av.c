@@ -416,6 +416,39 @@ av_engine_compile(struct av_engine *e, struct buf *why)
 	return (WN_OK);
 }
 
+
+/* av_db_present - whether path is a database file, or a directory with
+ * at least one file libclamav loads (by its extension) */
+
+static int
+av_db_present(const char *path)
+{
+	static const char *const ext[] = { "cvd", "cld", "cud", "hdb", "hsb",
+	    "hdu", "hsu", "mdb", "msb", "mdu", "msu", "ndb", "ndu", "ldb",
+	    "ldu", "idb", "fp", "sfp", "gdb", "pdb", "wdb", "cdb", "crb",
+	    "cbc", "ftm", "ign", "ign2", "yar", "yara", "pwdb", "imp", "cat",
+	    NULL };
+	struct dirent	*de;
+	struct stat	 st;
+	const char	*dot;
+	DIR		*d;
+	int		 found = 0, i;
+
+	if (stat(path, &st) < 0)
+		return (0);
+	if (!S_ISDIR(st.st_mode))
+		return (1);
+	if ((d = opendir(path)) == NULL)
+		return (1);		/* let the load say what is wrong */
+	while (!found && (de = readdir(d)) != NULL) {
+		if ((dot = strrchr(de->d_name, '.')) == NULL)
+			continue;
+		for (i = 0; ext[i] != NULL && !found; i++)
+			found = strcasecmp(dot + 1, ext[i]) == 0;
+	}
+	(void)closedir(d);
+	return (found);
+}
 /* av_engine_load - build an engine from the current [av] values */
 
 struct av_engine *
@@ -438,11 +471,12 @@ av_engine_load(struct buf *why)
 	if (avconf.database[0] == '\0' && avconf.extra_signatures[0] == '\0')
 		return (e);			/* filter only */
 	if (avconf.extra_signatures[0] == '\0' && (av_cur == NULL ||
-	    av_cur->cl == NULL) && access(avconf.database, F_OK) < 0 &&
-	    errno == ENOENT) {
-		/* No database installed at all (a fresh machine) and none
-		 * loaded before: run, but say so loudly; messages get "not scanned", never "clean", and
-		 * the periodic check picks the database up when it appears. */
+	    av_cur->cl == NULL) && !av_db_present(avconf.database)) {
+		/* No database installed at all (a fresh machine, or
+		 * freshclam's directory before its first download) and none
+		 * loaded before: run, but say so loudly; messages get "not
+		 * scanned", never "clean", and the periodic check picks the
+		 * database up when it appears. */
 		log_warn("av: no ClamAV database at %s: virus scanning is OFF "
 		    "(messages are marked X-Winnow-Virus: not-scanned) until "
 		    "one is installed there (clamav-freshclam) or [av] "

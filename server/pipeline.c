@@ -1560,6 +1560,12 @@ pl_log(struct pl_ctx *c, const struct buf *reply)
 	    1000.0);
 	if (c->narchived > 0)
 		buf_printf(l, " archived=%u", c->narchived);
+	/* what the scan or the attachment filter found, for the trace */
+	for (i = 0; i < c->f->viruses.count && i < FINDINGS_MAX_ITEMS; i++) {
+		buf_puts(l, i == 0 ? " virus=" : ",");
+		buf_append_safe(l, c->f->viruses.item[i].name,
+		    strlen(c->f->viruses.item[i].name));
+	}
 	for (i = 0; i < m->nrcpts; i++) {
 		buf_puts(l, " to=<");
 		buf_append_safe(l, m->rcpts[i].addr,
