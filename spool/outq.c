@@ -358,7 +358,9 @@ outq_each(const char *dir, unsigned int min_age, outq_fn *fn, void *arg,
 	struct dirent	*de;
 	struct stat	 st;
 	char		 path[PATH_MAX];
-	time_t		 now = time(NULL);
+	struct timespec	 ts;
+	long long	 age;
+	time_t		 now;
 	size_t		 n;
 	DIR		*d;
 	int		 visited = 0, end = 0, fd;
@@ -367,6 +369,8 @@ outq_each(const char *dir, unsigned int min_age, outq_fn *fn, void *arg,
 		buf_printf(why, "cannot read %s: %s", dir, strerror(errno));
 		return (-1);
 	}
+	(void)clock_gettime(CLOCK_REALTIME, &ts);	/* the mtimes' clock */
+	now = ts.tv_sec;
 	while (!end && (de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' ||
 		    snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
@@ -389,7 +393,9 @@ outq_each(const char *dir, unsigned int min_age, outq_fn *fn, void *arg,
 			continue;
 		}
 		/* tried less than min_age ago (a time ahead of now: due) */
-		if (st.st_mtime <= now && now - st.st_mtime < (time_t)min_age)
+		age = (long long)(ts.tv_sec - st.st_mtim.tv_sec) * 1000 +
+		    (ts.tv_nsec - st.st_mtim.tv_nsec) / 1000000;
+		if (age >= 0 && age < (long long)min_age * 1000)
 			continue;
 		visited += outq_visit(path, fn, arg, &end);
 	}
