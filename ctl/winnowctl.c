@@ -6,6 +6,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 
 /* ctl */
 #include "ctl.h"
+#include "version.h"
 #include "ctl_content.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
@@ -34,7 +36,7 @@ ctl_version_main(int argc, char **argv)
 {
 	(void)argc;
 	(void)argv;
-	(void)printf("winnowctl 0.1.0\n");
+	(void)printf("winnowctl %s\n", WINNOW_VERSION);
 	return (EX_OK);
 }
 
@@ -73,6 +75,14 @@ ctl_help_main(int argc, char **argv)
 	return (EX_OK);
 }
 
+static const struct option ctl_longopts[] = {
+	{ "config",	required_argument,	NULL,	'c' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
 /* main - options, configuration, dispatch */
 
 int
@@ -84,7 +94,8 @@ main(int argc, char **argv)
 
 	log_init("winnowctl");
 	log_to_stderr();
-	while ((c = getopt(argc, argv, "+c:vh")) != -1) {
+	while ((c = getopt_long(argc, argv, "+c:vhV", ctl_longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			ctl_config_path = optarg;
@@ -94,6 +105,9 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			return (ctl_help_main(0, NULL));
+		case 'V':
+			(void)printf("winnowctl %s\n", WINNOW_VERSION);
+			return (EX_OK);
 		default:
 			(void)ctl_help_main(0, NULL);
 			return (EX_USAGE);

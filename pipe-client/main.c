@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "version.h"
 #include "xalloc.h"
 
 /* server */
@@ -26,7 +27,6 @@
 /* pipe-client */
 #include "pipe.h"
 
-#define WINNOW_VERSION	"0.1.0"
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
 static const char usage_text[] =

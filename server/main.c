@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +18,11 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "version.h"
 
 /* server */
 #include "server.h"
 
-#define WINNOW_VERSION	"0.1.0"
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
 static const char usage_text[] =
@@ -35,19 +36,27 @@ static const char usage_text[] =
 "still owns the message and retries.\n"
 "\n"
 "Options:\n"
-"  -c FILE  configuration file (default " DEFAULT_CONFIG ").  Without\n"
-"           -c and without that file, winnowd runs on built-in defaults:\n"
-"           listen on tcp:127.0.0.1:10025, forward to tcp:127.0.0.1:10026.\n"
-"  -f       stay in the foreground and log to standard error (otherwise\n"
-"           winnowd detaches and logs to syslog, facility [server]\n"
-"           syslog_facility, default mail)\n"
-"  -v       more verbose logging (repeat for more)\n"
-"  -t       check the configuration and exit: prints every problem as\n"
-"           FILE:LINE: text; exit status 0 if valid, 78 (EX_CONFIG) if not\n"
-"  -n       print the settings that differ from the defaults, as INI\n"
-"  -d       print every setting with its default value and a description\n"
-"  -h       this help\n"
-"  -V       version\n"
+"  -c, --config FILE\n"
+"        configuration file (default " DEFAULT_CONFIG ").  Without -c and\n"
+"        without that file, winnowd runs on built-in defaults: listen on\n"
+"        tcp:127.0.0.1:10025, forward to tcp:127.0.0.1:10026.\n"
+"  -f, --foreground\n"
+"        stay in the foreground and log to standard error (otherwise\n"
+"        winnowd detaches and logs to syslog, facility [server]\n"
+"        syslog_facility, default mail)\n"
+"  -v, --verbose\n"
+"        more verbose logging (repeat for more)\n"
+"  -t, --test\n"
+"        check the configuration and exit: prints every problem as\n"
+"        FILE:LINE: text; exit status 0 if valid, 78 (EX_CONFIG) if not\n"
+"  -n, --non-default\n"
+"        print the settings that differ from the defaults, as INI\n"
+"  -d, --defaults\n"
+"        print every setting with its default value and a description\n"
+"  -h, --help\n"
+"        this help\n"
+"  -V, --version\n"
+"        the version\n"
 "\n"
 "Signals (to the master, whose pid is in [server] pidfile):\n"
 "  SIGHUP   re-read the configuration; when it is valid, replace the\n"
@@ -89,6 +98,18 @@ main_daemonize(void)
 	}
 }
 
+static const struct option main_longopts[] = {
+	{ "config",	required_argument,	NULL,	'c' },
+	{ "foreground",	no_argument,		NULL,	'f' },
+	{ "verbose",	no_argument,		NULL,	'v' },
+	{ "test",	no_argument,		NULL,	't' },
+	{ "non-default", no_argument,		NULL,	'n' },
+	{ "defaults",	no_argument,		NULL,	'd' },
+	{ "help",	no_argument,		NULL,	'h' },
+	{ "version",	no_argument,		NULL,	'V' },
+	{ NULL,		0,			NULL,	0 }
+};
+
 /* main - parse options, load the configuration, run */
 
 int
@@ -99,7 +120,8 @@ main(int argc, char **argv)
 	int		 c, foreground = 0, test = 0, print = -1;
 
 	log_init("winnowd");
-	while ((c = getopt(argc, argv, "c:fvtndhV")) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fvtndhV", main_longopts,
+	    NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;

@@ -396,3 +396,27 @@ def test_start_with_bad_config_exits_78(workdir, ports):
     w.start(wait=False)
     assert w.proc.wait(10) == 78
     assert "max_children" in w.log()
+
+
+@pytest.mark.parametrize("prog", ["winnowd", "winnowctl", "winnow-pipe"])
+def test_help_and_version_long_and_short(prog):
+    """--help and -h print the manual to stdout and exit 0; --version and
+    -V the one version; an unknown option is a usage error (64)."""
+    import subprocess
+    path = os.path.join(procs.TOP, "build", prog)
+    for opt in ("--help", "-h"):
+        p = subprocess.run([path, opt], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        assert p.returncode == 0, (opt, p)
+        assert p.stdout.startswith(b"Usage: " + prog.encode()), p.stdout
+    versions = set()
+    for opt in ("--version", "-V"):
+        p = subprocess.run([path, opt], stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=10)
+        assert p.returncode == 0, (opt, p)
+        assert re.match(rb"%s \d+\.\d+\.\d+\n$" % prog.encode(), p.stdout)
+        versions.add(p.stdout.split()[1])
+    assert len(versions) == 1
+    p = subprocess.run([path, "--no-such-option"], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=10)
+    assert p.returncode == 64, p
