@@ -5,7 +5,6 @@ winnowctl's quarantine and template-check commands."""
 
 import json
 import os
-import pwd
 import re
 import subprocess
 import time
@@ -25,21 +24,13 @@ def ports():
     return _ports
 
 
-def _owned_dir(path):
-    """A directory the children (user winnow) can write."""
-    os.makedirs(path, exist_ok=True)
-    pw = pwd.getpwnam(procs.DEFAULT_SERVER["user"])
-    os.chown(path, pw.pw_uid, pw.pw_gid)
-    return path
-
-
 @pytest.fixture
 def pw(winnowd, pysink, ports, workdir):
     """pw(policy={...}, groups={...}, sink={...}, server={...}) ->
     (winnowd, sink), the quarantine in workdir/quarantine."""
     def make(policy=None, groups=None, sink=None, server=None):
         s = pysink(port=ports(), **(sink or {}))
-        pol = {"quarantine_dir": _owned_dir(os.path.join(workdir,
+        pol = {"quarantine_dir": procs.owned_dir(os.path.join(workdir,
                                                          "quarantine"))}
         pol.update(policy or {})
         extra = {"group %s" % k: v for k, v in (groups or {}).items()}
@@ -186,7 +177,7 @@ def test_quarantine_unwritable_is_4xx(pw, workdir):
 
 
 def test_archive_dir_and_address(pw, workdir):
-    arch = _owned_dir(os.path.join(workdir, "archive"))
+    arch = procs.owned_dir(os.path.join(workdir, "archive"))
     w, sink = pw(policy={"archive_dir": arch, "archive": "both",
                          "archive_to": "archive@x.test",
                          "blacklist": "spammer@bad.test",

@@ -51,24 +51,16 @@ def avrelay(relay, workdir):
     """avrelay(av={...}, policy={...}, groups={NAME: {...}}, **relay kw)
     -> (winnowd, sink) with the test signatures loaded."""
     def make(av=None, policy=None, groups=None, **kw):
-        extra = {"av": {"database": SIGS,
-                        "temp_directory": _owned(os.path.join(workdir,
-                                                              "avtmp"))}}
+        tmp = procs.owned_dir(os.path.join(workdir, "avtmp"))
+        extra = {"av": {"database": SIGS, "temp_directory": tmp}}
         extra["av"].update(av or {})
         for name, params in (groups or {}).items():
             extra["group %s" % name] = dict(params)
-        pol = {"quarantine_dir": _owned(os.path.join(workdir, "quar"))}
+        quar = procs.owned_dir(os.path.join(workdir, "quar"))
+        pol = {"quarantine_dir": quar}
         pol.update(policy or {})
         return relay(extra=extra, policy=pol, **kw)
     return make
-
-
-def _owned(path):
-    import pwd
-    os.makedirs(path, exist_ok=True)
-    pw = pwd.getpwnam(procs.DEFAULT_SERVER["user"])
-    os.chown(path, pw.pw_uid, pw.pw_gid)
-    return path
 
 
 # ------------------------------------------------------------ messages
@@ -345,7 +337,7 @@ def test_no_database_yet_then_one_appears(avrelay, workdir):
     """freshclam's directory before its first download: winnowd runs,
     says so, marks mail not-scanned (never clean); the periodic check
     loads the database when it appears."""
-    empty = _owned(os.path.join(workdir, "nodb"))
+    empty = procs.owned_dir(os.path.join(workdir, "nodb"))
     w, sink = avrelay(av={"database": empty, "db_check_interval": "1s"})
     assert "virus scanning is OFF" in w.log()
     msg = _eicar_forms()["plain"]
@@ -372,7 +364,7 @@ def test_database_reload_under_load_fails_no_message(avrelay, workdir):
     """Messages flow from two clients while SIGHUP swaps in a database
     with one more signature: every message is answered 250, and the new
     signature works afterwards."""
-    db = _owned(os.path.join(workdir, "db"))
+    db = procs.owned_dir(os.path.join(workdir, "db"))
     for f in os.listdir(SIGS):
         if f.endswith((".hdb", ".ndb")):
             with open(os.path.join(SIGS, f), "rb") as s, \

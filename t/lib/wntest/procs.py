@@ -68,6 +68,15 @@ DEFAULT_SERVER = {
 }
 
 
+def owned_dir(path):
+    """path made (with parents) and given to the children's user, so
+    winnowd's children can write there (quarantine, archive, AV temp)."""
+    os.makedirs(path, exist_ok=True)
+    pw = pwd.getpwnam(DEFAULT_SERVER["user"])
+    os.chown(path, pw.pw_uid, pw.pw_gid)
+    return path
+
+
 def ini(sections):
     out = []
     for name, params in sections.items():
