@@ -22,6 +22,7 @@ import time
 
 import pytest
 
+from wntest import procs
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message, seq_of, wait_until
 from wntest.sink import DROP
@@ -620,7 +621,7 @@ def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
 
 
 def test_notification_partly_tempfailed_goes_again_only_where_it_failed(
-        relay):
+        relay, workdir):
     """An admin notification to two addresses; the downstream takes it for
     one and tempfails the other: the retry goes to the second only."""
     tried = {"a2": 0}
@@ -634,6 +635,8 @@ def test_notification_partly_tempfailed_goes_again_only_where_it_failed(
     w, sink = relay(sink={"hooks": {"rcpt": rcpt}},
                     server={"notice_retry": "1s"},
                     policy={"blacklist": "spammer@bad.test",
+                            "quarantine_dir": procs.owned_dir(
+                                os.path.join(workdir, "quar")),
                             "notify_admin": "a1@example.com, a2@example.com",
                             "blacklisted.action": "quarantine",
                             "blacklisted.notify": "admin"})

@@ -120,8 +120,10 @@ class Winnowd:
                 os.path.join(SRCDIR, "data", "obscene-en.txt"),
                 os.path.join(SRCDIR, "data", "obscene-ru.txt"))}
         self.sections["av"] = {"database": ""}
-        if policy:
-            self.sections["policy"] = dict(policy)
+        # never the system's /var/spool/winnow/quarantine
+        self.sections["policy"] = {"quarantine_dir": owned_dir(
+            os.path.join(self.dir, "quarantine"))}
+        self.sections["policy"].update(policy or {})
         for k, v in (extra or {}).items():
             self.sections.setdefault(k, {}).update(v)
         self.proc = None
