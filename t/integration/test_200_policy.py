@@ -6,6 +6,7 @@ winnowctl's quarantine and template-check commands."""
 import json
 import os
 import re
+import signal
 import subprocess
 import time
 
@@ -254,3 +255,30 @@ def test_winnowctl_template_check(workdir):
     assert p.returncode == 65, out
     assert "%s: ok" % good in out
     assert "%s:5: unknown macro ${nonsense}" % bad in out
+
+
+def test_file_list_is_read_again_on_sighup(pw, workdir):
+    """blacklist = file:PATH: SIGHUP reads the file again even when the
+    configuration file itself did not change."""
+    import signal
+    lst = os.path.join(workdir, "black.txt")
+    with open(lst, "w") as f:
+        f.write("first@bad.test\n")
+    w, sink = pw(policy={"blacklist": "file:%s" % lst,
+                         "blacklisted.subject_tag": "[BL]"})
+
+    def status_of(sender):
+        _, msg = make_message(subject="s", sender=sender)
+        with Client(w.port) as c:
+            c.ehlo()
+            assert c.xfer(sender, ["a@x.test"], msg)["final"].code == 250
+        return fields_named(sink.delivered()[-1].data, "X-Winnow-Status")
+    assert status_of("first@bad.test") == [b"X-Winnow-Status: blacklisted"]
+    assert status_of("second@bad.test") != [b"X-Winnow-Status: blacklisted"]
+    with open(lst, "w") as f:
+        f.write("# changed\nsecond@bad.test\n")
+    w.signal(signal.SIGHUP)
+    w.wait_log(r"configuration reloaded", timeout=10)
+    time.sleep(1.0)             # the new children
+    assert status_of("second@bad.test") == [b"X-Winnow-Status: blacklisted"]
+    assert status_of("first@bad.test") != [b"X-Winnow-Status: blacklisted"]
