@@ -86,7 +86,8 @@ build/winnowd -f -c $OUT/heavy.conf 2>$OUT/heavy.log &
 WH=$!
 build/winnowd -f -c $OUT/one.conf 2>$OUT/one.log &
 WO=$!
-trap 'kill $WP $WH $WO $SP 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+trap 'kill $WP $WH $WO $SP 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 sleep 2
 
 # 2 recipients (smtp-source -r 2 sends a@ and 2a@): 2a@ is in support, a@

@@ -56,7 +56,9 @@ smtp-sink $U 127.0.0.1:$SINK_PORT 1000 >$OUT/sink.log 2>&1 &
 SINK=$!
 build/winnowd -f -c $OUT/relay.conf 2>$OUT/winnowd.log &
 WD=$!
-trap 'kill $WD $SINK 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+# Stop both however the script ends (a reader that went away: PIPE).
+trap 'kill $WD $SINK 2>/dev/null; wait 2>/dev/null' EXIT
+trap 'exit 1' INT TERM HUP PIPE
 sleep 1
 
 echo "# winnow relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores," \
