@@ -36,41 +36,13 @@
 #include "server.h"
 #include "xalloc.h"
 
+#include "fuzz_net.h"
+
 static char		 winnowd_path[160], sink_path[160];
 static int		 winnowd_fd = -1;
 static const uint8_t	*script;
 static size_t		 script_len;
 static pthread_mutex_t	 script_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* listen_unix - a listening unix socket at path */
-
-static int
-listen_unix(const char *path)
-{
-	struct sockaddr_un sun;
-	int		 fd;
-
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	(void)unlink(path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(fd, 16) < 0)
-		abort();
-	return (fd);
-}
-
-/* drain - read until EOF */
-
-static void
-drain(int fd)
-{
-	char	 junk[4096];
-
-	while (read(fd, junk, sizeof(junk)) > 0)
-		;
-}
 
 /* winnowd_main - answer each connection with this run's script */
 
@@ -90,65 +62,9 @@ winnowd_main(void *arg)
 				break;
 		pthread_mutex_unlock(&script_lock);
 		(void)shutdown(fd, SHUT_WR);
-		drain(fd);
+		fuzz_drain(fd);
 		(void)close(fd);
 	}
-	return (NULL);
-}
-
-/* sink_conn - the forward: 250 to all, 354 to DATA */
-
-static void *
-sink_conn(void *arg)
-{
-	int	 fd = (int)(intptr_t)arg, indata = 0;
-	char	 b[8192];
-	size_t	 have = 0;
-	ssize_t	 n;
-	char	*nl;
-
-	(void)write(fd, "220 sink ESMTP\r\n", 16);
-	while ((n = read(fd, b + have, sizeof(b) - have - 1)) > 0) {
-		have += (size_t)n;
-		while ((nl = memchr(b, '\n', have)) != NULL) {
-			size_t	 len = (size_t)(nl - b) + 1;
-
-			if (indata) {
-				if (len == 3 && b[0] == '.') {
-					indata = 0;
-					(void)write(fd, "250 ok\r\n", 8);
-				}
-			} else if (strncasecmp(b, "EHLO", 4) == 0) {
-				(void)write(fd, "250-sink\r\n250 PIPELINING\r\n",
-				    26);
-			} else if (strncasecmp(b, "DATA", 4) == 0) {
-				indata = 1;
-				(void)write(fd, "354 go\r\n", 8);
-			} else {
-				(void)write(fd, "250 ok\r\n", 8);
-			}
-			memmove(b, b + len, have - len);
-			have -= len;
-		}
-		if (have == sizeof(b) - 1)
-			have = 0;
-	}
-	(void)close(fd);
-	return (NULL);
-}
-
-/* sink_main - accept forward connections */
-
-static void *
-sink_main(void *arg)
-{
-	int		 lfd = (int)(intptr_t)arg, fd;
-	pthread_t	 t;
-
-	while ((fd = accept(lfd, NULL, NULL)) >= 0)
-		if (pthread_create(&t, NULL, sink_conn,
-		    (void *)(intptr_t)fd) == 0)
-			(void)pthread_detach(t);
 	return (NULL);
 }
 
@@ -179,10 +95,9 @@ fuzz_init(void)
 	(void)mkdir(dir, 0700);
 	(void)snprintf(winnowd_path, sizeof(winnowd_path), "%s/winnowd", dir);
 	(void)snprintf(sink_path, sizeof(sink_path), "%s/sink", dir);
-	winnowd_fd = listen_unix(winnowd_path);
+	winnowd_fd = fuzz_listen_unix(winnowd_path);
 	(void)pthread_create(&t, NULL, winnowd_main, NULL);
-	(void)pthread_create(&t, NULL, sink_main,
-	    (void *)(intptr_t)listen_unix(sink_path));
+	fuzz_sink_start(sink_path);
 
 	server_register_all();
 	if (server_load_config(NULL, why) < 0)
@@ -206,38 +121,13 @@ fuzz_init(void)
 	buf_free(why);
 }
 
-struct client {
-	int		 fd;
-	const uint8_t	*data;
-	size_t		 len;
-};
-
-/* client_main - the MTA: write its part, then read until EOF */
-
-static void *
-client_main(void *arg)
-{
-	struct client	*c = arg;
-	size_t		 off = 0;
-	ssize_t		 n;
-
-	while (off < c->len) {
-		if ((n = write(c->fd, c->data + off, c->len - off)) <= 0)
-			break;
-		off += (size_t)n;
-	}
-	(void)shutdown(c->fd, SHUT_WR);
-	drain(c->fd);
-	return (NULL);
-}
-
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static int	 ready;
-	struct client	 c;
+	struct fuzz_client c;
 	pthread_t	 t;
 	size_t		 mta;
 	int		 sv[2];
@@ -268,7 +158,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	c.fd = sv[1];
 	c.data = data + 3;
 	c.len = mta;
-	if (pthread_create(&t, NULL, client_main, &c) != 0) {
+	if (pthread_create(&t, NULL, fuzz_client_main, &c) != 0) {
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		return (0);

@@ -28,94 +28,9 @@
 #include "server.h"
 #include "xalloc.h"
 
+#include "fuzz_net.h"
+
 static char	 sink_path[128];
-
-/* sink_conn - answer one downstream connection: 250 to all, 354 to DATA */
-
-static void *
-sink_conn(void *arg)
-{
-	int	 fd = (int)(intptr_t)arg, indata = 0;
-	char	 buf[8192];
-	size_t	 have = 0;
-	ssize_t	 n;
-	char	*nl;
-
-	(void)write(fd, "220 sink ESMTP\r\n", 16);
-	while ((n = read(fd, buf + have, sizeof(buf) - have - 1)) > 0) {
-		have += (size_t)n;
-		buf[have] = '\0';
-		while ((nl = memchr(buf, '\n', have)) != NULL) {
-			size_t	 len = (size_t)(nl - buf) + 1;
-
-			if (indata) {
-				if (len == 3 && buf[0] == '.') {
-					indata = 0;
-					(void)write(fd, "250 ok\r\n", 8);
-				}
-			} else if (strncasecmp(buf, "EHLO", 4) == 0) {
-				(void)write(fd, "250-sink\r\n250-PIPELINING\r\n"
-				    "250-DSN\r\n250 XFORWARD NAME ADDR\r\n", 59);
-			} else if (strncasecmp(buf, "DATA", 4) == 0) {
-				indata = 1;
-				(void)write(fd, "354 go\r\n", 8);
-			} else if (strncasecmp(buf, "QUIT", 4) == 0) {
-				(void)write(fd, "221 bye\r\n", 9);
-			} else {
-				(void)write(fd, "250 ok\r\n", 8);
-			}
-			memmove(buf, buf + len, have - len);
-			have -= len;
-		}
-		if (have == sizeof(buf) - 1)
-			have = 0;	/* overlong line: drop it */
-	}
-	(void)close(fd);
-	return (NULL);
-}
-
-/* sink_main - accept downstream connections forever */
-
-static void *
-sink_main(void *arg)
-{
-	int		 lfd = (int)(intptr_t)arg, fd;
-	pthread_t	 t;
-
-	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
-		if (pthread_create(&t, NULL, sink_conn, (void *)(intptr_t)fd)
-		    == 0)
-			(void)pthread_detach(t);
-	}
-	return (NULL);
-}
-
-/* client_main - write the input, then read replies until EOF */
-
-struct client {
-	int		 fd;
-	const uint8_t	*data;
-	size_t		 len;
-};
-
-static void *
-client_main(void *arg)
-{
-	struct client	*c = arg;
-	char		 junk[4096];
-	size_t		 off = 0;
-	ssize_t		 n;
-
-	while (off < c->len) {
-		if ((n = write(c->fd, c->data + off, c->len - off)) <= 0)
-			break;
-		off += (size_t)n;
-	}
-	(void)shutdown(c->fd, SHUT_WR);
-	while (read(c->fd, junk, sizeof(junk)) > 0)
-		;
-	return (NULL);
-}
 
 /* fuzz_init - configuration, spool directory and the downstream */
 
@@ -126,25 +41,14 @@ fuzz_init(void)
 	const char	*src = getenv("WINNOW_SRCDIR") ? getenv("WINNOW_SRCDIR") :
 			    ".";
 	FILE		*fp;
-	struct sockaddr_un sun;
 	struct buf	*why = buf_new(64);
-	pthread_t	 t;
-	int		 lfd;
 
 	(void)signal(SIGPIPE, SIG_IGN);
 	log_open_syslog(LOG_LOCAL7);		/* keep the fuzzer's output */
 	(void)snprintf(spool, sizeof(spool), "/tmp/winnow-fuzz.%d", getpid());
 	(void)mkdir(spool, 0700);
 	(void)snprintf(sink_path, sizeof(sink_path), "%s/sink", spool);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	(void)snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", sink_path);
-	(void)unlink(sink_path);
-	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0 ||
-	    bind(lfd, (struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    listen(lfd, 16) < 0)
-		abort();
-	(void)pthread_create(&t, NULL, sink_main, (void *)(intptr_t)lfd);
+	fuzz_sink_start(sink_path);
 
 	/* DNS only to a dead loopback port: the fuzzer must never send a
 	 * packet anywhere else; content with the shipped model, AV with the
@@ -184,7 +88,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	static int	 ready;
-	struct client	 c;
+	struct fuzz_client c;
 	pthread_t	 t;
 	int		 sv[2];
 
@@ -197,7 +101,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	c.fd = sv[1];
 	c.data = data;
 	c.len = len;
-	if (pthread_create(&t, NULL, client_main, &c) != 0) {
+	if (pthread_create(&t, NULL, fuzz_client_main, &c) != 0) {
 		(void)close(sv[0]);
 		(void)close(sv[1]);
 		return (0);

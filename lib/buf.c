@@ -233,3 +233,17 @@ buf_finish(struct buf *b)
 	free(b);
 	return (p);
 }
+
+/* mem_has_8bit - whether any byte is above 127 */
+
+int
+mem_has_8bit(const void *p, size_t len)
+{
+	const unsigned char *c = p;
+	size_t		 i;
+
+	for (i = 0; i < len; i++)
+		if (c[i] & 0x80)
+			return (1);
+	return (0);
+}

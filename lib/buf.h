@@ -72,4 +72,7 @@ size_t		 buf_len(const struct buf *);
 /* Hand the bytes to the caller (who frees them) and free the handle. */
 char		*buf_finish(struct buf *);
 
+/* Whether any of len bytes at p is above 127 (8-bit content). */
+int		 mem_has_8bit(const void *p, size_t len);
+
 #endif /* WINNOW_BUF_H */

@@ -219,19 +219,6 @@ relay_xforward(struct relay *r)
 	return (n);
 }
 
-/* relay_eightbit - does the message have bytes above 127? */
-
-static int
-relay_eightbit(const char *p, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] & 0x80)
-			return (1);
-	return (0);
-}
-
 /* relay_mail_cmd - MAIL with the parameters winnowd takes */
 
 static void
@@ -243,7 +230,7 @@ relay_mail_cmd(struct relay *r, const char *data, size_t len)
 	if (r->ext & RELAY_SIZE)
 		buf_printf(r->cmd, " SIZE=%zu", len);
 	if ((r->ext & RELAY_8BITMIME) && (m->body == BODY_8BITMIME ||
-	    (m->body == BODY_UNSPEC && relay_eightbit(data, len))))
+	    (m->body == BODY_UNSPEC && mem_has_8bit(data, len))))
 		buf_puts(r->cmd, " BODY=8BITMIME");
 	else if ((r->ext & RELAY_8BITMIME) && m->body == BODY_7BIT)
 		buf_puts(r->cmd, " BODY=7BIT");

@@ -277,7 +277,6 @@ notify_render(const struct notify_info *ni, const struct notify_bucket *k,
 	struct buf	*vir = buf_new(64), *hdr = buf_new(1024);
 	struct buf	*body = buf_new(2048), *to = buf_new(256);
 	char		 date[64], now[64];
-	size_t		 i;
 
 	notify_join(rc, k->rcpts, k->n, 0);
 	(void)notify_header_value(ni->header, ni->header_len, "Subject", subj);
@@ -313,10 +312,7 @@ notify_render(const struct notify_info *ni, const struct notify_bucket *k,
 	buf_printf(m->data, "Date: %s\r\n", now);
 	buf_printf(m->data, "Message-ID: <%s.n%u@%s>\r\n", ni->queue_id, seq,
 	    ni->hostname);
-	for (i = 0; i < buf_len(body); i++)
-		if ((unsigned char)body->data[i] & 0x80)
-			break;
-	m->eightbit = i < buf_len(body);
+	m->eightbit = mem_has_8bit(body->data, buf_len(body));
 	buf_printf(m->data, "MIME-Version: 1.0\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Transfer-Encoding: %s\r\n"

@@ -183,19 +183,6 @@ pl_outq_dir(void)
 		pl_why = buf_new(128);
 }
 
-/* pl_eightbit - does the message contain bytes above 127? */
-
-static int
-pl_eightbit(const char *p, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++)
-		if ((unsigned char)p[i] & 0x80)
-			return (1);
-	return (0);
-}
-
 /* pl_set - give a recipient a reply of our own */
 
 static void
@@ -689,7 +676,11 @@ pl_prepare(struct pl_ctx *c)
 {
 	struct pl_txn	*t;
 	size_t		 i, k;
-	int		 eightbit = pl_eightbit(c->data, c->len), extra;
+	int		 eightbit, extra;
+
+	/* Only a message without BODY= needs looking at (reinject_mail_cmd
+	 * then declares BODY=8BITMIME for 8-bit content). */
+	eightbit = c->m->body == BODY_UNSPEC && mem_has_8bit(c->data, c->len);
 
 	for (i = 0; i < c->sp->n; i++) {
 		t = &c->txns[i];
@@ -1139,7 +1130,7 @@ pl_later(const char *qid, const char *what, char **to, size_t nto,
 	p->to = to;
 	p->nto = nto;
 	p->data = data;
-	p->eightbit = pl_eightbit(data->data, buf_len(data));
+	p->eightbit = mem_has_8bit(data->data, buf_len(data));
 	p->queued = NULL;
 	if (!pipeline_outq)
 		return;

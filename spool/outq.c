@@ -24,26 +24,10 @@
 #include "xalloc.h"
 
 #include "outq.h"
+#include "spool.h"
 
 #define OUTQ_MAGIC	"winnow-outq 1\n"
 #define OUTQ_TMP_AGE	3600	/* a NAME.tmp this old lost its maker */
-
-/* outq_fsync_dir - make a rename in dir durable */
-
-static int
-outq_fsync_dir(const char *dir, struct buf *why)
-{
-	int	 fd, rc = 0;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    fsync(fd) < 0) {
-		buf_printf(why, "fsync %s: %s", dir, strerror(errno));
-		rc = -1;
-	}
-	if (fd >= 0)
-		(void)close(fd);
-	return (rc);
-}
 
 /* outq_oneline - s with CR, LF and NUL made spaces (a header line) */
 
@@ -54,32 +38,6 @@ outq_oneline(struct buf *b, const char *key, const char *s)
 	for (; *s != '\0'; s++)
 		buf_putc(b, *s == '\r' || *s == '\n' ? ' ' : *s);
 	buf_putc(b, '\n');
-}
-
-/* outq_write_all - the whole iovec or -1 */
-
-static int
-outq_write_all(int fd, struct iovec *iov, int n)
-{
-	ssize_t	 w;
-
-	while (n > 0) {
-		if ((w = writev(fd, iov, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return (-1);
-		}
-		while (n > 0 && (size_t)w >= iov->iov_len) {
-			w -= (ssize_t)iov->iov_len;
-			iov++;
-			n--;
-		}
-		if (n > 0) {
-			iov->iov_base = (char *)iov->iov_base + w;
-			iov->iov_len -= (size_t)w;
-		}
-	}
-	return (0);
 }
 
 /* outq_item_new - an item for an open, locked file */
@@ -156,7 +114,7 @@ outq_put(const char *dir, const char *qid, const char *what,
 	iov[0].iov_len = buf_len(head);
 	iov[1].iov_base = (void *)(uintptr_t)data;
 	iov[1].iov_len = len;
-	if (outq_write_all(fd, iov, 2) < 0 || fsync(fd) < 0) {
+	if (spool_writev_all(fd, iov, 2) < 0 || fsync(fd) < 0) {
 		buf_printf(why, "cannot write %s: %s", tmp, strerror(errno));
 		(void)unlink(tmp);
 		(void)close(fd);
@@ -199,9 +157,9 @@ outq_commit(struct outq_item *it, struct buf *why)
 	it->path = path;
 	slash = strrchr(path, '/');
 	*slash = '\0';
-	rc = outq_fsync_dir(path, why);
+	rc = spool_fsync_dir(path, why);
 	*slash = '/';
-	return (rc == 0 ? WN_OK : WN_TEMP);
+	return (rc);
 }
 
 /* outq_done - remove or keep an item's file, unlock, free */

@@ -37,6 +37,7 @@
 
 /* spool */
 #include "quar.h"
+#include "spool.h"
 
 #define QUAR_VERSION	1
 #define QUAR_ID_MAX	64
@@ -97,20 +98,8 @@ quar_path(char *out, size_t len, const char *dir, const char *name)
 static int
 quar_fsync_dir(const char *dir, struct buf *why)
 {
-	int	 fd;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		buf_printf(why, "open %s: %s", dir, strerror(errno));
-		return (WN_TEMP);
-	}
 	quar_trace("fsync-dir", dir);
-	if (fsync(fd) < 0) {
-		buf_printf(why, "fsync %s: %s", dir, strerror(errno));
-		(void)close(fd);
-		return (WN_TEMP);
-	}
-	(void)close(fd);
-	return (WN_OK);
+	return (spool_fsync_dir(dir, why));
 }
 
 /* quar_mkdir - the directory, made if missing */
@@ -131,32 +120,6 @@ quar_mkdir(const char *dir, struct buf *why)
 		return (WN_TEMP);
 	}
 	return (WN_OK);
-}
-
-/* quar_writev_all - write every byte of an iovec array */
-
-static int
-quar_writev_all(int fd, const struct iovec *iov, int iovcnt)
-{
-	const char	*p;
-	size_t		 left;
-	ssize_t		 n;
-	int		 i;
-
-	for (i = 0; i < iovcnt; i++) {
-		p = iov[i].iov_base;
-		left = iov[i].iov_len;
-		while (left > 0) {
-			if ((n = write(fd, p, left)) < 0) {
-				if (errno == EINTR)
-					continue;
-				return (-1);
-			}
-			p += n;
-			left -= (size_t)n;
-		}
-	}
-	return (0);
 }
 
 /* quar_write_tmp - NAME.tmp written and fsync'd, then renamed to NAME */
@@ -184,7 +147,7 @@ quar_write_tmp(const char *dir, const char *name, const struct iovec *iov,
 		return (WN_TEMP);
 	}
 	quar_trace("write", tname);
-	if (quar_writev_all(fd, iov, iovcnt) < 0)
+	if (spool_writev_all(fd, iov, iovcnt) < 0)
 		goto fail;
 	quar_trace("fsync", tname);
 	if (fsync(fd) < 0)

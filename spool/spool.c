@@ -216,3 +216,49 @@ spool_space_check(const char *dir, size_t need, size_t reserve,
 	}
 	return (WN_OK);
 }
+
+/* spool_writev_all - write every byte of an iovec array */
+
+int
+spool_writev_all(int fd, const struct iovec *iov, int iovcnt)
+{
+	const char	*p;
+	size_t		 left;
+	ssize_t		 n;
+	int		 i;
+
+	for (i = 0; i < iovcnt; i++) {
+		p = iov[i].iov_base;
+		left = iov[i].iov_len;
+		while (left > 0) {
+			if ((n = write(fd, p, left)) < 0) {
+				if (errno == EINTR)
+					continue;
+				return (-1);
+			}
+			p += n;
+			left -= (size_t)n;
+		}
+	}
+	return (0);
+}
+
+/* spool_fsync_dir - make renames in a directory durable */
+
+int
+spool_fsync_dir(const char *dir, struct buf *why)
+{
+	int	 fd;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		buf_printf(why, "open %s: %s", dir, strerror(errno));
+		return (WN_TEMP);
+	}
+	if (fsync(fd) < 0) {
+		buf_printf(why, "fsync %s: %s", dir, strerror(errno));
+		(void)close(fd);
+		return (WN_TEMP);
+	}
+	(void)close(fd);
+	return (WN_OK);
+}

@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "status.h"
@@ -54,5 +55,11 @@ void		 spool_free(struct spool *);
  * WN_TEMP with the reason. */
 int		 spool_space_check(const char *dir, size_t need, size_t reserve,
 		    struct buf *why);
+
+/* Durable files (the quarantine, the archive, the queue of our own
+ * messages): every byte of iov to fd, or -1 with errno; and an fsync of
+ * dir, so a rename in it survives a crash (WN_TEMP with why if not). */
+int		 spool_writev_all(int fd, const struct iovec *iov, int iovcnt);
+int		 spool_fsync_dir(const char *dir, struct buf *why);
 
 #endif /* WINNOW_SPOOL_H */
