@@ -8,9 +8,13 @@
 #   make fuzz            libFuzzer targets (clang) into build/fuzz/
 #   make check-layers    the include rules of STYLE.md
 #
-# Each module folder holds its sources and a module.mk naming the pkg-config
-# packages (and plain libraries) it needs; every folder becomes one static
-# library, and programs link the libraries they use.
+#   make SANITIZE=address,undefined check   the same, instrumented
+#
+# Each folder holds its sources and a module.mk naming the folders it may
+# use and the pkg-config packages (and plain libraries) it needs
+# (mk/layers.mk); every folder becomes one static library, compiled with
+# the include paths of its layer only, and each program links the
+# libraries of its own layer.
 
 PREFIX		?= /usr/local
 SYSCONFDIR	?= /etc
@@ -27,39 +31,40 @@ WARNFLAGS	 = -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
 		   -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral
 B		 = build
 
-# Check modules: each is a folder with a module.mk.  Link order matters only
-# for the group below; policy comes after the checks because they record
-# their findings with policy/findings.c.
-MODULES		 = lib spool policy dnsbl uds content av
-PKGS		 = inih
-LDLIBS_EXTRA	 =
+include mk/layers.mk
 
--include $(wildcard $(MODULES:%=%/module.mk))
-
-PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-INCLUDES	 = $(MODULES:%=-I%) -Iserver -Ipipe-client -Ictl
 ALL_CPPFLAGS	 = -D_GNU_SOURCE -DSYSCONFDIR='"$(SYSCONFDIR)"' \
-		   -DDATADIR='"$(DATADIR)"' $(INCLUDES) $(CPPFLAGS)
-ALL_CFLAGS	 = -std=gnu11 $(WARNFLAGS) $(CFLAGS) $(PKG_CFLAGS)
+		   -DDATADIR='"$(DATADIR)"' $(CPPFLAGS)
+ALL_CFLAGS	 = -std=gnu11 $(WARNFLAGS) $(CFLAGS) $(SANFLAGS)
 
-# Only modules that have sources yet become libraries.
-LIBMODS		 = $(foreach m,$(MODULES),$(if $(wildcard $(m)/*.c),$(m)))
-ALL_LIBS	 = $(foreach m,content av dnsbl uds policy spool lib,\
-		    $(if $(filter $(m),$(LIBMODS)),$(B)/lib$(m).a))
+# make SANITIZE=address,undefined: every object and program instrumented.
+SANITIZE	?=
+SANFLAGS	 = $(if $(SANITIZE),-fsanitize=$(SANITIZE) -fno-omit-frame-pointer \
+		    -fno-sanitize-recover=undefined)
 
-SERVER_SRCS	 = $(wildcard server/*.c)
-SERVER_OBJS	 = $(SERVER_SRCS:%.c=$(B)/%.o)
-SERVER_LIBOBJS	 = $(filter-out $(B)/server/main.o,$(SERVER_OBJS))
-PIPE_SRCS	 = $(wildcard pipe-client/*.c)
-PIPE_OBJS	 = $(PIPE_SRCS:%.c=$(B)/%.o)
-PIPE_LIBOBJS	 = $(filter-out $(B)/pipe-client/main.o,$(PIPE_OBJS))
-# winnow-pipe's objects but main.o: the program, its tests, and winnowd
-# (which registers [client] so that one winnow.conf serves both).
-PIPE_LIB	 = $(if $(PIPE_SRCS),$(B)/libpipe.a)
-CTL_SRCS	 = $(wildcard ctl/*.c)
-PROGRAMS	 = $(B)/winnowd $(if $(PIPE_SRCS),$(B)/winnow-pipe) \
-		   $(if $(CTL_SRCS),$(B)/winnowctl) $(EXTRA_PROGRAMS)
+# Per folder, computed once: its include path and its packages' flags.
+$(foreach f,$(FOLDERS),$(eval INC_$(f) := $(call incs_of,$(f))))
+$(foreach f,$(FOLDERS),$(eval PCF_$(f) := $(call cflags_of,$(f))))
+$(foreach f,$(FOLDERS),$(eval LDL_$(f) := $(call ldlibs_of,$(f))))
+
+# The folder a source belongs to (t/unit/X/... belongs to X).
+folder		 = $(if $(filter t,$(firstword $(subst /, ,$(1)))),$(word 3,\
+		    $(subst /, ,$(1))),$(firstword $(subst /, ,$(1))))
+
+LIBMODS		 = $(filter $(LIBFOLDERS),$(HAVE))
+# A program folder's objects but its main file form a library too, so tests
+# and fuzz targets link the real code.
+MAIN_server	 = server/main.c
+MAIN_pipe-client = pipe-client/main.c
+MAIN_ctl	 = ctl/winnowctl.c
+objs_of		 = $(patsubst %.c,$(B)/%.o,$(filter-out $(MAIN_$(1)),\
+		    $(wildcard $(1)/*.c)))
+# The archives a folder's programs and tests link, in link order.
+archives_of	 = $(foreach f,$(call linkset,$(call layer,$(1))),\
+		    $(if $(filter $(f),$(HAVE)),$(B)/lib$(f).a))
+
+PROGRAMS	 = $(B)/winnowd $(B)/winnow-pipe $(B)/winnowctl \
+		   $(EXTRA_PROGRAMS)
 
 UNIT_SRCS	 = $(wildcard t/unit/*/test_*.c)
 UNIT_BINS	 = $(UNIT_SRCS:%.c=$(B)/%)
@@ -67,68 +72,63 @@ MOCK_SRCS	 = $(wildcard t/mock/*.c)
 MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 .PHONY: all check unit integration deps install uninstall clean fuzz \
-	check-layers format bench
+	check-layers format bench print-layers
 
 all: $(PROGRAMS)
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
+	    $(PCF_$(call folder,$<)) -MMD -MP -c $< -o $@
 
-define module_lib
-$(B)/lib$(1).a: $(patsubst %.c,$(B)/%.o,$(wildcard $(1)/*.c))
+define folder_lib
+$(B)/lib$(1).a: $(call objs_of,$(1))
 	@mkdir -p $$(dir $$@)
 	rm -f $$@
 	$$(AR) rcs $$@ $$^
 endef
-$(foreach m,$(LIBMODS),$(eval $(call module_lib,$(m))))
+$(foreach f,$(HAVE),$(eval $(call folder_lib,$(f))))
 
-# The server's objects (all but main.o) form a library too, so tests and
-# fuzz targets can link the real session code.
-$(B)/libserver.a: $(SERVER_LIBOBJS)
+# link_prog FOLDER MAIN-OBJECT: a program from its main object and its
+# layer's archives (no --start-group: the folders form no cycle)
+link_prog	 = $(CC) $(ALL_CFLAGS) -o $@ $(2) $(call archives_of,$(1)) \
+		    $(LDL_$(1)) -lm $(LDFLAGS)
+
+$(B)/winnowd: $(B)/server/main.o $(call archives_of,server)
+	$(call link_prog,server,$(B)/server/main.o)
+
+$(B)/winnow-pipe: $(B)/pipe-client/main.o $(call archives_of,pipe-client)
+	$(call link_prog,pipe-client,$(B)/pipe-client/main.o)
+
+$(B)/winnowctl: $(B)/ctl/winnowctl.o $(call archives_of,ctl)
+	$(call link_prog,ctl,$(B)/ctl/winnowctl.o)
+
+# Unit tests of t/unit/X link X's layer, the test helpers and the mocks a
+# test names in t/unit/X/mocks.mk.
+.SECONDEXPANSION:
+$(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(MOCK_OBJS) \
+    $$(call archives_of,$$(call folder,t/unit/$$*))
 	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
-
-$(B)/libpipe.a: $(PIPE_LIBOBJS)
-	@mkdir -p $(dir $@)
-	rm -f $@
-	$(AR) rcs $@ $^
-
-$(B)/winnowd: $(SERVER_OBJS) $(PIPE_LIB) $(ALL_LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(SERVER_OBJS) -Wl,--start-group \
-	    $(PIPE_LIB) $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) \
-	    $(LDLIBS_EXTRA) -lm $(LDFLAGS)
-
-$(B)/winnow-pipe: $(B)/pipe-client/main.o $(PIPE_LIB) $(B)/libserver.a \
-    $(ALL_LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(B)/pipe-client/main.o \
-	    -Wl,--start-group $(PIPE_LIB) $(B)/libserver.a $(ALL_LIBS) \
-	    -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread \
-	    $(LDFLAGS)
-
-$(B)/winnowctl: $(CTL_SRCS:%.c=$(B)/%.o) $(B)/libserver.a $(PIPE_LIB) \
-    $(ALL_LIBS)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CTL_SRCS:%.c=$(B)/%.o) \
-	    -Wl,--start-group $(B)/libserver.a $(PIPE_LIB) $(ALL_LIBS) \
-	    -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) -lm -lpthread \
-	    $(LDFLAGS)
-
-# Unit tests link the libraries, the server's objects (for t/unit/server),
-# the test helpers and the mocks a test names in t/unit/<dir>/mocks.mk.
-$(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(B)/libserver.a $(PIPE_LIB) \
-    $(ALL_LIBS) $(MOCK_OBJS)
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -It $(ALL_CFLAGS) -o $@ $< $(B)/t/testutil.o \
-	    $(MOCKS_$(notdir $@)) -Wl,--start-group $(B)/libserver.a \
-	    $(PIPE_LIB) $(ALL_LIBS) -Wl,--end-group $(PKG_LIBS) $(LDLIBS_EXTRA) \
-	    $(shell pkg-config --libs criterion) -lm -lpthread $(LDFLAGS)
+	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) -It $(ALL_CFLAGS) \
+	    $(PCF_$(call folder,$<)) -o $@ $< $(B)/t/testutil.o \
+	    $(MOCKS_$(notdir $@)) $(call archives_of,$(call folder,$<)) \
+	    $(LDL_$(call folder,$<)) $(shell pkg-config --libs criterion) \
+	    -lm -lpthread $(LDFLAGS)
 
 $(B)/t/testutil.o: t/testutil.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) -It $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(ALL_CPPFLAGS) -Ilib -Ispool -Ismtp -It $(ALL_CFLAGS) -MMD -MP \
+	    -c $< -o $@
+
+$(B)/t/mock/%.o: t/mock/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -Ilib -Ispool -Ismtp -It $(ALL_CFLAGS) -MMD -MP \
+	    -c $< -o $@
 
 -include $(wildcard t/unit/*/mocks.mk)
+
+print-layers:
+	@$(foreach f,$(FOLDERS),echo "$(f): $(DEPS_$(f))";)
 
 deps:
 	@scripts/install-deps --if-missing

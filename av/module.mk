@@ -1,3 +1,4 @@
 # av/module.mk - libclamav for scanning, GMime for the MIME walk, libmagic
 # for the real type of attachments
-PKGS += libclamav gmime-3.0 libmagic
+DEPS_av = lib mail findings
+PKGS_av = libclamav gmime-3.0 libmagic

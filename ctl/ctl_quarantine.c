@@ -37,9 +37,10 @@
 #include "mask.h"
 #include "policy.h"
 
-/* server */
-#include "notify_send.h"
-#include "server.h"
+/* smtp */
+#include "reinject.h"
+#include "smtp_conf.h"
+#include "submit.h"
 
 /* ctl */
 #include "ctl.h"
@@ -393,7 +394,7 @@ ctl_show(const char *dir, int argc, char **argv)
 static int
 ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 {
-	const struct edit_seg *segs;
+	const struct iovec *segs;
 	struct edit	*e;
 	struct buf	*why = buf_new(256), *info = buf_new(128);
 	struct buf	*got = buf_new(256);
@@ -415,7 +416,7 @@ ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 	buf_printf(info, "released from quarantine (%s)", qi->id);
 	edit_add_header(e, "X-Winnow-Info", buf_str(info));
 	nsegs = edit_segments(e, &segs);
-	rc = notify_send_message(qi->id, qi->sender, to, nto, segs, nsegs,
+	rc = submit_message(qi->id, qi->sender, to, nto, segs, nsegs,
 	    eightbit, codes, why);
 	edit_free(e);
 	free(data);

@@ -15,10 +15,18 @@
 
 /* lib */
 #include "buf.h"
+#include "conf.h"
 #include "log.h"
+#include "status.h"
 
-/* server */
-#include "server.h"
+/* smtp */
+#include "smtp_conf.h"
+
+/* policy */
+#include "policy.h"
+
+/* content */
+#include "content.h"
 
 /* ctl */
 #include "ctl.h"
@@ -127,15 +135,20 @@ main(int argc, char **argv)
 	}
 	if (ctl_config_path == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
 		ctl_config_path = DEFAULT_CONFIG;
-	server_register_all();
+	/* Only the sections winnowctl reads; the rest are winnowd's. */
+	conf_set_partial(1);
+	smtp_conf_register();
+	policy_conf_register();
+	content_conf_register();
 	why = buf_new(256);
-	if (server_load_config(ctl_config_path, why) < 0) {
+	if (conf_load(ctl_config_path, why) != WN_OK) {
 		(void)fprintf(stderr, "%swinnowctl: configuration %s has "
 		    "errors\n", buf_str(why), ctl_config_path ?
 		    ctl_config_path : "(built-in defaults)");
 		return (EX_CONFIG);
 	}
 	buf_free(why);
+	smtp_conf_finish();
 	optind++;
 	return (ctl_commands[i].main(argc - optind + 1, argv + optind - 1));
 }

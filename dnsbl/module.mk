@@ -1,4 +1,5 @@
 # dnsbl/module.mk - ldns for DNS packets, libpsl and libidn2 for domains,
 # libspf2 for SPF, threads for the per-message DNS worker
-PKGS += ldns libpsl libidn2
-LDLIBS_EXTRA += -lspf2 -lpthread
+DEPS_dnsbl = lib mail findings
+PKGS_dnsbl = ldns libpsl libidn2
+LIBS_dnsbl = -lspf2 -lpthread

@@ -21,7 +21,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	const char	*p = (const char *)data;
-	const struct edit_seg *segs;
+	const struct iovec *segs;
 	struct edit	*e;
 	struct buf	*out = buf_new(len + 256);
 	size_t		 hl, n, i, total = 0;
@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		edit_subject_tag(e, "[SPAM]");
 	n = edit_segments(e, &segs);
 	for (i = 0; i < n; i++) {
-		buf_append(out, segs[i].p, segs[i].len);
-		total += segs[i].len;
+		buf_append(out, segs[i].iov_base, segs[i].iov_len);
+		total += segs[i].iov_len;
 	}
 	if (total != edit_size(e))
 		abort();

@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "server.h"
+#include "framer.h"
+#include "dotstuff.h"
 
 /* ref_end - offset just past the end of data, or 0 if there is none */
 
@@ -54,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
 	const char	*p = (const char *)data;
 	struct framer	 f, g;
-	struct stuffer	 st;
+	struct dotstuff	 st;
 	struct buf	*out = buf_new(len + 16), *wire, *back;
 	size_t		 off = 0, step, want, n;
 
@@ -76,9 +77,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	wire = buf_new(buf_len(out) + 16);
 	back = buf_new(buf_len(out) + 16);
-	stuff_init(&st);
-	stuff_feed(&st, wire, out->data, buf_len(out));
-	stuff_finish(&st, wire);
+	dotstuff_init(&st);
+	dotstuff_feed(&st, wire, out->data, buf_len(out));
+	dotstuff_finish(&st, wire);
 	framer_init(&g, back, 0, 0);
 	if (framer_feed(&g, wire->data, buf_len(wire)) != buf_len(wire) ||
 	    !g.done || g.bare_seen || buf_len(back) != buf_len(out) ||

@@ -32,8 +32,15 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "client_conf.h"
+#include "listener.h"
+#include "msg.h"
+#include "notice.h"
 #include "pipe.h"
-#include "server.h"
+#include "reinject.h"
+#include "sess.h"
+#include "smtp_conf.h"
+#include "status.h"
 #include "xalloc.h"
 
 #include "fuzz_net.h"
@@ -99,25 +106,28 @@ fuzz_init(void)
 	(void)pthread_create(&t, NULL, winnowd_main, NULL);
 	fuzz_sink_start(sink_path);
 
-	server_register_all();
-	if (server_load_config(NULL, why) < 0)
+	conf_set_partial(1);
+	smtp_conf_register();
+	client_conf_register();
+	if (conf_load(NULL, why) != WN_OK)
 		abort();
-	set_str(&server_conf.forward, "unix:", sink_path);
-	set_str(&pipe_conf.connect_to, "unix:", winnowd_path);
-	set_str(&server_conf.spool_dir, "", dir);
-	set_str(&pipe_conf.default_domain, "", "fuzz.test");
-	server_conf.spool_reserve = 0;
-	server_conf.spool_memory_limit = 4096;
-	server_conf.command_timeout = 1000;
-	server_conf.data_timeout = 1000;
-	server_conf.forward_timeout = 1000;
-	server_conf.forward_data_done_timeout = 1000;
-	pipe_conf.connect_timeout = 500;
-	pipe_conf.command_timeout = 500;
-	pipe_conf.data_timeout = 500;
+	smtp_conf_finish();
+	notice_init(NULL, 0, 0);
+	set_str(&smtp_conf.forward, "unix:", sink_path);
+	set_str(&client_conf.connect_to, "unix:", winnowd_path);
+	set_str(&smtp_conf.spool_dir, "", dir);
+	set_str(&client_conf.default_domain, "", "fuzz.test");
+	smtp_conf.spool_reserve = 0;
+	smtp_conf.spool_memory_limit = 4096;
+	smtp_conf.command_timeout = 1000;
+	smtp_conf.data_timeout = 1000;
+	smtp_conf.forward_timeout = 1000;
+	smtp_conf.forward_data_done_timeout = 1000;
+	client_conf.connect_timeout = 500;
+	client_conf.command_timeout = 500;
+	client_conf.data_timeout = 500;
 	if (reinject_init(why) < 0)
 		abort();
-	sess_deliver = pipe_deliver;
 	buf_free(why);
 }
 
@@ -139,7 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	if (len < 3)
 		return (0);
-	pipe_conf.on_error = data[0] % 3;
+	client_conf.on_error = data[0] % 3;
 	mta = (size_t)data[1] | (size_t)data[2] << 8;
 	if (mta > len - 3)
 		mta = len - 3;
@@ -150,7 +160,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 
 	/* The address qualifier sees the MTA's bytes as one address. */
 	q = xstrndup((const char *)data + 3, mta > 300 ? 300 : mta);
-	free(pipe_qualify(q, pipe_conf.default_domain));
+	free(pipe_qualify(q, client_conf.default_domain));
 	free(q);
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
@@ -164,7 +174,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return (0);
 	}
 	(void)sess_run(sv[0], (data[0] & 4) ? PROTO_LMTP : PROTO_AUTO,
-	    "local");
+	    "local", &pipe_hooks);
 	(void)pthread_join(t, NULL);
 	(void)close(sv[1]);
 	reinject_close_all();

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "server.h"
+#include "reply.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

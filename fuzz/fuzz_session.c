@@ -25,6 +25,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "reinject.h"
 #include "server.h"
 #include "xalloc.h"
 
@@ -69,14 +70,14 @@ fuzz_init(void)
 	}
 	server_child_init();
 	(void)snprintf(fwd, sizeof(fwd), "unix:%s", sink_path);
-	free(server_conf.forward);
-	server_conf.forward = xstrdup(fwd);
-	free(server_conf.spool_dir);
-	server_conf.spool_dir = xstrdup(spool);
-	server_conf.spool_reserve = 0;
-	server_conf.command_timeout = 2000;
-	server_conf.data_timeout = 2000;
-	server_conf.spool_memory_limit = 4096;	/* exercise the file path */
+	free(smtp_conf.forward);
+	smtp_conf.forward = xstrdup(fwd);
+	free(smtp_conf.spool_dir);
+	smtp_conf.spool_dir = xstrdup(spool);
+	smtp_conf.spool_reserve = 0;
+	smtp_conf.command_timeout = 2000;
+	smtp_conf.data_timeout = 2000;
+	smtp_conf.spool_memory_limit = 4096;	/* exercise the file path */
 	if (reinject_init(why) < 0)
 		abort();
 	buf_free(why);
@@ -107,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return (0);
 	}
 	(void)sess_run(sv[0], (len > 0 && data[0] & 1) ? PROTO_AUTO :
-	    PROTO_SMTP, "192.0.2.1");
+	    PROTO_SMTP, "192.0.2.1", &pipeline_hooks);
 	(void)pthread_join(t, NULL);
 	(void)close(sv[1]);
 	return (0);

@@ -247,3 +247,38 @@ mem_has_8bit(const void *p, size_t len)
 			return (1);
 	return (0);
 }
+
+/* str_utf8 - a copy that is valid UTF-8 (bad bytes become '?') */
+
+char *
+str_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	struct buf	*b = buf_new(strlen((const char *)p) + 1);
+	size_t		 n, k;
+
+	while (*p != '\0') {
+		if (*p < 0x80) {
+			buf_putc(b, *p++);
+			continue;
+		}
+		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
+		    (*p & 0xf8) == 0xf0 ? 4 : 0;
+		for (k = 1; k < n; k++)
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+		/* Overlong forms and surrogates are not valid either. */
+		if (n == 0 || k < n || (n == 2 && *p < 0xc2) ||
+		    (n == 3 && *p == 0xe0 && p[1] < 0xa0) ||
+		    (n == 3 && *p == 0xed && p[1] >= 0xa0) ||
+		    (n == 4 && (*p > 0xf4 || (*p == 0xf0 && p[1] < 0x90) ||
+		    (*p == 0xf4 && p[1] >= 0x90)))) {
+			buf_putc(b, '?');
+			p++;
+			continue;
+		}
+		buf_append(b, p, n);
+		p += n;
+	}
+	return (buf_finish(b));
+}

@@ -75,4 +75,8 @@ char		*buf_finish(struct buf *);
 /* Whether any of len bytes at p is above 127 (8-bit content). */
 int		 mem_has_8bit(const void *p, size_t len);
 
+/* A copy of a NUL-terminated string (NULL: "") that is valid UTF-8: bytes
+ * that are not (overlong forms and surrogates included) become '?'. */
+char		*str_utf8(const char *);
+
 #endif /* WINNOW_BUF_H */

@@ -52,6 +52,7 @@ struct conf_reg {
 
 static struct conf_reg	*conf_regs;
 static size_t		 conf_nregs;
+static int		 conf_partial;	/* skip what nobody registered */
 
 /* Entries of the last applied file, kept for conf_print (free-form part). */
 static struct conf_entry *conf_applied;
@@ -380,7 +381,32 @@ conf_register(const struct conf_section *sec)
 	}
 }
 
-/* conf_reg_find - the registration that owns a section name */
+/* conf_set_partial - skip sections and keys nobody registered */
+
+void
+conf_set_partial(int on)
+{
+	conf_partial = on;
+}
+
+/* conf_reg_matches - whether a registration serves a section name: the
+ * exact name, else (when no registration has it exactly) a prefix */
+
+static int
+conf_reg_matches(const struct conf_reg *r, const char *name)
+{
+	size_t	 i;
+
+	if (!r->sec->prefix)
+		return (strcasecmp(r->sec->name, name) == 0);
+	for (i = 0; i < conf_nregs; i++)
+		if (!conf_regs[i].sec->prefix &&
+		    strcasecmp(conf_regs[i].sec->name, name) == 0)
+			return (0);
+	return (strncasecmp(r->sec->name, name, strlen(r->sec->name)) == 0);
+}
+
+/* conf_reg_find - the first registration that serves a section name */
 
 static struct conf_reg *
 conf_reg_find(const char *name)
@@ -388,15 +414,45 @@ conf_reg_find(const char *name)
 	size_t	 i;
 
 	for (i = 0; i < conf_nregs; i++)
-		if (!conf_regs[i].sec->prefix &&
-		    strcasecmp(conf_regs[i].sec->name, name) == 0)
-			return (&conf_regs[i]);
-	for (i = 0; i < conf_nregs; i++)
-		if (conf_regs[i].sec->prefix &&
-		    strncasecmp(conf_regs[i].sec->name, name,
-		    strlen(conf_regs[i].sec->name)) == 0)
+		if (conf_reg_matches(&conf_regs[i], name))
 			return (&conf_regs[i]);
 	return (NULL);
+}
+
+/* conf_param_find - the registration and index of a section's key; the
+ * registration is NULL when no table has it */
+
+static struct conf_reg *
+conf_param_find(const char *section, const char *name, size_t *j_r)
+{
+	struct conf_reg	*r;
+	size_t		 i, j;
+
+	for (i = 0; i < conf_nregs; i++) {
+		r = &conf_regs[i];
+		if (r->sec->params == NULL || !conf_reg_matches(r, section))
+			continue;
+		for (j = 0; j < r->nparams; j++)
+			if (strcasecmp(r->sec->params[j].name, name) == 0) {
+				*j_r = j;
+				return (r);
+			}
+	}
+	return (NULL);
+}
+
+/* conf_has_handler - whether a handler takes a section's free-form keys */
+
+static int
+conf_has_handler(const char *section)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf_nregs; i++)
+		if (conf_regs[i].sec->handler != NULL &&
+		    conf_reg_matches(&conf_regs[i], section))
+			return (1);
+	return (0);
 }
 
 /* conf_distance - edit distance, for "did you mean" (short strings only) */
@@ -428,19 +484,25 @@ conf_distance(const char *a, const char *b)
 	return (row[lb]);
 }
 
-/* conf_suggest - the closest parameter name, or NULL */
+/* conf_suggest - the closest parameter name of a section, or NULL */
 
 static const char *
-conf_suggest(const struct conf_reg *r, const char *name)
+conf_suggest(const char *section, const char *name)
 {
+	const struct conf_reg *r;
 	const char	*best = NULL;
-	size_t		 i, d, bestd = 3;
+	size_t		 i, k, d, bestd = 3;
 
-	for (i = 0; i < r->nparams; i++) {
-		d = conf_distance(name, r->sec->params[i].name);
-		if (d < bestd) {
-			bestd = d;
-			best = r->sec->params[i].name;
+	for (k = 0; k < conf_nregs; k++) {
+		r = &conf_regs[k];
+		if (!conf_reg_matches(r, section))
+			continue;
+		for (i = 0; i < r->nparams; i++) {
+			d = conf_distance(name, r->sec->params[i].name);
+			if (d < bestd) {
+				bestd = d;
+				best = r->sec->params[i].name;
+			}
 		}
 	}
 	return (best);
@@ -636,24 +698,20 @@ conf_validate(struct conf_loader *ld)
 		memset(conf_regs[i].staged, 0,
 		    conf_regs[i].nparams * sizeof(*conf_regs[i].staged));
 	for (i = 0; i < ld->nsecs; i++)
-		if (conf_reg_find(ld->secs[i].section) == NULL)
+		if (conf_reg_find(ld->secs[i].section) == NULL &&
+		    !conf_partial)
 			conf_error(&ld->err, &ld->secs[i], "unknown section "
 			    "[%s]", ld->secs[i].section);
 	for (i = 0; i < ld->nents; i++) {
 		struct conf_entry *e = &ld->ents[i];
 
 		conf_unquote((char *)e->value);
-		if ((r = conf_reg_find(e->section)) == NULL)
+		if (conf_reg_find(e->section) == NULL)
 			continue;	/* reported at its [section] line */
-		if (r->sec->params == NULL)
-			continue;	/* handler's business */
-		for (j = 0; j < r->nparams; j++)
-			if (strcasecmp(r->sec->params[j].name, e->name) == 0)
-				break;
-		if (j == r->nparams) {
-			if (r->sec->handler != NULL)
-				continue;
-			sugg = conf_suggest(r, e->name);
+		if ((r = conf_param_find(e->section, e->name, &j)) == NULL) {
+			if (conf_has_handler(e->section) || conf_partial)
+				continue;	/* handler's or not ours */
+			sugg = conf_suggest(e->section, e->name);
 			conf_error(&ld->err, e, "unknown parameter \"%s\" in "
 			    "[%s]%s%s%s", e->name, e->section,
 			    sugg ? " (did you mean \"" : "", sugg ? sugg : "",
@@ -685,7 +743,8 @@ conf_run_handlers(struct conf_loader *ld, int apply)
 		if (conf_regs[i].sec->handler == NULL)
 			continue;
 		for (j = n = 0; j < ld->nents; j++)
-			if (conf_reg_find(ld->ents[j].section) == &conf_regs[i])
+			if (conf_reg_matches(&conf_regs[i],
+			    ld->ents[j].section))
 				mine[n++] = ld->ents[j];
 		conf_regs[i].sec->handler(mine, n, apply, &ld->err);
 	}
@@ -777,32 +836,56 @@ out:
 	return (rc);
 }
 
+/* conf_print_reg - one registration's keys (after shown others of its
+ * section); returns the new count shown */
+
+static size_t
+conf_print_reg(FILE *fp, const struct conf_reg *r, int defaults,
+    size_t shown)
+{
+	const struct conf_param *p;
+	size_t		 j;
+
+	for (j = 0; j < r->nparams; j++) {
+		p = &r->sec->params[j];
+		if (!defaults && !r->set[j])
+			continue;
+		if (shown++ == 0) {
+			(void)fprintf(fp, "[%s]\n", r->sec->name);
+			if (defaults && r->sec->help)
+				(void)fprintf(fp, "# %s\n", r->sec->help);
+		}
+		if (defaults && p->help != NULL)
+			(void)fprintf(fp, "# %s\n", p->help);
+		(void)fprintf(fp, "%s = %s\n", p->name,
+		    defaults ? p->def : r->text[j]);
+	}
+	return (shown);
+}
+
 /* conf_print - print the configuration as INI */
 
 void
 conf_print(FILE *fp, int defaults)
 {
 	const struct conf_reg *r;
-	size_t		 i, j, shown;
+	size_t		 i, k, shown;
 	const char	*last;
 
 	for (i = 0; i < conf_nregs; i++) {
-		r = &conf_regs[i];
-		for (j = shown = 0; j < r->nparams; j++) {
-			const struct conf_param *p = &r->sec->params[j];
-
-			if (!defaults && !r->set[j])
+		/* A section registered several times prints once, at its
+		 * first registration, with every table's keys. */
+		for (k = 0; k < i; k++)
+			if (strcasecmp(conf_regs[k].sec->name,
+			    conf_regs[i].sec->name) == 0)
+				break;
+		if (k < i)
+			continue;
+		for (k = i, shown = 0; k < conf_nregs; k++) {
+			r = &conf_regs[k];
+			if (strcasecmp(r->sec->name, conf_regs[i].sec->name))
 				continue;
-			if (shown++ == 0) {
-				(void)fprintf(fp, "[%s]\n", r->sec->name);
-				if (defaults && r->sec->help)
-					(void)fprintf(fp, "# %s\n",
-					    r->sec->help);
-			}
-			if (defaults && p->help != NULL)
-				(void)fprintf(fp, "# %s\n", p->help);
-			(void)fprintf(fp, "%s = %s\n", p->name,
-			    defaults ? p->def : r->text[j]);
+			shown = conf_print_reg(fp, r, defaults, shown);
 		}
 		if (shown)
 			(void)fputc('\n', fp);
@@ -847,6 +930,7 @@ conf_reset(void)
 	conf_entries_free(conf_applied, conf_napplied);
 	conf_applied = NULL;
 	conf_napplied = 0;
+	conf_partial = 0;
 }
 
 /* conf_split - split a string at any of the separator bytes */

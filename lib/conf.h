@@ -80,8 +80,16 @@ struct conf_section {
 	const char		*help;		/* one line, for winnowd -d */
 };
 
-/* Register a section; its targets are set to their defaults at once. */
+/* Register a section; its targets are set to their defaults at once.  A
+ * section may be registered more than once (by different modules): its
+ * keys are then looked up in every table registered under its name. */
 void	conf_register(const struct conf_section *);
+
+/* For a program that reads only part of winnow.conf (winnow-pipe,
+ * winnowctl): sections and keys nobody registered belong to another
+ * program of the suite and are skipped, not reported ("winnowd -t" checks
+ * the whole file).  Off by default. */
+void	conf_set_partial(int);
 
 /* Read path (NULL: defaults only) and, if it is valid, apply it.  Returns
  * WN_OK, or WN_PERM with one "file:line: text" per problem in errors (or

@@ -1,2 +1,3 @@
 # lib/module.mk - the base layer needs libinih for the configuration file
-PKGS += inih
+DEPS_lib =
+PKGS_lib = inih

@@ -18,11 +18,16 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "status.h"
 #include "version.h"
 #include "xalloc.h"
 
-/* server */
-#include "server.h"
+/* smtp */
+#include "client_conf.h"
+#include "listener.h"
+#include "notice.h"
+#include "reinject.h"
+#include "smtp_conf.h"
 
 /* pipe-client */
 #include "pipe.h"
@@ -235,8 +240,13 @@ pipe_config(const char *path)
 	struct buf	*why = buf_new(1024);
 	const char	*p, *nl;
 
-	server_register_all();
-	if (server_load_config(path, why) == 0) {
+	/* Only what winnow-pipe reads: smtp/'s part of [server] and [policy],
+	 * and [client]; winnowd's sections are its own to check. */
+	conf_set_partial(1);
+	smtp_conf_register();
+	client_conf_register();
+	if (conf_load(path, why) == WN_OK) {
+		smtp_conf_finish();
 		buf_free(why);
 		return (EX_OK);
 	}
@@ -266,8 +276,8 @@ pipe_setup(void)
 	struct buf	*why = buf_new(128);
 
 	/* The session spools where the MTA's user may write. */
-	free(server_conf.spool_dir);
-	server_conf.spool_dir = xstrdup(pipe_conf.spool_dir);
+	free(smtp_conf.spool_dir);
+	smtp_conf.spool_dir = xstrdup(client_conf.spool_dir);
 	if (reinject_init(why) < 0) {
 		(void)fprintf(stderr, "winnow-pipe: [server] forward: %s\n",
 		    buf_str(why));
@@ -276,7 +286,7 @@ pipe_setup(void)
 		return (EX_CONFIG);
 	}
 	buf_free(why);
-	sess_deliver = pipe_deliver;
+	notice_init(NULL, 0, 0);
 	(void)signal(SIGPIPE, SIG_IGN);
 	return (EX_OK);
 }
@@ -297,7 +307,7 @@ pipe_listen(const char *spec)
 		return (EX_USAGE);
 	}
 	buf_free(why);
-	rc = pipe_io_listen(l, n, pipe_conf.max_connections);
+	rc = pipe_io_listen(l, n, client_conf.max_connections);
 	listeners_free(l, n);
 	return (rc);
 }
@@ -328,11 +338,11 @@ main(int argc, char **argv)
 	}
 	if (!o.to_stderr)
 		log_open_syslog(log_facility_parse(
-		    server_conf.syslog_facility));
+		    smtp_conf.syslog_facility));
 	if ((rc = pipe_setup()) != EX_OK)
 		return (rc);
 	pipe_client_info = &o.ci;
-	if (o.listen != NULL || pipe_conf.listen[0] != '\0')
-		return (pipe_listen(o.listen ? o.listen : pipe_conf.listen));
+	if (o.listen != NULL || client_conf.listen[0] != '\0')
+		return (pipe_listen(o.listen ? o.listen : client_conf.listen));
 	return (pipe_io_stdio(STDIN_FILENO, STDOUT_FILENO, o.proto));
 }

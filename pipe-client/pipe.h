@@ -4,17 +4,18 @@
  * winnow-pipe is the client an MTA runs in front of winnowd (the kas-pipe
  * pattern): Exim's lmtp transport executes it and speaks LMTP on its stdin
  * and stdout, or it listens on a socket of its own.  Its session side is
- * winnowd's own (server/sess.c, with the strict DATA framer and the same
+ * winnowd's own (smtp/sess.c, with the strict DATA framer and the same
  * limits), so the MTA sees exactly the protocol winnowd speaks; only what
  * happens to a received message differs: pipe_deliver() relays it to
  * winnowd (pipe_relay.c) and passes each recipient's result back.  When
  * winnowd cannot be reached, fails or times out, [client] on_error decides
  * (tempfail, reject, or accept: deliver it unfiltered to [server] forward
- * through server/pipeline.c, marked "X-Winnow-Info: not processed").
+ * (pipe_forward.c), marked "X-Winnow-Info: not processed").
  * Messages over [policy] filter_size_limit go to forward unfiltered.
  *
- * [client] is registered by winnowd too (server/modules.c), so one
- * winnow.conf serves both programs and "winnowd -t" checks it whole.
+ * [client] is declared in smtp/client_conf.c and registered by winnowd
+ * too, so one winnow.conf serves both programs and "winnowd -t" checks it
+ * whole.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -24,38 +25,12 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "client_conf.h"
 #include "endpoint.h"
+#include "listener.h"
+#include "msg.h"
+#include "sess.h"
 
-struct msg;
-struct sess_info;
-struct listener;
-
-/*
- * pipe_conf.c - [client]
- */
-enum pipe_on_error {
-	PIPE_ON_ERROR_TEMPFAIL,
-	PIPE_ON_ERROR_REJECT,
-	PIPE_ON_ERROR_ACCEPT,
-};
-
-struct pipe_conf {
-	char		*connect_to;		/* winnowd: tcp: or unix: */
-	unsigned int	 connect_timeout;	/* ms: connect and greeting */
-	unsigned int	 command_timeout;	/* ms: each reply before DATA
-						 * ends */
-	unsigned int	 data_timeout;		/* ms: the final replies */
-	int		 on_error;		/* enum pipe_on_error */
-	char		*default_domain;	/* qualifies bare addresses */
-	char		*spool_dir;		/* for large messages */
-	char		*listen;		/* socket mode: listeners */
-	unsigned int	 max_connections;	/* socket mode: sessions */
-};
-
-extern struct pipe_conf	 pipe_conf;
-
-/* Register [client]; call before conf_load (server_register_all does). */
-void	pipe_conf_register(void);
 
 /*
  * pipe_relay.c - one transaction to winnowd and its answers back
@@ -96,6 +71,19 @@ void	pipe_deliver(const struct sess_info *, struct msg *,
  * NULL when nothing changes (empty address, already qualified, no
  * domain). */
 char	*pipe_qualify(const char *addr, const char *domain);
+
+/*
+ * pipe_forward.c - the unfiltered path
+ */
+/* Deliver msg to [server] forward unfiltered, marked "X-Winnow-Info:
+ * info"; every recipient gets an outcome, and *reply_r the one reply for
+ * SMTP.  DSNs for refused recipients are sent after the reply
+ * (notice_after_reply). */
+void	pipe_forward(const struct sess_info *, struct msg *, const char *info,
+	    struct buf *reply_r);
+
+/* The session hooks of winnow-pipe: pipe_deliver, notice_after_reply. */
+extern const struct sess_hooks pipe_hooks;
 
 /*
  * pipe_io.c - where the MTA's session comes from

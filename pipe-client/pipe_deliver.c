@@ -1,17 +1,16 @@
 /*
  * pipe_deliver.c - what winnow-pipe's session does with each message
  *
- * The session (server/sess.c) has received and spooled a message; this
+ * The session (smtp/sess.c) has received and spooled a message; this
  * decides where it goes:
  *
  *   larger than [policy] filter_size_limit  straight to [server] forward,
- *       unfiltered, through server/pipeline.c (which marks it
- *       "X-Winnow-Info: not scanned (size)", as winnowd would);
+ *       unfiltered (pipe_forward.c), marked "X-Winnow-Info: not scanned
+ *       (size)", as winnowd would;
  *   otherwise                               to winnowd (pipe_relay.c), and
  *       winnowd's replies go back to the MTA as they are;
  *   winnowd unreachable, failing, too slow  [client] on_error: tempfail
- *       (4xx), reject (5xx), or accept: to forward through the pipeline,
- *       marked "X-Winnow-Info: not processed (filter unavailable)".
+ *       (4xx), reject (5xx), or accept: to forward unfiltered, marked "X-Winnow-Info: not processed (filter unavailable)".
  *
  * on_error applies only to recipients winnowd left without an answer.
  * When that happened after the final dot, winnowd may already have
@@ -33,11 +32,11 @@
 /* spool */
 #include "spool.h"
 
-/* policy */
-#include "policy.h"
-
-/* server */
-#include "server.h"
+/* smtp */
+#include "msg.h"
+#include "notice.h"
+#include "sess.h"
+#include "smtp_conf.h"
 
 /* pipe-client */
 #include "pipe.h"
@@ -84,12 +83,12 @@ pipe_qualify_msg(struct msg *m)
 	char	*q;
 	size_t	 k;
 
-	if ((q = pipe_qualify(m->sender, pipe_conf.default_domain)) != NULL) {
+	if ((q = pipe_qualify(m->sender, client_conf.default_domain)) != NULL) {
 		free(m->sender);
 		m->sender = q;
 	}
 	for (k = 0; k < m->nrcpts; k++) {
-		q = pipe_qualify(m->rcpts[k].addr, pipe_conf.default_domain);
+		q = pipe_qualify(m->rcpts[k].addr, client_conf.default_domain);
 		if (q != NULL) {
 			free(m->rcpts[k].addr);
 			m->rcpts[k].addr = q;
@@ -140,7 +139,7 @@ pipe_log(const struct sess_info *si, const struct msg *m,
 	buf_printf(l, "%s: from=<", m->qid);
 	buf_append_safe(l, m->sender, strlen(m->sender));
 	buf_printf(l, "> nrcpt=%zu filter=%s", m->nrcpts,
-	    pipe_conf.connect_to);
+	    client_conf.connect_to);
 	for (k = 0; si->lmtp && k < m->nrcpts; k++) {
 		buf_puts(l, " to=<");
 		buf_append_safe(l, m->rcpts[k].addr, strlen(m->rcpts[k].addr));
@@ -169,19 +168,17 @@ pipe_on_error(const struct sess_info *si, struct msg *m,
 	int		 code;
 
 	log_warn("%s: filter %s unavailable: %s; on_error = %s%s", m->qid,
-	    pipe_conf.connect_to, buf_str(why),
-	    pipe_on_error_text[pipe_conf.on_error], after_dot ? " (this "
+	    client_conf.connect_to, buf_str(why),
+	    pipe_on_error_text[client_conf.on_error], after_dot ? " (this "
 	    "happened after the end of the data: the filter may have "
 	    "delivered the message already, so it may arrive twice)" : "");
 	buf_reset(reply_r);
-	if (pipe_conf.on_error == PIPE_ON_ERROR_ACCEPT) {
-		m->bypass = PIPE_BYPASS_TEXT;
-		pipeline_run(si, m, reply_r);
-		m->bypass = NULL;
+	if (client_conf.on_error == CLIENT_ON_ERROR_ACCEPT) {
+		pipe_forward(si, m, PIPE_BYPASS_TEXT, reply_r);
 		buf_free(text);
 		return;
 	}
-	if (pipe_conf.on_error == PIPE_ON_ERROR_REJECT) {
+	if (client_conf.on_error == CLIENT_ON_ERROR_REJECT) {
 		code = 554;
 		buf_printf(text, "554 5.3.0 Message refused: the content "
 		    "filter is unavailable (%s)", m->qid);
@@ -198,7 +195,9 @@ pipe_on_error(const struct sess_info *si, struct msg *m,
 	buf_free(text);
 }
 
-/* pipe_deliver - the session's sess_deliver hook */
+const struct sess_hooks	 pipe_hooks = { pipe_deliver, notice_after_reply };
+
+/* pipe_deliver - the session's deliver hook */
 
 void
 pipe_deliver(const struct sess_info *si, struct msg *m, struct buf *reply_r)
@@ -210,11 +209,11 @@ pipe_deliver(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	pipe_qualify_msg(m);
 	pipe_xforward_from_args(m);
 	(void)spool_data(m->spool, &len);
-	if (!policy_size_filtered(len)) {
+	if (!smtp_size_filtered(len)) {
 		log_info("%s: %zu bytes, over [policy] filter_size_limit "
 		    "(%zu): delivering unfiltered to %s", m->qid, len,
-		    policy_filter_size_limit, server_conf.forward);
-		pipeline_run(si, m, reply_r);
+		    smtp_conf.filter_size_limit, smtp_conf.forward);
+		pipe_forward(si, m, "not scanned (size)", reply_r);
 	} else if (pipe_relay(si, m, reply_r, &after_dot, why) ==
 	    PIPE_RELAY_OK) {
 		pipe_log(si, m, reply_r);

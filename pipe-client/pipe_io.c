@@ -37,8 +37,13 @@
 #include "log.h"
 #include "xalloc.h"
 
-/* server */
-#include "server.h"
+/* smtp */
+#include "dotstuff.h"
+#include "listener.h"
+#include "msg.h"
+#include "reply.h"
+#include "sess.h"
+#include "smtp_conf.h"
 
 /* pipe-client */
 #include "pipe.h"
@@ -152,7 +157,7 @@ pipe_io_stdio(int in_fd, int out_fd, int proto)
 		log_error("cannot start the stdin/stdout threads");
 		return (EX_OSERR);
 	}
-	(void)sess_run(sv[0], proto, "local");	/* closes sv[0] */
+	(void)sess_run(sv[0], proto, "local", &pipe_hooks);	/* closes sv[0] */
 	/* The session is over: everything it wrote reaches stdout before we
 	 * exit.  The stdin thread may wait for an EOF that never comes; the
 	 * exit ends it. */
@@ -227,7 +232,7 @@ pipe_io_serve(struct listener *l, int n, int i, int fd,
 	(void)signal(SIGINT, SIG_DFL);
 	(void)signal(SIGCHLD, SIG_DFL);
 	log_init("winnow-pipe");
-	(void)sess_run(fd, l[i].proto, peer);
+	(void)sess_run(fd, l[i].proto, peer, &pipe_hooks);
 	_exit(EX_OK);
 }
 

@@ -39,8 +39,13 @@
 /* spool */
 #include "spool.h"
 
-/* server */
-#include "server.h"
+/* smtp */
+#include "dotstuff.h"
+#include "listener.h"
+#include "msg.h"
+#include "reply.h"
+#include "sess.h"
+#include "smtp_conf.h"
 
 /* pipe-client */
 #include "pipe.h"
@@ -145,14 +150,14 @@ relay_open(struct relay *r, struct buf *why)
 	struct endpoint	 ep;
 	int		 fd;
 
-	if (endpoint_parse(pipe_conf.connect_to, &ep, 0, why) < 0)
+	if (endpoint_parse(client_conf.connect_to, &ep, 0, why) < 0)
 		return (PIPE_RELAY_FAILED);
-	fd = endpoint_connect(&ep, pipe_conf.connect_timeout, why);
+	fd = endpoint_connect(&ep, client_conf.connect_timeout, why);
 	endpoint_free(&ep);
 	if (fd < 0)
 		return (PIPE_RELAY_FAILED);
 	r->st = stream_new(fd);
-	stream_set_timeout(r->st, pipe_conf.connect_timeout);
+	stream_set_timeout(r->st, client_conf.connect_timeout);
 	if (relay_read(r, "the connection", why) != PIPE_RELAY_OK)
 		return (PIPE_RELAY_FAILED);
 	if (r->reply.code != 220) {
@@ -160,9 +165,9 @@ relay_open(struct relay *r, struct buf *why)
 		reply_format(&r->reply, why);
 		return (PIPE_RELAY_FAILED);
 	}
-	stream_set_timeout(r->st, pipe_conf.command_timeout);
+	stream_set_timeout(r->st, client_conf.command_timeout);
 	buf_printf(r->cmd, "%s %s\r\n", r->lmtp ? "LHLO" : "EHLO",
-	    server_hostname);
+	    smtp_conf.hostname);
 	if (relay_send(r, why) != PIPE_RELAY_OK ||
 	    relay_read(r, r->lmtp ? "LHLO" : "EHLO", why) != PIPE_RELAY_OK)
 		return (PIPE_RELAY_FAILED);
@@ -346,18 +351,18 @@ static int
 relay_body(struct relay *r, const char *data, size_t len, int *after_dot,
     struct buf *why)
 {
-	struct stuffer	 sf;
+	struct dotstuff	 sf;
 	size_t		 off, n;
 
-	stuff_init(&sf);
+	dotstuff_init(&sf);
 	for (off = 0; off < len; off += n) {
 		n = len - off > RELAY_CHUNK ? RELAY_CHUNK : len - off;
-		stuff_feed(&sf, r->cmd, data + off, n);
+		dotstuff_feed(&sf, r->cmd, data + off, n);
 		if (stream_write(r->st, r->cmd->data, buf_len(r->cmd)) < 0)
 			return (relay_fail(r, why, "sending the message to"));
 		buf_reset(r->cmd);
 	}
-	stuff_finish(&sf, r->cmd);
+	dotstuff_finish(&sf, r->cmd);
 	*after_dot = 1;
 	return (relay_send(r, why));
 }
@@ -370,7 +375,7 @@ relay_outcome(struct relay *r, struct buf *reply_r, struct buf *why)
 	struct msg	*m = r->m;
 	size_t		 k;
 
-	stream_set_timeout(r->st, pipe_conf.data_timeout);
+	stream_set_timeout(r->st, client_conf.data_timeout);
 	if (!r->lmtp) {
 		if (relay_read(r, "the end of data", why) != PIPE_RELAY_OK)
 			return (PIPE_RELAY_FAILED);
@@ -468,7 +473,7 @@ pipe_relay(const struct sess_info *si, struct msg *m, struct buf *reply_r,
 	int		 rc, go = 0, in_step = 1;
 
 	memset(&r, 0, sizeof(r));
-	r.peer = pipe_conf.connect_to;
+	r.peer = client_conf.connect_to;
 	r.lmtp = si->lmtp;
 	r.m = m;
 	r.cmd = buf_new(4096);

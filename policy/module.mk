@@ -1,1 +1,2 @@
-# policy/module.mk - nothing beyond the base packages
+# policy/module.mk - groups, verdicts, actions: nothing beyond the base
+DEPS_policy = lib mail findings

@@ -154,10 +154,6 @@ static const struct conf_param policy_global_params[] = {
 	    "(example.com, .example.com for its subdomains too); others pass "
 	    "unfiltered "
 	    "with X-Winnow-Info: not protected. Empty: all" },
-	{ "filter_size_limit", CONF_SIZE, "20M",
-	    &policy_conf.filter_size_limit, 0, 0, NULL, NULL, "larger messages "
-	    "pass unfiltered with X-Winnow-Info: not scanned (size) "
-	    "(0: no limit)" },
 	{ "default_domain", CONF_STR, "", &policy_conf.default_domain, 0, 0,
 	    NULL, policy_check_domain, "domain that qualifies bare local parts "
 	    "in masks and addresses (postmaster -> postmaster@DOMAIN)" },
@@ -1007,6 +1003,10 @@ pb_find_key(const char *name, int *slot_r)
 	return (NULL);
 }
 
+/* [policy] keys declared below policy/: smtp/smtp_conf.c owns
+ * filter_size_limit, which winnow-pipe reads too. */
+static const char *const policy_foreign_keys[] = { "filter_size_limit", NULL };
+
 /* pb_global - is this a message-wide [policy] parameter? */
 
 static int
@@ -1016,6 +1016,9 @@ pb_global(const char *name)
 
 	for (i = 0; policy_global_params[i].name != NULL; i++)
 		if (strcasecmp(policy_global_params[i].name, name) == 0)
+			return (1);
+	for (i = 0; policy_foreign_keys[i] != NULL; i++)
+		if (strcasecmp(policy_foreign_keys[i], name) == 0)
 			return (1);
 	return (0);
 }
@@ -1459,11 +1462,4 @@ policy_protected(const char *rcpt)
 	return (hit);
 }
 
-/* policy_size_filtered - is a message of this size filtered? */
 
-int
-policy_size_filtered(size_t size)
-{
-	return (policy_conf.filter_size_limit == 0 ||
-	    size <= policy_conf.filter_size_limit);
-}

@@ -43,7 +43,6 @@ struct template;
 /* [policy] parameters that are not per group. */
 struct policy_conf {
 	char		*protected_domains;	/* "" means every domain */
-	size_t		 filter_size_limit;	/* 0 means no limit */
 	char		*default_domain;
 	int		 split_by_result;
 	char		*quarantine_dir;
@@ -59,7 +58,6 @@ extern struct policy_conf policy_conf;
 
 /* Kept for the code that predates struct policy_conf. */
 #define policy_protected_domains	policy_conf.protected_domains
-#define policy_filter_size_limit	policy_conf.filter_size_limit
 
 enum policy_archive {
 	POLICY_ARCHIVE_INCOMING,	/* each message as it came in */
@@ -174,9 +172,6 @@ void		 policy_conf_register(void);
  * an entry, or is below an entry written ".example.com" or
  * "*.example.com".  Every recipient is protected when the list is empty. */
 int		 policy_protected(const char *rcpt);
-
-/* Whether a message of this size is filtered at all. */
-int		 policy_size_filtered(size_t size);
 
 /* The group of a recipient: the first whose recipients match rcpt and
  * whose senders (if any) match the sender or the client address. */

@@ -30,6 +30,10 @@
 #include "log.h"
 #include "timeutil.h"
 
+/* smtp */
+#include "notice.h"
+#include "reinject.h"
+
 /* server */
 #include "server.h"
 
@@ -148,7 +152,7 @@ child_serve(const struct listener *l)
 	proto = l->proto == PROTO_AUTO ? server_conf.protocol : l->proto;
 	child_peer(&ss, peer, sizeof(peer));
 	child_state(CHILD_BUSY);
-	n = sess_run(fd, proto, peer);
+	n = sess_run(fd, proto, peer, &pipeline_hooks);
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }
@@ -222,7 +226,7 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	idle_since = time_now_ms();
 	while (!child_stopping && (limit == 0 || served < limit)) {
 		/* Between sessions: DSNs and notifications left in outq. */
-		wait = pipeline_retry(&child_stopping, child_retry_busy);
+		wait = notice_retry(&child_stopping, child_retry_busy);
 		if (child_stopping)
 			break;
 		if (server_conf.max_idle != 0) {

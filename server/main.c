@@ -187,7 +187,7 @@ main(int argc, char **argv)
 
 	if (!foreground) {
 		log_open_syslog(log_facility_parse(
-		    server_conf.syslog_facility));
+		    smtp_conf.syslog_facility));
 		main_daemonize();
 	} else {
 		log_to_stderr();

@@ -152,7 +152,7 @@ master_outq_dir(struct buf *why)
 	struct stat	 st;
 	DIR		*d;
 
-	(void)snprintf(dir, sizeof(dir), "%s/outq", server_conf.spool_dir);
+	(void)snprintf(dir, sizeof(dir), "%s/outq", smtp_conf.spool_dir);
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		buf_printf(why, "cannot create %s: %s", dir, strerror(errno));
 		return (-1);
@@ -186,22 +186,22 @@ master_spool_dir(struct buf *why)
 {
 	struct stat	 st;
 
-	if (mkdir(server_conf.spool_dir, 0700) < 0 && errno != EEXIST) {
+	if (mkdir(smtp_conf.spool_dir, 0700) < 0 && errno != EEXIST) {
 		buf_printf(why, "cannot create spool_dir %s: %s",
-		    server_conf.spool_dir, strerror(errno));
+		    smtp_conf.spool_dir, strerror(errno));
 		return (-1);
 	}
-	if (stat(server_conf.spool_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	if (stat(smtp_conf.spool_dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 		buf_printf(why, "spool_dir %s is not a directory",
-		    server_conf.spool_dir);
+		    smtp_conf.spool_dir);
 		return (-1);
 	}
 	if (master_drop && (st.st_uid != master_uid ||
 	    (st.st_mode & 0777) != 0700) &&
-	    (chown(server_conf.spool_dir, master_uid, master_gid) < 0 ||
-	    chmod(server_conf.spool_dir, 0700) < 0)) {
+	    (chown(smtp_conf.spool_dir, master_uid, master_gid) < 0 ||
+	    chmod(smtp_conf.spool_dir, 0700) < 0)) {
 		buf_printf(why, "cannot give spool_dir %s to %s: %s",
-		    server_conf.spool_dir, server_conf.user, strerror(errno));
+		    smtp_conf.spool_dir, server_conf.user, strerror(errno));
 		return (-1);
 	}
 	return (master_outq_dir(why));
@@ -460,7 +460,7 @@ master_busy_reply(int lfd)
 	while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC |
 	    SOCK_NONBLOCK)) >= 0) {
 		n = snprintf(msg, sizeof(msg), "421 4.3.2 %s Service busy, "
-		    "try again later\r\n", server_hostname);
+		    "try again later\r\n", smtp_conf.hostname);
 		(void)write(fd, msg, (size_t)n);
 		(void)close(fd);
 		if (time_now_ms() - master_busy_warned > 60000) {
@@ -639,8 +639,8 @@ master_main(const char *config_path, int foreground)
 	if (master_sb == MAP_FAILED)
 		log_fatal("scoreboard: mmap: %s", strerror(errno));
 	log_info("started: listening on %s, forwarding to %s (%s), "
-	    "children %u..%u", server_conf.listen, server_conf.forward,
-	    server_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
+	    "children %u..%u", server_conf.listen, smtp_conf.forward,
+	    smtp_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
 	    server_conf.start_children, server_conf.max_children);
 	for (i = 0; i < (int)server_conf.start_children; i++)
 		master_spawn();

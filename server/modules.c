@@ -26,11 +26,15 @@
 /* policy */
 #include "policy.h"
 
+/* smtp */
+#include "client_conf.h"
+#include "notice.h"
+#include "reinject.h"
+
 /* server */
 #include "server.h"
 
-/* pipe-client: its [client] section lives in the same file */
-#include "pipe.h"
+
 
 /* server_register_all - every [section] of every module */
 
@@ -42,7 +46,7 @@ server_register_all(void)
 	dnsbl_conf_register();
 	content_conf_register();
 	av_conf_register();
-	pipe_conf_register();
+	client_conf_register();
 }
 
 /* server_load_modules - build every module's shared data (master) */
@@ -110,7 +114,8 @@ server_child_init(void)
 
 	if (reinject_init(why) < 0)
 		log_fatal("forward: %s", buf_str(why));
-	pipeline_outq = 1;
+	notice_init(smtp_conf.spool_dir, server_conf.notice_retry,
+	    server_conf.notice_lifetime);
 	dnsbl_child_init();
 	content_child_init();
 	av_child_init();

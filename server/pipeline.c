@@ -20,7 +20,7 @@
  *   commit     the final dots, only if nothing needs a temporary failure
  *              (nor has message_deadline run out);
  *   answer     the replies;
- *   after      once the session has written them (pipeline_after_reply):
+ *   after      once the session has written them (notice_after_reply):
  *              the DSN for refused recipients and the notifications, for
  *              final outcomes only, so they never delay the answer.  Each
  *              is written durably into spool_dir/outq before the answer
@@ -28,7 +28,7 @@
  *              it: the upstream retries, no second DSN); one that cannot
  *              be sent then (or whose child dies first) is sent by a
  *              child between sessions, every notice_retry, for up to
- *              notice_lifetime (pipeline_retry).
+ *              notice_lifetime (notice_retry).
  *
  * For an SMTP upstream one reply covers all recipients, so any temporary
  * failure aborts every transaction before its dot and the whole message is
@@ -57,6 +57,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include <jansson.h>
+
 /* lib */
 #include "buf.h"
 #include "conf.h"
@@ -67,7 +69,6 @@
 
 /* spool */
 #include "archive.h"
-#include "outq.h"
 #include "quar.h"
 #include "spool.h"
 
@@ -84,8 +85,13 @@
 #include "split.h"
 #include "template.h"
 
+/* smtp */
+#include "dsn.h"
+#include "notice.h"
+#include "reinject.h"
+#include "trace.h"
+
 /* server */
-#include "notify_send.h"
 #include "server.h"
 
 #define INFO_NONE	0
@@ -150,37 +156,22 @@ struct pl_ctx {
 	struct buf	*why;
 };
 
-/*
- * What is sent after the reply (pipeline_after_reply): the DSN and the
- * notifications of the last message.  A child serves one session at a
- * time, so one list is enough.
- */
-struct pl_pending {
-	char		 qid[20];
-	char		*what;		/* for the log: "DSN", "admin
-					 * notification (spam)" */
-	char		**to;
-	size_t		 nto;
-	struct buf	*data;
-	int		 eightbit;
-	struct outq_item *queued;	/* its file in outq, or NULL */
+const struct sess_hooks	 pipeline_hooks = {
+	pipeline_run, notice_after_reply
 };
 
-static struct pl_pending *pl_pending;
-static size_t		 pl_npending;
-static char		 pl_outq[PATH_MAX];	/* spool_dir/outq */
-int			 pipeline_outq;		/* keep them in outq */
-static struct buf	*pl_why;
-
-/* pl_outq_dir - spool_dir/outq (the master makes it) */
+/* pl_later - keep a DSN or notification for after the reply */
 
 static void
-pl_outq_dir(void)
+pl_later(const char *qid, const char *what, char **to, size_t nto,
+    struct buf *data)
 {
-	(void)snprintf(pl_outq, sizeof(pl_outq), "%s/outq",
-	    server_conf.spool_dir);
-	if (pl_why == NULL)
-		pl_why = buf_new(128);
+	struct buf	*why = buf_new(128);
+
+	if (notice_later(qid, what, to, nto, data, why) != WN_OK)
+		log_error("%s: %s to <%s>: %s; sent once only, not kept for "
+		    "a retry", qid, what, to[0], buf_str(why));
+	buf_free(why);
 }
 
 /* pl_set - give a recipient a reply of our own */
@@ -358,7 +349,7 @@ pl_vars(struct pl_ctx *c, const struct policy_decision *d, int slot,
 	vars[TEMPLATE_VIRUS] = buf_str(virus);
 	vars[TEMPLATE_QUEUE_ID] = c->m->qid;
 	vars[TEMPLATE_GROUP] = d->group->name;
-	vars[TEMPLATE_HOSTNAME] = server_hostname;
+	vars[TEMPLATE_HOSTNAME] = smtp_conf.hostname;
 	vars[TEMPLATE_CLIENT] = c->view.client_addr;
 }
 
@@ -448,29 +439,16 @@ pl_decide(struct pl_ctx *c)
 	buf_free(virus);
 }
 
-/* pl_received - our trace header */
+/* pl_received - our trace header (one time stamp per message: every copy
+ * made of it is the same) */
 
 static void
 pl_received(struct pl_ctx *c, struct edit *e, const struct rcpt *only)
 {
 	struct buf	*v = buf_new(256);
-	char		 date[64];
-	const char	*helo = c->si->helo ? c->si->helo : "unknown";
 
-	time_rfc5322(date, sizeof(date), time(NULL));
-	buf_puts(v, "from ");
-	buf_append(v, helo, strlen(helo) > 255 ? 255 : strlen(helo));
-	/* RFC 5321 4.4 TCP-info: an address literal; none for a local
-	 * (unix socket) peer. */
-	if (strchr(c->si->peer_addr, ':') != NULL)
-		buf_printf(v, " ([IPv6:%s])", c->si->peer_addr);
-	else if (strcmp(c->si->peer_addr, "local") != 0)
-		buf_printf(v, " ([%s])", c->si->peer_addr);
-	buf_printf(v, " by %s (winnow) with %s id %s", server_hostname,
-	    c->si->lmtp ? "LMTP" : c->si->esmtp ? "ESMTP" : "SMTP", c->m->qid);
-	if (only != NULL)
-		buf_printf(v, " for <%s>", only->addr);
-	buf_printf(v, "; %s", date);
+	trace_received(v, c->si, c->m->qid, only != NULL ? only->addr : NULL,
+	    c->m->arrival);
 	edit_add_header(e, "Received", buf_str(v));
 	buf_free(v);
 }
@@ -845,10 +823,11 @@ pl_quarantine(struct pl_ctx *c)
 	qi.sender = c->m->sender;
 	qi.subject = (char *)buf_str(subj);
 	qi.nrcpts = n;
-	qi.f = c->f;
+	qi.findings = findings_json(c->f);
 	buf_reset(c->why);
 	rc = quar_store(policy_conf.quarantine_dir, &qi, c->data, c->len,
 	    c->why);
+	json_decref(qi.findings);
 	if (rc == WN_OK)
 		c->quar_id = qi.id;
 	else
@@ -858,30 +837,15 @@ pl_quarantine(struct pl_ctx *c)
 	return (rc);
 }
 
-/* pl_seg_iov - edit segments as an iovec array (caller frees) */
-
-static struct iovec *
-pl_seg_iov(const struct edit_seg *segs, size_t n)
-{
-	struct iovec	*iov = xcalloc(n + 1, sizeof(*iov));
-	size_t		 i;
-
-	for (i = 0; i < n; i++) {
-		iov[i].iov_base = (void *)segs[i].p;
-		iov[i].iov_len = segs[i].len;
-	}
-	return (iov);
-}
-
 /* pl_archive - copies in archive_dir */
 
 static int
 pl_archive(struct pl_ctx *c)
 {
 	const struct split_txn *st;
-	const struct edit_seg *segs;
+	const struct iovec *segs;
 	const char	**to;
-	struct iovec	 one, *iov;
+	struct iovec	 one;
 	char		 name[64];
 	size_t		 i, k, nsegs;
 	int		 rc = WN_OK;
@@ -908,13 +872,11 @@ pl_archive(struct pl_ctx *c)
 		for (k = 0; k < st->n; k++)
 			to[k] = st->rcpts[k].addr;
 		nsegs = edit_segments(st->edit, &segs);
-		iov = pl_seg_iov(segs, nsegs);
 		(void)snprintf(name, sizeof(name), "%s-out-%zu", c->m->qid,
 		    i + 1);
 		rc = archive_store(policy_conf.archive_dir, c->m->arrival,
-		    name, c->m->sender, to, st->n, iov, (int)nsegs, c->why);
+		    name, c->m->sender, to, st->n, segs, (int)nsegs, c->why);
 		c->narchived += rc == WN_OK;
-		free(iov);
 		free(to);
 	}
 	return (rc);
@@ -1112,230 +1074,6 @@ pl_extras_log(struct pl_ctx *c)
 	}
 }
 
-/* pl_later - keep a message to send after the reply (takes data and to);
- * in winnowd it is written into outq now and committed there once the
- * answer has reached the upstream */
-
-static void
-pl_later(const char *qid, const char *what, char **to, size_t nto,
-    struct buf *data)
-{
-	struct pl_pending *p;
-
-	pl_pending = xreallocarray(pl_pending, pl_npending + 1,
-	    sizeof(*pl_pending));
-	p = &pl_pending[pl_npending++];
-	(void)snprintf(p->qid, sizeof(p->qid), "%s", qid);
-	p->what = xstrdup(what);
-	p->to = to;
-	p->nto = nto;
-	p->data = data;
-	p->eightbit = mem_has_8bit(data->data, buf_len(data));
-	p->queued = NULL;
-	if (!pipeline_outq)
-		return;
-	pl_outq_dir();
-	if (outq_put(pl_outq, qid, what, to, nto, data->data, buf_len(data),
-	    p->eightbit, 0, &p->queued, pl_why) != WN_OK) {
-		log_error("%s: %s to <%s>: %s; sent once only, not kept for "
-		    "a retry", qid, what, to[0], buf_str(pl_why));
-		buf_reset(pl_why);
-	}
-}
-
-/* pl_sent_log - what became of one of our own messages */
-
-static void
-pl_sent_log(const char *qid, const char *what, char *const *to, size_t nto,
-    int rc, int kept, const struct buf *why)
-{
-	const char *more = nto > 1 ? ",..." : "";
-
-	if (rc == WN_OK)
-		log_info("%s: sent %s to <%s>%s", qid, what, to[0], more);
-	else if (rc == WN_TEMP && kept)
-		log_warn("%s: %s to <%s>%s not sent yet, kept for a retry "
-		    "every %us: %s", qid, what, to[0], more,
-		    server_conf.notice_retry / 1000, buf_str(why));
-	else
-		log_error("%s: %s to <%s>%s not sent: %s", qid, what, to[0],
-		    more, buf_str(why));
-}
-
-/* pl_send - send one of our own messages and log what became of it.
- * When some recipients took it and others are to be tried again, a new
- * outq entry (made: the original's time) holds just those, so the first
- * never get it twice, and the result is WN_OK (the old entry is done).
- * *unreachable: nobody answered at all (the downstream is not there). */
-
-static int
-pl_send(const char *qid, const char *what, char *const *to, size_t nto,
-    const char *data, size_t len, int eightbit, time_t made, int kept,
-    int *unreachable)
-{
-	struct outq_item *rest = NULL;
-	struct edit_seg	 seg;
-	struct buf	*why = buf_new(256);
-	char		**again;
-	size_t		 i, nagain = 0, nanswered = 0;
-	int		*codes, rc;
-
-	seg.p = data;
-	seg.len = len;
-	codes = xcalloc(nto + 1, sizeof(*codes));
-	again = xcalloc(nto + 1, sizeof(*again));
-	rc = notify_send_message(qid, "", to, nto, &seg, 1, eightbit, codes,
-	    why);
-	for (i = 0; i < nto; i++) {
-		if (codes[i] != 0)
-			nanswered++;
-		if (codes[i] / 100 != 2 && codes[i] / 100 != 5)
-			again[nagain++] = to[i];
-	}
-	*unreachable = rc == WN_TEMP && nanswered == 0;
-	if (rc == WN_TEMP && kept && nagain > 0 && nagain < nto) {
-		if (outq_put(pl_outq, qid, what, again, nagain, data, len,
-		    eightbit, made, &rest, pl_why) == WN_OK &&
-		    outq_commit(rest, pl_why) == WN_OK) {
-			log_warn("%s: %s sent to %zu of %zu recipients, kept "
-			    "for a retry every %us for <%s>%s: %s", qid, what,
-			    nto - nagain, nto, server_conf.notice_retry / 1000,
-			    again[0], nagain > 1 ? ",..." : "", buf_str(why));
-			outq_done(rest, 0);
-			rc = WN_OK;
-			goto out;
-		}
-		log_error("%s: %s: %s; it will go to every recipient again",
-		    qid, what, buf_str(pl_why));
-		buf_reset(pl_why);
-		outq_done(rest, 1);
-	}
-	pl_sent_log(qid, what, to, nto, rc, kept, why);
-out:
-	free(again);
-	free(codes);
-	buf_free(why);
-	return (rc);
-}
-
-/* The state of a pass over outq (pipeline_retry). */
-struct pl_retry {
-	const volatile sig_atomic_t *stop;	/* the child is asked to go */
-	void		(*busy)(int);		/* tell the scoreboard */
-	int		 busy_on;
-};
-
-/* pl_retry_one - send one queued message again */
-
-static int
-pl_retry_one(const struct outq_item *it, void *arg, int *end)
-{
-	struct pl_retry	*r = arg;
-	time_t		 now = time(NULL);
-	int		 rc, unreachable;
-
-	if (*r->stop) {
-		*end = 1;
-		return (WN_TEMP);
-	}
-	if (now - it->made > (time_t)(server_conf.notice_lifetime / 1000)) {
-		log_error("%s: %s to <%s>%s given up: not sent within "
-		    "notice_lifetime (%us)", it->qid, it->what, it->to[0],
-		    it->nto > 1 ? ",..." : "",
-		    server_conf.notice_lifetime / 1000);
-		return (WN_PERM);
-	}
-	if (!r->busy_on && r->busy != NULL) {
-		r->busy(1);
-		r->busy_on = 1;
-	}
-	rc = pl_send(it->qid, it->what, it->to, it->nto, it->data, it->len,
-	    it->eightbit, it->made, 1, &unreachable);
-	if (unreachable)
-		*end = 1;		/* the rest can wait for the next pass */
-	return (rc);
-}
-
-/* pipeline_retry - between sessions: send what outq holds that is due;
- * returns the milliseconds until the next look */
-
-unsigned int
-pipeline_retry(const volatile sig_atomic_t *stop, void (*busy)(int))
-{
-	static uint64_t	 next;
-	struct pl_retry	 r = { stop, busy, 0 };
-	unsigned int	 every;
-	uint64_t	 now = time_now_ms();
-	struct buf	*why;
-
-	/* Each file is tried every notice_retry (its mtime says when it was
-	 * last); the children look a few times as often, at most every
-	 * minute, and not all at once. */
-	every = server_conf.notice_retry / 4;
-	every = every < 1000 ? 1000 : every > 60000 ? 60000 : every;
-	if (!pipeline_outq)
-		return (60000);
-	if (next == 0)
-		next = now + 1000 + (uint64_t)(random() % 1000);
-	if (now < next)
-		return ((unsigned int)(next - now));
-	pl_outq_dir();
-	why = buf_new(256);
-	if (outq_each(pl_outq, server_conf.notice_retry / 1000, pl_retry_one,
-	    &r, why) < 0)
-		log_warn("outq: %s", buf_str(why));
-	buf_free(why);
-	if (r.busy_on)
-		busy(0);
-	next = time_now_ms() + every;
-	return (every);
-}
-
-/* pipeline_after_reply - send the DSN and notifications of the message
- * (answered: the answer reached the upstream) */
-
-void
-pipeline_after_reply(int answered)
-{
-	struct pl_pending *p;
-	struct buf	*why = buf_new(256);
-	size_t		 i;
-	int		 rc, unreachable;
-
-	for (i = 0; i < pl_npending; i++) {
-		p = &pl_pending[i];
-		buf_reset(why);
-		if (!answered) {
-			/* The upstream will send the message again. */
-			log_info("%s: %s to <%s>%s not sent: the answer did "
-			    "not reach the upstream", p->qid, p->what,
-			    p->to[0], p->nto > 1 ? ",..." : "");
-			outq_done(p->queued, 1);
-		} else {
-			if (p->queued != NULL &&
-			    outq_commit(p->queued, why) != WN_OK) {
-				log_error("%s: %s to <%s>: %s; sent once only, "
-				    "not kept for a retry", p->qid, p->what,
-				    p->to[0], buf_str(why));
-				outq_done(p->queued, 1);
-				p->queued = NULL;
-			}
-			rc = pl_send(p->qid, p->what, p->to, p->nto,
-			    p->data->data, buf_len(p->data), p->eightbit,
-			    p->queued != NULL ? p->queued->made : 0,
-			    p->queued != NULL, &unreachable);
-			outq_done(p->queued, rc != WN_TEMP);
-		}
-		free(p->what);
-		conf_list_free(p->to);
-		buf_free(p->data);
-	}
-	free(pl_pending);
-	pl_pending = NULL;
-	pl_npending = 0;
-	buf_free(why);
-}
-
 /* pl_send_dsn - a DSN to the sender for permanently refused recipients
  * (sent after the reply); returns how many recipients it reports */
 
@@ -1369,7 +1107,7 @@ pl_send_dsn(struct pl_ctx *c)
 	body = buf_new(4096);
 	/* Refusals by our own policy come from us, not the downstream. */
 	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
-	    npolicy == n ? server_hostname : reinject_peer_host(), c->m->qid);
+	    npolicy == n ? smtp_conf.hostname : reinject_peer_host(), c->m->qid);
 	to = xcalloc(2, sizeof(*to));
 	to[0] = xstrdup(c->m->sender);
 	what = buf_new(64);
@@ -1498,13 +1236,13 @@ pl_notify(struct pl_ctx *c)
 	if (policy_conf.notify_from != NULL && policy_conf.notify_from[0])
 		buf_puts(from, policy_conf.notify_from);
 	else
-		buf_printf(from, "postmaster@%s", server_hostname);
+		buf_printf(from, "postmaster@%s", smtp_conf.hostname);
 	ni.queue_id = c->m->qid;
 	ni.sender = c->m->sender;
 	ni.header = c->data;
 	ni.header_len = c->header_len;
 	ni.client = c->view.client_addr;
-	ni.hostname = server_hostname;
+	ni.hostname = smtp_conf.hostname;
 	ni.from = buf_str(from);
 	ni.admin = policy_conf.notify_admin;
 	ni.arrival = c->m->arrival;
@@ -1659,7 +1397,7 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 		c.deadline = time_now_ms() + server_conf.message_deadline;
 	pl_view(&c);
 
-	size_ok = policy_size_filtered(c.len);
+	size_ok = smtp_size_filtered(c.len);
 	for (i = 0; i < m->nrcpts; i++) {
 		if (m->bypass != NULL)
 			c.info[i] = INFO_BYPASS;

@@ -23,15 +23,16 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* smtp */
+#include "listener.h"
+#include "smtp_conf.h"
+
 /* server */
 #include "server.h"
 
 struct server_conf	 server_conf;
-char			 server_hostname[256];
 
 static const char *const proto_names[] = { "auto", "smtp", "lmtp", NULL };
-static const char *const fwd_proto_names[] = { "auto", "smtp", "lmtp", NULL };
-static const char *const bare_names[] = { "normalize", "reject", NULL };
 static const char *const on_error_names[] = {
 	"tempfail", "accept", "reject", NULL
 };
@@ -49,19 +50,6 @@ server_check_listen(const char *s, struct buf *why)
 	listeners_free(l, n);
 	if (n == 0) {
 		buf_puts(why, "no listener given");
-		return (-1);
-	}
-	return (0);
-}
-
-/* server_check_facility - validate a syslog facility name */
-
-static int
-server_check_facility(const char *s, struct buf *why)
-{
-	if (log_facility_parse(s) < 0) {
-		buf_printf(why, "unknown syslog facility \"%s\" (mail, daemon, "
-		    "user, local0..local7)", s);
 		return (-1);
 	}
 	return (0);
@@ -106,18 +94,6 @@ server_check_group(const char *s, struct buf *why)
 	return (0);
 }
 
-/* server_check_fwd_proto - the forward protocol is smtp or lmtp */
-
-static int
-server_check_fwd_proto(const char *s, struct buf *why)
-{
-	if (strcasecmp(s, "auto") == 0) {
-		buf_puts(why, "forward_protocol must be smtp or lmtp");
-		return (-1);
-	}
-	return (0);
-}
-
 #define S(f)	(&server_conf.f)
 static const struct conf_param server_params[] = {
 	{ "listen", CONF_STR, "tcp:127.0.0.1:10025", S(listen), 0, 0, NULL,
@@ -127,26 +103,6 @@ static const struct conf_param server_params[] = {
 	{ "protocol", CONF_ENUM, "auto", S(protocol), 0, 0, proto_names, NULL,
 	    "protocol of listeners without a prefix: auto (EHLO means SMTP, "
 	    "LHLO means LMTP), smtp or lmtp" },
-	{ "forward", CONF_STR, "tcp:127.0.0.1:10026", S(forward), 0, 0, NULL,
-	    endpoint_check_exec, "where filtered mail goes: tcp:HOST:PORT, "
-	    "unix:PATH or exec:/path/to/command args (e.g. exec:/usr/sbin/"
-	    "sendmail -bs)" },
-	{ "forward_protocol", CONF_ENUM, "smtp", S(forward_protocol), 0, 0,
-	    fwd_proto_names, server_check_fwd_proto,
-	    "smtp or lmtp towards the forward endpoint" },
-	{ "forward_connect_timeout", CONF_TIME, "30s",
-	    S(forward_connect_timeout), 100, 600000, NULL, NULL,
-	    "how long to wait for the downstream to accept a connection" },
-	{ "forward_timeout", CONF_TIME, "120s", S(forward_timeout), 100,
-	    3600000, NULL, NULL, "how long to wait for each downstream reply "
-	    "and each write of data" },
-	{ "forward_data_done_timeout", CONF_TIME, "300s",
-	    S(forward_data_done_timeout), 100, 3600000, NULL, NULL,
-	    "how long to wait for the downstream's reply to the final dot; "
-	    "keep it below the upstream's *_data_done_timeout" },
-	{ "forward_reuse_time", CONF_TIME, "30s", S(forward_reuse_time), 0,
-	    3600000, NULL, NULL, "reuse an idle downstream connection for at "
-	    "most this long (0: a new connection per message)" },
 	{ "message_deadline", CONF_TIME, "200s", S(message_deadline), 0,
 	    3600000, NULL, NULL, "the most time the checks and the "
 	    "reinjection of one message may take after its end of data; "
@@ -155,34 +111,18 @@ static const struct conf_param server_params[] = {
 	    "leaving the rest to the reinjection. Keep it below what the upstream waits: smtpd_proxy_timeout "
 	    "(100s) before the queue, winnow-pipe's data_timeout, "
 	    "smtp_data_done_timeout" },
-	{ "forward_reuse_limit", CONF_UINT, "100", S(forward_reuse_limit), 0,
-	    1000000, NULL, NULL, "transactions per downstream connection "
-	    "(0: no limit)" },
-	{ "myhostname", CONF_STR, "", S(myhostname), 0, 0, NULL, NULL,
-	    "our name in the greeting and the Received: header (empty: the "
-	    "system host name)" },
 	{ "user", CONF_STR, "winnow", S(user), 0, 0, NULL, server_check_user,
 	    "user the children run as when started as root" },
 	{ "group", CONF_STR, "", S(group), 0, 0, NULL, server_check_group,
 	    "group the children run as (empty: the user's primary group)" },
 	{ "pidfile", CONF_STR, "", S(pidfile), 0, 0, NULL, NULL,
 	    "file the master writes its pid to (empty: none)" },
-	{ "syslog_facility", CONF_STR, "mail", S(syslog_facility), 0, 0, NULL,
-	    server_check_facility, "syslog facility (without -f)" },
-	{ "spool_dir", CONF_STR, "/var/spool/winnow", S(spool_dir), 0, 0, NULL,
-	    NULL, "directory for messages larger than spool_memory_limit "
-	    "(created mode 0700, owned by user)" },
 	{ "notice_retry", CONF_TIME, "5m", S(notice_retry), 1000, 86400000,
 	    NULL, NULL, "how often a DSN or notification that could not be "
 	    "sent (kept in spool_dir/outq) is tried again" },
 	{ "notice_lifetime", CONF_TIME, "5d", S(notice_lifetime), 1000,
 	    2592000000U, NULL, NULL, "after this long a DSN or notification "
 	    "still not sent is given up (logged)" },
-	{ "spool_memory_limit", CONF_SIZE, "1M", S(spool_memory_limit), 0,
-	    1ULL << 30, NULL, NULL, "messages up to this size stay in memory" },
-	{ "spool_reserve", CONF_SIZE, "64M", S(spool_reserve), 0, 0, NULL,
-	    NULL, "refuse MAIL with 452 4.3.1 when the spool file system has "
-	    "less free space than this plus the declared size" },
 	{ "start_children", CONF_UINT, "4", S(start_children), 1, 10000, NULL,
 	    NULL, "children started with the master" },
 	{ "max_children", CONF_UINT, "20", S(max_children), 1, 4000, NULL,
@@ -208,24 +148,6 @@ static const struct conf_param server_params[] = {
 	    "before serving anything" },
 	{ "listen_backlog", CONF_UINT, "128", S(listen_backlog), 1, 65535, NULL,
 	    NULL, "listen(2) backlog of each listener" },
-	{ "message_size_limit", CONF_SIZE, "50M", S(message_size_limit), 65536,
-	    0, NULL, NULL, "largest message accepted (552 5.3.4 above it); "
-	    "advertised with SIZE" },
-	{ "max_recipients", CONF_UINT, "1000", S(max_recipients), 100, 1000000,
-	    NULL, NULL, "recipients per message; more get 452 4.5.3 and the "
-	    "client sends them in another transaction" },
-	{ "max_line_length", CONF_SIZE, "64k", S(max_line_length), 1000,
-	    1ULL << 30, NULL, NULL, "longest line of message data; a longer "
-	    "one makes the message 552 5.3.4" },
-	{ "bare_newline", CONF_ENUM, "normalize", S(bare_newline), 0, 0,
-	    bare_names, NULL, "a bare CR or LF in DATA: normalize (to CRLF) or "
-	    "reject (550 5.5.2)" },
-	{ "command_timeout", CONF_TIME, "300s", S(command_timeout), 100,
-	    3600000, NULL, NULL, "how long to wait for the next command" },
-	{ "data_timeout", CONF_TIME, "300s", S(data_timeout), 100, 3600000,
-	    NULL, NULL, "how long to wait for each read of message data" },
-	{ "max_errors", CONF_UINT, "20", S(max_errors), 1, 100000, NULL, NULL,
-	    "protocol errors in a session before 421 and disconnect" },
 	{ "on_error", CONF_ENUM, "tempfail", S(on_error), 0, 0,
 	    on_error_names, NULL, "when a check fails: tempfail (4xx, the "
 	    "upstream retries), accept (deliver unfiltered, marked) or reject "
@@ -239,12 +161,14 @@ static const struct conf_section server_section = {
 	"the daemon, its children, the SMTP/LMTP sessions and reinjection"
 };
 
-/* server_conf_register - register [server] */
+/* server_conf_register - register [server] (smtp/ registers its own part
+ * of it: sessions and reinjection) */
 
 void
 server_conf_register(void)
 {
 	conf_register(&server_section);
+	smtp_conf_register();
 }
 
 /* server_conf_finish - derived values after a load */
@@ -252,15 +176,7 @@ server_conf_register(void)
 int
 server_conf_finish(struct buf *why)
 {
-	if (server_conf.myhostname[0] != '\0') {
-		(void)snprintf(server_hostname, sizeof(server_hostname), "%s",
-		    server_conf.myhostname);
-	} else if (gethostname(server_hostname, sizeof(server_hostname)) < 0 ||
-	    server_hostname[0] == '\0') {
-		(void)snprintf(server_hostname, sizeof(server_hostname),
-		    "localhost");
-	}
-	server_hostname[sizeof(server_hostname) - 1] = '\0';
+	smtp_conf_finish();
 	/* Relations between parameters: warn and clamp, never refuse a
 	 * reload for them (the file itself was valid). */
 	(void)why;
@@ -283,54 +199,4 @@ server_conf_finish(struct buf *why)
 		server_conf.min_spare = server_conf.max_children;
 	}
 	return (0);
-}
-
-/* listeners_parse - parse the listen list */
-
-int
-listeners_parse(const char *s, struct listener **out, struct buf *why)
-{
-	struct listener	*l = NULL;
-	char		**items;
-	const char	*spec;
-	size_t		 n, i;
-	int		 proto;
-
-	n = conf_list_split(s, &items);
-	l = xcalloc(n + 1, sizeof(*l));
-	for (i = 0; i < n; i++) {
-		spec = items[i];
-		proto = PROTO_AUTO;
-		if (strncmp(spec, "smtp:", 5) == 0) {
-			proto = PROTO_SMTP;
-			spec += 5;
-		} else if (strncmp(spec, "lmtp:", 5) == 0) {
-			proto = PROTO_LMTP;
-			spec += 5;
-		}
-		if (endpoint_parse(spec, &l[i].ep, 0, why) < 0) {
-			listeners_free(l, (int)i);
-			conf_list_free(items);
-			return (-1);
-		}
-		l[i].proto = proto;
-		l[i].fd = -1;
-	}
-	conf_list_free(items);
-	*out = l;
-	return ((int)n);
-}
-
-/* listeners_free - free parsed listeners (descriptors are not closed) */
-
-void
-listeners_free(struct listener *l, int n)
-{
-	int	 i;
-
-	if (l == NULL)
-		return;
-	for (i = 0; i < n; i++)
-		endpoint_free(&l[i].ep);
-	free(l);
 }

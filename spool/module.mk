@@ -1,2 +1,3 @@
 # spool/module.mk - the quarantine store writes its info files with jansson
-PKGS += jansson
+DEPS_spool = lib
+PKGS_spool = jansson

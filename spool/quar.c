@@ -187,101 +187,16 @@ quar_write_file(const char *dir, const char *name, const struct iovec *iov,
 	return (quar_fsync_dir(dir, why));
 }
 
-/* quar_utf8 - a copy that is valid UTF-8 (bad bytes become '?') */
-
-static char *
-quar_utf8(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	struct buf	*b = buf_new(strlen((const char *)p) + 1);
-	size_t		 n, k;
-
-	while (*p != '\0') {
-		if (*p < 0x80) {
-			buf_putc(b, *p++);
-			continue;
-		}
-		n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 :
-		    (*p & 0xf8) == 0xf0 ? 4 : 0;
-		for (k = 1; k < n; k++)
-			if ((p[k] & 0xc0) != 0x80)
-				break;
-		/* Overlong forms and surrogates are not valid either. */
-		if (n == 0 || k < n || (n == 2 && *p < 0xc2) ||
-		    (n == 3 && *p == 0xe0 && p[1] < 0xa0) ||
-		    (n == 3 && *p == 0xed && p[1] >= 0xa0) ||
-		    (n == 4 && (*p > 0xf4 || (*p == 0xf0 && p[1] < 0x90) ||
-		    (*p == 0xf4 && p[1] >= 0x90)))) {
-			buf_putc(b, '?');
-			p++;
-			continue;
-		}
-		buf_append(b, p, n);
-		p += n;
-	}
-	return (buf_finish(b));
-}
-
 /* quar_jstr - a JSON string from untrusted text */
 
 static json_t *
 quar_jstr(const char *s)
 {
-	char	*u = quar_utf8(s);
+	char	*u = str_utf8(s);
 	json_t	*j = json_string(u);
 
 	free(u);
 	return (j);
-}
-
-/* quar_jlist - a findings list as a JSON array */
-
-static json_t *
-quar_jlist(const struct finding_list *l)
-{
-	json_t		*a = json_array(), *o;
-	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
-			    FINDINGS_MAX_ITEMS;
-
-	for (i = 0; i < n; i++) {
-		o = json_object();
-		json_object_set_new(o, "name", quar_jstr(l->item[i].name));
-		json_object_set_new(o, "detail", quar_jstr(l->item[i].detail));
-		json_object_set_new(o, "weight",
-		    json_integer(l->item[i].weight));
-		json_array_append_new(a, o);
-	}
-	return (a);
-}
-
-/* quar_jfindings - what the checks found */
-
-static json_t *
-quar_jfindings(const struct findings *f)
-{
-	json_t	*o = json_object();
-
-	json_object_set_new(o, "dns", json_string(findings_state_name(
-	    f->dns_state)));
-	json_object_set_new(o, "dnsbl_rating", json_integer(f->dnsbl_rating));
-	json_object_set_new(o, "dnsbl", quar_jlist(&f->dnsbl));
-	json_object_set_new(o, "rdns", json_integer(f->rdns));
-	json_object_set_new(o, "spf", json_integer(f->spf));
-	json_object_set_new(o, "surbl_rating", json_integer(f->surbl_rating));
-	json_object_set_new(o, "surbl", quar_jlist(&f->surbl));
-	json_object_set_new(o, "uds", json_string(findings_state_name(
-	    f->uds_state)));
-	json_object_set_new(o, "uds_score", json_integer(f->uds_score));
-	json_object_set_new(o, "content", json_string(findings_state_name(
-	    f->content_state)));
-	json_object_set_new(o, "gtube", json_boolean(f->gtube));
-	json_object_set_new(o, "formal", json_boolean(f->formal));
-	json_object_set_new(o, "spam_score", json_real(f->spam_score));
-	json_object_set_new(o, "rules_score", json_integer(f->rules_score));
-	json_object_set_new(o, "rules", quar_jlist(&f->rules));
-	json_object_set_new(o, "av", json_string(findings_av_name(f->av)));
-	json_object_set_new(o, "viruses", quar_jlist(&f->viruses));
-	return (o);
 }
 
 /* quar_jinfo - the info file's JSON */
@@ -338,8 +253,8 @@ quar_jinfo(const struct quar_info *qi)
 	json_object_set_new(o, "recipients", a);
 	json_object_set_new(o, "statuses", st);
 	json_object_set_new(o, "action", json_string("quarantine"));
-	if (qi->f != NULL)
-		json_object_set_new(o, "findings", quar_jfindings(qi->f));
+	if (qi->findings != NULL)
+		json_object_set_new(o, "findings", json_incref(qi->findings));
 	json_object_set_new(o, "releases", json_array());
 	return (o);
 }

@@ -33,8 +33,9 @@
 #include <time.h>
 
 #include "buf.h"
-#include "findings.h"
 #include "status.h"
+
+struct json_t;
 
 /* One recipient as the info file records it. */
 struct quar_rcpt {
@@ -58,7 +59,8 @@ struct quar_info {
 	size_t		 size;
 	struct quar_rcpt *rcpts;
 	size_t		 nrcpts;
-	const struct findings *f;	/* quar_store only: what to record */
+	struct json_t	*findings;	/* quar_store only: what the checks
+					 * found (findings_json), or NULL */
 	size_t		 nreleases;	/* how often it was released */
 	time_t		 released;	/* last release, 0 if never */
 	char		*released_to;	/* its recipients, ", " between */

@@ -15,7 +15,6 @@
 #include "conf.h"
 #include "status.h"
 #include "findings.h"
-#include "verdict.h"
 #include "content.h"
 #include "testutil.h"
 
@@ -130,7 +129,6 @@ Test(content, gtube_is_spam_at_every_level)
 	cr_assert_eq(f->content_state, CHECK_DONE);
 	cr_assert(f->gtube);
 	cr_assert(rule(f, "GTUBE"));
-	cr_assert_eq(verdict_spam(f, DETECTION_MINIMUM, 0), SPAM_SPAM);
 	findings_free(f);
 }
 
@@ -146,7 +144,6 @@ Test(content, classifier_scores_with_the_mapped_model)
 	    "the agenda for the project meeting on Monday\n", "x@y.example");
 	cr_assert_gt(fs->spam_score, 0.5);
 	cr_assert_lt(fh->spam_score, 0.5);
-	cr_assert_gt(verdict_points(fs), verdict_points(fh));
 	findings_free(fs);
 	findings_free(fh);
 }
@@ -268,7 +265,6 @@ Test(content, obscene_marks_and_formal_is_found)
 	    "boss@example.com");
 	cr_assert(f->formal);
 	cr_assert(rule(f, "FORMAL_AUTO"));
-	cr_assert_eq(verdict_spam(f, DETECTION_MAXIMUM, 1), SPAM_FORMAL);
 	findings_free(f);
 }
 

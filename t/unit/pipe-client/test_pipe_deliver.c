@@ -19,8 +19,11 @@
 #include "log.h"
 #include "mock/mock_winnowd.h"
 #include "pipe.h"
-#include "policy.h"
-#include "server.h"
+#include "msg.h"
+#include "sess.h"
+#include "reinject.h"
+#include "smtp_conf.h"
+#include "status.h"
 #include "spool.h"
 #include "testutil.h"
 #include "xalloc.h"
@@ -48,20 +51,23 @@ static void
 setup(void)
 {
 	log_open_syslog(LOG_LOCAL7);
-	server_register_all();
+	conf_set_partial(1);
+	smtp_conf_register();
+	client_conf_register();
 	why = buf_new(128);
 	reply = buf_new(128);
-	cr_assert_eq(server_load_config(NULL, why), 0);
+	cr_assert_eq(conf_load(NULL, why), WN_OK);
+	smtp_conf_finish();
 	(void)snprintf(sock, sizeof(sock), "%s/winnowd", tu_tmpdir());
 	(void)snprintf(sinkp, sizeof(sinkp), "%s/sink", tu_tmpdir());
-	set_str(&pipe_conf.connect_to, "unix:%s", sock);
-	set_str(&server_conf.forward, "unix:%s", sinkp);
-	set_str(&server_conf.myhostname, "%s", "pipe.test");
-	cr_assert_eq(server_conf_finish(why), 0);
+	set_str(&client_conf.connect_to, "unix:%s", sock);
+	set_str(&smtp_conf.forward, "unix:%s", sinkp);
+	set_str(&smtp_conf.myhostname, "%s", "pipe.test");
+	smtp_conf_finish();
 	cr_assert_eq(reinject_init(why), 0);
-	pipe_conf.connect_timeout = 1000;
-	pipe_conf.command_timeout = 1000;
-	pipe_conf.data_timeout = 1000;
+	client_conf.connect_timeout = 1000;
+	client_conf.command_timeout = 1000;
+	client_conf.data_timeout = 1000;
 	sink = tu_sink_start(sinkp, 0);
 	memset(&si, 0, sizeof(si));
 	si.peer_addr = "local";
@@ -149,7 +155,7 @@ Test(pipe_deliver, over_the_size_limit_goes_to_forward_unfiltered)
 	struct msg	*m = message("s@example.org", two, MSG);
 	char		*rx;
 
-	policy_filter_size_limit = 10;
+	smtp_conf.filter_size_limit = 10;
 	pipe_deliver(&si, m, reply);
 	cr_assert_eq(m->rcpts[0].code, 250);
 	cr_assert_eq(m->rcpts[1].code, 250);
@@ -168,7 +174,7 @@ Test(pipe_deliver, unreachable_tempfail)
 	struct msg	*m = message("s@example.org", two, MSG);
 	char		*rx;
 
-	pipe_conf.on_error = PIPE_ON_ERROR_TEMPFAIL;
+	client_conf.on_error = CLIENT_ON_ERROR_TEMPFAIL;
 	pipe_deliver(&si, m, reply);
 	cr_assert_eq(m->rcpts[0].code, 451);
 	cr_assert_eq(m->rcpts[1].code, 451);
@@ -184,7 +190,7 @@ Test(pipe_deliver, unreachable_tempfail_smtp_one_reply)
 	struct msg	*m = message("s@example.org", two, MSG);
 
 	si.lmtp = 0;
-	pipe_conf.on_error = PIPE_ON_ERROR_TEMPFAIL;
+	client_conf.on_error = CLIENT_ON_ERROR_TEMPFAIL;
 	pipe_deliver(&si, m, reply);
 	cr_assert(strncmp(buf_str(reply), "451 4.3.0 Content filter "
 	    "unavailable", 35) == 0, "%s", buf_str(reply));
@@ -196,7 +202,7 @@ Test(pipe_deliver, unreachable_reject)
 	struct msg	*m = message("s@example.org", two, MSG);
 	char		*rx;
 
-	pipe_conf.on_error = PIPE_ON_ERROR_REJECT;
+	client_conf.on_error = CLIENT_ON_ERROR_REJECT;
 	pipe_deliver(&si, m, reply);
 	cr_assert_eq(m->rcpts[0].code, 554);
 	cr_assert_eq(m->rcpts[1].code, 554);
@@ -211,7 +217,7 @@ Test(pipe_deliver, unreachable_accept_delivers_marked)
 	struct msg	*m = message("s@example.org", two, MSG);
 	char		*rx;
 
-	pipe_conf.on_error = PIPE_ON_ERROR_ACCEPT;
+	client_conf.on_error = CLIENT_ON_ERROR_ACCEPT;
 	pipe_deliver(&si, m, reply);
 	cr_assert_eq(m->rcpts[0].code, 250);
 	cr_assert_eq(m->rcpts[1].code, 250);
@@ -237,7 +243,7 @@ Test(pipe_deliver, accept_after_a_partial_answer_delivers_only_the_rest)
 	struct msg	*m = message("s@example.org", three, MSG);
 	char		*rx;
 
-	pipe_conf.on_error = PIPE_ON_ERROR_ACCEPT;
+	client_conf.on_error = CLIENT_ON_ERROR_ACCEPT;
 	pipe_deliver(&si, m, reply);
 	cr_assert_str_eq(buf_str(m->rcpts[0].reply), "250 2.0.0 filtered a");
 	cr_assert_eq(m->rcpts[1].code, 250);
@@ -263,7 +269,7 @@ Test(pipe_deliver, default_domain_and_client_attributes)
 	struct msg	*m = message("alice", bare, MSG);
 	char		*rx;
 
-	set_str(&pipe_conf.default_domain, "%s", "example.com");
+	set_str(&client_conf.default_domain, "%s", "example.com");
 	pipe_client_info = &ci;
 	pipe_deliver(&si, m, reply);
 	pipe_client_info = NULL;

@@ -26,7 +26,11 @@
 #include "log.h"
 #include "mock/mock_winnowd.h"
 #include "pipe.h"
-#include "server.h"
+#include "msg.h"
+#include "sess.h"
+#include "reinject.h"
+#include "smtp_conf.h"
+#include "status.h"
 #include "testutil.h"
 #include "xalloc.h"
 
@@ -41,18 +45,20 @@ setup(void)
 	size_t		 n;
 
 	log_open_syslog(LOG_LOCAL7);
-	server_register_all();
-	cr_assert_eq(server_load_config(NULL, why), 0);
+	conf_set_partial(1);
+	smtp_conf_register();
+	client_conf_register();
+	cr_assert_eq(conf_load(NULL, why), WN_OK);
+	smtp_conf_finish();
 	(void)snprintf(sock, sizeof(sock), "%s/winnowd", tu_tmpdir());
 	n = strlen(sock) + 6;
-	free(pipe_conf.connect_to);
-	pipe_conf.connect_to = xmalloc(n);
-	(void)snprintf(pipe_conf.connect_to, n, "unix:%s", sock);
-	free(server_conf.spool_dir);
-	server_conf.spool_dir = xstrdup(tu_tmpdir());
-	server_conf.spool_reserve = 0;
-	server_conf.command_timeout = 3000;
-	sess_deliver = pipe_deliver;
+	free(client_conf.connect_to);
+	client_conf.connect_to = xmalloc(n);
+	(void)snprintf(client_conf.connect_to, n, "unix:%s", sock);
+	free(smtp_conf.spool_dir);
+	smtp_conf.spool_dir = xstrdup(tu_tmpdir());
+	smtp_conf.spool_reserve = 0;
+	smtp_conf.command_timeout = 3000;
 	(void)signal(SIGPIPE, SIG_IGN);
 	buf_free(why);
 }

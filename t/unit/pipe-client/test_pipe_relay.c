@@ -18,7 +18,11 @@
 #include "log.h"
 #include "mock/mock_winnowd.h"
 #include "pipe.h"
-#include "server.h"
+#include "msg.h"
+#include "sess.h"
+#include "reinject.h"
+#include "smtp_conf.h"
+#include "status.h"
 #include "spool.h"
 #include "testutil.h"
 #include "xalloc.h"
@@ -33,18 +37,21 @@ static void
 setup(void)
 {
 	log_open_syslog(LOG_LOCAL7);
-	server_register_all();
+	conf_set_partial(1);
+	smtp_conf_register();
+	client_conf_register();
 	why = buf_new(128);
 	reply = buf_new(128);
-	cr_assert_eq(server_load_config(NULL, why), 0);
+	cr_assert_eq(conf_load(NULL, why), WN_OK);
+	smtp_conf_finish();
 	(void)snprintf(sock, sizeof(sock), "%s/winnowd", tu_tmpdir());
-	free(pipe_conf.connect_to);
-	pipe_conf.connect_to = xmalloc(strlen(sock) + 6);
-	(void)snprintf(pipe_conf.connect_to, strlen(sock) + 6, "unix:%s",
+	free(client_conf.connect_to);
+	client_conf.connect_to = xmalloc(strlen(sock) + 6);
+	(void)snprintf(client_conf.connect_to, strlen(sock) + 6, "unix:%s",
 	    sock);
-	pipe_conf.connect_timeout = 1000;
-	pipe_conf.command_timeout = 1000;
-	pipe_conf.data_timeout = 1000;
+	client_conf.connect_timeout = 1000;
+	client_conf.command_timeout = 1000;
+	client_conf.data_timeout = 1000;
 	memset(&si, 0, sizeof(si));
 	si.peer_addr = "local";
 	si.helo = "exim.test";
@@ -178,7 +185,7 @@ Test(pipe_relay, silence_after_the_dot_is_a_failure_after_dot)
 	struct msg	*m = message(2, MSG);
 	int		 after_dot = 0;
 
-	pipe_conf.data_timeout = 300;
+	client_conf.data_timeout = 300;
 	cr_assert_eq(pipe_relay(&si, m, reply, &after_dot, why),
 	    PIPE_RELAY_FAILED);
 	cr_assert_eq(after_dot, 1);

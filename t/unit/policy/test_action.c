@@ -57,7 +57,7 @@ render(const char *const *rcpts, size_t n)
 {
 	struct policy_decision d[8];
 	const struct policy_decision *dp[8];
-	const struct edit_seg *segs;
+	const struct iovec *segs;
 	struct edit	*e;
 	struct buf	*out = buf_new(512);
 	size_t		 i, ns;
@@ -70,7 +70,7 @@ render(const char *const *rcpts, size_t n)
 	policy_edit(e, dp, n, f);
 	ns = edit_segments(e, &segs);
 	for (i = 0; i < ns; i++)
-		buf_append(out, segs[i].p, segs[i].len);
+		buf_append(out, segs[i].iov_base, segs[i].iov_len);
 	edit_free(e);
 	return (buf_finish(out));
 }

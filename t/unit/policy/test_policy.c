@@ -95,14 +95,6 @@ Test(policy, protected_domains)
 	cr_assert_not(policy_protected("postmaster"));
 }
 
-Test(policy, size_limit)
-{
-	cr_assert(policy_size_filtered(20 * 1024 * 1024));
-	cr_assert_not(policy_size_filtered(20 * 1024 * 1024 + 1));
-	load("[policy]\nfilter_size_limit = 0\n");
-	cr_assert(policy_size_filtered((size_t)1 << 40));
-}
-
 Test(policy, builtin_defaults)
 {
 	const struct policy_group *g;

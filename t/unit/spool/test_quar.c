@@ -9,9 +9,9 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "buf.h"
-#include "findings.h"
 #include "quar.h"
 #include "testutil.h"
 
@@ -57,7 +57,7 @@ record(const char *step, void *arg)
 /* store - one entry */
 
 static char *
-store(const char *id, time_t when, const char *sender, struct findings *f)
+store(const char *id, time_t when, const char *sender, json_t *f)
 {
 	struct quar_info qi;
 	struct quar_rcpt r[2];
@@ -84,7 +84,7 @@ store(const char *id, time_t when, const char *sender, struct findings *f)
 	qi.subject = "hi";
 	qi.rcpts = r;
 	qi.nrcpts = 2;
-	qi.f = f;
+	qi.findings = f;
 	buf_reset(why);
 	cr_assert_eq(quar_store(dir, &qi, msg, sizeof(msg) - 1, why), WN_OK,
 	    "%s", buf_str(why));
@@ -115,12 +115,11 @@ Test(quar, durable_in_the_right_order)
 Test(quar, round_trip)
 {
 	struct quar_info *qi;
-	struct findings	*f = findings_new();
+	json_t		*f = json_pack("{s:b, s:[{s:s}]}", "gtube", 1,
+			    "viruses", "name", "Eicar");
 	char		*id, *data;
 	size_t		 len;
 
-	f->gtube = 1;
-	findings_add(&f->viruses, "Eicar", "part 1", 0);
 	id = store("R1", 1700000000, "s\xff@x.test", f);
 	cr_assert_eq(quar_read(dir, id, &qi, why), WN_OK, "%s", buf_str(why));
 	cr_assert_str_eq(qi->id, "R1");
@@ -142,7 +141,7 @@ Test(quar, round_trip)
 	cr_assert_eq(memcmp(data, "Subject: hi\r\n", 13), 0);
 	free(data);
 	free(id);
-	findings_free(f);
+	json_decref(f);
 }
 
 Test(quar, id_collisions_get_a_suffix)

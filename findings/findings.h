@@ -1,0 +1,199 @@
+/*
+ * findings.h - what the checks found out about one message
+ *
+ * This is the contract between the check modules (dnsbl/, uds/, content/,
+ * av/) and the policy that turns findings into a status per recipient group.
+ * A check reads the message through a struct msg_view and writes only into
+ * its own part of struct findings; it never sends or answers mail.  Check
+ * modules include lib/ headers and this file, nothing else of ours.
+ *
+ * Memory: the msg_view and everything it points to belong to the server and
+ * stay valid for the whole check.  struct findings is allocated and freed by
+ * the server (findings_new/findings_free); checks may keep nothing pointing
+ * into it after they return.
+ *
+ * Each module's public header offers the same life cycle, so the server can
+ * wire it without special cases:
+ *	void <mod>_conf_register(void);	register its [sections] (master)
+ *	int  <mod>_load(struct buf *why);	build shared read-only data after
+ *					the config is loaded, before fork;
+ *					on reload build anew, then swap
+ *	void <mod>_child_init(void);	per-child set-up after fork
+ *	int  <mod>_check(const struct msg_view *, struct findings *,
+ *	    struct buf *why);		the check itself (a check_fn)
+ *
+ * Every check entry point has the shape of check_fn: WN_OK when it ran (even
+ * if it found nothing), WN_TEMP when it could not do its job (the server
+ * applies on_error), with the reason in why.  A check that hits a limit or a
+ * deadline is not an error: it records CHECK_LIMIT / CHECK_TIMEOUT in its
+ * state and returns WN_OK, so the policy can decide.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_FINDINGS_H
+#define WINNOW_FINDINGS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* The message as every check sees it (read-only). */
+struct msg_view {
+	const char	*queue_id;	/* for log lines */
+	const char	*client_addr;	/* original client IP (XFORWARD ADDR,
+					 * else the peer), NULL if unknown */
+	const char	*client_name;	/* its reverse name, NULL if unknown */
+	const char	*helo;		/* its HELO name, NULL if unknown */
+	const char	*sender;	/* envelope sender, "" for <> */
+	const char *const *rcpts;	/* envelope recipients, NULL-terminated */
+	size_t		 nrcpts;
+	const char	*data;		/* the whole message: headers, blank
+					 * line, body; CRLF line ends; no dot
+					 * stuffing; not NUL-terminated */
+	size_t		 len;
+	size_t		 header_len;	/* bytes up to and including the blank
+					 * line (== len if there is no body) */
+	const char	*text;		/* decoded text of the text parts and
+					 * HTML (UTF-8, link targets on lines
+					 * of their own), filled by content/
+					 * before the other checks run; NULL
+					 * when not available */
+	size_t		 text_len;
+	uint64_t	 deadline_ms;	/* time_now_ms() limit for all checks */
+};
+
+/* How far a check got. */
+enum check_state {
+	CHECK_NOT_RUN = 0,	/* disabled or not needed */
+	CHECK_DONE,		/* ran to completion */
+	CHECK_TIMEOUT,		/* gave up at a deadline */
+	CHECK_LIMIT,		/* gave up at a size/count limit */
+	CHECK_ERROR,		/* failed; details were logged */
+};
+
+/* Spam statuses (DESIGN names: spam, probable-spam, formal, trusted,
+ * blacklisted, not-detected). */
+enum spam_status {
+	SPAM_NOT_DETECTED = 0,
+	SPAM_PROBABLE,
+	SPAM_SPAM,
+	SPAM_FORMAL,
+	SPAM_TRUSTED,
+	SPAM_BLACKLISTED,
+	SPAM_STATUS_COUNT
+};
+
+/* Anti-virus statuses (clean, infected, suspicious, encrypted, error,
+ * filtered); AV_NOT_SCANNED when the AV check did not run. */
+enum av_status {
+	AV_NOT_SCANNED = 0,
+	AV_CLEAN,
+	AV_INFECTED,
+	AV_SUSPICIOUS,
+	AV_ENCRYPTED,
+	AV_ERROR,
+	AV_FILTERED,
+	AV_STATUS_COUNT
+};
+
+enum rdns_result {
+	RDNS_NOT_CHECKED = 0,
+	RDNS_OK,		/* PTR exists and forward-confirms */
+	RDNS_MISMATCH,		/* PTR exists, forward does not confirm */
+	RDNS_NONE,		/* no PTR */
+	RDNS_TEMPERROR,		/* DNS failure or timeout */
+};
+
+enum spf_result {
+	SPF_NOT_CHECKED = 0,
+	SPF_PASS, SPF_FAIL, SPF_SOFTFAIL, SPF_NEUTRAL, SPF_NONE,
+	SPF_TEMPERROR, SPF_PERMERROR,
+};
+
+#define FINDINGS_MAX_ITEMS	16	/* listed zones, viruses, rules kept */
+#define FINDINGS_DNSBL_BLACKLIST 100	/* dnsbl_rating that blacklists */
+#define FINDINGS_NAME_MAX	96
+#define FINDINGS_AV_PARTS	1024	/* MIME leaf parts whose AV status is kept */
+
+/* One named hit with a weight: a DNSBL zone, a rule, a virus name. */
+struct finding_item {
+	char	 name[FINDINGS_NAME_MAX];
+	char	 detail[FINDINGS_NAME_MAX];	/* "127.0.0.2", part name */
+	int	 weight;
+};
+
+struct finding_list {
+	unsigned int	 count;		/* items found (may exceed the array) */
+	struct finding_item item[FINDINGS_MAX_ITEMS];
+};
+
+struct findings {
+	/* dnsbl/: network checks */
+	enum check_state dns_state;	/* the worst of the four below */
+	enum check_state dnsbl_state;	/* per family: NOT_RUN when switched */
+	enum check_state rdns_state;	/* off or nothing to check (no     */
+	enum check_state spf_state;	/* public client IP, no URL list), */
+	enum check_state surbl_state;	/* TIMEOUT at the DNS deadline     */
+	unsigned int	 dnsbl_rating;	/* sum of ratings of listing zones;
+					 * >= FINDINGS_DNSBL_BLACKLIST means
+					 * Blacklisted */
+	struct finding_list dnsbl;	/* zone, return code, rating */
+	enum rdns_result rdns;
+	enum spf_result	 spf;
+	unsigned int	 surbl_rating;
+	struct finding_list surbl;	/* zone, listed domain, rating */
+
+	/* uds/: fuzzy-hash service */
+	enum check_state uds_state;
+	unsigned int	 uds_score;	/* 0..100 confidence of known spam */
+
+	/* content/: MIME, rules, classifier */
+	enum check_state content_state;
+	int		 gtube;		/* the GTUBE test string is present */
+	int		 formal;	/* DSN, receipt, auto-reply, ... */
+	int		 obscene;	/* obscene words (mark only) */
+	int		 eastern;	/* CJK/Thai text or charsets */
+	double		 spam_score;	/* classifier, 0.0 (ham) .. 1.0 (spam);
+					 * negative when not computed */
+	int		 rules_score;	/* sum of rule weights */
+	struct finding_list rules;	/* rule name, weight */
+
+	/* av/: anti-virus and attachment filter */
+	enum check_state av_state;	/* how far the scan got */
+	enum av_status	 av;		/* the message's status (worst found) */
+	struct finding_list viruses;	/* virus or filter name, part */
+	unsigned int	 av_nparts;	/* MIME leaf parts walked, in order */
+	unsigned char	 av_part[FINDINGS_AV_PARTS];	/* enum av_status of
+					 * each leaf part (AV_NOT_SCANNED when
+					 * nothing was found in it) */
+	enum av_status	 av_unplaced;	/* worst status that no single part
+					 * explains, AV_NOT_SCANNED if none;
+					 * av/ can only remove parts when none */
+};
+
+/* A check entry point (see the top of this file). */
+typedef int	check_fn(const struct msg_view *, struct findings *,
+		    struct buf *why);
+
+/* A zeroed findings object (spam_score < 0, every state NOT_RUN). */
+struct findings	*findings_new(void);
+
+/* Free it; NULL is a no-op. */
+void		 findings_free(struct findings *);
+
+/* Record a named item in a list (name and detail are truncated and made
+ * header-safe); the count goes on past the array. */
+void		 findings_add(struct finding_list *, const char *name,
+		    const char *detail, int weight);
+
+/* The findings as a JSON object (jansson; the caller owns the
+ * reference). */
+struct json_t	*findings_json(const struct findings *);
+
+/* The DESIGN's user-visible names of statuses. */
+const char	*findings_spam_name(enum spam_status);
+const char	*findings_av_name(enum av_status);
+const char	*findings_state_name(enum check_state);
+
+#endif /* WINNOW_FINDINGS_H */

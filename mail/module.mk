@@ -1,0 +1,2 @@
+# mail/module.mk - the one representation of a message, and its edits
+DEPS_mail = lib

@@ -1,0 +1,126 @@
+/*
+ * msg.c - the transaction: envelope, XFORWARD attributes, queue ids
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include <sys/time.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* lib */
+#include "buf.h"
+#include "timeutil.h"
+#include "xalloc.h"
+
+/* spool */
+#include "spool.h"
+
+/* smtp */
+#include "msg.h"
+
+/* msg_new - an empty transaction */
+
+struct msg *
+msg_new(const char *qid)
+{
+	struct msg	*m;
+
+	m = xcalloc(1, sizeof(*m));
+	(void)snprintf(m->qid, sizeof(m->qid), "%s", qid);
+	m->start_ms = time_now_ms();
+	m->arrival = time(NULL);
+	return (m);
+}
+
+/* msg_free - release a transaction and its spool */
+
+void
+msg_free(struct msg *m)
+{
+	size_t	 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->nrcpts; i++) {
+		free(m->rcpts[i].addr);
+		free(m->rcpts[i].notify);
+		free(m->rcpts[i].orcpt);
+		buf_free(m->rcpts[i].reply);
+	}
+	free(m->rcpts);
+	free(m->sender);
+	free(m->ret);
+	free(m->envid);
+	xforward_clear(&m->xf);
+	spool_free(m->spool);
+	free(m);
+}
+
+/* msg_add_rcpt - append a recipient */
+
+struct rcpt *
+msg_add_rcpt(struct msg *m, const char *addr)
+{
+	struct rcpt	*r;
+
+	m->rcpts = xreallocarray(m->rcpts, m->nrcpts + 1, sizeof(*m->rcpts));
+	r = &m->rcpts[m->nrcpts++];
+	memset(r, 0, sizeof(*r));
+	r->addr = xstrdup(addr);
+	r->reply = buf_new(64);
+	return (r);
+}
+
+/* xforward_clear - forget every attribute */
+
+void
+xforward_clear(struct xforward *xf)
+{
+	free(xf->name);
+	free(xf->addr);
+	free(xf->port);
+	free(xf->proto);
+	free(xf->helo);
+	free(xf->ident);
+	free(xf->source);
+	memset(xf, 0, sizeof(*xf));
+}
+
+/* xforward_copy - copy attributes */
+
+void
+xforward_copy(struct xforward *dst, const struct xforward *src)
+{
+	xforward_clear(dst);
+	dst->set = src->set;
+	dst->name = xstrdup(src->name);
+	dst->addr = xstrdup(src->addr);
+	dst->port = xstrdup(src->port);
+	dst->proto = xstrdup(src->proto);
+	dst->helo = xstrdup(src->helo);
+	dst->ident = xstrdup(src->ident);
+	dst->source = xstrdup(src->source);
+}
+
+/* qid_new - a queue id: microseconds and pid, in hex */
+
+void
+qid_new(char *buf, size_t len)
+{
+	static uint64_t	 last;
+	struct timeval	 tv;
+	uint64_t	 us;
+
+	(void)gettimeofday(&tv, NULL);
+	us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
+	if (us <= last)
+		us = last + 1;		/* two messages in one microsecond */
+	last = us;
+	(void)snprintf(buf, len, "%010llX%05X",
+	    (unsigned long long)(us & 0xFFFFFFFFFFULL),
+	    (unsigned)getpid() & 0xFFFFF);
+}

@@ -1,0 +1,69 @@
+/*
+ * smtp_conf.h - the parameters of the protocol half: sessions, reinjection
+ *
+ * smtp/ is winnow's SMTP/LMTP engine, below every check: the session server
+ * (sess.h), the strict DATA framer (framer.h), output dot-stuffing
+ * (dotstuff.h), downstream replies (reply.h), the reinjection client
+ * (reinject.h), DSNs (dsn.h), messages we send ourselves (submit.h),
+ * listeners (listener.h) and the transaction (msg.h).  It depends on lib/
+ * and the message spool only, so winnow-pipe links it without any check
+ * library.
+ *
+ * Its parameters live in [server] (winnowd's pool parameters are
+ * registered there by winnowd itself; conf.h merges the two tables) plus
+ * [policy] filter_size_limit, which decides whether a message is filtered
+ * at all.  Set by the program before it forks or serves; read-only after.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_SMTP_CONF_H
+#define WINNOW_SMTP_CONF_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP };
+enum bare_newline { BARE_NORMALIZE, BARE_REJECT };
+
+struct smtp_conf {
+	/* our name */
+	char		*myhostname;
+	char		 hostname[256];		/* myhostname or gethostname */
+	char		*syslog_facility;
+	/* the upstream session */
+	char		*spool_dir;
+	size_t		 spool_memory_limit;
+	size_t		 spool_reserve;
+	size_t		 message_size_limit;
+	unsigned int	 max_recipients;
+	size_t		 max_line_length;
+	int		 bare_newline;		/* enum bare_newline */
+	unsigned int	 command_timeout;	/* ms */
+	unsigned int	 data_timeout;		/* ms */
+	unsigned int	 max_errors;
+	char		*xforward_hosts;	/* who may send XFORWARD */
+	/* the downstream */
+	char		*forward;
+	int		 forward_protocol;	/* PROTO_SMTP or PROTO_LMTP */
+	unsigned int	 forward_connect_timeout;	/* ms */
+	unsigned int	 forward_timeout;		/* ms */
+	unsigned int	 forward_data_done_timeout;	/* ms */
+	unsigned int	 forward_reuse_time;		/* ms */
+	unsigned int	 forward_reuse_limit;
+	/* [policy] */
+	size_t		 filter_size_limit;	/* 0: no limit */
+};
+
+extern struct smtp_conf smtp_conf;
+
+/* Register smtp/'s part of [server] and [policy]; before conf_load. */
+void	smtp_conf_register(void);
+
+/* After conf_load: derived values (the host name). */
+void	smtp_conf_finish(void);
+
+/* Whether a message of this size is filtered at all (filter_size_limit). */
+int	smtp_size_filtered(size_t size);
+
+#endif /* WINNOW_SMTP_CONF_H */

@@ -1,0 +1,72 @@
+/* test_smtp_conf.c - unit tests for smtp/smtp_conf.c */
+
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "buf.h"
+#include "conf.h"
+#include "smtp_conf.h"
+#include "status.h"
+#include "testutil.h"
+
+static struct buf *errs;
+
+static void
+setup(void)
+{
+	smtp_conf_register();
+	errs = buf_new(256);
+}
+
+static void
+teardown(void)
+{
+	buf_free(errs);
+	conf_reset();
+}
+
+TestSuite(smtp_conf, .init = setup, .fini = teardown);
+
+/* load - conf_load a file with this text */
+
+static int
+load(const char *text)
+{
+	buf_reset(errs);
+	return (conf_load(tu_write_file("winnow.conf", text), errs));
+}
+
+Test(smtp_conf, size_limit)
+{
+	cr_assert(smtp_size_filtered(20 * 1024 * 1024));
+	cr_assert_not(smtp_size_filtered(20 * 1024 * 1024 + 1));
+	cr_assert_eq(load("[policy]\nfilter_size_limit = 0\n"), WN_OK, "%s",
+	    buf_str(errs));
+	cr_assert(smtp_size_filtered((size_t)1 << 40));
+}
+
+Test(smtp_conf, host_name)
+{
+	cr_assert_eq(load("[server]\nmyhostname = mx.example.org\n"), WN_OK);
+	smtp_conf_finish();
+	cr_assert_str_eq(smtp_conf.hostname, "mx.example.org");
+	cr_assert_eq(load("[server]\nmyhostname =\n"), WN_OK);
+	smtp_conf_finish();
+	cr_assert_neq(smtp_conf.hostname[0], '\0');
+}
+
+Test(smtp_conf, other_programs_keys_only_when_partial)
+{
+	cr_assert_eq(load("[server]\nmax_children = 3\n[av]\nx = 1\n"),
+	    WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":2: unknown parameter") != NULL,
+	    "%s", buf_str(errs));
+	cr_assert(strstr(buf_str(errs), ":3: unknown section") != NULL,
+	    "%s", buf_str(errs));
+	conf_set_partial(1);
+	cr_assert_eq(load("[server]\nmax_children = 3\n[av]\nx = 1\n"),
+	    WN_OK, "%s", buf_str(errs));
+	/* A key it does know is still checked. */
+	cr_assert_eq(load("[server]\nmax_errors = lots\n"), WN_PERM);
+}
