@@ -400,9 +400,10 @@ ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 	struct buf	*got = buf_new(256);
 	char		*data;
 	size_t		 len, nsegs, i, accepted = 0;
-	int		*codes, rc, eightbit = 0;
+	enum fate	*fates;
+	int		 rc, eightbit = 0;
 
-	codes = xcalloc(nto + 1, sizeof(*codes));
+	fates = xcalloc(nto + 1, sizeof(*fates));
 	if (quar_message(dir, qi->id, &data, &len, why) != WN_OK) {
 		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
 		    buf_str(why));
@@ -417,11 +418,11 @@ ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 	edit_add_header(e, "X-Winnow-Info", buf_str(info));
 	nsegs = edit_segments(e, &segs);
 	rc = submit_message(qi->id, qi->sender, to, nto, segs, nsegs,
-	    eightbit, codes, why);
+	    eightbit, fates, why);
 	edit_free(e);
 	free(data);
 	for (i = 0; i < nto; i++) {
-		if (codes[i] / 100 != 2)
+		if (fates[i] != FATE_DELIVERED)
 			continue;
 		buf_printf(got, "%s%s", accepted ? ", " : "", to[i]);
 		accepted++;
@@ -449,7 +450,7 @@ ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 	(void)printf("%s: released to %s\n", qi->id, buf_str(got));
 	rc = EX_OK;
 out:
-	free(codes);
+	free(fates);
 	buf_free(why);
 	buf_free(info);
 	buf_free(got);

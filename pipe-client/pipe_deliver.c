@@ -117,16 +117,6 @@ pipe_xforward_from_args(struct msg *m)
 	m->xf.set = 1;
 }
 
-/* pipe_set - give a recipient a reply of our own */
-
-static void
-pipe_set(struct rcpt *r, int code, const char *text)
-{
-	r->code = code;
-	buf_reset(r->reply);
-	buf_puts(r->reply, text);
-}
-
 /* pipe_log - the one summary line of a message winnowd answered */
 
 static void
@@ -165,7 +155,7 @@ pipe_on_error(const struct sess_info *si, struct msg *m,
 {
 	struct buf	*text = buf_new(256);
 	size_t		 k;
-	int		 code;
+	enum fate	 f;
 
 	log_warn("%s: filter %s unavailable: %s; on_error = %s%s", m->qid,
 	    client_conf.connect_to, buf_str(why),
@@ -179,17 +169,17 @@ pipe_on_error(const struct sess_info *si, struct msg *m,
 		return;
 	}
 	if (client_conf.on_error == CLIENT_ON_ERROR_REJECT) {
-		code = 554;
+		f = FATE_REFUSED;
 		buf_printf(text, "554 5.3.0 Message refused: the content "
 		    "filter is unavailable (%s)", m->qid);
 	} else {
-		code = 451;
+		f = FATE_DEFERRED;
 		buf_printf(text, "451 4.3.0 Content filter unavailable, try "
 		    "again later (%s)", m->qid);
 	}
 	for (k = 0; k < m->nrcpts; k++)
-		if (m->rcpts[k].code == 0)
-			pipe_set(&m->rcpts[k], code, buf_str(text));
+		if (m->rcpts[k].fate == FATE_PENDING)
+			fate_set_line(&m->rcpts[k], f, buf_str(text));
 	if (!si->lmtp)
 		buf_puts(reply_r, buf_str(text));
 	buf_free(text);

@@ -13,7 +13,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,25 +41,6 @@
 
 /* pipe-client */
 #include "pipe.h"
-
-/* pf_set - give a recipient a reply of our own */
-
-static void
-pf_set(struct rcpt *r, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-pf_set(struct rcpt *r, int code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	r->code = code;
-	buf_reset(r->reply);
-	buf_printf(r->reply, "%d ", code);
-	va_start(ap, fmt);
-	buf_vprintf(r->reply, fmt, ap);
-	va_end(ap);
-}
 
 /* pf_edit - the message as it goes downstream */
 
@@ -95,7 +75,7 @@ pf_send(const struct sess_info *si, struct msg *m, struct edit *e,
 	size_t		 i, n = 0;
 
 	for (i = 0; i < m->nrcpts; i++)
-		if (m->rcpts[i].code == 0)
+		if (m->rcpts[i].fate == FATE_PENDING)
 			rp[n++] = &m->rcpts[i];
 	reinject_txn_init(&t);
 	if (n == 0)
@@ -109,13 +89,13 @@ pf_send(const struct sess_info *si, struct msg *m, struct edit *e,
 	t.eightbit = eightbit;
 	if ((conn = reinject_open(why)) == NULL) {
 		for (i = 0; i < n; i++)
-			pf_set(rp[i], 451, "4.4.1 Downstream unavailable: %s",
+			fate_hold(rp[i], "4.4.1 Downstream unavailable: %s",
 			    buf_str(why));
 		goto out;
 	}
 	if (reinject_prepare(conn, &t, si->lmtp, why) != WN_OK) {
 		for (i = 0; i < n; i++)
-			pf_set(rp[i], 451, "4.4.2 Downstream failed: %s",
+			fate_hold(rp[i], "4.4.2 Downstream failed: %s",
 			    buf_str(why));
 		reinject_abort(conn, &t);
 		reinject_release(conn, 0);
@@ -135,9 +115,7 @@ out:
 	/* SMTP: one temporary failure holds back every copy; the dot was
 	 * then never sent (reinject_prepare refuses with a tempfail). */
 	for (i = 0; i < n; i++)
-		if (rp[i]->code == 0 || rp[i]->code / 100 == 3)
-			pf_set(rp[i], 451, "4.3.0 Temporary failure (%s)",
-			    m->qid);
+		fate_hold(rp[i], "4.3.0 Temporary failure (%s)", m->qid);
 	reinject_txn_free(&t);
 	buf_free(why);
 	free(rp);
@@ -157,7 +135,8 @@ pf_dsn(const struct msg *m, const char *data, size_t len)
 		return (0);		/* never bounce a bounce */
 	dr = xcalloc(m->nrcpts + 1, sizeof(*dr));
 	for (i = 0; i < m->nrcpts; i++) {
-		if (m->rcpts[i].code / 100 != 5 || !dsn_wanted(&m->rcpts[i]))
+		if (m->rcpts[i].fate != FATE_REFUSED ||
+		    !dsn_wanted(&m->rcpts[i]))
 			continue;
 		dr[n].addr = m->rcpts[i].addr;
 		dr[n].orcpt = m->rcpts[i].orcpt;
@@ -179,19 +158,6 @@ pf_dsn(const struct msg *m, const char *data, size_t len)
 	return (n);
 }
 
-/* pf_first - the reply of the first recipient with a code in a class */
-
-static const struct rcpt *
-pf_first(const struct msg *m, int cls)
-{
-	size_t	 i;
-
-	for (i = 0; i < m->nrcpts; i++)
-		if (m->rcpts[i].code / 100 == cls)
-			return (&m->rcpts[i]);
-	return (NULL);
-}
-
 /* pf_reply - the one reply for an SMTP upstream */
 
 static void
@@ -199,17 +165,18 @@ pf_reply(const struct msg *m, const char *data, size_t len,
     struct buf *reply)
 {
 	const struct rcpt *r, *ok;
-	size_t		 i, nrefused = 0, ndsn;
+	size_t		 nrefused, ndsn;
 
-	if ((r = pf_first(m, 4)) != NULL || (ok = pf_first(m, 2)) == NULL) {
+	r = fate_first(m->rcpts, m->nrcpts, FATE_DEFERRED);
+	ok = fate_first(m->rcpts, m->nrcpts, FATE_DELIVERED);
+	if (r != NULL || ok == NULL) {
 		if (r == NULL)
-			r = pf_first(m, 5);
+			r = fate_first(m->rcpts, m->nrcpts, FATE_REFUSED);
 		buf_append(reply, buf_str(r->reply), buf_len(r->reply) > 400 ?
 		    400 : buf_len(r->reply));
 		return;
 	}
-	for (i = 0; i < m->nrcpts; i++)
-		nrefused += m->rcpts[i].code / 100 == 5;
+	nrefused = fate_count(m->rcpts, m->nrcpts, FATE_REFUSED);
 	ndsn = nrefused > 0 ? pf_dsn(m, data, len) : 0;
 	buf_printf(reply, "250 2.0.0 Ok: filtered as %s", m->qid);
 	if (nrefused > 0)

@@ -261,14 +261,13 @@ relay_rcpt_cmd(struct relay *r, const struct rcpt *rc)
 	buf_puts(r->cmd, "\r\n");
 }
 
-/* relay_set - give a recipient winnowd's reply */
+/* relay_set - give a recipient winnowd's reply (a reply out of place
+ * defers it: fate.h) */
 
 static void
-relay_set(struct rcpt *rc, const struct reply *rp)
+relay_set(struct rcpt *rc, enum fate_stage stage, const struct reply *rp)
 {
-	rc->code = rp->code;
-	buf_reset(rc->reply);
-	reply_format(rp, rc->reply);
+	(void)fate_from_reply(rc, stage, rp);
 }
 
 /* relay_envelope - XFORWARD, MAIL, RCPT and DATA; returns OK with
@@ -303,7 +302,7 @@ relay_envelope(struct relay *r, const char *data, size_t len, int *go,
 		return (PIPE_RELAY_FAILED);
 	if (r->reply.code / 100 != 2) {
 		for (k = 0; k < m->nrcpts; k++)
-			relay_set(&m->rcpts[k], &r->reply);
+			relay_set(&m->rcpts[k], FATE_AT_RCPT, &r->reply);
 		if (!pipelined)
 			return (PIPE_RELAY_OK);
 	}
@@ -315,13 +314,13 @@ relay_envelope(struct relay *r, const char *data, size_t len, int *go,
 		}
 		if (relay_read(r, "RCPT", why) != PIPE_RELAY_OK)
 			return (PIPE_RELAY_FAILED);
-		if (m->rcpts[k].code != 0)
+		if (m->rcpts[k].fate != FATE_PENDING)
 			continue;		/* MAIL was refused */
 		if (r->reply.code / 100 == 2) {
 			r->accepted[k] = 1;
 			r->naccepted++;
 		} else {
-			relay_set(&m->rcpts[k], &r->reply);
+			relay_set(&m->rcpts[k], FATE_AT_RCPT, &r->reply);
 		}
 	}
 	if (!pipelined && r->naccepted > 0) {
@@ -337,7 +336,8 @@ relay_envelope(struct relay *r, const char *data, size_t len, int *go,
 	if (r->reply.code != 354) {
 		for (k = 0; k < m->nrcpts; k++)
 			if (r->accepted[k])
-				relay_set(&m->rcpts[k], &r->reply);
+				relay_set(&m->rcpts[k], FATE_AT_DATA,
+				    &r->reply);
 		return (PIPE_RELAY_OK);
 	}
 	*go = 1;
@@ -380,8 +380,11 @@ relay_outcome(struct relay *r, struct buf *reply_r, struct buf *why)
 		if (relay_read(r, "the end of data", why) != PIPE_RELAY_OK)
 			return (PIPE_RELAY_FAILED);
 		for (k = 0; k < m->nrcpts; k++)
-			relay_set(&m->rcpts[k], &r->reply);
-		reply_format(&r->reply, reply_r);
+			relay_set(&m->rcpts[k], FATE_AT_DOT, &r->reply);
+		/* The one reply, as the recipients' fate says it (a reply out
+		 * of place became 451). */
+		if (m->nrcpts > 0)
+			buf_puts(reply_r, buf_str(m->rcpts[0].reply));
 		return (PIPE_RELAY_OK);
 	}
 	/* LMTP: one reply per accepted recipient, in RCPT order. */
@@ -390,7 +393,7 @@ relay_outcome(struct relay *r, struct buf *reply_r, struct buf *why)
 			continue;
 		if (relay_read(r, "the end of data", why) != PIPE_RELAY_OK)
 			return (PIPE_RELAY_FAILED);
-		relay_set(&m->rcpts[k], &r->reply);
+		relay_set(&m->rcpts[k], FATE_AT_DOT, &r->reply);
 	}
 	return (PIPE_RELAY_OK);
 }
@@ -406,10 +409,10 @@ relay_first_refusal(const struct relay *r)
 	size_t		 k;
 
 	for (k = 0; k < m->nrcpts; k++) {
-		if (r->accepted[k] || m->rcpts[k].code == 0)
+		if (r->accepted[k] || m->rcpts[k].fate == FATE_PENDING)
 			continue;
 		s = buf_str(m->rcpts[k].reply);
-		if (m->rcpts[k].code / 100 == 4)
+		if (m->rcpts[k].fate == FATE_DEFERRED)
 			return (s);
 		if (first == NULL)
 			first = s;
@@ -426,7 +429,6 @@ relay_smtp_mixed(struct relay *r, struct buf *reply_r)
 	struct msg	*m = r->m;
 	const char	*first;
 	size_t		 k;
-	int		 code;
 
 	if ((first = relay_first_refusal(r)) == NULL)
 		return (0);
@@ -439,11 +441,10 @@ relay_smtp_mixed(struct relay *r, struct buf *reply_r)
 		buf_printf(reply_r, "451 4.3.0 The filter refused some "
 		    "recipients (%s), try again later", m->qid);
 	}
-	code = (int)strtol(buf_str(reply_r), NULL, 10);
 	for (k = 0; k < m->nrcpts; k++) {
-		m->rcpts[k].code = code;
-		buf_reset(m->rcpts[k].reply);
-		buf_puts(m->rcpts[k].reply, buf_str(reply_r));
+		if (m->rcpts[k].fate != FATE_DELIVERED)
+			fate_reset(&m->rcpts[k]);
+		fate_set_line(&m->rcpts[k], FATE_DEFERRED, buf_str(reply_r));
 	}
 	return (1);
 }
@@ -481,7 +482,7 @@ pipe_relay(const struct sess_info *si, struct msg *m, struct buf *reply_r,
 	reply_init(&r.reply);
 	*after_dot = 0;
 	for (k = 0; k < m->nrcpts; k++)
-		m->rcpts[k].code = 0;
+		fate_reset(&m->rcpts[k]);
 	data = spool_data(m->spool, &len);
 
 	rc = relay_open(&r, why);
@@ -508,7 +509,7 @@ pipe_relay(const struct sess_info *si, struct msg *m, struct buf *reply_r,
 		relay_quit(&r);
 	if (rc != PIPE_RELAY_OK && !r.lmtp)
 		for (k = 0; k < m->nrcpts; k++)
-			m->rcpts[k].code = 0;	/* one reply: all undecided */
+			fate_reset(&m->rcpts[k]);	/* one reply: none */
 	reply_free(&r.reply);
 	stream_free(r.st);
 	buf_free(r.cmd);

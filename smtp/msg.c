@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -104,6 +105,19 @@ xforward_copy(struct xforward *dst, const struct xforward *src)
 	dst->helo = xstrdup(src->helo);
 	dst->ident = xstrdup(src->ident);
 	dst->source = xstrdup(src->source);
+}
+
+/* xforward_client - the original client: XFORWARD ADDR, else our peer */
+
+const char *
+xforward_client(const struct xforward *xf, const char *peer)
+{
+	const char	*a = xf->addr;
+
+	if (a != NULL && strcasecmp(a, "[UNAVAILABLE]") != 0 &&
+	    strcasecmp(a, "[TEMPUNAVAIL]") != 0)
+		return (strncasecmp(a, "IPV6:", 5) == 0 ? a + 5 : a);
+	return (peer);
 }
 
 /* qid_new - a queue id: microseconds and pid, in hex */

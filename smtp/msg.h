@@ -3,7 +3,8 @@
  *
  * A struct msg lives from MAIL to the reply after DATA.  It owns the
  * envelope, the XFORWARD attributes of the transaction and the spool that
- * holds the message's bytes.
+ * holds the message's bytes.  Each recipient (struct rcpt, fate.h) carries
+ * its fate: what became of it, and the reply that goes with that.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -15,6 +16,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "fate.h"
 
 struct spool;
 
@@ -24,15 +26,6 @@ struct xforward {
 };
 
 enum body_type { BODY_UNSPEC, BODY_7BIT, BODY_8BITMIME };
-
-struct rcpt {
-	char		*addr;
-	char		*notify;	/* NOTIFY= value, or NULL */
-	char		*orcpt;		/* ORCPT= value (xtext), or NULL */
-	/* results */
-	int		 code;		/* final reply code for this recipient */
-	struct buf	*reply;		/* its reply line ("250 2.0.0 ...") */
-};
 
 struct msg {
 	char		 qid[20];

@@ -36,6 +36,7 @@
 #include "outq.h"
 
 /* smtp */
+#include "fate.h"
 #include "notice.h"
 #include "submit.h"
 
@@ -137,18 +138,19 @@ notice_send(const char *qid, const char *what, char *const *to, size_t nto,
 	struct buf	*why = buf_new(256);
 	char		**again;
 	size_t		 i, nagain = 0, nanswered = 0;
-	int		*codes, rc;
+	enum fate	*fates;
+	int		 rc;
 
 	seg.iov_base = (void *)data;
 	seg.iov_len = len;
-	codes = xcalloc(nto + 1, sizeof(*codes));
+	fates = xcalloc(nto + 1, sizeof(*fates));
 	again = xcalloc(nto + 1, sizeof(*again));
-	rc = submit_message(qid, "", to, nto, &seg, 1, eightbit, codes,
+	rc = submit_message(qid, "", to, nto, &seg, 1, eightbit, fates,
 	    why);
 	for (i = 0; i < nto; i++) {
-		if (codes[i] != 0)
+		if (fates[i] != FATE_PENDING)
 			nanswered++;
-		if (codes[i] / 100 != 2 && codes[i] / 100 != 5)
+		if (fates[i] != FATE_DELIVERED && fates[i] != FATE_REFUSED)
 			again[nagain++] = to[i];
 	}
 	*unreachable = rc == WN_TEMP && nanswered == 0;
@@ -172,7 +174,7 @@ notice_send(const char *qid, const char *what, char *const *to, size_t nto,
 	notice_sent_log(qid, what, to, nto, rc, kept, why);
 out:
 	free(again);
-	free(codes);
+	free(fates);
 	buf_free(why);
 	return (rc);
 }

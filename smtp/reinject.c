@@ -39,6 +39,7 @@
 
 /* smtp */
 #include "dotstuff.h"
+#include "fate.h"
 #include "msg.h"
 #include "reinject.h"
 #include "reply.h"
@@ -511,17 +512,36 @@ reinject_rcpt_cmd(struct reinject *r, const struct rcpt *rc, struct buf *out)
 	buf_puts(out, "\r\n");
 }
 
-/* reinject_set_rcpt - record a downstream reply for a recipient */
+/* reinject_set_rcpt - record a downstream reply for a recipient; a reply
+ * of a class that has no place there breaks the connection (fate.h) */
 
-static void
-reinject_set_rcpt(struct reinject_txn *t, struct rcpt *rc,
-    const struct reply *rp)
+static int
+reinject_set_rcpt(struct reinject *r, struct reinject_txn *t,
+    struct rcpt *rc, enum fate_stage stage, const struct reply *rp)
 {
-	rc->code = rp->code;
-	buf_reset(rc->reply);
-	reply_format(rp, rc->reply);
+	int	 odd = fate_from_reply(rc, stage, rp) < 0;
+
+	if (odd)
+		r->broken = 1;
 	buf_reset(t->last);
 	reply_format(rp, t->last);
+	return (odd ? -1 : 0);
+}
+
+/* reinject_odd - a reply of a class that has no place after MAIL or RCPT:
+ * the session is out of step, so the transaction ends here */
+
+static int
+reinject_odd(struct reinject *r, const char *cmd, struct buf *why)
+{
+	int	 c = r->reply.code / 100;
+
+	if (c == 2 || c == 4 || c == 5)
+		return (0);
+	r->broken = 1;
+	buf_printf(why, "%s answered %s with ", reinject_ep.text, cmd);
+	reply_format(&r->reply, why);
+	return (1);
 }
 
 /* reinject_send - flush queued commands */
@@ -610,7 +630,10 @@ reinject_envelope(struct reinject *r, struct reinject_txn *t, int with_data,
 	mail_code = r->reply.code;
 	if (mail_code / 100 != 2)
 		for (k = 0; k < t->nrcpts; k++)
-			reinject_set_rcpt(t, t->rcpts[k], &r->reply);
+			reinject_set_rcpt(r, t, t->rcpts[k], FATE_AT_RCPT,
+			    &r->reply);
+	if (reinject_odd(r, "MAIL", why))
+		return (WN_TEMP);
 	for (k = 0; k < t->nrcpts; k++) {
 		if (!pipelined) {
 			if (mail_code / 100 != 2)
@@ -625,10 +648,12 @@ reinject_envelope(struct reinject *r, struct reinject_txn *t, int with_data,
 			return (WN_TEMP);
 		if (mail_code / 100 != 2)
 			continue;	/* MAIL's reply already stands */
-		reinject_set_rcpt(t, t->rcpts[k], &r->reply);
-		if (r->reply.code / 100 == 2)
+		reinject_set_rcpt(r, t, t->rcpts[k], FATE_AT_RCPT, &r->reply);
+		if (reinject_odd(r, "RCPT", why))
+			return (WN_TEMP);
+		if (t->rcpts[k]->fate == FATE_ACCEPTED)
 			t->naccepted++;
-		else if (r->reply.code / 100 == 4)
+		else if (t->rcpts[k]->fate == FATE_DEFERRED)
 			t->ntempfail++;
 	}
 	if (mail_code / 100 == 4)
@@ -722,10 +747,11 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 	if (r->reply.code != 354) {
 		if (want) {
 			for (k = 0; k < t->nrcpts; k++) {
-				if (t->rcpts[k]->code / 100 != 2)
+				if (t->rcpts[k]->fate != FATE_ACCEPTED)
 					continue;
-				reinject_set_rcpt(t, t->rcpts[k], &r->reply);
-				if (r->reply.code / 100 == 4)
+				reinject_set_rcpt(r, t, t->rcpts[k],
+				    FATE_AT_DATA, &r->reply);
+				if (t->rcpts[k]->fate == FATE_DEFERRED)
 					t->ntempfail++;
 			}
 			t->naccepted = 0;
@@ -744,8 +770,9 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 int
 reinject_commit(struct reinject *r, struct reinject_txn *t, struct buf *why)
 {
-	size_t	 k, lost_from = t->nrcpts;
-	int	 rc = WN_OK;
+	struct buf	*safe = NULL;
+	size_t		 k, lost_from = t->nrcpts;
+	int		 rc = WN_OK, odd = 0;
 
 	if (!t->prepared)
 		log_panic("reinject_commit: %s: transaction not prepared",
@@ -759,35 +786,47 @@ reinject_commit(struct reinject *r, struct reinject_txn *t, struct buf *why)
 	} else if (r->lmtp) {
 		/* One reply per recipient accepted at RCPT, in order. */
 		for (k = 0; k < t->nrcpts; k++) {
-			if (t->rcpts[k]->code / 100 != 2)
+			if (t->rcpts[k]->fate != FATE_ACCEPTED)
 				continue;
 			if (reinject_read(r, why) != WN_OK) {
 				rc = WN_TEMP;
 				lost_from = k;
 				break;
 			}
-			reinject_set_rcpt(t, t->rcpts[k], &r->reply);
+			if (reinject_set_rcpt(r, t, t->rcpts[k], FATE_AT_DOT,
+			    &r->reply) < 0)
+				odd = 1;
 		}
 	} else if (reinject_read(r, why) != WN_OK) {
 		rc = WN_TEMP;
 		lost_from = 0;
 	} else {
 		for (k = 0; k < t->nrcpts; k++)
-			if (t->rcpts[k]->code / 100 == 2)
-				reinject_set_rcpt(t, t->rcpts[k], &r->reply);
+			if (t->rcpts[k]->fate == FATE_ACCEPTED &&
+			    reinject_set_rcpt(r, t, t->rcpts[k], FATE_AT_DOT,
+			    &r->reply) < 0)
+				odd = 1;
+	}
+	if (odd && rc == WN_OK) {
+		/* Not an outcome: we cannot know what became of it. */
+		buf_printf(why, "%s answered the end of data with %s",
+		    reinject_ep.text, buf_str(t->last));
+		rc = WN_TEMP;
 	}
 	/* Without a reply we cannot know: say so, the upstream retries. */
 	for (k = lost_from; k < t->nrcpts; k++) {
-		if (t->rcpts[k]->code / 100 != 2)
+		if (t->rcpts[k]->fate != FATE_ACCEPTED)
 			continue;
-		t->rcpts[k]->code = 451;
-		buf_reset(t->rcpts[k]->reply);
-		buf_printf(t->rcpts[k]->reply, "451 4.4.2 No reply from the "
-		    "downstream after end of data (message may be delivered "
-		    "twice): ");
-		buf_append_safe(t->rcpts[k]->reply, buf_str(why),
-		    buf_len(why) > 200 ? 200 : buf_len(why));
+		if (safe == NULL) {
+			safe = buf_new(256);
+			buf_append_safe(safe, buf_str(why), buf_len(why) > 200 ?
+			    200 : buf_len(why));
+		}
+		fate_set(t->rcpts[k], FATE_DEFERRED, 451, "4.4.2 No reply from "
+		    "the downstream after end of data (message may be "
+		    "delivered twice): %s", buf_str(safe));
 	}
+	buf_free(safe);
 	stream_set_timeout(r->st, smtp_conf.forward_timeout);
 	return (rc);
 }

@@ -422,6 +422,19 @@ sess_receive(struct sess *s, struct framer *fr, struct spool *sp,
 	return (0);
 }
 
+/* sess_lmtp_check - the deliver hook must leave every recipient with an
+ * outcome (a bug otherwise: nothing may be answered without one) */
+
+static void
+sess_lmtp_check(const struct msg *m, size_t i)
+{
+	enum fate	 f = m->rcpts[i].fate;
+
+	if (!fate_final(f) && f != FATE_DEFERRED)
+		log_panic("%s: recipient %zu is %s after delivery", m->qid, i,
+		    fate_name(f));
+}
+
 /* sess_answer_all - the same reply for every recipient (LMTP) or once */
 
 static void
@@ -515,9 +528,10 @@ sess_data(struct sess *s, const char *arg)
 			ok = (reply->data[0] == '2');
 		} else {
 			for (i = 0; i < s->msg->nrcpts; i++) {
+				sess_lmtp_check(s->msg, i);
 				sess_reply(s, "%s",
 				    buf_str(s->msg->rcpts[i].reply));
-				ok += (s->msg->rcpts[i].code / 100 == 2);
+				ok += fate_ok(s->msg->rcpts[i].fate);
 			}
 		}
 		buf_free(reply);

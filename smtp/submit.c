@@ -27,7 +27,7 @@
 int
 submit_message(const char *qid, const char *sender, char *const *rcpts,
     size_t nrcpts, const struct iovec *segs, size_t nsegs, int eightbit,
-    int *codes_r, struct buf *why)
+    enum fate *fates_r, struct buf *why)
 {
 	struct reinject_txn t;
 	struct reinject	*conn;
@@ -71,18 +71,18 @@ submit_message(const char *qid, const char *sender, char *const *rcpts,
 		reinject_release(conn, 1);
 	}
 	for (i = 0; i < nrcpts; i++) {
-		if (m->rcpts[i].code / 100 == 2)
+		if (m->rcpts[i].fate == FATE_DELIVERED)
 			ok++;
-		else if (m->rcpts[i].code / 100 != 5)
+		else if (m->rcpts[i].fate != FATE_REFUSED)
 			temp++;
-		if (m->rcpts[i].code / 100 != 2 && buf_len(why) == 0)
+		if (m->rcpts[i].fate != FATE_DELIVERED && buf_len(why) == 0)
 			buf_printf(why, "<%s>: %s", m->rcpts[i].addr,
 			    buf_str(m->rcpts[i].reply));
 	}
 	rc = ok == nrcpts ? WN_OK : temp > 0 ? WN_TEMP : WN_PERM;
 out:
-	for (i = 0; codes_r != NULL && i < nrcpts; i++)
-		codes_r[i] = m->rcpts[i].code;
+	for (i = 0; fates_r != NULL && i < nrcpts; i++)
+		fates_r[i] = m->rcpts[i].fate;
 	reinject_txn_free(&t);
 	free(rp);
 	msg_free(m);

@@ -14,16 +14,18 @@
 #include <sys/uio.h>
 
 #include "buf.h"
+#include "fate.h"
 
 /* Send the content (segments, CRLF lines, no dot-stuffing) from sender
  * ("" for <>) to rcpts.  WN_OK when every recipient was accepted after the
  * final dot; WN_TEMP when a recipient was refused temporarily or the
  * connection failed (after a lost final reply the message may have been
  * delivered all the same); WN_PERM when the others were refused
- * permanently.  why holds the first refusal.  codes_r (may be NULL) gets
- * each recipient's reply code (2xx: it has the message). */
+ * permanently.  why holds the first refusal.  fates_r (may be NULL) gets
+ * each recipient's fate (FATE_DELIVERED: it has the message). */
 int	submit_message(const char *qid, const char *sender,
 	    char *const *rcpts, size_t nrcpts, const struct iovec *segs,
-	    size_t nsegs, int eightbit, int *codes_r, struct buf *why);
+	    size_t nsegs, int eightbit, enum fate *fates_r,
+	    struct buf *why);
 
 #endif /* WINNOW_SUBMIT_H */

@@ -392,6 +392,41 @@ def test_hostile_downstream_replies(relay, where, kind):
     assert "panic" not in w.log()
 
 
+ODD_REPLIES = [(where, reply)
+               for where in ("mail", "rcpt", "data", "dot")
+               for reply in ("150 2.0.0 odd", "354 weird", "650 6.0.0 odd")
+               # 354 is DATA's go-ahead
+               if not (where == "data" and reply.startswith("354"))]
+
+
+@pytest.mark.parametrize("lmtp_in", [False, True], ids=["smtp", "lmtp"])
+@pytest.mark.parametrize("where,reply", ODD_REPLIES)
+def test_unexpected_well_formed_replies(relay, where, reply, lmtp_in):
+    """A well-formed reply of a class that has no place at MAIL, RCPT, DATA
+    or after the dot (1xx, 3xx, 6xx): 451 (4.5.0 where it answered a
+    recipient), never passed upstream, never a crash; the connection is
+    dropped (the next message goes on a new one)."""
+    def hook(*a):
+        return reply
+    w, sink = relay(sink={"hooks": {where: hook}},
+                    server={"forward_timeout": "2s",
+                            "forward_data_done_timeout": "2s"})
+    for attempt in range(2):
+        _, _, r = send(w.port, ["a@example.com", "b@example.com"],
+                       lmtp=lmtp_in)
+        finals = r["final"] if lmtp_in else [r["final"]]
+        for f in finals:
+            assert f.code == 451, r
+            if where != "data":
+                assert "4.5.0" in f.text or "4.4.2" in f.text, r
+        assert "killed by signal" not in w.log()
+        assert "panic" not in w.log()
+    if where != "dot":
+        assert not sink.completed()
+    # out of step: the connection was dropped, not reused
+    assert len(sink.sessions) == 2, sink.sessions
+
+
 def test_cached_connection_closed_by_downstream(relay):
     """The downstream says 421 and hangs up on our idle cached connection:
     the next message opens a new one and is delivered."""

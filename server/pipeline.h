@@ -1,0 +1,138 @@
+/*
+ * pipeline.h - the stages of one message in a winnowd child
+ *
+ * pipeline_run (pipeline.c) is the spine; each stage has a file of its own:
+ *
+ *   checks.c   the table of checks: each reads the message and writes its
+ *              findings; a check that fails records so in its own findings
+ *   decide.c   each filtered recipient's group decides its statuses and
+ *              actions (policy_decide); refusals and holds get their replies
+ *   plan.c     each recipient's resulting message (our headers, its group's
+ *              modifications) and the downstream transactions: identical
+ *              results share one; copies go in their own (split.h)
+ *   deliver.c  prepare every transaction up to the final dot, store the
+ *              quarantine and archive copies, then commit (or abort) them
+ *   report.c   the one reply for an SMTP upstream and the summary line
+ *   notices.c  the DSN for refused recipients and the notifications, kept
+ *              for after the reply (smtp/notice.h)
+ *
+ * A recipient's outcome is its fate (smtp/fate.h); what the pipeline knows
+ * about it besides is one struct pl_rcpt.  This header is private to
+ * server/.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_PIPELINE_H
+#define WINNOW_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "findings.h"
+#include "msg.h"
+#include "policy.h"
+#include "reinject.h"
+#include "sess.h"
+
+struct edit;
+struct split;
+
+/* Why a recipient is not filtered. */
+enum pl_info {
+	INFO_NONE = 0,		/* filtered */
+	INFO_NOT_PROT,		/* not in a protected domain */
+	INFO_SIZE,		/* over filter_size_limit */
+	INFO_ERROR,		/* a check it needs failed, on_error = accept */
+	INFO_BYPASS,		/* msg->bypass says why */
+};
+
+/* What the pipeline knows about one recipient besides its fate. */
+struct pl_rcpt {
+	struct rcpt	*r;		/* the envelope recipient and its fate */
+	enum pl_info	 info;
+	int		 decided;	/* dec is valid */
+	struct policy_decision dec;
+};
+
+/* One downstream transaction, parallel to a split_txn. */
+struct pl_txn {
+	struct reinject_txn txn;
+	struct reinject	*conn;
+	struct rcpt	**rcpts;	/* what reinject fills in */
+	struct rcpt	**extra;	/* our own rcpts for non-recipients */
+	size_t		 n;
+	int		 committed;	/* the downstream has a copy */
+};
+
+/* One message on its way through the stages. */
+struct pl_ctx {
+	const struct sess_info *si;
+	struct msg	*m;
+	const char	*data;
+	size_t		 len, header_len;
+	struct findings	*f;
+	struct msg_view	 view;
+	const char	**addrs;	/* recipients' addresses */
+	struct pl_rcpt	*rc;		/* per recipient */
+	char		 error_check[32];	/* the check that failed */
+	char		 info_error[64];	/* "not processed (... failed)" */
+	struct edit	**edits;	/* every edit made, to free */
+	size_t		 nedits;
+	struct split	*sp;
+	struct pl_txn	*txns;		/* parallel to sp->txns */
+	char		*quar_id;
+	unsigned int	 narchived;
+	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
+	struct buf	*removed;	/* AV-flagged parts replaced */
+	size_t		 removed_hlen;
+	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
+	struct buf	*why;
+};
+
+/* checks.c: run every check a filtered recipient's group wants; WN_OK, or
+ * WN_TEMP when one failed (c->error_check names it). */
+int		 checks_run(struct pl_ctx *);
+
+/* decide.c: each filtered recipient's decision; refusals and holds get
+ * their replies at once. */
+void		 decide_all(struct pl_ctx *);
+
+/* decide.c: the macros of a reject text or notification. */
+void		 decide_vars(struct pl_ctx *, const struct policy_decision *,
+		    int slot, const char **vars, struct buf *virus);
+
+/* plan.c: the message each recipient gets and every transaction. */
+void		 plan_make(struct pl_ctx *);
+
+/* deliver.c: open and prepare every transaction (no final dot). */
+void		 deliver_prepare(struct pl_ctx *);
+
+/* deliver.c: store the copies, then the final dots (or abort them); every
+ * recipient has an outcome afterwards. */
+void		 deliver_commit(struct pl_ctx *);
+
+/* deliver.c: log what became of the copies. */
+void		 deliver_log_extras(struct pl_ctx *);
+
+/* report.c: the one reply for an SMTP upstream (asks notices.c for the
+ * DSN), and the summary line of the message. */
+void		 report_smtp_reply(struct pl_ctx *, struct buf *reply);
+void		 report_log(struct pl_ctx *, const struct buf *reply);
+
+/* notices.c: a DSN for the permanently refused recipients (after the
+ * reply); returns how many it reports. */
+size_t		 notices_dsn(struct pl_ctx *);
+
+/* notices.c: the notifications the decisions ask for (after the reply). */
+void		 notices_notify(struct pl_ctx *);
+
+/* pipeline.c: the X-Winnow-Info text of a recipient that is not filtered
+ * (NULL when it is). */
+const char	*pipeline_info(const struct pl_ctx *, const struct pl_rcpt *);
+
+/* pipeline.c: a new edit of the message, or of its copy with the AV-flagged
+ * parts replaced (removed != 0), kept for freeing with the context. */
+struct edit	*pipeline_edit(struct pl_ctx *, int removed);
+
+#endif /* WINNOW_PIPELINE_H */
