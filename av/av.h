@@ -17,10 +17,14 @@
  *		a hung or crashing parser (libclamav, libmagic, GMime) cannot
  *		hold the child beyond max_scan_time + kill_grace: the child
  *		kills it and records the error status.
- *   actions	Per-status actions, per-virus-name overrides, the
- *		X-Winnow-Virus header text, and "remove": replacing the
- *		infected or filtered parts with a text notice while every
- *		other byte of the message stays as it was.
+ *   remove	Replacing the infected or filtered parts with a text
+ *		notice while every other byte of the message stays as it
+ *		was (for the policy's "remove" action).
+ *
+ * The module reports facts (the AV status, the names found and where);
+ * what happens to a message - per status, per virus name, and when remove
+ * cannot be done - is the policy's ([policy] and [group] infected.action,
+ * virus_name_action; [av] remove_fallback names the fallback action).
  *
  * Life cycle (see findings.h for the common shape):
  *
@@ -31,8 +35,8 @@
  *		keep serving with the old engine.  On SIGHUP: conf_load(),
  *		av_load(why), same rule.
  *   child:	av_child_init() after fork; per message av_check() (or
- *		av_check_opts() with a group's options), av_decide(), and
- *		when the action is "remove", av_remove_parts(); at exit
+ *		av_check_opts() with a group's options), and when the
+ *		policy's action is "remove", av_remove_parts(); at exit
  *		av_child_exit().
  *
  * Statuses: clean, infected (a signature), suspicious (Heuristics.* and
@@ -44,15 +48,12 @@
  * error outranks everything an admin may let through, so a part that could
  * not be scanned is never delivered because another status said "pass".
  *
- * ClamAV cannot disinfect: the action "cure" is accepted for compatibility
- * with older gateways' configurations, logged as a warning, and means
- * "remove".
- *
  * Errors: av_check() returns WN_OK whenever it filled the findings, even
  * with the error status (why then says what went wrong, for the one log
- * line); the error status goes through the [av] on_error action (default
- * tempfail), never through the server's general on_error, so a scanner
- * failure cannot deliver unscanned mail.  av_load() and av_remove_parts()
+ * line); the error status has its own action in the policy (error.action,
+ * default tempfail), so a scanner failure cannot deliver unscanned mail.
+ * WN_TEMP means the check could not run at all.  av_load() and
+ * av_remove_parts()
  * return WN_OK, WN_TEMP or WN_PERM with why filled.  Allocation failure is
  * fatal.
  *
@@ -76,18 +77,7 @@ enum av_mode {
 	AV_MODE_COMBINED,	/* that, then each decoded MIME leaf part */
 };
 
-/* What to do with a message, per AV status. */
-enum av_action {
-	AV_ACT_PASS = 0,	/* deliver (with the X-Winnow-Virus header) */
-	AV_ACT_REMOVE,		/* replace the flagged parts with a notice */
-	AV_ACT_REJECT,		/* 5xx */
-	AV_ACT_DROP,		/* accept and discard */
-	AV_ACT_QUARANTINE,	/* accept and keep in the quarantine */
-	AV_ACT_TEMPFAIL,	/* 4xx: the sender retries */
-	AV_ACT_COUNT
-};
-
-/* Options a recipient group may set (mode, actions, filter lists). */
+/* Options a recipient group may set (mode, filter lists, notice). */
 struct av_opts;
 
 /* A compiled libclamav engine with the options it was built with. */
@@ -137,7 +127,7 @@ void		 av_child_exit(void);
  * check then reports the error status). */
 int		 av_ready(struct buf *why);
 
-/* The check with the [av] defaults (a check_fn). */
+/* The check with the [av] defaults. */
 int		 av_check(const struct msg_view *, struct findings *,
 		    struct buf *why);
 
@@ -145,13 +135,10 @@ int		 av_check(const struct msg_view *, struct findings *,
 int		 av_check_opts(const struct msg_view *, const struct av_opts *,
 		    struct findings *, struct buf *why);
 
-/* The action for the findings: the status's action, unless a
- * virus_name_action rule matches one of the names found (the first rule
- * that matches any name wins). */
-enum av_action	 av_decide(const struct av_opts *, const struct findings *);
-
-/* The action to use when "remove" is impossible (av_remove_parts failed). */
-enum av_action	 av_remove_fallback(const struct av_opts *);
+/* [av] remove_fallback: the name of the policy action to take when
+ * "remove" is impossible (av_remove_parts failed): accept, reject, drop,
+ * quarantine or tempfail. */
+const char	*av_remove_fallback(void);
 
 /* Write into out the message with every part the findings flag (any
  * status but clean) replaced by a text/plain notice; all other bytes are
@@ -167,24 +154,13 @@ int		 av_remove_parts_opts(const struct msg_view *,
 		    const struct av_opts *, const struct findings *,
 		    struct buf *out, struct buf *why);
 
-/* The X-Winnow-Virus value: "status[; name (part N file)]...[; +N more]",
- * printable ASCII only, at most AV_HEADER_MAX bytes. */
-#define AV_HEADER_MAX	900
-void		 av_header_value(const struct findings *, struct buf *out);
-
-/* The whole field "X-Winnow-Virus: value" folded below 78 columns where
- * possible, CRLF-terminated. */
-void		 av_header_field(const struct findings *, struct buf *out);
-
 /* The [av] options (valid until the next av_load/av_engine_install). */
 const struct av_opts *av_opts_default(void);
 
 /* A copy a group can change with av_opts_set(). */
 struct av_opts	*av_opts_copy(const struct av_opts *);
 
-/* Set one option by its [av] name: mode, infected_action,
- * suspicious_action, encrypted_action, filtered_action, on_error,
- * remove_fallback, virus_name_action, filter_names, filter_types,
+/* Set one option by its [av] name: mode, filter_names, filter_types,
  * filter_real_types, filter_max_size, filter_exclude_names,
  * filter_exclude_types, filter_exclude_real_types, remove_notice.
  * Returns WN_PERM with why filled for an unknown name or a bad value. */
@@ -194,15 +170,7 @@ int		 av_opts_set(struct av_opts *, const char *name,
 /* Free a copy; NULL is a no-op. */
 void		 av_opts_free(struct av_opts *);
 
-/* The mode and the action of a status in a set of options. */
+/* The mode of a set of options. */
 enum av_mode	 av_opts_mode(const struct av_opts *);
-enum av_action	 av_opts_action(const struct av_opts *, enum av_status);
-
-/* User-visible action names ("pass", "remove", ...). */
-const char	*av_action_name(enum av_action);
-
-/* Parse an action name; "cure" gives AV_ACT_REMOVE and *cured = 1. */
-int		 av_action_parse(const char *, enum av_action *, int *cured,
-		    struct buf *why);
 
 #endif /* WINNOW_AV_H */

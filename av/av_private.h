@@ -50,9 +50,7 @@ struct avconf {
 	int		 alert_broken;
 	int		 alert_macros;
 	int		 bytecode;
-	int		 act[AV_STATUS_COUNT];	/* avconf_act_names index */
-	int		 remove_fallback;
-	char		*virus_name_action;
+	int		 remove_fallback;	/* a fallback name index */
 	char		*filter[3];		/* names, types, real types */
 	char		*filter_exclude[3];
 	size_t		 filter_max_size;
@@ -67,17 +65,8 @@ extern struct avconf avconf;
 #define AVFILT_REAL	2
 #define AVFILT_KINDS	3
 
-struct av_override {
-	char		*glob;
-	enum av_action	 act;
-};
-
 struct av_opts {
 	enum av_mode	 mode;
-	enum av_action	 action[AV_STATUS_COUNT];
-	enum av_action	 fallback;
-	struct av_override *ovr;
-	size_t		 novr;
 	char		**incl[AVFILT_KINDS];	/* NULL-terminated glob lists */
 	char		**excl[AVFILT_KINDS];
 	size_t		 max_size;		/* decoded bytes; 0: no limit */
@@ -97,12 +86,10 @@ struct av_engine {
 };
 
 /* avconf.c */
-extern const char *const avconf_act_names[];
 extern const char *const avconf_mode_names[];
 void		 avconf_opts_init(struct av_opts *);
 void		 avconf_opts_clear(struct av_opts *);
 struct av_opts	*avconf_opts_build(struct buf *why);
-enum av_action	 avconf_act_value(int index, int *cured);
 
 /* avmime.c */
 #define AVMIME_SECTION_MAX	48

@@ -32,18 +32,15 @@
 
 struct avconf	 avconf;
 
-/* Action names as the admin writes them; see avconf_act_value(). */
-const char *const avconf_act_names[] = {
-	"pass", "accept", "remove", "cure", "reject", "drop", "discard",
-	"quarantine", "tempfail", NULL
+/* remove_fallback: the policy actions that can stand in for "remove" as
+ * the admin may write them, and the policy's name of each. */
+static const char *const avconf_fallback_names[] = {
+	"quarantine", "accept", "pass", "reject", "drop", "discard", "tempfail",
+	NULL
 };
-
-static const enum av_action avconf_act_map[] = {
-	AV_ACT_PASS, AV_ACT_PASS, AV_ACT_REMOVE, AV_ACT_REMOVE, AV_ACT_REJECT,
-	AV_ACT_DROP, AV_ACT_DROP, AV_ACT_QUARANTINE, AV_ACT_TEMPFAIL
+static const char *const avconf_fallback_policy[] = {
+	"quarantine", "accept", "accept", "reject", "drop", "drop", "tempfail"
 };
-
-#define AVCONF_ACT_CURE	3	/* index of "cure" */
 
 const char *const avconf_mode_names[] = { "message", "combined", NULL };
 
@@ -52,7 +49,6 @@ const char *const avconf_mode_names[] = { "message", "combined", NULL };
 	"filter: {status} ({names})."
 
 static int	avconf_check_tmpdir(const char *, struct buf *);
-static int	avconf_check_fallback(const char *, struct buf *);
 
 #define A(field)	(&avconf.field)
 
@@ -108,8 +104,9 @@ static const struct conf_param avconf_params[] = {
 	{ "bytecode", CONF_BOOL, "yes", A(bytecode), 0, 0, NULL, NULL,
 	    "run the database's signed bytecode signatures" },
 	{ "remove_fallback", CONF_ENUM, "quarantine", A(remove_fallback), 0,
-	    0, avconf_act_names, avconf_check_fallback, "when remove cannot "
-	    "be done (the finding is not in one part)" },
+	    0, avconf_fallback_names, NULL, "the policy action taken instead "
+	    "when remove cannot be done (the finding is not in one part): "
+	    "quarantine, accept, reject, drop or tempfail" },
 	{ "filter_names", CONF_STR, "", A(filter[AVFILT_NAME]), 0, 0, NULL,
 	    NULL, "file name globs to filter, e.g. *.exe *.pdf.exe" },
 	{ "filter_types", CONF_STR, "", A(filter[AVFILT_TYPE]), 0, 0, NULL,
@@ -158,102 +155,6 @@ avconf_check_tmpdir(const char *v, struct buf *why)
 	return (0);
 }
 
-/* avconf_check_fallback - remove cannot be its own fallback */
-
-static int
-avconf_check_fallback(const char *v, struct buf *why)
-{
-	if (strcasecmp(v, "remove") == 0 || strcasecmp(v, "cure") == 0) {
-		buf_printf(why, "remove_fallback cannot be %s", v);
-		return (-1);
-	}
-	return (0);
-}
-
-/* avconf_act_value - the action of a name index; notes "cure" */
-
-enum av_action
-avconf_act_value(int index, int *cured)
-{
-	if (index < 0 || (size_t)index >=
-	    sizeof(avconf_act_map) / sizeof(avconf_act_map[0]))
-		log_panic("avconf_act_value: bad index %d", index);
-	if (cured != NULL)
-		*cured = (index == AVCONF_ACT_CURE);
-	return (avconf_act_map[index]);
-}
-
-/* av_action_parse - an action name */
-
-int
-av_action_parse(const char *s, enum av_action *act, int *cured,
-    struct buf *why)
-{
-	int	 i;
-
-	if (conf_parse_enum(s, avconf_act_names, &i, why) < 0)
-		return (WN_PERM);
-	*act = avconf_act_value(i, cured);
-	return (WN_OK);
-}
-
-/* av_action_name - user-visible action name */
-
-const char *
-av_action_name(enum av_action a)
-{
-	static const char *const names[AV_ACT_COUNT] = {
-		"pass", "remove", "reject", "drop", "quarantine", "tempfail"
-	};
-
-	if ((unsigned)a >= AV_ACT_COUNT)
-		log_panic("av_action_name: bad action %d", (int)a);
-	return (names[a]);
-}
-
-/* avconf_parse_overrides - "glob:action" items into an array */
-
-static int
-avconf_parse_overrides(const char *text, struct av_override **ovr_r,
-    size_t *n_r, struct buf *why)
-{
-	struct av_override *ovr;
-	char		**items, *colon;
-	size_t		 n, i;
-	int		 cured, rc = WN_OK;
-
-	n = conf_list_split(text, &items);
-	ovr = xcalloc(n + 1, sizeof(*ovr));
-	for (i = 0; i < n && rc == WN_OK; i++) {
-		if ((colon = strrchr(items[i], ':')) == NULL ||
-		    colon == items[i]) {
-			buf_printf(why, "\"%s\" is not GLOB:ACTION", items[i]);
-			rc = WN_PERM;
-			break;
-		}
-		*colon = '\0';
-		if (av_action_parse(colon + 1, &ovr[i].act, &cured, why) !=
-		    WN_OK) {
-			rc = WN_PERM;
-			break;
-		}
-		if (cured)
-			log_warn("[av] virus_name_action %s: cure: ClamAV "
-			    "cannot disinfect, using remove", items[i]);
-		ovr[i].glob = xstrdup(items[i]);
-	}
-	conf_list_free(items);
-	if (rc != WN_OK) {
-		for (i = 0; i < n; i++)
-			free(ovr[i].glob);
-		free(ovr);
-		return (rc);
-	}
-	*ovr_r = ovr;
-	*n_r = n;
-	return (WN_OK);
-}
-
 /* avconf_globs - a glob list from text (NULL when empty) */
 
 static char **
@@ -275,14 +176,6 @@ avconf_opts_init(struct av_opts *o)
 {
 	memset(o, 0, sizeof(*o));
 	o->mode = AV_MODE_MESSAGE;
-	o->action[AV_NOT_SCANNED] = AV_ACT_PASS;
-	o->action[AV_CLEAN] = AV_ACT_PASS;
-	o->action[AV_INFECTED] = AV_ACT_QUARANTINE;
-	o->action[AV_SUSPICIOUS] = AV_ACT_QUARANTINE;
-	o->action[AV_ENCRYPTED] = AV_ACT_PASS;
-	o->action[AV_ERROR] = AV_ACT_TEMPFAIL;
-	o->action[AV_FILTERED] = AV_ACT_REMOVE;
-	o->fallback = AV_ACT_QUARANTINE;
 	o->notice = xstrdup(AVCONF_NOTICE_DEFAULT);
 }
 
@@ -293,9 +186,6 @@ avconf_opts_clear(struct av_opts *o)
 {
 	size_t	 i;
 
-	for (i = 0; i < o->novr; i++)
-		free(o->ovr[i].glob);
-	free(o->ovr);
 	for (i = 0; i < AVFILT_KINDS; i++) {
 		conf_list_free(o->incl[i]);
 		conf_list_free(o->excl[i]);
@@ -343,11 +233,6 @@ av_opts_copy(const struct av_opts *src)
 
 	o = xmalloc(sizeof(*o));
 	*o = *src;
-	o->ovr = xcalloc(src->novr + 1, sizeof(*o->ovr));
-	for (i = 0; i < src->novr; i++) {
-		o->ovr[i].glob = xstrdup(src->ovr[i].glob);
-		o->ovr[i].act = src->ovr[i].act;
-	}
 	for (i = 0; i < AVFILT_KINDS; i++) {
 		o->incl[i] = avconf_globs_copy(src->incl[i]);
 		o->excl[i] = avconf_globs_copy(src->excl[i]);
@@ -357,8 +242,7 @@ av_opts_copy(const struct av_opts *src)
 }
 
 enum avconf_key_kind {
-	AVK_MODE, AVK_ACTION, AVK_FALLBACK, AVK_OVERRIDES, AVK_INCL, AVK_EXCL,
-	AVK_SIZE, AVK_NOTICE
+	AVK_MODE, AVK_INCL, AVK_EXCL, AVK_SIZE, AVK_NOTICE
 };
 
 static const struct avconf_key {
@@ -367,13 +251,6 @@ static const struct avconf_key {
 	int			 index;
 } avconf_keys[] = {
 	{ "mode", AVK_MODE, 0 },
-	{ "infected_action", AVK_ACTION, AV_INFECTED },
-	{ "suspicious_action", AVK_ACTION, AV_SUSPICIOUS },
-	{ "encrypted_action", AVK_ACTION, AV_ENCRYPTED },
-	{ "filtered_action", AVK_ACTION, AV_FILTERED },
-	{ "on_error", AVK_ACTION, AV_ERROR },
-	{ "remove_fallback", AVK_FALLBACK, 0 },
-	{ "virus_name_action", AVK_OVERRIDES, 0 },
 	{ "filter_names", AVK_INCL, AVFILT_NAME },
 	{ "filter_types", AVK_INCL, AVFILT_TYPE },
 	{ "filter_real_types", AVK_INCL, AVFILT_REAL },
@@ -384,32 +261,6 @@ static const struct avconf_key {
 	{ "remove_notice", AVK_NOTICE, 0 },
 };
 
-/* avconf_set_action - one of the *_action keys or remove_fallback */
-
-static int
-avconf_set_action(struct av_opts *o, const struct avconf_key *k,
-    const char *value, struct buf *why)
-{
-	enum av_action	 a;
-	int		 cured;
-
-	if (av_action_parse(value, &a, &cured, why) != WN_OK)
-		return (WN_PERM);
-	if (k->kind == AVK_FALLBACK) {
-		if (a == AV_ACT_REMOVE) {
-			buf_printf(why, "remove_fallback cannot be %s", value);
-			return (WN_PERM);
-		}
-		o->fallback = a;
-		return (WN_OK);
-	}
-	if (cured)
-		log_warn("[av] %s = cure: ClamAV cannot disinfect, using "
-		    "remove", k->name);
-	o->action[k->index] = a;
-	return (WN_OK);
-}
-
 /* av_opts_set - set one option by name */
 
 int
@@ -417,8 +268,7 @@ av_opts_set(struct av_opts *o, const char *name, const char *value,
     struct buf *why)
 {
 	const struct avconf_key *k = NULL;
-	struct av_override *ovr;
-	size_t		 i, n, sz;
+	size_t		 i, sz;
 	int		 m;
 
 	for (i = 0; i < sizeof(avconf_keys) / sizeof(avconf_keys[0]); i++)
@@ -433,18 +283,6 @@ av_opts_set(struct av_opts *o, const char *name, const char *value,
 		if (conf_parse_enum(value, avconf_mode_names, &m, why) < 0)
 			return (WN_PERM);
 		o->mode = (enum av_mode)m;
-		return (WN_OK);
-	case AVK_ACTION:
-	case AVK_FALLBACK:
-		return (avconf_set_action(o, k, value, why));
-	case AVK_OVERRIDES:
-		if (avconf_parse_overrides(value, &ovr, &n, why) != WN_OK)
-			return (WN_PERM);
-		for (i = 0; i < o->novr; i++)
-			free(o->ovr[i].glob);
-		free(o->ovr);
-		o->ovr = ovr;
-		o->novr = n;
 		return (WN_OK);
 	case AVK_INCL:
 		conf_list_free(o->incl[k->index]);
@@ -477,17 +315,10 @@ avconf_opts_build(struct buf *why)
 
 	o = xmalloc(sizeof(*o));
 	avconf_opts_init(o);
-	/* The actions per AV status, and per virus name, are the policy's
-	 * ([policy] / [group] infected.action, virus_name_action): winnowd
-	 * decides them there.  These options keep the built-in defaults for
-	 * av_decide()'s callers (tools, tests, a group's av_opts_set). */
+	/* The actions per AV status and per virus name are the policy's
+	 * ([policy] / [group] infected.action, virus_name_action). */
+	(void)why;
 	o->mode = (enum av_mode)avconf.mode;
-	o->fallback = avconf_act_value(avconf.remove_fallback, NULL);
-	if (o->fallback == AV_ACT_REMOVE) {
-		buf_puts(why, "[av] remove_fallback cannot be remove");
-		av_opts_free(o);
-		return (NULL);
-	}
 	for (i = 0; i < AVFILT_KINDS; i++) {
 		o->incl[i] = avconf_globs(avconf.filter[i]);
 		o->excl[i] = avconf_globs(avconf.filter_exclude[i]);
@@ -506,20 +337,11 @@ av_opts_mode(const struct av_opts *o)
 	return (o->mode);
 }
 
-/* av_opts_action - the action of one status */
+/* av_remove_fallback - the policy action to take when remove is
+ * impossible */
 
-enum av_action
-av_opts_action(const struct av_opts *o, enum av_status s)
+const char *
+av_remove_fallback(void)
 {
-	if ((unsigned)s >= AV_STATUS_COUNT)
-		log_panic("av_opts_action: bad status %d", (int)s);
-	return (o->action[s]);
-}
-
-/* av_remove_fallback - the action when remove is impossible */
-
-enum av_action
-av_remove_fallback(const struct av_opts *o)
-{
-	return (o->fallback);
+	return (avconf_fallback_policy[avconf.remove_fallback]);
 }

@@ -26,7 +26,7 @@
  *	... other checks read view->text (URLs for SURBL) ...
  *	content_analyze(cm, view, findings, why)   rules, formal, classifier
  *	content_msg_free(cm)
- * or, in one call (a check_fn): content_check(view, findings, why).
+ * or, in one call: content_check(view, findings, why).
  *
  * Errors: content_analyze/content_check return WN_OK, also when a limit was
  * hit (content_state is then CHECK_LIMIT and the rule MIME_LIMIT names the
@@ -92,7 +92,7 @@ int		 content_analyze(struct content_msg *, const struct msg_view *,
 /* Free a parsed message.  NULL is a no-op. */
 void		 content_msg_free(struct content_msg *);
 
-/* content_parse + content_analyze + content_msg_free (a check_fn). */
+/* content_parse + content_analyze + content_msg_free, in one call. */
 int		 content_check(const struct msg_view *, struct findings *,
 		    struct buf *why);
 

@@ -194,8 +194,10 @@ ctl_classify_one(const struct ctl_classify_opts *o, const char *name,
 	(void)printf("  headers:\n    %.*s",
 	    (int)(strchr(buf_str(hdr), '\r') - buf_str(hdr)), buf_str(hdr));
 	(void)printf("\n    %s", strchr(buf_str(hdr), '\n') + 1);
+	/* What winnowd writes for a group with the spam checks (the network
+	 * checks do not run here). */
 	buf_reset(hdr);
-	verdict_render_rules(f, hdr);
+	findings_render_checks(f, 0, 1, NULL, hdr);
 	(void)printf("    X-Winnow-Checks: %s\n", buf_str(hdr));
 out:
 	content_msg_free(cm);

@@ -488,85 +488,10 @@ dnsbl_abort(struct dnsbl_run *run)
 	dnsbl_run_free(run);
 }
 
-/* dnsbl_check - both halves in one call (a check_fn) */
+/* dnsbl_check - both halves in one call */
 
 int
 dnsbl_check(const struct msg_view *v, struct findings *f, struct buf *why)
 {
 	return (dnsbl_finish(dnsbl_start(v, NULL, why), f, why));
-}
-
-/* dnsbl_render_list - "zone(rating),...", state marks, or "none" */
-
-static void
-dnsbl_render_list(struct buf *out, const struct finding_list *l,
-    enum check_state st)
-{
-	size_t	 i, start = buf_len(out);
-
-	for (i = 0; i < l->count && i < FINDINGS_MAX_ITEMS; i++) {
-		if (buf_len(out) > start)
-			buf_putc(out, ',');
-		buf_append_safe(out, l->item[i].name, strlen(l->item[i].name));
-		buf_printf(out, "(%d)", l->item[i].weight);
-	}
-	if (l->count > FINDINGS_MAX_ITEMS)
-		buf_printf(out, ",+%u", l->count - FINDINGS_MAX_ITEMS);
-	if (st == CHECK_TIMEOUT || st == CHECK_ERROR || st == CHECK_LIMIT) {
-		if (buf_len(out) > start)
-			buf_putc(out, ',');
-		buf_puts(out, st == CHECK_TIMEOUT ? "timeout" :
-		    st == CHECK_ERROR ? "error" : "limit");
-	}
-	if (buf_len(out) == start)
-		buf_puts(out, "none");
-}
-
-/* dnsbl_rdns_name - the header word of an rDNS result */
-
-static const char *
-dnsbl_rdns_name(enum rdns_result r, enum check_state st)
-{
-	if (st == CHECK_TIMEOUT)
-		return ("timeout");
-	switch (r) {
-	case RDNS_OK:
-		return ("ok");
-	case RDNS_MISMATCH:
-		return ("mismatch");
-	case RDNS_NONE:
-		return ("none");
-	case RDNS_TEMPERROR:
-		return ("temperror");
-	default:
-		return ("not-checked");
-	}
-}
-
-/* dnsbl_render - the X-Winnow-Checks part of the network checks */
-
-void
-dnsbl_render(const struct findings *f, struct buf *out)
-{
-	const char	*sep = "";
-
-	if (f->dnsbl_state != CHECK_NOT_RUN) {
-		buf_puts(out, "dnsbl=");
-		dnsbl_render_list(out, &f->dnsbl, f->dnsbl_state);
-		sep = "; ";
-	}
-	if (f->rdns_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%srdns=%s", sep, dnsbl_rdns_name(f->rdns,
-		    f->rdns_state));
-		sep = "; ";
-	}
-	if (f->spf_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%sspf=%s", sep, f->spf_state == CHECK_TIMEOUT ?
-		    "timeout" : spfc_result_name(f->spf));
-		sep = "; ";
-	}
-	if (f->surbl_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%ssurbl=", sep);
-		dnsbl_render_list(out, &f->surbl, f->surbl_state);
-	}
 }

@@ -7,8 +7,8 @@
  * handed every query to a per-message DNS worker thread.  The server then
  * runs its local checks (content, AV) while the answers arrive, and calls
  * dnsbl_finish(), which waits at most until the DNS deadline and fills the
- * dnsbl part of struct findings.  dnsbl_check() is both in one call (a
- * check_fn).  Nothing here blocks longer than the deadline, whatever the
+ * dnsbl part of struct findings.  dnsbl_check() is both in one call.
+ * Nothing here blocks longer than the deadline, whatever the
  * DNS servers do: a silent server yields CHECK_TIMEOUT findings, not delay.
  *
  * Life cycle (see findings.h):
@@ -88,15 +88,10 @@ int		 dnsbl_finish(struct dnsbl_run *, struct findings *,
  * no-op. */
 void		 dnsbl_abort(struct dnsbl_run *);
 
-/* dnsbl_start + dnsbl_finish with every family (a check_fn). */
+/* dnsbl_start + dnsbl_finish with every family, in one call. */
 int		 dnsbl_check(const struct msg_view *, struct findings *,
 		    struct buf *why);
 
-/* Append the X-Winnow-Checks text of the dnsbl families to out, e.g.
- * "dnsbl=bl1.test(60),bl2.test(50); rdns=ok; spf=pass; surbl=none".
- * Families that did not run are left out; the text is header-safe (no
- * CR, LF or control bytes) and also serves the per-message log line. */
-void		 dnsbl_render(const struct findings *, struct buf *out);
 
 /* Drop every entry of this child's DNS cache (tests, benchmarks). */
 void		 dnsbl_cache_flush(void);

@@ -12,21 +12,19 @@
  * the server (findings_new/findings_free); checks may keep nothing pointing
  * into it after they return.
  *
- * Each module's public header offers the same life cycle, so the server can
- * wire it without special cases:
- *	void <mod>_conf_register(void);	register its [sections] (master)
- *	int  <mod>_load(struct buf *why);	build shared read-only data after
- *					the config is loaded, before fork;
- *					on reload build anew, then swap
- *	void <mod>_child_init(void);	per-child set-up after fork
- *	int  <mod>_check(const struct msg_view *, struct findings *,
- *	    struct buf *why);		the check itself (a check_fn)
- *
- * Every check entry point has the shape of check_fn: WN_OK when it ran (even
- * if it found nothing), WN_TEMP when it could not do its job (the server
- * applies on_error), with the reason in why.  A check that hits a limit or a
- * deadline is not an error: it records CHECK_LIMIT / CHECK_TIMEOUT in its
- * state and returns WN_OK, so the policy can decide.
+ * Each check module offers the same life cycle, and the server wires it as
+ * one row of its table of checks (server/checks.c): register its
+ * [sections] (master), load its shared read-only data after the
+ * configuration is loaded and before fork (on reload: build anew, then
+ * swap), per-child set-up after fork, and per message start / finish /
+ * abort.  Its entry points return WN_OK when it ran (even if it found
+ * nothing), WN_TEMP when it could not do its job, with the reason in why:
+ * the server then records the failure in `failed` (FINDINGS_FAILED_*),
+ * and on_error applies to the recipients whose groups depend on that
+ * check, for the statuses that depend on it; the other checks' findings
+ * stand.  A check that hits a limit or a deadline is not a failure: it
+ * records CHECK_LIMIT / CHECK_TIMEOUT in its state and returns WN_OK, so
+ * the policy can decide.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -128,7 +126,15 @@ struct finding_list {
 	struct finding_item item[FINDINGS_MAX_ITEMS];
 };
 
+/* Which checks failed as a whole (findings.failed). */
+#define FINDINGS_FAILED_CONTENT	0x01
+#define FINDINGS_FAILED_DNS	0x02
+#define FINDINGS_FAILED_AV	0x04
+#define FINDINGS_FAILED_UDS	0x08
+
 struct findings {
+	unsigned int	 failed;	/* FINDINGS_FAILED_* */
+
 	/* dnsbl/: network checks */
 	enum check_state dns_state;	/* the worst of the four below */
 	enum check_state dnsbl_state;	/* per family: NOT_RUN when switched */
@@ -172,10 +178,6 @@ struct findings {
 					 * av/ can only remove parts when none */
 };
 
-/* A check entry point (see the top of this file). */
-typedef int	check_fn(const struct msg_view *, struct findings *,
-		    struct buf *why);
-
 /* A zeroed findings object (spam_score < 0, every state NOT_RUN). */
 struct findings	*findings_new(void);
 
@@ -186,6 +188,25 @@ void		 findings_free(struct findings *);
  * header-safe); the count goes on past the array. */
 void		 findings_add(struct finding_list *, const char *name,
 		    const char *detail, int weight);
+
+/* The text of the findings, header-safe (findings_render.c): one renderer
+ * per fact, used for the headers winnowd writes, "winnowctl classify" and
+ * the logs alike. */
+/* "name(weight),..." (weights != 0) or "name,...", "none" when empty. */
+void		 findings_render_list(const struct finding_list *,
+		    int weights, struct buf *out);
+/* "dnsbl=...; rdns=...; spf=...; surbl=...[; dns=STATE]" */
+void		 findings_render_dns(const struct findings *, struct buf *out);
+/* "rules=NAME(detail),..." or "rules=none" */
+void		 findings_render_rules(const struct findings *,
+		    struct buf *out);
+/* The X-Winnow-Checks value: "list=LIST" when a list decided, the DNS
+ * part when dns, "uds=N" and the rules when spam ("" if nothing ran). */
+void		 findings_render_checks(const struct findings *, int dns,
+		    int spam, const char *list, struct buf *out);
+/* The names in X-Winnow-Virus: "name (part), ..., and N more". */
+void		 findings_render_viruses(const struct findings *,
+		    struct buf *out);
 
 /* The findings as a JSON object (jansson; the caller owns the
  * reference). */

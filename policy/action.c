@@ -28,14 +28,6 @@
 #include "policy_private.h"
 #include "verdict.h"
 
-static const char *const action_rdns[] = {
-	"none", "ok", "mismatch", "none", "temperror"
-};
-static const char *const action_spf[] = {
-	"none", "pass", "fail", "softfail", "neutral", "none", "temperror",
-	"permerror"
-};
-
 /* action_status_text - "spam" or "spam; av=infected" */
 
 static void
@@ -44,83 +36,6 @@ action_status_text(const struct policy_decision *d, struct buf *out)
 	buf_puts(out, findings_spam_name(d->spam));
 	if (d->av != AV_NOT_SCANNED)
 		buf_printf(out, "; av=%s", findings_av_name(d->av));
-}
-
-/* action_items - "name(weight),name(weight)" or "none" */
-
-static void
-action_items(const struct finding_list *l, int weights, struct buf *out)
-{
-	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
-			    FINDINGS_MAX_ITEMS;
-
-	if (l->count == 0) {
-		buf_puts(out, "none");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		buf_printf(out, "%s%s", i ? "," : "", l->item[i].name);
-		if (weights)
-			buf_printf(out, "(%d)", l->item[i].weight);
-	}
-	if (l->count > n)
-		buf_printf(out, ",+%u", l->count - n);
-}
-
-/* action_checks - the X-Winnow-Checks value ("" when nothing ran) */
-
-static void
-action_checks(const struct findings *f, int dns, int spam,
-    const char *list, struct buf *out)
-{
-	const char	*sep = "";
-
-	if (list != NULL) {
-		buf_printf(out, "list=%s", list);
-		sep = "; ";
-	}
-	if (dns && f->dns_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%sdnsbl=", sep);
-		action_items(&f->dnsbl, 1, out);
-		if (f->rdns != RDNS_NOT_CHECKED && (size_t)f->rdns <
-		    sizeof(action_rdns) / sizeof(action_rdns[0]))
-			buf_printf(out, "; rdns=%s", action_rdns[f->rdns]);
-		if (f->spf != SPF_NOT_CHECKED && (size_t)f->spf <
-		    sizeof(action_spf) / sizeof(action_spf[0]))
-			buf_printf(out, "; spf=%s", action_spf[f->spf]);
-		buf_puts(out, "; surbl=");
-		action_items(&f->surbl, 1, out);
-		if (f->dns_state != CHECK_DONE)
-			buf_printf(out, "; dns=%s",
-			    findings_state_name(f->dns_state));
-		sep = "; ";
-	}
-	if (spam && f->uds_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%suds=%u", sep, f->uds_score);
-		sep = "; ";
-	}
-	if (spam && f->content_state != CHECK_NOT_RUN) {
-		buf_puts(out, sep);
-		verdict_render_rules(f, out);
-	}
-}
-
-/* action_viruses - "name (part), name (part)" */
-
-static void
-action_viruses(const struct findings *f, struct buf *out)
-{
-	const struct finding_list *l = &f->viruses;
-	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
-			    FINDINGS_MAX_ITEMS;
-
-	for (i = 0; i < n; i++) {
-		buf_printf(out, "%s%s", i ? ", " : "", l->item[i].name);
-		if (l->item[i].detail[0] != '\0')
-			buf_printf(out, " (%s)", l->item[i].detail);
-	}
-	if (l->count > n)
-		buf_printf(out, ", and %u more", l->count - n);
 }
 
 /* action_seen - whether a group already appears earlier in the set */
@@ -248,7 +163,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		edit_add_header(e, "X-Winnow-Score", buf_str(v));
 	}
 	buf_reset(v);
-	action_checks(f, dns, spam, list, v);
+	findings_render_checks(f, dns, spam, list, v);
 	if (buf_len(v) > 0)
 		edit_add_header(e, "X-Winnow-Checks", buf_str(v));
 	/* X-Winnow-Virus: the AV status, and the names when there are
@@ -258,7 +173,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		buf_puts(v, findings_av_name(f->av));
 		if (av && f->viruses.count > 0) {
 			buf_puts(v, ": ");
-			action_viruses(f, v);
+			findings_render_viruses(f, v);
 		}
 		edit_add_header(e, "X-Winnow-Virus", buf_str(v));
 	}

@@ -169,15 +169,13 @@ group_av_action(const struct policy_group *g, const struct findings *f,
     enum av_status av, int status_action)
 {
 	const struct finding_item *it;
-	char		**rules, *colon;
-	size_t		 nr, r;
+	size_t		 r;
 	unsigned int	 i, kept;
-	int		 best = -1, act, a;
+	int		 best = -1, act;
 
-	if (g->virus_name_action == NULL || av == AV_NOT_SCANNED ||
-	    av == AV_CLEAN || f->viruses.count == 0)
+	if (g->nvna == 0 || av == AV_NOT_SCANNED || av == AV_CLEAN ||
+	    f->viruses.count == 0)
 		return (status_action);
-	nr = conf_list_split(g->virus_name_action, &rules);
 	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
 	    FINDINGS_MAX_ITEMS;
 	for (i = 0; i < kept; i++) {
@@ -185,23 +183,16 @@ group_av_action(const struct policy_group *g, const struct findings *f,
 		if (it->weight != (int)av)
 			continue;
 		act = status_action;
-		for (r = 0; r < nr; r++) {
-			if ((colon = strrchr(rules[r], ':')) == NULL)
-				continue;
-			*colon = '\0';
-			a = policy_action_find(colon + 1);
-			if (fnmatch(rules[r], it->name, FNM_CASEFOLD) == 0 &&
-			    a >= 0) {
-				*colon = ':';
-				act = a;
+		for (r = 0; r < g->nvna; r++) {
+			if (fnmatch(g->vna[r].glob, it->name, FNM_CASEFOLD) ==
+			    0) {
+				act = g->vna[r].action;
 				break;
 			}
-			*colon = ':';
 		}
 		if (act > best)
 			best = act;
 	}
-	conf_list_free(rules);
 	/* Names that did not fit in the list get the status's action. */
 	if (best < 0 || (f->viruses.count > kept && status_action > best))
 		best = status_action;

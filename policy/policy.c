@@ -652,6 +652,44 @@ policy_vna_check(const char *value, struct buf *why)
 	return (rc);
 }
 
+/* group_vna_free - the compiled virus_name_action rules */
+
+static void
+group_vna_free(struct policy_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->nvna; i++)
+		free(g->vna[i].glob);
+	free(g->vna);
+	g->vna = NULL;
+	g->nvna = 0;
+}
+
+/* group_vna_compile - the rules of virus_name_action (checked already), so
+ * no message parses them again */
+
+static void
+group_vna_compile(struct policy_group *g)
+{
+	char		**v, *colon;
+	size_t		 i, n;
+
+	group_vna_free(g);
+	if (g->virus_name_action == NULL)
+		return;
+	n = conf_list_split(g->virus_name_action, &v);
+	g->vna = xcalloc(n + 1, sizeof(*g->vna));
+	for (i = 0; i < n; i++) {
+		colon = strrchr(v[i], ':');
+		*colon = '\0';
+		g->vna[g->nvna].glob = xstrdup(v[i]);
+		g->vna[g->nvna].action = policy_action_find(colon + 1);
+		g->nvna++;
+	}
+	conf_list_free(v);
+}
+
 /* pk_vna - virus_name_action */
 
 static int
@@ -670,6 +708,7 @@ pk_vna(struct pbuild *pb, struct policy_group *g, int slot,
 	buf_free(why);
 	free(g->virus_name_action);
 	g->virus_name_action = e->value[0] != '\0' ? xstrdup(e->value) : NULL;
+	group_vna_compile(g);
 	return (0);
 }
 
@@ -945,6 +984,7 @@ group_free_fields(struct policy_group *g)
 
 	free(g->name);
 	free(g->virus_name_action);
+	group_vna_free(g);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		conf_list_free(g->st[i].to);
 		free(g->st[i].subject_tag);
@@ -965,6 +1005,9 @@ group_dup(const struct policy_group *src, const char *name)
 	*g = *src;
 	g->name = xstrdup(name);
 	g->virus_name_action = xstrdup(src->virus_name_action);
+	g->vna = NULL;
+	g->nvna = 0;
+	group_vna_compile(g);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		struct policy_status *st = &g->st[i];
 

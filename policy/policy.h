@@ -114,6 +114,12 @@ struct policy_status {
 					 * built-in */
 };
 
+/* One virus_name_action rule. */
+struct policy_vna {
+	char		*glob;
+	int		 action;	/* enum policy_action */
+};
+
 struct policy_group {
 	char		*name;
 	int		 all;		/* the built-in All group */
@@ -130,6 +136,8 @@ struct policy_group {
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
 	char		*virus_name_action;	/* "GLOB:ACTION, ..." or NULL */
+	struct policy_vna *vna;		/* the same, compiled when built */
+	size_t		 nvna;
 	struct policy_status st[POLICY_NSTATUS];
 };
 

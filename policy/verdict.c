@@ -222,23 +222,6 @@ verdict_spam(const struct findings *f, enum detection_level level,
 	return (verdict_spam_opts(f, &o));
 }
 
-/* verdict_safe - append a name or detail restricted to safe characters */
-
-static void
-verdict_safe(struct buf *out, const char *s)
-{
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    c == '.' || c == ':' || c == '@' || c == '/')
-			buf_putc(out, c);
-		else
-			buf_putc(out, '?');
-	}
-}
-
 /* verdict_render_headers - X-Winnow-Status and X-Winnow-Score */
 
 void
@@ -250,32 +233,4 @@ verdict_render_headers(const struct findings *f, enum spam_status s,
 		points = 0.0;
 	buf_printf(out, "X-Winnow-Status: %s\r\n", findings_spam_name(s));
 	buf_printf(out, "X-Winnow-Score: %.1f\r\n", points);
-}
-
-/* verdict_render_rules - "rules=..." for X-Winnow-Checks */
-
-void
-verdict_render_rules(const struct findings *f, struct buf *out)
-{
-	unsigned int i, n;
-
-	buf_puts(out, "rules=");
-	n = f->rules.count < FINDINGS_MAX_ITEMS ? f->rules.count :
-	    FINDINGS_MAX_ITEMS;
-	if (n == 0) {
-		buf_puts(out, "none");
-		return;
-	}
-	for (i = 0; i < n; i++) {
-		if (i > 0)
-			buf_putc(out, ',');
-		verdict_safe(out, f->rules.item[i].name);
-		if (f->rules.item[i].detail[0] != '\0') {
-			buf_putc(out, '(');
-			verdict_safe(out, f->rules.item[i].detail);
-			buf_putc(out, ')');
-		}
-	}
-	if (f->rules.count > n)
-		buf_printf(out, ",+%u", f->rules.count - n);
 }

@@ -37,9 +37,9 @@
  * that threshold; content/README.md says how it was chosen.
  *
  * Header text: verdict_render_headers() writes X-Winnow-Status and
- * X-Winnow-Score lines, verdict_render_rules() the "rules=..." part of
- * X-Winnow-Checks; both are header-safe (no CR/LF or control bytes from the
- * message can get through, names are limited to a safe character set).
+ * X-Winnow-Score lines; findings_render_rules() (findings.h) writes the
+ * "rules=..." part of X-Winnow-Checks.  Both are header-safe (no CR/LF or
+ * control bytes from the message can get through).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -111,9 +111,5 @@ int		 verdict_level_parse(const char *, enum detection_level *);
 /* Append "X-Winnow-Status: <status>\r\nX-Winnow-Score: <points>\r\n". */
 void		 verdict_render_headers(const struct findings *,
 		    enum spam_status, double points, struct buf *out);
-
-/* Append "rules=NAME,NAME(detail)" for X-Winnow-Checks ("rules=none" when
- * no rule fired). */
-void		 verdict_render_rules(const struct findings *, struct buf *out);
 
 #endif /* WINNOW_VERDICT_H */

@@ -1,17 +1,31 @@
 /*
- * checks.c - run the checks of one message
+ * checks.c - the table of checks, and running it for one message
  *
- * The checks run in one fixed order, each only when some filtered
- * recipient's group wants its family (policy_needs):
+ * Each check is one row: its name, the families of the groups' switches
+ * that ask for it (policy_needs), what it does to the process (forks a
+ * scan process, starts a thread, provides the decoded text), its life
+ * cycle (register, load, child init/exit) and, per message, start /
+ * finish / abort.  modules.c walks the same table for the life cycle.
  *
- *   content_parse    the one MIME parse; its decoded text goes into the
- *                    view so the URL extraction of SURBL reads it
- *   dnsbl_start      every DNS query of the message goes out at once
- *   content_analyze  rules, formal mail, the classifier (local CPU)
- *   av_check         libclamav and the attachment filter (local CPU)
- *   dnsbl_finish     the answers, waiting at most the DNS deadline
+ * Per message the walk has two passes, both in table order:
  *
- * so the network round trips overlap the local work.
+ *   start    content parses the message (its decoded text goes into the
+ *            view, so SURBL reads it); av makes sure its scan process is
+ *            there; dnsbl sends every DNS query of the message at once;
+ *   finish   content's rules and classifier and av's scan (local CPU)
+ *            while the DNS answers arrive; dnsbl waits for them last, at
+ *            most until the DNS deadline;
+ *   done     what a check made for the others (the decoded text) is
+ *            freed once every check has finished.
+ *
+ * The table's order is checked once (checks_validate): a check that forks
+ * must start before any that starts a thread (a forked child of a threaded
+ * process inherits locks held by the other threads), and a check that
+ * reads the decoded text after the one that provides it.
+ *
+ * A check that fails records FINDINGS_FAILED_<it> in the findings and the
+ * others go on; decide.c applies on_error to the recipients whose groups
+ * depend on it.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -33,8 +47,157 @@
 #include "policy.h"
 
 /* server */
+#include "checks.h"
 #include "pipeline.h"
 #include "server.h"
+
+/* content: parse at start (the text is then in the view), analyze at
+ * finish */
+
+static void *
+checks_content_start(struct msg_view *v, unsigned int need, struct buf *why)
+{
+	struct content_msg *cm = content_parse(v);
+
+	(void)need;
+	(void)why;
+	v->text = content_text(cm, &v->text_len);
+	return (cm);
+}
+
+static int
+checks_content_finish(void *h, struct msg_view *v, unsigned int need,
+    struct findings *f, struct buf *why)
+{
+	/* Analysed only when a group wants the spam checks. */
+	if (need & POLICY_NEED_SPAM)
+		return (content_analyze(h, v, f, why));
+	return (WN_OK);
+}
+
+static void
+checks_content_free(void *h, struct msg_view *v)
+{
+	v->text = NULL;
+	v->text_len = 0;
+	content_msg_free(h);
+}
+
+/* av: the scan process before any thread starts; the scan at finish */
+
+static void *
+checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
+{
+	static int	 ready;
+
+	(void)v;
+	(void)need;
+	if (av_ready(why) < 0)
+		return (NULL);
+	return (&ready);
+}
+
+static int
+checks_av_finish(void *h, struct msg_view *v, unsigned int need,
+    struct findings *f, struct buf *why)
+{
+	int	 rc;
+
+	(void)h;
+	(void)need;
+	rc = av_check(v, f, why);
+	if (rc != WN_OK) {
+		/* Not scanned: no AV status, whatever was half found. */
+		f->av = AV_NOT_SCANNED;
+		f->av_state = CHECK_ERROR;
+	} else if (f->av == AV_ERROR) {
+		log_warn("%s: virus scan: %s", v->queue_id,
+		    buf_len(why) > 0 ? buf_str(why) : "error");
+	}
+	return (rc);
+}
+
+/* dnsbl: every query at start, the answers at finish */
+
+static void *
+checks_dnsbl_start(struct msg_view *v, unsigned int need, struct buf *why)
+{
+	struct dnsbl_opts opts;
+
+	memset(&opts, 0, sizeof(opts));
+	/* Only the families some group counts. */
+	opts.families = DNSBL_F_DNSBL |
+	    ((need & POLICY_NEED_RDNS) ? DNSBL_F_RDNS : 0) |
+	    ((need & POLICY_NEED_SPF) ? DNSBL_F_SPF : 0) |
+	    ((need & POLICY_NEED_SURBL) ? DNSBL_F_SURBL : 0);
+	return (dnsbl_start(v, &opts, why));
+}
+
+static int
+checks_dnsbl_finish(void *h, struct msg_view *v, unsigned int need,
+    struct findings *f, struct buf *why)
+{
+	(void)v;
+	(void)need;
+	return (dnsbl_finish(h, f, why));
+}
+
+/* The table. */
+const struct check checks_table[] = {
+	/* The decoded text serves SURBL too: parsed whenever DNS is wanted. */
+	{ "content", POLICY_NEED_SPAM | POLICY_NEED_DNS, POLICY_NEED_SPAM,
+	    FINDINGS_FAILED_CONTENT, CHECK_TEXT,
+	    content_conf_register, content_load, content_child_init, NULL,
+	    checks_content_start, checks_content_finish, checks_content_free },
+	{ "av", POLICY_NEED_AV, POLICY_NEED_AV, FINDINGS_FAILED_AV,
+	    CHECK_FORKS,
+	    av_conf_register, av_load, av_child_init, av_child_exit,
+	    checks_av_start, checks_av_finish, NULL },
+	{ "dns", POLICY_NEED_DNS, POLICY_NEED_DNS, FINDINGS_FAILED_DNS,
+	    CHECK_THREADS | CHECK_READS_TEXT,
+	    dnsbl_conf_register, dnsbl_load, dnsbl_child_init, NULL,
+	    checks_dnsbl_start, checks_dnsbl_finish, NULL },
+	{ NULL }
+};
+
+/* checks_validate - the table keeps the process rules (a bug if not) */
+
+void
+checks_validate(void)
+{
+	const struct check *k;
+	int	 threads = 0, text = 0;
+
+	for (k = checks_table; k->name != NULL; k++) {
+		if ((k->flags & CHECK_FORKS) && threads)
+			log_panic("checks: %s forks after a check started a "
+			    "thread", k->name);
+		if ((k->flags & CHECK_READS_TEXT) && !text)
+			log_panic("checks: %s reads the text before it is "
+			    "made", k->name);
+		threads |= (k->flags & CHECK_THREADS) != 0;
+		text |= (k->flags & CHECK_TEXT) != 0;
+	}
+}
+
+/* checks_failed_families - what depends on the checks that failed */
+
+unsigned int
+checks_failed_families(const struct findings *f, struct buf *names)
+{
+	const struct check *k;
+	unsigned int	 fam = 0;
+
+	for (k = checks_table; k->name != NULL; k++) {
+		if (!(f->failed & k->failed))
+			continue;
+		fam |= k->affects;
+		if (names != NULL)
+			buf_printf(names, "%s%s", buf_len(names) ? ", " : "",
+			    k->name);
+	}
+	return (fam);
+}
 
 /* checks_needs - the check families the filtered recipients' groups want */
 
@@ -55,76 +218,44 @@ checks_needs(struct pl_ctx *c)
 	return (need);
 }
 
-/* checks_run - run every check a group wants; WN_OK or WN_TEMP */
+/* checks_failed - record that a check could not do its job */
 
-int
+static void
+checks_failed(struct pl_ctx *c, const struct check *k, const char *when)
+{
+	log_warn("%s: %s check failed (%s): %s", c->m->qid, k->name, when,
+	    buf_len(c->why) > 0 ? buf_str(c->why) : "no reason given");
+	c->f->failed |= k->failed;
+}
+
+/* checks_run - run every check a group wants */
+
+void
 checks_run(struct pl_ctx *c)
 {
+	const struct check *k;
 	unsigned int	 need = checks_needs(c);
-	struct content_msg *cm = NULL;
-	struct dnsbl_run *run = NULL;
-	struct dnsbl_opts dopts;
-	int		 rc = WN_OK;
+	void		*h[CHECKS_MAX];
+	size_t		 i;
 
-	if (need & (POLICY_NEED_SPAM | POLICY_NEED_DNS)) {
-		cm = content_parse(&c->view);
-		c->view.text = content_text(cm, &c->view.text_len);
-	}
-	if (need & POLICY_NEED_AV) {
-		/* The scan process is forked from us: do that before the DNS
-		 * checks start their SPF thread. */
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		h[i] = NULL;
+		if (!(need & k->needs))
+			continue;
 		buf_reset(c->why);
-		if (av_ready(c->why) < 0)
-			log_warn("%s: %s", c->m->qid, buf_str(c->why));
+		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
+			checks_failed(c, k, "start");
 	}
-	if (need & POLICY_NEED_DNS) {
-		memset(&dopts, 0, sizeof(dopts));
-		/* Only the families some group counts. */
-		dopts.families = DNSBL_F_DNSBL |
-		    ((need & POLICY_NEED_RDNS) ? DNSBL_F_RDNS : 0) |
-		    ((need & POLICY_NEED_SPF) ? DNSBL_F_SPF : 0) |
-		    ((need & POLICY_NEED_SURBL) ? DNSBL_F_SURBL : 0);
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (h[i] == NULL)
+			continue;
 		buf_reset(c->why);
-		run = dnsbl_start(&c->view, &dopts, c->why);
+		if (k->finish(h[i], &c->view, need, c->f, c->why) != WN_OK)
+			checks_failed(c, k, "finish");
 	}
-	if (need & POLICY_NEED_SPAM) {
-		buf_reset(c->why);
-		if (content_analyze(cm, &c->view, c->f, c->why) != WN_OK) {
-			log_warn("%s: content check failed: %s", c->m->qid,
-			    buf_str(c->why));
-			(void)snprintf(c->error_check, sizeof(c->error_check),
-			    "content");
-			rc = WN_TEMP;
-		}
-	}
-	if ((need & POLICY_NEED_AV) && rc == WN_OK) {
-		buf_reset(c->why);
-		if (av_check(&c->view, c->f, c->why) != WN_OK) {
-			log_warn("%s: av check failed: %s", c->m->qid,
-			    buf_str(c->why));
-			(void)snprintf(c->error_check, sizeof(c->error_check),
-			    "av");
-			rc = WN_TEMP;
-		} else if (c->f->av == AV_ERROR) {
-			log_warn("%s: virus scan: %s", c->m->qid,
-			    buf_str(c->why));
-		}
-	}
-	if (run != NULL) {
-		buf_reset(c->why);
-		if (rc != WN_OK)
-			dnsbl_abort(run);
-		else if (dnsbl_finish(run, c->f, c->why) != WN_OK) {
-			log_warn("%s: DNS checks failed: %s", c->m->qid,
-			    buf_str(c->why));
-			(void)snprintf(c->error_check, sizeof(c->error_check),
-			    "dns");
-			rc = WN_TEMP;
-		}
-	}
-	/* The decoded text lives in cm: nothing after the checks reads it. */
-	c->view.text = NULL;
-	c->view.text_len = 0;
-	content_msg_free(cm);
-	return (rc);
+	/* Only now: what one check made (the decoded text) may be read by
+	 * another until it finishes (the DNS worker extracts URLs). */
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+		if (h[i] != NULL && k->done != NULL)
+			k->done(h[i], &c->view);
 }

@@ -33,6 +33,7 @@
 #include "smtp_conf.h"
 
 /* server */
+#include "checks.h"
 #include "pipeline.h"
 #include "server.h"
 
@@ -86,23 +87,17 @@ decide_removed(struct pl_ctx *c)
 	return (c->removed_state > 0 ? 0 : -1);
 }
 
-/* decide_av_fallback - [av] remove_fallback as a policy action */
+/* decide_av_fallback - [av] remove_fallback, a policy action */
 
 static int
 decide_av_fallback(void)
 {
-	switch (av_remove_fallback(av_opts_default())) {
-	case AV_ACT_PASS:
-		return (POLICY_ACCEPT);
-	case AV_ACT_REJECT:
-		return (POLICY_REJECT);
-	case AV_ACT_DROP:
-		return (POLICY_DROP);
-	case AV_ACT_TEMPFAIL:
-		return (POLICY_TEMPFAIL);
-	default:
-		return (POLICY_QUARANTINE);
-	}
+	int	 a = policy_action_find(av_remove_fallback());
+
+	if (a < 0)
+		log_panic("[av] remove_fallback: unknown action %s",
+		    av_remove_fallback());
+	return (a);
 }
 
 /* decide_refuse - a refused recipient's 554 with its status's text */
@@ -126,16 +121,74 @@ decide_refuse(struct pl_ctx *c, struct pl_rcpt *p, struct buf *text,
 	p->r->why |= FATE_BY_POLICY | (d->dsn ? 0 : FATE_NODSN);
 }
 
+/* decide_on_error - [server] on_error for a recipient whose group depends
+ * on a check that failed (failed: the families that depend on one) */
+
+static void
+decide_on_error(struct pl_ctx *c, struct pl_rcpt *p, unsigned int failed)
+{
+	const struct policy_group *g;
+
+	g = policy_group_find(policy_current, p->r->addr, c->m->sender,
+	    c->view.client_addr);
+	if (!(policy_needs(g) & failed))
+		return;			/* its statuses do not depend on it */
+	if (server_conf.on_error == ON_ERROR_ACCEPT)
+		p->unchecked = 1;	/* decided on the other checks */
+	else if (server_conf.on_error == ON_ERROR_REJECT)
+		fate_set(p->r, FATE_REFUSED, 554, "5.3.0 Message could not be "
+		    "checked (%s)", c->m->qid);
+	else
+		fate_set(p->r, FATE_DEFERRED, 451, "4.3.0 Temporary failure "
+		    "while checking the message (%s), try again later",
+		    c->m->qid);
+}
+
+/* decide_checks_failed - on_error where a failed check matters; 1 when
+ * the whole message is then held back (an SMTP upstream) */
+
+static int
+decide_checks_failed(struct pl_ctx *c)
+{
+	struct buf	*names = buf_new(64);
+	unsigned int	 failed;
+	size_t		 i;
+
+	failed = checks_failed_families(c->f, names);
+	(void)snprintf(c->info_error, sizeof(c->info_error),
+	    "not processed (%s check failed)", buf_str(names));
+	buf_free(names);
+	if (failed == 0)
+		return (0);
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->rc[i].r->fate == FATE_PENDING &&
+		    c->rc[i].info == INFO_NONE)
+			decide_on_error(c, &c->rc[i], failed);
+	if (c->si->lmtp ||
+	    fate_count(c->m->rcpts, c->m->nrcpts, FATE_DEFERRED) == 0)
+		return (0);
+	/* One reply covers all: deliver nothing, decide nothing (a
+	 * notification would go out again on the retry). */
+	for (i = 0; i < c->m->nrcpts; i++)
+		fate_hold(&c->m->rcpts[i], "4.3.0 Temporary failure (%s)",
+		    c->m->qid);
+	return (1);
+}
+
 /* decide_all - each protected recipient's decision */
 
 void
 decide_all(struct pl_ctx *c)
 {
-	struct buf	*text = buf_new(256), *virus = buf_new(64);
+	struct buf	*text, *virus;
 	struct pl_rcpt	*p;
 	struct policy_decision *d;
 	size_t		 i;
 
+	if (decide_checks_failed(c))
+		return;
+	text = buf_new(256);
+	virus = buf_new(64);
 	for (i = 0; i < c->m->nrcpts; i++) {
 		p = &c->rc[i];
 		if (p->r->fate != FATE_PENDING || p->info != INFO_NONE)

@@ -3,8 +3,9 @@
  *
  * Registration of configuration sections (before conf_load), loading of
  * shared read-only data in the master (after each successful conf_load,
- * before fork), and per-child initialisation (after fork).  Check modules
- * plug in here and in pipeline.c's table of checks.
+ * before fork), and per-child initialisation (after fork).  The check
+ * modules' life cycle comes from the table of checks (checks.c); the rest
+ * is spelled out here.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -32,6 +33,7 @@
 #include "reinject.h"
 
 /* server */
+#include "checks.h"
 #include "server.h"
 
 
@@ -41,11 +43,12 @@
 void
 server_register_all(void)
 {
+	const struct check *k;
+
 	server_conf_register();
 	policy_conf_register();
-	dnsbl_conf_register();
-	content_conf_register();
-	av_conf_register();
+	for (k = checks_table; k->name != NULL; k++)
+		k->conf_register();
 	client_conf_register();
 }
 
@@ -54,12 +57,12 @@ server_register_all(void)
 int
 server_load_modules(int startup, struct buf *why)
 {
-	if (dnsbl_load(why) != WN_OK)
-		return (-1);
-	if (content_load(why) != WN_OK)
-		return (-1);
-	if (av_load(why) != WN_OK)
-		return (-1);
+	const struct check *k;
+
+	checks_validate();
+	for (k = checks_table; k->name != NULL; k++)
+		if (k->load(why) != WN_OK)
+			return (-1);
 	if (startup)
 		av_tmp_sweep();
 	return (0);
@@ -110,15 +113,15 @@ server_load_config(const char *path, struct buf *why)
 void
 server_child_init(void)
 {
+	const struct check *k;
 	struct buf	*why = buf_new(128);
 
 	if (reinject_init(why) < 0)
 		log_fatal("forward: %s", buf_str(why));
 	notice_init(smtp_conf.spool_dir, server_conf.notice_retry,
 	    server_conf.notice_lifetime);
-	dnsbl_child_init();
-	content_child_init();
-	av_child_init();
+	for (k = checks_table; k->name != NULL; k++)
+		k->child_init();
 	buf_free(why);
 }
 
@@ -127,5 +130,9 @@ server_child_init(void)
 void
 server_child_exit(void)
 {
-	av_child_exit();
+	const struct check *k;
+
+	for (k = checks_table; k->name != NULL; k++)
+		if (k->child_exit != NULL)
+			k->child_exit();
 }

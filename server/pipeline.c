@@ -60,7 +60,7 @@ const struct sess_hooks	 pipeline_hooks = {
 };
 
 static const char *const pipeline_info_text[] = {
-	NULL, "not protected", "not scanned (size)", NULL, NULL
+	NULL, "not protected", "not scanned (size)", NULL
 };
 
 /* pipeline_info - X-Winnow-Info of a recipient that is not filtered */
@@ -68,10 +68,10 @@ static const char *const pipeline_info_text[] = {
 const char *
 pipeline_info(const struct pl_ctx *c, const struct pl_rcpt *p)
 {
-	if (p->info == INFO_ERROR)
-		return (c->info_error);
 	if (p->info == INFO_BYPASS)
 		return (c->m->bypass);
+	if (p->info == INFO_NONE && p->unchecked)
+		return (c->info_error);
 	return (pipeline_info_text[p->info]);
 }
 
@@ -203,33 +203,6 @@ pipeline_filtered(struct pl_ctx *c)
 	return (any);
 }
 
-/* pipeline_on_error - a check failed: [server] on_error for the filtered
- * recipients */
-
-static void
-pipeline_on_error(struct pl_ctx *c)
-{
-	struct pl_rcpt	*p;
-	size_t		 i;
-
-	(void)snprintf(c->info_error, sizeof(c->info_error), "not processed "
-	    "(%s check failed)", c->error_check);
-	for (i = 0; i < c->m->nrcpts; i++) {
-		p = &c->rc[i];
-		if (p->info != INFO_NONE)
-			continue;
-		if (server_conf.on_error == ON_ERROR_ACCEPT)
-			p->info = INFO_ERROR;
-		else if (server_conf.on_error == ON_ERROR_REJECT)
-			fate_set(p->r, FATE_REFUSED, 554, "5.3.0 Message could "
-			    "not be checked (%s)", c->m->qid);
-		else
-			fate_set(p->r, FATE_DEFERRED, 451, "4.3.0 Temporary "
-			    "failure while checking the message (%s), try "
-			    "again later", c->m->qid);
-	}
-}
-
 /* pipeline_run - checks, policy, reinjection and the replies */
 
 void
@@ -239,14 +212,8 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	size_t		 i;
 
 	pipeline_new(&c, si, m);
-	if (pipeline_filtered(&c) && checks_run(&c) != WN_OK)
-		pipeline_on_error(&c);
-	if (!si->lmtp && fate_count(m->rcpts, m->nrcpts, FATE_DEFERRED) > 0)
-		/* The whole message is tempfailed: deliver nothing. */
-		for (i = 0; i < m->nrcpts; i++)
-			if (m->rcpts[i].fate == FATE_PENDING)
-				fate_hold(&m->rcpts[i], "4.3.0 Temporary "
-				    "failure (%s)", m->qid);
+	if (pipeline_filtered(&c))
+		checks_run(&c);
 	decide_all(&c);
 	plan_make(&c);
 	deliver_prepare(&c);

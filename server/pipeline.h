@@ -43,7 +43,6 @@ enum pl_info {
 	INFO_NONE = 0,		/* filtered */
 	INFO_NOT_PROT,		/* not in a protected domain */
 	INFO_SIZE,		/* over filter_size_limit */
-	INFO_ERROR,		/* a check it needs failed, on_error = accept */
 	INFO_BYPASS,		/* msg->bypass says why */
 };
 
@@ -52,6 +51,9 @@ struct pl_rcpt {
 	struct rcpt	*r;		/* the envelope recipient and its fate */
 	enum pl_info	 info;
 	int		 decided;	/* dec is valid */
+	int		 unchecked;	/* a check its group needs failed and
+					 * on_error = accept: decided on the
+					 * rest, marked "not processed" */
 	struct policy_decision dec;
 };
 
@@ -75,8 +77,8 @@ struct pl_ctx {
 	struct msg_view	 view;
 	const char	**addrs;	/* recipients' addresses */
 	struct pl_rcpt	*rc;		/* per recipient */
-	char		 error_check[32];	/* the check that failed */
-	char		 info_error[64];	/* "not processed (... failed)" */
+	char		 info_error[128];	/* "not processed (av check
+						 * failed)" */
 	struct edit	**edits;	/* every edit made, to free */
 	size_t		 nedits;
 	struct split	*sp;
@@ -90,9 +92,9 @@ struct pl_ctx {
 	struct buf	*why;
 };
 
-/* checks.c: run every check a filtered recipient's group wants; WN_OK, or
- * WN_TEMP when one failed (c->error_check names it). */
-int		 checks_run(struct pl_ctx *);
+/* checks.c: run every check a filtered recipient's group wants; one that
+ * fails records so in the findings (findings.failed). */
+void		 checks_run(struct pl_ctx *);
 
 /* decide.c: each filtered recipient's decision; refusals and holds get
  * their replies at once. */
@@ -128,7 +130,7 @@ size_t		 notices_dsn(struct pl_ctx *);
 void		 notices_notify(struct pl_ctx *);
 
 /* pipeline.c: the X-Winnow-Info text of a recipient that is not filtered
- * (NULL when it is). */
+ * or not completely checked (NULL when it is). */
 const char	*pipeline_info(const struct pl_ctx *, const struct pl_rcpt *);
 
 /* pipeline.c: a new edit of the message, or of its copy with the AV-flagged

@@ -62,6 +62,8 @@ plan_rcpt_edit(struct pl_ctx *c, size_t i)
 	if (p->decided) {
 		d = &p->dec;
 		policy_edit(e, &d, 1, c->f);
+		if (p->unchecked)
+			edit_add_header(e, "X-Winnow-Info", c->info_error);
 		return (e);
 	}
 	if (p->info != INFO_NONE)
@@ -94,6 +96,11 @@ plan_shared_edit(struct pl_ctx *c)
 			all[n++] = &c->rc[i].dec;
 	plan_received(c, e, c->m->nrcpts == 1 ? &c->m->rcpts[0] : NULL);
 	policy_edit(e, all, n, c->f);
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->rc[i].decided && c->rc[i].unchecked) {
+			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			break;
+		}
 	free(all);
 	return (e);
 }

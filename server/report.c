@@ -143,7 +143,7 @@ report_rcpt(struct pl_ctx *c, size_t i, struct buf *l)
 	buf_puts(l, " to=<");
 	buf_append_safe(l, p->r->addr, strlen(p->r->addr));
 	buf_puts(l, ">");
-	if (p->info != INFO_NONE)
+	if (pipeline_info(c, p) != NULL)
 		buf_printf(l, " (%s)", pipeline_info(c, p));
 	if (p->decided) {
 		buf_printf(l, " group=%s status=%s", d->group->name,

@@ -5,5 +5,4 @@ MOCKS_test_avedit = -lz
 MOCKS_test_avmime = -lz
 MOCKS_test_avfilt = -lz
 MOCKS_test_avconf = -lz
-MOCKS_test_avhdr = -lz
 MOCKS_test_avhelp = -lz

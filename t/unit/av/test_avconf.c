@@ -45,18 +45,6 @@ bad(const char *lines, const char *text)
 	cr_assert_not_null(strstr(buf_str(why), text), "%s", buf_str(why));
 }
 
-/* infected - findings of an infected message with some names */
-
-static void
-infected(const char *const *names)
-{
-	avscan_reset(f);
-	f->av_state = CHECK_DONE;
-	for (; *names != NULL; names++)
-		findings_add(&f->viruses, *names, "part 1", AV_INFECTED);
-	f->av = AV_INFECTED;
-}
-
 Test(avconf, defaults_are_clamav_like_and_error_tempfails)
 {
 	const struct av_opts *o;
@@ -79,21 +67,13 @@ Test(avconf, defaults_are_clamav_like_and_error_tempfails)
 	    buf_str(why));
 	o = av_opts_default();
 	cr_assert_eq(av_opts_mode(o), AV_MODE_MESSAGE);
-	cr_assert_eq(av_opts_action(o, AV_CLEAN), AV_ACT_PASS);
-	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_QUARANTINE);
-	cr_assert_eq(av_opts_action(o, AV_SUSPICIOUS), AV_ACT_QUARANTINE);
-	cr_assert_eq(av_opts_action(o, AV_ENCRYPTED), AV_ACT_PASS);
-	cr_assert_eq(av_opts_action(o, AV_FILTERED), AV_ACT_REMOVE);
-	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_TEMPFAIL);
-	cr_assert_eq(av_remove_fallback(o), AV_ACT_QUARANTINE);
+	cr_assert_str_eq(av_remove_fallback(), "quarantine");
 }
 
 Test(avconf, built_in_options_before_any_load)
 {
-	const struct av_opts *o = av_opts_default();
-
-	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_TEMPFAIL);
-	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_QUARANTINE);
+	cr_assert_eq(av_opts_mode(av_opts_default()), AV_MODE_MESSAGE);
+	cr_assert_str_eq(av_remove_fallback(), "quarantine");
 }
 
 Test(avconf, values_from_the_file)
@@ -105,12 +85,12 @@ Test(avconf, values_from_the_file)
 	    buf_str(why));
 	o = av_opts_default();
 	cr_assert_eq(av_opts_mode(o), AV_MODE_COMBINED);
-	/* Actions per status are the policy's; [av] keeps the defaults. */
-	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_QUARANTINE);
-	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_TEMPFAIL);
-	cr_assert_eq(av_remove_fallback(o), AV_ACT_TEMPFAIL);
+	cr_assert_str_eq(av_remove_fallback(), "tempfail");
 	cr_assert_eq(avconf.max_scan_time, 30000);
 	cr_assert_eq(avconf.max_file_size, 25u << 20);
+	/* The old gateways' names for the policy's actions. */
+	cr_assert_eq(avt_conf("remove_fallback = pass\n", why), WN_OK);
+	cr_assert_str_eq(av_remove_fallback(), "accept");
 }
 
 Test(avconf, actions_are_the_policys)
@@ -124,8 +104,8 @@ Test(avconf, actions_are_the_policys)
 
 Test(avconf, bad_values_are_refused_with_their_line)
 {
-	bad("remove_fallback = remove\n", "remove_fallback cannot be remove");
-	bad("remove_fallback = cure\n", "cannot be cure");
+	bad("remove_fallback = remove\n", "remove_fallback");
+	bad("remove_fallback = cure\n", "remove_fallback");
 
 	bad("temp_directory = tmp\n", "absolute");
 	bad("mode = everything\n", "combined");
@@ -141,106 +121,18 @@ Test(avconf, option_sets_for_groups)
 
 	o = av_opts_copy(av_opts_default());
 	cr_assert_eq(av_opts_set(o, "mode", "combined", why), WN_OK);
-	cr_assert_eq(av_opts_set(o, "Infected_Action", "drop", why), WN_OK);
-	cr_assert_eq(av_opts_set(o, "on_error", "quarantine", why), WN_OK);
 	cr_assert_eq(av_opts_set(o, "remove_notice", "gone", why), WN_OK);
 	cr_assert_eq(av_opts_mode(o), AV_MODE_COMBINED);
-	cr_assert_eq(av_opts_action(o, AV_INFECTED), AV_ACT_DROP);
-	cr_assert_eq(av_opts_action(o, AV_ERROR), AV_ACT_QUARANTINE);
 	cr_assert_str_eq(o->notice, "gone");
+	/* Actions are the policy's, not an AV option. */
+	cr_assert_eq(av_opts_set(o, "Infected_Action", "drop", why), WN_PERM);
 	/* The default set is not changed by a copy's changes. */
 	cr_assert_eq(av_opts_mode(av_opts_default()), AV_MODE_MESSAGE);
 	cr_assert_eq(av_opts_set(o, "nonsense", "x", why), WN_PERM);
 	cr_assert_not_null(strstr(buf_str(why), "nonsense"));
 	buf_reset(why);
-	cr_assert_eq(av_opts_set(o, "filtered_action", "zap", why), WN_PERM);
-	cr_assert_eq(av_opts_set(o, "remove_fallback", "remove", why), WN_PERM);
 	cr_assert_eq(av_opts_set(o, "filter_max_size", "big", why), WN_PERM);
 	av_opts_free(o);
 	av_opts_free(NULL);
 }
 
-Test(avconf, action_names_and_parsing)
-{
-	enum av_action	 a;
-	int		 cured;
-
-	cr_assert_str_eq(av_action_name(AV_ACT_PASS), "pass");
-	cr_assert_str_eq(av_action_name(AV_ACT_REMOVE), "remove");
-	cr_assert_str_eq(av_action_name(AV_ACT_TEMPFAIL), "tempfail");
-	cr_assert_eq(av_action_parse("accept", &a, &cured, why), WN_OK);
-	cr_assert_eq(a, AV_ACT_PASS);
-	cr_assert_eq(av_action_parse("discard", &a, &cured, why), WN_OK);
-	cr_assert_eq(a, AV_ACT_DROP);
-	cr_assert_eq(av_action_parse("CURE", &a, &cured, why), WN_OK);
-	cr_assert_eq(a, AV_ACT_REMOVE);
-	cr_assert(cured);
-	cr_assert_eq(av_action_parse("remove", &a, &cured, why), WN_OK);
-	cr_assert_not(cured);
-	cr_assert_eq(av_action_parse("nope", &a, &cured, why), WN_PERM);
-}
-
-Test(avconf, virus_name_overrides)
-{
-	static const char *const eicar[] = {
-		"Eicar-Test-Signature.UNOFFICIAL", NULL
-	};
-	static const char *const both[] = {
-		"Eicar-Test-Signature.UNOFFICIAL", "Win.Trojan.Agent-1", NULL
-	};
-	static const char *const trojan[] = { "Win.Trojan.Agent-1", NULL };
-	struct av_opts	*o = av_opts_copy(av_opts_default());
-
-	cr_assert_eq(av_opts_set(o, "virus_name_action",
-	    "eicar-*:drop, Win.Trojan.*:reject; *.UNOFFICIAL:pass", why),
-	    WN_OK, "%s", buf_str(why));
-	cr_assert_eq(o->novr, 3);
-	infected(eicar);
-	/* First match wins, without regard to case. */
-	cr_assert_eq(av_decide(o, f), AV_ACT_DROP);
-	infected(trojan);
-	cr_assert_eq(av_decide(o, f), AV_ACT_REJECT);
-	/* Each name gets its own rule; the one that holds back most wins. */
-	infected(both);
-	cr_assert_eq(av_decide(o, f), AV_ACT_REJECT);
-	/* Without rules, the status's action. */
-	cr_assert_eq(av_decide(av_opts_default(), f), AV_ACT_QUARANTINE);
-	av_opts_free(o);
-}
-
-Test(avconf, overrides_only_see_names_of_the_deciding_status)
-{
-	struct av_opts	*o = av_opts_copy(av_opts_default());
-
-	cr_assert_eq(av_opts_set(o, "virus_name_action", "filter:*:pass",
-	    why), WN_OK);
-	avscan_reset(f);
-	f->av_state = CHECK_DONE;
-	findings_add(&f->viruses, "filter:name(*.exe)", "part 2", AV_FILTERED);
-	findings_add(&f->viruses, "Eicar-Test-Signature", "part 3",
-	    AV_INFECTED);
-	f->av = AV_INFECTED;
-	cr_assert_eq(av_decide(o, f), AV_ACT_QUARANTINE);
-	f->av = AV_FILTERED;
-	cr_assert_eq(av_decide(o, f), AV_ACT_PASS);
-	av_opts_free(o);
-}
-
-Test(avconf, names_that_did_not_fit_keep_the_status_action)
-{
-	struct av_opts	*o = av_opts_copy(av_opts_default());
-	char		 name[32];
-	int		 i;
-
-	cr_assert_eq(av_opts_set(o, "virus_name_action", "Eicar-*:pass",
-	    why), WN_OK);
-	avscan_reset(f);
-	f->av_state = CHECK_DONE;
-	for (i = 0; i < FINDINGS_MAX_ITEMS + 3; i++) {
-		(void)snprintf(name, sizeof(name), "Eicar-%d", i);
-		findings_add(&f->viruses, name, "part 1", AV_INFECTED);
-	}
-	f->av = AV_INFECTED;
-	cr_assert_eq(av_decide(o, f), AV_ACT_QUARANTINE);
-	av_opts_free(o);
-}

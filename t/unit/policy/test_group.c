@@ -302,6 +302,40 @@ Test(group, virus_name_action_overrides_the_status)
 	cr_assert(d.reject);
 }
 
+Test(group, virus_name_action_sees_only_the_deciding_status)
+{
+	struct policy_decision d;
+
+	load("[policy]\nvirus_name_action = filter:*:accept\n"
+	    "filtered.action = reject\n");
+	findings_add(&f->viruses, "filter:name(*.exe)", "part 2",
+	    AV_FILTERED);
+	findings_add(&f->viruses, "Eicar-Test-Signature", "part 3",
+	    AV_INFECTED);
+	f->av = AV_INFECTED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_QUARANTINE);
+	f->av = AV_FILTERED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_ACCEPT);
+}
+
+Test(group, virus_names_that_did_not_fit_keep_the_status_action)
+{
+	struct policy_decision d;
+	char		 name[32];
+	int		 i;
+
+	load("[policy]\nvirus_name_action = Eicar-*:accept\n");
+	for (i = 0; i < FINDINGS_MAX_ITEMS + 3; i++) {
+		(void)snprintf(name, sizeof(name), "Eicar-%d", i);
+		findings_add(&f->viruses, name, "part 1", AV_INFECTED);
+	}
+	f->av = AV_INFECTED;
+	policy_decide(policy_current, "a@example.com", &v, f, &d);
+	cr_assert_eq(d.action, POLICY_QUARANTINE);
+}
+
 Test(group, virus_name_action_syntax)
 {
 	struct buf	*errs = buf_new(128);

@@ -236,13 +236,13 @@ Test(verdict, headers_are_rendered_safely)
 	cr_assert_str_eq(buf_str(b), "X-Winnow-Status: probable-spam\r\n"
 	    "X-Winnow-Score: 42.2\r\n");
 	buf_reset(b);
-	verdict_render_rules(f, b);
+	findings_render_rules(f, b);
 	cr_assert_str_eq(buf_str(b), "rules=none");
 	buf_reset(b);
 	findings_add(&f->rules, "SUBJ_ID", "", 15);
 	findings_add(&f->rules, "FORMAL_AUTO", "auto-replied\r\nX-Evil: 1",
 	    0);
-	verdict_render_rules(f, b);
+	findings_render_rules(f, b);
 	cr_assert_str_eq(buf_str(b), "rules=SUBJ_ID,FORMAL_AUTO("
 	    "auto-replied??X-Evil:?1)");
 	cr_assert_null(strchr(buf_str(b), '\r'));
@@ -257,7 +257,7 @@ Test(verdict, rules_list_notes_what_did_not_fit)
 
 	for (i = 0; i < FINDINGS_MAX_ITEMS + 3; i++)
 		findings_add(&f->rules, "R", "", 1);
-	verdict_render_rules(f, b);
+	findings_render_rules(f, b);
 	cr_assert(strstr(buf_str(b), ",+3") != NULL);
 	buf_free(b);
 }
