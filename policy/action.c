@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* lib */
@@ -106,8 +107,10 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 {
 	struct buf	*v = buf_new(256);
 	struct buf	*seen = buf_new(256);
+	struct findings	*masked = NULL;
 	size_t		 i;
 	int		 differ = 0, dns = 0, spam = 0, av = 0, avc = 0, k;
+	int		 uds = 0;
 	const char	*list = NULL;
 
 	edit_remove_prefix(e, "X-Winnow-");
@@ -122,8 +125,16 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		spam |= d[i]->group->spam_checks;
 		av |= d[i]->av != AV_NOT_SCANNED;
 		avc |= d[i]->group->av_checks;
+		uds |= d[i]->group->spam_checks && d[i]->group->uds;
 		if (list == NULL)
 			list = d[i]->list;
+	}
+	/* The UDS answer is not shown to groups that do not use it. */
+	if (!uds && f->uds_state != CHECK_NOT_RUN) {
+		masked = xmalloc(sizeof(*masked));
+		*masked = *f;
+		masked->uds_state = CHECK_NOT_RUN;
+		f = masked;
 	}
 
 	/* X-Winnow-Status */
@@ -192,4 +203,5 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		edit_subject_tag(e, buf_str(v));
 	buf_free(v);
 	buf_free(seen);
+	free(masked);
 }
