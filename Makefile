@@ -57,6 +57,7 @@ LIBMODS		 = $(filter $(LIBFOLDERS),$(HAVE))
 MAIN_server	 = server/main.c
 MAIN_pipe-client = pipe-client/main.c
 MAIN_ctl	 = ctl/winnowctl.c
+MAIN_udsd	 = udsd/main.c
 objs_of		 = $(patsubst %.c,$(B)/%.o,$(filter-out $(MAIN_$(1)),\
 		    $(wildcard $(1)/*.c)))
 # The archives a folder's programs and tests link, in link order.
@@ -64,7 +65,7 @@ archives_of	 = $(foreach f,$(call linkset,$(call layer,$(1))),\
 		    $(if $(filter $(f),$(HAVE)),$(B)/lib$(f).a))
 
 PROGRAMS	 = $(B)/winnowd $(B)/winnow-pipe $(B)/winnowctl \
-		   $(EXTRA_PROGRAMS)
+		   $(B)/winnow-udsd $(EXTRA_PROGRAMS)
 
 UNIT_SRCS	 = $(wildcard t/unit/*/test_*.c)
 UNIT_BINS	 = $(UNIT_SRCS:%.c=$(B)/%)
@@ -102,6 +103,9 @@ $(B)/winnow-pipe: $(B)/pipe-client/main.o $(call archives_of,pipe-client)
 
 $(B)/winnowctl: $(B)/ctl/winnowctl.o $(call archives_of,ctl)
 	$(call link_prog,ctl,$(B)/ctl/winnowctl.o)
+
+$(B)/winnow-udsd: $(B)/udsd/main.o $(call archives_of,udsd)
+	$(call link_prog,udsd,$(B)/udsd/main.o)
 
 # Unit tests of t/unit/X link X's layer, the test helpers and the mocks a
 # test names in t/unit/X/mocks.mk.

@@ -1,4 +1,5 @@
 # ctl/module.mk - winnowctl: the quarantine, learning and classifying (the
-# content check), templates (policy); not the network or AV checks
-DEPS_ctl = lib spool smtp mail findings policy content
+# content check), templates (policy), UDS reports (uds: its client, no
+# server); not the DNS or AV checks
+DEPS_ctl = lib spool smtp mail findings policy content uds
 LIBS_ctl = -lpthread

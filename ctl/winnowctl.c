@@ -28,10 +28,14 @@
 /* content */
 #include "content.h"
 
+/* uds */
+#include "uds.h"
+
 /* ctl */
 #include "ctl.h"
 #include "version.h"
 #include "ctl_content.h"
+#include "ctl_uds.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
@@ -60,6 +64,8 @@ const struct ctl_command ctl_commands[] = {
 	    "purge quarantined messages" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
+	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "
+	    "probe the UDS servers" },
 	{ NULL, NULL, NULL }
 };
 
@@ -140,6 +146,7 @@ main(int argc, char **argv)
 	smtp_conf_register();
 	policy_conf_register();
 	content_conf_register();
+	uds_conf_register();
 	why = buf_new(256);
 	if (conf_load(ctl_config_path, why) != WN_OK) {
 		(void)fprintf(stderr, "%swinnowctl: configuration %s has "

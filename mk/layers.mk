@@ -14,10 +14,10 @@
 #   dnsbl content av uds        the checks
 #   policy                      groups, verdicts, actions, notifications
 #   server pipe-client ctl      the programs (winnowd, winnow-pipe,
-#                               winnowctl)
+#   udsd                        winnowctl, winnow-udsd)
 
 LIBFOLDERS	 = lib spool mail smtp findings policy dnsbl uds content av
-PROGFOLDERS	 = server pipe-client ctl
+PROGFOLDERS	 = server pipe-client ctl udsd
 FOLDERS		 = $(LIBFOLDERS) $(PROGFOLDERS)
 
 -include $(wildcard $(FOLDERS:%=%/module.mk))
@@ -28,8 +28,8 @@ HAVE		 = $(foreach f,$(FOLDERS),$(if $(wildcard $(f)/*.c),$(f)))
 # A folder and what it may use (its closure is spelled out in DEPS).
 layer		 = $(1) $(DEPS_$(1))
 # The link order of a set of folders: dependents before dependencies.
-LINKORDER	 = server pipe-client ctl content av dnsbl uds policy findings \
-		   mail smtp spool lib
+LINKORDER	 = server pipe-client ctl udsd content av dnsbl uds policy \
+		   findings mail smtp spool lib
 linkset		 = $(foreach f,$(LINKORDER),$(if $(filter $(f),$(1)),$(f)))
 
 pkgs_of		 = $(sort $(foreach f,$(call layer,$(1)),$(PKGS_$(f))))

@@ -82,7 +82,19 @@ void		 uds_score(const struct uds_sigset *, const struct uds_reply *,
  * decoded text (view->text) and parts. */
 void		 uds_message_sigs(const struct msg_view *, struct uds_sigset *);
 
-/* What one server said to a request of uds_request or uds_probe. */
+/* [uds] max_points. */
+unsigned int	 uds_max_points(void);
+
+/* Whether reports can be sent: servers, and a client secret in the key
+ * file; if not, why (empty when [uds] names no servers at all). */
+int		 uds_can_write(struct buf *why);
+
+/* The hashing key of a key file (winnowctl uds keygen -k); WN_OK or
+ * WN_PERM / WN_TEMP with why. */
+int		 uds_hash_key_read(const char *path, uint8_t *key,
+		    struct buf *why);
+
+/* What one server said to a request of uds_request. */
 struct uds_outcome {
 	const char	*server;	/* "host:port" */
 	int		 rc;		/* WN_OK: reply is valid; else no

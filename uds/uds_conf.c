@@ -163,3 +163,26 @@ uds_enabled(void)
 	return (uds_conf.enable && uds_state != NULL &&
 	    uds_state->servers->n > 0);
 }
+
+/* uds_max_points - [uds] max_points */
+
+unsigned int
+uds_max_points(void)
+{
+	return (uds_conf.max_points);
+}
+
+/* uds_can_write - servers and a client secret */
+
+int
+uds_can_write(struct buf *why)
+{
+	if (uds_state == NULL || uds_state->servers->n == 0)
+		return (0);
+	if (!uds_state->key.have_client) {
+		buf_printf(why, "[uds] key_file (%s) has no client and secret",
+		    uds_conf.key_file[0] ? uds_conf.key_file : "not set");
+		return (0);
+	}
+	return (1);
+}

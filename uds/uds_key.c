@@ -32,6 +32,7 @@
 #include "status.h"
 
 /* uds */
+#include "uds.h"
 #include "uds_private.h"
 
 #define KEY_FILE_MAX	4096
@@ -216,5 +217,19 @@ uds_key_read(const char *path, struct uds_keyfile *k, struct buf *why)
 	}
 	rc = uds_key_parse(text, (size_t)n, path, k, why);
 	sodium_memzero(text, sizeof(text));
+	return (rc);
+}
+
+/* uds_hash_key_read - only the hashing key of a key file */
+
+int
+uds_hash_key_read(const char *path, uint8_t *key, struct buf *why)
+{
+	struct uds_keyfile k;
+	int		 rc;
+
+	if ((rc = uds_key_read(path, &k, why)) == WN_OK)
+		memcpy(key, k.hash_key, UDS_KEY_LEN);
+	sodium_memzero(&k, sizeof(k));
 	return (rc);
 }

@@ -1,7 +1,9 @@
 /*
  * uds_norm.c - a decoded text as normalised word hashes and link domains
  *
- * The text is cut into tokens at white space and at the characters that
+ * Quoted lines (">" first) are left out, then the trailing signature and
+ * mailing-list footers (uds_norm_body).  The rest is cut into tokens at
+ * white space and at the characters that
  * delimit links in text (<>"'()[]{}).  A token that is a link (http://,
  * https://, ftp://, www.) gives its host's registrable domain (libpsl) to
  * the link set and no words, so a spammer's changed paths, tracking ids
@@ -38,6 +40,8 @@
 #define NORM_WORD_MIN	3
 #define NORM_WORD_MAX	40
 #define NORM_HOST_MAX	253
+#define NORM_FOOTER_MAX	60	/* words after a separator that may go */
+#define NORM_FOOTER_ROUNDS 3
 
 static const psl_ctx_t	*norm_psl;
 
@@ -137,15 +141,6 @@ norm_link(struct uds_norm *nm, const char *t, size_t n)
 	for (p = h; p < end && *p != ':'; p++)
 		;
 	norm_add_domain(nm, h, (size_t)(p - h));
-}
-
-/* norm_is_link - whether a token is a link */
-
-static int
-norm_is_link(const char *t, size_t n)
-{
-	return (norm_prefix(t, n, "http://") || norm_prefix(t, n, "https://") ||
-	    norm_prefix(t, n, "ftp://") || norm_prefix(t, n, "www."));
 }
 
 /* norm_is_address - whether a token is a mail address (x@y.z) */
@@ -296,12 +291,157 @@ norm_words(struct uds_norm *nm, const unsigned char *t, size_t n)
 		norm_word(nm, t + start, i - start);
 }
 
+/* norm_link_at - where a link starts inside a token ("URL:http://..."),
+ * or NULL */
+
+static const char *
+norm_link_at(const char *t, size_t n)
+{
+	static const char *const pre[] = { "http://", "https://", "ftp://",
+	    "www." };
+	const char	*best = NULL, *p;
+	size_t		 i, k;
+
+	for (i = 0; i < sizeof(pre) / sizeof(pre[0]); i++) {
+		k = strlen(pre[i]);
+		for (p = t; p + k <= t + n && (best == NULL || p < best); p++)
+			if (strncasecmp(p, pre[i], k) == 0) {
+				best = p;
+				break;
+			}
+	}
+	return (best);
+}
+
+/* norm_token - one token: its words, up to a link in it, then the link;
+ * a mail address gives nothing */
+
+static void
+norm_token(struct uds_norm *nm, const char *t, size_t n)
+{
+	const char	*l = norm_link_at(t, n);
+
+	if (l == NULL) {
+		if (!norm_is_address(t, n))
+			norm_words(nm, (const unsigned char *)t, n);
+		return;
+	}
+	if (l > t)
+		norm_words(nm, (const unsigned char *)t, (size_t)(l - t));
+	norm_link(nm, l, n - (size_t)(l - t));
+}
+
+/* norm_separator - whether a line is a signature or footer separator:
+ * "-- " (RFC 3676), or ten or more of one of - _ = * ~ and nothing else */
+
+static int
+norm_separator(const char *p, size_t n)
+{
+	size_t	 i;
+
+	while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' ||
+	    p[n - 1] == '\t'))
+		n--;
+	if (n == 2 && p[0] == '-' && p[1] == '-')
+		return (1);
+	if (n < 10 || strchr("-_=*~", p[0]) == NULL)
+		return (0);
+	for (i = 1; i < n; i++)
+		if (p[i] != p[0])
+			return (0);
+	return (1);
+}
+
+/* norm_words_in - the words of a range, counted roughly (runs of
+ * letters), up to max */
+
+static size_t
+norm_words_in(const char *p, const char *end, size_t max)
+{
+	size_t	 n = 0;
+	int	 in = 0;
+
+	for (; p < end && n < max; p++) {
+		int w = ((unsigned char)*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
+		    (*p >= 'A' && *p <= 'Z'));
+
+		n += w && !in;
+		in = w;
+	}
+	return (n);
+}
+
+/* uds_norm_body - the text without its trailing signature and list
+ * footers: from the last separator line, when fewer than
+ * NORM_FOOTER_MAX words follow it (a mailing list puts the same footer
+ * under spam and ham, so it must not make them alike; a message that is
+ * nothing but a footer has no signature); repeated for stacked footers */
+
+size_t
+uds_norm_body(const char *text, size_t len)
+{
+	const char	*end = text + len, *p, *eol, *cut;
+	int		 round;
+
+	for (round = 0; round < NORM_FOOTER_ROUNDS; round++) {
+		cut = NULL;
+		for (p = text; p < end; p = eol + 1) {
+			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+				eol = end;
+			if (norm_separator(p, (size_t)(eol - p)))
+				cut = p;
+			if (eol == end)
+				break;
+		}
+		if (cut == NULL || norm_words_in(cut, end, NORM_FOOTER_MAX) >=
+		    NORM_FOOTER_MAX)
+			break;
+		end = cut;
+	}
+	return ((size_t)(end - text));
+}
+
+/* norm_unquote - the text without quoted lines (">" first): a reply
+ * carries the words of what it answers, a list's footer among them, and
+ * a message quoting spam is not that spam; a copy the caller frees */
+
+static char *
+norm_unquote(const char *text, size_t len, size_t *len_r)
+{
+	const char	*p, *end = text + len, *eol, *q;
+	char		*out = xmalloc(len + 1);
+	size_t		 n = 0;
+
+	for (p = text; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		for (q = p; q < eol && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (q == eol || *q != '>') {
+			memcpy(out + n, p, (size_t)(eol - p));
+			n += (size_t)(eol - p);
+			if (eol < end)
+				out[n++] = '\n';
+		}
+		if (eol == end)
+			break;
+	}
+	*len_r = n;
+	return (out);
+}
+
 /* uds_norm_text - the word hashes and link domains of a text */
 
 void
 uds_norm_text(struct uds_norm *nm, const char *text, size_t len)
 {
-	const char	*p = text, *end = text + len, *t;
+	const char	*p, *end, *t;
+	char		*own;
+
+	own = norm_unquote(text, len, &len);
+	p = own;
+	len = uds_norm_body(own, len);
+	end = own + len;
 
 	while (p < end && nm->nwords < UDS_MAX_WORDS) {
 		while (p < end && norm_delim((unsigned char)*p))
@@ -310,12 +450,9 @@ uds_norm_text(struct uds_norm *nm, const char *text, size_t len)
 			;
 		if (p == t)
 			break;
-		if (norm_is_link(t, (size_t)(p - t)))
-			norm_link(nm, t, (size_t)(p - t));
-		else if (!norm_is_address(t, (size_t)(p - t)))
-			norm_words(nm, (const unsigned char *)t,
-			    (size_t)(p - t));
+		norm_token(nm, t, (size_t)(p - t));
 	}
+	free(own);
 }
 
 /* norm_cmp - order of domain names */

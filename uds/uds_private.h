@@ -38,7 +38,10 @@ struct uds_norm {
 /* Load the public suffix data (master, before fork). */
 void	uds_norm_init(void);
 
-/* Append the words and link domains of a text. */
+/* The length of a text without its trailing signature and footers. */
+size_t	uds_norm_body(const char *, size_t);
+
+/* Append the words and link domains of a text (its body: see above). */
 void	uds_norm_text(struct uds_norm *, const char *, size_t);
 
 /* Sort the domains. */

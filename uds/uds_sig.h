@@ -25,10 +25,15 @@
  * digest reveals nothing about the text to whoever sees it without the
  * key, and every client and reporter of one store must share that key.
  *
- * Texts shorter than UDS_MIN_WORDS words get no text item, shorter than
- * UDS_MIN_SHINGLE_WORDS no shingles (short messages look too much alike);
- * a links item needs UDS_MIN_DOMAINS domains.  Only the first
- * UDS_MAX_WORDS words count, so a huge text costs a bounded time.
+ * The text's trailing signature and mailing-list footers (after a "-- "
+ * or a line of dashes or underscores, when fewer than 60 words follow) are
+ * left out: a list puts the same footer under its spam and its ham, and
+ * short ham that was mostly footer looked like the list's spam.  Texts of
+ * fewer than UDS_MIN_WORDS words then get no text item (the window sizes,
+ * thresholds and the footer rule were chosen on the development corpus
+ * with bench/uds_sim: see bench/README-uds.md); a links item needs
+ * UDS_MIN_DOMAINS domains.  Only the first UDS_MAX_WORDS words count, so
+ * a huge text costs a bounded time.
  *
  * The functions are pure (no I/O, no clock): the same text and key always
  * give the same items.
@@ -44,7 +49,7 @@
 #include "uds_wire.h"
 
 #define UDS_MIN_WORDS		8
-#define UDS_MIN_SHINGLE_WORDS	16
+#define UDS_MIN_SHINGLE_WORDS	8
 #define UDS_MAX_WORDS		20000
 #define UDS_MIN_DOMAINS		2
 #define UDS_MAX_DOMAINS		64
