@@ -255,7 +255,7 @@ uds_request(unsigned int op, const struct uds_sigset *set, unsigned int flag,
 	int		 rc = WN_OK;
 
 	if (uds_state == NULL || uds_state->servers->n == 0) {
-		buf_puts(why, "no [uds] servers configured");
+		buf_printf(why, "%s", "no [uds] servers configured");
 		return (WN_PERM);
 	}
 	uds_req_of(&q, op, set);

@@ -100,12 +100,12 @@ uds_load(struct buf *why)
 	const char	*kf = uds_conf.key_file;
 
 	if (sodium_init() < 0) {
-		buf_puts(why, "uds: libsodium does not initialise");
+		buf_printf(why, "%s", "uds: libsodium does not initialise");
 		return (WN_PERM);
 	}
 	uds_norm_init();
 	if (uds_conf.enable && uds_conf.servers[0] == '\0') {
-		buf_puts(why, "[uds] enable = yes needs servers");
+		buf_printf(why, "%s", "[uds] enable = yes needs servers");
 		return (WN_PERM);
 	}
 	st = xcalloc(1, sizeof(*st));

@@ -90,13 +90,13 @@ key_line(const char *name, size_t nl, const char *val, size_t vl,
 
 	if (nl == 8 && strncmp(name, "hash_key", 8) == 0) {
 		if (uds_key_hex(val, vl, k->hash_key) < 0) {
-			buf_puts(why, "hash_key must be 64 hex digits");
+			buf_printf(why, "%s", "hash_key must be 64 hex digits");
 			return (-1);
 		}
 		*have |= 1;
 	} else if (nl == 6 && strncmp(name, "secret", 6) == 0) {
 		if (uds_key_hex(val, vl, k->secret) < 0) {
-			buf_puts(why, "secret must be 64 hex digits");
+			buf_printf(why, "%s", "secret must be 64 hex digits");
 			return (-1);
 		}
 		*have |= 2;

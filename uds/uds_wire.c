@@ -330,7 +330,7 @@ uds_wire_unpack_req(const uint8_t *p, size_t len, struct uds_req *q,
 			buf_printf(why, "wire version %u (ours is %d)",
 			    version, UDS_WIRE_VERSION);
 		else
-			buf_puts(why, "not a UDS packet");
+			buf_printf(why, "%s", "not a UDS packet");
 		return (WN_PERM);
 	}
 	r.off = UDS_WIRE_HEADER;
@@ -355,7 +355,7 @@ uds_wire_unpack_req(const uint8_t *p, size_t len, struct uds_req *q,
 		nl = r_u8(&r);
 		b = r_bytes(&r, nl);
 		if (b != NULL && !uds_wire_name_ok((const char *)b, nl)) {
-			buf_puts(why, "bad client name");
+			buf_printf(why, "%s", "bad client name");
 			return (WN_PERM);
 		}
 		if (b != NULL)
@@ -447,7 +447,7 @@ uds_wire_unpack_reply(const uint8_t *p, size_t len, struct uds_reply *a,
 	memset(a, 0, sizeof(*a));
 	if (len > UDS_WIRE_MAX || uds_wire_peek(p, len, &op, &a->id,
 	    &version) < 0 || !(op & UDS_OP_REPLY)) {
-		buf_puts(why, "not a UDS reply of our version");
+		buf_printf(why, "%s", "not a UDS reply of our version");
 		return (WN_PERM);
 	}
 	r.off = UDS_WIRE_HEADER;
@@ -486,7 +486,11 @@ uds_wire_unpack_reply(const uint8_t *p, size_t len, struct uds_reply *a,
 				a->item[i].result = (uint8_t)r_u8(&r);
 				a->item[i].votes = (uint8_t)r_u8(&r);
 				a->item[i].flag = (uint8_t)r_u8(&r);
-				(void)r_u8(&r);
+				if (r_u8(&r) != 0 && !r.bad) {
+					buf_printf(why, "item %zu: reserved "
+					    "byte not zero", i);
+					return (WN_PERM);
+				}
 				a->item[i].count = r_u32(&r);
 				a->item[i].hits = r_u32(&r);
 				if (!r.bad && a->item[i].result > UDS_R_MAX) {

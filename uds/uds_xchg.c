@@ -115,7 +115,7 @@ uds_xchg_start(struct uds_xchg *x, struct uds_srvset *set, struct uds_req *q,
 	x->len = (size_t)n;
 	x->norder = uds_srv_order(set, time_now_ms(), x->order);
 	if (x->norder == 0) {
-		buf_puts(why, "no UDS servers configured");
+		buf_printf(why, "%s", "no UDS servers configured");
 		return (WN_PERM);
 	}
 	if (xchg_send(x, why) != WN_OK)

@@ -273,6 +273,9 @@ extern uint64_t	udsd_net_dropped;
 /* Queue a reply to a job's sender (sent with the batch). */
 void	udsd_net_reply(struct udsd_job *);
 
+/* Send every queued reply now. */
+void	udsd_net_flush(void);
+
 /*
  * udsd_req.c
  */

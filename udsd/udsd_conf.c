@@ -55,7 +55,7 @@ udsd_check_listen(const char *v, struct buf *why)
 
 	n = conf_list_split(v, &l);
 	if (n == 0) {
-		buf_puts(why, "no address to listen on");
+		buf_printf(why, "%s", "no address to listen on");
 		rc = -1;
 	}
 	for (i = 0; i < n && rc == 0; i++) {

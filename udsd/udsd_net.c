@@ -76,7 +76,7 @@ static struct mmsghdr	 net_msg[NET_BATCH];
 
 /* udsd_net_flush - send every queued reply */
 
-static void
+void
 udsd_net_flush(void)
 {
 	struct mmsghdr	 m[NET_OUT];
