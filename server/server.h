@@ -47,6 +47,8 @@ struct server_conf {
 	unsigned int	 exit_delay;		/* ms */
 	unsigned int	 throttle_delay;	/* ms */
 	unsigned int	 listen_backlog;
+	unsigned int	 busy_grace;		/* ms */
+	unsigned int	 max_connections_per_client;	/* 0: no limit */
 	unsigned int	 message_deadline;	/* ms, 0: none */
 	unsigned int	 notice_retry;		/* ms */
 	unsigned int	 notice_lifetime;	/* ms */
@@ -100,6 +102,9 @@ struct slot {
 	volatile uint32_t	 generation;
 	volatile int		 state;		/* enum child_state */
 	volatile int		 served;	/* has taken a connection */
+	volatile uint32_t	 nbusy;		/* times it became busy: the
+						 * master sees the pool move */
+	char			 peer[64];	/* the client it serves, "" */
 	volatile int		 stopping;	/* the master asked it to go */
 };
 
@@ -110,6 +115,9 @@ struct scoreboard {
 
 /* Idle (or starting) children not asked to stop, per the scoreboard. */
 unsigned int	scoreboard_idle(const struct scoreboard *);
+
+/* Busy children serving this client address. */
+unsigned int	scoreboard_peer_count(const struct scoreboard *, const char *);
 
 /* Run a child until it is used up, idle too long, or told to stop. */
 void	child_main(struct listener *, int nlisteners,
