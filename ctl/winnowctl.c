@@ -83,6 +83,16 @@ ctl_help_main(int argc, char **argv)
 	return (EX_OK);
 }
 
+/* ctl_usage_error - one usage line and where the rest is, on stderr */
+
+static int
+ctl_usage_error(void)
+{
+	(void)fputs("Usage: winnowctl [-c FILE] [-v]... COMMAND [ARGS] | -h | "
+	    "-V\nTry winnowctl --help.\n", stderr);
+	return (EX_USAGE);
+}
+
 static const struct option ctl_longopts[] = {
 	{ "config",	required_argument,	NULL,	'c' },
 	{ "verbose",	no_argument,		NULL,	'v' },
@@ -117,14 +127,11 @@ main(int argc, char **argv)
 			(void)printf("winnowctl %s\n", WINNOW_VERSION);
 			return (EX_OK);
 		default:
-			(void)ctl_help_main(0, NULL);
-			return (EX_USAGE);
+			return (ctl_usage_error());
 		}
 	}
-	if (optind >= argc) {
-		(void)ctl_help_main(0, NULL);
-		return (EX_USAGE);
-	}
+	if (optind >= argc)
+		return (ctl_usage_error());
 	for (i = 0; ctl_commands[i].name != NULL; i++)
 		if (strcmp(ctl_commands[i].name, argv[optind]) == 0)
 			break;

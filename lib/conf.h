@@ -101,8 +101,16 @@ void	conf_error(struct conf_errors *, const struct conf_entry *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
 
 /* Print the configuration as INI: every parameter with its default
- * (defaults != 0, winnowd -d) or only those set in the file (winnowd -n). */
+ * (defaults != 0, winnowd -d) or only those the file sets to something
+ * other than the default (winnowd -n; "5m" for a default of "300s" is no
+ * change). */
 void	conf_print(FILE *, int defaults);
+
+/* Print every registered section and parameter in a form for programs
+ * (winnowd --dump-params; scripts/gen-man makes winnow.conf(5) of it):
+ * one tab-separated line per section and per parameter, described at
+ * conf_dump() in conf.c. */
+void	conf_dump(FILE *);
 
 /* Forget every registration and free stored values (tests, exit). */
 void	conf_reset(void);
