@@ -141,6 +141,7 @@ deps:
 	@scripts/install-deps --if-missing
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
+	@t/make-pkg-chroot
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)
