@@ -244,6 +244,7 @@ uninstall:
 clean:
 	rm -rf $(B)
 
-# (build/exim holds Debian's Exim for the tests: not ours to include)
--include $(shell find $(B) -path $(B)/exim -prune -o -name '*.d' -type f \
-    -print 2>/dev/null)
+# (build/exim holds Debian's Exim for the tests, build/pkg-chroot a Debian
+# system and build/pkg the package builds: their *.d files are not ours)
+-include $(shell find $(B) \( -path $(B)/exim -o -path $(B)/pkg-chroot -o \
+    -path $(B)/pkg \) -prune -o -name '*.d' -type f -print 2>/dev/null)

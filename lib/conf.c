@@ -61,6 +61,8 @@ struct conf_reg {
 static struct conf_reg	*conf_regs;
 static size_t		 conf_nregs;
 static int		 conf_partial;	/* skip what nobody registered */
+static conf_final_fn	*conf_final;	/* whole-file check before apply */
+static int		 conf_in_final;	/* conf_value() reads staged text */
 
 /* Entries of the last applied file, kept for conf_print (free-form part). */
 static struct conf_entry *conf_applied;
@@ -512,6 +514,46 @@ conf_param_find(const char *section, const char *name, size_t *j_r)
 	return (NULL);
 }
 
+/* conf_set_final_check - the check of the whole file before it applies */
+
+void
+conf_set_final_check(conf_final_fn *fn)
+{
+	conf_final = fn;
+}
+
+/* conf_value - a parameter's text: staged during the final check */
+
+const char *
+conf_value(const char *section, const char *name)
+{
+	struct conf_reg	*r;
+	size_t		 j;
+
+	if ((r = conf_param_find(section, name, &j)) == NULL)
+		return (NULL);
+	if (!conf_in_final)
+		return (r->text[j]);
+	return (r->staged[j] ? r->staged[j] : r->sec->params[j].def);
+}
+
+/* conf_run_final - the final check, its complaint an error of the file */
+
+static void
+conf_run_final(struct conf_loader *ld)
+{
+	struct buf	*why;
+
+	if (conf_final == NULL || ld->err.count > 0)
+		return;
+	why = buf_new(256);
+	conf_in_final = 1;
+	if (conf_final(why) < 0)
+		conf_error(&ld->err, NULL, "%s", buf_str(why));
+	conf_in_final = 0;
+	buf_free(why);
+}
+
 /* conf_has_handler - whether a handler takes a section's free-form keys */
 
 static int
@@ -927,6 +969,7 @@ conf_load(const char *path, struct buf *errors)
 
 	conf_validate(&ld);
 	conf_run_handlers(&ld, 0);
+	conf_run_final(&ld);
 	if (ld.err.count > 0) {
 		rc = WN_PERM;
 		goto out;
@@ -1161,6 +1204,7 @@ conf_reset(void)
 	conf_applied = NULL;
 	conf_napplied = 0;
 	conf_partial = 0;
+	conf_final = NULL;
 }
 
 /* conf_split - split a string at any of the separator bytes */

@@ -169,6 +169,10 @@ server_conf_register(void)
 {
 	conf_register(&server_section);
 	smtp_conf_register();
+	/* What the file asks of the machine: refused at start, in -t and on
+	 * reload alike (before anything is applied), rather than met by a
+	 * child with a message in hand. */
+	conf_set_final_check(server_env_check);
 }
 
 /* server_conf_finish - derived values after a load */
@@ -179,6 +183,7 @@ server_conf_finish(struct buf *why)
 	smtp_conf_finish();
 	/* Relations between parameters: warn and clamp, never refuse a
 	 * reload for them (the file itself was valid). */
+	(void)why;
 	if (server_conf.min_spare > server_conf.max_spare) {
 		log_warn("[server] min_spare (%u) is larger than max_spare "
 		    "(%u): using max_spare = %u", server_conf.min_spare,
@@ -197,7 +202,5 @@ server_conf_finish(struct buf *why)
 		    server_conf.max_children, server_conf.max_children);
 		server_conf.min_spare = server_conf.max_children;
 	}
-	/* What the file asks of the machine: refused at start, in -t and on
-	 * reload alike, before a child meets it with a message in hand. */
-	return (server_env_check(why));
+	return (0);
 }

@@ -17,6 +17,11 @@
  * is not started as root the children keep our own identity and the
  * kernel's own check (faccessat) decides.
  *
+ * server_env_check is conf_load's final check (conf_set_final_check): it
+ * reads the values of the file being loaded with conf_value(), before any
+ * is applied, so a reload it refuses leaves the running configuration as
+ * it was.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <sys/prctl.h>
@@ -34,11 +39,9 @@
 
 /* lib */
 #include "buf.h"
+#include "conf.h"
 #include "endpoint.h"
 #include "log.h"
-
-/* smtp */
-#include "smtp_conf.h"
 
 /* server */
 #include "server.h"
@@ -56,6 +59,8 @@ struct env_user {
 static int
 env_user(struct env_user *u, struct buf *why)
 {
+	const char	*user = conf_value("server", "user");
+	const char	*group = conf_value("server", "group");
 	struct passwd	*pw;
 	struct group	*gr;
 
@@ -66,17 +71,17 @@ env_user(struct env_user *u, struct buf *why)
 		u->name = "winnowd's own user";
 		return (0);
 	}
-	if ((pw = getpwnam(server_conf.user)) == NULL) {
+	if (user == NULL || (pw = getpwnam(user)) == NULL) {
 		buf_printf(why, "[server] user \"%s\" does not exist",
-		    server_conf.user);
+		    user ? user : "");
 		return (-1);
 	}
 	u->root = 1;
 	u->uid = pw->pw_uid;
 	u->gid = pw->pw_gid;
-	u->name = server_conf.user;
-	if (server_conf.group[0] != '\0' &&
-	    (gr = getgrnam(server_conf.group)) != NULL)
+	u->name = user;
+	if (group != NULL && group[0] != '\0' &&
+	    (gr = getgrnam(group)) != NULL)
 		u->gid = gr->gr_gid;
 	return (0);
 }
@@ -181,10 +186,12 @@ env_reach(const struct env_user *u, const char *what, const char *path,
 static int
 env_spool(const struct env_user *u, struct buf *why)
 {
-	const char	*path = smtp_conf.spool_dir;
+	const char	*path = conf_value("server", "spool_dir");
 	char		 parent[PATH_MAX], mode[96], *slash;
 	struct stat	 st;
 
+	if (path == NULL)
+		log_panic("env_spool: [server] spool_dir is not registered");
 	if (path[0] != '/') {
 		buf_printf(why, "[server] spool_dir %s: not an absolute path",
 		    path);
@@ -262,13 +269,16 @@ env_setid_helper(const char *real, char *helper, size_t len,
 static int
 env_exec(const struct env_user *u, struct buf *why)
 {
+	const char	*fwd = conf_value("server", "forward");
 	struct endpoint	 ep;
 	struct stat	 st;
 	char		 real[PATH_MAX], helper[PATH_MAX], mode[96];
 	const char	*prog, *h;
 	int		 rc = -1;
 
-	if (endpoint_parse(smtp_conf.forward, &ep, 1, why) < 0)
+	if (fwd == NULL)
+		log_panic("env_exec: [server] forward is not registered");
+	if (endpoint_parse(fwd, &ep, 1, why) < 0)
 		return (-1);
 	if (ep.kind != ENDPOINT_EXEC) {
 		endpoint_free(&ep);

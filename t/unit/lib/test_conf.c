@@ -378,3 +378,56 @@ Test(conf, dump_for_programs)
 	cr_assert(strstr(out, "section\tzones\t0\t\n") != NULL, "%s", out);
 	free(out);
 }
+
+static char	 t_seen[64];
+
+/* t_final - a final check that sees the file's value, and refuses "bad" */
+
+static int
+t_final(struct buf *why)
+{
+	const char	*v = conf_value("test", "name");
+
+	(void)snprintf(t_seen, sizeof(t_seen), "%s", v ? v : "(null)");
+	if (v != NULL && strcmp(v, "bad") == 0) {
+		buf_puts(why, "name may not be bad");
+		return (-1);
+	}
+	return (0);
+}
+
+Test(conf, final_check_sees_the_file_and_refuses_before_applying)
+{
+	const char	*path;
+	struct buf	*err = buf_new(64);
+
+	conf_set_final_check(t_final);
+	path = tu_write_file("f1.conf", "[test]\nname = good\ncount = 5\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_seen, "good");
+	cr_assert_str_eq(conf_value("test", "name"), "good");
+	/* unset in the file: the check sees the default */
+	path = tu_write_file("f2.conf", "[test]\ncount = 6\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_seen, "dflt");
+	path = tu_write_file("f3.conf", "[test]\nname = bad\ncount = 7\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "f3.conf: name may not be bad\n") !=
+	    NULL, "%s", buf_str(err));
+	/* nothing of f3 applied */
+	cr_assert_str_eq(t_str, "dflt");
+	cr_assert_eq(t_uint, 6);
+	cr_assert_null(conf_value("test", "nosuch"));
+	buf_free(err);
+}
+
+Test(conf, final_check_not_run_when_the_file_has_errors)
+{
+	const char	*path;
+
+	conf_set_final_check(t_final);
+	t_seen[0] = '\0';
+	path = tu_write_file("f4.conf", "[test]\nname = x\ncount = 0\n");
+	cr_assert_eq(conf_load(path, NULL), WN_PERM);
+	cr_assert_str_eq(t_seen, "");
+}
