@@ -150,6 +150,7 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			test = 1;
+			server_env_test = 1;
 			break;
 		case 'n':
 			print = 0;

@@ -69,6 +69,10 @@ int	server_conf_finish(struct buf *why);
  * permission missing in why. */
 int	server_env_check(struct buf *why);
 
+/* Set by winnowd -t: an exec: program that cannot run now is an error
+ * there, a warning at start and on reload. */
+extern int	server_env_test;
+
 /*
  * pipeline.c - from a spooled message to per-recipient replies
  */

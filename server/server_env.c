@@ -17,6 +17,11 @@
  * is not started as root the children keep our own identity and the
  * kernel's own check (faccessat) decides.
  *
+ * A missing or unexecutable exec: program is an error for winnowd -t (and
+ * so for the unit's ExecStartPre) but only a warning at start and on
+ * reload: the program may be away for a moment (an MTA being upgraded),
+ * and each message then gets 4xx until it is back.
+ *
  * server_env_check is conf_load's final check (conf_set_final_check): it
  * reads the values of the file being loaded with conf_value(), before any
  * is applied, so a reload it refuses leaves the running configuration as
@@ -45,6 +50,8 @@
 
 /* server */
 #include "server.h"
+
+int	server_env_test;	/* winnowd -t: stricter */
 
 /* Who the children will be. */
 struct env_user {
@@ -286,11 +293,11 @@ env_exec(const struct env_user *u, struct buf *why)
 	}
 	prog = ep.argv[0];
 	if (env_reach(u, "[server] forward", prog, why) < 0)
-		goto out;
+		goto runnable;
 	if (stat(prog, &st) < 0) {
 		buf_printf(why, "[server] forward = %s: %s: %s", ep.text, prog,
 		    strerror(errno));
-		goto out;
+		goto runnable;
 	}
 	if (!S_ISREG(st.st_mode) || !env_allows(u, prog, &st, X_OK)) {
 		env_mode_str(&st, mode, sizeof(mode));
@@ -298,7 +305,7 @@ env_exec(const struct env_user *u, struct buf *why)
 		    "that %s may execute", ep.text, prog, mode,
 		    S_ISREG(st.st_mode) ? "a program" : "a regular file",
 		    u->name);
-		goto out;
+		goto runnable;
 	}
 	if (realpath(prog, real) == NULL)
 		(void)snprintf(real, sizeof(real), "%s", prog);
@@ -317,6 +324,16 @@ env_exec(const struct env_user *u, struct buf *why)
 		goto out;
 	}
 	rc = 0;
+	goto out;
+runnable:
+	/* Cannot run it now: -t says no; a start or reload warns, and each
+	 * message gets 4xx until the program is back. */
+	if (!server_env_test) {
+		log_warn("%s; every message will be deferred until it can run",
+		    buf_str(why));
+		buf_reset(why);
+		rc = 0;
+	}
 out:
 	endpoint_free(&ep);
 	return (rc);

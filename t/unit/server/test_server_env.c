@@ -159,6 +159,7 @@ Test(server_env, exec_program_missing_or_not_executable)
 {
 	char	 fwd[PATH_MAX + 16];
 
+	server_env_test = 1;		/* winnowd -t */
 	(void)snprintf(fwd, sizeof(fwd), "exec:%s -bs", path_in("nosuch"));
 	set(path_in("spool"), fwd);
 	cr_assert_eq(check(), -1);
@@ -187,6 +188,18 @@ Test(server_env, exec_program_missing_or_not_executable)
 	set(path_in("spool"), fwd);
 	buf_reset(why);
 	cr_assert_eq(check(), 0, "%s", buf_str(why));
+}
+
+Test(server_env, exec_program_missing_is_a_warning_at_start)
+{
+	char	 fwd[PATH_MAX + 16];
+
+	(void)snprintf(fwd, sizeof(fwd), "exec:%s -bs", path_in("nosuch"));
+	set(path_in("spool"), fwd);
+	server_env_test = 0;
+	cr_assert_eq(check(), 0, "%s", buf_str(why));
+	server_env_test = 1;
+	cr_assert_eq(check(), -1);
 }
 
 Test(server_env, setid_program_refused_only_under_no_new_privs)
