@@ -58,6 +58,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "version", ctl_version_main, "print the version" },
 	{ "quarantine", ctl_quarantine_main, "list, show, release, delete and "
 	    "purge quarantined messages" },
+	{ "archive", ctl_archive_main, "purge old days from the message "
+	    "archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
 	{ NULL, NULL, NULL }

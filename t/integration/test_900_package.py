@@ -220,6 +220,8 @@ def configure(c, port, sink_port):
     text = text.replace("[server]\n", "[server]\nmyhostname = pkg.itest."
                         "invalid\n", 1)
     text = re.sub(r"(?m)^start_children = .*$", "start_children = 1", text)
+    text = text.replace("[policy]\n", "[policy]\narchive_dir = "
+                        "/var/spool/winnow/archive\n", 1)
     text += "\n[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
     with open(path, "w") as fp:
         fp.write(text)
@@ -332,14 +334,32 @@ def test_package_lifecycle(built, chroot, workdir, ports, pysink):
     finally:
         assert w.stop() == 0, w.log()[-3000:]
 
-    # -- the purge timer's service, as the user it names
+    # -- the purge timer's service, as the user it names: the quarantine,
+    # and the archive's old days (today's, just written, stays)
+    archive = c.path("/var/spool/winnow/archive")
+    today = [d for d in os.listdir(archive) if re.match(r"^\d{8}$", d)]
+    assert len(today) == 1, os.listdir(archive)
+    old = os.path.join(archive, "20000101")
+    os.makedirs(old)
+    with open(os.path.join(old, "Q-in.eml"), "w") as fp:
+        fp.write("Subject: old\n\nold\n")
+    st = os.stat(archive)
+    for p in (old, os.path.join(old, "Q-in.eml")):
+        os.chown(p, st.st_uid, st.st_gid)
     cmds, settings = unit_commands(c, "winnow-purge.service")
     env = dict(v.split("=", 1) for v in settings.get("Environment", []))
-    argv = [re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], a)
-            for a in cmds["ExecStart"][0]]
     assert settings["User"] == ["winnow"]
-    rc, out = c.run(argv, user="winnow", check=False)
-    assert rc == 0 and "entries removed" in out, (argv, out)
+    outs = []
+    for cmd in cmds["ExecStart"]:
+        argv = [re.sub(r"\$\{(\w+)\}", lambda m: env[m.group(1)], a)
+                for a in cmd]
+        rc, out = c.run(argv, user="winnow", check=False)
+        assert rc == 0, (argv, out)
+        outs.append(out)
+    assert "entries removed" in outs[0], outs
+    assert "1 day (1 files) removed" in outs[1], outs
+    assert not os.path.exists(old)
+    assert os.path.isdir(os.path.join(archive, today[0]))
 
     # -- the first learning works (it needs /var/lib/winnow); ham, so the
     # messages below keep their status with the learned model
