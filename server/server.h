@@ -63,6 +63,18 @@ void	server_conf_register(void);
 /* After conf_load: derived values (hostname); 0, or -1 with why. */
 int	server_conf_finish(struct buf *why);
 
+/* server_env.c: what the file being loaded needs of this machine -
+ * spool_dir reachable and usable by the children's user, an exec: forward
+ * program they can run and that needs no set-id bit under no_new_privs.
+ * conf_load's final check (server_conf_register installs it), reading the
+ * file's values with conf_value(); 0, or -1 with the path and the
+ * permission missing in why. */
+int	server_env_check(struct buf *why);
+
+/* Set by winnowd -t: an exec: program that cannot run now is an error
+ * there, a warning at start and on reload. */
+extern int	server_env_test;
+
 /*
  * pipeline.c - from a spooled message to per-recipient replies
  */

@@ -178,6 +178,10 @@ server_conf_register(void)
 {
 	conf_register(&server_section);
 	smtp_conf_register();
+	/* What the file asks of the machine: refused at start, in -t and on
+	 * reload alike (before anything is applied), rather than met by a
+	 * child with a message in hand. */
+	conf_set_final_check(server_env_check);
 }
 
 /* server_conf_finish - derived values after a load */
