@@ -5,6 +5,8 @@
 #   make unit            unit tests only (criterion)
 #   make integration     integration tests only (real Postfix, smtp-sink, ...)
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
+#   make uninstall       the same variables; says what it keeps
+#   make man             winnowd.8 and winnow.conf.5 again from the tables
 #   make fuzz            libFuzzer targets (clang) into build/fuzz/
 #   make check-layers    the include rules of STYLE.md
 #
@@ -22,7 +24,12 @@ SBINDIR		?= $(PREFIX)/sbin
 BINDIR		?= $(PREFIX)/bin
 DATADIR		?= $(PREFIX)/share/winnow
 MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/winnow
 UNITDIR		?= /lib/systemd/system
+LOCALSTATEDIR	?= /var
+SPOOLDIR	?= $(LOCALSTATEDIR)/spool/winnow
+STATEDIR	?= $(LOCALSTATEDIR)/lib/winnow
+WINNOW_USER	?= winnow
 DESTDIR		?=
 
 CC		?= cc
@@ -73,7 +80,7 @@ MOCK_SRCS	 = $(wildcard t/mock/*.c)
 MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 .PHONY: all check unit integration deps install uninstall clean fuzz \
-	check-layers format bench print-layers
+	check-layers format bench print-layers man check-man
 
 all: $(PROGRAMS)
 
@@ -138,6 +145,7 @@ deps:
 	@scripts/install-deps --if-missing
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
+	@t/make-pkg-chroot
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)
@@ -161,31 +169,86 @@ bench: all
 fuzz:
 	@$(MAKE) --no-print-directory -f fuzz/Makefile B=$(B)
 
+MAN5		 = man/winnow.conf.5
+MAN8		 = man/winnowd.8 man/winnowctl.8 man/winnow-pipe.8 \
+		   man/winnow-mta-setup.8
+UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer
+DATAFILES	 = content.model obscene-en.txt obscene-ru.txt
+
+# man: the generated pages again (after a parameter changed); the suite
+# checks they match (t/integration/test_910_man.py).
+man: $(B)/winnowd
+	scripts/gen-man --winnowd $(B)/winnowd
+
+check-man: $(B)/winnowd
+	scripts/gen-man --winnowd $(B)/winnowd --check
+
+# The units name the programs where they were installed.
+UNIT_SED	 = sed -e 's|@SBINDIR@|$(SBINDIR)|g' \
+		    -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g'
+
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(SYSCONFDIR)/winnow \
-	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR)
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(DATADIR) \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR)/examples
 	install -m 0755 $(PROGRAMS) $(DESTDIR)$(SBINDIR)/
 	sed -e 's|/usr/local/sbin/winnow-pipe|$(SBINDIR)/winnow-pipe|' \
 	    -e 's|/etc/winnow/winnow.conf|$(SYSCONFDIR)/winnow/winnow.conf|' \
 	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
-	install -m 0644 data/content.model data/obscene-*.txt \
-	    $(DESTDIR)$(DATADIR)/
+	install -m 0644 $(DATAFILES:%=data/%) $(DESTDIR)$(DATADIR)/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
-	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
-	    scripts/winnowd.service.in > $(DESTDIR)$(UNITDIR)/winnowd.service
-	chmod 0644 $(DESTDIR)$(UNITDIR)/winnowd.service
+	$(UNIT_SED) scripts/winnowd.service.in > \
+	    $(DESTDIR)$(UNITDIR)/winnowd.service
+	$(UNIT_SED) scripts/winnow-purge.service.in > \
+	    $(DESTDIR)$(UNITDIR)/winnow-purge.service
+	install -m 0644 scripts/winnow-purge.timer $(DESTDIR)$(UNITDIR)/
+	chmod 0644 $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 scripts/exec-setid.conf $(DESTDIR)$(DOCDIR)/examples/
+	@# The spool and what winnow learns, the user's own (when it exists
+	@# and this is the real system: scripts/setup-system makes both).
+	install -d -m 0700 $(DESTDIR)$(SPOOLDIR)
+	install -d -m 0755 $(DESTDIR)$(STATEDIR)
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && \
+	    getent passwd $(WINNOW_USER) >/dev/null; then \
+		chown $(WINNOW_USER): $(SPOOLDIR) $(STATEDIR); \
+	elif [ -z "$(DESTDIR)" ]; then \
+		echo "make install: no user $(WINNOW_USER) yet: run" \
+		    "scripts/setup-system to make it and give it" \
+		    "$(SPOOLDIR) and $(STATEDIR)"; \
+	fi
 
+# uninstall: what install put there; the configuration, the spool (with
+# the quarantine and unsent notices), what was learned and the user stay.
 uninstall:
 	rm -f $(PROGRAMS:$(B)/%=$(DESTDIR)$(SBINDIR)/%)
 	rm -f $(DESTDIR)$(SBINDIR)/winnow-mta-setup
-	rm -f $(DESTDIR)$(UNITDIR)/winnowd.service
+	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
+	rm -f $(DATAFILES:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
+	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
+	rm -f $(DESTDIR)$(DOCDIR)/examples/exec-setid.conf
+	-rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(DATADIR) 2>/dev/null
+	@echo "make uninstall: kept on purpose (remove them by hand if you" \
+	    "want them gone):"
+	@for f in $(SYSCONFDIR)/winnow $(SPOOLDIR) $(STATEDIR); do \
+		[ -e "$(DESTDIR)$$f" ] && echo "  $(DESTDIR)$$f"; \
+	done; true
+	@echo "  (the configuration, the spool with the quarantine and" \
+	    "unsent notices, the learned model)"
+	@getent passwd $(WINNOW_USER) >/dev/null && echo "  the user" \
+	    "$(WINNOW_USER) (deluser --system $(WINNOW_USER))"; true
 
 clean:
 	rm -rf $(B)
 
-# (build/exim holds Debian's Exim for the tests: not ours to include)
--include $(shell find $(B) -path $(B)/exim -prune -o -name '*.d' -type f \
-    -print 2>/dev/null)
+# (build/exim holds Debian's Exim for the tests, build/pkg-chroot a Debian
+# system and build/pkg the package builds: their *.d files are not ours)
+-include $(shell find $(B) \( -path $(B)/exim -o -path $(B)/pkg-chroot -o \
+    -path $(B)/pkg \) -prune -o -name '*.d' -type f -print 2>/dev/null)

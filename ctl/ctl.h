@@ -21,6 +21,11 @@ extern const struct ctl_command ctl_commands[];
 
 /* The subcommands (one file each: ctl_NAME.c). */
 int	ctl_quarantine_main(int, char **);
+int	ctl_archive_main(int, char **);
+
+/* An age on the command line ("30d", "12h", "90m", "45s", "2w") in
+ * seconds; -1 if it is not one (ctl_quarantine.c). */
+long long ctl_age(const char *);
 int	ctl_template_main(int, char **);
 
 /* The configuration file winnowctl was told to use (NULL: defaults). */

@@ -103,7 +103,7 @@ struct ctl_filter {
 
 /* ctl_age - "30d", "12h", "90m", "45s", "2w" as seconds; -1 if bad */
 
-static long long
+long long
 ctl_age(const char *s)
 {
 	char		*end;

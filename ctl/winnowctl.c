@@ -62,6 +62,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "version", ctl_version_main, "print the version" },
 	{ "quarantine", ctl_quarantine_main, "list, show, release, delete and "
 	    "purge quarantined messages" },
+	{ "archive", ctl_archive_main, "purge old days from the message "
+	    "archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
 	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "
@@ -87,6 +89,16 @@ ctl_help_main(int argc, char **argv)
 		(void)printf("  %-14s %s\n", ctl_commands[i].name,
 		    ctl_commands[i].summary);
 	return (EX_OK);
+}
+
+/* ctl_usage_error - one usage line and where the rest is, on stderr */
+
+static int
+ctl_usage_error(void)
+{
+	(void)fputs("Usage: winnowctl [-c FILE] [-v]... COMMAND [ARGS] | -h | "
+	    "-V\nTry winnowctl --help.\n", stderr);
+	return (EX_USAGE);
 }
 
 static const struct option ctl_longopts[] = {
@@ -123,14 +135,11 @@ main(int argc, char **argv)
 			(void)printf("winnowctl %s\n", WINNOW_VERSION);
 			return (EX_OK);
 		default:
-			(void)ctl_help_main(0, NULL);
-			return (EX_USAGE);
+			return (ctl_usage_error());
 		}
 	}
-	if (optind >= argc) {
-		(void)ctl_help_main(0, NULL);
-		return (EX_USAGE);
-	}
+	if (optind >= argc)
+		return (ctl_usage_error());
 	for (i = 0; ctl_commands[i].name != NULL; i++)
 		if (strcmp(ctl_commands[i].name, argv[optind]) == 0)
 			break;

@@ -34,10 +34,18 @@
 
 #define CONF_MAX_LINE	(1024 * 1024)	/* longest line we accept */
 
+/* Where one reported problem sits in the output, to sort them by line. */
+struct conf_errmark {
+	int		 line;		/* 0: about the whole file */
+	size_t		 start, end;	/* its text in out */
+};
+
 struct conf_errors {
 	struct buf	*out;		/* "file:line: text\n" lines */
 	unsigned int	 count;
 	const char	*file;
+	struct conf_errmark *marks;	/* one per problem, in report order */
+	size_t		 nmarks;
 };
 
 /* A registered section and the text of its current values. */
@@ -53,6 +61,8 @@ struct conf_reg {
 static struct conf_reg	*conf_regs;
 static size_t		 conf_nregs;
 static int		 conf_partial;	/* skip what nobody registered */
+static conf_final_fn	*conf_final;	/* whole-file check before apply */
+static int		 conf_in_final;	/* conf_value() reads staged text */
 
 /* Entries of the last applied file, kept for conf_print (free-form part). */
 static struct conf_entry *conf_applied;
@@ -74,6 +84,64 @@ struct conf_loader {
 	struct conf_errors err;
 };
 
+/* conf_errors_mark - note where the problem just written sits */
+
+static void
+conf_errors_mark(struct conf_errors *err, int line, size_t start)
+{
+	struct conf_errmark *m;
+
+	err->marks = xreallocarray(err->marks, err->nmarks + 1,
+	    sizeof(*err->marks));
+	m = &err->marks[err->nmarks++];
+	m->line = line;
+	m->start = start;
+	m->end = buf_len(err->out);
+	err->count++;
+}
+
+/* conf_errmark_cmp - by line, then in the order reported (qsort) */
+
+static int
+conf_errmark_cmp(const void *a, const void *b)
+{
+	const struct conf_errmark *x = a, *y = b;
+
+	if (x->line != y->line)
+		return (x->line < y->line ? -1 : 1);
+	return (x->start < y->start ? -1 : x->start > y->start);
+}
+
+/* conf_errors_sort - rewrite the reported problems in line order (the
+ * file is checked in several passes: syntax, then keys, then sections'
+ * handlers; an admin reads it top to bottom) */
+
+static void
+conf_errors_sort(struct conf_errors *err)
+{
+	struct buf	*sorted;
+	size_t		 i, base;
+
+	if (err->nmarks < 2) {
+		free(err->marks);
+		err->marks = NULL;
+		err->nmarks = 0;
+		return;
+	}
+	base = err->marks[0].start;
+	qsort(err->marks, err->nmarks, sizeof(*err->marks), conf_errmark_cmp);
+	sorted = buf_new(buf_len(err->out) - base + 1);
+	for (i = 0; i < err->nmarks; i++)
+		buf_append(sorted, err->out->data + err->marks[i].start,
+		    err->marks[i].end - err->marks[i].start);
+	buf_truncate(err->out, base);
+	buf_append(err->out, buf_str(sorted), buf_len(sorted));
+	buf_free(sorted);
+	free(err->marks);
+	err->marks = NULL;
+	err->nmarks = 0;
+}
+
 /* conf_error - report one problem at an entry */
 
 void
@@ -81,6 +149,7 @@ conf_error(struct conf_errors *err, const struct conf_entry *e,
     const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 start = buf_len(err->out);
 
 	if (e != NULL)
 		buf_printf(err->out, "%s:%d: ", e->file, e->line);
@@ -90,7 +159,7 @@ conf_error(struct conf_errors *err, const struct conf_entry *e,
 	buf_vprintf(err->out, fmt, ap);
 	va_end(ap);
 	buf_putc(err->out, '\n');
-	err->count++;
+	conf_errors_mark(err, e ? e->line : 0, start);
 }
 
 /* conf_error_at - report a problem at a line that has no entry */
@@ -103,13 +172,14 @@ static void
 conf_error_at(struct conf_loader *ld, int line, const char *fmt, ...)
 {
 	va_list	 ap;
+	size_t	 start = buf_len(ld->err.out);
 
 	buf_printf(ld->err.out, "%s:%d: ", ld->file, line);
 	va_start(ap, fmt);
 	buf_vprintf(ld->err.out, fmt, ap);
 	va_end(ap);
 	buf_putc(ld->err.out, '\n');
-	ld->err.count++;
+	conf_errors_mark(&ld->err, line, start);
 }
 
 /* conf_parse_ull - parse a decimal number and return where it ended */
@@ -357,9 +427,11 @@ void
 conf_register(const struct conf_section *sec)
 {
 	struct conf_reg	*r;
-	struct conf_errors err = { NULL, 0, "defaults" };
+	struct conf_errors err;
 	size_t		 n = 0;
 
+	memset(&err, 0, sizeof(err));
+	err.file = "defaults";
 	conf_regs = xreallocarray(conf_regs, conf_nregs + 1,
 	    sizeof(*conf_regs));
 	r = &conf_regs[conf_nregs++];
@@ -378,6 +450,7 @@ conf_register(const struct conf_section *sec)
 		err.out = buf_new(64);
 		sec->handler(NULL, 0, 1, &err);
 		buf_free(err.out);
+		free(err.marks);
 	}
 }
 
@@ -439,6 +512,46 @@ conf_param_find(const char *section, const char *name, size_t *j_r)
 			}
 	}
 	return (NULL);
+}
+
+/* conf_set_final_check - the check of the whole file before it applies */
+
+void
+conf_set_final_check(conf_final_fn *fn)
+{
+	conf_final = fn;
+}
+
+/* conf_value - a parameter's text: staged during the final check */
+
+const char *
+conf_value(const char *section, const char *name)
+{
+	struct conf_reg	*r;
+	size_t		 j;
+
+	if ((r = conf_param_find(section, name, &j)) == NULL)
+		return (NULL);
+	if (!conf_in_final)
+		return (r->text[j]);
+	return (r->staged[j] ? r->staged[j] : r->sec->params[j].def);
+}
+
+/* conf_run_final - the final check, its complaint an error of the file */
+
+static void
+conf_run_final(struct conf_loader *ld)
+{
+	struct buf	*why;
+
+	if (conf_final == NULL || ld->err.count > 0)
+		return;
+	why = buf_new(256);
+	conf_in_final = 1;
+	if (conf_final(why) < 0)
+		conf_error(&ld->err, NULL, "%s", buf_str(why));
+	conf_in_final = 0;
+	buf_free(why);
 }
 
 /* conf_has_handler - whether a handler takes a section's free-form keys */
@@ -504,6 +617,46 @@ conf_suggest(const char *section, const char *name)
 				best = r->sec->params[i].name;
 			}
 		}
+	}
+	return (best);
+}
+
+/* conf_suggest_section - the closest section name, or NULL; for a prefix
+ * section ("group NAME") the first word is compared and the rest kept */
+
+static char *
+conf_suggest_section(const char *name)
+{
+	const struct conf_section *sec;
+	struct buf	*out;
+	const char	*rest;
+	char		 word[64], want[64];
+	size_t		 k, d, bestd = 3, wl;
+	char		*best = NULL;
+
+	wl = strcspn(name, " \t");
+	if (wl >= sizeof(word))
+		return (NULL);
+	memcpy(word, name, wl);
+	word[wl] = '\0';
+	rest = name + wl + strspn(name + wl, " \t");
+	for (k = 0; k < conf_nregs; k++) {
+		sec = conf_regs[k].sec;
+		if (snprintf(want, sizeof(want), "%s", sec->name) >=
+		    (int)sizeof(want))
+			continue;
+		want[strcspn(want, " ")] = '\0';
+		d = conf_distance(sec->prefix ? word : name, want);
+		if (d >= bestd || d >= strlen(want))
+			continue;
+		bestd = d;
+		out = buf_new(64);
+		if (sec->prefix)
+			buf_printf(out, "%s %s", want, *rest ? rest : "NAME");
+		else
+			buf_puts(out, want);
+		free(best);
+		best = buf_finish(out);
 	}
 	return (best);
 }
@@ -692,16 +845,22 @@ conf_validate(struct conf_loader *ld)
 	struct buf	*why = buf_new(128);
 	struct conf_reg	*r;
 	const char	*sugg;
+	char		*ssugg;
 	size_t		 i, j;
 
 	for (i = 0; i < conf_nregs; i++)
 		memset(conf_regs[i].staged, 0,
 		    conf_regs[i].nparams * sizeof(*conf_regs[i].staged));
-	for (i = 0; i < ld->nsecs; i++)
-		if (conf_reg_find(ld->secs[i].section) == NULL &&
-		    !conf_partial)
-			conf_error(&ld->err, &ld->secs[i], "unknown section "
-			    "[%s]", ld->secs[i].section);
+	for (i = 0; i < ld->nsecs; i++) {
+		if (conf_reg_find(ld->secs[i].section) != NULL ||
+		    conf_partial)
+			continue;
+		ssugg = conf_suggest_section(ld->secs[i].section);
+		conf_error(&ld->err, &ld->secs[i], "unknown section [%s]%s%s%s",
+		    ld->secs[i].section, ssugg ? " (did you mean [" : "",
+		    ssugg ? ssugg : "", ssugg ? "]?)" : "");
+		free(ssugg);
+	}
 	for (i = 0; i < ld->nents; i++) {
 		struct conf_entry *e = &ld->ents[i];
 
@@ -810,6 +969,7 @@ conf_load(const char *path, struct buf *errors)
 
 	conf_validate(&ld);
 	conf_run_handlers(&ld, 0);
+	conf_run_final(&ld);
 	if (ld.err.count > 0) {
 		rc = WN_PERM;
 		goto out;
@@ -826,6 +986,7 @@ conf_load(const char *path, struct buf *errors)
 	ld.nents = 0;
 	rc = WN_OK;
 out:
+	conf_errors_sort(&ld.err);
 	conf_entries_free(ld.ents, ld.nents);
 	for (i = 0; i < ld.nsecs; i++)
 		free((char *)ld.secs[i].section);
@@ -834,6 +995,60 @@ out:
 	if (errors == NULL)
 		buf_free(ld.err.out);
 	return (rc);
+}
+
+/* conf_param_value - a parameter's text as a number to compare (string
+ * parameters compare as text); -1 if it does not parse */
+
+static int
+conf_param_value(const struct conf_param *p, const char *text,
+    unsigned long long *v)
+{
+	unsigned int	 u;
+	size_t		 z;
+	int		 i, rc = -1;
+
+	switch (p->type) {
+	case CONF_UINT:
+		if ((rc = conf_parse_uint(text, p->min, p->max, &u, NULL)) == 0)
+			*v = u;
+		break;
+	case CONF_TIME:
+		if ((rc = conf_parse_time(text, p->min, p->max, &u, NULL)) == 0)
+			*v = u;
+		break;
+	case CONF_SIZE:
+		if ((rc = conf_parse_size(text, p->min, p->max, &z, NULL)) == 0)
+			*v = z;
+		break;
+	case CONF_BOOL:
+		if ((rc = conf_parse_bool(text, &i, NULL)) == 0)
+			*v = (unsigned long long)i;
+		break;
+	case CONF_ENUM:
+		if ((rc = conf_parse_enum(text, p->names, &i, NULL)) == 0)
+			*v = (unsigned long long)i;
+		break;
+	default:
+		break;
+	}
+	return (rc);
+}
+
+/* conf_param_is_default - whether text means the same as the default:
+ * "300s" is "5m", "Yes" is "yes" (winnowd -n shows only real changes) */
+
+static int
+conf_param_is_default(const struct conf_param *p, const char *text)
+{
+	unsigned long long a, b;
+
+	if (p->type == CONF_STR)
+		return (strcmp(text, p->def) == 0);
+	if (conf_param_value(p, text, &a) < 0 ||
+	    conf_param_value(p, p->def, &b) < 0)
+		return (strcmp(text, p->def) == 0);
+	return (a == b);
 }
 
 /* conf_print_reg - one registration's keys (after shown others of its
@@ -848,7 +1063,8 @@ conf_print_reg(FILE *fp, const struct conf_reg *r, int defaults,
 
 	for (j = 0; j < r->nparams; j++) {
 		p = &r->sec->params[j];
-		if (!defaults && !r->set[j])
+		if (!defaults && (!r->set[j] ||
+		    conf_param_is_default(p, r->text[j])))
 			continue;
 		if (shown++ == 0) {
 			(void)fprintf(fp, "[%s]\n", r->sec->name);
@@ -909,6 +1125,63 @@ conf_print(FILE *fp, int defaults)
 		(void)fputc('\n', fp);
 }
 
+/* conf_dump_param - one parameter as a line of conf_dump */
+
+static void
+conf_dump_param(FILE *fp, const char *section, const struct conf_param *p)
+{
+	static const char *const types[] = {
+		[CONF_STR] = "string", [CONF_UINT] = "number",
+		[CONF_BOOL] = "bool", [CONF_TIME] = "duration",
+		[CONF_SIZE] = "size", [CONF_ENUM] = "enum",
+	};
+	size_t	 i;
+
+	(void)fprintf(fp, "param\t%s\t%s\t%s\t%s\t", section, p->name,
+	    types[p->type], p->def);
+	if (p->type == CONF_UINT || p->type == CONF_TIME ||
+	    p->type == CONF_SIZE)
+		(void)fprintf(fp, "%llu\t%llu\t", p->min, p->max);
+	else
+		(void)fputs("\t\t", fp);
+	for (i = 0; p->type == CONF_ENUM && p->names[i] != NULL; i++)
+		(void)fprintf(fp, "%s%s", i ? "|" : "", p->names[i]);
+	(void)fprintf(fp, "\t%s\n", p->help ? p->help : "");
+}
+
+/* conf_dump - every section and parameter, one per line, for programs
+ * (the man page generator): "section" NAME PREFIX HELP and "param"
+ * SECTION NAME TYPE DEFAULT MIN MAX VALUES HELP, separated by tabs;
+ * MIN and MAX are in milliseconds for durations and bytes for sizes,
+ * a MAX of 0 means none, VALUES are an enum's names joined by "|" */
+
+void
+conf_dump(FILE *fp)
+{
+	const struct conf_reg *r;
+	size_t		 i, j, k;
+
+	for (i = 0; i < conf_nregs; i++) {
+		for (k = 0; k < i; k++)
+			if (strcasecmp(conf_regs[k].sec->name,
+			    conf_regs[i].sec->name) == 0)
+				break;
+		if (k < i)
+			continue;
+		(void)fprintf(fp, "section\t%s\t%d\t%s\n",
+		    conf_regs[i].sec->name, conf_regs[i].sec->prefix,
+		    conf_regs[i].sec->help ? conf_regs[i].sec->help : "");
+		for (k = i; k < conf_nregs; k++) {
+			r = &conf_regs[k];
+			if (strcasecmp(r->sec->name, conf_regs[i].sec->name))
+				continue;
+			for (j = 0; j < r->nparams; j++)
+				conf_dump_param(fp, r->sec->name,
+				    &r->sec->params[j]);
+		}
+	}
+}
+
 /* conf_reset - forget every registration */
 
 void
@@ -931,6 +1204,7 @@ conf_reset(void)
 	conf_applied = NULL;
 	conf_napplied = 0;
 	conf_partial = 0;
+	conf_final = NULL;
 }
 
 /* conf_split - split a string at any of the separator bytes */

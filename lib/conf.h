@@ -91,6 +91,19 @@ void	conf_register(const struct conf_section *);
  * the whole file).  Off by default. */
 void	conf_set_partial(int);
 
+/* A check of the whole configuration against the machine (winnowd: can
+ * its user reach spool_dir, run the exec: program), run by conf_load once
+ * every line is valid and before anything is applied, so a refused reload
+ * changes nothing.  It reads the values with conf_value(); on failure it
+ * returns -1 with the reason in why, which becomes an error of the file. */
+typedef int	conf_final_fn(struct buf *why);
+void	conf_set_final_check(conf_final_fn *);
+
+/* The text of a parameter: while the final check runs, the value the file
+ * gives it (or its default); otherwise the value in force.  NULL if no
+ * table has it. */
+const char *conf_value(const char *section, const char *name);
+
 /* Read path (NULL: defaults only) and, if it is valid, apply it.  Returns
  * WN_OK, or WN_PERM with one "file:line: text" per problem in errors (or
  * WN_TEMP when the file cannot be read). */
@@ -101,8 +114,16 @@ void	conf_error(struct conf_errors *, const struct conf_entry *,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
 
 /* Print the configuration as INI: every parameter with its default
- * (defaults != 0, winnowd -d) or only those set in the file (winnowd -n). */
+ * (defaults != 0, winnowd -d) or only those the file sets to something
+ * other than the default (winnowd -n; "5m" for a default of "300s" is no
+ * change). */
 void	conf_print(FILE *, int defaults);
+
+/* Print every registered section and parameter in a form for programs
+ * (winnowd --dump-params; scripts/gen-man makes winnow.conf(5) of it):
+ * one tab-separated line per section and per parameter, described at
+ * conf_dump() in conf.c. */
+void	conf_dump(FILE *);
 
 /* Forget every registration and free stored values (tests, exit). */
 void	conf_reset(void);

@@ -220,7 +220,11 @@ pipe_options(int argc, char **argv, struct pipe_opts *o, int *rc)
 			*rc = EX_OK;
 			return (-1);
 		default:
-			*rc = pipe_usage_error("%s", "unknown option");
+			/* getopt named the option; one line of usage */
+			(void)fputs("Usage: winnow-pipe [-c FILE] [-e] [-v]... "
+			    "[-p PROTO] [-l LISTEN] [--client-address ADDR]... "
+			    "| -t | -h | -V\nTry winnow-pipe --help.\n", stderr);
+			*rc = EX_USAGE;
 			return (-1);
 		}
 	}

@@ -87,7 +87,7 @@ pf_send(const struct sess_info *si, struct msg *m, struct edit *e,
 	t.size = edit_size(e);
 	t.nsegs = edit_segments(e, &t.segs);
 	t.eightbit = eightbit;
-	if ((conn = reinject_open(why)) == NULL) {
+	if ((conn = reinject_open(0, why)) == NULL) {
 		for (i = 0; i < n; i++)
 			fate_hold(rp[i], "4.4.1 Downstream unavailable: %s",
 			    buf_str(why));

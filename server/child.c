@@ -68,6 +68,44 @@ scoreboard_idle(const struct scoreboard *sb)
 	return (n);
 }
 
+/* scoreboard_peer_count - busy children serving this client */
+
+unsigned int
+scoreboard_peer_count(const struct scoreboard *sb, const char *peer)
+{
+	unsigned int	 i, n = 0;
+
+	for (i = 0; i < sb->nslots; i++)
+		if (sb->slot[i].state == CHILD_BUSY &&
+		    strncmp(sb->slot[i].peer, peer, sizeof(sb->slot[i].peer)) ==
+		    0)
+			n++;
+	return (n);
+}
+
+/* child_over_limit - whether the client already holds its share of the
+ * pool (max_connections_per_client); if so it is told 421 and let go */
+
+static int
+child_over_limit(int fd, const char *peer)
+{
+	char	 msg[300];
+	int	 n;
+
+	if (server_conf.max_connections_per_client == 0 ||
+	    strcmp(peer, "local") == 0 ||
+	    scoreboard_peer_count(child_sb, peer) <=
+	    server_conf.max_connections_per_client)
+		return (0);
+	log_warn("[%s] already holds %u sessions: 421 (see "
+	    "max_connections_per_client)", peer,
+	    server_conf.max_connections_per_client);
+	n = snprintf(msg, sizeof(msg), "421 4.7.0 %s Error: too many "
+	    "connections from your address\r\n", smtp_conf.hostname);
+	(void)write(fd, msg, (size_t)n);
+	return (1);
+}
+
 /* child_state - publish our state; wake the master if spares run low */
 
 static void
@@ -80,6 +118,7 @@ child_state(int state)
 	if (state != CHILD_BUSY)
 		return;
 	child_slot->served = 1;
+	child_slot->nbusy++;
 	want = server_conf.min_spare > 0 ? server_conf.min_spare : 1;
 	if (scoreboard_idle(child_sb) < want)
 		(void)write(child_wake_fd, &c, 1);	/* full pipe: awake */
@@ -151,8 +190,15 @@ child_serve(const struct listener *l)
 		    sizeof(on));
 	proto = l->proto == PROTO_AUTO ? server_conf.protocol : l->proto;
 	child_peer(&ss, peer, sizeof(peer));
+	(void)snprintf(child_slot->peer, sizeof(child_slot->peer), "%s", peer);
 	child_state(CHILD_BUSY);
-	n = sess_run(fd, proto, peer, &pipeline_hooks);
+	if (child_over_limit(fd, peer)) {
+		(void)close(fd);
+		n = 0;
+	} else {
+		n = sess_run(fd, proto, peer, &pipeline_hooks);
+	}
+	child_slot->peer[0] = '\0';
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }

@@ -48,6 +48,7 @@
 
 /* smtp */
 #include "fate.h"
+#include "notice.h"
 #include "reinject.h"
 
 /* server */
@@ -119,12 +120,11 @@ deliver_prepare(struct pl_ctx *c)
 		    &t->txn.segs);
 		t->txn.eightbit = eightbit;
 		buf_reset(c->why);
-		if ((t->conn = reinject_open(c->why)) == NULL) {
+		if ((t->conn = reinject_open(c->deadline, c->why)) == NULL) {
 			deliver_failed(t, "4.4.1 Downstream unavailable: %s",
 			    buf_str(c->why));
 			continue;
 		}
-		reinject_set_deadline(t->conn, c->deadline);
 		buf_reset(c->why);
 		/* Copies go to whoever takes them; deliveries follow the
 		 * upstream's reply rules. */
@@ -436,6 +436,26 @@ deliver_any_deferred(const struct pl_ctx *c)
 	return (fate_count(c->m->rcpts, c->m->nrcpts, FATE_DEFERRED) > 0);
 }
 
+/* deliver_keep_dsn - an SMTP upstream will hear 250 for a message some of
+ * whose recipients are refused: the DSN we then owe them is made durable
+ * before any final dot, or nothing goes out (4xx, the upstream keeps the
+ * message); -1 when it could not be kept */
+
+static int
+deliver_keep_dsn(struct pl_ctx *c)
+{
+	if (c->si->lmtp ||
+	    fate_count(c->m->rcpts, c->m->nrcpts, FATE_REFUSED) == 0 ||
+	    fate_first(c->m->rcpts, c->m->nrcpts, FATE_DELIVERED) == NULL)
+		return (0);
+	c->dsn_mark = notice_mark();
+	if (notices_dsn(c, 1) == WN_OK)
+		return (0);
+	deliver_hold_all(c, "Cannot keep the DSN for the refused recipients, "
+	    "try again later");
+	return (-1);
+}
+
 /* deliver_commit - store copies, then send the final dots (or abort) */
 
 void
@@ -455,6 +475,8 @@ deliver_commit(struct pl_ctx *c)
 	if (!abort_all)
 		abort_all = deliver_store(c) < 0 || (!c->si->lmtp &&
 		    deliver_any_deferred(c));
+	if (!abort_all)
+		abort_all = deliver_keep_dsn(c) < 0;
 	if (!abort_all && c->deadline != 0 && time_now_ms() >= c->deadline) {
 		deliver_late(c);		/* the copies took it */
 		abort_all = 1;

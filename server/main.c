@@ -25,8 +25,11 @@
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
-static const char usage_text[] =
+#define USAGE_LINE \
 "Usage: winnowd [-c FILE] [-f] [-v]... | -t | -n | -d | -h | -V\n"
+
+static const char usage_text[] =
+USAGE_LINE
 "\n"
 "winnowd is the winnow mail content filter.  It sits between two hops of\n"
 "an MTA (Postfix content_filter, Exim router + lmtp transport): it accepts\n"
@@ -53,6 +56,9 @@ static const char usage_text[] =
 "        print the settings that differ from the defaults, as INI\n"
 "  -d, --defaults\n"
 "        print every setting with its default value and a description\n"
+"      --dump-params\n"
+"        the same for programs: one tab-separated line per section and\n"
+"        parameter (winnow.conf(5) is made from it)\n"
 "  -h, --help\n"
 "        this help\n"
 "  -V, --version\n"
@@ -66,8 +72,17 @@ static const char usage_text[] =
 "Exit status: 0 on a clean stop; a sysexits(3) code otherwise (78 bad\n"
 "configuration, 67 no such user, 69 cannot listen, 73 cannot create).\n"
 "\n"
-"See INSTALL for the Postfix and Exim set-up, and winnowd -d for every\n"
-"parameter.\n";
+"See winnowd(8), winnow.conf(5), INSTALL for the Postfix and Exim set-up,\n"
+"and winnowd -d for every parameter.\n";
+
+/* main_usage_error - one usage line and where the rest is, on stderr */
+
+static int
+main_usage_error(void)
+{
+	(void)fputs(USAGE_LINE "Try winnowd --help.\n", stderr);
+	return (EX_USAGE);
+}
 
 /* main_daemonize - detach from the terminal */
 
@@ -107,6 +122,7 @@ static const struct option main_longopts[] = {
 	{ "defaults",	no_argument,		NULL,	'd' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
+	{ "dump-params", no_argument,		NULL,	'D' },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -134,12 +150,16 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			test = 1;
+			server_env_test = 1;
 			break;
 		case 'n':
 			print = 0;
 			break;
 		case 'd':
 			print = 1;
+			break;
+		case 'D':
+			print = 2;
 			break;
 		case 'h':
 			(void)fputs(usage_text, stdout);
@@ -148,21 +168,23 @@ main(int argc, char **argv)
 			(void)printf("winnowd %s\n", WINNOW_VERSION);
 			return (EX_OK);
 		default:
-			(void)fputs(usage_text, stderr);
-			return (EX_USAGE);
+			return (main_usage_error());
 		}
 	}
 	if (optind != argc) {
-		(void)fprintf(stderr, "winnowd: unexpected argument \"%s\"\n\n%s",
-		    argv[optind], usage_text);
-		return (EX_USAGE);
+		(void)fprintf(stderr, "winnowd: unexpected argument \"%s\"\n",
+		    argv[optind]);
+		return (main_usage_error());
 	}
 	if (config == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
 		config = DEFAULT_CONFIG;
 
 	server_register_all();
-	if (print == 1) {
-		conf_print(stdout, 1);
+	if (print == 1 || print == 2) {
+		if (print == 2)
+			conf_dump(stdout);
+		else
+			conf_print(stdout, 1);
 		return (EX_OK);
 	}
 	why = buf_new(1024);

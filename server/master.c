@@ -8,9 +8,14 @@
  *
  * Signals only write a byte to a self-pipe; the main loop polls that pipe,
  * the wake pipe (children write to it when idle children run short; their
- * states are in the shared scoreboard) and - only when every child is busy and the
- * pool is at max_children - the listeners, to answer new connections with a
- * quick 421 4.3.2 instead of leaving the MTA to time out.
+ * states are in the shared scoreboard) and - only when every child has been
+ * busy, with the pool at max_children, for busy_grace - the listeners, to
+ * answer new connections with a quick 421 4.3.2 instead of leaving the MTA
+ * to time out.  Within the grace a new connection waits in the listen
+ * queue, where a child that finishes its session takes it (Postfix's
+ * master leaves them there too): a child still counts busy for a moment
+ * after its 221, and a pool exactly at the MTA's maxproc must not answer
+ * 421 at that boundary.
  *
  *   SIGHUP   re-read the configuration; if it is valid, start a new
  *            generation of children and retire the old one gracefully; if
@@ -67,6 +72,8 @@ static int		 master_wake[2] = { -1, -1 };
 static struct scoreboard *master_sb;
 static uint64_t		 master_throttle_until;
 static uint64_t		 master_busy_warned;
+static uint64_t		 master_full_since;	/* every child busy since */
+static uint32_t		 master_full_moves;	/* sessions begun, then */
 static const char	*master_config;
 static uid_t		 master_uid;
 static gid_t		 master_gid;
@@ -472,6 +479,48 @@ master_busy_reply(int lfd)
 	}
 }
 
+/* master_moves - how many sessions the children have begun (a sum that
+ * wraps; only changes matter) */
+
+static uint32_t
+master_moves(void)
+{
+	uint32_t	 n = 0;
+	size_t		 i;
+
+	for (i = 0; i < master_nkids; i++)
+		n += master_slot(&master_kids[i])->nbusy;
+	return (n);
+}
+
+/* master_saturated - whether the pool has been full for busy_grace with no
+ * child taking a new session (then the master answers new connections);
+ * *timeout_r: how long to sleep */
+
+static int
+master_saturated(size_t total, size_t idle, int *timeout_r)
+{
+	uint64_t	 now = time_now_ms(), grace = server_conf.busy_grace;
+	uint32_t	 moves = master_moves();
+
+	*timeout_r = 1000;
+	if (idle > 0 || total < server_conf.max_children) {
+		master_full_since = 0;
+		return (0);
+	}
+	if (master_full_since == 0 || moves != master_full_moves) {
+		/* Full, but a child just took a connection: the queue
+		 * moves, so the grace starts again. */
+		master_full_since = now;
+		master_full_moves = moves;
+	}
+	if (now - master_full_since >= grace)
+		return (1);
+	if (master_full_since + grace - now < 1000)
+		*timeout_r = (int)(master_full_since + grace - now);
+	return (0);
+}
+
 /* master_stop_generation - ask children of older generations to leave */
 
 static void
@@ -652,7 +701,7 @@ master_main(const char *config_path, int foreground)
 		}
 		master_adjust();
 		master_counts(&total, &idle);
-		saturated = (idle == 0 && total >= server_conf.max_children);
+		saturated = master_saturated(total, idle, &timeout);
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;
@@ -662,8 +711,9 @@ master_main(const char *config_path, int foreground)
 			pfd[npfd].fd = master_l[i].fd;
 			pfd[npfd++].events = POLLIN;
 		}
-		timeout = master_throttle_until > time_now_ms() ?
-		    (int)(master_throttle_until - time_now_ms()) : 1000;
+		if (master_throttle_until > time_now_ms() &&
+		    master_throttle_until - time_now_ms() < (uint64_t)timeout)
+			timeout = (int)(master_throttle_until - time_now_ms());
 		if (poll(pfd, (nfds_t)npfd, timeout) < 0 && errno != EINTR)
 			log_fatal("poll: %s", strerror(errno));
 		if (pfd[1].revents & POLLIN)

@@ -36,7 +36,7 @@
 #include "pipeline.h"
 #include "server.h"
 
-/* notices_later - keep a DSN or notification for after the reply */
+/* notices_later - keep a notification for after the reply */
 
 static void
 notices_later(const char *qid, const char *what, char **to, size_t nto,
@@ -50,35 +50,49 @@ notices_later(const char *qid, const char *what, char **to, size_t nto,
 	buf_free(why);
 }
 
-/* notices_dsn - a DSN to the sender for permanently refused recipients */
+/* notices_dsn_rcpts - the refused recipients a DSN should report now */
 
-size_t
-notices_dsn(struct pl_ctx *c)
+static size_t
+notices_dsn_rcpts(struct pl_ctx *c, struct dsn_rcpt *dr, size_t *npolicy)
 {
-	struct dsn_rcpt	*dr;
-	struct buf	*body, *what;
-	char		**to;
-	size_t		 i, n = 0, npolicy = 0;
+	size_t	 i, n = 0;
 
-	if (c->m->sender[0] == '\0')
-		return (0);		/* never bounce a bounce */
-	dr = xcalloc(c->m->nrcpts, sizeof(*dr));
+	*npolicy = 0;
 	for (i = 0; i < c->m->nrcpts; i++) {
 		struct rcpt *r = &c->m->rcpts[i];
 
 		if (r->fate != FATE_REFUSED || !dsn_wanted(r) ||
-		    (r->why & FATE_NODSN))
+		    (r->why & (FATE_NODSN | FATE_DSN_KEPT)))
 			continue;
 		dr[n].addr = r->addr;
 		dr[n].orcpt = r->orcpt;
 		dr[n].reply = buf_str(r->reply);
 		dr[n].code = r->code;
-		npolicy += (r->why & FATE_BY_POLICY) != 0;
+		*npolicy += (r->why & FATE_BY_POLICY) != 0;
 		n++;
 	}
-	if (n == 0) {
+	return (n);
+}
+
+/* notices_dsn - keep a DSN to the sender for the refused recipients not
+ * reported yet (durable before the answer: smtp/notice.h); when it cannot
+ * be kept durably it is dropped (must_keep) or sent once */
+
+int
+notices_dsn(struct pl_ctx *c, int must_keep)
+{
+	struct dsn_rcpt	*dr;
+	struct buf	*body, *what, *why;
+	char		**to;
+	size_t		 i, n, npolicy;
+	int		 rc;
+
+	if (c->m->sender[0] == '\0')
+		return (WN_OK);		/* never bounce a bounce */
+	dr = xcalloc(c->m->nrcpts + 1, sizeof(*dr));
+	if ((n = notices_dsn_rcpts(c, dr, &npolicy)) == 0) {
 		free(dr);
-		return (0);
+		return (WN_OK);
 	}
 	body = buf_new(4096);
 	/* Refusals by our own policy come from us, not the downstream. */
@@ -88,11 +102,34 @@ notices_dsn(struct pl_ctx *c)
 	to = xcalloc(2, sizeof(*to));
 	to[0] = xstrdup(c->m->sender);
 	what = buf_new(64);
+	why = buf_new(128);
 	buf_printf(what, "DSN for %zu refused recipient(s)", n);
-	notices_later(c->m->qid, buf_str(what), to, 1, body);
+	rc = notice_later(c->m->qid, buf_str(what), to, 1, body, why);
+	if (rc != WN_OK)
+		log_error("%s: %s: %s; %s", c->m->qid, buf_str(what),
+		    buf_str(why), must_keep ? "the message is deferred" :
+		    "sent once only, not kept for a retry");
+	if (rc != WN_OK && must_keep) {
+		notice_cancel_from(notice_mark() - 1);
+	} else {
+		for (i = 0; i < c->m->nrcpts; i++)
+			if (c->m->rcpts[i].fate == FATE_REFUSED)
+				c->m->rcpts[i].why |= FATE_DSN_KEPT;
+		c->ndsn += n;
+	}
 	buf_free(what);
+	buf_free(why);
 	free(dr);
-	return (n);
+	return (rc);
+}
+
+/* notices_dsn_cancel - the answer is not 250: no DSN from us */
+
+void
+notices_dsn_cancel(struct pl_ctx *c)
+{
+	notice_cancel_from(c->dsn_mark);
+	c->ndsn = 0;
 }
 
 /* notices_notify - the notifications the decisions ask for */

@@ -85,6 +85,8 @@ struct pl_ctx {
 	struct pl_txn	*txns;		/* parallel to sp->txns */
 	char		*quar_id;
 	unsigned int	 narchived;
+	size_t		 dsn_mark;	/* notice_mark() before our DSN */
+	size_t		 ndsn;		/* refusals a kept DSN reports */
 	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
 	struct buf	*removed;	/* AV-flagged parts replaced */
 	size_t		 removed_hlen;
@@ -122,9 +124,15 @@ void		 deliver_log_extras(struct pl_ctx *);
 void		 report_smtp_reply(struct pl_ctx *, struct buf *reply);
 void		 report_log(struct pl_ctx *, const struct buf *reply);
 
-/* notices.c: a DSN for the permanently refused recipients (after the
- * reply); returns how many it reports. */
-size_t		 notices_dsn(struct pl_ctx *);
+/* notices.c: keep a DSN (durably, for after the reply) for the recipients
+ * refused permanently and not reported yet; WN_OK (c->ndsn counts them),
+ * or WN_TEMP when it could not be kept durably (then dropped if
+ * must_keep, else sent once). */
+int		 notices_dsn(struct pl_ctx *, int must_keep);
+
+/* notices.c: take back the DSN kept before the final dots when the answer
+ * is not 250 after all. */
+void		 notices_dsn_cancel(struct pl_ctx *);
 
 /* notices.c: the notifications the decisions ask for (after the reply). */
 void		 notices_notify(struct pl_ctx *);

@@ -18,6 +18,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "status.h"
 #include "timeutil.h"
 
 /* policy */
@@ -70,6 +71,7 @@ report_refused(struct pl_ctx *c, struct buf *reply)
 
 	if ((r = fate_first(c->m->rcpts, c->m->nrcpts, FATE_DEFERRED)) !=
 	    NULL) {
+		notices_dsn_cancel(c);
 		report_copy(reply, buf_str(r->reply), 400);
 		for (i = 0; i < c->sp->n; i++)
 			if (c->txns[i].committed &&
@@ -81,6 +83,7 @@ report_refused(struct pl_ctx *c, struct buf *reply)
 		return (1);
 	}
 	if (fate_first(c->m->rcpts, c->m->nrcpts, FATE_DELIVERED) == NULL) {
+		notices_dsn_cancel(c);
 		r = fate_first(c->m->rcpts, c->m->nrcpts, FATE_REFUSED);
 		if (r == NULL)
 			log_panic("%s: no recipient has an outcome", c->m->qid);
@@ -98,7 +101,6 @@ report_smtp_reply(struct pl_ctx *c, struct buf *reply)
 	const struct rcpt *r;
 	const char	*first;
 	size_t		 i, nrefused = 0, npolicy = 0, nquar = 0, ndrop = 0;
-	size_t		 ndsn = 0;
 
 	if (report_refused(c, reply))
 		return;
@@ -113,14 +115,16 @@ report_smtp_reply(struct pl_ctx *c, struct buf *reply)
 			ndrop++;
 		}
 	}
+	/* Refused after the final dot (an LMTP downstream): the DSN cannot
+	 * be made durable before the dot any more; it goes best effort. */
 	if (nrefused > 0)
-		ndsn = notices_dsn(c);
+		(void)notices_dsn(c, 0);
 	buf_printf(reply, "250 2.0.0 Ok: filtered as %s", c->m->qid);
 	if (nrefused > 0)
 		buf_printf(reply, ", %zu recipient(s) refused %s%s", nrefused,
 		    npolicy == nrefused ? "by policy" : npolicy == 0 ?
 		    "downstream" : "by policy or downstream",
-		    ndsn > 0 ? ", DSN sent" : "");
+		    c->ndsn > 0 ? ", DSN sent" : "");
 	if (nquar > 0)
 		buf_printf(reply, ", %zu quarantined as %s", nquar,
 		    c->quar_id);

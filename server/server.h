@@ -47,6 +47,8 @@ struct server_conf {
 	unsigned int	 exit_delay;		/* ms */
 	unsigned int	 throttle_delay;	/* ms */
 	unsigned int	 listen_backlog;
+	unsigned int	 busy_grace;		/* ms */
+	unsigned int	 max_connections_per_client;	/* 0: no limit */
 	unsigned int	 message_deadline;	/* ms, 0: none */
 	unsigned int	 notice_retry;		/* ms */
 	unsigned int	 notice_lifetime;	/* ms */
@@ -60,6 +62,18 @@ void	server_conf_register(void);
 
 /* After conf_load: derived values (hostname); 0, or -1 with why. */
 int	server_conf_finish(struct buf *why);
+
+/* server_env.c: what the file being loaded needs of this machine -
+ * spool_dir reachable and usable by the children's user, an exec: forward
+ * program they can run and that needs no set-id bit under no_new_privs.
+ * conf_load's final check (server_conf_register installs it), reading the
+ * file's values with conf_value(); 0, or -1 with the path and the
+ * permission missing in why. */
+int	server_env_check(struct buf *why);
+
+/* Set by winnowd -t: an exec: program that cannot run now is an error
+ * there, a warning at start and on reload. */
+extern int	server_env_test;
 
 /*
  * pipeline.c - from a spooled message to per-recipient replies
@@ -100,6 +114,9 @@ struct slot {
 	volatile uint32_t	 generation;
 	volatile int		 state;		/* enum child_state */
 	volatile int		 served;	/* has taken a connection */
+	volatile uint32_t	 nbusy;		/* times it became busy: the
+						 * master sees the pool move */
+	char			 peer[64];	/* the client it serves, "" */
 	volatile int		 stopping;	/* the master asked it to go */
 };
 
@@ -110,6 +127,9 @@ struct scoreboard {
 
 /* Idle (or starting) children not asked to stop, per the scoreboard. */
 unsigned int	scoreboard_idle(const struct scoreboard *);
+
+/* Busy children serving this client address. */
+unsigned int	scoreboard_peer_count(const struct scoreboard *, const char *);
 
 /* Run a child until it is used up, idle too long, or told to stop. */
 void	child_main(struct listener *, int nlisteners,

@@ -146,6 +146,15 @@ static const struct conf_param server_params[] = {
 	{ "throttle_delay", CONF_TIME, "10s", S(throttle_delay), 0, 3600000,
 	    NULL, NULL, "pause before starting children again after one died "
 	    "before serving anything" },
+	{ "busy_grace", CONF_TIME, "5s", S(busy_grace), 0, 600000, NULL, NULL,
+	    "when every child is busy, new connections wait in the listen "
+	    "queue; only when the pool has been full this long are they "
+	    "answered 421 4.3.2 (0: at once)" },
+	{ "max_connections_per_client", CONF_UINT, "0",
+	    S(max_connections_per_client), 0, 100000, NULL, NULL, "sessions "
+	    "one client address may hold at once; more get 421 4.7.0 (0: no "
+	    "limit - behind Postfix every session comes from its address; set "
+	    "it when clients connect directly)" },
 	{ "listen_backlog", CONF_UINT, "128", S(listen_backlog), 1, 65535, NULL,
 	    NULL, "listen(2) backlog of each listener" },
 	{ "on_error", CONF_ENUM, "tempfail", S(on_error), 0, 0,
@@ -169,6 +178,10 @@ server_conf_register(void)
 {
 	conf_register(&server_section);
 	smtp_conf_register();
+	/* What the file asks of the machine: refused at start, in -t and on
+	 * reload alike (before anything is applied), rather than met by a
+	 * child with a message in hand. */
+	conf_set_final_check(server_env_check);
 }
 
 /* server_conf_finish - derived values after a load */

@@ -47,6 +47,7 @@ enum fate {
 #define FATE_QUARANTINED	0x04	/* a copy is in the quarantine */
 #define FATE_DROPPED		0x08	/* discarded by policy */
 #define FATE_REDIRECTED		0x10	/* went to its redirect targets */
+#define FATE_DSN_KEPT		0x20	/* a DSN reports its refusal */
 
 struct rcpt {
 	char		*addr;

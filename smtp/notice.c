@@ -103,6 +103,39 @@ notice_later(const char *qid, const char *what, char **to, size_t nto,
 	return (WN_OK);
 }
 
+/* notice_free_one - release one kept message */
+
+static void
+notice_free_one(struct notice *p)
+{
+	free(p->what);
+	conf_list_free(p->to);
+	buf_free(p->data);
+}
+
+/* notice_mark - where the list of kept messages ends now */
+
+size_t
+notice_mark(void)
+{
+	return (notice_n);
+}
+
+/* notice_cancel_from - take back what was kept since mark */
+
+void
+notice_cancel_from(size_t mark)
+{
+	while (notice_n > mark) {
+		struct notice *p = &notice_list[--notice_n];
+
+		log_debug("%s: %s to <%s> taken back: the message was not "
+		    "accepted", p->qid, p->what, p->to[0]);
+		outq_done(p->queued, 1);
+		notice_free_one(p);
+	}
+}
+
 /* notice_sent_log - what became of one of our own messages */
 
 static void
@@ -286,9 +319,7 @@ notice_after_reply(int answered)
 			    p->queued != NULL, &unreachable);
 			outq_done(p->queued, rc != WN_TEMP);
 		}
-		free(p->what);
-		conf_list_free(p->to);
-		buf_free(p->data);
+		notice_free_one(p);
 	}
 	free(notice_list);
 	notice_list = NULL;

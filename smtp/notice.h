@@ -29,6 +29,12 @@ void		 notice_init(const char *spool_dir, unsigned int retry_ms,
 int		 notice_later(const char *qid, const char *what, char **to,
 		    size_t nto, struct buf *data, struct buf *why);
 
+/* A mark in the list of kept messages, and taking back everything kept
+ * since a mark (their outq files removed): a DSN kept durably before the
+ * final dots, when the answer then was not 250 after all. */
+size_t		 notice_mark(void);
+void		 notice_cancel_from(size_t mark);
+
 /* Send the kept messages (answered: the reply reached the upstream; if
  * not, they are dropped, as the upstream sends the message again). */
 void		 notice_after_reply(int answered);

@@ -288,9 +288,11 @@ reinject_command(struct reinject *r, const char *cmd, struct buf *why)
 /* reinject_connect - open, greet and EHLO a new connection */
 
 static struct reinject *
-reinject_connect(struct buf *why)
+reinject_connect(uint64_t deadline_ms, struct buf *why)
 {
 	struct reinject	*r;
+	unsigned int	 ctimeout = smtp_conf.forward_connect_timeout;
+	uint64_t	 now = time_now_ms();
 	int		 fd, errfd = -1;
 	pid_t		 pid = 0;
 	char		 cmd[300];
@@ -299,15 +301,22 @@ reinject_connect(struct buf *why)
 		buf_puts(why, "no forward endpoint configured");
 		return (NULL);
 	}
+	if (deadline_ms != 0 && now >= deadline_ms) {
+		buf_puts(why, "message_deadline ran out before connecting");
+		return (NULL);
+	}
+	if (deadline_ms != 0 && deadline_ms - now < ctimeout)
+		ctimeout = (unsigned int)(deadline_ms - now);
 	if (reinject_ep.kind == ENDPOINT_EXEC)
 		fd = endpoint_spawn(&reinject_ep, &pid, &errfd, why);
 	else
-		fd = endpoint_connect(&reinject_ep,
-		    smtp_conf.forward_connect_timeout, why);
+		fd = endpoint_connect(&reinject_ep, ctimeout, why);
 	if (fd < 0)
 		return (NULL);
 	r = xcalloc(1, sizeof(*r));
 	r->st = stream_new(fd);
+	/* The greeting and EHLO count against the message's deadline too. */
+	stream_set_deadline(r->st, deadline_ms);
 	r->pid = pid;
 	r->errfd = errfd;
 	r->lmtp = (smtp_conf.forward_protocol == PROTO_LMTP);
@@ -365,10 +374,11 @@ reinject_stale(struct reinject *r)
 	return (stream_poll_read(r->st, 0) != 0);
 }
 
-/* reinject_open - a ready connection */
+/* reinject_open - a ready connection, every wait on it bounded by the
+ * deadline (0: none) */
 
 struct reinject *
-reinject_open(struct buf *why)
+reinject_open(uint64_t deadline_ms, struct buf *why)
 {
 	struct reinject	*r = reinject_cache;
 
@@ -376,11 +386,12 @@ reinject_open(struct buf *why)
 	if (r != NULL) {
 		if (!reinject_stale(r)) {
 			stream_set_timeout(r->st, smtp_conf.forward_timeout);
+			stream_set_deadline(r->st, deadline_ms);
 			return (r);
 		}
 		reinject_quit(r);
 	}
-	return (reinject_connect(why));
+	return (reinject_connect(deadline_ms, why));
 }
 
 /* reinject_release - cache or close a connection */
@@ -584,6 +595,35 @@ reinject_rset(struct reinject *r)
 		r->broken = 1;
 }
 
+/* reinject_8bit_refused - 8-bit content for a downstream that does not
+ * offer 8BITMIME (RFC 6152 3: convert or refuse).  We do not convert, so
+ * every recipient is deferred, 451 4.6.3, and the upstream keeps the
+ * message until the downstream is fixed; returns 1 if so */
+
+static int
+reinject_8bit_refused(struct reinject *r, struct reinject_txn *t,
+    struct buf *why)
+{
+	size_t	 i, k;
+	int	 eight = 0;
+
+	if ((r->ext & EXT_8BITMIME) || t->msg->body == BODY_7BIT)
+		return (0);
+	for (i = 0; i < t->nsegs && !eight; i++)
+		eight = mem_has_8bit(t->segs[i].iov_base, t->segs[i].iov_len);
+	if (!eight)
+		return (0);
+	buf_printf(why, "%s does not offer 8BITMIME and the message has "
+	    "8-bit content", reinject_ep.text);
+	log_error("%s: %s; it stays with the upstream (451) until the "
+	    "downstream offers 8BITMIME (winnow does not convert)",
+	    t->msg->qid, buf_str(why));
+	for (k = 0; k < t->nrcpts; k++)
+		fate_set(t->rcpts[k], FATE_DEFERRED, 451, "4.6.3 The next hop "
+		    "does not accept 8-bit data (8BITMIME), try again later");
+	return (1);
+}
+
 /* reinject_envelope - XFORWARD, MAIL and RCPT with their replies */
 
 static int
@@ -711,6 +751,8 @@ reinject_prepare(struct reinject *r, struct reinject_txn *t,
 	t->conn = r;
 	t->prepared = 0;
 	t->naccepted = t->ntempfail = 0;
+	if (reinject_8bit_refused(r, t, why))
+		return (WN_TEMP);
 	/* With PIPELINING, DATA goes in the same write as MAIL and RCPT: one
 	 * round trip.  If the recipients' replies then say we must not send
 	 * the message, only closing the connection can cancel a 354. */
@@ -829,14 +871,6 @@ reinject_commit(struct reinject *r, struct reinject_txn *t, struct buf *why)
 	buf_free(safe);
 	stream_set_timeout(r->st, smtp_conf.forward_timeout);
 	return (rc);
-}
-
-/* reinject_set_deadline - bound every wait on the connection */
-
-void
-reinject_set_deadline(struct reinject *r, uint64_t deadline_ms)
-{
-	stream_set_deadline(r->st, deadline_ms);
 }
 
 /* reinject_abort - abandon a transaction */

@@ -47,8 +47,10 @@ void		 reinject_txn_init(struct reinject_txn *);
 void		 reinject_txn_free(struct reinject_txn *);
 
 /* Get a connection to the forward endpoint (the cached one if it is still
- * good).  NULL with why on failure. */
-struct reinject	*reinject_open(struct buf *why);
+ * good).  Connecting, the greeting and EHLO, and every later wait on it
+ * end at deadline_ms on the monotonic clock (0: none; message_deadline in
+ * winnowd).  NULL with why on failure. */
+struct reinject	*reinject_open(uint64_t deadline_ms, struct buf *why);
 
 /* Give a connection back: cached for reuse when reusable, else closed. */
 void		 reinject_release(struct reinject *, int reusable);
@@ -69,10 +71,6 @@ int		 reinject_prepare(struct reinject *, struct reinject_txn *,
  * message may or may not have been delivered). */
 int		 reinject_commit(struct reinject *, struct reinject_txn *,
 		    struct buf *why);
-
-/* Bound every wait on this connection by an absolute deadline on the
- * monotonic clock (0: none); reinject_release() clears it. */
-void		 reinject_set_deadline(struct reinject *, uint64_t deadline_ms);
 
 /* Abandon a transaction: RSET before DATA, or drop the connection after
  * DATA so the downstream discards the message. */

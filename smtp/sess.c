@@ -31,6 +31,7 @@
 #include "log.h"
 #include "status.h"
 #include "stream.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* spool */
@@ -44,6 +45,7 @@
 
 #define SESS_LINE_MAX	2048	/* longest command line (Postfix's limit) */
 #define SESS_SPOOL_CHUNK (64 * 1024)
+#define SESS_RATE_WINDOW 10000	/* ms of DATA before data_min_rate counts */
 
 struct sess {
 	struct stream	*st;
@@ -60,10 +62,38 @@ struct sess {
 	struct buf	*line;
 	struct buf	*why;
 	const struct sess_hooks *hooks;
+	uint64_t	 session_end;	/* session_time_limit, absolute */
+	uint64_t	 txn_end;	/* transaction_time_limit, absolute */
+	int		 too_slow;	/* DATA came below data_min_rate */
 };
 
 typedef int	sess_fn(struct sess *, const char *);
 
+
+/* sess_deadline - when waiting for the client must end (0: never): the
+ * session's limit, or the transaction's when it comes first */
+
+static uint64_t
+sess_deadline(const struct sess *s)
+{
+	if (s->txn_end != 0 && (s->session_end == 0 ||
+	    s->txn_end < s->session_end))
+		return (s->txn_end);
+	return (s->session_end);
+}
+
+/* sess_limit_name - which limit a deadline that passed was */
+
+static const char *
+sess_limit_name(const struct sess *s)
+{
+	uint64_t	 d = sess_deadline(s);
+
+	if (d == 0 || time_now_ms() < d)
+		return (NULL);
+	return (d == s->txn_end ? "transaction_time_limit" :
+	    "session_time_limit");
+}
 
 /* sess_reply - queue one reply line */
 
@@ -104,6 +134,7 @@ sess_reset(struct sess *s)
 {
 	msg_free(s->msg);
 	s->msg = NULL;
+	s->txn_end = 0;
 	xforward_clear(&s->xf);
 }
 
@@ -282,6 +313,8 @@ sess_mail(struct sess *s, const char *arg)
 	}
 	xforward_copy(&m->xf, &s->xf);
 	s->msg = m;
+	if (smtp_conf.transaction_time_limit != 0)
+		s->txn_end = time_now_ms() + smtp_conf.transaction_time_limit;
 	sess_reply(s, "250 2.1.0 Ok");
 	return (0);
 }
@@ -388,6 +421,21 @@ sess_rcpt(struct sess *s, const char *arg)
 	return (0);
 }
 
+/* sess_too_slow - DATA below data_min_rate once it has lasted long enough
+ * (a client that trickles a byte now and then to hold a child) */
+
+static int
+sess_too_slow(struct sess *s, uint64_t start, size_t got)
+{
+	uint64_t	 took = time_now_ms() - start;
+
+	if (smtp_conf.data_min_rate == 0 || took < SESS_RATE_WINDOW ||
+	    (uint64_t)got * 1000 / took >= smtp_conf.data_min_rate)
+		return (0);
+	s->too_slow = 1;
+	return (1);
+}
+
 /* sess_receive - read the message data into the spool */
 
 static int
@@ -396,16 +444,21 @@ sess_receive(struct sess *s, struct framer *fr, struct spool *sp,
 {
 	struct buf	*out = fr->out;
 	const char	*p;
-	size_t		 avail, n;
+	size_t		 avail, n, got = 0;
+	uint64_t	 start = time_now_ms();
 
 	stream_set_timeout(s->st, smtp_conf.data_timeout);
+	stream_set_deadline(s->st, sess_deadline(s));
 	while (!fr->done) {
 		p = stream_rdata(s->st, &avail);
 		if (avail == 0) {
+			if (sess_too_slow(s, start, got))
+				return (-1);
 			if (stream_fill(s->st) < 0)
 				return (-1);
 			continue;
 		}
+		got += avail;
 		n = framer_feed(fr, p, avail);
 		stream_rconsume(s->st, n);
 		if (buf_len(out) >= SESS_SPOOL_CHUNK || fr->done) {
@@ -450,6 +503,37 @@ sess_answer_all(struct sess *s, const char *text)
 		sess_reply(s, "%s", text);
 }
 
+/* sess_data_lost - the data did not come: too slow, too late, or the
+ * connection went away; nothing was delivered */
+
+static void
+sess_data_lost(struct sess *s)
+{
+	const char	*limit = sess_limit_name(s);
+
+	if (s->too_slow)
+		log_warn("%s: message data from [%s] came slower than "
+		    "data_min_rate (%u bytes/s); nothing was delivered",
+		    s->msg->qid, s->peer, smtp_conf.data_min_rate);
+	else if (limit != NULL)
+		log_warn("%s: %s ran out while receiving message data from "
+		    "[%s]; nothing was delivered", s->msg->qid, limit,
+		    s->peer);
+	else
+		log_warn("%s: %s while receiving message data from [%s]; "
+		    "nothing was delivered", s->msg->qid,
+		    stream_strerror(s->st), s->peer);
+	if (s->too_slow || stream_error(s->st) == STREAM_TIMEOUT) {
+		stream_clear_error(s->st);
+		stream_set_deadline(s->st, 0);
+		sess_reply(s, "421 4.4.2 %s Error: %s", smtp_conf.hostname,
+		    s->too_slow ? "data rate too low" : "timeout exceeded");
+		(void)stream_flush(s->st);
+	}
+	s->quit = 1;
+	sess_reset(s);
+}
+
 /* sess_data - DATA: receive, filter, reinject, answer */
 
 static int
@@ -481,19 +565,12 @@ sess_data(struct sess *s, const char *arg)
 	buf_free(out);
 	stream_set_timeout(s->st, smtp_conf.command_timeout);
 	if (rc < 0) {
-		log_warn("%s: %s while receiving message data from [%s]; "
-		    "nothing was delivered", s->msg->qid,
-		    stream_strerror(s->st), s->peer);
-		if (stream_error(s->st) == STREAM_TIMEOUT) {
-			stream_clear_error(s->st);
-			sess_reply(s, "421 4.4.2 %s Error: timeout exceeded",
-			    smtp_conf.hostname);
-			(void)stream_flush(s->st);
-		}
-		s->quit = 1;
-		sess_reset(s);
+		sess_data_lost(s);
 		return (0);
 	}
+	/* Our own work (checks, reinjection, the reply) is not the client's
+	 * time: no limit of the session applies to it. */
+	stream_set_deadline(s->st, 0);
 
 	buf_reset(s->why);
 	if (fr.too_big) {
@@ -738,6 +815,22 @@ sess_dispatch(struct sess *s, char *line, size_t len)
 	(void)sess_cmds[i].fn(s, arg);
 }
 
+/* sess_log_timeout - why we stop waiting for the next command */
+
+static void
+sess_log_timeout(const struct sess *s)
+{
+	const char	*limit = sess_limit_name(s);
+
+	if (limit != NULL)
+		log_warn("%s ran out for [%s] after %s; disconnecting (raise "
+		    "it if this client is legitimate)", limit, s->peer,
+		    s->msg ? "MAIL" : "commands");
+	else
+		log_info("timeout after %s from [%s]",
+		    s->msg ? "MAIL" : "command", s->peer);
+}
+
 /* sess_run - serve one connection */
 
 unsigned int
@@ -757,21 +850,25 @@ sess_run(int fd, int proto, const char *peer, const struct sess_hooks *hooks)
 	s.line = buf_new(512);
 	s.why = buf_new(256);
 	stream_set_timeout(s.st, smtp_conf.command_timeout);
+	if (smtp_conf.session_time_limit != 0)
+		s.session_end = time_now_ms() + smtp_conf.session_time_limit;
 	log_debug("connect from [%s]", peer);
 
 	sess_reply(&s, "220 %s %s winnow", smtp_conf.hostname,
 	    proto == PROTO_LMTP ? "LMTP" : "ESMTP");
 	while (!s.quit) {
+		stream_set_deadline(s.st, 0);	/* our replies: not limited */
 		if (stream_pending(s.st) == 0 && stream_flush(s.st) < 0)
 			break;
+		stream_set_deadline(s.st, sess_deadline(&s));
 		n = stream_getline(s.st, s.line, SESS_LINE_MAX, &crlf);
 		if (n == STREAM_TOOLONG) {
 			(void)sess_error(&s, "500 5.5.2 Error: line too long");
 		} else if (n < 0) {
 			if (stream_error(s.st) == STREAM_TIMEOUT) {
 				stream_clear_error(s.st);
-				log_info("timeout after %s from [%s]",
-				    s.msg ? "MAIL" : "command", peer);
+				stream_set_deadline(s.st, 0);
+				sess_log_timeout(&s);
 				sess_reply(&s, "421 4.4.2 %s Error: timeout "
 				    "exceeded", smtp_conf.hostname);
 			} else if (s.msg != NULL) {

@@ -109,6 +109,19 @@ static const struct conf_param smtp_server_params[] = {
 	    NULL, NULL, "how long to wait for each read of message data" },
 	{ "max_errors", CONF_UINT, "20", S(max_errors), 1, 100000, NULL, NULL,
 	    "protocol errors in a session before 421 and disconnect" },
+	{ "session_time_limit", CONF_TIME, "1h", S(session_time_limit), 0,
+	    86400000, NULL, NULL, "the longest a client may keep a session "
+	    "open, however busy it keeps it (421 4.4.2 then; 0: no limit); "
+	    "our own work - the checks, the reinjection, the reply - never "
+	    "counts against it" },
+	{ "transaction_time_limit", CONF_TIME, "10m",
+	    S(transaction_time_limit), 0, 86400000, NULL, NULL, "the longest "
+	    "from MAIL to the end of the data (421 4.4.2 then; 0: no limit): "
+	    "together with data_min_rate it keeps clients that trickle a "
+	    "byte now and then from holding every child" },
+	{ "data_min_rate", CONF_UINT, "1024", S(data_min_rate), 0, 100000000,
+	    NULL, NULL, "bytes per second a client must average during DATA "
+	    "once it has lasted 10 seconds (421 4.4.2 then; 0: no minimum)" },
 	{ NULL }
 };
 

@@ -42,6 +42,9 @@ struct smtp_conf {
 	unsigned int	 command_timeout;	/* ms */
 	unsigned int	 data_timeout;		/* ms */
 	unsigned int	 max_errors;
+	unsigned int	 session_time_limit;	/* ms, 0: none */
+	unsigned int	 transaction_time_limit;	/* ms, 0: none */
+	unsigned int	 data_min_rate;		/* bytes/s, 0: none */
 	char		*xforward_hosts;	/* who may send XFORWARD */
 	/* the downstream */
 	char		*forward;

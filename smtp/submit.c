@@ -56,7 +56,7 @@ submit_message(const char *qid, const char *sender, char *const *rcpts,
 		t.size += segs[i].iov_len;
 	t.eightbit = eightbit;
 	rc = WN_TEMP;
-	if ((conn = reinject_open(why)) == NULL)
+	if ((conn = reinject_open(0, why)) == NULL)
 		goto out;
 	if (reinject_prepare(conn, &t, 1, why) != WN_OK) {
 		reinject_abort(conn, &t);

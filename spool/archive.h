@@ -28,4 +28,12 @@ int	archive_store(const char *dir, time_t when, const char *name,
 	    const char *sender, const char *const *rcpts, size_t nrcpts,
 	    const struct iovec *, int iovcnt, struct buf *why);
 
+/* Remove the day directories (YYYYMMDD, UTC) of dir whose day ended at or
+ * before the time before, with their files; other names stay.  With
+ * dry_run only count.  *days_r and *files_r say how many went.  A dir that
+ * does not exist is WN_OK (nothing archived yet); WN_TEMP with why if
+ * something could not be removed (the rest still is). */
+int	archive_purge(const char *dir, time_t before, int dry_run,
+	    size_t *days_r, size_t *files_r, struct buf *why);
+
 #endif /* WINNOW_ARCHIVE_H */

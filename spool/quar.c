@@ -43,29 +43,29 @@
 #define QUAR_ID_MAX	64
 #define QUAR_STALE	3600	/* seconds after which a leftover is removed */
 
-static void	(*quar_trace_fn)(const char *, void *);
+static int	(*quar_trace_fn)(const char *, void *);
 static void	*quar_trace_arg;
 
 /* quar_set_trace - watch the file-system steps (tests) */
 
 void
-quar_set_trace(void (*fn)(const char *, void *), void *arg)
+quar_set_trace(int (*fn)(const char *, void *), void *arg)
 {
 	quar_trace_fn = fn;
 	quar_trace_arg = arg;
 }
 
-/* quar_trace - report one step */
+/* quar_trace - report one step; -1 when the hook makes it fail */
 
-static void
+static int
 quar_trace(const char *step, const char *name)
 {
 	char	 b[PATH_MAX + 32];
 
 	if (quar_trace_fn == NULL)
-		return;
+		return (0);
 	(void)snprintf(b, sizeof(b), "%s %s", step, name);
-	quar_trace_fn(b, quar_trace_arg);
+	return (quar_trace_fn(b, quar_trace_arg));
 }
 
 /* quar_id_ok - letters, digits and '-' only, not too long */
@@ -98,7 +98,10 @@ quar_path(char *out, size_t len, const char *dir, const char *name)
 static int
 quar_fsync_dir(const char *dir, struct buf *why)
 {
-	quar_trace("fsync-dir", dir);
+	if (quar_trace("fsync-dir", dir) < 0) {
+		buf_printf(why, "fsync %s: Input/output error (injected)", dir);
+		return (WN_TEMP);
+	}
 	return (spool_fsync_dir(dir, why));
 }
 
@@ -146,17 +149,17 @@ quar_write_tmp(const char *dir, const char *name, const struct iovec *iov,
 		buf_printf(why, "create %s: %s", tmp, strerror(errno));
 		return (WN_TEMP);
 	}
-	quar_trace("write", tname);
+	(void)quar_trace("write", tname);
 	if (spool_writev_all(fd, iov, iovcnt) < 0)
 		goto fail;
-	quar_trace("fsync", tname);
+	(void)quar_trace("fsync", tname);
 	if (fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
 		goto fail;
 	}
-	quar_trace("rename", name);
+	(void)quar_trace("rename", name);
 	if (rename(tmp, final) < 0) {
 		buf_printf(why, "rename %s: %s", tmp, strerror(errno));
 		(void)unlink(tmp);
@@ -259,6 +262,19 @@ quar_jinfo(const struct quar_info *qi)
 	return (o);
 }
 
+/* quar_unlink_entry - take back an entry that was not made durable */
+
+static void
+quar_unlink_entry(const char *dir, const char *id)
+{
+	char	 path[PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "%s/%s.json", dir, id);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/%s.eml", dir, id);
+	(void)unlink(path);
+}
+
 /* quar_store - the message, then its info, durably */
 
 int
@@ -303,12 +319,14 @@ quar_store(const char *dir, struct quar_info *qi, const char *data,
 	iov.iov_len = strlen(text);
 	rc = quar_write_tmp(dir, name, &iov, 1, 0, why);
 	free(text);
-	if (rc != WN_OK) {
-		(void)snprintf(name, sizeof(name), "%s/%s.eml", dir, id);
-		(void)unlink(name);
+	if (rc != WN_OK || quar_fsync_dir(dir, why) != WN_OK) {
+		/* Not durable, so not stored: the upstream gets 4xx and sends
+		 * the message again, and a second entry must not be left
+		 * behind for someone to release twice. */
+		quar_unlink_entry(dir, id);
 		return (WN_TEMP);
 	}
-	return (quar_fsync_dir(dir, why));
+	return (WN_OK);
 }
 
 /* quar_jget - a string member, or "" */

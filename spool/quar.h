@@ -116,8 +116,10 @@ int		 quar_write_file(const char *dir, const char *name,
 		    const struct iovec *, int iovcnt, struct buf *why);
 
 /* For tests: see every file-system step ("write NAME", "fsync NAME",
- * "rename NAME", "fsync-dir DIR"); NULL turns it off. */
-void		 quar_set_trace(void (*fn)(const char *step, void *arg),
+ * "rename NAME", "fsync-dir DIR"); a hook that returns -1 for
+ * "fsync-dir" makes that step fail as a real EIO would (fault tests).
+ * NULL turns it off. */
+void		 quar_set_trace(int (*fn)(const char *step, void *arg),
 		    void *arg);
 
 #endif /* WINNOW_QUAR_H */

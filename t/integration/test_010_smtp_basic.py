@@ -5,6 +5,8 @@ downstream has accepted it."""
 import re
 import time
 
+import pytest
+
 from wntest.smtp import (Client, make_message, fields_named, strip_fields,
                          split_header, seq_of)
 from wntest.ours import filtered
@@ -230,6 +232,29 @@ def test_dsn_params_dropped_when_downstream_lacks_dsn(relay):
     t = sink.delivered()[0]
     assert "RET=" not in t.mail and "SIZE=" not in t.mail
     assert "NOTIFY" not in t.rcpt_lines[0]
+
+
+@pytest.mark.parametrize("body", ["BODY=8BITMIME", ""])
+def test_8bit_for_a_downstream_without_8bitmime_is_deferred(relay, body):
+    """Fault matrix "8-bit to a 7-bit downstream" (RFC 6152 3: convert or
+    refuse): winnow does not convert, so 8-bit content for a downstream
+    that does not offer 8BITMIME is deferred, 451 4.6.3, and nothing goes
+    out; 7-bit content still passes."""
+    w, sink = relay(sink={"caps": ["PIPELINING", "ENHANCEDSTATUSCODES"]})
+    msg = ("Subject: caf\u00e9\r\n\r\ncaf\u00e9 au lait\r\n").encode()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com"], msg,
+                   mail_params=body)
+    assert r["final"].code == 451 and "4.6.3" in r["final"].text, r
+    assert sink.delivered() == []
+    assert "does not offer 8BITMIME" in w.log()
+    _, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("s@example.org", ["r@example.com"], msg,
+                   mail_params=body)
+    assert r["final"].code == 250, r
 
 
 def test_large_message_spooled_to_file_byte_exact(relay):

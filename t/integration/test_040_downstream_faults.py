@@ -298,6 +298,27 @@ def test_slow_downstream_before_dot_is_4xx(relay, stage):
     assert not sink.completed(), "no dot may follow a timeout"
 
 
+@pytest.mark.parametrize("stage", ["greet", "ehlo"])
+def test_message_deadline_covers_opening_the_downstream(relay, stage):
+    """Fault matrix: a downstream that hangs at its greeting or EHLO
+    keeps a message no longer than message_deadline (6 s here), even with
+    forward_timeout and forward_connect_timeout far above it: the
+    before-queue budget holds."""
+    def stall(*a):
+        time.sleep(20)
+        return None
+    w, sink = relay(sink={"hooks": {stage: stall}},
+                    server={"forward_timeout": "60s",
+                            "forward_connect_timeout": "60s",
+                            "message_deadline": "6s"})
+    t0 = time.monotonic()
+    _, _, r = send(w.port, ["a@example.com"])
+    took = time.monotonic() - t0
+    assert r["final"].code // 100 == 4, r
+    assert took < 7.5, "took %.1fs with message_deadline = 6s" % took
+    assert not sink.completed()
+
+
 def test_slow_downstream_after_dot_is_4xx(relay):
     def slow(s, t):
         time.sleep(3)
@@ -653,6 +674,31 @@ def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
     time.sleep(2.5)             # another retry round: nothing left to send
     assert len(sink.completed()) == 2 and len(tries) == 2
     assert os.listdir(os.path.join(w.dir, "spool", "outq")) == []
+
+
+def test_dsn_that_cannot_be_kept_defers_the_message(relay):
+    """Fault matrix, "outq unwritable": one recipient refused downstream
+    for good, the other accepted - but the DSN we would owe cannot be
+    written to spool_dir/outq (a full or read-only disk).  The upstream
+    must not hear 250: it gets 4xx, nothing is delivered, and once outq is
+    writable again the retry gives 250 and the DSN."""
+    w, sink = relay(sink={"hooks": {
+        "rcpt": by_local({"bad": "550 5.1.1 no such user"})}})
+    outq = os.path.join(w.dir, "spool", "outq")
+    mode = os.stat(outq).st_mode
+    os.chmod(outq, 0o500)
+    try:
+        tok, msg, r = send(w.port, ["ok@example.com", "bad@example.com"],
+                           sender="author@example.org")
+    finally:
+        os.chmod(outq, mode)
+    assert r["final"].code // 100 == 4, r
+    assert "DSN" in r["final"].text, r
+    assert not sink.completed(), "a copy went out for a 4xx message"
+    _, _, r = send(w.port, ["ok@example.com", "bad@example.com"],
+                   sender="author@example.org", msg=msg)
+    assert r["final"].code == 250 and "DSN sent" in r["final"].text, r
+    sink.wait(lambda: len(sink.completed()) == 2, 10, "message + DSN")
 
 
 def test_notification_partly_tempfailed_goes_again_only_where_it_failed(

@@ -4,6 +4,7 @@ max_line_length (554 5.6.0), command lines over 2048 (500 5.5.2),
 max_errors (421), command/data timeouts (421), spool space (452 4.3.1).
 Nothing goes downstream for a refused message, and the session goes on."""
 
+import socket
 import time
 
 import pytest
@@ -176,6 +177,94 @@ def test_data_timeout_mid_body(relay):
     time.sleep(0.2)
     assert sink.txns == [], "a timed-out message must not go downstream"
     assert "nothing was delivered" in w.log()
+
+
+# --------------------------------------------- slowloris (fault matrix)
+
+def test_slowloris_trickling_data_is_cut_by_data_min_rate(relay):
+    """Fault matrix "slowloris": a client that sends message data a byte
+    now and then, each within data_timeout, is cut off once DATA has lasted
+    10 s below data_min_rate: 421, nothing delivered, the child freed."""
+    w, sink = relay(server={"data_timeout": "5s", "data_min_rate": "100"})
+    with Client(w.port) as c:
+        c.ehlo()
+        c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.com>\r\n"
+               "DATA\r\n")
+        assert [x.code for x in c.replies(3)] == [250, 250, 354]
+        t0 = time.monotonic()
+        c.settimeout(1)
+        got = None
+        while time.monotonic() - t0 < 20 and got is None:
+            try:
+                c.send(b"x")
+            except OSError:
+                break
+            try:
+                got = c.reply()
+            except (socket.timeout, OSError, EOFError):
+                pass
+        assert got is not None and got.code == 421, got
+        assert "rate" in got.text
+        assert 9 < time.monotonic() - t0 < 14
+    assert sink.txns == []
+    assert "slower than data_min_rate (100 bytes/s)" in w.log()
+
+
+def test_slowloris_commands_cut_by_transaction_time_limit(relay):
+    """A client that keeps a transaction open with a command every second
+    (each within command_timeout) meets transaction_time_limit."""
+    w, sink = relay(server={"transaction_time_limit": "3s"})
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        t0 = time.monotonic()
+        r = None
+        for i in range(10):
+            r = c.cmd("RCPT TO:<a%d@example.com>" % i)
+            if r.code != 250:
+                break
+            time.sleep(1)
+        assert r.code == 421 and "4.4.2" in r.text, r
+        assert 2.5 < time.monotonic() - t0 < 5
+    assert "transaction_time_limit ran out" in w.log()
+
+
+def test_slowloris_session_cut_by_session_time_limit(relay):
+    """NOOP every second for ever: session_time_limit ends it; a new
+    transaction does not buy more time."""
+    w, sink = relay(server={"session_time_limit": "3s"})
+    with Client(w.port) as c:
+        c.ehlo()
+        t0 = time.monotonic()
+        r = None
+        for i in range(10):
+            r = c.cmd("NOOP")
+            if r.code != 250:
+                break
+            time.sleep(1)
+        assert r.code == 421, r
+        assert 2.5 < time.monotonic() - t0 < 5
+    assert "session_time_limit ran out" in w.log()
+
+
+def test_slowloris_connections_per_client(relay):
+    """max_connections_per_client: a third session from one address gets
+    421 4.7.0 at once; the two it holds keep working."""
+    w, sink = relay(server={"max_connections_per_client": "2",
+                            "start_children": "4", "min_spare": "2"})
+    held = [Client(w.port), Client(w.port)]
+    for c in held:
+        c.ehlo()
+    time.sleep(0.3)
+    third = Client(w.port, timeout=5)
+    assert third.greeting.code == 421 and "4.7.0" in third.greeting.text, \
+        third.greeting
+    third.close()
+    for c in held:
+        r = c.xfer("s@example.org", ["r@example.com"], make_message()[1])
+        assert r["final"].code == 250
+        c.quit()
+    assert "max_connections_per_client" in w.log()
 
 
 def test_client_vanishes_mid_data(relay):

@@ -30,7 +30,8 @@ def _deliver(port, n=1, host="127.0.0.1"):
 
 def test_saturated_pool_answers_421_quickly(relay):
     w, sink = relay(server={"start_children": "2", "max_children": "2",
-                            "min_spare": "1", "max_spare": "2"})
+                            "min_spare": "1", "max_spare": "2",
+                            "busy_grace": "0"})
     held = [Client(w.port), Client(w.port)]
     for c in held:
         c.ehlo()
@@ -54,6 +55,40 @@ def test_saturated_pool_answers_421_quickly(relay):
     assert "all 2 children are busy" in w.log()
 
 
+def test_full_pool_within_busy_grace_waits_instead_of_421(relay):
+    """Fault matrix "421 at the pool boundary": with every child busy a new
+    connection waits in the listen queue; when a session ends within
+    busy_grace the waiting client is greeted 220 by the freed child, not
+    421; past busy_grace it gets 421 4.3.2."""
+    w, sink = relay(server={"start_children": "1", "max_children": "1",
+                            "min_spare": "1", "max_spare": "1",
+                            "busy_grace": "3s"})
+    held = Client(w.port)
+    held.ehlo()
+    time.sleep(0.3)                     # the BUSY record reaches the master
+
+    def release():
+        time.sleep(1)
+        held.quit()
+    t = threading.Thread(target=release)
+    t.start()
+    t0 = time.monotonic()
+    waiting = Client(w.port, timeout=10)
+    took = time.monotonic() - t0
+    t.join()
+    assert waiting.greeting.code == 220, waiting.greeting
+    assert 0.5 < took < 3, "greeted after %.1fs" % took
+    # still held past the grace: 421
+    waiting.ehlo()
+    t0 = time.monotonic()
+    late = Client(w.port, timeout=10)
+    took = time.monotonic() - t0
+    assert late.greeting.code == 421 and "4.3.2" in late.greeting.text
+    assert 2.5 < took < 5, "421 after %.1fs, busy_grace is 3s" % took
+    late.close()
+    waiting.quit()
+
+
 def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
                                                        winnowd, pysink):
     """Postfix runs 8 filter deliveries at once against max_children = 2
@@ -72,7 +107,7 @@ def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
     w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=wport,
                 server={"start_children": "2", "max_children": "2",
                         "min_spare": "1", "max_spare": "2",
-                        "forward_reuse_time": "0"})
+                        "forward_reuse_time": "0", "busy_grace": "0"})
     pf.start()
     led = Ledger()
     with Client(pf.smtpd_port) as c:

@@ -278,3 +278,156 @@ Test(conf, print_nondefaults)
 	cr_assert_str_eq(out, "[test]\ncount = 5\n\n[zones]\nz = 1\n\n");
 	free(out);
 }
+
+Test(conf, errors_sorted_by_line)
+{
+	const char	*path, *a, *b, *c;
+	struct buf	*err = buf_new(64);
+
+	/* The syntax error is found while reading, the others after: the
+	 * report is still in the order of the file. */
+	path = tu_write_file("order.conf",
+	    "[test]\n"				/* 1 */
+	    "count = 0\n"			/* 2: out of range */
+	    "[zones]\n"				/* 3 */
+	    "z = many\n"			/* 4: handler error */
+	    "no equals sign here\n");		/* 5: syntax */
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	a = strstr(buf_str(err), "order.conf:2: ");
+	b = strstr(buf_str(err), "order.conf:4: ");
+	c = strstr(buf_str(err), "order.conf:5: ");
+	cr_assert(a != NULL && b != NULL && c != NULL, "%s", buf_str(err));
+	cr_assert(a < b && b < c, "not in line order:\n%s", buf_str(err));
+	buf_free(err);
+}
+
+Test(conf, errors_sorted_after_text_already_in_buffer)
+{
+	const char	*path;
+	struct buf	*err = buf_new(64);
+
+	buf_puts(err, "before\n");
+	path = tu_write_file("o2.conf", "[test]\nflag = maybe\nbad line\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strncmp(buf_str(err), "before\n", 7) == 0, "%s",
+	    buf_str(err));
+	cr_assert(strstr(buf_str(err), "o2.conf:2: ") <
+	    strstr(buf_str(err), "o2.conf:3: syntax error"), "%s",
+	    buf_str(err));
+	buf_free(err);
+}
+
+Test(conf, suggestion_for_section_typo)
+{
+	const char	*path;
+	struct buf	*err = buf_new(64);
+
+	path = tu_write_file("st.conf", "[tset]\ncount = 3\n[zoens]\n"
+	    "[elsewhere]\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "st.conf:1: unknown section [tset] "
+	    "(did you mean [test]?)") != NULL, "%s", buf_str(err));
+	cr_assert(strstr(buf_str(err), "st.conf:3: unknown section [zoens] "
+	    "(did you mean [zones]?)") != NULL, "%s", buf_str(err));
+	cr_assert(strstr(buf_str(err), "st.conf:4: unknown section "
+	    "[elsewhere]\n") != NULL, "%s", buf_str(err));
+	buf_free(err);
+}
+
+Test(conf, print_nondefaults_skips_values_equal_to_default)
+{
+	const char	*path;
+	char		*out;
+	size_t		 len;
+	FILE		*fp;
+
+	/* 30000ms is 30s, YES is yes... only count and name change. */
+	path = tu_write_file("eq.conf", "[test]\ntimeout = 30000ms\n"
+	    "flag = off\nlimit = 10240k\nmode = TempFail\ncount = 11\n"
+	    "name = dflt2\n");
+	cr_assert_eq(conf_load(path, NULL), WN_OK);
+	path = tu_write_file("eq.out", "");
+	fp = fopen(path, "w");
+	conf_print(fp, 0);
+	fclose(fp);
+	out = tu_read_file(path, &len);
+	cr_assert_str_eq(out, "[test]\nname = dflt2\ncount = 11\n\n");
+	free(out);
+}
+
+Test(conf, dump_for_programs)
+{
+	const char	*path;
+	char		*out;
+	size_t		 len;
+	FILE		*fp;
+
+	path = tu_write_file("dump.out", "");
+	fp = fopen(path, "w");
+	conf_dump(fp);
+	fclose(fp);
+	out = tu_read_file(path, &len);
+	cr_assert(strstr(out, "section\ttest\t0\ttest section\n") != NULL,
+	    "%s", out);
+	cr_assert(strstr(out, "param\ttest\tcount\tnumber\t10\t1\t100\t\t"
+	    "a number\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "param\ttest\ttimeout\tduration\t30s\t100\t"
+	    "3600000\t\t\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "param\ttest\tmode\tenum\ttempfail\t\t\t"
+	    "tempfail|accept|reject\t\n") != NULL, "%s", out);
+	cr_assert(strstr(out, "section\tzones\t0\t\n") != NULL, "%s", out);
+	free(out);
+}
+
+static char	 t_seen[64];
+
+/* t_final - a final check that sees the file's value, and refuses "bad" */
+
+static int
+t_final(struct buf *why)
+{
+	const char	*v = conf_value("test", "name");
+
+	(void)snprintf(t_seen, sizeof(t_seen), "%s", v ? v : "(null)");
+	if (v != NULL && strcmp(v, "bad") == 0) {
+		buf_puts(why, "name may not be bad");
+		return (-1);
+	}
+	return (0);
+}
+
+Test(conf, final_check_sees_the_file_and_refuses_before_applying)
+{
+	const char	*path;
+	struct buf	*err = buf_new(64);
+
+	conf_set_final_check(t_final);
+	path = tu_write_file("f1.conf", "[test]\nname = good\ncount = 5\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_seen, "good");
+	cr_assert_str_eq(conf_value("test", "name"), "good");
+	/* unset in the file: the check sees the default */
+	path = tu_write_file("f2.conf", "[test]\ncount = 6\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_seen, "dflt");
+	path = tu_write_file("f3.conf", "[test]\nname = bad\ncount = 7\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "f3.conf: name may not be bad\n") !=
+	    NULL, "%s", buf_str(err));
+	/* nothing of f3 applied */
+	cr_assert_str_eq(t_str, "dflt");
+	cr_assert_eq(t_uint, 6);
+	cr_assert_null(conf_value("test", "nosuch"));
+	buf_free(err);
+}
+
+Test(conf, final_check_not_run_when_the_file_has_errors)
+{
+	const char	*path;
+
+	conf_set_final_check(t_final);
+	t_seen[0] = '\0';
+	path = tu_write_file("f4.conf", "[test]\nname = x\ncount = 0\n");
+	cr_assert_eq(conf_load(path, NULL), WN_PERM);
+	cr_assert_str_eq(t_seen, "");
+}

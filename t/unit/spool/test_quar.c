@@ -38,7 +38,7 @@ TestSuite(quar, .init = setup, .fini = teardown);
 
 /* record - the trace hook: one step per line, directory names shortened */
 
-static void
+static int
 record(const char *step, void *arg)
 {
 	struct buf	*b = arg;
@@ -52,6 +52,7 @@ record(const char *step, void *arg)
 		buf_puts(b, step);
 	}
 	buf_putc(b, '\n');
+	return (0);
 }
 
 /* store - one entry */
@@ -302,4 +303,41 @@ Test(quar, broken_info_is_reported)
 	cr_assert_str_eq(buf_str(trace), "GOOD\n");
 	cr_assert(strstr(buf_str(why), "bad info file") != NULL, "%s",
 	    buf_str(why));
+}
+
+/* fail_fsync_dir - the directory's fsync fails (a dying disk) */
+
+static int
+fail_fsync_dir(const char *step, void *arg)
+{
+	(void)arg;
+	return (strncmp(step, "fsync-dir ", 10) == 0 ? -1 : 0);
+}
+
+Test(quar, not_durable_means_not_stored)
+{
+	struct quar_info qi;
+	struct quar_rcpt r;
+
+	memset(&qi, 0, sizeof(qi));
+	memset(&r, 0, sizeof(r));
+	r.addr = "a@example.com";
+	r.group = "All";
+	r.spam = "spam";
+	r.action = "quarantine";
+	qi.id = strdup("FSYNC1");
+	qi.queue_id = "FSYNC1";
+	qi.sender = "s@x.test";
+	qi.subject = "";
+	qi.rcpts = &r;
+	qi.nrcpts = 1;
+	quar_set_trace(fail_fsync_dir, NULL);
+	cr_assert_eq(quar_store(dir, &qi, "x\r\n", 3, why), WN_TEMP);
+	cr_assert(strstr(buf_str(why), "fsync") != NULL, "%s", buf_str(why));
+	quar_set_trace(NULL, NULL);
+	/* Rolled back: nothing left to list or release twice. */
+	buf_reset(trace);
+	cr_assert_eq(quar_each(dir, collect, trace, why), WN_OK);
+	cr_assert_eq(buf_len(trace), 0, "%s", buf_str(trace));
+	free(qi.id);
 }
