@@ -171,8 +171,9 @@ fuzz:
 
 MAN5		 = man/winnow.conf.5
 MAN8		 = man/winnowd.8 man/winnowctl.8 man/winnow-pipe.8 \
-		   man/winnow-mta-setup.8
-UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer
+		   man/winnow-mta-setup.8 man/winnow-udsd.8
+UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer \
+		   winnow-udsd.service
 DATAFILES	 = content.model obscene-en.txt obscene-ru.txt
 
 # man: the generated pages again (after a parameter changed); the suite
@@ -200,10 +201,14 @@ install: all
 	install -m 0644 $(DATAFILES:%=data/%) $(DESTDIR)$(DATADIR)/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
+	install -m 0644 scripts/winnow-udsd.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow-udsd.conf.example
 	$(UNIT_SED) scripts/winnowd.service.in > \
 	    $(DESTDIR)$(UNITDIR)/winnowd.service
 	$(UNIT_SED) scripts/winnow-purge.service.in > \
 	    $(DESTDIR)$(UNITDIR)/winnow-purge.service
+	$(UNIT_SED) scripts/winnow-udsd.service.in > \
+	    $(DESTDIR)$(UNITDIR)/winnow-udsd.service
 	install -m 0644 scripts/winnow-purge.timer $(DESTDIR)$(UNITDIR)/
 	chmod 0644 $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
@@ -229,6 +234,7 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
+	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow-udsd.conf.example
 	rm -f $(DATAFILES:%=$(DESTDIR)$(DATADIR)/%)
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)

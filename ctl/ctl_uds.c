@@ -157,6 +157,12 @@ ctl_uds_outcome(const struct uds_outcome *o, void *arg)
 		    o->server, o->why);
 		return;
 	}
+	if (o->reply.status == UDS_ST_UNAVAILABLE && r->op == UDS_OP_CHECK) {
+		if (!r->quiet)
+			(void)printf("%s: uds=unknown points=0 (%s: its store "
+			    "does not answer)\n", r->name, o->server);
+		return;
+	}
 	if (o->reply.status != UDS_ST_OK) {
 		r->refused++;
 		(void)fprintf(stderr, "winnowctl uds: %s: %s: %s\n", r->name,

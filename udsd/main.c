@@ -41,8 +41,11 @@
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow-udsd.conf"
 
-static const char usage_text[] =
+#define USAGE_LINE \
 "Usage: winnow-udsd [-c FILE] [-f] [-v]... | -t | -n | -d | -h | -V\n"
+
+static const char usage_text[] =
+USAGE_LINE
 "\n"
 "winnow-udsd is winnow's UDS server: it answers winnowd's questions\n"
 "\"is this message known spam?\" - asked with signatures (keyed digests\n"
@@ -73,12 +76,23 @@ static const char usage_text[] =
 "start); SIGTERM stops.\n"
 "\n"
 "Exit status: 0 on a clean stop; 78 bad configuration, 69 cannot listen\n"
-"or open the store, 67 no such user.\n";
+"or open the store, 67 no such user.\n"
+"\n"
+"See winnow-udsd(8), and winnow-udsd -d for every parameter.\n";
 
 static uv_loop_t	*main_loop;
 static uv_signal_t	 main_sig[3];
 static const char	*main_config;
 static struct udsd_store main_store;
+
+/* main_usage_error - one usage line and where the rest is, on stderr */
+
+static int
+main_usage_error(void)
+{
+	(void)fputs(USAGE_LINE "Try winnow-udsd --help.\n", stderr);
+	return (EX_USAGE);
+}
 
 /* main_daemonize - detach from the terminal */
 
@@ -293,14 +307,13 @@ main(int argc, char **argv)
 			(void)printf("winnow-udsd %s\n", WINNOW_VERSION);
 			return (EX_OK);
 		default:
-			(void)fputs(usage_text, stderr);
-			return (EX_USAGE);
+			return (main_usage_error());
 		}
 	}
 	if (optind != argc) {
 		(void)fprintf(stderr, "winnow-udsd: unexpected argument "
-		    "\"%s\"\n\n%s", argv[optind], usage_text);
-		return (EX_USAGE);
+		    "\"%s\"\n", argv[optind]);
+		return (main_usage_error());
 	}
 	if (main_config == NULL && access(DEFAULT_CONFIG, F_OK) == 0)
 		main_config = DEFAULT_CONFIG;
