@@ -17,8 +17,8 @@
  *	   it has a token of the client's write_rate, else UDS_ST_RATE;
  *	5. the store answers (UDS_ST_UNAVAILABLE when it cannot).
  *
- * Refusals are logged at most once a second per kind, so a flood of bad
- * datagrams cannot flood the log either.
+ * Refusals are logged at most once a second per reason, so a flood of
+ * bad datagrams cannot flood the log either.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -42,7 +42,8 @@
 
 #define REQ_RATE_SLOTS	65536
 #define REQ_REPLAY_MAX	200000
-#define REQ_LOG_EVERY	1000	/* ms between log lines of one kind */
+#define REQ_LOG_EVERY	1000	/* ms between log lines of one reason */
+#define REQ_LOG_REASONS	16
 
 uint64_t	 udsd_stat[UDS_STAT_STORE_UP + 1];
 
@@ -98,29 +99,37 @@ req_addr(const struct sockaddr *sa, char *buf, size_t len)
 	return (buf);
 }
 
-/* req_log - a refusal, at most once a second per kind */
+/* req_log - a refusal, at most once a second per reason */
 
 static void
 req_log(int kind, const struct sockaddr *sa, const char *fmt,
     const char *arg)
 {
-	static uint64_t	 last[UDS_STAT_STORE_UP + 1];
-	static uint64_t	 skipped[UDS_STAT_STORE_UP + 1];
+	static struct {
+		const char	*fmt;
+		uint64_t	 last, skipped;
+	}		 seen[REQ_LOG_REASONS];
 	char		 ab[INET6_ADDRSTRLEN];
 	uint64_t	 now = time_now_ms();
+	size_t		 i;
 
-	if (now - last[kind] < REQ_LOG_EVERY && last[kind] != 0) {
-		skipped[kind]++;
+	for (i = 0; i < REQ_LOG_REASONS && seen[i].fmt != NULL &&
+	    seen[i].fmt != fmt; i++)
+		;
+	if (i == REQ_LOG_REASONS)
+		i = 0;			/* more reasons than slots: share */
+	if (seen[i].fmt == fmt && now - seen[i].last < REQ_LOG_EVERY) {
+		seen[i].skipped++;
 		return;
 	}
-	last[kind] = now;
 	log_warn("%s: %s: %s%s", req_addr(sa, ab, sizeof(ab)),
 	    uds_wire_stat_name((unsigned)kind), fmt, arg);
-	if (skipped[kind] > 0)
-		log_warn("(%llu more %s in the last second)",
-		    (unsigned long long)skipped[kind],
-		    uds_wire_stat_name((unsigned)kind));
-	skipped[kind] = 0;
+	if (seen[i].fmt == fmt && seen[i].skipped > 0)
+		log_warn("(and %llu more like it in the last second)",
+		    (unsigned long long)seen[i].skipped);
+	seen[i].fmt = fmt;
+	seen[i].last = now;
+	seen[i].skipped = 0;
 }
 
 /* req_done - the store answered: count, queue the reply, free the job */
