@@ -14,6 +14,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stddef.h>
 #include <string.h>
 
 /* external */
@@ -320,7 +321,13 @@ uds_wire_unpack_req(const uint8_t *p, size_t len, struct uds_req *q,
 	unsigned int	 op, version, nl;
 	uint32_t	 id;
 
-	memset(q, 0, sizeof(*q));
+	/* every field but the item array, which is written as it is read
+	 * (4 KiB not cleared per datagram) */
+	memset(q, 0, offsetof(struct uds_req, item));
+	memset(q->client, 0, sizeof(q->client));
+	q->time = 0;
+	q->mac_off = 0;
+	memset(q->mac, 0, sizeof(q->mac));
 	if (len > UDS_WIRE_MAX) {
 		buf_printf(why, "%zu bytes (at most %d)", len, UDS_WIRE_MAX);
 		return (WN_PERM);

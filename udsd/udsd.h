@@ -19,6 +19,8 @@
  *	udsd_match.c	what a lookup means: votes of shingles, thresholds,
  *			the results (shared by both backends)
  *	udsd_lmdb.c	the LMDB store
+ *	udsd_keyset.c	the LMDB store's keys in memory (misses cost no
+ *			B-tree search)
  *	udsd_redis.c	the Redis store (hiredis)
  *
  * Stored data, the same in both backends (all integers big-endian):
@@ -140,6 +142,19 @@ void	udsd_replay_free(struct udsd_replay *);
  * not.  Returns 1 when it is a replay (or the cache is full: refuse). */
 int	udsd_replay_seen(struct udsd_replay *, const char *client, uint32_t id,
 	    uint32_t time, uint64_t now_ms, unsigned int window_ms);
+
+/*
+ * udsd_keyset.c: the keys of an LMDB store, in memory
+ */
+struct udsd_keyset;
+
+struct udsd_keyset *udsd_keyset_new(size_t hint);
+void	udsd_keyset_free(struct udsd_keyset *);
+void	udsd_keyset_add(struct udsd_keyset *, uint64_t);
+void	udsd_keyset_del(struct udsd_keyset *, uint64_t);
+/* Whether the key may be stored (never wrong when it says no). */
+int	udsd_keyset_has(const struct udsd_keyset *, uint64_t);
+size_t	udsd_keyset_count(const struct udsd_keyset *);
 
 /*
  * Counters (udsd_req.c), by UDS_STAT_* id.

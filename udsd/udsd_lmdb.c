@@ -3,7 +3,10 @@
  *
  * Two databases in one environment (MDB_NOSUBDIR: the file and its -lock):
  * "records" (kind + digest -> record) and "shingles" (the 64-bit min-hash,
- * MDB_INTEGERKEY -> digests).  Lookups run in one read transaction that is
+ * MDB_INTEGERKEY -> digests).  Every key is also in a set in memory
+ * (udsd_keyset.c, read at start, kept by every write), so a key the store
+ * does not have - most of them - costs no B-tree search; this process must
+ * be the file's only writer.  Lookups run in one read transaction that is
  * reset and renewed around each request, so they never wait for a writer
  * (LMDB readers see a snapshot; the one writer is this process).
  *
@@ -46,6 +49,7 @@
 struct lmdb_store {
 	MDB_env		*env;
 	MDB_dbi		 rec, shg;
+	struct udsd_keyset *keys;	/* every key of both, in memory */
 	MDB_txn		*rtxn;		/* reset between requests */
 	uint8_t		 hit[LMDB_MAX_HITS][UDSD_KEY_LEN];
 	size_t		 nhits;
@@ -64,6 +68,19 @@ lmdb_fail(struct buf *why, const char *what, int rc)
 	buf_printf(why, "%s %s: %s", udsd_conf.lmdb_path, what,
 	    mdb_strerror(rc));
 	return (rc == ENOENT || rc == EACCES ? WN_PERM : WN_TEMP);
+}
+
+/* lmdb_reckey - a record key folded to 64 bits for the key set */
+
+static uint64_t
+lmdb_reckey(unsigned int kind, const uint8_t *digest)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | digest[i];
+	return (v ^ (uint64_t)kind << 56);
 }
 
 /* lmdb_read_txn - the read transaction, renewed */
@@ -94,6 +111,8 @@ lmdb_get_record(struct lmdb_store *s, MDB_txn *txn, unsigned int kind,
 	uint8_t		 key[UDSD_KEY_LEN];
 	MDB_val		 k, v;
 
+	if (!udsd_keyset_has(s->keys, lmdb_reckey(kind, digest)))
+		return (-1);
 	udsd_record_key(kind, digest, key);
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
@@ -117,6 +136,8 @@ lmdb_votes(struct lmdb_store *s, MDB_txn *txn, const struct uds_item *it,
 	vt->n = 0;
 	for (i = 0; i < it->nshingles; i++) {
 		key = it->shingle[i];
+		if (!udsd_keyset_has(s->keys, key))
+			continue;
 		k.mv_data = &key;
 		k.mv_size = sizeof(key);
 		if (mdb_get(txn, s->shg, &k, &v) == 0)
@@ -215,6 +236,7 @@ lmdb_put_record(struct lmdb_store *s, MDB_txn *txn, unsigned int kind,
 	k.mv_size = sizeof(key);
 	v.mv_data = val;
 	v.mv_size = sizeof(val);
+	udsd_keyset_add(s->keys, lmdb_reckey(kind, digest));
 	return (mdb_put(txn, s->rec, &k, &v, 0));
 }
 
@@ -232,6 +254,8 @@ lmdb_del_record(struct lmdb_store *s, MDB_txn *txn, unsigned int kind,
 	k.mv_data = key;
 	k.mv_size = sizeof(key);
 	rc = mdb_del(txn, s->rec, &k, NULL);
+	if (rc == 0)
+		udsd_keyset_del(s->keys, lmdb_reckey(kind, digest));
 	return (rc == MDB_NOTFOUND ? 0 : rc);
 }
 
@@ -262,6 +286,7 @@ lmdb_push_shingles(struct lmdb_store *s, MDB_txn *txn,
 			return (rc);
 		v.mv_data = val;
 		v.mv_size = n;
+		udsd_keyset_add(s->keys, key);
 		if ((rc = mdb_put(txn, s->shg, &k, &v, 0)) != 0)
 			return (rc);
 	}
@@ -455,6 +480,8 @@ lmdb_sweep_records(struct lmdb_store *s, MDB_txn *txn, uint32_t now)
 		    !udsd_record_alive(&r, now)) {
 			if ((rc = mdb_cursor_del(c, 0)) != 0)
 				break;
+			udsd_keyset_del(s->keys, lmdb_reckey(s->sweep_rec[0],
+			    s->sweep_rec + 1));
 			udsd_stat[UDS_STAT_EXPIRED]++;
 		}
 	}
@@ -494,9 +521,10 @@ lmdb_sweep_shingles(struct lmdb_store *s, MDB_txn *txn, uint32_t now)
 		    val);
 		if (len == v.mv_size)
 			continue;
-		if (len == 0)
+		if (len == 0) {
 			rc = mdb_cursor_del(c, 0);
-		else {
+			udsd_keyset_del(s->keys, s->sweep_shg);
+		} else {
 			nv.mv_data = val;
 			nv.mv_size = len;
 			rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT);
@@ -547,6 +575,46 @@ lmdb_sync(uv_timer_t *t)
 		    mdb_strerror(rc));
 }
 
+/* lmdb_load_keys - every key of both databases into the key set */
+
+static int
+lmdb_load_keys(struct lmdb_store *s)
+{
+	MDB_txn		*txn;
+	MDB_cursor	*c;
+	MDB_stat	 st1, st2;
+	MDB_val		 k, v;
+	uint64_t	 u;
+	int		 rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return (rc);
+	if ((rc = mdb_stat(txn, s->rec, &st1)) != 0 ||
+	    (rc = mdb_stat(txn, s->shg, &st2)) != 0) {
+		mdb_txn_abort(txn);
+		return (rc);
+	}
+	s->keys = udsd_keyset_new(st1.ms_entries + st2.ms_entries);
+	if ((rc = mdb_cursor_open(txn, s->rec, &c)) == 0) {
+		while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+			if (k.mv_size == UDSD_KEY_LEN)
+				udsd_keyset_add(s->keys, lmdb_reckey(
+				    ((uint8_t *)k.mv_data)[0],
+				    (uint8_t *)k.mv_data + 1));
+		mdb_cursor_close(c);
+	}
+	if (rc == 0 && (rc = mdb_cursor_open(txn, s->shg, &c)) == 0) {
+		while (mdb_cursor_get(c, &k, &v, MDB_NEXT) == 0)
+			if (k.mv_size == sizeof(u)) {
+				memcpy(&u, k.mv_data, sizeof(u));
+				udsd_keyset_add(s->keys, u);
+			}
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	return (rc);
+}
+
 /* lmdb_open - the environment, its two databases and timers */
 
 static int
@@ -574,6 +642,8 @@ lmdb_open(struct udsd_store *st, uv_loop_t *loop, struct buf *why)
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return (lmdb_fail(why, "commit", rc));
+	if ((rc = lmdb_load_keys(s)) != 0)
+		return (lmdb_fail(why, "read keys", rc));
 	(void)uv_timer_init(loop, &s->sweep_timer);
 	(void)uv_timer_init(loop, &s->sync_timer);
 	s->sweep_timer.data = s->sync_timer.data = s;

@@ -539,9 +539,12 @@ redis_check(struct udsd_store *st, struct udsd_job *job)
 		argv[i] = keys[i].b;
 		argvlen[i] = keys[i].len;
 	}
-	c = xcalloc(1, sizeof(*c));
+	c = xmalloc(sizeof(*c));	/* the tally is set when it is used */
 	c->s = s;
 	c->job = job;
+	c->votes.n = 0;
+	c->ncand = 0;
+	c->text = -1;
 	if (redis_send(s, redis_check_first, c, (int)n, argv, argvlen) < 0) {
 		free(c);
 		redis_unavailable(job);
