@@ -310,8 +310,8 @@ main(int argc, char **argv)
 				if (in[c].msg_len < 10 || b[8] != 0)
 					continue;
 				ni = b[9];
-				for (k = 0; k < ni && 10 + 12 * k < in[c].msg_len;
-				    k++)
+				for (k = 0; k < ni &&
+				    10 + 12 * k < in[c].msg_len; k++)
 					if (b[10 + 12 * k] == UDS_R_HIT) {
 						hits++;
 						break;
@@ -321,7 +321,7 @@ main(int argc, char **argv)
 			inflight -= (size_t)n > inflight ? inflight : (size_t)n;
 			last_answer = now;
 		} else if (now - last_answer > 100 && inflight > 0) {
-			lost += inflight;	/* dropped: start the window over */
+			lost += inflight;	/* dropped: start over */
 			inflight = 0;
 			last_answer = now;
 		} else {

@@ -131,8 +131,8 @@ uds_points(const struct uds_item *it, const struct uds_res *r,
 		return (max);
 	}
 	(void)snprintf(detail, dlen, "%u of %d", r->votes, UDS_SHINGLES);
-	p = (unsigned int)((max * (unsigned long)r->votes + UDS_FULL_VOTES - 1) /
-	    UDS_FULL_VOTES);
+	p = (unsigned int)((max * (unsigned long)r->votes +
+	    UDS_FULL_VOTES - 1) / UDS_FULL_VOTES);
 	return (p > max ? max : p);
 }
 
@@ -145,9 +145,10 @@ uds_score(const struct uds_sigset *set, const struct uds_reply *a,
 	char		 detail[FINDINGS_NAME_MAX];
 	unsigned int	 i, p, best = 0, n;
 	int		 ham = 0, unknown = 0;
-	int		 short_text = uds_sigset_find(set, UDS_KIND_TEXT) == NULL;
+	int		 short_text;
 
 	f->uds_state = CHECK_DONE;
+	short_text = uds_sigset_find(set, UDS_KIND_TEXT) == NULL;
 	n = a->nitems < set->nitems ? a->nitems : set->nitems;
 	for (i = 0; i < n; i++) {
 		const struct uds_res *r = &a->item[i];
@@ -187,7 +188,7 @@ uds_finish(struct uds_run *run, struct findings *f, struct buf *why)
 	if (run == &uds_off)
 		return (WN_OK);
 	if (!run->sent) {
-		f->uds_state = CHECK_DONE;	/* no signature: nothing known */
+		f->uds_state = CHECK_DONE;	/* no signature: none known */
 		free(run);
 		return (WN_OK);
 	}

@@ -362,8 +362,8 @@ norm_words_in(const char *p, const char *end, size_t max)
 	int	 in = 0;
 
 	for (; p < end && n < max; p++) {
-		int w = ((unsigned char)*p >= 0x80 || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= 'A' && *p <= 'Z'));
+		int w = (unsigned char)*p >= 0x80 ||
+		    (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z');
 
 		n += w && !in;
 		in = w;

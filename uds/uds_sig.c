@@ -111,10 +111,10 @@ sig_words_digest(const struct uds_sigkey *k, const uint64_t *w, size_t n,
 		m = n - i < 64 ? n - i : 64;
 		for (j = 0; j < m; j++) {
 			uint64_t v = w[i + j];
-			int	 s;
+			size_t	 s;
 
 			for (s = 0; s < 8; s++)
-				b[8 * j + (size_t)s] = (uint8_t)(v >> (56 - 8 * s));
+				b[8 * j + s] = (uint8_t)(v >> (56 - 8 * s));
 		}
 		(void)crypto_generichash_update(&st, b, 8 * m);
 	}

@@ -42,16 +42,20 @@ xchg_send(struct uds_xchg *x, struct buf *why)
 {
 	struct uds_server *s;
 	ssize_t		 n;
+	uint64_t	 t;
 	int		 fd;
 
 	while (x->next < x->norder) {
 		s = &x->set->srv[x->order[x->next++]];
 		if ((fd = uds_srv_fd(s, why)) < 0)
 			continue;
+		/* the clock starts before the send: on loopback the answer
+		 * may be back before send() returns */
+		t = time_now_us();
 		n = send(fd, x->pkt, x->len, 0);
 		if (n == (ssize_t)x->len) {
 			x->cur = s;
-			x->sent_us = time_now_us();
+			x->sent_us = t;
 			x->tries++;
 			return (WN_OK);
 		}
@@ -83,13 +87,13 @@ xchg_probe(struct uds_xchg *x)
 		memset(&q, 0, sizeof(q));
 		q.op = UDS_OP_PING;
 		q.id = randombytes_random();
+		x->probe_us = time_now_us();
 		if ((fd = uds_srv_fd(s, NULL)) < 0 ||
 		    uds_wire_pack_req(&q, NULL, pkt, NULL) < 0 ||
 		    send(fd, pkt, UDS_WIRE_HEADER, 0) != UDS_WIRE_HEADER)
 			return;
 		x->probe = s;
 		x->probe_id = q.id;
-		x->probe_us = time_now_us();
 		return;
 	}
 }
