@@ -177,8 +177,8 @@ ctl_uds_outcome(const struct uds_outcome *o, void *arg)
 		if (f->uds_score > 0)
 			r->hits++;
 		if (!r->quiet)
-			(void)printf("%s: %s points=%u (%s, %.3f ms)\n", r->name,
-			    buf_str(b), f->uds_score, o->server,
+			(void)printf("%s: %s points=%u (%s, %.3f ms)\n",
+			    r->name, buf_str(b), f->uds_score, o->server,
 			    (double)o->rtt_us / 1000.0);
 		findings_free(f);
 	} else if (!r->quiet) {

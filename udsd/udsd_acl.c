@@ -145,7 +145,8 @@ udsd_acl_match(const struct udsd_acl *acl, const struct sockaddr *sa)
 	size_t		 i;
 
 	if (fam == AF_INET)
-		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		a = (const uint8_t *)
+		    &((const struct sockaddr_in *)sa)->sin_addr;
 	else if (fam == AF_INET6) {
 		a = ((const struct sockaddr_in6 *)sa)->sin6_addr.s6_addr;
 		if (memcmp(a, mapped, sizeof(mapped)) == 0) {

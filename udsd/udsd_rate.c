@@ -108,7 +108,7 @@ udsd_rate_take(struct udsd_rate *r, const void *key, size_t len,
 			s = cand;
 		else if (cand->keylen == 0 || now - cand->last_ms >=
 		    RATE_IDLE_MS) {
-			/* a free or idle slot: this key's, with a full bucket */
+			/* a free or idle slot: this key's, bucket full */
 			memcpy(cand->key, key, len);
 			cand->keylen = (uint8_t)len;
 			cand->tokens_milli = r->burst * 1000;

@@ -204,8 +204,8 @@ static void
 redis_down(struct redis_store *s, const char *why)
 {
 	if (s->up || !s->warned)
-		log_error("redis %s: %s; UDS lookups answer unknown and reports "
-		    "are refused until it is back", s->ep.text, why);
+		log_error("redis %s: %s; UDS lookups answer unknown and "
+		    "reports are refused until it is back", s->ep.text, why);
 	s->up = 0;
 	s->warned = 1;
 	s->next_try_ms = time_now_ms() + REDIS_RETRY_MS;
@@ -528,7 +528,7 @@ redis_check(struct udsd_store *st, struct udsd_job *job)
 		const struct uds_item *it = &job->req.item[i];
 
 		if (n + 2 + it->nshingles > REDIS_MAX_ARGS)
-			break;		/* cannot happen: one text per request */
+			break;	/* cannot happen: one text per request */
 		rkey_record(&keys[n], 'r', it->kind, it->digest);
 		rkey_record(&keys[n + 1], 'n', it->kind, it->digest);
 		n += 2;

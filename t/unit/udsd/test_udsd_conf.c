@@ -56,8 +56,9 @@ Test(udsd_conf, defaults)
 
 Test(udsd_conf, bad_values_say_where)
 {
-	const char	*p = tu_write_file("u.conf", "[udsd]\nlisten = 127.0.0.1"
-	    "\nstore = berkeley\nallow = 10.0.0.0/40\nredis = ftp:x\n");
+	const char	*p = tu_write_file("u.conf", "[udsd]\nlisten = "
+	    "127.0.0.1\nstore = berkeley\nallow = 10.0.0.0/40\n"
+	    "redis = ftp:x\n");
 
 	cr_assert_eq(conf_load(p, why), WN_PERM);
 	cr_assert(strstr(buf_str(why), "u.conf:2:") != NULL, "%s",

@@ -12,7 +12,7 @@ Test(udsd_keyset, add_has_del_and_grow)
 	uint64_t	 i;
 
 	for (i = 0; i < 100000; i++)
-		udsd_keyset_add(s, i * 7);	/* small numbers, as min-hashes */
+		udsd_keyset_add(s, i * 7);	/* small, as min-hashes */
 	cr_assert_eq(udsd_keyset_count(s), 100000);
 	for (i = 0; i < 100000; i++)
 		cr_assert(udsd_keyset_has(s, i * 7));
