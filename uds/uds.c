@@ -264,8 +264,9 @@ uds_request(unsigned int op, const struct uds_sigset *set, unsigned int flag,
 	if (uds_wire_op_writes(op)) {
 		if (!uds_state->key.have_client) {
 			buf_printf(why, "writes need a client and secret in "
-			    "[uds] key_file (%s)", uds_conf.key_file[0] ?
-			    uds_conf.key_file : "not set");
+			    "[uds] key_file (%s)", uds_conf.key_file != NULL &&
+			    uds_conf.key_file[0] != '\0' ? uds_conf.key_file :
+			    "not set");
 			return (WN_PERM);
 		}
 		ss = uds_state->writers;

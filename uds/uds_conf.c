@@ -97,19 +97,23 @@ uds_load(struct buf *why)
 {
 	struct uds_state *st;
 	const struct uds_srvset *old = uds_state ? uds_state->servers : NULL;
-	const char	*kf = uds_conf.key_file;
+	/* a program that did not register [uds] (a tool, a test) has none */
+	const char	*kf = uds_conf.key_file ? uds_conf.key_file : "";
+	const char	*srv = uds_conf.servers ? uds_conf.servers : "";
+	const char	*wsrv = uds_conf.write_servers ?
+			    uds_conf.write_servers : "";
 
 	if (sodium_init() < 0) {
 		buf_printf(why, "%s", "uds: libsodium does not initialise");
 		return (WN_PERM);
 	}
 	uds_norm_init();
-	if (uds_conf.enable && uds_conf.servers[0] == '\0') {
+	if (uds_conf.enable && srv[0] == '\0') {
 		buf_printf(why, "%s", "[uds] enable = yes needs servers");
 		return (WN_PERM);
 	}
 	st = xcalloc(1, sizeof(*st));
-	if (kf != NULL && kf[0] != '\0') {
+	if (kf[0] != '\0') {
 		if (uds_key_read(kf, &st->key, why) != WN_OK) {
 			uds_state_free(st);
 			return (WN_PERM);
@@ -118,14 +122,13 @@ uds_load(struct buf *why)
 		uds_key_default(&st->key);
 	st->sigkey = xmalloc(sizeof(*st->sigkey));
 	uds_sigkey_derive(st->sigkey, st->key.hash_key);
-	if ((st->servers = uds_srv_new(uds_conf.servers, old, why)) == NULL) {
+	if ((st->servers = uds_srv_new(srv, old, why)) == NULL) {
 		uds_state_free(st);
 		return (WN_PERM);
 	}
-	if (uds_conf.write_servers[0] == '\0')
+	if (wsrv[0] == '\0')
 		st->writers = st->servers;
-	else if ((st->writers = uds_srv_new(uds_conf.write_servers, NULL,
-	    why)) == NULL) {
+	else if ((st->writers = uds_srv_new(wsrv, NULL, why)) == NULL) {
 		uds_state_free(st);
 		return (WN_PERM);
 	}
@@ -181,7 +184,8 @@ uds_can_write(struct buf *why)
 		return (0);
 	if (!uds_state->key.have_client) {
 		buf_printf(why, "[uds] key_file (%s) has no client and secret",
-		    uds_conf.key_file[0] ? uds_conf.key_file : "not set");
+		    uds_conf.key_file != NULL && uds_conf.key_file[0] != '\0' ?
+		    uds_conf.key_file : "not set");
 		return (0);
 	}
 	return (1);
