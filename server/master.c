@@ -306,6 +306,7 @@ static void
 master_spawn(void)
 {
 	struct mchild	*k;
+	sigset_t	 all, old;
 	pid_t		 pid;
 	int		 slot;
 
@@ -314,7 +315,14 @@ master_spawn(void)
 		    SCOREBOARD_SLOTS);
 		return;
 	}
+	/* Signals wait until the child has its own handlers: a SIGTERM for
+	 * a child that arrived before that ran the master's handler, which
+	 * wrote "SIGTERM" into the master's self-pipe - and a reload storm
+	 * stopped the whole daemon. */
+	(void)sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) < 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		log_error("fork: %s; will try again", strerror(errno));
 		master_sb->slot[slot].state = CHILD_FREE;
 		master_throttle_until = time_now_ms() + 1000;
@@ -329,6 +337,7 @@ master_spawn(void)
 		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
 		    master_wake[1]);
 	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	master_sb->slot[slot].pid = pid;
 	if (master_nkids == master_capkids) {
 		master_capkids = master_capkids ? master_capkids * 2 : 16;
