@@ -219,7 +219,11 @@ av_snap_take(void)
 			av_snap_add(s, path);
 		}
 		(void)closedir(d);
-		qsort(s->f + first, s->n - first, sizeof(*s->f), av_snap_cmp);
+		/* s->f is NULL while the directory has no database file:
+		 * qsort wants a valid pointer even for zero elements. */
+		if (s->n - first > 1)
+			qsort(s->f + first, s->n - first, sizeof(*s->f),
+			    av_snap_cmp);
 	} else if (avconf.database[0] != '\0')
 		av_snap_add(s, avconf.database);
 	n = conf_list_split(avconf.extra_signatures, &extra);
