@@ -768,6 +768,7 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
 	av_tmp_clean();
 	avscan_finish(f);
+	avscan_error_why(f, why);
 	if (e->cl == NULL && f->av == AV_CLEAN)
 		f->av = AV_NOT_SCANNED;	/* only the attachment filter ran */
 	return (WN_OK);
