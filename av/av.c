@@ -11,9 +11,10 @@
  * Each child reseeds rand(), which libclamav uses for temporary file
  * names (after fork every child would otherwise make the same names), and
  * gets its own temporary directory, "winnow-av.<pid>.XXXXXX" under
- * temp_directory, that the engine copy in that child points at.  The
- * master's av_tmp_sweep() removes the directories of children that died
- * without cleaning up.
+ * temp_directory, that the engine copy in that child points at.  A
+ * child that dies without cleaning up (a signal, a fatal error) leaves it:
+ * the master removes it when it reaps that child (av_tmp_reaped()), and
+ * av_tmp_sweep() at start-up removes what a previous master left.
  *
  * Database change detection compares the names, sizes, inodes and mtimes
  * of the database files (by ClamAV's extensions) and the extra files with
@@ -695,10 +696,11 @@ av_child_exit(void)
 	av_tmp_pid = 0;
 }
 
-/* av_tmp_sweep - remove temporary directories of dead children */
+/* av_tmp_remove - remove the temporary directories of dead processes:
+ * only pid's when it is not 0, else every one whose process is gone */
 
-void
-av_tmp_sweep(void)
+static void
+av_tmp_remove(pid_t only)
 {
 	struct dirent	*de;
 	char		 path[PATH_MAX], *end;
@@ -712,8 +714,8 @@ av_tmp_sweep(void)
 		    sizeof(AV_TMP_PREFIX) - 1) != 0)
 			continue;
 		pid = strtol(de->d_name + sizeof(AV_TMP_PREFIX) - 1, &end, 10);
-		if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH))
+		if (pid <= 0 || *end != '.' || (only != 0 && pid != only) ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s",
 		    avconf.temp_directory, de->d_name) >= (int)sizeof(path))
@@ -722,6 +724,23 @@ av_tmp_sweep(void)
 		av_rm_tree(path, 0);
 	}
 	(void)closedir(d);
+}
+
+/* av_tmp_sweep - remove temporary directories of dead children */
+
+void
+av_tmp_sweep(void)
+{
+	av_tmp_remove(0);
+}
+
+/* av_tmp_reaped - remove what one dead (reaped) child left */
+
+void
+av_tmp_reaped(pid_t pid)
+{
+	if (pid > 0)
+		av_tmp_remove(pid);
 }
 
 /* av_check - the check with the [av] options */
