@@ -214,6 +214,7 @@ def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
     "[server\nthis is not ini\n",
     "[server]\nno_such_parameter = 1\n",
     "[nosuchsection]\nx = 1\n",
+    "[policy]\nnotify_admin = postmaster@\n",
 ])
 def test_sighup_broken_config_keeps_serving(relay, broken):
     w, sink = relay()
@@ -383,6 +384,27 @@ def test_check_reports_every_error_with_file_and_line(workdir):
                        (9, "nosuch")]:      # its [section] line
         assert re.search(r"^%s:%d: .*%s" % (re.escape(path), line, what), out,
                          re.M), (line, what, out)
+
+
+@pytest.mark.parametrize("text,line", [
+    ("[policy]\nnotify_admin = postmaster@\n", 2),
+    ("[policy]\nnotify_from = x@\n", 2),
+    ("[policy]\narchive_to = a@example.org b@\n", 2),
+    ("[policy]\nspam.action = copy\nspam.to = user@\n", 3),
+    ("[group x]\nrecipients = @x.test\nspam.action = redirect\n"
+     "spam.to = user@\n", 4),
+])
+def test_check_address_without_domain_is_an_error_not_a_crash(workdir, text,
+                                                              line):
+    """An address with an empty domain killed winnowd -t (and the master
+    on SIGHUP) with SIGSEGV; now it is one FILE:LINE error, exit 78."""
+    path = os.path.join(workdir, "addr.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, (rc, out)
+    assert re.search(r"^%s:%d: .*not an address" % (re.escape(path), line),
+                     out, re.M), out
 
 
 def test_check_missing_file(workdir):
