@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -53,6 +54,29 @@ smtp_check_facility(const char *s, struct buf *why)
 	return (0);
 }
 
+/* smtp_check_hostname - myhostname: empty, or a host name we can put in
+ * a greeting and a Received: header as it is */
+
+static int
+smtp_check_hostname(const char *s, struct buf *why)
+{
+	const char	*p;
+
+	if (strlen(s) > 253) {
+		buf_puts(why, "longer than 253 bytes");
+		return (-1);
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' &&
+		    *p != '_') {
+			buf_printf(why, "\"%s\" is not a host name (letters, "
+			    "digits, '.', '-' and '_' only)", s);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 #define S(f)	(&smtp_conf.f)
 static const struct conf_param smtp_server_params[] = {
 	{ "forward", CONF_STR, "tcp:127.0.0.1:10026", S(forward), 0, 0, NULL,
@@ -78,9 +102,10 @@ static const struct conf_param smtp_server_params[] = {
 	{ "forward_reuse_limit", CONF_UINT, "100", S(forward_reuse_limit), 0,
 	    1000000, NULL, NULL, "transactions per downstream connection "
 	    "(0: no limit)" },
-	{ "myhostname", CONF_STR, "", S(myhostname), 0, 0, NULL, NULL,
-	    "our name in the greeting and the Received: header (empty: the "
-	    "system host name)" },
+	{ "myhostname", CONF_STR, "", S(myhostname), 0, 0, NULL,
+	    smtp_check_hostname,
+	    "our name in the greeting and the Received: header: letters, "
+	    "digits, '.', '-', '_' (empty: the system host name)" },
 	{ "syslog_facility", CONF_STR, "mail", S(syslog_facility), 0, 0, NULL,
 	    smtp_check_facility, "syslog facility (without -f)" },
 	{ "spool_dir", CONF_STR, "/var/spool/winnow", S(spool_dir), 0, 0, NULL,

@@ -56,6 +56,23 @@ Test(smtp_conf, host_name)
 	cr_assert_neq(smtp_conf.hostname[0], '\0');
 }
 
+Test(smtp_conf, host_name_is_a_host_name)
+{
+	/* it goes into the greeting and Received: as it is */
+	cr_assert_eq(load("[server]\nmyhostname = mx 1.example.org\n"),
+	    WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":2: [server] myhostname: \"mx "
+	    "1.example.org\" is not a host name") != NULL, "%s",
+	    buf_str(errs));
+	cr_assert_eq(load("[server]\nmyhostname = mx\r250 fake\n"), WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":2: control character 0x0D") !=
+	    NULL, "%s", buf_str(errs));
+	cr_assert_eq(load("[server]\nmyhostname = mail-1.ex_ample.org\n"),
+	    WN_OK, "%s", buf_str(errs));
+	smtp_conf_finish();
+	cr_assert_str_eq(smtp_conf.hostname, "mail-1.ex_ample.org");
+}
+
 Test(smtp_conf, other_programs_keys_only_when_partial)
 {
 	cr_assert_eq(load("[server]\nmax_children = 3\n[av]\nx = 1\n"),
