@@ -392,13 +392,15 @@ av_engine_compile(struct av_engine *e, struct buf *why)
 		dbopts &= ~(unsigned int)CL_DB_BYTECODE;
 	if (avconf.detect_pua)
 		dbopts |= CL_DB_PUA;
-	if (avconf.database[0] != '\0')
-		err = av_engine_load_file(e->cl, avconf.database, dbopts,
-		    &e->sigs, why);
+	/* The parameter after the reason: winnowd -t and the log say which. */
+	if (avconf.database[0] != '\0' && (err = av_engine_load_file(e->cl,
+	    avconf.database, dbopts, &e->sigs, why)) != WN_OK)
+		buf_puts(why, " ([av] database)");
 	n = conf_list_split(avconf.extra_signatures, &extra);
 	for (i = 0; i < n && err == WN_OK; i++)
-		err = av_engine_load_file(e->cl, extra[i], dbopts, &e->sigs,
-		    why);
+		if ((err = av_engine_load_file(e->cl, extra[i], dbopts,
+		    &e->sigs, why)) != WN_OK)
+			buf_puts(why, " ([av] extra_signatures)");
 	conf_list_free(extra);
 	if (err != WN_OK)
 		return (err);

@@ -147,8 +147,10 @@ content_load_words(const char *paths, int *err, struct buf *why)
 	}
 	conf_list_free(items);
 	wl = NULL;
-	if (n > 0 && (wl = wordlist_load(buf_str(resolved), why)) == NULL)
+	if (n > 0 && (wl = wordlist_load(buf_str(resolved), why)) == NULL) {
+		buf_puts(why, " ([content] obscene_words)");
 		*err = 1;
+	}
 	buf_free(resolved);
 	return (wl);
 }

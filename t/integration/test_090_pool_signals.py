@@ -407,6 +407,64 @@ def test_check_address_without_domain_is_an_error_not_a_crash(workdir, text,
                      out, re.M), out
 
 
+def _bad_av_db(workdir):
+    d = os.path.join(workdir, "badav")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "broken.ndb"), "w") as f:
+        f.write("this is not a signature\n")
+    return d
+
+
+@pytest.mark.parametrize("sections,what", [
+    ({"content": {"obscene_words": "/nonexistent/words.txt"}},
+     "([content] obscene_words)"),
+    ({"av": {"database": "BADAV"}}, "([av] database)"),
+    ({"av": {"database": os.path.join(procs.SRCDIR, "t", "data", "av",
+                                      "sigs"),
+             "extra_signatures": "BADAV/broken.ndb"}},
+     "([av] extra_signatures)"),
+])
+def test_check_loads_what_the_master_loads(workdir, ports, sections, what):
+    """winnowd -t runs every module's load, as the master does at start:
+    a file it calls valid is one winnowd starts on, and one winnowd
+    refuses (exit 78) is one -t refuses, naming the parameter."""
+    bad = _bad_av_db(workdir)
+    for sec in sections.values():
+        for k, v in sec.items():
+            sec[k] = v.replace("BADAV", bad)
+    w = procs.Winnowd(os.path.join(workdir, "w"), port=ports(),
+                      extra=sections)
+    rc, out = procs.winnowd_check(w.conf_path)
+    assert rc == 78, out
+    assert what in out and "has errors" in out, out
+    w.start(wait=False)
+    assert w.proc.wait(20) == 78
+    # with the parameter mended, both agree again
+    w2 = procs.Winnowd(os.path.join(workdir, "w2"), port=ports(),
+                       extra={"av": {"database": os.path.join(
+                           procs.SRCDIR, "t", "data", "av", "sigs")}})
+    rc, out = procs.winnowd_check(w2.conf_path)
+    assert rc == 0 and "is valid" in out, out
+    w2.start()
+    w2.stop()
+
+
+def test_check_control_characters_and_bom(workdir):
+    """A CR in myhostname would go into the greeting: an error at its line;
+    a UTF-8 byte order mark before line 1 is not a syntax error."""
+    path = os.path.join(workdir, "cr.conf")
+    with open(path, "wb") as f:
+        f.write(b"[server]\nmyhostname = mx.example\r250 fake\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, out
+    assert re.search(r"^%s:2: control character 0x0D" % re.escape(path),
+                     out, re.M), out
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf[server]\nmyhostname = mx.example\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 0 and "is valid" in out, out
+
+
 def test_check_missing_file(workdir):
     rc, out = procs.winnowd_check(os.path.join(workdir, "absent.conf"))
     assert rc == 78, out
