@@ -53,14 +53,18 @@ fuzz_init(void)
 
 	/* DNS only to a dead loopback port: the fuzzer must never send a
 	 * packet anywhere else; content with the shipped model, AV with the
-	 * attachment filter only. */
+	 * attachment filter only; every path its own or the source tree's. */
 	(void)snprintf(conf, sizeof(conf), "%s/winnow.conf", spool);
 	if ((fp = fopen(conf, "w")) == NULL)
 		abort();
-	(void)fprintf(fp, "[dns]\nresolver = 127.0.0.1:9\ntimeout = 100ms\n"
-	    "[content]\ndefault_model = %s/data/content.model\n"
+	(void)fprintf(fp, "[server]\nspool_dir = %s\n"
+	    "[dns]\nresolver = 127.0.0.1:9\ntimeout = 100ms\n"
+	    "[content]\nmodel = %s/learned.model\n"
+	    "default_model = %s/data/content.model\n"
 	    "obscene_words = %s/data/obscene-en.txt\n[av]\ndatabase =\n"
-	    "filter_names = *.exe\n", src, src);
+	    "temp_directory = %s\nfilter_names = *.exe\n"
+	    "[policy]\nquarantine_dir = %s/quarantine\n", spool, spool, src,
+	    src, spool, spool);
 	(void)fclose(fp);
 	server_register_all();
 	if (server_load_config(conf, why) < 0 ||
