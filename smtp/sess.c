@@ -196,8 +196,8 @@ sess_mail_params(struct sess *s, struct msg *m, const char *params)
 		    vl > 0 && vl < 20 && strspn(v, "0123456789") >= vl) {
 			size = strtoull(v, NULL, 10);
 			if (size > smtp_conf.message_size_limit) {
-				sess_reply(s, "552 5.3.4 Message size exceeds "
-				    "the limit of %zu bytes",
+				sess_reply(s, SMTP_REPLY_TOO_BIG " Message size "
+				    "exceeds the limit of %zu bytes",
 				    smtp_conf.message_size_limit);
 				return (-1);
 			}
@@ -487,12 +487,13 @@ sess_data(struct sess *s, const char *arg)
 		log_info("%s: rejected: message larger than "
 		    "message_size_limit (%zu)", s->msg->qid,
 		    smtp_conf.message_size_limit);
-		sess_answer_all(s, "552 5.3.4 Message size exceeds fixed limit");
+		sess_answer_all(s, SMTP_REPLY_TOO_BIG " Message size exceeds "
+		    "fixed limit");
 	} else if (fr.too_long) {
 		log_info("%s: rejected: a line longer than max_line_length "
 		    "(%zu)", s->msg->qid, smtp_conf.max_line_length);
-		sess_answer_all(s, "554 5.6.0 Message has a line longer than "
-		    "the limit");
+		sess_answer_all(s, SMTP_REPLY_LINE_LONG " Message has a line "
+		    "longer than the limit");
 	} else if (fr.bare_seen && smtp_conf.bare_newline == BARE_REJECT) {
 		log_info("%s: rejected: bare CR or LF in message data "
 		    "(bare_newline = reject)", s->msg->qid);

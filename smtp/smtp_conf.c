@@ -117,14 +117,16 @@ static const struct conf_param smtp_server_params[] = {
 	    NULL, "refuse MAIL with 452 4.3.1 when the spool file system has "
 	    "less free space than this plus the declared size" },
 	{ "message_size_limit", CONF_SIZE, "50M", S(message_size_limit), 65536,
-	    0, NULL, NULL, "largest message accepted (552 5.3.4 above it); "
+	    0, NULL, NULL, "largest message accepted (" SMTP_REPLY_TOO_BIG
+	    " above it); "
 	    "advertised with SIZE" },
 	{ "max_recipients", CONF_UINT, "1000", S(max_recipients), 100, 1000000,
 	    NULL, NULL, "recipients per message; more get 452 4.5.3 and the "
 	    "client sends them in another transaction" },
 	{ "max_line_length", CONF_SIZE, "64k", S(max_line_length), 1000,
 	    1ULL << 30, NULL, NULL, "longest line of message data; a longer "
-	    "one makes the message 552 5.3.4" },
+	    "one refuses the message with " SMTP_REPLY_LINE_LONG " (a content "
+	    "error, not its size)" },
 	{ "bare_newline", CONF_ENUM, "normalize", S(bare_newline), 0, 0,
 	    bare_names, NULL, "a bare CR or LF in DATA: normalize (to CRLF) or "
 	    "reject (550 5.5.2)" },

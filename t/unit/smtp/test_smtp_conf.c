@@ -1,5 +1,7 @@
 /* test_smtp_conf.c - unit tests for smtp/smtp_conf.c */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -71,6 +73,24 @@ Test(smtp_conf, host_name_is_a_host_name)
 	    WN_OK, "%s", buf_str(errs));
 	smtp_conf_finish();
 	cr_assert_str_eq(smtp_conf.hostname, "mail-1.ex_ample.org");
+}
+
+Test(smtp_conf, limit_help_says_the_reply_the_session_gives)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp = open_memstream(&out, &len);
+	char	*at;
+
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	/* winnowd -d: the help line is the one above the parameter */
+	cr_assert_not_null(at = strstr(out, "\nmax_line_length = "));
+	*at = '\0';
+	cr_assert_not_null(at = strrchr(out, '#'));
+	cr_assert(strstr(at, "554 5.6.0") != NULL, "help: %s", at);
+	cr_assert(strstr(at, "552") == NULL, "help: %s", at);
+	free(out);
 }
 
 Test(smtp_conf, other_programs_keys_only_when_partial)
