@@ -52,6 +52,7 @@ struct sess {
 	int		 greeted;
 	char		*helo;
 	const char	*peer;
+	int		 xforward_ok;	/* peer in xforward_hosts */
 	struct xforward	 xf;		/* for the next transaction */
 	struct msg	*msg;
 	unsigned int	 nerrors;
@@ -138,6 +139,10 @@ sess_greeting(struct sess *s, const char *arg, int esmtp, int lmtp)
 	sess_reply(s, "250-8BITMIME");
 	sess_reply(s, "250-SMTPUTF8");
 	sess_reply(s, "250-DSN");
+	if (!s->xforward_ok) {
+		sess_reply(s, "250 ENHANCEDSTATUSCODES");
+		return (0);
+	}
 	sess_reply(s, "250-ENHANCEDSTATUSCODES");
 	sess_reply(s, "250 XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
 	return (0);
@@ -644,6 +649,14 @@ sess_xforward(struct sess *s, const char *arg)
 	size_t		 kl, vl;
 	int		 n = 0;
 
+	if (!s->xforward_ok) {
+		/* Only a trusted MTA may speak for the client: anyone else
+		 * could steer the DNS checks and the sender lists. */
+		log_warn("XFORWARD from [%s] refused: not in [server] "
+		    "xforward_hosts", s->peer);
+		return (sess_error(s, "550 5.7.0 Error: insufficient "
+		    "authorization"));
+	}
 	if (!s->greeted)
 		return (sess_error(s, "503 5.5.1 Send HELO/EHLO first"));
 	if (s->msg != NULL)
@@ -741,6 +754,7 @@ sess_run(int fd, int proto, const char *peer, const struct sess_hooks *hooks)
 	s.st = stream_new(fd);
 	s.proto_fixed = proto;
 	s.peer = peer;
+	s.xforward_ok = smtp_xforward_allowed(peer);
 	s.line = buf_new(512);
 	s.why = buf_new(256);
 	stream_set_timeout(s.st, smtp_conf.command_timeout);

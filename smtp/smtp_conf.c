@@ -17,6 +17,7 @@
 
 /* lib */
 #include "buf.h"
+#include "cidr.h"
 #include "conf.h"
 #include "endpoint.h"
 #include "log.h"
@@ -74,6 +75,19 @@ smtp_check_hostname(const char *s, struct buf *why)
 			return (-1);
 		}
 	}
+	return (0);
+}
+
+/* smtp_check_xforward_hosts - a list of networks and "local" */
+
+static int
+smtp_check_xforward_hosts(const char *s, struct buf *why)
+{
+	struct cidr_list *l;
+
+	if ((l = cidr_list_parse(s, why)) == NULL)
+		return (-1);
+	cidr_list_free(l);
 	return (0);
 }
 
@@ -136,6 +150,11 @@ static const struct conf_param smtp_server_params[] = {
 	    NULL, NULL, "how long to wait for each read of message data" },
 	{ "max_errors", CONF_UINT, "20", S(max_errors), 1, 100000, NULL, NULL,
 	    "protocol errors in a session before 421 and disconnect" },
+	{ "xforward_hosts", CONF_STR, "127.0.0.0/8 ::1 local",
+	    S(xforward_hosts), 0, 0, NULL, smtp_check_xforward_hosts,
+	    "clients that may send XFORWARD (networks, \"local\" for unix "
+	    "sockets), as Postfix's smtpd_authorized_xforward_hosts; others "
+	    "are not offered it and get 550 5.7.0" },
 	{ NULL }
 };
 
@@ -181,6 +200,26 @@ smtp_conf_finish(void)
 	    h[0] == '\0')
 		(void)snprintf(h, sizeof(smtp_conf.hostname), "localhost");
 	h[sizeof(smtp_conf.hostname) - 1] = '\0';
+}
+
+/* smtp_xforward_allowed - may this peer (an address, or "local") send
+ * XFORWARD? */
+
+int
+smtp_xforward_allowed(const char *peer)
+{
+	struct cidr_list *l;
+	struct buf	*why = buf_new(64);
+	int		 ok;
+
+	/* checked when the file was loaded; parsing a few items per
+	 * session costs next to nothing */
+	if ((l = cidr_list_parse(smtp_conf.xforward_hosts, why)) == NULL)
+		log_panic("xforward_hosts: %s", buf_str(why));
+	ok = cidr_list_match(l, peer);
+	cidr_list_free(l);
+	buf_free(why);
+	return (ok);
 }
 
 /* smtp_size_filtered - whether a message of this size is filtered */

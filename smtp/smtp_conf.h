@@ -70,6 +70,10 @@ void	smtp_conf_register(void);
 /* After conf_load: derived values (the host name). */
 void	smtp_conf_finish(void);
 
+/* Whether a peer (the address as text, "local" for a unix socket or a
+ * pipe) may send XFORWARD (xforward_hosts). */
+int	smtp_xforward_allowed(const char *peer);
+
 /* Whether a message of this size is filtered at all (filter_size_limit). */
 int	smtp_size_filtered(size_t size);
 

@@ -12,6 +12,10 @@
  * replaced by the test's directory), on top of the test's [server]
  * settings; the quarantine it fills (@TMPDIR@/quarantine) is listed after
  * the downstream's transcript.
+ *
+ * The client is 192.0.2.1, in the test's xforward_hosts (192.0.2.0/25);
+ * a transcript whose name has "-stranger" comes from 198.51.100.7, which
+ * is not.
  */
 
 #include <sys/socket.h>
@@ -198,6 +202,7 @@ test_load_conf(const char *in_path)
 	 * spool) takes part: test_hermetic() checks that.
 	 */
 	buf_printf(sub, "[server]\nspool_dir = %s\n"
+	    "xforward_hosts = 192.0.2.0/25\n"
 	    "[client]\nspool_dir = %s\n"
 	    "[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
 	    "[content]\nmodel = %s/learned.model\n"
@@ -297,7 +302,8 @@ run_one(const char *in_path, int n)
 	c.len = len;
 	c.out = buf_new(1024);
 	cr_assert_eq(pthread_create(&t, NULL, client_main, &c), 0);
-	(void)sess_run(sv[0], PROTO_AUTO, "192.0.2.1", &pipeline_hooks);
+	(void)sess_run(sv[0], PROTO_AUTO, strstr(in_path, "-stranger") ?
+	    "198.51.100.7" : "192.0.2.1", &pipeline_hooks);
 	reinject_close_all();
 	(void)shutdown(sv[1], SHUT_WR);
 	cr_assert_eq(pthread_join(t, NULL), 0);

@@ -93,6 +93,28 @@ Test(smtp_conf, limit_help_says_the_reply_the_session_gives)
 	free(out);
 }
 
+Test(smtp_conf, xforward_hosts)
+{
+	/* default: loopback and unix sockets */
+	cr_assert(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert(smtp_xforward_allowed("127.8.9.10"));
+	cr_assert(smtp_xforward_allowed("::1"));
+	cr_assert(smtp_xforward_allowed("::ffff:127.0.0.1"));
+	cr_assert(smtp_xforward_allowed("local"));
+	cr_assert_not(smtp_xforward_allowed("192.0.2.1"));
+	cr_assert_eq(load("[server]\nxforward_hosts = 192.0.2.0/24\n"), WN_OK,
+	    "%s", buf_str(errs));
+	cr_assert(smtp_xforward_allowed("192.0.2.1"));
+	cr_assert_not(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert_not(smtp_xforward_allowed("local"));
+	cr_assert_eq(load("[server]\nxforward_hosts =\n"), WN_OK);
+	cr_assert_not(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert_eq(load("[server]\n\nxforward_hosts = 10.0.0.0/33\n"),
+	    WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":3: [server] xforward_hosts: "
+	    "\"10.0.0.0/33\" is not") != NULL, "%s", buf_str(errs));
+}
+
 Test(smtp_conf, other_programs_keys_only_when_partial)
 {
 	cr_assert_eq(load("[server]\nmax_children = 3\n[av]\nx = 1\n"),
