@@ -15,6 +15,14 @@ from wntest import net, procs
 from wntest.smtp import Client, make_message, seq_of, wait_until
 
 
+def _kids(w, n=1):
+    """The master's children, at least n of them: a test that compares
+    children before and after must have read some, or it proves nothing."""
+    kids = w.wait_children(n)
+    assert len(kids) >= n and all(net.pid_alive(k) for k in kids), kids
+    return kids
+
+
 def _deliver(port, n=1, host="127.0.0.1"):
     toks = []
     with Client(port, host=host) as c:
@@ -125,10 +133,11 @@ def test_max_messages_recycles_children(relay):
                             "min_spare": "1", "max_spare": "1",
                             "max_messages": "3",
                             "max_messages_jitter": "0"})
-    pids, toks = [], []
+    pids, toks, kids_seen = [], [], []
     for i in range(7):
         with Client(w.port) as c:
             pids.append(net.conn_owner(w.port, c.local_port))
+            kids_seen.append(w.children())
             c.ehlo()
             # the 5th session carries 2 messages: a child finishes its
             # session even past its limit
@@ -140,6 +149,8 @@ def test_max_messages_recycles_children(relay):
             c.quit()
         time.sleep(0.05)
     # sessions 1-3 on child A; 4-5 on B (5 pushes it to 4 >= 3); 6-7 on C
+    assert all(p in seen for p, seen in zip(pids, kids_seen)), \
+        (pids, kids_seen)
     assert pids[0] == pids[1] == pids[2]
     assert pids[3] == pids[4] != pids[2]
     assert pids[5] == pids[6] != pids[4]
@@ -151,7 +162,7 @@ def test_max_messages_recycles_children(relay):
 def test_sighup_valid_config_takes_effect(relay, ports):
     w, sink = relay()
     old_port = w.port
-    old_kids = w.children()
+    old_kids = _kids(w)
     # a session of the old generation stays open across the reload
     keep = Client(old_port)
     keep.ehlo()
@@ -218,7 +229,7 @@ def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
 ])
 def test_sighup_broken_config_keeps_serving(relay, broken):
     w, sink = relay()
-    kids = w.children()
+    kids = _kids(w)
     good = open(w.conf_path).read()
     w.write_config(broken)
     w.signal(signal.SIGHUP)
@@ -335,7 +346,7 @@ def test_spare_children_bounds(relay):
 def test_idle_children_exit_after_max_idle(relay):
     w, sink = relay(server={"start_children": "2", "min_spare": "1",
                             "max_spare": "2", "max_idle": "1s"})
-    first = set(w.children())
+    first = set(_kids(w, 2))
     wait_until(lambda: not (first & set(w.children())), 6,
                what="the first children to retire when idle")
     assert len(w.children()) >= 1, "min_spare keeps one child"
@@ -344,7 +355,7 @@ def test_idle_children_exit_after_max_idle(relay):
 
 def test_master_killed_children_do_not_linger(relay):
     w, sink = relay()
-    kids = w.children()
+    kids = _kids(w)
     w.proc.kill()
     w.proc.wait()
     for p in kids:
@@ -354,11 +365,23 @@ def test_master_killed_children_do_not_linger(relay):
 
 # ------------------------------------------------------- winnowd -t
 
+def _data_paths(workdir):
+    """What winnowd -t loads, named as the tests name it: the source
+    tree's model and word lists, no learned model, no ClamAV database."""
+    return ("\n[content]\nmodel = %s\ndefault_model = %s\n"
+            "obscene_words = %s %s\n\n[av]\ndatabase =\n" % (
+                os.path.join(workdir, "learned.model"),
+                os.path.join(procs.SRCDIR, "data", "content.model"),
+                os.path.join(procs.SRCDIR, "data", "obscene-en.txt"),
+                os.path.join(procs.SRCDIR, "data", "obscene-ru.txt")))
+
+
 def test_check_valid_config(workdir):
     path = os.path.join(workdir, "ok.conf")
     with open(path, "w") as f:
         f.write("[server]\nlisten = tcp:127.0.0.1:21999\nmax_children = 3\n"
-                "\n[policy]\nprotected_domains = example.com\n")
+                "\n[policy]\nprotected_domains = example.com\n" +
+                _data_paths(workdir))
     rc, out = procs.winnowd_check(path)
     assert rc == 0, out
     assert "is valid" in out
@@ -460,7 +483,8 @@ def test_check_control_characters_and_bom(workdir):
     assert re.search(r"^%s:2: control character 0x0D" % re.escape(path),
                      out, re.M), out
     with open(path, "wb") as f:
-        f.write(b"\xef\xbb\xbf[server]\nmyhostname = mx.example\n")
+        f.write(b"\xef\xbb\xbf[server]\nmyhostname = mx.example\n" +
+                _data_paths(workdir).encode())
     rc, out = procs.winnowd_check(path)
     assert rc == 0 and "is valid" in out, out
 
