@@ -7,6 +7,8 @@
 #   make install         PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc
 #   make fuzz            libFuzzer targets (clang) into build/fuzz/
 #   make check-layers    the include rules of STYLE.md
+#   make format          clang-format the lines changed since the last commit
+#   make format-drift    how many lines of the tree .clang-format would change
 #
 #   make SANITIZE=address,undefined check   the same, instrumented
 #
@@ -72,7 +74,7 @@ MOCK_SRCS	 = $(wildcard t/mock/*.c)
 MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 .PHONY: all check unit integration deps install uninstall clean fuzz \
-	check-layers format bench print-layers
+	check-layers format format-drift bench print-layers
 
 all: $(PROGRAMS)
 
@@ -148,8 +150,13 @@ check: deps
 check-layers:
 	@scripts/check-layers
 
+# The lines you changed since the last commit, to .clang-format (never the
+# whole tree: clang-format cannot say KNF's tab-stop alignment, see there).
 format:
-	clang-format -i $(wildcard */*.c */*.h)
+	git clang-format --style=file
+
+format-drift:
+	@scripts/format-drift
 
 bench: all
 	@t/netns bench/relay.sh
