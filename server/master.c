@@ -372,6 +372,34 @@ master_find(pid_t pid)
 	return (NULL);
 }
 
+/* master_clean_after - a child died without cleaning up: remove what it
+ * left, as the children's user in a short-lived process, so root never
+ * walks a tree that user can change under it (reaped like any process
+ * that is not a child: master_find does not know it) */
+
+static void
+master_clean_after(pid_t dead)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) < 0) {
+		log_warn("fork: %s; what child %ld left is removed at the "
+		    "next start", strerror(errno), (long)dead);
+		return;
+	}
+	if (pid > 0)
+		return;
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)close(master_sigpipe[0]);
+	(void)close(master_sigpipe[1]);
+	master_drop_privileges();
+	server_child_gone(dead);
+	_exit(0);
+}
+
 /* master_reap - collect exited children, throttle on bad starts */
 
 static void
@@ -393,6 +421,8 @@ master_reap(void)
 		else if (WEXITSTATUS(status) != 0)
 			log_warn("child %ld exited with status %d", (long)pid,
 			    WEXITSTATUS(status));
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			master_clean_after(pid);
 		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
 		    !sl->served && !sl->stopping &&
 		    server_conf.throttle_delay > 0) {
