@@ -55,7 +55,8 @@ check(const struct mail *m, const struct mail_limits *lim)
 			others++;
 	}
 	if (leaves != m->nleaves || leaves > lim->max_parts ||
-	    others > lim->max_parts)
+	    others > (lim->max_parts > MAIL_MIN_CONTAINERS ? lim->max_parts :
+	    MAIL_MIN_CONTAINERS))
 		__builtin_trap();
 }
 

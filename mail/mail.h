@@ -21,8 +21,10 @@
  * A header block whose first line is no header field, and that is not an
  * mbox "From " line, makes the input "not a message" (no parts).
  *
- * Limits (struct mail_limits): at most max_parts leaf parts and max_parts
- * multipart or message parts are indexed; past either the index stops and
+ * Limits (struct mail_limits): at most max_parts leaf parts and as many
+ * multipart or message parts (at least MAIL_MIN_CONTAINERS, so a small
+ * max_parts still reaches its leaves) are indexed; past either the index
+ * stops and
  * says so (MAIL_LIMIT_PARTS), and a part nested deeper than max_depth is
  * skipped with its contents (MAIL_LIMIT_DEPTH), the walk going on with its
  * siblings.  Per part the index keeps one fixed-size record; the strings
@@ -48,11 +50,14 @@
 #define MAIL_MAX_PARTS_DEFAULT	200	/* [content] max_parts */
 #define MAIL_MAX_DEPTH_DEFAULT	20	/* [content] max_depth */
 #define MAIL_MAX_FIELDS		20000	/* header fields indexed per message */
+#define MAIL_MIN_CONTAINERS	1000	/* multipart/message parts indexed at
+					 * least (more when max_parts is
+					 * higher) */
 
 /* The one set of MIME limits. */
 struct mail_limits {
-	unsigned int	 max_parts;	/* leaf parts; and multipart/message
-					 * parts, each */
+	unsigned int	 max_parts;	/* leaf parts (and multipart/message
+					 * parts, at least MAIL_MIN_CONTAINERS) */
 	unsigned int	 max_depth;	/* nesting levels below the top */
 };
 
@@ -98,6 +103,11 @@ struct mail_field {
 #define MAIL_PART_NO_TYPE	0x0200	/* no Content-Type field */
 #define MAIL_PART_BAD_TYPE	0x0400	/* a Content-Type that does not parse
 					 * (type is application/octet-stream) */
+#define MAIL_PART_WS_END	0x0800	/* the top header block ended at a
+					 * line of white space (see mailmime.c;
+					 * GMime-era readers saw its characters
+					 * as that many empty lines in front
+					 * of the body) */
 
 /* One MIME part. */
 struct mail_part {
@@ -197,6 +207,9 @@ void		 mailhdr_raw(const struct mail *, const struct mail_field *,
 void		 mailhdr_unfold(const struct mail *, const struct mail_field *,
 		    struct buf *out);
 
+/* Append a string unfolded the same way. */
+void		 mailhdr_unfold_str(const char *, struct buf *out);
+
 /* Append the value unfolded and decoded (RFC 2047 encoded words, raw 8-bit
  * text as UTF-8 or windows-1252): UTF-8. */
 void		 mailhdr_text(const struct mail *, const struct mail_field *,
@@ -246,6 +259,13 @@ void		 mailtext_8bit(const char *, size_t, struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* mailcs.c: charsets */
+
+/* An iconv descriptor (iconv_t) from a MIME charset label to UTF-8, with
+ * the aliases below; NULL when iconv does not know the charset. */
+void		*mailcs_open(const char *label);
+
+/* Close it; NULL is a no-op. */
+void		 mailcs_close(void *);
 
 /* Append len bytes in charset as UTF-8 through iconv (bytes it cannot
  * convert become '?'); -1 when iconv does not know the charset (nothing

@@ -65,7 +65,6 @@ char		*mail_strndup(struct mail *, const char *, size_t);
 /* mailhdr.c */
 const char	*mailhdr_cstr(const struct mail *, const struct mail_field *,
 		    struct buf *);
-void		 mailhdr_unfold_str(const char *, struct buf *out);
 
 /* mailparam.c: a parameter list parsed from a (decoded) field value */
 struct mailparam {
@@ -100,7 +99,5 @@ void		 mailtext_decode_len(const char *, size_t, struct buf *out);
 /* mailcs.c */
 long		 mailcs_convert(void *cd, const char *, size_t,
 		    struct buf *out);
-void		*mailcs_open(const char *charset);
-void		 mailcs_close(void *cd);
 
 #endif /* WINNOW_MAIL_PRIVATE_H */

@@ -84,6 +84,7 @@ struct mm {
 	size_t		 nstack, capstack;
 	int		 boundary;	/* MM_B_* of the last scan */
 	int		 stop;		/* max_parts: index no more */
+	int		 wsend;		/* the top block ended at white space */
 	unsigned int	 ncontainers;
 	/* the last header block */
 	size_t		 hstart, hend;
@@ -306,6 +307,7 @@ mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
 				(void)mm_field(mm, fstart, line);
 			mm->hend = line;
 			mm->pos = e;
+			mm->wsend = 1;
 			return (MM_H_CONTENT);
 		}
 		valid = 1;
@@ -607,7 +609,8 @@ mm_record(struct mm *mm, unsigned int parent, unsigned int depth, int leaf,
 	int		 digest = 0;
 
 	if (leaf ? m->nleaves >= mm->max_parts :
-	    mm->ncontainers >= mm->max_parts) {
+	    mm->ncontainers >= (mm->max_parts > MAIL_MIN_CONTAINERS ?
+	    mm->max_parts : MAIL_MIN_CONTAINERS)) {
 		m->limits |= MAIL_LIMIT_PARTS;
 		mm->stop = 1;
 		return (MAIL_NONE);
@@ -629,6 +632,8 @@ mm_record(struct mm *mm, unsigned int parent, unsigned int depth, int leaf,
 	p->nfields = mm->hnfields;
 	p->hdr_start = hstart;
 	p->hdr_end = mm->hend;
+	if (parent == MAIL_NONE && mm->wsend)
+		p->flags |= MAIL_PART_WS_END;
 	p->body_start = p->body_end = mm->pos;
 	if (parent != MAIL_NONE && strcmp(m->part[parent].type,
 	    "multipart") == 0 && strcmp(m->part[parent].subtype, "digest") ==

@@ -80,6 +80,7 @@
 /* policy */
 #include "edit.h"
 #include "findings.h"
+#include "mail.h"
 #include "notify.h"
 #include "policy.h"
 #include "split.h"
@@ -135,6 +136,7 @@ struct pl_ctx {
 	size_t		 len, header_len;
 	struct findings	*f;
 	struct msg_view	 view;
+	struct mail	*mail;		/* the view's index (ours to free) */
 	const char	**addrs;	/* recipients' addresses */
 	int		*info;		/* per recipient, INFO_* */
 	char		 error_check[32];
@@ -228,6 +230,10 @@ pl_view(struct pl_ctx *c)
 	v->data = c->data;
 	v->len = c->len;
 	v->header_len = c->header_len;
+	/* The one index of the message every check reads (none for a message
+	 * too big to be filtered: nothing reads it then). */
+	if (smtp_size_filtered(c->len))
+		v->mail = c->mail = mail_new(c->data, c->len, NULL);
 	/* The checks stop a quarter of message_deadline early, so a stalled
 	 * DNS server or a slow scan still leaves time to reinject the message
 	 * (marked with the timeout) instead of failing it. */
@@ -1366,6 +1372,7 @@ pl_free(struct pl_ctx *c)
 	free(c->dropped);
 	free(c->addrs);
 	free(c->quar_id);
+	mail_free(c->mail);
 	findings_free(c->f);
 	buf_free(c->removed);
 	buf_free(c->why);
@@ -1385,7 +1392,7 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	c.m = m;
 	c.why = buf_new(256);
 	c.data = spool_data(m->spool, &c.len);
-	c.header_len = edit_header_len(c.data, c.len);
+	c.header_len = mailhdr_len(c.data, c.len);
 	c.f = findings_new();
 	c.info = xcalloc(m->nrcpts + 1, sizeof(*c.info));
 	c.dec = xcalloc(m->nrcpts + 1, sizeof(*c.dec));
