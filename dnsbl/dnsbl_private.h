@@ -446,9 +446,6 @@ void		 urlx_free(struct urlx *);
 /* Scan decoded text or HTML for URLs and domains. */
 void		 urlx_text(struct urlx *, const char *, size_t);
 
-/* Scan a raw message: text parts decoded (base64, quoted-printable). */
-void		 urlx_message(struct urlx *, const char *, size_t);
-
 /* Hosts found (lower case, ASCII/punycode), best first (SCHEME, WWW, BARE,
  * each in order of appearance); duplicates removed. */
 size_t		 urlx_count(const struct urlx *);

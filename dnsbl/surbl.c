@@ -81,10 +81,11 @@ surbl_collect(struct dnsbl_run *run)
 	size_t		 i, j, max = dnsbl_max_surbl_domains;
 
 	u = urlx_new(run->cfg->psl, SURBL_COLLECT_MAX, dnsbl_surbl_scan_size);
+	/* content/ decoded every part's text (and each HTML part's link
+	 * targets) from the message index; without it there is nothing to
+	 * read URLs from */
 	if (run->view.text != NULL)
 		urlx_text(u, run->view.text, run->view.text_len);
-	else if (run->view.data != NULL)
-		urlx_message(u, run->view.data, run->view.len);
 	run->domains = xcalloc(max + 1, sizeof(*run->domains));
 	for (i = 0; (host = urlx_host(u, i, NULL)) != NULL; i++) {
 		if (surbl_reduce(run->cfg->psl, host, dom, sizeof(dom)) < 0)
