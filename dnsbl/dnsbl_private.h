@@ -366,8 +366,13 @@ int	rbl_code_match(const struct dnsbl_zone *, uint32_t code);
 /* The IP of one Received: value ("from x (y [1.2.3.4]) by ..."). */
 int	rbl_received_ip(const char *value, size_t len, struct ipaddr *);
 
-/* IPs of the first hops Received: headers of a header block (unfolded),
+/* IPs of the first hops Received: fields of an indexed message (mail.h),
  * appended to ips (max entries), duplicates and non-public skipped. */
+struct mail;
+size_t	rbl_received_mail(const struct mail *, unsigned int hops,
+	    struct ipaddr *ips, size_t n, size_t max);
+
+/* The same for a header block (indexed for the purpose). */
 size_t	rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
 	    struct ipaddr *ips, size_t n, size_t max);
 

@@ -17,8 +17,9 @@
 #include "log.h"
 #include "xalloc.h"
 
-/* policy */
+/* mail */
 #include "edit.h"
+#include "mail.h"
 
 #define EDIT_FOLD	78	/* fold added headers near this column */
 
@@ -35,17 +36,12 @@ struct edit {
 	struct buf	*key;
 };
 
-/* edit_header_len - find the end of the header section */
+/* edit_header_len - the end of the header section (mailhdr_len's) */
 
 size_t
 edit_header_len(const char *data, size_t len)
 {
-	const char	*p;
-
-	if (len >= 2 && data[0] == '\r' && data[1] == '\n')
-		return (2);
-	p = memmem(data, len, "\r\n\r\n", 4);
-	return (p != NULL ? (size_t)(p - data) + 4 : len);
+	return (mailhdr_len(data, len));
 }
 
 /* edit_new - an edit that changes nothing yet */
