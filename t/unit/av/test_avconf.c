@@ -244,3 +244,14 @@ Test(avconf, names_that_did_not_fit_keep_the_status_action)
 	cr_assert_eq(av_decide(o, f), AV_ACT_QUARANTINE);
 	av_opts_free(o);
 }
+
+Test(avconf, mime_limits_are_deprecated_names_of_the_index_limits)
+{
+	cr_assert_eq(avt_conf("database =\nmax_mime_parts = 3\n"
+	    "max_mime_depth = 4\n", why), WN_OK, "%s", buf_str(why));
+	cr_assert_eq(mail_limits.max_parts, 3);
+	cr_assert_eq(mail_limits.max_depth, 4);
+	cr_assert(strstr(conf_warnings(), "[av] max_mime_parts is deprecated: "
+	    "use [content] max_parts") != NULL, "%s", conf_warnings());
+	cr_assert(strstr(conf_warnings(), "use [content] max_depth") != NULL);
+}
