@@ -976,6 +976,8 @@ conf_print_reg(FILE *fp, const struct conf_reg *r, int defaults,
 		p = &r->sec->params[j];
 		if (!defaults && !r->set[j])
 			continue;
+		if (defaults && conf_alias_find(r->sec->name, p->name) != NULL)
+			continue;	/* an old name: not a default to show */
 		if (shown++ == 0) {
 			(void)fprintf(fp, "[%s]\n", r->sec->name);
 			if (defaults && r->sec->help)

@@ -344,3 +344,18 @@ Test(conf, a_deprecated_value_must_suit_the_new_key)
 	cr_assert_eq(t_uint, 10, "nothing applied");
 	buf_free(err);
 }
+
+Test(conf, a_deprecated_key_is_no_default_to_show)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	old_setup();
+	cr_assert(fp = open_memstream(&out, &len));
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	cr_assert(strstr(out, "count = 10") != NULL, "%s", out);
+	cr_assert(strstr(out, "old_count") == NULL, "%s", out);
+	free(out);
+}
