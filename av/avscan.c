@@ -5,10 +5,11 @@
  * everything that reads untrusted bytes for the AV check (libmagic,
  * libclamav and its unpackers) does.  The MIME structure comes with the
  * request, from the message index the child already has (avmime.c): the
- * scan process only decodes the parts it was given.  It reports its findings as records
- * while it goes, so what was found before a kill is kept.  libclamav's own
- * MaxScanTime is set to the time left before each scan, which normally ends
- * a long scan cleanly before the child's hard bound kills the process.
+ * scan process only decodes the parts it was given.  It reports its
+ * findings as records while it goes, so what was found before a kill is
+ * kept.  libclamav's own MaxScanTime is set to the time left before each
+ * scan, which normally ends a long scan cleanly before the child's hard
+ * bound kills the process.
  *
  * Record format, one after another on the socket (an internal format
  * between two processes of one program, still unpacked with every bound

@@ -57,7 +57,8 @@
 /* The one set of MIME limits. */
 struct mail_limits {
 	unsigned int	 max_parts;	/* leaf parts (and multipart/message
-					 * parts, at least MAIL_MIN_CONTAINERS) */
+					 * parts: at least
+					 * MAIL_MIN_CONTAINERS) */
 	unsigned int	 max_depth;	/* nesting levels below the top */
 };
 
@@ -141,7 +142,7 @@ struct mail_part {
 
 #define MAIL_LIMIT_PARTS	0x01	/* max_parts stopped the index */
 #define MAIL_LIMIT_DEPTH	0x02	/* max_depth skipped a part */
-#define MAIL_LIMIT_FIELDS	0x04	/* MAIL_MAX_FIELDS: fields not indexed */
+#define MAIL_LIMIT_FIELDS	0x04	/* MAIL_MAX_FIELDS: fields left out */
 
 /* A message (or MIME entity) and its index; read-only once built. */
 struct mail {
@@ -217,7 +218,8 @@ void		 mailhdr_text(const struct mail *, const struct mail_field *,
 
 /* Whether a field's name starts with "Content-" (a MIME field, not one of
  * the message's own). */
-int		 mailhdr_is_mime(const struct mail *, const struct mail_field *);
+int		 mailhdr_is_mime(const struct mail *,
+		    const struct mail_field *);
 
 /* ------------------------------------------------------------------ */
 /* mailparam.c: parameters of Content-Type and Content-Disposition */

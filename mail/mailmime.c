@@ -52,19 +52,20 @@
 
 /* Where a scan ended (GMime's BoundaryType). */
 enum {
-	MM_B_NONE = 0,
-	MM_B_EOS,		/* the end of the data */
-	MM_B_IMM,		/* "--b" of the innermost multipart */
-	MM_B_IMM_END,		/* "--b--" of the innermost multipart */
-	MM_B_PARENT,		/* "--b" of an enclosing multipart */
-	MM_B_PARENT_END,	/* "--b--" of an enclosing multipart */
+	MAILMIME_B_NONE = 0,
+	MAILMIME_B_EOS,		/* the end of the data */
+	MAILMIME_B_IMM,		/* "--b" of the innermost multipart */
+	MAILMIME_B_IMM_END,		/* "--b--" of the innermost multipart */
+	MAILMIME_B_PARENT,		/* "--b" of an enclosing multipart */
+	MAILMIME_B_PARENT_END,	/* "--b--" of an enclosing multipart */
 };
 
 /* How a header block ended. */
 enum {
-	MM_H_CONTENT = 0,	/* at an empty line or the end: a body follows */
-	MM_H_BOUNDARY,		/* at a boundary line: no body */
-	MM_H_ERROR,		/* no header block (not a message) */
+	MAILMIME_H_CONTENT = 0,	/* at an empty line or the end: a body
+				 * follows */
+	MAILMIME_H_BOUNDARY,		/* at a boundary line: no body */
+	MAILMIME_H_ERROR,		/* no header block (not a message) */
 };
 
 /* One enclosing multipart's boundary: "--" boundary "--". */
@@ -82,7 +83,7 @@ struct mm {
 	unsigned int	 max_parts, max_depth;
 	struct mm_bound	*stack;
 	size_t		 nstack, capstack;
-	int		 boundary;	/* MM_B_* of the last scan */
+	int		 boundary;	/* MAILMIME_B_* of the last scan */
 	int		 stop;		/* max_parts: index no more */
 	int		 wsend;		/* the top block ended at white space */
 	unsigned int	 ncontainers;
@@ -91,15 +92,16 @@ struct mm {
 	unsigned int	 hfield, hnfields;
 };
 
-static void	mm_multipart(struct mm *, unsigned int);
-static void	mm_construct(struct mm *, unsigned int parent,
+static void	mailmime_multipart(struct mm *, unsigned int);
+static void	mailmime_construct(struct mm *, unsigned int parent,
 		    unsigned int depth, int top, int entity, size_t hstart,
 		    int state);
 
-/* mm_is_boundary - line [s, s+len) is boundary b[0..blen) and white space */
+/* mailmime_is_boundary - line [s, s+len) is boundary b[0..blen) and white
+ * space */
 
 static int
-mm_is_boundary(const char *s, size_t len, const char *b, size_t blen)
+mailmime_is_boundary(const char *s, size_t len, const char *b, size_t blen)
 {
 	size_t	 i;
 
@@ -111,33 +113,35 @@ mm_is_boundary(const char *s, size_t len, const char *b, size_t blen)
 	return (1);
 }
 
-/* mm_check - what boundary the line [s, s+len) is (MM_B_NONE if none) */
+/* mailmime_check - what boundary the line [s, s+len) is (MAILMIME_B_NONE
+ * if none) */
 
 static int
-mm_check(const struct mm *mm, const char *s, size_t len)
+mailmime_check(const struct mm *mm, const char *s, size_t len)
 {
 	size_t	 i;
 
 	if (len > 0 && s[len - 1] == '\r')
 		len--;
 	if (len < 2 || s[0] != '-' || s[1] != '-')
-		return (MM_B_NONE);
+		return (MAILMIME_B_NONE);
 	for (i = mm->nstack; i > 0; i--) {
-		if (mm_is_boundary(s, len, mm->stack[i - 1].s,
+		if (mailmime_is_boundary(s, len, mm->stack[i - 1].s,
 		    mm->stack[i - 1].len + 2))
-			return (i == mm->nstack ? MM_B_IMM_END :
-			    MM_B_PARENT_END);
-		if (mm_is_boundary(s, len, mm->stack[i - 1].s,
+			return (i == mm->nstack ? MAILMIME_B_IMM_END :
+			    MAILMIME_B_PARENT_END);
+		if (mailmime_is_boundary(s, len, mm->stack[i - 1].s,
 		    mm->stack[i - 1].len))
-			return (i == mm->nstack ? MM_B_IMM : MM_B_PARENT);
+			return (i == mm->nstack ? MAILMIME_B_IMM :
+			    MAILMIME_B_PARENT);
 	}
-	return (MM_B_NONE);
+	return (MAILMIME_B_NONE);
 }
 
-/* mm_push - enter a multipart */
+/* mailmime_push - enter a multipart */
 
 static void
-mm_push(struct mm *mm, const char *boundary)
+mailmime_push(struct mm *mm, const char *boundary)
 {
 	size_t	 n = strlen(boundary);
 	char	*s;
@@ -156,48 +160,48 @@ mm_push(struct mm *mm, const char *boundary)
 	mm->nstack++;
 }
 
-/* mm_line_end - the end of the line at p: after its LF, or len */
+/* mailmime_line_end - the end of the line at p: after its LF, or len */
 
 static size_t
-mm_line_end(const struct mm *mm, size_t p)
+mailmime_line_end(const struct mm *mm, size_t p)
 {
 	const char	*nl = memchr(mm->d + p, '\n', mm->len - p);
 
 	return (nl != NULL ? (size_t)(nl - mm->d) + 1 : mm->len);
 }
 
-/* mm_content - read a body up to a boundary line or the end; its end
+/* mailmime_content - read a body up to a boundary line or the end; its end
  * (the line end before the boundary left out) */
 
 static size_t
-mm_content(struct mm *mm)
+mailmime_content(struct mm *mm)
 {
 	size_t	 start = mm->pos, p = mm->pos, e, n, strip;
-	int	 b = MM_B_EOS;
+	int	 b = MAILMIME_B_EOS;
 
 	while (p < mm->len) {
-		e = mm_line_end(mm, p);
+		e = mailmime_line_end(mm, p);
 		n = e - p - (mm->d[e - 1] == '\n');
-		if ((b = mm_check(mm, mm->d + p, n)) != MM_B_NONE)
+		if ((b = mailmime_check(mm, mm->d + p, n)) != MAILMIME_B_NONE)
 			break;
-		b = MM_B_EOS;
+		b = MAILMIME_B_EOS;
 		p = e;
 	}
 	mm->pos = p;
 	mm->boundary = b;
-	if (b == MM_B_EOS || p == start)
+	if (b == MAILMIME_B_EOS || p == start)
 		return (p);
 	/* GMime drops CRLF when the boundary line ends in CRLF, else LF */
-	e = mm_line_end(mm, p);
+	e = mailmime_line_end(mm, p);
 	strip = e - 1 > p && mm->d[e - 1] == '\n' && mm->d[e - 2] == '\r' ?
 	    2 : (e == mm->len && mm->d[e - 1] == '\r' ? 2 : 1);
 	return (strip <= p - start ? p - strip : p);
 }
 
-/* mm_skip_line - past the current line; -1 at the end without a LF */
+/* mailmime_skip_line - past the current line; -1 at the end without a LF */
 
 static int
-mm_skip_line(struct mm *mm)
+mailmime_skip_line(struct mm *mm)
 {
 	const char	*nl = memchr(mm->d + mm->pos, '\n', mm->len - mm->pos);
 
@@ -209,10 +213,10 @@ mm_skip_line(struct mm *mm)
 	return (0);
 }
 
-/* mm_field - parse the field text [s, e): add it if it is a field */
+/* mailmime_field - parse the field text [s, e): add it if it is a field */
 
 static int
-mm_field(struct mm *mm, size_t s, size_t e)
+mailmime_field(struct mm *mm, size_t s, size_t e)
 {
 	const char	*d = mm->d;
 	struct mail_field *f;
@@ -250,11 +254,11 @@ mm_field(struct mm *mm, size_t s, size_t e)
 	return (1);
 }
 
-/* mm_ws_end - at the top of a message, a line of white space followed by
+/* mailmime_ws_end - at the top of a message, a line of white space followed by
  * a line that is no field ends the header (readers show the rest) */
 
 static int
-mm_ws_end(const struct mm *mm, size_t line, size_t e)
+mailmime_ws_end(const struct mm *mm, size_t line, size_t e)
 {
 	const char	*d = mm->d;
 	size_t		 q;
@@ -270,10 +274,10 @@ mm_ws_end(const struct mm *mm, size_t line, size_t e)
 	return (q >= mm->len || d[q] != ':');
 }
 
-/* mm_headers - read a header block at pos; MM_H_* */
+/* mailmime_headers - read a header block at pos; MAILMIME_H_* */
 
 static int
-mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
+mailmime_headers(struct mm *mm, int toplevel, int message, int wsfix)
 {
 	const char	*d = mm->d;
 	size_t		 p = mm->pos, line, e, q, fstart = (size_t)-1;
@@ -282,14 +286,14 @@ mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
 	mm->hstart = p;
 	mm->hfield = mm->m->nfields;
 	mm->hnfields = 0;
-	mm->boundary = MM_B_NONE;
+	mm->boundary = MAILMIME_B_NONE;
 	if (p >= mm->len)
-		return (MM_H_ERROR);
+		return (MAILMIME_H_ERROR);
 	while (p < mm->len) {
 		line = p;
-		e = mm_line_end(mm, p);
+		e = mailmime_line_end(mm, p);
 		if (folded && !mc_blank(d[p])) {
-			(void)mm_field(mm, fstart, p);
+			(void)mailmime_field(mm, fstart, p);
 			fstart = (size_t)-1;
 			folded = 0;
 		}
@@ -297,18 +301,18 @@ mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
 		    d[p + 1] == '\n');
 		if (eoln) {
 			if (fstart != (size_t)-1)
-				(void)mm_field(mm, fstart, p);
+				(void)mailmime_field(mm, fstart, p);
 			mm->hend = line;
 			mm->pos = e;
-			return (MM_H_CONTENT);
+			return (MAILMIME_H_CONTENT);
 		}
-		if (wsfix && !first && mm_ws_end(mm, line, e)) {
+		if (wsfix && !first && mailmime_ws_end(mm, line, e)) {
 			if (fstart != (size_t)-1)
-				(void)mm_field(mm, fstart, line);
+				(void)mailmime_field(mm, fstart, line);
 			mm->hend = line;
 			mm->pos = e;
 			mm->wsend = 1;
-			return (MM_H_CONTENT);
+			return (MAILMIME_H_CONTENT);
 		}
 		valid = 1;
 		if (fstart == (size_t)-1) {	/* a field name to scan */
@@ -322,35 +326,35 @@ mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
 				}
 			}
 			if (q >= mm->len)
-				return (MM_H_ERROR);	/* ends in its name */
+				return (MAILMIME_H_ERROR); /* ends in a name */
 			if (q == p)
 				valid = 0;		/* ":" first */
 			if (!valid && mm->hnfields == 0 && toplevel &&
 			    (!message || q - p < 5 || !(strncmp(d + p, "From ",
 			    5) == 0 || (d[p] == '>' && q - p >= 6 &&
 			    strncmp(d + p + 1, "From ", 5) == 0))))
-				return (MM_H_ERROR);	/* not a message */
+				return (MAILMIME_H_ERROR); /* no message */
 		}
 		first = 0;
 		if (e == mm->len && d[e - 1] != '\n') {
 			/* the last line, without a line end */
 			if (fstart == (size_t)-1)
 				fstart = line;
-			(void)mm_field(mm, fstart, e);
+			(void)mailmime_field(mm, fstart, e);
 			mm->hend = e;
 			mm->pos = e;
-			return (MM_H_CONTENT);
+			return (MAILMIME_H_CONTENT);
 		}
-		if ((mm->boundary = mm_check(mm, d + line, e - line)) !=
-		    MM_B_NONE) {
+		if ((mm->boundary = mailmime_check(mm, d + line, e - line)) !=
+		    MAILMIME_B_NONE) {
 			if (mm->hnfields == 0)
 				mm->m->problems++;	/* no header, no body */
 			mm->hend = line;
 			mm->pos = line;
-			return (MM_H_BOUNDARY);
+			return (MAILMIME_H_BOUNDARY);
 		}
 		if (!valid && mm->hnfields == 0 && fstart == (size_t)-1) {
-			p = e;			/* junk before the first field */
+			p = e;		/* junk before the first field */
 			continue;
 		}
 		if (fstart == (size_t)-1)
@@ -359,17 +363,17 @@ mm_headers(struct mm *mm, int toplevel, int message, int wsfix)
 		p = e;
 	}
 	if (fstart != (size_t)-1)
-		(void)mm_field(mm, fstart, mm->len);
+		(void)mailmime_field(mm, fstart, mm->len);
 	mm->hend = mm->len;
 	mm->pos = mm->len;
-	return (MM_H_CONTENT);
+	return (MAILMIME_H_CONTENT);
 }
 
-/* mm_raw_last - the raw value of the last field of a name in the block
+/* mailmime_raw_last - the raw value of the last field of a name in the block
  * just read (up to a NUL), or NULL */
 
 static const char *
-mm_raw_last(const struct mm *mm, const char *name, struct buf *b)
+mailmime_raw_last(const struct mm *mm, const char *name, struct buf *b)
 {
 	unsigned int	 i;
 
@@ -379,11 +383,11 @@ mm_raw_last(const struct mm *mm, const char *name, struct buf *b)
 	return (NULL);
 }
 
-/* mm_dispatch - what the raw Content-Type makes of a part: multipart (1),
+/* mailmime_dispatch - what the raw Content-Type makes of a part: multipart (1),
  * a message read in place (2), or a leaf (0) */
 
 static int
-mm_dispatch(const struct mm *mm, int digest, int *encoded)
+mailmime_dispatch(const struct mm *mm, int digest, int *encoded)
 {
 	struct buf	*b = buf_new(128);
 	const char	*v;
@@ -392,7 +396,7 @@ mm_dispatch(const struct mm *mm, int digest, int *encoded)
 	unsigned int	 i;
 
 	*encoded = 0;
-	v = mm_raw_last(mm, "Content-Type", b);
+	v = mailmime_raw_last(mm, "Content-Type", b);
 	if (v == NULL || mailparam_type(&v, &type, &sub) < 0) {
 		type = xstrdup(digest ? "message" : "text");
 		sub = xstrdup(digest ? "rfc822" : "plain");
@@ -431,11 +435,11 @@ mm_dispatch(const struct mm *mm, int digest, int *encoded)
 	return (kind);
 }
 
-/* mm_conflicts - fields repeated with another value, as GMime warned:
+/* mailmime_conflicts - fields repeated with another value, as GMime warned:
  * from..to are one object's fields; single: only RFC 5322 singletons */
 
 static void
-mm_conflicts(struct mm *mm, unsigned int from, unsigned int to, int mime,
+mailmime_conflicts(struct mm *mm, unsigned int from, unsigned int to, int mime,
     int top)
 {
 	static const char *const single[] = {
@@ -478,12 +482,12 @@ mm_conflicts(struct mm *mm, unsigned int from, unsigned int to, int mime,
 	buf_free(b);
 }
 
-/* mm_type - the recorded type, charset, boundary and name of a part from
+/* mailmime_type - the recorded type, charset, boundary and name of a part from
  * its last Content-Type (every occurrence is parsed, for the count of
  * conflicting parameters) */
 
 static void
-mm_type(struct mm *mm, unsigned int self, int digest, int top)
+mailmime_type(struct mm *mm, unsigned int self, int digest, int top)
 {
 	struct mail_part *p = &mm->m->part[self];
 	struct mailparam_list l;
@@ -540,11 +544,11 @@ mm_type(struct mm *mm, unsigned int self, int digest, int top)
 	buf_free(v);
 }
 
-/* mm_disposition - disposition, filename, attachment flag, transfer
+/* mailmime_disposition - disposition, filename, attachment flag, transfer
  * encoding from the last fields of each */
 
 static void
-mm_disposition(struct mm *mm, unsigned int self)
+mailmime_disposition(struct mm *mm, unsigned int self)
 {
 	struct mail_part *p = &mm->m->part[self];
 	struct mailparam_list l;
@@ -596,12 +600,12 @@ mm_disposition(struct mm *mm, unsigned int self)
 	buf_free(v);
 }
 
-/* mm_record - add a part for the header block just read; MAIL_NONE when
+/* mailmime_record - add a part for the header block just read; MAIL_NONE when
  * a limit stops it */
 
 static unsigned int
-mm_record(struct mm *mm, unsigned int parent, unsigned int depth, int leaf,
-    size_t hstart, int top)
+mailmime_record(struct mm *mm, unsigned int parent, unsigned int depth,
+    int leaf, size_t hstart, int top)
 {
 	struct mail	*m = mm->m;
 	struct mail_part *p;
@@ -639,29 +643,29 @@ mm_record(struct mm *mm, unsigned int parent, unsigned int depth, int leaf,
 	    "multipart") == 0 && strcmp(m->part[parent].subtype, "digest") ==
 	    0)
 		digest = 1;
-	mm_type(mm, self, digest, top);
-	mm_disposition(mm, self);
-	mm_conflicts(mm, p->field, p->field + p->nfields, 1, top);
+	mailmime_type(mm, self, digest, top);
+	mailmime_disposition(mm, self);
+	mailmime_conflicts(mm, p->field, p->field + p->nfields, 1, top);
 	return (self);
 }
 
-/* mm_skip - a part deeper than max_depth: read over its body */
+/* mailmime_skip - a part deeper than max_depth: read over its body */
 
 static void
-mm_skip(struct mm *mm, unsigned int parent, int state)
+mailmime_skip(struct mm *mm, unsigned int parent, int state)
 {
 	mm->m->limits |= MAIL_LIMIT_DEPTH;
 	if (parent != MAIL_NONE)
 		mm->m->part[parent].flags |= MAIL_PART_DEPTH;
 	mm->m->nfields = mm->hfield;
-	if (state == MM_H_CONTENT)
-		(void)mm_content(mm);
+	if (state == MAILMIME_H_CONTENT)
+		(void)mailmime_content(mm);
 }
 
-/* mm_message - a message read in place: its header block and body */
+/* mailmime_message - a message read in place: its header block and body */
 
 static void
-mm_message(struct mm *mm, unsigned int self, unsigned int depth)
+mailmime_message(struct mm *mm, unsigned int self, unsigned int depth)
 {
 	size_t	 e, n;
 	int	 b, state;
@@ -669,57 +673,57 @@ mm_message(struct mm *mm, unsigned int self, unsigned int depth)
 	if (mm->nstack > 0) {
 		/* an empty message/rfc822 part */
 		if (mm->pos >= mm->len) {
-			mm->boundary = MM_B_EOS;
+			mm->boundary = MAILMIME_B_EOS;
 			return;
 		}
-		e = mm_line_end(mm, mm->pos);
+		e = mailmime_line_end(mm, mm->pos);
 		n = e - mm->pos - (mm->d[e - 1] == '\n');
-		b = mm_check(mm, mm->d + mm->pos, n);
-		if (b != MM_B_NONE) {
+		b = mailmime_check(mm, mm->d + mm->pos, n);
+		if (b != MAILMIME_B_NONE) {
 			mm->boundary = b;
 			return;
 		}
 	}
-	if ((state = mm_headers(mm, 0, 0, 0)) == MM_H_ERROR) {
-		mm->boundary = MM_B_EOS;
+	if ((state = mailmime_headers(mm, 0, 0, 0)) == MAILMIME_H_ERROR) {
+		mm->boundary = MAILMIME_B_EOS;
 		mm->m->nfields = mm->hfield;
 		return;
 	}
-	mm_conflicts(mm, mm->hfield, mm->hfield + mm->hnfields, 0, 1);
-	mm_construct(mm, self, depth + 1, 1, 0, mm->hstart, state);
+	mailmime_conflicts(mm, mm->hfield, mm->hfield + mm->hnfields, 0, 1);
+	mailmime_construct(mm, self, depth + 1, 1, 0, mm->hstart, state);
 }
 
-/* mm_leaf - a leaf's body, or the message in a message/rfc822 part */
+/* mailmime_leaf - a leaf's body, or the message in a message/rfc822 part */
 
 static void
-mm_leaf(struct mm *mm, unsigned int self, unsigned int depth, int kind,
+mailmime_leaf(struct mm *mm, unsigned int self, unsigned int depth, int kind,
     int state)
 {
 	struct mail_part *p;
 	size_t	 end;
 
-	if (state != MM_H_CONTENT) {
+	if (state != MAILMIME_H_CONTENT) {
 		mm->m->part[self].flags |= MAIL_PART_NO_BODY;
 		return;
 	}
 	if (kind == 2) {
-		mm_message(mm, self, depth);
+		mailmime_message(mm, self, depth);
 		p = &mm->m->part[self];
 		p->body_end = mm->stop ? mm->len : mm->pos;
 		return;
 	}
-	end = mm_content(mm);
+	end = mailmime_content(mm);
 	p = &mm->m->part[self];
 	p->body_end = end;
-	if (mm->boundary == MM_B_EOS)
+	if (mm->boundary == MAILMIME_B_EOS)
 		p->flags |= MAIL_PART_OPEN;
 }
 
-/* mm_construct - the part whose header block was just read (at hstart,
+/* mailmime_construct - the part whose header block was just read (at hstart,
  * ending as state says), and everything in it */
 
 static void
-mm_construct(struct mm *mm, unsigned int parent, unsigned int depth,
+mailmime_construct(struct mm *mm, unsigned int parent, unsigned int depth,
     int top, int entity, size_t hstart, int state)
 {
 	unsigned int	 self;
@@ -729,12 +733,12 @@ mm_construct(struct mm *mm, unsigned int parent, unsigned int depth,
 	    "multipart") == 0 && strcmp(mm->m->part[parent].subtype,
 	    "digest") == 0)
 		digest = 1;
-	kind = mm_dispatch(mm, digest, &encoded);
+	kind = mailmime_dispatch(mm, digest, &encoded);
 	if (depth > mm->max_depth) {
-		mm_skip(mm, parent, state);
+		mailmime_skip(mm, parent, state);
 		return;
 	}
-	self = mm_record(mm, parent, depth, kind == 0, hstart,
+	self = mailmime_record(mm, parent, depth, kind == 0, hstart,
 	    top && !entity);
 	if (self == MAIL_NONE)
 		return;
@@ -742,21 +746,21 @@ mm_construct(struct mm *mm, unsigned int parent, unsigned int depth,
 		mm->m->part[self].flags |= MAIL_PART_ENCODED_MSG;
 	if (kind == 1) {
 		mm->m->part[self].flags |= MAIL_PART_MULTIPART;
-		if (state == MM_H_CONTENT)
-			mm_multipart(mm, self);
+		if (state == MAILMIME_H_CONTENT)
+			mailmime_multipart(mm, self);
 		else
 			mm->m->part[self].flags |= MAIL_PART_NO_BODY;
 		return;
 	}
 	if (kind == 2)
 		mm->m->part[self].flags |= MAIL_PART_MESSAGE;
-	mm_leaf(mm, self, depth, kind, state);
+	mailmime_leaf(mm, self, depth, kind, state);
 }
 
-/* mm_subparts - the parts of a multipart, after its first boundary */
+/* mailmime_subparts - the parts of a multipart, after its first boundary */
 
 static int
-mm_subparts(struct mm *mm, unsigned int self)
+mailmime_subparts(struct mm *mm, unsigned int self)
 {
 	size_t	 hstart;
 	int	 state;
@@ -764,46 +768,48 @@ mm_subparts(struct mm *mm, unsigned int self)
 	do {
 		if (mm->stop)
 			break;
-		if (mm_skip_line(mm) < 0) {
-			mm->boundary = MM_B_EOS;
+		if (mailmime_skip_line(mm) < 0) {
+			mm->boundary = MAILMIME_B_EOS;
 			break;
 		}
 		hstart = mm->pos;
-		if ((state = mm_headers(mm, 0, 0, 0)) == MM_H_ERROR) {
+		state = mailmime_headers(mm, 0, 0, 0);
+		if (state == MAILMIME_H_ERROR) {
 			mm->m->nfields = mm->hfield;
-			mm->boundary = MM_B_EOS;
+			mm->boundary = MAILMIME_B_EOS;
 			break;
 		}
-		if (state == MM_H_BOUNDARY && mm->hnfields == 0) {
-			if (mm->boundary == MM_B_IMM)
+		if (state == MAILMIME_H_BOUNDARY && mm->hnfields == 0) {
+			if (mm->boundary == MAILMIME_B_IMM)
 				continue;	/* an empty part */
 			break;
 		}
-		mm_construct(mm, self, mm->m->part[self].depth + 1, 0, 0,
+		mailmime_construct(mm, self, mm->m->part[self].depth + 1, 0, 0,
 		    hstart, state);
-	} while (mm->boundary == MM_B_IMM);
+	} while (mm->boundary == MAILMIME_B_IMM);
 	return (mm->boundary);
 }
 
-/* mm_immediate - whether the line at pos is the innermost boundary */
+/* mailmime_immediate - whether the line at pos is the innermost boundary */
 
 static int
-mm_immediate(const struct mm *mm, int end)
+mailmime_immediate(const struct mm *mm, int end)
 {
 	size_t	 e, n;
 
 	if (mm->nstack == 0 || mm->pos >= mm->len)
 		return (0);
-	e = mm_line_end(mm, mm->pos);
+	e = mailmime_line_end(mm, mm->pos);
 	n = e - mm->pos - (mm->d[e - 1] == '\n');
-	return (mm_is_boundary(mm->d + mm->pos, n, mm->stack[mm->nstack - 1].s,
+	return (mailmime_is_boundary(mm->d + mm->pos, n,
+	    mm->stack[mm->nstack - 1].s,
 	    mm->stack[mm->nstack - 1].len + (end ? 2 : 0)));
 }
 
-/* mm_multipart - a multipart's body: prologue, parts, epilogue */
+/* mailmime_multipart - a multipart's body: prologue, parts, epilogue */
 
 static void
-mm_multipart(struct mm *mm, unsigned int self)
+mailmime_multipart(struct mm *mm, unsigned int self)
 {
 	struct mail_part *p = &mm->m->part[self];
 	const char	*boundary = p->boundary;
@@ -812,16 +818,16 @@ mm_multipart(struct mm *mm, unsigned int self)
 	if (boundary == NULL) {
 		mm->m->problems++;
 		p->flags |= MAIL_PART_NO_BOUNDARY;
-		p->body_end = p->prologue_end = mm_content(mm);
-		if (mm->boundary == MM_B_EOS)
+		p->body_end = p->prologue_end = mailmime_content(mm);
+		if (mm->boundary == MAILMIME_B_EOS)
 			p->flags |= MAIL_PART_OPEN;
 		return;
 	}
-	mm_push(mm, boundary);
-	end = mm_content(mm);
+	mailmime_push(mm, boundary);
+	end = mailmime_content(mm);
 	mm->m->part[self].prologue_end = end;
-	if (mm->boundary == MM_B_IMM)
-		mm->boundary = mm_subparts(mm, self);
+	if (mm->boundary == MAILMIME_B_IMM)
+		mm->boundary = mailmime_subparts(mm, self);
 	p = &mm->m->part[self];
 	if (mm->stop) {
 		p->body_end = mm->len;
@@ -829,19 +835,19 @@ mm_multipart(struct mm *mm, unsigned int self)
 		mm->nstack--;
 		return;
 	}
-	if (mm->boundary == MM_B_IMM_END) {
-		(void)mm_skip_line(mm);
+	if (mm->boundary == MAILMIME_B_IMM_END) {
+		(void)mailmime_skip_line(mm);
 		mm->nstack--;
-		p->body_end = mm_content(mm);
+		p->body_end = mailmime_content(mm);
 		return;
 	}
 	mm->nstack--;
 	p->body_end = mm->pos;
 	p->flags |= MAIL_PART_OPEN;
-	if (mm->boundary == MM_B_PARENT_END && mm_immediate(mm, 1))
-		mm->boundary = MM_B_IMM_END;
-	else if (mm->boundary == MM_B_PARENT && mm_immediate(mm, 0))
-		mm->boundary = MM_B_IMM;
+	if (mm->boundary == MAILMIME_B_PARENT_END && mailmime_immediate(mm, 1))
+		mm->boundary = MAILMIME_B_IMM_END;
+	else if (mm->boundary == MAILMIME_B_PARENT && mailmime_immediate(mm, 0))
+		mm->boundary = MAILMIME_B_IMM;
 }
 
 /* mailmime_build - index a message (entity 0) or a MIME entity */
@@ -858,14 +864,15 @@ mailmime_build(struct mail *m, const struct mail_limits *lim, int entity)
 	mm.pos = m->text_start;
 	mm.max_parts = lim->max_parts;
 	mm.max_depth = lim->max_depth;
-	if (mm_headers(&mm, 1, !entity, !entity) == MM_H_ERROR) {
+	if (mailmime_headers(&mm, 1, !entity, !entity) == MAILMIME_H_ERROR) {
 		m->nfields = 0;
 		free(mm.stack);
 		return;
 	}
 	m->message = 1;
 	if (!entity)
-		mm_conflicts(&mm, mm.hfield, mm.hfield + mm.hnfields, 0, 1);
-	mm_construct(&mm, MAIL_NONE, 0, 1, entity, 0, MM_H_CONTENT);
+		mailmime_conflicts(&mm, mm.hfield, mm.hfield + mm.hnfields, 0,
+		    1);
+	mailmime_construct(&mm, MAIL_NONE, 0, 1, entity, 0, MAILMIME_H_CONTENT);
 	free(mm.stack);
 }

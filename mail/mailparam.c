@@ -396,7 +396,8 @@ mailparam_parse(const char *in, struct mailparam_list *l)
 			v = xstrdup(v);
 			free(value);
 			mailparam_hex((char *)v);
-			mailparam_add(l, name, mailparam_convert(cs, (char *)v));
+			mailparam_add(l, name, mailparam_convert(cs,
+			    (char *)v));
 			free(cs);
 		} else
 			mailparam_add(l, name, value);
