@@ -213,6 +213,23 @@ mailmime_skip_line(struct mm *mm)
 	return (0);
 }
 
+/* mailmime_full - whether an array of n (grown by mailmime_grow) is full:
+ * 0, 16, 32, 64, ... */
+
+static int
+mailmime_full(unsigned int n)
+{
+	return (n == 0 || (n >= 16 && (n & (n - 1)) == 0));
+}
+
+/* mailmime_grow - the size to grow a full array of n to */
+
+static unsigned int
+mailmime_grow(unsigned int n)
+{
+	return (n == 0 ? 16 : 2 * n);
+}
+
 /* mailmime_field - parse the field text [s, e): add it if it is a field */
 
 static int
@@ -242,9 +259,9 @@ mailmime_field(struct mm *mm, size_t s, size_t e)
 		mm->m->limits |= MAIL_LIMIT_FIELDS;
 		return (1);
 	}
-	if (mm->m->nfields % 64 == 0)
-		mm->m->field = xreallocarray(mm->m->field, mm->m->nfields + 64,
-		    sizeof(*mm->m->field));
+	if (mailmime_full(mm->m->nfields))
+		mm->m->field = xreallocarray(mm->m->field,
+		    mailmime_grow(mm->m->nfields), sizeof(*mm->m->field));
 	f = &mm->m->field[mm->m->nfields++];
 	f->name = s;
 	f->name_len = n;
@@ -435,49 +452,78 @@ mailmime_dispatch(const struct mm *mm, int digest, int *encoded)
 	return (kind);
 }
 
-/* mailmime_conflicts - fields repeated with another value, as GMime warned:
- * from..to are one object's fields; single: only RFC 5322 singletons */
+/* mailmime_byname - order fields by name (case ignored), then position */
 
-static void
-mailmime_conflicts(struct mm *mm, unsigned int from, unsigned int to, int mime,
-    int top)
+static int
+mailmime_byname(const void *a, const void *b, void *arg)
+{
+	const struct mail *m = arg;
+	const struct mail_field *f = &m->field[*(const unsigned int *)a];
+	const struct mail_field *g = &m->field[*(const unsigned int *)b];
+	size_t		 n = f->name_len < g->name_len ? f->name_len :
+			    g->name_len;
+	int		 d;
+
+	if ((d = mailctype_ncasecmp(m->data + f->name, m->data + g->name,
+	    n)) != 0)
+		return (d);
+	if (f->name_len != g->name_len)
+		return (f->name_len < g->name_len ? -1 : 1);
+	return (f < g ? -1 : f > g);
+}
+
+/* mailmime_single - whether a message may have a field only once */
+
+static int
+mailmime_single(const struct mail *m, const struct mail_field *f)
 {
 	static const char *const single[] = {
 		"bcc", "cc", "date", "from", "in-reply-to", "message-id",
 		"references", "reply-to", "sender", "subject", "to", NULL
 	};
-	const struct mail *m = mm->m;
-	const struct mail_field *f, *g;
-	struct buf	*a = buf_new(128), *b = buf_new(128);
-	unsigned int	 i, j, k;
+	size_t	 k;
 
-	for (i = from; i < to; i++) {
-		f = &m->field[i];
-		if (top && mailhdr_is_mime(m, f) != mime)
-			continue;
-		if (top && !mime) {
-			for (k = 0; single[k] != NULL; k++)
-				if (mailhdr_is(m, f, single[k]))
-					break;
-			if (single[k] == NULL)
-				continue;
-		}
-		for (j = from; j < i; j++) {
-			g = &m->field[j];
-			if (top && mailhdr_is_mime(m, g) != mime)
-				continue;
-			if (g->name_len != f->name_len || mailctype_ncasecmp(
-			    m->data + g->name, m->data + f->name,
-			    f->name_len) != 0)
+	for (k = 0; single[k] != NULL; k++)
+		if (mailhdr_is(m, f, single[k]))
+			return (1);
+	return (0);
+}
+
+/* mailmime_conflicts - fields repeated with another value than the
+ * first of their name, as GMime warned: from..to are the block; top: only
+ * the Content-* fields (mime) or only the others (a message's own, where
+ * only RFC 5322's single fields count) belong to the object */
+
+static void
+mailmime_conflicts(struct mm *mm, unsigned int from, unsigned int to,
+    int mime, int top)
+{
+	const struct mail *m = mm->m;
+	const struct mail_field *first;
+	struct buf	*a = buf_new(128), *b = buf_new(128);
+	unsigned int	*ix, n = 0, i, j;
+
+	ix = xcalloc(to - from + 1, sizeof(*ix));
+	for (i = from; i < to; i++)
+		if (!top || mailhdr_is_mime(m, &m->field[i]) == mime)
+			ix[n++] = i;
+	qsort_r(ix, n, sizeof(*ix), mailmime_byname, (void *)(uintptr_t)m);
+	for (i = 0; i < n; i = j) {
+		first = &m->field[ix[i]];
+		for (j = i + 1; j < n && m->field[ix[j]].name_len ==
+		    first->name_len && mailctype_ncasecmp(m->data +
+		    first->name, m->data + m->field[ix[j]].name,
+		    first->name_len) == 0; j++) {
+			if (top && !mime && !mailmime_single(m, first))
 				continue;
 			buf_reset(a);
 			buf_reset(b);
-			if (strcmp(mailhdr_cstr(m, f, a), mailhdr_cstr(m, g,
-			    b)) != 0)
+			if (strcmp(mailhdr_cstr(m, first, a), mailhdr_cstr(m,
+			    &m->field[ix[j]], b)) != 0)
 				mm->m->problems++;
-			break;
 		}
 	}
+	free(ix);
 	buf_free(a);
 	buf_free(b);
 }
@@ -619,8 +665,8 @@ mailmime_record(struct mm *mm, unsigned int parent, unsigned int depth,
 		mm->stop = 1;
 		return (MAIL_NONE);
 	}
-	if (m->nparts % 32 == 0)
-		m->part = xreallocarray(m->part, m->nparts + 32,
+	if (mailmime_full(m->nparts))
+		m->part = xreallocarray(m->part, mailmime_grow(m->nparts),
 		    sizeof(*m->part));
 	self = m->nparts++;
 	if (leaf)
