@@ -480,6 +480,8 @@ mime_orphan(struct content_msg *cm, const struct mail *m, unsigned int i,
 	struct buf	*pro;
 	size_t		 k;
 
+	if (p->prologue_end <= p->body_start)
+		return;
 	pro = buf_new(p->prologue_end - p->body_start + 1);
 	for (k = p->body_start; k < p->prologue_end; k++) {
 		if (m->data[k] == '\0')

@@ -129,7 +129,8 @@ struct mail_part {
 	size_t		 body_end;
 	size_t		 prologue_end;	/* multipart: where its prologue ends
 					 * (the text before the first boundary
-					 * line, all of it without one) */
+					 * line, all of it without one;
+					 * body_start if it has no body) */
 	const char	*type;		/* lower case; "text" and "plain" ... */
 	const char	*subtype;	/* ... when there is no Content-Type */
 	const char	*charset;	/* as given, or NULL */

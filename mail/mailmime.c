@@ -684,7 +684,7 @@ mailmime_record(struct mm *mm, unsigned int parent, unsigned int depth,
 	p->hdr_end = mm->hend;
 	if (parent == MAIL_NONE && mm->wsend)
 		p->flags |= MAIL_PART_WS_END;
-	p->body_start = p->body_end = mm->pos;
+	p->body_start = p->body_end = p->prologue_end = mm->pos;
 	if (parent != MAIL_NONE && strcmp(m->part[parent].type,
 	    "multipart") == 0 && strcmp(m->part[parent].subtype, "digest") ==
 	    0)

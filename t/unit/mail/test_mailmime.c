@@ -132,6 +132,16 @@ Test(mailmime, multipart_without_boundary_is_all_prologue)
 	cr_assert_eq(m->problems, 1);
 }
 
+Test(mailmime, multipart_without_body_has_empty_prologue)
+{
+	/* the inner header block ends at the outer boundary line */
+	idx("Content-Type: multipart/mixed; boundary=b\n\n--b\n"
+	    "Content-Type: multipart/alternative; boundary=x\n--b--\n");
+	cr_assert_eq(m->nparts, 2);
+	cr_assert(m->part[1].flags & MAIL_PART_NO_BODY);
+	cr_assert_eq(m->part[1].prologue_end, m->part[1].body_start);
+}
+
 Test(mailmime, type_names_and_parameters)
 {
 	idx("Content-Type: Text/HTML; Charset=\"ISO-8859-1\"; name=a.htm\n"
