@@ -10,7 +10,7 @@
  *	rbl.c		DNSBL zones: codes, ratings, Received: parsing
  *	rdns.c		PTR and forward confirmation of the client
  *	spfc.c		libspf2 over our resolver
- *	urlx.c		URLs and domains from text, HTML and raw MIME
+ *	urlx.c		URLs and domains from text and HTML
  *	surbl.c		registered domains (public suffixes), URI lists
  *	dnsbl.c		the run: worker thread, findings, rendering
  *	dnsbl_conf.c	[dns], [dnsbl], [surbl], [spf] and dnsbl_load()
@@ -450,6 +450,12 @@ void		 urlx_free(struct urlx *);
 
 /* Scan decoded text or HTML for URLs and domains. */
 void		 urlx_text(struct urlx *, const char *, size_t);
+
+/* Scan the text parts of a message index (decoded by their transfer
+ * encoding), or of a raw message indexed here. */
+struct mail;
+void		 urlx_mail(struct urlx *, const struct mail *);
+void		 urlx_message(struct urlx *, const char *, size_t);
 
 /* Hosts found (lower case, ASCII/punycode), best first (SCHEME, WWW, BARE,
  * each in order of appearance); duplicates removed. */

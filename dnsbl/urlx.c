@@ -21,8 +21,10 @@
  * single forward pass.
  *
  * What is scanned is the decoded text content/ extracted from every part
- * (msg_view.text: visible text, then each HTML part's link targets); this
- * file reads no MIME.
+ * (msg_view.text: visible text, then each HTML part's link targets), or
+ * without it the text parts of the message index (urlx_mail), decoded by
+ * their transfer encoding, HTML character references resolved; the MIME
+ * structure is mail/'s, this file reads none of its own.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -44,10 +46,15 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* mail */
+#include "mail.h"
+
 /* dnsbl */
 #include "dnsbl_private.h"
 
 #define URLX_HOST_RAW	512	/* longest raw host text considered */
+#define URLX_MAX_DEPTH	8	/* MIME nesting urlx_message() indexes */
+#define URLX_MAX_PARTS	256	/* MIME parts urlx_message() indexes */
 
 struct urlx_host {
 	char		*name;
@@ -532,4 +539,84 @@ urlx_text(struct urlx *u, const char *text, size_t len)
 		p++;
 	}
 	buf_free(raw);
+}
+
+/* urlx_html_refs - decode the character references links hide behind */
+
+static void
+urlx_html_refs(struct buf *b)
+{
+	static const struct {
+		const char	*name;
+		char		 c;
+	} named[] = {
+		{ "&amp;", '&' }, { "&colon;", ':' }, { "&period;", '.' },
+		{ "&sol;", '/' }, { "&quot;", '"' }, { "&nbsp;", ' ' },
+		{ "&lt;", '<' }, { "&gt;", '>' }, { "&commat;", '@' },
+	};
+	char	*p = b->data, *end = b->data + b->len, *w = b->data;
+	size_t	 i, n;
+	int	 c;
+
+	while (p < end) {
+		if (*p != '&') {
+			*w++ = *p++;
+			continue;
+		}
+		if ((n = urlx_entity(p, end, &c)) > 0) {
+			*w++ = (char)c;
+			p += n;
+			continue;
+		}
+		for (i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+			n = strlen(named[i].name);
+			if ((size_t)(end - p) >= n &&
+			    strncasecmp(p, named[i].name, n) == 0)
+				break;
+		}
+		if (i < sizeof(named) / sizeof(named[0])) {
+			*w++ = named[i].c;
+			p += n;
+		} else
+			*w++ = *p++;
+	}
+	b->len = (size_t)(w - b->data);
+	b->data[b->len] = '\0';
+}
+
+/* urlx_mail - scan the text parts of a message index */
+
+void
+urlx_mail(struct urlx *u, const struct mail *m)
+{
+	const struct mail_part *p;
+	struct buf	*dec;
+	unsigned int	 i;
+
+	dec = buf_new(4096);
+	for (i = 0; i < m->nparts && u->scanned < u->max_scan; i++) {
+		p = &m->part[i];
+		if (!(p->flags & MAIL_PART_LEAF) || strcmp(p->type, "text") != 0)
+			continue;
+		buf_reset(dec);
+		(void)maildec_part(m, i, dec, u->max_scan - u->scanned);
+		if (strcmp(p->subtype, "html") == 0)
+			urlx_html_refs(dec);
+		urlx_text(u, dec->data, dec->len);
+	}
+	buf_free(dec);
+}
+
+/* urlx_message - scan a raw message: index it (URLX_MAX_DEPTH,
+ * URLX_MAX_PARTS) and scan its text parts */
+
+void
+urlx_message(struct urlx *u, const char *msg, size_t len)
+{
+	struct mail_limits lim = { URLX_MAX_PARTS, URLX_MAX_DEPTH };
+	struct mail	*m;
+
+	m = mail_new(msg, len, &lim);
+	urlx_mail(u, m);
+	mail_free(m);
 }

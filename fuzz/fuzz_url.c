@@ -1,8 +1,9 @@
 /*
- * fuzz_url.c - URL and domain extraction from hostile text
+ * fuzz_url.c - URL and domain extraction from hostile text and MIME
  *
  * The first input byte picks the entry point: decoded text (as content/
- * hands it over) or a single host for the normaliser.  Every
+ * hands it over), a raw message (indexed by mail/, its text parts decoded),
+ * or a single host for the normaliser.  Every
  * host found is then reduced with the public-suffix list as surbl.c does.
  * Hosts must come out as valid lower-case names.
  *
@@ -52,9 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (len < 1)
 		return (0);
 	u = urlx_new(psl, 200, 1 << 20);
-	switch (data[0] % 2) {
+	switch (data[0] % 3) {
 	case 0:
 		urlx_text(u, (const char *)data + 1, len - 1);
+		break;
+	case 1:
+		urlx_message(u, (const char *)data + 1, len - 1);
 		break;
 	default:
 		if (urlx_host_norm((const char *)data + 1, len - 1, out,

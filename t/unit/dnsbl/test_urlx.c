@@ -1,4 +1,4 @@
-/* test_urlx.c - unit tests for dnsbl/urlx.c: URLs, obfuscations */
+/* test_urlx.c - unit tests for dnsbl/urlx.c: URLs, obfuscations, MIME */
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -183,5 +183,64 @@ Test(urlx, the_scan_limit_is_kept)
 		buf_printf(b, "http://h%d.example.com/ ", i);
 	urlx_text(u, b->data, b->len);
 	cr_assert_lt(urlx_count(u), 6);
+	buf_free(b);
+}
+
+Test(urlx, raw_message_single_part)
+{
+	const char	*m = "Subject: http://not-in-body.example.com/\r\n"
+	    "\r\nhello http://body.example.com/\r\n";
+
+	urlx_message(u, m, strlen(m));
+	cr_assert_str_eq(hosts(), "body.example.com");
+}
+
+Test(urlx, raw_message_decodes_parts)
+{
+	const char	*m =
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"outer\"\r\n\r\n"
+	    "preamble http://preamble.example.com/\r\n"
+	    "--outer\r\n"
+	    "Content-Type: multipart/alternative;\r\n boundary=inner\r\n\r\n"
+	    "--inner\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+	    "Go to http://qp.exam=\r\nple.com/ and "
+	    "hxxp://qp2=2Eexample=2Enet/\r\n"
+	    "--inner\r\n"
+	    "Content-Type: text/html\r\n"
+	    "Content-Transfer-Encoding: base64\r\n\r\n"
+	    /* <a href="http&#58;//b64&#46;example&#46;org/">x</a> */
+	    "PGEgaHJlZj0iaHR0cCYjNTg7Ly9iNjQmIzQ2O2V4YW1wbGUmIzQ2O29yZy8i\r\n"
+	    "PngvYT4=\r\n"
+	    "--inner--\r\n"
+	    "--outer\r\n"
+	    "Content-Type: application/octet-stream\r\n\r\n"
+	    "http://attachment.example.com/\r\n"
+	    "--outer\r\n"
+	    "Content-Type: message/rfc822\r\n\r\n"
+	    "Subject: inner\r\n\r\n"
+	    "inner message http://rfc822.example.com/\r\n"
+	    "--outer--\r\n"
+	    "epilogue\r\n";
+
+	urlx_message(u, m, strlen(m));
+	cr_assert_str_eq(hosts(), "qp.example.com qp2.example.net "
+	    "b64.example.org rfc822.example.com");
+}
+
+Test(urlx, raw_message_nesting_is_bounded)
+{
+	struct buf	*b = buf_new(8192);
+	int		 i;
+
+	for (i = 0; i < 20; i++)
+		buf_printf(b, "Content-Type: multipart/mixed; boundary=b%d\r\n"
+		    "\r\n--b%d\r\n", i, i);
+	buf_printf(b, "Content-Type: text/plain\r\n\r\nhttp://deep.example."
+	    "com/\r\n");
+	urlx_message(u, b->data, b->len);
+	cr_assert_eq(urlx_count(u), 0, "deeper than the limit");
 	buf_free(b);
 }
