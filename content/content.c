@@ -10,9 +10,10 @@
  * takes effect without a reload and no child ever sees a half-written
  * model.
  *
- * Per message, content_parse() does the one GMime parse and the text
- * extraction; content_analyze() runs rules, formal detection and the
- * classifier over the same parse.
+ * Per message, content_parse() walks the message's index (mail/, built
+ * once for all the checks; the view carries it) and extracts the text;
+ * content_analyze() runs rules, formal detection and the classifier over
+ * the same walk.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -41,10 +42,6 @@
 
 #include "content_private.h"
 
-#ifndef DATADIR
-#define DATADIR	"/usr/local/share/winnow"
-#endif
-
 #define CONTENT_FORMAL_RULES	(1ULL << RULE_FORMAL_DSN | \
 	1ULL << RULE_FORMAL_MDN | 1ULL << RULE_FORMAL_AUTO | \
 	1ULL << RULE_FORMAL_NULL_SENDER | 1ULL << RULE_FORMAL_AUTOREPLY | \
@@ -71,28 +68,6 @@ static uint64_t	 content_next_check;
 static struct tok_list content_tl;
 static struct learner_vec content_vec;
 
-/* content_src_file - a shipped file: its path, or the source tree's copy */
-
-static const char *
-content_src_file(const char *path, char *out, size_t size)
-{
-	const char	*base, *src;
-
-	if (access(path, R_OK) == 0 || strncmp(path, DATADIR "/",
-	    sizeof(DATADIR)) != 0)
-		return (path);
-	base = path + sizeof(DATADIR);
-	if ((src = getenv("WINNOW_SRCDIR")) != NULL) {
-		(void)snprintf(out, size, "%s/data/%s", src, base);
-		if (access(out, R_OK) == 0)
-			return (out);
-	}
-	(void)snprintf(out, size, "data/%s", base);
-	if (access(out, R_OK) == 0)
-		return (out);
-	return (path);
-}
-
 /* content_map_model - the learned model if there is one, else the
  * shipped one; NULL (classifier off) if neither maps */
 
@@ -101,8 +76,6 @@ content_map_model(void)
 {
 	struct model	*m;
 	struct buf	*why = buf_new(128);
-	char		 alt[1024];
-	const char	*def;
 
 	if (content_conf.model != NULL && *content_conf.model != '\0' &&
 	    access(content_conf.model, F_OK) == 0) {
@@ -117,39 +90,34 @@ content_map_model(void)
 		m = NULL;
 		goto out;
 	}
-	def = content_src_file(content_conf.default_model, alt, sizeof(alt));
-	if ((m = model_map(def, why)) == NULL)
+	/* Only the configured path: a daemon that found a model somewhere
+	 * else (a source tree, the working directory) would classify with a
+	 * model nobody chose. */
+	if ((m = model_map(content_conf.default_model, why)) == NULL)
 		log_error("content: %s; the classifier is off until a model "
-		    "is learned (winnowctl learn)", buf_str(why));
-	else if (def == alt)
-		log_notice("content: using the source tree's model %s", def);
+		    "is learned (winnowctl learn) or [content] default_model "
+		    "names one", buf_str(why));
 out:
 	buf_free(why);
 	return (m);
 }
 
-/* content_load_words - the obscene word lists, shipped ones resolved */
+/* content_load_words - the obscene word lists, as configured */
 
 static struct wordlist *
 content_load_words(const char *paths, int *err, struct buf *why)
 {
-	struct wordlist	*wl;
-	struct buf	*resolved = buf_new(256);
-	char		**items = NULL, alt[1024];
-	size_t		 n, i;
+	struct wordlist	*wl = NULL;
+	char		**items = NULL;
+	size_t		 n;
 
 	*err = 0;
 	n = conf_list_split(paths ? paths : "", &items);
-	for (i = 0; i < n; i++) {
-		buf_puts(resolved, content_src_file(items[i], alt,
-		    sizeof(alt)));
-		buf_putc(resolved, ' ');
-	}
 	conf_list_free(items);
-	wl = NULL;
-	if (n > 0 && (wl = wordlist_load(buf_str(resolved), why)) == NULL)
+	if (n > 0 && (wl = wordlist_load(paths, why)) == NULL) {
+		buf_puts(why, " ([content] obscene_words)");
 		*err = 1;
-	buf_free(resolved);
+	}
 	return (wl);
 }
 
@@ -191,6 +159,9 @@ content_load(struct buf *why)
 	content_lim.max_depth = content_conf.max_depth;
 	content_lim.max_parts = content_conf.max_parts;
 	content_lim.max_decoded = content_conf.max_decoded_size;
+	/* the one set of MIME limits: the message index is built with them */
+	mail_limits.max_parts = content_conf.max_parts;
+	mail_limits.max_depth = content_conf.max_depth;
 	content_db_free(content_db);
 	content_db = db;
 	content_next_check = time_now_ms() + content_conf.model_check_ms;
@@ -268,15 +239,18 @@ content_refresh(void)
 	buf_free(why);
 }
 
-/* content_parse - one GMime parse and the text extraction */
+/* content_parse - the text extraction from the message's index */
 
 struct content_msg *
 content_parse(const struct msg_view *view)
 {
 	struct content_limits lim = content_lim;
+	struct content_msg *cm;
 
 	lim.deadline_ms = view->deadline_ms;
-	return (mime_parse(view->data, view->len, &lim));
+	cm = view->mail != NULL ? mime_parse_mail(view->mail, &lim) :
+	    mime_parse(view->data, view->len, &lim);
+	return (cm);
 }
 
 /* content_text - the decoded text for msg_view.text */
@@ -393,18 +367,13 @@ void
 content_view_init(struct msg_view *v, const char *data, size_t len)
 {
 	static const char *const none[] = { NULL };
-	const char	*p;
 
 	memset(v, 0, sizeof(*v));
 	v->queue_id = "-";
 	v->rcpts = none;
 	v->data = data;
 	v->len = len;
-	v->header_len = len;
-	if ((p = memmem(data, len, "\n\n", 2)) != NULL)
-		v->header_len = (size_t)(p - data) + 2;
-	if ((p = memmem(data, v->header_len, "\r\n\r\n", 4)) != NULL)
-		v->header_len = (size_t)(p - data) + 4;
+	v->header_len = mailhdr_len(data, len);
 }
 
 /* content_contrib_cmp - larger weights first */
@@ -485,17 +454,15 @@ content_model_path(void)
 	return (content_conf.model);
 }
 
-/* content_default_model_path - the shipped model, resolved */
+/* content_default_model_path - the shipped model, NULL if none is set */
 
 const char *
 content_default_model_path(void)
 {
-	static char	 alt[1024];
-
-	if (content_conf.default_model == NULL)
+	if (content_conf.default_model == NULL ||
+	    content_conf.default_model[0] == '\0')
 		return (NULL);
-	return (content_src_file(content_conf.default_model, alt,
-	    sizeof(alt)));
+	return (content_conf.default_model);
 }
 
 /* content_learner_open - lock, then load the model to learn into */

@@ -15,7 +15,9 @@
  * Syntax: "[section]", "name = value", whole-line comments starting with '#'
  * or ';', continuation lines starting with white space (joined with one
  * space).  There are no inline comments: ';' is a list separator in values.
- * A value in double quotes keeps its leading and trailing spaces.
+ * A value in double quotes keeps its leading and trailing spaces.  A line
+ * with a control character other than tab (a NUL, a bare CR, ...) is an
+ * error; a UTF-8 byte order mark at the start of the file is skipped.
  *
  * Durations take units ms, s, m, h, d (a bare number means seconds); sizes
  * take k, M, G (powers of 1024; a bare number means bytes).
@@ -103,6 +105,20 @@ void	conf_set_final_check(conf_final_fn *);
  * gives it (or its default); otherwise the value in force.  NULL if no
  * table has it. */
 const char *conf_value(const char *section, const char *name);
+
+/* Make section.name a deprecated spelling of to_section.to_name: setting
+ * it warns (conf_warnings) and sets the new key too, unless the file sets
+ * that one as well; its value must suit both.  The old key keeps its own
+ * table entry (and target). */
+void	conf_deprecate(const char *section, const char *name,
+	    const char *to_section, const char *to_name);
+
+/* Warnings of the last file applied: "file:line: text" lines, "" if none
+ * (deprecated keys). */
+const char *conf_warnings(void);
+
+/* Whether the last file applied sets a key of a table. */
+int	conf_is_set(const char *section, const char *name);
 
 /* Read path (NULL: defaults only) and, if it is valid, apply it.  Returns
  * WN_OK, or WN_PERM with one "file:line: text" per problem in errors (or

@@ -25,7 +25,9 @@
 
 struct edit;
 
-/* An edit of data (len bytes, header_len of them the header section). */
+/* An edit of data (len bytes, header_len of them the header section).
+ * Data whose first line is neither a header field nor empty has no header
+ * section: the fields added go on top of it with an empty line after. */
 struct edit	*edit_new(const char *data, size_t len, size_t header_len);
 
 /* Free it; NULL is a no-op. */
@@ -57,9 +59,5 @@ const char	*edit_key(struct edit *);
 
 /* Total bytes of output. */
 size_t		 edit_size(struct edit *);
-
-/* Length of the header section of data: up to and including the first
- * empty line, or len when there is none. */
-size_t		 edit_header_len(const char *data, size_t len);
 
 #endif /* WINNOW_EDIT_H */

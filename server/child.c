@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -132,6 +133,18 @@ child_retry_busy(int on)
 	child_state(on ? CHILD_BUSY : CHILD_IDLE);
 }
 
+/* child_unblock - the master forked us with every signal blocked, so none
+ * could reach its handlers in us; ours are in place now */
+
+static void
+child_unblock(void)
+{
+	sigset_t	 none;
+
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* child_signals - our signal dispositions */
 
 static void
@@ -199,6 +212,10 @@ child_serve(const struct listener *l)
 		n = sess_run(fd, proto, peer, &pipeline_hooks);
 	}
 	child_slot->peer[0] = '\0';
+	/* What a session's messages took (their index, text, HTML parse,
+	 * spool) is freed by now: give the heap's free pages back, so an idle
+	 * child is small again after a big message. */
+	(void)malloc_trim(0);
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }
@@ -241,6 +258,7 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	child_wake_fd = wake_fd;
 	log_init("winnowd/child");
 	child_signals();
+	child_unblock();
 	if (getppid() == 1)
 		exit(EX_OK);			/* the master is already gone */
 	server_child_init();

@@ -33,6 +33,9 @@
 #include "timeutil.h"
 #include "xalloc.h"
 
+/* mail */
+#include "mail.h"
+
 /* uds */
 #include "uds.h"
 #include "uds_private.h"
@@ -52,20 +55,50 @@ struct uds_run {
 /* A run that does nothing: [uds] enable = no. */
 static struct uds_run	 uds_off;
 
-/* uds_message_sigs - the items of a message */
+/* uds_parts - an item per attachment and image: every leaf part that is
+ * not text (content/ decoded those into the text), its body decoded by
+ * its transfer encoding, the first UDS_PART_MAX bytes of it */
+
+static void
+uds_parts(const struct mail *m, struct uds_sigset *set)
+{
+	struct buf	*b = buf_new(8192);
+	unsigned int	 i;
+
+	for (i = 0; i < m->nparts && set->nitems < UDS_WIRE_MAX_ITEMS; i++) {
+		const struct mail_part *p = &m->part[i];
+
+		if (!(p->flags & MAIL_PART_LEAF) ||
+		    strcmp(p->type, "text") == 0)
+			continue;
+		buf_reset(b);
+		(void)maildec_part(m, i, b, UDS_PART_MAX);
+		(void)uds_sig_part(uds_state->sigkey, set,
+		    strcmp(p->type, "image") == 0 ? UDS_KIND_IMAGE :
+		    UDS_KIND_ATTACH, b->data, buf_len(b));
+	}
+	buf_free(b);
+}
+
+/* uds_message_sigs - the items of a message: its text and links, its
+ * attachments and images (from the view's message index, or one made
+ * here for a view without: tools and tests) */
 
 void
 uds_message_sigs(const struct msg_view *v, struct uds_sigset *set)
 {
+	struct mail	*own = NULL;
+	const struct mail *m = v->mail;
+
 	uds_sigset_init(set);
 	if (uds_state == NULL)
 		return;
 	uds_sig_text(uds_state->sigkey, set, v->text, v->text_len);
-	/*
-	 * Attachments and images: uds_sig_part() with each part's decoded
-	 * bytes once the message index (msg_view.mail) is there; until then
-	 * the text and its links are the signatures.
-	 */
+	if (m == NULL && v->data != NULL)
+		m = own = mail_new(v->data, v->len, NULL);
+	if (m != NULL)
+		uds_parts(m, set);
+	mail_free(own);
 }
 
 /* uds_req_of - a request for the items of a set */

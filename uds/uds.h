@@ -79,7 +79,9 @@ void		 uds_score(const struct uds_sigset *, const struct uds_reply *,
 		    unsigned int max_points, struct findings *);
 
 /* The signatures of a message under the configured hashing key: its
- * decoded text (view->text) and parts. */
+ * decoded text (view->text) and its attachments and images (the parts of
+ * view->mail, or of an index made from view->data when the view has
+ * none). */
 void		 uds_message_sigs(const struct msg_view *, struct uds_sigset *);
 
 /* [uds] max_points. */

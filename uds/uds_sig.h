@@ -19,7 +19,8 @@
  *	attachment, image
  *		keyed BLAKE2b of a part's decoded bytes (exact), for parts
  *		of at least UDS_PART_MIN bytes: small parts (logos, icons,
- *		signatures) are shared by too much legitimate mail.
+ *		signatures) are shared by too much legitimate mail; of a
+ *		larger part than UDS_PART_MAX, its first UDS_PART_MAX bytes.
  *
  * Every hash is keyed by the site's hashing key ([uds] key_file), so a
  * digest reveals nothing about the text to whoever sees it without the
@@ -54,6 +55,7 @@
 #define UDS_MIN_DOMAINS		2
 #define UDS_MAX_DOMAINS		64
 #define UDS_PART_MIN		1024
+#define UDS_PART_MAX		(4 << 20)	/* bytes of a part hashed */
 
 /* The keys every hash of a site is made with, derived from its one
  * hashing key. */

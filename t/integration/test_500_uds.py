@@ -189,6 +189,41 @@ def test_known_spam_and_its_variant_are_marked(workdir, udsd, relay,
     assert re.search(r"writes\s+1\b", out), out
 
 
+def image_message(text, seed):
+    """A short text and a 3 KiB "image" attachment (base64)."""
+    import base64
+    import random
+    rnd = random.Random(seed)
+    img = bytes(rnd.randrange(256) for _ in range(3000))
+    b64 = base64.encodebytes(img).decode().replace("\n", "\r\n")
+    body = ("--bb\r\nContent-Type: text/plain\r\n\r\n%s\r\n--bb\r\n"
+            "Content-Type: image/png\r\nContent-Transfer-Encoding: base64"
+            "\r\nContent-Disposition: attachment; filename=\"x.png\"\r\n"
+            "\r\n%s--bb--\r\n" % (text, b64))
+    _, msg = make_message(subject="look", body=body, extra_headers=[
+        "Content-Type: multipart/mixed; boundary=\"bb\""])
+    # make_message's own Content-Type comes first: drop it
+    return msg.replace(b"Content-Type: text/plain; charset=us-ascii\r\n",
+                       b"", 1)
+
+
+def test_a_known_image_in_another_message(workdir, udsd, relay, ports):
+    d, w, sink = site(workdir, udsd, relay, ports)
+    path = os.path.join(workdir, "img.eml")
+    with open(path, "wb") as f:
+        f.write(image_message("see this", 7))
+    rc, out, err = ctl(w, "uds", "add", path)
+    assert "image:hit(exact" in out, out
+    other = image_message("another few words around the same picture", 7)
+    assert send(w, other) == 250
+    o = filtered(sink.wait_delivered(1) and sink.delivered()[0].data, other)
+    assert o.check_items()["uds"] == "hit(image,exact)", o.checks
+    fresh = image_message("see this", 8)
+    assert send(w, fresh) == 250
+    o = filtered(sink.wait_delivered(2) and sink.delivered()[1].data, fresh)
+    assert o.check_items()["uds"] == "none", o.checks
+
+
 def test_a_group_that_does_not_want_uds(workdir, udsd, relay, ports):
     d, w, sink = site(workdir, udsd, relay, ports, groups={
         "group nouds": {"recipients": "*@nouds.example", "uds": "no"}})

@@ -1,5 +1,6 @@
 /* test_conf.c - unit tests for lib/conf.c */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,78 @@ Test(conf, continuation_lines_join)
 	path = tu_write_file("cont.conf", "[test]\nname = a,\n  b,\n\tc\n");
 	cr_assert_eq(conf_load(path, NULL), WN_OK);
 	cr_assert_str_eq(t_str, "a, b, c");
+}
+
+/* write_bytes - a file in the test directory with len bytes, NULs too */
+
+static const char *
+write_bytes(const char *name, const char *data, size_t len)
+{
+	static char	 path[512];
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", tu_tmpdir(), name);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	cr_assert_eq(fwrite(data, 1, len, fp), len);
+	cr_assert_eq(fclose(fp), 0);
+	return (path);
+}
+
+Test(conf, control_characters_and_nul_are_errors_with_their_line)
+{
+	static const char nul[] = "[test]\nname = mx.example\0evil\n";
+	struct buf	*err = buf_new(64);
+	const char	*path;
+
+	/* A bare CR in a value would reach a greeting or a header. */
+	path = tu_write_file("cr.conf", "[test]\ncount = 2\nname = a\rb\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":3: control character 0x0D") != NULL,
+	    "%s", buf_str(err));
+	cr_assert_str_eq(t_str, "dflt");
+	cr_assert_eq(t_uint, 10, "nothing applied");
+
+	buf_reset(err);
+	path = tu_write_file("esc.conf", "[test]\nname = \x1b[31m\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":2: control character 0x1B") != NULL,
+	    "%s", buf_str(err));
+
+	/* A NUL used to cut the value short without a word. */
+	buf_reset(err);
+	path = write_bytes("nul.conf", nul, sizeof(nul) - 1);
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":2: a NUL byte") != NULL, "%s",
+	    buf_str(err));
+	cr_assert_str_eq(t_str, "dflt");
+
+	/* Tabs, CRLF line ends and controls in comments are fine. */
+	buf_reset(err);
+	path = tu_write_file("ok.conf", "# odd \x01 comment\r\n[test]\r\n"
+	    "name = a\tb\r\ncount = 3\r\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_str, "a\tb");
+	cr_assert_eq(t_uint, 3);
+	buf_free(err);
+}
+
+Test(conf, utf8_byte_order_mark_is_skipped)
+{
+	struct buf	*err = buf_new(64);
+	const char	*path;
+
+	path = tu_write_file("bom.conf", "\xef\xbb\xbf[test]\ncount = 7\n"
+	    "bogus = 1\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	/* line 1 is the section, fine; the error is on line 3 only */
+	cr_assert(strstr(buf_str(err), ":1:") == NULL, "%s", buf_str(err));
+	cr_assert(strstr(buf_str(err), ":3: unknown parameter") != NULL, "%s",
+	    buf_str(err));
+	buf_reset(err);
+	path = tu_write_file("bom2.conf", "\xef\xbb\xbf[test]\ncount = 7\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 7);
+	buf_free(err);
 }
 
 Test(conf, every_error_reported_with_line_and_nothing_applied)
@@ -430,4 +503,85 @@ Test(conf, final_check_not_run_when_the_file_has_errors)
 	path = tu_write_file("f4.conf", "[test]\nname = x\ncount = 0\n");
 	cr_assert_eq(conf_load(path, NULL), WN_PERM);
 	cr_assert_str_eq(t_seen, "");
+}
+
+/* An old section whose key is a deprecated spelling of test.count. */
+static unsigned int	 t_old;
+
+static const struct conf_param t_old_params[] = {
+	{ "old_count", CONF_UINT, "500", &t_old, 1, 1000, NULL, NULL,
+	    "deprecated: use [test] count" },
+	{ NULL }
+};
+
+static const struct conf_section t_old_section = {
+	"old", 0, t_old_params, NULL, NULL
+};
+
+/* old_setup - register [old] and the deprecation */
+
+static void
+old_setup(void)
+{
+	conf_register(&t_old_section);
+	conf_deprecate("old", "old_count", "test", "count");
+}
+
+Test(conf, a_deprecated_key_sets_the_new_one_and_warns)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("d.conf", "[old]\nold_count = 7\n"),
+	    err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 7, "the new key takes the old one's value");
+	cr_assert_eq(t_old, 7);
+	cr_assert(conf_is_set("old", "old_count"));
+	cr_assert_not(conf_is_set("test", "count"));
+	cr_assert(strstr(conf_warnings(), "d.conf:2: [old] old_count is "
+	    "deprecated: use [test] count") != NULL, "%s", conf_warnings());
+	buf_free(err);
+}
+
+Test(conf, the_new_key_wins_over_its_deprecated_spelling)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("e.conf", "[test]\ncount = 3\n"
+	    "[old]\nold_count = 9\n"), err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 3);
+	cr_assert_neq(conf_warnings()[0], '\0');
+	cr_assert_eq(conf_load(NULL, err), WN_OK);
+	cr_assert_eq(t_uint, 10, "defaults again");
+	cr_assert_str_eq(conf_warnings(), "", "no warnings without the key");
+	buf_free(err);
+}
+
+Test(conf, a_deprecated_value_must_suit_the_new_key)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("f.conf", "[old]\nold_count = "
+	    "500\n"), err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "f.conf:2: [old] old_count (as [test] "
+	    "count)") != NULL, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 10, "nothing applied");
+	buf_free(err);
+}
+
+Test(conf, a_deprecated_key_is_no_default_to_show)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	old_setup();
+	cr_assert(fp = open_memstream(&out, &len));
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	cr_assert(strstr(out, "count = 10") != NULL, "%s", out);
+	cr_assert(strstr(out, "old_count") == NULL, "%s", out);
+	free(out);
 }

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -365,4 +366,73 @@ Test(uds, writes_need_a_client)
 	cr_assert_eq(uds_request(UDS_OP_ADD, &s, 0, 1, outcome, NULL, why),
 	    WN_PERM);
 	cr_assert(strstr(buf_str(why), "client and secret") != NULL);
+}
+
+/* mime - a message with a short text and an attachment of n bytes of c,
+ * base64 */
+
+static char *
+mime(const char *type, int c, size_t n)
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	struct buf	*b = buf_new(8192);
+	size_t		 i;
+
+	buf_printf(b, "From: a@example.org\r\nSubject: x\r\nMIME-Version: "
+	    "1.0\r\nContent-Type: multipart/mixed; boundary=\"bb\"\r\n\r\n"
+	    "--bb\r\nContent-Type: text/plain\r\n\r\nsee the file\r\n--bb\r\n"
+	    "Content-Type: %s\r\nContent-Transfer-Encoding: base64\r\n"
+	    "Content-Disposition: attachment; filename=\"f\"\r\n\r\n", type);
+	/* n bytes of c, base64 (3 bytes give 4 characters) */
+	for (i = 0; i < n / 3; i++) {
+		unsigned int v = (unsigned int)(c & 0xff) * 0x10101;
+
+		buf_putc(b, b64[v >> 18 & 63]);
+		buf_putc(b, b64[v >> 12 & 63]);
+		buf_putc(b, b64[v >> 6 & 63]);
+		buf_putc(b, b64[v & 63]);
+		if (i % 19 == 18)
+			buf_puts(b, "\r\n");
+	}
+	buf_puts(b, "\r\n--bb--\r\n");
+	return (buf_finish(b));
+}
+
+Test(uds, attachments_and_images_from_the_message)
+{
+	struct uds_sigset a, b, c;
+	struct msg_view	 v;
+	char		*m1 = mime("image/png", 'x', 3000);
+	char		*m2 = mime("image/png", 'x', 3000);
+	char		*m3 = mime("application/pdf", 'x', 3000);
+	char		*m4 = mime("image/png", 'x', 300);
+
+	cr_assert_eq(load("[uds]\n"), WN_OK);
+	memset(&v, 0, sizeof(v));
+	v.data = m1;
+	v.len = strlen(m1);
+	uds_message_sigs(&v, &a);
+	cr_assert_eq(a.nitems, 1, "the text is too short, the image is not");
+	cr_assert_eq(a.item[0].kind, UDS_KIND_IMAGE);
+	v.data = m2;
+	v.len = strlen(m2);
+	uds_message_sigs(&v, &b);
+	cr_assert_eq(memcmp(a.item[0].digest, b.item[0].digest,
+	    UDS_DIGEST_LEN), 0);
+	v.data = m3;
+	v.len = strlen(m3);
+	uds_message_sigs(&v, &c);
+	cr_assert_eq(c.item[0].kind, UDS_KIND_ATTACH);
+	cr_assert_neq(memcmp(a.item[0].digest, c.item[0].digest,
+	    UDS_DIGEST_LEN), 0);
+	v.data = m4;
+	v.len = strlen(m4);
+	uds_message_sigs(&v, &c);
+	cr_assert_eq(c.nitems, 0, "300 bytes are too few");
+	cr_assert_eq(c.skipped, 1);
+	free(m1);
+	free(m2);
+	free(m3);
+	free(m4);
 }
