@@ -31,6 +31,7 @@
 #include "timeutil.h"
 
 /* smtp */
+#include "milter.h"
 #include "notice.h"
 #include "reinject.h"
 
@@ -152,7 +153,10 @@ child_serve(const struct listener *l)
 	proto = l->proto == PROTO_AUTO ? server_conf.protocol : l->proto;
 	child_peer(&ss, peer, sizeof(peer));
 	child_state(CHILD_BUSY);
-	n = sess_run(fd, proto, peer, &pipeline_hooks);
+	if (proto == PROTO_MILTER)
+		n = milter_run(fd, peer, &pipeline_milter_hooks);
+	else
+		n = sess_run(fd, proto, peer, &pipeline_hooks);
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }

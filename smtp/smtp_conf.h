@@ -23,7 +23,7 @@
 
 #include "buf.h"
 
-enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP };
+enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP, PROTO_MILTER };
 enum bare_newline { BARE_NORMALIZE, BARE_REJECT };
 
 struct smtp_conf {
