@@ -93,10 +93,14 @@ struct milter {
 	unsigned int	 accepted;
 	int		 quit;
 	struct buf	*out;		/* replies not yet written */
+	struct buf	*pkt;		/* a packet larger than the stream's
+					 * buffer, gathered */
 	struct buf	*why;
 };
 
 typedef int	milter_fn(struct milter *, const struct milter_pkt *);
+
+static int	milter_send(struct milter *);
 
 /* milter_reply - queue a reply without data */
 
@@ -563,9 +567,7 @@ milter_eom(struct milter *m, const struct milter_pkt *p)
 		if (milter_answer_get_final(a) == MILTER_ACCEPT)
 			m->accepted++;
 		milter_answer_free(a);
-		answered = stream_write(m->st, m->out->data,
-		    buf_len(m->out)) == 0 && stream_flush(m->st) == 0;
-		buf_reset(m->out);
+		answered = milter_send(m) == 0;
 		if (m->hooks->after_reply != NULL)
 			m->hooks->after_reply(answered);
 	}
@@ -645,45 +647,79 @@ milter_dispatch(struct milter *m, const struct milter_pkt *p)
 	return (milter_bad(m, p, "unknown command"));
 }
 
-/* milter_next - the next packet, waiting for it; 1, 0 at the end, -1 */
+/* milter_send - write the queued replies */
+
+static int
+milter_send(struct milter *m)
+{
+	if (buf_len(m->out) > 0) {
+		if (stream_write(m->st, m->out->data, buf_len(m->out)) < 0)
+			return (-1);
+		buf_reset(m->out);
+	}
+	return (stream_flush(m->st));
+}
+
+/* milter_more - send what is queued, then wait for more input; 0 or -1
+ * (logged unless a clean end between messages) */
+
+static int
+milter_more(struct milter *m, size_t have)
+{
+	if (milter_send(m) < 0)
+		return (-1);
+	if (stream_fill(m->st) >= 0)
+		return (0);
+	if (stream_error(m->st) != STREAM_EOF || have > 0 || m->msg != NULL)
+		log_info("milter from [%s]: %s%s", m->peer,
+		    stream_strerror(m->st), m->msg != NULL ?
+		    " in the middle of a message" : "");
+	return (-1);
+}
+
+/* milter_next - the next packet, waiting for it: 1, 0 at the end or on
+ * an error.  A packet that fits the stream's buffer is used in place
+ * (*used bytes to consume after it); a larger one (a body chunk of 64 KiB
+ * and its header) is gathered in m->pkt first. */
 
 static int
 milter_next(struct milter *m, struct milter_pkt *p, size_t *used)
 {
 	const char	*data;
-	size_t		 len;
-	ssize_t		 n;
+	size_t		 len, want, n;
+	ssize_t		 r;
 
 	for (;;) {
 		data = stream_rdata(m->st, &len);
 		buf_reset(m->why);
-		n = milter_wire_parse(data, len, MILTER_PKT_MAX, p, m->why);
-		if (n < 0) {
+		r = milter_wire_parse(data, len, MILTER_PKT_MAX, p, m->why);
+		if (r < 0) {
 			log_warn("milter from [%s]: %s: closing the "
 			    "connection", m->peer, buf_str(m->why));
-			return (-1);
-		}
-		if (n > 0) {
-			*used = (size_t)n;
-			return (1);
-		}
-		if (buf_len(m->out) > 0) {
-			if (stream_write(m->st, m->out->data,
-			    buf_len(m->out)) < 0)
-				return (-1);
-			buf_reset(m->out);
-		}
-		if (stream_flush(m->st) < 0)
-			return (-1);
-		if (stream_fill(m->st) < 0) {
-			if (stream_error(m->st) != STREAM_EOF || len > 0 ||
-			    m->msg != NULL)
-				log_info("milter from [%s]: %s%s", m->peer,
-				    stream_strerror(m->st), m->msg != NULL ?
-				    " in the middle of a message" : "");
 			return (0);
 		}
+		if (r > 0) {
+			*used = (size_t)r;
+			return (1);
+		}
+		if (len >= 4)
+			break;		/* a valid length, not all there */
+		if (milter_more(m, len) < 0)
+			return (0);
 	}
+	want = (size_t)milter_wire_u32(data) + 4;
+	buf_reset(m->pkt);
+	while (buf_len(m->pkt) < want) {
+		data = stream_rdata(m->st, &len);
+		n = want - buf_len(m->pkt) < len ? want - buf_len(m->pkt) : len;
+		buf_append(m->pkt, data, n);
+		stream_rconsume(m->st, n);
+		if (buf_len(m->pkt) < want && milter_more(m, 1) < 0)
+			return (0);
+	}
+	(void)milter_wire_parse(m->pkt->data, want, MILTER_PKT_MAX, p, m->why);
+	*used = 0;
+	return (1);
 }
 
 /* milter_run - serve one MTA connection */
@@ -700,6 +736,7 @@ milter_run(int fd, const char *peer, const struct milter_hooks *hooks)
 	m.peer = peer;
 	m.hooks = hooks;
 	m.out = buf_new(1024);
+	m.pkt = buf_new(1024);
 	m.why = buf_new(128);
 	stream_set_timeout(m.st, smtp_conf.command_timeout);
 	while (!m.quit && milter_next(&m, &p, &used) > 0) {
@@ -713,6 +750,7 @@ milter_run(int fd, const char *peer, const struct milter_hooks *hooks)
 	milter_forget(&m);
 	stream_free(m.st);
 	buf_free(m.out);
+	buf_free(m.pkt);
 	buf_free(m.why);
 	return (m.accepted);
 }

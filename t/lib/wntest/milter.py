@@ -153,6 +153,9 @@ def seeds():
         "unix": [optneg(), pkt("C", strs("localhost") + b"L" +
                                struct.pack(">H", 0) + strs("/run/x"))],
         "unknownfam": [optneg(), pkt("C", strs("unknown") + b"U")],
+        "bigchunk": base + message("a@example.org", ["b@example.com"],
+                                   hdrs, b"x" * 70000 + b"\r\n",
+                                   chunk=100000) + [pkt("Q")],
     }
     return {k: b"".join(v) for k, v in out.items()}
 
