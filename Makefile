@@ -134,6 +134,7 @@ deps:
 	@scripts/install-deps --if-missing
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
+	@scripts/fetch-sendmail >/dev/null
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)
