@@ -296,8 +296,10 @@ milter_connect(struct milter *m, const struct milter_pkt *p)
 	/* "[192.0.2.1]" or "unknown": no name (as XFORWARD NAME=[UNAVAILABLE]) */
 	m->client_name = hl == 0 || host[0] == '[' ||
 	    strcmp(host, "unknown") == 0 || hl > 255 ? NULL : xstrdup(host);
-	m->client_addr = addr != NULL && strlen(addr) <= 255 ?
-	    xstrdup(addr) : NULL;
+	/* Only an IP address is a client address ('L' is a unix socket's
+	 * path): without one the checks use the MTA's own address. */
+	m->client_addr = addr != NULL && (host[hl + 1] == '4' ||
+	    host[hl + 1] == '6') && strlen(addr) <= 255 ? xstrdup(addr) : NULL;
 	milter_continue(m, SMFIP_NR_CONN);
 	return (0);
 }
