@@ -21,7 +21,7 @@
 struct hdiff_field {
 	const char	*p;
 	size_t		 len;		/* with its CRLF */
-	size_t		 namelen;	/* before ':', or len: no colon */
+	size_t		 namelen;	/* up to ':' (len: none) */
 };
 
 /* hdiff_split - the fields of a header section */
@@ -160,7 +160,7 @@ hdiff_make(const char *old, size_t oldlen, const char *new, size_t newlen,
 			    hdiff_value(&w[j]));
 			j++;
 		} else {
-			i++;		/* cannot happen: o[i] is in w[j..] */
+			i++;		/* cannot be: o[i] in w[j..] */
 		}
 	}
 	/* Changes from the bottom up, then insertions from the top down. */

@@ -30,7 +30,8 @@ enum hdiff_op { HDIFF_CHANGE, HDIFF_DELETE, HDIFF_INSERT };
 
 struct hdiff {
 	enum hdiff_op	 op;
-	size_t		 index;		/* occurrence (1-based) or position */
+	size_t		 index;		/* occurrence (from 1) or
+					 * position (from 0) */
 	char		*name;
 	char		*value;		/* "" for a deletion */
 };

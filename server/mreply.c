@@ -78,7 +78,7 @@ struct mreply {
 	size_t		 nkept, nrefused, npolicy, nquar, ndrop, nredir;
 	size_t		 nchanges;
 	int		 mta_quar;	/* SMFIR_QUARANTINE sent */
-	const char	*fail;		/* why the message is deferred */
+	const char	*fail;		/* why it is deferred */
 };
 
 /* mreply_defer_all - one deferral defers the message */

@@ -91,7 +91,7 @@ struct milter {
 	char		*client_name, *client_addr, *helo;
 	struct milter_macro macros[MILTER_NMACROS];
 	struct msg	*msg;
-	int		 eoh;		/* the empty line is in the spool */
+	int		 eoh;		/* the empty line is spooled */
 	int		 too_big;	/* past message_size_limit */
 	int		 spool_failed;
 	size_t		 size;
@@ -99,8 +99,8 @@ struct milter {
 	int		 quit;
 	int		 tcp;		/* TCP_QUICKACK works */
 	struct buf	*out;		/* replies not yet written */
-	struct buf	*pkt;		/* a packet larger than the stream's
-					 * buffer, gathered */
+	struct buf	*pkt;		/* a packet too big for the
+					 * stream's buffer, gathered */
 	struct buf	*why;
 };
 
@@ -299,7 +299,7 @@ milter_connect(struct milter *m, const struct milter_pkt *p)
 	}
 	free(m->client_name);
 	free(m->client_addr);
-	/* "[192.0.2.1]" or "unknown": no name (as XFORWARD NAME=[UNAVAILABLE]) */
+	/* "[192.0.2.1]" or "unknown": no name (NAME=[UNAVAILABLE]) */
 	m->client_name = hl == 0 || host[0] == '[' ||
 	    strcmp(host, "unknown") == 0 || hl > 255 ? NULL : xstrdup(host);
 	/* Only an IP address is a client address ('L' is a unix socket's
@@ -618,7 +618,7 @@ milter_data(struct milter *m, const struct milter_pkt *p)
 static const struct {
 	int		 cmd;
 	milter_fn	*fn;
-	int		 any;		/* allowed before SMFIC_OPTNEG */
+	int		 any;		/* allowed before OPTNEG */
 } milter_cmds[] = {
 	{ SMFIC_OPTNEG, milter_optneg, 1 },
 	{ SMFIC_MACRO, milter_macros, 0 },
@@ -724,7 +724,7 @@ milter_next(struct milter *m, struct milter_pkt *p, size_t *used)
 			return (1);
 		}
 		if (len >= 4)
-			break;		/* a valid length, not all there */
+			break;		/* valid length, not all in */
 		if (milter_more(m, len) < 0)
 			return (0);
 	}

@@ -27,7 +27,7 @@ struct milter_answer {
 	struct buf	*mods;		/* packets */
 	size_t		 nmods;
 	enum milter_final final;
-	struct buf	*line;		/* the reply line, "" for none */
+	struct buf	*line;		/* reply line, "" for none */
 };
 
 /* milter_answer_new - an empty answer */

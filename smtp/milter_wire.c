@@ -72,7 +72,7 @@ milter_wire_strings(const char *data, size_t len, const char **v, int max)
 	while (len > 0) {
 		if (n == max)
 			return (-1);
-		end = memchr(data, '\0', len);	/* found: data ends in NUL */
+		end = memchr(data, '\0', len);	/* NUL at the end */
 		v[n++] = data;
 		len -= (size_t)(end - data) + 1;
 		data = end + 1;
