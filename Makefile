@@ -153,6 +153,7 @@ deps:
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
 	@t/make-pkg-chroot
+	@scripts/fetch-sendmail >/dev/null
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)

@@ -32,6 +32,7 @@
 #include "timeutil.h"
 
 /* smtp */
+#include "milter.h"
 #include "notice.h"
 #include "reinject.h"
 
@@ -208,6 +209,8 @@ child_serve(const struct listener *l)
 	if (child_over_limit(fd, peer)) {
 		(void)close(fd);
 		n = 0;
+	} else if (proto == PROTO_MILTER) {
+		n = milter_run(fd, peer, &pipeline_milter_hooks);
 	} else {
 		n = sess_run(fd, proto, peer, &pipeline_hooks);
 	}

@@ -210,7 +210,7 @@ deliver_redirects(struct pl_ctx *c, int final)
 
 /* deliver_quarantine - store the message for its quarantined recipients */
 
-static int
+int
 deliver_quarantine(struct pl_ctx *c)
 {
 	struct quar_info qi;

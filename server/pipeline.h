@@ -15,6 +15,8 @@
  *   report.c   the one reply for an SMTP upstream and the summary line
  *   notices.c  the DSN for refused recipients and the notifications, kept
  *              for after the reply (smtp/notice.h)
+ *   mreply.c   on a milter connection, instead of plan, deliver and
+ *              report: the decisions as one milter answer (smtp/milter.h)
  *
  * A recipient's outcome is its fate (smtp/fate.h); what the pipeline knows
  * about it besides is one struct pl_rcpt.  This header is private to
@@ -30,6 +32,7 @@
 
 #include "buf.h"
 #include "findings.h"
+#include "milter.h"
 #include "msg.h"
 #include "policy.h"
 #include "reinject.h"
@@ -117,6 +120,16 @@ void		 deliver_prepare(struct pl_ctx *);
 /* deliver.c: store the copies, then the final dots (or abort them); every
  * recipient has an outcome afterwards. */
 void		 deliver_commit(struct pl_ctx *);
+
+/* deliver.c: store the message for its quarantined recipients (sets
+ * quar_id); WN_OK, or WN_TEMP with c->why. */
+int		 deliver_quarantine(struct pl_ctx *);
+
+/* mreply.c: for a milter connection instead of plan, deliver and report:
+ * the modifications and the final reply in the answer (every recipient
+ * gets a final fate or a deferral), the summary's reply line in reply. */
+void		 mreply_make(struct pl_ctx *, struct milter_answer *,
+		    struct buf *reply);
 
 /* deliver.c: log what became of the copies. */
 void		 deliver_log_extras(struct pl_ctx *);

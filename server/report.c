@@ -180,7 +180,8 @@ report_log(struct pl_ctx *c, const struct buf *reply)
 	if (m->xf.name != NULL)
 		buf_append_safe(l, m->xf.name, strlen(m->xf.name));
 	buf_printf(l, "[%s] peer=[%s] proto=%s", c->view.client_addr,
-	    c->si->peer_addr, c->si->lmtp ? "LMTP" : "SMTP");
+	    c->si->peer_addr, c->si->milter ? "MILTER" : c->si->lmtp ?
+	    "LMTP" : "SMTP");
 	if (m->xf.ident != NULL) {
 		buf_puts(l, " upstream_id=");
 		buf_append_safe(l, m->xf.ident, strlen(m->xf.ident));

@@ -21,6 +21,7 @@
 
 #include "buf.h"
 #include "listener.h"
+#include "milter.h"
 #include "msg.h"
 #include "sess.h"
 #include "smtp_conf.h"
@@ -89,6 +90,28 @@ void	pipeline_run(const struct sess_info *, struct msg *,
 /* The session hooks of a winnowd child: pipeline_run, and
  * notice_after_reply for the DSNs and notifications it decided. */
 extern const struct sess_hooks pipeline_hooks;
+
+/*
+ * The milter side (milter_conf.c, pipeline.c, mreply.c): the same checks
+ * and policy, answered with milter replies (smtp/milter.h).
+ */
+enum milter_quar { MILTER_QUAR_WINNOW, MILTER_QUAR_MTA };
+
+struct milter_conf {
+	int		 quarantine;		/* enum milter_quar */
+};
+
+extern struct milter_conf milter_conf;
+
+/* Register the milter part of [server]. */
+void	milter_conf_register(void);
+
+/* After a load: warn about what a milter cannot do of the policy. */
+void	milter_conf_check(void);
+
+/* The hooks of a child's milter connection: the checks, the policy and
+ * the answer (mreply.c), and notice_after_reply. */
+extern const struct milter_hooks pipeline_milter_hooks;
 
 /*
  * child.c and master.c

@@ -99,7 +99,9 @@ static const struct conf_param server_params[] = {
 	{ "listen", CONF_STR, "tcp:127.0.0.1:10025", S(listen), 0, 0, NULL,
 	    server_check_listen, "where to accept mail: tcp:HOST:PORT, "
 	    "tcp:[IPV6]:PORT or unix:PATH, each optionally prefixed smtp: or "
-	    "lmtp:; several separated by spaces or commas" },
+	    "lmtp:, or milter: for the milter protocol (Postfix smtpd_milters, "
+	    "Sendmail INPUT_MAIL_FILTER); several separated by spaces or "
+	    "commas" },
 	{ "protocol", CONF_ENUM, "auto", S(protocol), 0, 0, proto_names, NULL,
 	    "protocol of listeners without a prefix: auto (EHLO means SMTP, "
 	    "LHLO means LMTP), smtp or lmtp" },
@@ -182,6 +184,7 @@ server_conf_register(void)
 	 * reload alike (before anything is applied), rather than met by a
 	 * child with a message in hand. */
 	conf_set_final_check(server_env_check);
+	milter_conf_register();
 }
 
 /* server_conf_finish - derived values after a load */
@@ -211,5 +214,6 @@ server_conf_finish(struct buf *why)
 		    server_conf.max_children, server_conf.max_children);
 		server_conf.min_spare = server_conf.max_children;
 	}
+	milter_conf_check();
 	return (0);
 }

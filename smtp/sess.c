@@ -604,6 +604,7 @@ sess_data(struct sess *s, const char *arg)
 		si.helo = s->helo;
 		si.lmtp = s->lmtp;
 		si.esmtp = s->esmtp;
+		si.milter = 0;
 		reply = buf_new(256);
 		s->hooks->deliver(&si, s->msg, reply);
 		if (!s->lmtp) {

@@ -22,6 +22,7 @@ struct sess_info {
 	const char	*helo;		/* what it said in HELO/EHLO/LHLO */
 	int		 lmtp;		/* the upstream speaks LMTP */
 	int		 esmtp;
+	int		 milter;	/* a milter connection (milter.h) */
 };
 
 /* What the session does with a received message (required): give every
