@@ -21,6 +21,10 @@ extern const struct ctl_command ctl_commands[];
 
 /* The subcommands (one file each: ctl_NAME.c). */
 int	ctl_quarantine_main(int, char **);
+int	ctl_stats_main(int, char **);		/* ctl_stats.c */
+int	ctl_history_main(int, char **);		/* ctl_stats.c */
+int	ctl_status_main(int, char **);		/* ctl_status.c */
+int	ctl_monitor_main(int, char **);		/* ctl_status.c */
 int	ctl_template_main(int, char **);
 
 /* The configuration file winnowctl was told to use (NULL: defaults). */

@@ -60,7 +60,7 @@ struct template {
 
 static const char *const template_vars[TEMPLATE_NVARS] = {
 	"sender", "recipients", "subject", "status", "action", "virus",
-	"queue_id", "group", "date", "hostname", "client"
+	"queue_id", "group", "date", "hostname", "client", "alert", "problems"
 };
 
 /* Header fields a template may not set: we write them. */

@@ -55,6 +55,8 @@ enum template_var {
 	TEMPLATE_DATE,		/* RFC 5322 date of arrival */
 	TEMPLATE_HOSTNAME,	/* ours */
 	TEMPLATE_CLIENT,	/* the original client's IP address */
+	TEMPLATE_ALERT,		/* alerts: problem, resolved or digest */
+	TEMPLATE_PROBLEMS,	/* alerts: the problems, one per line */
 	TEMPLATE_NVARS
 };
 

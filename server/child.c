@@ -28,6 +28,7 @@
 
 /* lib */
 #include "log.h"
+#include "proctitle.h"
 #include "timeutil.h"
 
 /* smtp */
@@ -51,23 +52,6 @@ child_sig(int sig)
 	child_stopping = 1;
 }
 
-/* scoreboard_idle - idle or starting children that are not stopping */
-
-unsigned int
-scoreboard_idle(const struct scoreboard *sb)
-{
-	unsigned int	 i, n = 0;
-
-	for (i = 0; i < sb->nslots; i++) {
-		const struct slot *sl = &sb->slot[i];
-
-		if ((sl->state == CHILD_IDLE || sl->state == CHILD_STARTING) &&
-		    !sl->stopping)
-			n++;
-	}
-	return (n);
-}
-
 /* child_state - publish our state; wake the master if spares run low */
 
 static void
@@ -76,13 +60,58 @@ child_state(int state)
 	unsigned int	 want;
 	char		 c = 1;
 
+	if (state == CHILD_BUSY && child_slot->state != CHILD_BUSY)
+		child_slot->busy_since = time_now_ms();
 	child_slot->state = state;
+	proctitle_set("winnowd: child %s", state == CHILD_BUSY ? "busy" :
+	    "idle");
 	if (state != CHILD_BUSY)
 		return;
 	child_slot->served = 1;
 	want = server_conf.min_spare > 0 ? server_conf.min_spare : 1;
 	if (scoreboard_idle(child_sb) < want)
 		(void)write(child_wake_fd, &c, 1);	/* full pipe: awake */
+}
+
+/* child_note_message - a message's filtering starts (qid) or ends (NULL):
+ * the slot says which, the title too */
+
+void
+child_note_message(const char *qid)
+{
+	size_t	 i;
+
+	if (child_slot == NULL)
+		return;
+	if (qid == NULL) {
+		child_slot->qid[0] = '\0';
+		child_slot->messages++;
+		proctitle_set("winnowd: child busy");
+		return;
+	}
+	child_slot->msg_since = time_now_ms();
+	for (i = 0; i + 1 < LIVE_QID_MAX && qid[i] != '\0'; i++)
+		child_slot->qid[i] = qid[i];
+	child_slot->qid[i] = '\0';
+	proctitle_set("winnowd: child busy %s 0.0s", qid);
+}
+
+/* child_note_stage - a stage of the message ended: the title says how long
+ * it has taken so far */
+
+void
+child_note_stage(void)
+{
+	char	 qid[LIVE_QID_MAX];
+	size_t	 i;
+
+	if (child_slot == NULL || child_slot->qid[0] == '\0')
+		return;
+	for (i = 0; i < LIVE_QID_MAX; i++)
+		qid[i] = child_slot->qid[i];
+	qid[LIVE_QID_MAX - 1] = '\0';
+	proctitle_set("winnowd: child busy %s %.1fs", qid,
+	    (double)(time_now_ms() - child_slot->msg_since) / 1000.0);
 }
 
 /* child_retry_busy - sending from outq counts as busy (no spare) */

@@ -20,7 +20,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -38,14 +37,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* lib */
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "proctitle.h"
 #include "timeutil.h"
 #include "xalloc.h"
+
+/* checks: what the master loaded, for the status */
+#include "av.h"
+#include "content.h"
+
+/* stats */
+#include "live.h"
+#include "tally.h"
 
 /* server */
 #include "server.h"
@@ -71,6 +80,10 @@ static const char	*master_config;
 static uid_t		 master_uid;
 static gid_t		 master_gid;
 static int		 master_drop;	/* children switch user */
+static struct live_info	 master_info;	/* what the live file says */
+
+static void	master_one_line(struct buf *);
+static uint64_t		 master_published;
 
 /* master_sig - note a signal for the main loop */
 
@@ -370,6 +383,8 @@ master_reap(void)
 		if ((k = master_find(pid)) == NULL)
 			continue;
 		sl = master_slot(k);
+		tally_child_exit(server_live, WIFSIGNALED(status) ||
+		    WEXITSTATUS(status) != 0);
 		if (WIFSIGNALED(status))
 			log_warn("child %ld killed by signal %d%s", (long)pid,
 			    WTERMSIG(status), sl->state == CHILD_BUSY ?
@@ -499,12 +514,20 @@ master_reload(void)
 
 	log_info("reloading configuration from %s", master_config ?
 	    master_config : "(built-in defaults)");
+	master_info.reload_time = (int64_t)time(NULL);
 	if (server_load_config(master_config, why) < 0) {
+		master_one_line(why);
 		log_error("reload failed, still running on the previous "
-		    "configuration:\n%s", buf_str(why));
+		    "configuration: %s", buf_str(why));
+		master_info.reload_ok = 0;
+		(void)snprintf(master_info.reload_text,
+		    sizeof(master_info.reload_text), "%s", buf_str(why));
+		master_published = 0;
 		buf_free(why);
 		return;
 	}
+	master_info.reload_ok = 1;
+	master_info.reload_text[0] = '\0';
 	if (strcmp(master_listen_text, server_conf.listen) != 0) {
 		master_unbind(master_l, master_nl);
 		master_l = NULL;
@@ -531,6 +554,7 @@ master_reload(void)
 	master_gen++;
 	master_stop_generation(master_gen);
 	master_throttle_until = 0;
+	master_published = 0;
 	log_info("configuration reloaded; generation %u", master_gen);
 	buf_free(why);
 }
@@ -562,6 +586,7 @@ master_shutdown(void)
 	}
 	while (master_nkids > 0 && waitpid(-1, NULL, 0) > 0)
 		master_reap();
+	rollup_tick(1);
 	if (server_conf.pidfile[0] != '\0')
 		(void)unlink(server_conf.pidfile);
 	log_info("stopped");
@@ -580,6 +605,54 @@ master_pidfile(void)
 	    fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) != 0)
 		log_fatal_code(EX_CANTCREAT, "cannot write pidfile %s: %s",
 		    server_conf.pidfile, strerror(errno));
+}
+
+/* master_one_line - the errors of a failed load on one line */
+
+static void
+master_one_line(struct buf *b)
+{
+	size_t	 i;
+
+	while (buf_len(b) > 0 && b->data[buf_len(b) - 1] == '\n')
+		buf_truncate(b, buf_len(b) - 1);
+	for (i = 0; i < buf_len(b); i++)
+		if (b->data[i] == '\n')
+			b->data[i] = ';';
+}
+
+/* master_publish - what the live file's header says, at most once a
+ * second (saturated: every child busy at max_children) */
+
+static void
+master_publish(int saturated)
+{
+	struct content_model_info mi;
+	struct av_db_info ai;
+
+	if (saturated && master_info.saturated_since == 0) {
+		master_info.saturated_since = (int64_t)time(NULL);
+		master_published = 0;
+	} else if (!saturated && master_info.saturated_since != 0) {
+		master_info.saturated_since = 0;
+		master_published = 0;
+	}
+	if (master_published != 0 && time_now_ms() - master_published < 1000)
+		return;
+	master_published = time_now_ms();
+	master_info.master_pid = getpid();
+	master_info.generation = master_gen;
+	master_info.max_children = server_conf.max_children;
+	av_db_info(&ai);
+	master_info.av_signatures = ai.signatures;
+	master_info.av_version = ai.version;
+	master_info.av_time = ai.time;
+	content_model_info(&mi);
+	(void)snprintf(master_info.model_path, sizeof(master_info.model_path),
+	    "%s", mi.path != NULL ? mi.path : "");
+	master_info.model_mtime = mi.mtime;
+	rollup_info(&master_info);
+	live_set_info(server_live, &master_info);
 }
 
 /* master_handle_signals - act on what the self-pipe says */
@@ -610,7 +683,7 @@ master_handle_signals(void)
 /* master_main - run the master */
 
 int
-master_main(const char *config_path, int foreground)
+master_main(const char *config_path, int foreground, void (*ready)(void))
 {
 	struct pollfd	 pfd[66];
 	struct buf	*why = buf_new(256);
@@ -620,10 +693,13 @@ master_main(const char *config_path, int foreground)
 	(void)foreground;
 	master_config = config_path;
 	log_init("winnowd/master");
+	proctitle_set("winnowd: master");
 	master_signals();
 	master_user();
 	if (master_spool_dir(why) < 0)
 		log_fatal_code(EX_CANTCREAT, "%s", buf_str(why));
+	master_info.started = (int64_t)time(NULL);
+	master_info.reload_ok = 1;
 	if (master_bind(&master_l, &master_nl, why) < 0)
 		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
 		    buf_str(why));
@@ -634,14 +710,18 @@ master_main(const char *config_path, int foreground)
 	master_pidfile();
 	if (pipe2(master_wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		log_fatal("wake pipe: %s", strerror(errno));
-	master_sb = mmap(NULL, sizeof(*master_sb), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (master_sb == MAP_FAILED)
-		log_fatal("scoreboard: mmap: %s", strerror(errno));
+	/* The live file holds the scoreboard, the counters, the history. */
+	rollup_start(master_uid, master_gid, master_drop);
+	master_sb = live_scoreboard(server_live);
+	master_publish(0);
 	log_info("started: listening on %s, forwarding to %s (%s), "
 	    "children %u..%u", server_conf.listen, smtp_conf.forward,
 	    smtp_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
 	    server_conf.start_children, server_conf.max_children);
+	/* Up: from here on the log goes where it should (children inherit
+	 * that). */
+	if (ready != NULL)
+		ready();
 	for (i = 0; i < (int)server_conf.start_children; i++)
 		master_spawn();
 
@@ -649,10 +729,13 @@ master_main(const char *config_path, int foreground)
 		if (server_check_databases()) {
 			master_gen++;
 			master_stop_generation(master_gen);
+			master_published = 0;
 		}
 		master_adjust();
 		master_counts(&total, &idle);
 		saturated = (idle == 0 && total >= server_conf.max_children);
+		rollup_tick(0);
+		master_publish(saturated);
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;

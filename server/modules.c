@@ -27,6 +27,9 @@
 /* policy */
 #include "policy.h"
 
+/* stats */
+#include "stats_conf.h"
+
 /* smtp */
 #include "client_conf.h"
 #include "notice.h"
@@ -47,6 +50,7 @@ server_register_all(void)
 
 	server_conf_register();
 	policy_conf_register();
+	stats_conf_register();
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();

@@ -137,6 +137,7 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->data = spool_data(m->spool, &c->len);
 	c->header_len = edit_header_len(c->data, c->len);
 	c->f = findings_new();
+	c->t0_us = time_now_us();
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
 		c->rc[i].r = &m->rcpts[i];
@@ -212,12 +213,15 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	size_t		 i;
 
 	pipeline_new(&c, si, m);
+	child_note_message(m->qid);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	child_note_stage();
 	decide_all(&c);
 	plan_make(&c);
 	deliver_prepare(&c);
 	deliver_commit(&c);
+	child_note_stage();
 	deliver_log_extras(&c);
 	for (i = 0; i < m->nrcpts; i++)
 		if (!fate_final(m->rcpts[i].fate) &&
@@ -229,4 +233,5 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	report_log(&c, reply_r);
 	notices_notify(&c);
 	pipeline_free(&c);
+	child_note_message(NULL);
 }

@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "checks.h"
 #include "findings.h"
 #include "msg.h"
 #include "policy.h"
@@ -90,6 +91,12 @@ struct pl_ctx {
 	size_t		 removed_hlen;
 	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
 	struct buf	*why;
+	/* for the statistics (count.c) */
+	uint64_t	 t0_us;		/* time_now_us() at the end of DATA */
+	uint64_t	 check_us[CHECKS_MAX];	/* time in each check */
+	unsigned char	 check_ran[CHECKS_MAX];
+	int		 quar_failed;	/* the quarantine copy failed */
+	unsigned int	 narchive_failed;
 };
 
 /* checks.c: run every check a filtered recipient's group wants; one that
@@ -121,6 +128,12 @@ void		 deliver_log_extras(struct pl_ctx *);
  * DSN), and the summary line of the message. */
 void		 report_smtp_reply(struct pl_ctx *, struct buf *reply);
 void		 report_log(struct pl_ctx *, const struct buf *reply);
+
+/* count.c: the message into the statistics and the verdict history (after
+ * the reply is known; checks_text is the X-Winnow-Checks text, score the
+ * verdict's points when has_score). */
+void		 count_message(struct pl_ctx *, const struct buf *reply,
+		    const char *checks_text, int has_score, double score);
 
 /* notices.c: a DSN for the permanently refused recipients (after the
  * reply); returns how many it reports. */

@@ -47,6 +47,10 @@ enum fate {
 #define FATE_QUARANTINED	0x04	/* a copy is in the quarantine */
 #define FATE_DROPPED		0x08	/* discarded by policy */
 #define FATE_REDIRECTED		0x10	/* went to its redirect targets */
+#define FATE_DOWNSTREAM		0x20	/* the fate is the downstream's reply
+					 * (or its failure), not ours: set by
+					 * fate_from_reply, cleared by our
+					 * own fate_set* and fate_hold */
 
 struct rcpt {
 	char		*addr;
