@@ -122,7 +122,7 @@ ctl_stats_print(struct squery *q, const char *format)
 	tb = squery_table(q, ss);
 	if (strcmp(format, "json") == 0) {
 		j = squery_json(q, tb, ss->problems);
-		s = json_dumps(j, JSON_INDENT(1));
+		s = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
 		(void)printf("%s\n", s);
 		free(s);
 		json_decref(j);
@@ -220,7 +220,7 @@ ctl_hist_print(const struct history_entry *e, int json)
 
 	if (json) {
 		j = history_json(e);
-		s = json_dumps(j, JSON_COMPACT);
+		s = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6));
 		(void)printf("%s\n", s);
 		free(s);
 		json_decref(j);

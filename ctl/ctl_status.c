@@ -111,7 +111,7 @@ ctl_status_main(int argc, char **argv)
 	ctl_status_gather(&s);
 	if (json) {
 		j = sstatus_json(&s, &code);
-		txt = json_dumps(j, JSON_INDENT(1));
+		txt = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
 		(void)printf("%s\n", txt);
 		free(txt);
 		json_decref(j);
@@ -177,7 +177,7 @@ ctl_monitor_main(int argc, char **argv)
 		(void)json_object_set_new(j, "problems", a);
 		(void)json_object_set_new(j, "alert_to",
 		    json_string(monitor_conf.alert_to));
-		txt = json_dumps(j, JSON_INDENT(1));
+		txt = json_dumps(j, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
 		(void)printf("%s\n", txt);
 		free(txt);
 		json_decref(j);

@@ -169,3 +169,19 @@ count_message(struct pl_ctx *c, const struct buf *reply,
 	free(sender);
 	free(upstream);
 }
+
+/* count_refused - the session refused a message itself */
+
+void
+count_refused(int code)
+{
+	tally_session_reply(server_live, code);
+}
+
+/* count_notice - a DSN or notification went out, or did not */
+
+void
+count_notice(int retry, int rc)
+{
+	tally_notice(server_live, retry, rc);
+}

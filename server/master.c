@@ -57,6 +57,7 @@
 #include "tally.h"
 
 /* server */
+#include "control.h"
 #include "server.h"
 
 struct mchild {
@@ -81,6 +82,9 @@ static uid_t		 master_uid;
 static gid_t		 master_gid;
 static int		 master_drop;	/* children switch user */
 static struct live_info	 master_info;	/* what the live file says */
+static pid_t		 master_control_pid;	/* the control process */
+static uint64_t		 master_control_started;
+static uint64_t		 master_control_after;	/* throttle */
 
 static void	master_one_line(struct buf *);
 static uint64_t		 master_published;
@@ -330,6 +334,8 @@ master_spawn(void)
 		(void)close(master_sigpipe[0]);
 		(void)close(master_sigpipe[1]);
 		(void)close(master_wake[0]);
+		if (control_fd() >= 0)
+			(void)close(control_fd());
 		master_sb->slot[slot].pid = getpid();
 		master_drop_privileges();
 		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
@@ -346,6 +352,68 @@ master_spawn(void)
 	k->pid = pid;
 	k->generation = master_gen;
 	k->slot = (unsigned int)slot;
+}
+
+/* master_control_spawn - start the control process when it is wanted */
+
+static void
+master_control_spawn(void)
+{
+	pid_t	 pid;
+	int	 i;
+
+	if (master_control_pid != 0 || !control_wanted() ||
+	    time_now_ms() < master_control_after)
+		return;
+	if ((pid = fork()) < 0) {
+		log_error("fork of the control process: %s", strerror(errno));
+		master_control_after = time_now_ms() + 1000;
+		return;
+	}
+	if (pid == 0) {
+		(void)close(master_sigpipe[0]);
+		(void)close(master_sigpipe[1]);
+		(void)close(master_wake[0]);
+		(void)close(master_wake[1]);
+		for (i = 0; i < master_nl; i++)
+			(void)close(master_l[i].fd);
+		master_drop_privileges();
+		control_main();
+	}
+	master_control_pid = pid;
+	master_control_started = time_now_ms();
+}
+
+/* master_control_reaped - the control process ended: start another,
+ * after a pause when it died young */
+
+static int
+master_control_reaped(pid_t pid, int status)
+{
+	if (pid != master_control_pid || pid == 0)
+		return (0);
+	master_control_pid = 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+		log_warn("control process %ld killed by signal %d", (long)pid,
+		    WTERMSIG(status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warn("control process %ld exited with status %d",
+		    (long)pid, WEXITSTATUS(status));
+	if (time_now_ms() - master_control_started < 10000 &&
+	    (WIFSIGNALED(status) ? WTERMSIG(status) != SIGTERM :
+	    WEXITSTATUS(status) != 0))
+		master_control_after = time_now_ms() + (server_conf.
+		    throttle_delay > 1000 ? server_conf.throttle_delay : 1000);
+	return (1);
+}
+
+/* master_control_stop - ask the control process to go (reload, stop) */
+
+static void
+master_control_stop(void)
+{
+	if (master_control_pid != 0)
+		(void)kill(master_control_pid, SIGTERM);
 }
 
 /* master_slot - the scoreboard slot of a child */
@@ -380,6 +448,8 @@ master_reap(void)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (master_control_reaped(pid, status))
+			continue;
 		if ((k = master_find(pid)) == NULL)
 			continue;
 		sl = master_slot(k);
@@ -548,6 +618,10 @@ master_reload(void)
 	if (master_spool_dir(why) < 0)
 		log_error("reload: %s", buf_str(why));
 	buf_reset(why);
+	if (control_bind(master_gid, master_drop, why) < 0)
+		log_error("reload: control: %s", buf_str(why));
+	master_control_stop();		/* it starts again, reconfigured */
+	buf_reset(why);
 	if (server_load_modules(0, why) < 0)
 		log_error("reload: %s; that module keeps its previous data",
 		    buf_str(why));
@@ -574,17 +648,22 @@ master_shutdown(void)
 	master_nl = 0;
 	for (i = 0; i < master_nkids; i++)
 		(void)kill(master_kids[i].pid, SIGTERM);
-	while (master_nkids > 0 && time_now_ms() < until) {
+	master_control_stop();
+	while ((master_nkids > 0 || master_control_pid != 0) &&
+	    time_now_ms() < until) {
 		(void)usleep(20000);
 		master_reap();
 	}
+	if (master_control_pid != 0)
+		(void)kill(master_control_pid, SIGKILL);
 	for (i = 0; i < master_nkids; i++) {
 		log_warn("child %ld still busy after exit_delay: killing it "
 		    "(the upstream will retry its message)",
 		    (long)master_kids[i].pid);
 		(void)kill(master_kids[i].pid, SIGKILL);
 	}
-	while (master_nkids > 0 && waitpid(-1, NULL, 0) > 0)
+	while ((master_nkids > 0 || master_control_pid != 0) &&
+	    waitpid(-1, NULL, 0) > 0)
 		master_reap();
 	rollup_tick(1);
 	if (server_conf.pidfile[0] != '\0')
@@ -704,6 +783,10 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
 		    buf_str(why));
 	buf_reset(why);
+	if (control_bind(master_gid, master_drop, why) < 0)
+		log_error("control: %s; the control process runs without a "
+		    "listener", buf_str(why));
+	buf_reset(why);
 	if (server_load_modules(1, why) < 0)
 		log_fatal_code(EX_CONFIG, "%s", buf_str(why));
 	master_listen_text = xstrdup(server_conf.listen);
@@ -736,6 +819,7 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 		saturated = (idle == 0 && total >= server_conf.max_children);
 		rollup_tick(0);
 		master_publish(saturated);
+		master_control_spawn();
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;

@@ -56,7 +56,7 @@
 #include "server.h"
 
 const struct sess_hooks	 pipeline_hooks = {
-	pipeline_run, notice_after_reply
+	pipeline_run, notice_after_reply, count_refused
 };
 
 static const char *const pipeline_info_text[] = {

@@ -135,6 +135,11 @@ void		 report_log(struct pl_ctx *, const struct buf *reply);
 void		 count_message(struct pl_ctx *, const struct buf *reply,
 		    const char *checks_text, int has_score, double score);
 
+/* count.c: a message the session refused itself (its reply code), and a
+ * DSN or notification sent (smtp/notice.h's counter). */
+void		 count_refused(int code);
+void		 count_notice(int retry, int rc);
+
 /* notices.c: a DSN for the permanently refused recipients (after the
  * reply); returns how many it reports. */
 size_t		 notices_dsn(struct pl_ctx *);
