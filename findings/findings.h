@@ -202,8 +202,8 @@ void		 findings_render_rules(const struct findings *,
 		    struct buf *out);
 /* The X-Winnow-Checks value: "list=LIST" when a list decided, the DNS
  * part when dns, "uds=N", the classifier's share of the points
- * ("classifier=+35.4"; classifier is NAN when it did not run) and the
- * rules when spam ("" if nothing ran). */
+ * ("classifier=+35.4"; classifier is NAN when it did not run; nothing
+ * when it rounds to 0.0) and the rules when spam ("" if nothing ran). */
 void		 findings_render_checks(const struct findings *, int dns,
 		    int spam, const char *list, double classifier,
 		    struct buf *out);

@@ -138,8 +138,9 @@ findings_render_checks(const struct findings *f, int dns, int spam,
 		sep = "; ";
 	}
 	/* The classifier's share, so a status reached with no rule is
-	 * never a mystery. */
-	if (spam && f->content_state != CHECK_NOT_RUN && !isnan(classifier)) {
+	 * never a mystery (a share that rounds to 0.0 explains nothing). */
+	if (spam && f->content_state != CHECK_NOT_RUN && !isnan(classifier) &&
+	    fabs(classifier) >= 0.05) {
 		buf_printf(out, "%sclassifier=%+.1f", sep, classifier);
 		sep = "; ";
 	}

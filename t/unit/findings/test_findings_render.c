@@ -78,6 +78,10 @@ Test(findings_render, classifier_share_before_the_rules)
 	findings_render_checks(f, 0, 1, NULL, -12.0, b);
 	cr_assert_str_eq(buf_str(b), "classifier=-12.0; rules=none");
 	buf_reset(b);
+	/* nothing when the share rounds to 0.0 */
+	findings_render_checks(f, 0, 1, NULL, 0.04, b);
+	cr_assert_str_eq(buf_str(b), "rules=none");
+	buf_reset(b);
 	/* not for a group without the spam checks */
 	findings_render_checks(f, 0, 0, NULL, 35.4, b);
 	cr_assert_str_eq(buf_str(b), "");
