@@ -61,10 +61,28 @@ log_level_parse(const char *s, size_t len)
 	return (-1);
 }
 
+static int	log_levels(const char *, int, struct buf *);
+
 /* log_set_levels - "LEVEL[, MODULE=LEVEL]..." */
 
 int
 log_set_levels(const char *spec, struct buf *why)
+{
+	return (log_levels(spec, 1, why));
+}
+
+/* log_check_levels - only whether such a text is right */
+
+int
+log_check_levels(const char *spec, struct buf *why)
+{
+	return (log_levels(spec, 0, why));
+}
+
+/* log_levels - parse levels and, with apply, set them */
+
+static int
+log_levels(const char *spec, int apply, struct buf *why)
 {
 	const char	*p = spec, *e, *eq;
 	int		 level = LOG_LV_INFO, n = 0, lv, have = 0;
@@ -105,6 +123,8 @@ log_set_levels(const char *spec, struct buf *why)
 		}
 		p = e;
 	}
+	if (!apply)
+		return (0);
 	log_level = level;
 	memcpy(log_modules, mods, sizeof(mods[0]) * (size_t)n);
 	log_nmodules = n;

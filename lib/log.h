@@ -56,6 +56,9 @@ int	log_facility_parse(const char *);
 struct buf;
 int	log_set_levels(const char *, struct buf *why);
 
+/* Only check such a text (a conf_check_fn). */
+int	log_check_levels(const char *, struct buf *why);
+
 /* Whether a line of this level from this module would be written. */
 int	log_enabled(const char *module, int level);
 

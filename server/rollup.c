@@ -15,7 +15,9 @@
  * Nothing here may stop the mail: a directory that cannot be made, a
  * store that another process holds, a full disk - each is logged once
  * and the counters stay in memory (the next flush writes them, attributed
- * to its own minute); winnowctl status reports it.
+ * to its own minute); winnowctl status reports it.  A master that was
+ * killed (kill -9) leaves its live file behind: the next one writes what
+ * it had not, before it makes its own.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -142,6 +144,45 @@ rollup_compact(void)
 	buf_free(why);
 }
 
+/* rollup_recover - what a master that was killed counted but never wrote
+ * (its live file is still there): into the store now, so a kill -9 loses
+ * only what its orphaned children count after this */
+
+static void
+rollup_recover(void)
+{
+	struct live_info in;
+	struct live	*old;
+	struct svec	*v;
+	struct buf	*why = buf_new(128);
+	int64_t		 ts;
+
+	if ((old = live_open(rollup_dir, why)) == NULL) {
+		buf_free(why);
+		return;
+	}
+	live_info(old, &in);
+	v = svec_new();
+	if (in.master_pid != getpid() && !live_master_alive(old))
+		live_unflushed(old, v);
+	if (svec_count(v) > 0) {
+		ts = in.flush_time > 0 ? in.flush_time : (int64_t)time(NULL);
+		buf_reset(why);
+		if (sstore_append(rollup_store, SRES_MINUTE, ts - ts % 60, v,
+		    why) == WN_OK)
+			log_notice("statistics: %llu messages counted by the "
+			    "previous master (pid %ld) that it did not write; "
+			    "written now", (unsigned long long)svec_sum(v,
+			    SM_RECEIVED, -1, -1, -1, -1), (long)in.master_pid);
+		else
+			log_warn("statistics: the previous master's last "
+			    "counters are lost: %s", buf_str(why));
+	}
+	svec_free(v);
+	live_close(old, 0, NULL);
+	buf_free(why);
+}
+
 /* rollup_start - the directory, the lock, the live file (before fork) */
 
 void
@@ -168,6 +209,7 @@ rollup_start(uid_t uid, gid_t gid, int drop)
 		buf_free(why);
 		return;
 	}
+	rollup_recover();
 	buf_reset(why);
 	server_live = live_create(rollup_dir, stats_conf.history, rollup_gid,
 	    why);

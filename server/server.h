@@ -52,6 +52,7 @@ struct server_conf {
 	unsigned int	 notice_retry;		/* ms */
 	unsigned int	 notice_lifetime;	/* ms */
 	int		 on_error;		/* enum on_error */
+	char		*log_level;		/* "info, dnsbl=debug" */
 };
 
 extern struct server_conf server_conf;
