@@ -691,13 +691,20 @@ master_pidfile(void)
 static void
 master_one_line(struct buf *b)
 {
-	size_t	 i;
+	struct buf	*l = buf_new(buf_len(b) + 64);
+	size_t		 i;
 
 	while (buf_len(b) > 0 && b->data[buf_len(b) - 1] == '\n')
 		buf_truncate(b, buf_len(b) - 1);
-	for (i = 0; i < buf_len(b); i++)
+	for (i = 0; i < buf_len(b); i++) {
 		if (b->data[i] == '\n')
-			b->data[i] = ';';
+			buf_puts(l, "; ");
+		else
+			buf_putc(l, b->data[i]);
+	}
+	buf_reset(b);
+	buf_append(b, l->data, buf_len(l));
+	buf_free(l);
 }
 
 /* master_publish - what the live file's header says, at most once a

@@ -138,11 +138,12 @@ def winnowd(request, workdir, ports):
         if "panic:" in w.log():
             problems.append("winnowd logged a panic")
         spool = w.conf.get("spool_dir")
-        # spool_dir/outq holds DSNs and notifications until they are sent
+        # spool_dir/outq holds DSNs and notifications until they are sent;
+        # spool_dir/stats the statistics (they stay)
         outq = os.path.join(spool or "", "outq")
         left = [f for f in (os.listdir(spool) if spool and
                             os.path.isdir(spool) else [])
-                if f != "outq" or os.listdir(outq)]
+                if f != "stats" and (f != "outq" or os.listdir(outq))]
         if left:
             problems.append("files left in the spool: %r (outq: %r)"
                             % (left, os.listdir(outq)
