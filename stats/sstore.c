@@ -312,12 +312,25 @@ sstore_load(const char *path, sstore_fn *fn, void *arg, struct buf *problems,
     struct buf *why)
 {
 	char		*data;
-	size_t		 len, off = 0, next, n;
+	size_t		 len;
 	int		 missing;
 
 	data = sstore_read_file(path, &len, &missing, why);
 	if (data == NULL)
 		return (missing ? WN_OK : WN_TEMP);
+	sstore_parse(path, data, len, fn, arg, problems);
+	free(data);
+	return (WN_OK);
+}
+
+/* sstore_parse - every good record of len bytes */
+
+void
+sstore_parse(const char *path, const char *data, size_t len, sstore_fn *fn,
+    void *arg, struct buf *problems)
+{
+	size_t		 off = 0, next, n;
+
 	while (off < len) {
 		if (len - off < 4 || memcmp(data + off, SSTORE_MAGIC, 4) != 0) {
 			next = sstore_resync(data, len, off);
@@ -335,8 +348,6 @@ sstore_load(const char *path, sstore_fn *fn, void *arg, struct buf *problems,
 		}
 		off += n;
 	}
-	free(data);
-	return (WN_OK);
 }
 
 struct sstore_rec {

@@ -74,6 +74,10 @@ typedef void	 sstore_fn(int res, int64_t ts, const struct svec *,
 int		 sstore_load(const char *path, sstore_fn *fn, void *arg,
 		    struct buf *problems, struct buf *why);
 
+/* The same over len bytes in memory (path names them in problems). */
+void		 sstore_parse(const char *path, const char *data, size_t len,
+		    sstore_fn *fn, void *arg, struct buf *problems);
+
 /* Rewrite the file: merge, fold by age (now: unix time), drop what is
  * too old.  problems gets what was wrong with the old file (its damaged
  * copy is kept beside).  WN_OK, or WN_TEMP with why (the old file stays). */
