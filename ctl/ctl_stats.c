@@ -319,7 +319,8 @@ ctl_history_main(int argc, char **argv)
 		log_fatal("out of memory");
 	next = history_each(l, 0, &f, ctl_hist_keep, &h);
 	for (i = 0; i < h.n; i++)
-		ctl_hist_print(&h.e[(h.next + h.max - h.n + i) % h.max], h.json);
+		ctl_hist_print(&h.e[(h.next + h.max - h.n + i) % h.max],
+		    h.json);
 	(void)fflush(stdout);
 	h.all = 1;
 	(void)signal(SIGPIPE, SIG_DFL);

@@ -102,7 +102,8 @@ log_levels(const char *spec, int apply, struct buf *why)
 			    0) {
 				buf_printf(why, "\"%.*s\": expected one level "
 				    "(debug, info, notice, warning, error) "
-				    "first, then MODULE=LEVEL", (int)(e - p), p);
+				    "first, then MODULE=LEVEL", (int)(e - p),
+				    p);
 				return (-1);
 			}
 			level = lv;

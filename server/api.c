@@ -131,7 +131,8 @@ api_stats(struct control_req *r)
 	struct stable	*tb;
 	struct buf	*why = buf_new(128);
 	const char	*period = control_arg(r, "period");
-	const char	*by = control_arg(r, "by"), *unit = control_arg(r, "unit");
+	const char	*by = control_arg(r, "by");
+	const char	*unit = control_arg(r, "unit");
 	char		 path[4096];
 
 	if (squery_period(period ? period : "day", (int64_t)time(NULL), &q,
@@ -180,7 +181,8 @@ api_history(struct control_req *r)
 	struct history_filter f;
 	struct api_hist	 h;
 	struct buf	*why = buf_new(128);
-	const char	*n = control_arg(r, "n"), *since = control_arg(r, "since");
+	const char	*n = control_arg(r, "n");
+	const char	*since = control_arg(r, "since");
 	char		*end;
 	unsigned long long from = 0;
 	long		 max = 50;

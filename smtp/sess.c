@@ -551,7 +551,8 @@ sess_data(struct sess *s, const char *arg)
 	if (fr.too_big) {
 		sess_refused(s, s->msg, 552, "rejected: message larger than "
 		    "message_size_limit (%zu):", smtp_conf.message_size_limit);
-		sess_answer_all(s, "552 5.3.4 Message size exceeds fixed limit");
+		sess_answer_all(s, "552 5.3.4 Message size exceeds fixed "
+		    "limit");
 	} else if (fr.too_long) {
 		sess_refused(s, s->msg, 554, "rejected: a line longer than "
 		    "max_line_length (%zu):", smtp_conf.max_line_length);

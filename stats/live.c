@@ -86,7 +86,7 @@ struct live {
 	volatile uint64_t *flushed;
 	struct live_group *group;
 	struct history_entry *hist;
-	uint64_t	*snap;		/* master: values of the last snapshot */
+	uint64_t	*snap;		/* master: the last snapshot */
 	int		 private;
 	int		 readonly;
 	dev_t		 dev;		/* readers: the file mapped */

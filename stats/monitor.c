@@ -150,8 +150,8 @@ monitor_load(const struct sstatus *s, struct monitor_problem *p, size_t *n,
 		    (unsigned long long)s->m5_dns_checked,
 		    mc->dns_timeout_rate);
 	if (monitor_rate(s->h1_infected, s->h1_msgs, mc->infected_share))
-		monitor_add(p, n, max, "infected-share", SSTATUS_WARNING, "%llu "
-		    "of %llu messages in the last hour were infected "
+		monitor_add(p, n, max, "infected-share", SSTATUS_WARNING,
+		    "%llu of %llu messages in the last hour were infected "
 		    "(infected_share %u%%): an outbreak?",
 		    (unsigned long long)s->h1_infected,
 		    (unsigned long long)s->h1_msgs, mc->infected_share);
@@ -313,13 +313,15 @@ monitor_state_save(const char *path, const struct monitor_state *st,
 		(void)json_object_set_new(e, "id", json_string(st->open[i].id));
 		(void)json_object_set_new(e, "severity",
 		    json_integer(st->open[i].severity));
-		(void)json_object_set_new(e, "text", sjson_str(st->open[i].text));
+		(void)json_object_set_new(e, "text",
+		    sjson_str(st->open[i].text));
 		(void)json_object_set_new(e, "since",
 		    json_integer(st->open[i].since));
 		(void)json_array_append_new(a, e);
 	}
 	(void)json_object_set_new(o, "open", a);
-	(void)json_object_set_new(o, "digest_day", json_integer(st->digest_day));
+	(void)json_object_set_new(o, "digest_day",
+	    json_integer(st->digest_day));
 	(void)snprintf(tmp, sizeof(tmp), "%s.new", path);
 	if (json_dump_file(o, tmp, JSON_INDENT(1)) < 0 ||
 	    rename(tmp, path) < 0) {

@@ -201,7 +201,8 @@ prom_counters(const struct svec *v, struct buf *out)
 	prom_hist(v, SM_MSG_LAT, SM_MSG_LAT_SUM, -1,
 	    "winnow_message_duration_seconds", "", out);
 	prom_head(out, "winnow_notices_total", "counter", "DSNs and "
-	    "notifications sent, first try or from the queue, and how it went.");
+	    "notifications sent, first try or from the queue, and how it "
+	    "went.");
 	for (i = 0; i < 2; i++)
 		for (k = 0; k < 3; k++)
 			buf_printf(out, "winnow_notices_total{retry=\"%s\","

@@ -129,8 +129,8 @@ squery_range(const char *s, int64_t now, struct squery *q, struct buf *why)
 
 	if (dots == NULL || squery_date(s, (size_t)(dots - s), &from,
 	    &timed) < 0) {
-		buf_printf(why, "unknown period \"%s\": day, week, month, year, "
-		    "hour, or FROM..TO with YYYY-MM-DD[THH:MM] (UTC) and TO "
+		buf_printf(why, "unknown period \"%s\": day, week, month, "
+		    "year, hour, or FROM..TO with YYYY-MM-DD[THH:MM] (UTC) and TO "
 		    "perhaps \"now\"", s);
 		return (-1);
 	}

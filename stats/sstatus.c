@@ -433,10 +433,12 @@ sstatus_text(const struct sstatus *s, struct buf *out, int *code_r)
 			    s->info.av_time : -1);
 			buf_puts(out, " old\n");
 		} else {
-			buf_puts(out, "av:          no virus database loaded\n");
+			buf_puts(out, "av:          no virus database "
+			    "loaded\n");
 		}
 		if (s->info.model_path[0] != '\0') {
-			buf_printf(out, "model:       %s, ", s->info.model_path);
+			buf_printf(out, "model:       %s, ",
+			    s->info.model_path);
 			sstatus_age(out, s->now - s->info.model_mtime);
 			buf_puts(out, " old\n");
 		} else {

@@ -219,7 +219,7 @@ sstore_read_file(const char *path, size_t *len_r, int *missing,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;		/* shrank meanwhile: take what is there */
+			break;		/* it shrank: take what is there */
 		got += (size_t)n;
 	}
 	(void)close(fd);

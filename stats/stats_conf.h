@@ -34,7 +34,7 @@ struct monitor_conf {
 	unsigned int	 min_messages;	/* below this, no rate is judged */
 	unsigned int	 outq_max_age;		/* ms; 0 off */
 	unsigned int	 child_crashes;		/* in 5 minutes; 0 off */
-	int		 check_off;		/* a check a group needs is off */
+	int		 check_off;	/* a check a group needs is off */
 };
 
 extern struct stats_conf stats_conf;

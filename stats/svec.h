@@ -71,7 +71,7 @@ enum smetric {
 #define SKEY_C(k)		((unsigned int)(k) & 0xff)
 /* The message counters: group, spam and AV status, action. */
 #define SKEY_CELL(m, g, spam, av, act) \
-				SKEY(m, g, (unsigned)(spam) << 4 | (unsigned)(av), act)
+	SKEY(m, g, (unsigned)(spam) << 4 | (unsigned)(av), act)
 #define SKEY_SPAM(k)		(SKEY_B(k) >> 4)
 #define SKEY_AV(k)		(SKEY_B(k) & 0xf)
 /* Whether a metric's first dimension is a group. */

@@ -142,8 +142,8 @@ Test(sstore, damage_is_skipped_and_named)
 Test(sstore, garbage_file)
 {
 	struct seen	 s = { 0 };
-	const char	*p = tu_write_file("junk", "this is not a store at all, "
-			    "WNS1 but no record either");
+	const char	*p = tu_write_file("junk", "this is not a store at "
+			    "all, WNS1 but no record either");
 
 	cr_assert_eq(sstore_load(p, record, &s, problems, why), WN_OK);
 	cr_assert_eq(s.n, 0);
