@@ -665,7 +665,7 @@ master_shutdown(void)
 	while ((master_nkids > 0 || master_control_pid != 0) &&
 	    waitpid(-1, NULL, 0) > 0)
 		master_reap();
-	rollup_tick(1);
+	rollup_stop();
 	if (server_conf.pidfile[0] != '\0')
 		(void)unlink(server_conf.pidfile);
 	log_info("stopped");

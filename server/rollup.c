@@ -210,6 +210,7 @@ rollup_start(uid_t uid, gid_t gid, int drop)
 		return;
 	}
 	rollup_recover();
+	live_memory_dir(stats_conf.memory_dir);
 	buf_reset(why);
 	server_live = live_create(rollup_dir, stats_conf.history, rollup_gid,
 	    why);
@@ -280,6 +281,17 @@ rollup_tick(int final)
 	}
 	if (!final && now >= rollup_next_compact)
 		rollup_compact();
+}
+
+/* rollup_stop - a clean stop: write the rest, let the live file go */
+
+void
+rollup_stop(void)
+{
+	rollup_tick(1);
+	if (server_live != NULL && rollup_store[0] != '\0')
+		live_release(server_live, rollup_dir);
+	server_live = NULL;
 }
 
 /* rollup_info - the last flush, for the live file's header */

@@ -104,6 +104,7 @@ void	child_main(struct listener *, int nlisteners,
  * time (final: write everything now); and the last flush's result. */
 void	rollup_start(uid_t uid, gid_t gid, int drop);
 void	rollup_tick(int final);
+void	rollup_stop(void);		/* a clean stop: write, let go */
 void	rollup_info(struct live_info *);
 
 /* A child's slot and title: a message's filtering starts (its queue id)

@@ -149,28 +149,101 @@ live_init(struct live *l, unsigned int hist)
 	l->snap = xcalloc(LIVE_CELLS, sizeof(*l->snap));
 }
 
-/* live_map_file - make dir/live: allocated in full, then renamed into
- * place; 0, or -1 with why */
+static char	*live_memdir;		/* where the memory lives, or NULL */
+
+/* live_memory_dir - keep the live file's memory in dir (a tmpfs such as
+ * /dev/shm), with [stats] dir/live a symbolic link to it */
+
+void
+live_memory_dir(const char *dir)
+{
+	free(live_memdir);
+	live_memdir = dir != NULL && dir[0] != '\0' ? xstrdup(dir) : NULL;
+}
+
+/* live_link - dir/live a symbolic link to target, atomically; the file it
+ * named before (a live file of ours in the memory directory) removed */
+
+static int
+live_link(const char *dir, const char *target, struct buf *why)
+{
+	char		 path[4096], tmp[4096], old[4096];
+	const char	*base;
+	ssize_t		 n;
+
+	(void)snprintf(path, sizeof(path), "%s/live", dir);
+	(void)snprintf(tmp, sizeof(tmp), "%s/live.link.%ld", dir,
+	    (long)getpid());
+	n = readlink(path, old, sizeof(old) - 1);
+	old[n > 0 ? n : 0] = '\0';
+	(void)unlink(tmp);
+	if (symlink(target, tmp) < 0 || rename(tmp, path) < 0) {
+		buf_printf(why, "cannot link %s to %s: %s", path, target,
+		    strerror(errno));
+		(void)unlink(tmp);
+		return (-1);
+	}
+	base = strrchr(old, '/');
+	if (n > 0 && live_memdir != NULL && base != NULL &&
+	    strncmp(old, live_memdir, strlen(live_memdir)) == 0 &&
+	    strncmp(base + 1, "winnowd-live.", 13) == 0)
+		(void)unlink(old);
+	return (0);
+}
+
+/* live_open_new - the file that will hold the memory: in the memory
+ * directory (*target_r its name) or dir/live.new.PID */
+
+static int
+live_open_new(const char *dir, char *tmp, size_t len, int *linked,
+    struct buf *why)
+{
+	int	 fd;
+
+	*linked = 0;
+	if (live_memdir != NULL && (size_t)snprintf(tmp, len,
+	    "%s/winnowd-live.XXXXXX", live_memdir) < len) {
+		if ((fd = mkostemp(tmp, O_CLOEXEC)) >= 0 &&
+		    fchmod(fd, 0640) == 0) {
+			*linked = 1;
+			return (fd);
+		}
+		buf_printf(why, "cannot create %s: %s; ", tmp,
+		    strerror(errno));
+		if (fd >= 0) {
+			(void)close(fd);
+			(void)unlink(tmp);
+		}
+	}
+	if ((size_t)snprintf(tmp, len, "%s/live.new.%ld", dir,
+	    (long)getpid()) >= len) {
+		buf_printf(why, "%s: path too long", dir);
+		return (-1);
+	}
+	(void)unlink(tmp);
+	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) <
+	    0)
+		buf_printf(why, "cannot create %s: %s", tmp, strerror(errno));
+	return (fd);
+}
+
+/* live_map_file - make the live file: allocated in full, then linked or
+ * renamed into place as dir/live; 0, or -1 with why */
 
 static int
 live_map_file(struct live *l, const char *dir, gid_t gid, struct buf *why)
 {
 	char		 tmp[4096], path[4096];
 	void		*p;
-	int		 fd, err;
+	int		 fd, err, linked;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/live", dir) >=
-	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
-	    "%s/live.new.%ld", dir, (long)getpid()) >= sizeof(tmp)) {
+	    sizeof(path)) {
 		buf_printf(why, "%s: path too long", dir);
 		return (-1);
 	}
-	(void)unlink(tmp);
-	if ((fd = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) <
-	    0) {
-		buf_printf(why, "cannot create %s: %s", tmp, strerror(errno));
+	if ((fd = live_open_new(dir, tmp, sizeof(tmp), &linked, why)) < 0)
 		return (-1);
-	}
 	/* Every block now, so no later write into the mapping can fail. */
 	if ((err = posix_fallocate(fd, 0, (off_t)l->size)) != 0) {
 		buf_printf(why, "cannot allocate %zu bytes for %s: %s",
@@ -188,8 +261,9 @@ live_map_file(struct live *l, const char *dir, gid_t gid, struct buf *why)
 		goto fail;
 	}
 	l->base = p;
-	if (rename(tmp, path) < 0) {
-		buf_printf(why, "rename %s: %s", tmp, strerror(errno));
+	if (linked ? live_link(dir, tmp, why) < 0 : rename(tmp, path) < 0) {
+		if (!linked)
+			buf_printf(why, "rename %s: %s", tmp, strerror(errno));
 		(void)munmap(p, l->size);
 		goto fail;
 	}
@@ -308,11 +382,54 @@ live_close(struct live *l, int unlink_file, const char *dir)
 		return;
 	if (unlink_file && !l->private && dir != NULL &&
 	    (size_t)snprintf(path, sizeof(path), "%s/live", dir) <
-	    sizeof(path))
+	    sizeof(path)) {
+		char	 target[4096];
+		ssize_t	 n = readlink(path, target, sizeof(target) - 1);
+
+		if (n > 0) {
+			target[n] = '\0';
+			(void)unlink(target);
+		}
 		(void)unlink(path);
+	}
 	(void)munmap(l->base, l->size);
 	free(l->snap);
 	free(l);
+}
+
+/* live_release - a clean stop: a live file in the memory directory goes
+ * (dir/live stays, a dangling link that says winnowd stopped); one in dir
+ * itself stays readable (the last verdicts) */
+
+void
+live_release(struct live *l, const char *dir)
+{
+	char		 path[4096], target[4096];
+	struct stat	 st;
+	ssize_t		 n;
+
+	if (l == NULL)
+		return;
+	(void)snprintf(path, sizeof(path), "%s/live", dir);
+	if (!l->private && lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    (n = readlink(path, target, sizeof(target) - 1)) > 0) {
+		target[n] = '\0';
+		(void)unlink(target);
+	}
+	live_close(l, 0, NULL);
+}
+
+/* live_stopped - dir/live dangles: winnowd stopped cleanly */
+
+int
+live_stopped(const char *dir)
+{
+	char		 path[4096];
+	struct stat	 st;
+
+	(void)snprintf(path, sizeof(path), "%s/live", dir);
+	return (lstat(path, &st) == 0 && S_ISLNK(st.st_mode) &&
+	    stat(path, &st) < 0);
 }
 
 /* live_hash - the first cell to try for a key */
@@ -541,8 +658,14 @@ live_open(const char *dir, struct buf *why)
 		return (NULL);
 	}
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		buf_printf(why, "%s: %s", path, errno == ENOENT ?
-		    "not there (is winnowd running?)" : strerror(errno));
+		if (errno == ENOENT && lstat(path, &st) == 0)
+			buf_printf(why, "%s: winnowd is not running (it "
+			    "stopped, and its live counters went with it)",
+			    path);
+		else
+			buf_printf(why, "%s: %s", path, errno == ENOENT ?
+			    "not there (is winnowd running?)" :
+			    strerror(errno));
 		return (NULL);
 	}
 	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(h) ||

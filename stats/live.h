@@ -114,6 +114,11 @@ struct live;
  * The master's side.
  */
 
+/* Keep the memory of live files made from now on in dir (a tmpfs, e.g.
+ * /dev/shm), dir/live being a symbolic link to it; NULL or "": in [stats]
+ * dir itself. */
+void		 live_memory_dir(const char *dir);
+
 /* Make a fresh live file in dir (mode 0640, group gid unless -1) with
  * room for hist entries of history; when that fails, anonymous shared
  * memory (live_is_private() then says so, why says why).  Never NULL. */
@@ -129,7 +134,14 @@ struct scoreboard *live_scoreboard(struct live *);
 /* Publish the header (seqlocked; the master only). */
 void		 live_set_info(struct live *, const struct live_info *);
 
-/* Unmap (and with unlink_file, remove dir/live: a clean stop). */
+/* A clean stop: unmap; a live file in the memory directory is removed
+ * (dir/live is left dangling: "stopped"), one in dir itself is kept. */
+void		 live_release(struct live *, const char *dir);
+
+/* Whether dir/live is a link to a live file that is gone (a clean stop). */
+int		 live_stopped(const char *dir);
+
+/* Unmap (and with unlink_file, remove dir/live and what it links to). */
 void		 live_close(struct live *, int unlink_file, const char *dir);
 
 /*

@@ -200,8 +200,8 @@ monitor_judge(const struct sstatus *s, struct monitor_problem *p, size_t max)
 
 	if (!s->live_ok || !s->master_alive) {
 		monitor_add(p, &n, max, "master-down", SSTATUS_CRITICAL,
-		    "winnowd is not running%s%s", s->live_ok ? "" : ": ",
-		    s->live_ok ? "" : s->live_why);
+		    "winnowd is not running%s%s", s->live_ok || s->stopped ?
+		    "" : ": ", s->live_ok || s->stopped ? "" : s->live_why);
 		return (n);
 	}
 	monitor_ages(s, p, &n, max);

@@ -240,9 +240,11 @@ sstatus_gather(struct sstatus *s, const struct live *l,
 
 	memset(s, 0, sizeof(*s));
 	s->now = (int64_t)time(NULL);
-	if (l == NULL && (l = own = live_open(w->stats_dir, why)) == NULL)
+	if (l == NULL && (l = own = live_open(w->stats_dir, why)) == NULL) {
 		(void)snprintf(s->live_why, sizeof(s->live_why), "%s",
 		    buf_str(why));
+		s->stopped = live_stopped(w->stats_dir);
+	}
 	if (l != NULL) {
 		s->live_ok = 1;
 		live_info(l, &s->info);
@@ -274,7 +276,7 @@ static int
 sstatus_code(const struct sstatus *s, struct monitor_problem *p, size_t *n)
 {
 	*n = monitor_judge(s, p, MONITOR_MAX);
-	if (!s->live_ok)
+	if (!s->live_ok && !s->stopped)
 		return (SSTATUS_UNKNOWN);
 	return (monitor_worst(p, *n));
 }
@@ -421,7 +423,9 @@ sstatus_text(const struct sstatus *s, struct buf *out, int *code_r)
 	buf_printf(out, "winnowd %s\n", code == SSTATUS_OK ? "OK" :
 	    code == SSTATUS_WARNING ? "WARNING" : code == SSTATUS_CRITICAL ?
 	    "CRITICAL" : "UNKNOWN");
-	if (!s->live_ok) {
+	if (s->stopped) {
+		buf_puts(out, "master:      NOT RUNNING (stopped)\n");
+	} else if (!s->live_ok) {
 		buf_printf(out, "cannot read the live file: %s\n", s->live_why);
 	} else {
 		sstatus_text_master(s, out);

@@ -10,8 +10,8 @@
  *
  * Exit codes follow the Nagios plugin convention (SSTATUS_OK 0, WARNING
  * 1, CRITICAL 2, UNKNOWN 3): the worst problem the monitor finds
- * (monitor.h); CRITICAL when the master is not running; UNKNOWN when the
- * live file cannot be read at all.
+ * (monitor.h); CRITICAL when the master is not running (or stopped);
+ * UNKNOWN when there is no live file to say so.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -40,6 +40,7 @@ struct sstatus_where {
 struct sstatus {
 	int64_t		 now;		/* unix time */
 	int		 live_ok;	/* the live file could be read */
+	int		 stopped;	/* it went at a clean stop */
 	char		 live_why[256];
 	int		 master_alive;
 	struct live_info info;

@@ -22,6 +22,10 @@ static const struct conf_param stats_params[] = {
 	    "where the statistics live: the store of minute, hour and day "
 	    "counters, and the live file winnowctl reads (empty: "
 	    "spool_dir/stats)" },
+	{ "memory_dir", CONF_STR, "/dev/shm", S(memory_dir), 0, 0, NULL, NULL,
+	    "a tmpfs for the live file's memory (dir/live links to it): the "
+	    "children write there with every message, which on a disk file "
+	    "system costs a journal update per page (empty: in dir itself)" },
 	{ "history", CONF_UINT, "10000", S(history), 100, 1000000, NULL, NULL,
 	    "verdicts kept for winnowctl history (about 1.2 kB each, in the "
 	    "live file)" },

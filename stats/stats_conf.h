@@ -14,6 +14,7 @@
 
 struct stats_conf {
 	char		*dir;		/* "": spool_dir/stats */
+	char		*memory_dir;	/* the live file's memory: a tmpfs */
 	unsigned int	 history;	/* entries in the verdict ring */
 	unsigned int	 flush_interval;	/* ms between rollups */
 	unsigned int	 compact_interval;	/* ms between compactions */

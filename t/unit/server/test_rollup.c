@@ -68,6 +68,13 @@ Test(rollup, counts_reach_the_store_once)
 	live_unflushed(r, rest);
 	cr_assert_eq(svec_count(rest), 0, "all of it is in the store");
 	live_close(r, 0, NULL);
+	/* the live file's memory is in /dev/shm, linked from the stats dir;
+	 * a clean stop lets it go and the link says so */
+	rollup_stop();
+	cr_assert(live_stopped(stats_conf_dir(smtp_conf.spool_dir)));
+	cr_assert_null(live_open(stats_conf_dir(smtp_conf.spool_dir), why));
+	cr_assert(strstr(buf_str(why), "it stopped") != NULL, "%s",
+	    buf_str(why));
 	svec_free(rest);
 	buf_free(why);
 }
@@ -97,6 +104,7 @@ Test(rollup, a_store_in_use_means_memory_only)
 	rollup_tick(1);
 	(void)kill(pid, SIGTERM);
 	(void)waitpid(pid, &st, 0);
+	rollup_stop();
 	got = 0;
 	cr_assert_eq(sstore_load(store, sum, NULL, NULL, why), 0);
 	cr_assert_eq(got, 0, "nothing written to another's store");
