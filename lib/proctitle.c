@@ -22,6 +22,7 @@ extern char	**environ;
 
 static char	*proctitle_start;	/* the block: argv[0] ... */
 static size_t	 proctitle_len;		/* its bytes */
+static size_t	 proctitle_used;	/* bytes the last title took */
 
 /* proctitle_init - take over argv's and environ's strings */
 
@@ -67,9 +68,19 @@ proctitle_set(const char *fmt, ...)
 
 	if (proctitle_start == NULL || proctitle_len < 2)
 		return;
-	memset(proctitle_start, 0, proctitle_len);
 	va_start(ap, fmt);
 	n = vsnprintf(proctitle_start, proctitle_len - 1, fmt, ap);
 	va_end(ap);
-	(void)n;
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > proctitle_len - 2)
+		n = (int)(proctitle_len - 2);
+	/* Clear what a longer title before left (the first call: all of
+	 * it), not the whole block each time: children retitle themselves
+	 * with every session. */
+	if (proctitle_used == 0)
+		proctitle_used = proctitle_len;
+	if (proctitle_used > (size_t)n)
+		memset(proctitle_start + n, 0, proctitle_used - (size_t)n);
+	proctitle_used = (size_t)n + 1;
 }
