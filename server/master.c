@@ -629,7 +629,7 @@ master_reload(void)
 	master_stop_generation(master_gen);
 	master_throttle_until = 0;
 	master_published = 0;
-	log_info("configuration reloaded; generation %u", master_gen);
+	log_notice("configuration reloaded; generation %u", master_gen);
 	buf_free(why);
 }
 
@@ -804,7 +804,7 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 	rollup_start(master_uid, master_gid, master_drop);
 	master_sb = live_scoreboard(server_live);
 	master_publish(0);
-	log_info("started: listening on %s, forwarding to %s (%s), "
+	log_notice("started: listening on %s, forwarding to %s (%s), "
 	    "children %u..%u", server_conf.listen, smtp_conf.forward,
 	    smtp_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
 	    server_conf.start_children, server_conf.max_children);

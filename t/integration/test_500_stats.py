@@ -354,3 +354,29 @@ def test_daemon_start_failure_reaches_the_terminal(winnowd, ports):
     assert p.returncode == 69, (p.returncode, p.stderr)
     assert b"cannot listen" in p.stderr and b"Address already in use" in \
         p.stderr, p.stderr
+
+
+def test_log_level_per_module_and_on_reload(relay):
+    """[server] log_level: the summary line (module server, info) goes
+    quiet at "notice", comes back for that module alone with
+    "notice, server=info", and a reload is enough."""
+    w, _ = relay(server={"log_level": "notice"})
+    send(w.port, "quiet@example.org", ["r@example.com"])
+    time.sleep(0.5)
+    assert "quiet@example.org" not in w.log()
+    w.conf["log_level"] = "notice, server=info"
+    w.write_config()
+    w.signal(signal.SIGHUP)
+    w.wait_log(r"generation 2")
+    time.sleep(0.5)         # the old generation's children retire
+    send(w.port, "loud@example.org", ["r@example.com"])
+    w.wait_log(r"from=<loud@example.org>.* score=")
+    p = subprocess.run([procs.WINNOWD, "-t", "-c", w.conf_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert p.returncode == 0
+    w.write_config(open(w.conf_path).read().replace(
+        "log_level = notice, server=info", "log_level = chatty"))
+    p = subprocess.run([procs.WINNOWD, "-t", "-c", w.conf_path],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert p.returncode == 78 and b"log_level" in p.stdout, p.stdout
+    w.write_config()
