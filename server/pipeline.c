@@ -61,7 +61,7 @@
 #include "server.h"
 
 const struct sess_hooks	 pipeline_hooks = {
-	pipeline_run, notice_after_reply
+	pipeline_run, notice_after_reply, count_refused
 };
 
 static void	pipeline_milter_run(const struct sess_info *, struct msg *,
@@ -153,6 +153,7 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->data = spool_data(m->spool, &c->len);
 	c->header_len = mailhdr_len(c->data, c->len);
 	c->f = findings_new();
+	c->t0_us = time_now_us();
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
 		c->rc[i].r = &m->rcpts[i];
@@ -263,12 +264,15 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	struct pl_ctx	 c;
 
 	pipeline_new(&c, si, m);
+	child_note_message(m->qid);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	child_note_stage();
 	decide_all(&c);
 	plan_make(&c);
 	deliver_prepare(&c);
 	deliver_commit(&c);
+	child_note_stage();
 	deliver_log_extras(&c);
 	pipeline_final(m);
 	if (!si->lmtp)
@@ -276,4 +280,5 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	report_log(&c, reply_r);
 	notices_notify(&c);
 	pipeline_free(&c);
+	child_note_message(NULL);
 }

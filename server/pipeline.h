@@ -31,6 +31,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "checks.h"
 #include "findings.h"
 #include "milter.h"
 #include "msg.h"
@@ -97,6 +98,12 @@ struct pl_ctx {
 	size_t		 removed_hlen;
 	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
 	struct buf	*why;
+	/* for the statistics (count.c) */
+	uint64_t	 t0_us;		/* time_now_us() at the end of DATA */
+	uint64_t	 check_us[CHECKS_MAX];	/* time in each check */
+	unsigned char	 check_ran[CHECKS_MAX];
+	int		 quar_failed;	/* the quarantine copy failed */
+	unsigned int	 narchive_failed;
 };
 
 /* checks.c: run every check a filtered recipient's group wants; one that
@@ -148,6 +155,17 @@ int		 notices_dsn(struct pl_ctx *, int must_keep);
 /* notices.c: take back the DSN kept before the final dots when the answer
  * is not 250 after all. */
 void		 notices_dsn_cancel(struct pl_ctx *);
+
+/* count.c: the message into the statistics and the verdict history (after
+ * the reply is known; checks_text is the X-Winnow-Checks text, score the
+ * verdict's points when has_score). */
+void		 count_message(struct pl_ctx *, const struct buf *reply,
+		    const char *checks_text, int has_score, double score);
+
+/* count.c: a message the session refused itself (its reply code), and a
+ * DSN or notification sent (smtp/notice.h's counter). */
+void		 count_refused(int code);
+void		 count_notice(int retry, int rc);
 
 /* notices.c: the notifications the decisions ask for (after the reply). */
 void		 notices_notify(struct pl_ctx *);
