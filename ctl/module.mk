@@ -1,5 +1,5 @@
 # ctl/module.mk - winnowctl: the quarantine, learning and classifying (the
-# content check), templates (policy), UDS reports (uds: its client, no
-# server); not the DNS or AV checks
-DEPS_ctl = lib spool smtp mail findings policy content uds
+# content check), templates (policy), statistics (stats), UDS reports
+# (uds: its client, no server); not the DNS or AV checks
+DEPS_ctl = lib spool smtp mail findings policy stats content uds
 LIBS_ctl = -lpthread

@@ -30,6 +30,8 @@
 
 /* uds */
 #include "uds.h"
+/* stats */
+#include "stats_conf.h"
 
 /* ctl */
 #include "ctl.h"
@@ -68,6 +70,12 @@ const struct ctl_command ctl_commands[] = {
 	    "(FILE:LINE of the first error)" },
 	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "
 	    "probe the UDS servers" },
+	{ "status", ctl_status_main, "the state of winnowd (Nagios exit "
+	    "codes)" },
+	{ "stats", ctl_stats_main, "what was filtered: per day, week, month, "
+	    "year" },
+	{ "history", ctl_history_main, "the last verdicts" },
+	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },
 	{ NULL, NULL, NULL }
 };
 
@@ -156,6 +164,7 @@ main(int argc, char **argv)
 	policy_conf_register();
 	content_conf_register();
 	uds_conf_register();
+	stats_conf_register();
 	why = buf_new(256);
 	if (conf_load(ctl_config_path, why) != WN_OK) {
 		(void)fprintf(stderr, "%swinnowctl: configuration %s has "
