@@ -118,7 +118,9 @@ control_paths(const char *config)
 	ssize_t	 n;
 
 	free(control_config_path);
-	control_config_path = config != NULL ? xstrdup(config) : NULL;
+	control_config_path = config == NULL ? NULL :
+	    (control_config_path = realpath(config, NULL)) != NULL ?
+	    control_config_path : xstrdup(config);
 	if ((n = readlink("/proc/self/exe", control_exe,
 	    sizeof(control_exe) - 1)) < 0)
 		n = 0;
@@ -518,12 +520,12 @@ control_http_start(uv_loop_t *loop)
 		return;
 	control_mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 	    MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, control_answer, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, control_mhd_log, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, control_completed, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, control_listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-	    MHD_OPTION_EXTERNAL_LOGGER, control_mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (control_mhd == NULL)
 		log_fatal("http: cannot start libmicrohttpd on %s",

@@ -24,6 +24,10 @@
  * form cannot send that), an Origin, if any, that is our own Host, and for
  * a session its CSRF token in X-CSRF-Token (a synchroniser token, OWASP).
  *
+ * Sessions outlive the control process (a reload restarts it): they are
+ * kept in the statistics directory's control-sessions (0600, the
+ * children's user), rewritten at each login and logout.
+ *
  * A client (by address) that fails [control] login_failures times in a
  * minute - a wrong secret at login or in a token - gets 429 until the
  * minute is over, and each failure is logged.
@@ -32,6 +36,8 @@
  */
 #include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,8 +55,12 @@
 #include "status.h"
 #include "timeutil.h"
 
+/* smtp */
+#include "smtp_conf.h"
+
 /* stats */
 #include "sjson.h"
+#include "stats_conf.h"
 
 /* server */
 #include "control.h"
@@ -63,7 +73,7 @@
 struct ctlauth_session {
 	char		 id[SECRET_LEN + 1];	/* "" free */
 	char		 csrf[SECRET_LEN + 1];
-	uint64_t	 expires;		/* time_now_ms() */
+	uint64_t	 expires;		/* ctlauth_now() */
 	uint64_t	 used;
 };
 
@@ -78,6 +88,85 @@ static struct ctlauth_client ctlauth_clients[CTLAUTH_CLIENTS];
 static char		 ctlauth_secret[SECRET_LEN + 1];
 static struct stat	 ctlauth_st;		/* of the file we read */
 static int		 ctlauth_warned;
+static int		 ctlauth_restored;
+
+/* ctlauth_now - wall-clock milliseconds (sessions are saved) */
+
+static uint64_t
+ctlauth_now(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* ctlauth_file - where the sessions are kept */
+
+static void
+ctlauth_file(char *path, size_t len, const char *suffix)
+{
+	(void)snprintf(path, len, "%s/control-sessions%s",
+	    stats_conf_dir(smtp_conf.spool_dir), suffix);
+}
+
+/* ctlauth_save - write the live sessions (atomically) */
+
+static void
+ctlauth_save(void)
+{
+	char		 path[4096], tmp[4096];
+	uint64_t	 now = ctlauth_now();
+	size_t		 i;
+	FILE		*fp;
+	int		 fd;
+
+	ctlauth_file(path, sizeof(path), "");
+	ctlauth_file(tmp, sizeof(tmp), ".tmp");
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) < 0 || (fp = fdopen(fd, "w")) == NULL) {
+		log_warn("control: cannot save the sessions in %s: %s", tmp,
+		    strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		return;
+	}
+	for (i = 0; i < CTLAUTH_SESSIONS; i++)
+		if (ctlauth_sessions[i].id[0] != '\0' &&
+		    ctlauth_sessions[i].expires > now)
+			(void)fprintf(fp, "%s %s %llu\n", ctlauth_sessions[i].id,
+			    ctlauth_sessions[i].csrf, (unsigned long long)
+			    ctlauth_sessions[i].expires);
+	if (fclose(fp) != 0 || rename(tmp, path) < 0)
+		log_warn("control: cannot save the sessions in %s: %s", path,
+		    strerror(errno));
+}
+
+/* ctlauth_restore - the sessions of the last control process */
+
+static void
+ctlauth_restore(void)
+{
+	char		 path[4096], id[SECRET_LEN + 2], csrf[SECRET_LEN + 2];
+	unsigned long long exp;
+	size_t		 n = 0;
+	FILE		*fp;
+
+	ctlauth_restored = 1;
+	ctlauth_file(path, sizeof(path), "");
+	if ((fp = fopen(path, "r")) == NULL)
+		return;
+	while (n < CTLAUTH_SESSIONS && fscanf(fp, "%65s %65s %llu", id, csrf,
+	    &exp) == 3) {
+		if (strlen(id) != SECRET_LEN || strlen(csrf) != SECRET_LEN)
+			continue;
+		memcpy(ctlauth_sessions[n].id, id, SECRET_LEN + 1);
+		memcpy(ctlauth_sessions[n].csrf, csrf, SECRET_LEN + 1);
+		ctlauth_sessions[n].expires = exp;
+		n++;
+	}
+	(void)fclose(fp);
+}
 
 /* ctlauth_reset - forget sessions and failures */
 
@@ -113,6 +202,7 @@ ctlauth_load(void)
 		log_notice("control: %s changed: every dashboard session "
 		    "ends", control_conf.secret_file);
 		memset(ctlauth_sessions, 0, sizeof(ctlauth_sessions));
+		ctlauth_save();
 	}
 	ctlauth_secret[0] = '\0';
 	if (secret_read(control_conf.secret_file, ctlauth_secret, why) !=
@@ -233,8 +323,10 @@ ctlauth_cookie(struct control_req *r)
 {
 	struct ctlauth_session *s;
 	const char	*id;
-	uint64_t	 now = time_now_ms();
+	uint64_t	 now = ctlauth_now();
 
+	if (!ctlauth_restored)
+		ctlauth_restore();
 	if (r->conn == NULL || (id = MHD_lookup_connection_value(r->conn,
 	    MHD_COOKIE_KIND, CTLAUTH_COOKIE)) == NULL)
 		return (NULL);
@@ -358,8 +450,10 @@ static struct ctlauth_session *
 ctlauth_new_session(void)
 {
 	struct ctlauth_session *s, *old = &ctlauth_sessions[0];
-	uint64_t	 now = time_now_ms();
+	uint64_t	 now = ctlauth_now();
 
+	if (!ctlauth_restored)
+		ctlauth_restore();
 	for (s = ctlauth_sessions; s < ctlauth_sessions + CTLAUTH_SESSIONS;
 	    s++) {
 		if (s->id[0] == '\0' || now >= s->expires) {
@@ -373,6 +467,7 @@ ctlauth_new_session(void)
 	secret_make(old->csrf);
 	old->expires = now + control_conf.session_lifetime;
 	old->used = now;
+	ctlauth_save();
 	return (old);
 }
 
@@ -414,8 +509,10 @@ ctlauth_logout(struct control_req *r)
 {
 	struct ctlauth_session *s = ctlauth_cookie(r);
 
-	if (s != NULL)
+	if (s != NULL) {
 		memset(s, 0, sizeof(*s));
+		ctlauth_save();
+	}
 	(void)snprintf(r->cookie, sizeof(r->cookie), "%s=; Path=/; HttpOnly; "
 	    "SameSite=Strict; Max-Age=0", CTLAUTH_COOKIE);
 	api_json(r, json_pack("{s:b}", "authenticated", 0));
@@ -435,7 +532,7 @@ ctlauth_session(struct control_req *r)
 	if (s != NULL && r->auth == CONTROL_AUTH_COOKIE) {
 		(void)json_object_set_new(j, "csrf", json_string(s->csrf));
 		(void)json_object_set_new(j, "expires_in", json_integer(
-		    (json_int_t)((s->expires - time_now_ms()) / 1000)));
+		    (json_int_t)((s->expires - ctlauth_now()) / 1000)));
 	}
 	api_json(r, j);
 }
