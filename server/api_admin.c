@@ -270,9 +270,10 @@ api_file_json(const char *path, const char *key)
 	size_t		 len;
 
 	dir = xstrdup(path);
+	/* Replaced by a rename in its directory: that is what must be
+	 * writable, not the file. */
 	j = json_pack("{s:o, s:s, s:b}", "path", sjson_str(path), "key", key,
-	    "writable", access(dirname(dir), W_OK) == 0 && (access(path,
-	    W_OK) == 0 || errno == ENOENT));
+	    "writable", access(dirname(dir), W_OK) == 0);
 	free(dir);
 	if (stat(path, &st) < 0 || st.st_size > API_LIST_FILE_MAX ||
 	    (fp = fopen(path, "r")) == NULL) {

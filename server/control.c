@@ -397,14 +397,17 @@ control_answer(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	r = &cc->r;
 	if (*upload_size != 0) {
-		if (buf_len(r->in) + *upload_size > control_conf.max_body)
+		if (r->too_big || buf_len(r->in) + *upload_size >
+		    control_conf.max_body) {
 			r->too_big = 1;
-		else
+			buf_reset(r->in);
+		} else
 			buf_append(r->in, upload, *upload_size);
 		*upload_size = 0;
-		if (!r->too_big)
-			return (MHD_YES);
-		/* Answered at once: the rest of the body is not read. */
+		return (MHD_YES);
+	}
+	if (r->too_big) {
+		/* What came past max_body was read and dropped. */
 		buf_reset(r->in);
 		api_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "the request body is "
 		    "larger than [control] max_body");

@@ -25,8 +25,8 @@
  * a session its CSRF token in X-CSRF-Token (a synchroniser token, OWASP).
  *
  * Sessions outlive the control process (a reload restarts it): they are
- * kept in the statistics directory's control-sessions (0600, the
- * children's user), rewritten at each login and logout.
+ * kept in the control process's directory, [stats] dir/monitor/sessions
+ * (0600, the children's user), rewritten at each login and logout.
  *
  * A client (by address) that fails [control] login_failures times in a
  * minute - a wrong secret at login or in a token - gets 429 until the
@@ -106,7 +106,7 @@ ctlauth_now(void)
 static void
 ctlauth_file(char *path, size_t len, const char *suffix)
 {
-	(void)snprintf(path, len, "%s/control-sessions%s",
+	(void)snprintf(path, len, "%s/monitor/sessions%s",
 	    stats_conf_dir(smtp_conf.spool_dir), suffix);
 }
 
