@@ -360,6 +360,12 @@ control_respond(struct control_conn *cc)
 		(void)MHD_add_response_header(resp, "Set-Cookie", r->cookie);
 	if (r->extra[0] != '\0')
 		(void)MHD_add_response_header(resp, "X-Winnow-Code", r->extra);
+	/* A connection that was suspended for a job is not used again:
+	 * libmicrohttpd in our loop does not always watch a resumed
+	 * connection for its next request, which would then hang. */
+	if (cc->answered)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
 	if (r->status == MHD_HTTP_UNAUTHORIZED)
 		(void)MHD_add_response_header(resp, "WWW-Authenticate",
 		    "Bearer realm=\"winnow\"");

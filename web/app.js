@@ -12,7 +12,7 @@
  */
 "use strict";
 
-const state = { csrf: null, timer: null, charts: [], page: null };
+const state = { csrf: null, timer: null, charts: [], page: null, gen: 0 };
 
 /* el - an element with attributes and children (strings become text) */
 function el(tag, attrs, ...kids) {
@@ -23,7 +23,7 @@ function el(tag, attrs, ...kids) {
     else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
     else e.setAttribute(k, v === true ? "" : v);
   }
-  for (const k of kids.flat()) {
+  for (const k of kids.flat(Infinity)) {
     if (k === null || k === undefined || k === false) continue;
     e.append(k instanceof Node ? k : document.createTextNode(String(k)));
   }
@@ -34,6 +34,7 @@ const $ = (id) => document.getElementById(id);
 
 /* api - one call; throws an Error with the server's words */
 async function api(method, path, body) {
+  const gen = state.gen;
   const opt = { method, credentials: "same-origin", headers: {} };
   if (method === "POST") {
     opt.headers["Content-Type"] = "application/json";
@@ -47,6 +48,9 @@ async function api(method, path, body) {
     throw new Error("winnowd's control process does not answer (" + e.message + ")");
   }
   const text = await r.text();
+  /* A page left meanwhile: what it asked for is not drawn over the new
+   * one (a POST's outcome still counts) */
+  if (method === "GET" && gen !== state.gen) throw new Error("stale");
   let j = null;
   try { j = JSON.parse(text); } catch (e) { /* text answer */ }
   if (r.status === 401 && path !== "/api/v1/login") { showLogin("Your session ended: log in again."); throw new Error("not logged in"); }
@@ -147,7 +151,12 @@ function stopTimer() {
 }
 
 function every(ms, fn) {
-  state.timer = setInterval(() => { if (!document.hidden) fn().catch((e) => flash(e.message, true)); }, ms);
+  state.timer = setInterval(() => { if (!document.hidden) fn().catch(failed); }, ms);
+}
+
+/* failed - say an error, unless it is a page left behind */
+function failed(e) {
+  if (e.message !== "stale" && e.message !== "not logged in") flash(e.message, true);
 }
 
 function page(title, ...kids) {
@@ -158,6 +167,7 @@ function page(title, ...kids) {
 
 async function route() {
   stopTimer();
+  state.gen++;
   const h = (location.hash || "#status").slice(1).split("/");
   const name = h[0] || "status";
   for (const a of document.querySelectorAll("#nav a"))
@@ -167,7 +177,8 @@ async function route() {
   try {
     await (pages[name] || pageStatus)(h.slice(1).map(decodeURIComponent));
   } catch (e) {
-    if (e.message !== "not logged in") page("Something went wrong", el("div", { class: "card error" }, e.message));
+    if (e.message !== "not logged in" && e.message !== "stale")
+      page("Something went wrong", el("div", { class: "card error" }, e.message));
   }
 }
 
@@ -318,8 +329,8 @@ async function pageHistory(args) {
       el("td", {}, e.action), el("td", { class: "num" }, e.duration.toFixed(2) + " s")))
       : [el("tr", {}, el("td", { colspan: 8, class: "empty" }, "No verdicts yet."))]));
   };
-  search.addEventListener("input", () => draw().catch((e) => flash(e.message, true)));
-  status.addEventListener("change", () => draw().catch((e) => flash(e.message, true)));
+  search.addEventListener("input", () => draw().catch(failed));
+  status.addEventListener("change", () => draw().catch(failed));
   await draw();
   every(3000, draw);
 }
@@ -373,7 +384,7 @@ function explainView(s) {
       el("table", {}, el("thead", {}, el("tr", {}, ["Recipient", "Group", "Status", "AV", "Action", "Reply"].map((h) => el("th", {}, h)))),
         el("tbody", {}, s.recipients.map((r) => el("tr", {}, el("td", {}, r.address), el("td", {}, r.group || "-"),
           el("td", {}, r.status ? badge(r.status) : (r.info || "-")), el("td", {}, r.av ? badge(r.av) : "-"),
-          el("td", {}, r.action ? badge(r.action) : "-"), el("td", { class: "mono" }, r.reply || "")))))),
+          el("td", {}, r.action ? badge(r.action) : "-"), el("td", { class: "mono" }, r.reply || ""))))),
       el("p", {}, el("strong", { id: "scan-score" }, s.score !== undefined ? s.score.toFixed(1) + " points" : "no score"),
         el("span", { class: "muted" }, "  X-Winnow-Checks: "), el("code", { id: "scan-checks" }, s.checks || "-")),
       s.failed ? el("p", { class: "error" }, "Checks that failed: " + s.failed) : null),
@@ -417,8 +428,8 @@ async function pageQuarantine(args) {
       el("td", { class: "num" }, fmtBytes(e.size))))
       : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "The quarantine is empty."))]));
   };
-  search.addEventListener("input", () => draw().catch((e) => flash(e.message, true)));
-  rel.addEventListener("change", () => draw().catch((e) => flash(e.message, true)));
+  search.addEventListener("input", () => draw().catch(failed));
+  rel.addEventListener("change", () => draw().catch(failed));
   await draw();
   every(5000, draw);
 }
@@ -473,7 +484,7 @@ async function pageLists() {
     return el("div", { class: "card" }, el("div", { class: "row spread" }, el("h2", { class: "mono" }, f.path),
       el("span", { class: "muted" }, f.key + (f.writable ? "" : " - read-only for winnowd's user"))),
       f.error ? el("p", { class: "error" }, f.error) : null, ta,
-      el("div", { class: "row" }, el("button", { class: "primary", disabled: !f.writable, onclick: async (ev) => {
+      el("div", { class: "row" }, el("button", { class: "primary save-list", disabled: !f.writable, onclick: async (ev) => {
         ev.target.disabled = true;
         msg.textContent = "";
         try {
