@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -270,15 +271,39 @@ control_winnowctl(void)
 	return (control_ctl);
 }
 
+/* control_fake - a made-up request's header ('H') or argument ('Q') */
+
+static const char *
+control_fake(const struct control_req *r, int kind, const char *name)
+{
+	const char *const *f;
+
+	for (f = r->fake; f != NULL && f[0] != NULL && f[1] != NULL; f += 2)
+		if (f[0][0] == kind && f[0][1] == ':' && (kind == 'H' ?
+		    strcasecmp(f[0] + 2, name) : strcmp(f[0] + 2, name)) == 0)
+			return (f[1]);
+	return (NULL);
+}
+
 /* control_arg - a query argument */
 
 const char *
 control_arg(const struct control_req *r, const char *name)
 {
 	if (r->conn == NULL)
-		return (NULL);		/* a request made up by a test */
+		return (control_fake(r, 'Q', name));
 	return (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    name));
+}
+
+/* control_cookie - a request cookie */
+
+const char *
+control_cookie(const struct control_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return (control_fake(r, 'C', name));
+	return (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name));
 }
 
 /* control_header - a request header */
@@ -287,7 +312,7 @@ const char *
 control_header(const struct control_req *r, const char *name)
 {
 	if (r->conn == NULL)
-		return (NULL);
+		return (control_fake(r, 'H', name));
 	return (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name));
 }
 

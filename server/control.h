@@ -77,6 +77,9 @@ enum control_auth {
 
 struct control_req {
 	struct MHD_Connection *conn;	/* NULL: made up by a test */
+	const char *const *fake;	/* then its headers and arguments:
+					 * "H:Name", value, "Q:name", value,
+					 * "C:cookie", value, ..., NULL */
 	const char	*method;
 	const char	*path;		/* without the query */
 	char		 peer[64];	/* client address, "unix" */
@@ -98,6 +101,9 @@ struct control_req {
 
 /* A query argument, or NULL. */
 const char	*control_arg(const struct control_req *, const char *name);
+
+/* A request cookie, or NULL. */
+const char	*control_cookie(const struct control_req *, const char *name);
 
 /* A request header, or NULL. */
 const char	*control_header(const struct control_req *, const char *name);
@@ -159,6 +165,9 @@ void	ctljob_scan(struct control_req *, struct json_t *request);
 /* In the loop's thread: the job of a request finished; its answer is in
  * the request.  control.c resumes the connection. */
 void	control_job_done(struct control_req *);
+
+/* Jobs answer 503 instead of running (the fuzz target, unit tests). */
+extern int	ctljob_disabled;
 
 /* Run fn in the thread pool holding the one job lock (the monitor). */
 void	ctljob_locked(void (*fn)(void));

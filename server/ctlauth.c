@@ -327,8 +327,7 @@ ctlauth_cookie(struct control_req *r)
 
 	if (!ctlauth_restored)
 		ctlauth_restore();
-	if (r->conn == NULL || (id = MHD_lookup_connection_value(r->conn,
-	    MHD_COOKIE_KIND, CTLAUTH_COOKIE)) == NULL)
+	if ((id = control_cookie(r, CTLAUTH_COOKIE)) == NULL)
 		return (NULL);
 	for (s = ctlauth_sessions; s < ctlauth_sessions + CTLAUTH_SESSIONS;
 	    s++) {

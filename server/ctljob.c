@@ -77,6 +77,7 @@ struct ctljob {
 };
 
 static pthread_mutex_t	 ctljob_lock = PTHREAD_MUTEX_INITIALIZER;
+int			 ctljob_disabled;
 
 /* ctljob_child - in the forked process: the command, or the scan */
 
@@ -282,11 +283,13 @@ ctljob_start(struct ctljob *j, struct control_req *r)
 	j->out = buf_new(4096);
 	j->status = -1;
 	r->job = j;
-	if (uv_queue_work(uv_default_loop(), &j->w, ctljob_run,
+	if (ctljob_disabled || uv_queue_work(uv_default_loop(), &j->w, ctljob_run,
 	    ctljob_after) != 0) {
 		r->job = NULL;
 		api_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "cannot start the "
 		    "job");
+		if (j->tmpfile != NULL)
+			(void)unlink(j->tmpfile);
 		conf_list_free(j->argv);
 		free(j->input);
 		free(j->tmpfile);
