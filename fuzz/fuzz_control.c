@@ -105,9 +105,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	while ((name = next(&p, end)) != NULL && name[0] != '\0' &&
 	    (val = next(&p, end)) != NULL && n < FIELDS) {
 		if (strcmp(val, "SECRET") == 0) {
-			free(auth);
-			auth = malloc(SECRET_LEN + 8);
-			(void)snprintf(auth, SECRET_LEN + 8, "Bearer %s", secret);
+			if (auth == NULL) {
+				auth = malloc(SECRET_LEN + 8);
+				(void)snprintf(auth, SECRET_LEN + 8, "Bearer %s",
+				    secret);
+			}
 			val = auth;
 		}
 		fake[n++] = name;
