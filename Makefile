@@ -201,6 +201,7 @@ MAN8		 = man/winnowd.8 man/winnowctl.8 man/winnow-pipe.8 \
 UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer \
 		   winnow-udsd.service
 DATAFILES	 = content.model obscene-en.txt obscene-ru.txt
+WEBFILES	 = index.html app.js app.css favicon.svg
 
 # man: the generated pages again (after a parameter changed); the suite
 # checks they match (t/integration/test_910_man.py).
@@ -225,6 +226,8 @@ install: all
 	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	install -m 0644 $(DATAFILES:%=data/%) $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 $(WEBFILES:%=web/%) $(DESTDIR)$(DATADIR)/web/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	install -m 0644 scripts/winnow-udsd.conf.example \
@@ -262,6 +265,8 @@ uninstall:
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow-udsd.conf.example
 	rm -f $(DATAFILES:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(WEBFILES:%=$(DESTDIR)$(DATADIR)/web/%)
+	-rmdir $(DESTDIR)$(DATADIR)/web 2>/dev/null
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 	rm -f $(DESTDIR)$(DOCDIR)/examples/exec-setid.conf

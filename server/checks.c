@@ -293,7 +293,10 @@ checks_run(struct pl_ctx *c)
 	}
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
-	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (h[i] != NULL && c->peek != NULL)
+			c->peek(c, k, h[i]);
 		if (h[i] != NULL && k->done != NULL)
 			k->done(h[i], &c->view);
+	}
 }
