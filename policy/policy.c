@@ -40,6 +40,7 @@
 #include "mask.h"
 #include "policy.h"
 #include "policy_private.h"
+#include "protect.h"
 #include "template.h"
 
 #define POLICY_NAME_MAX	64	/* longest group name */
@@ -150,10 +151,11 @@ policy_check_domain(const char *value, struct buf *why)
 /* Message-wide parameters: assigned by lib/conf. */
 static const struct conf_param policy_global_params[] = {
 	{ "protected_domains", CONF_STR, "", &policy_conf.protected_domains,
-	    0, 0, NULL, NULL, "recipient domains that are filtered "
-	    "(example.com, .example.com for its subdomains too); others pass "
-	    "unfiltered "
-	    "with X-Winnow-Info: not protected. Empty: all" },
+	    0, 0, NULL, NULL, "recipient domains that are filtered: "
+	    "example.com, .example.com (and its subdomains), wildcards "
+	    "(*example.com, mx?.example.org), file:PATH (items a line), * for "
+	    "all; others pass unfiltered with X-Winnow-Info: not protected. "
+	    "Empty: all" },
 	{ "default_domain", CONF_STR, "", &policy_conf.default_domain, 0, 0,
 	    NULL, policy_check_domain, "domain that qualifies bare local parts "
 	    "in masks and addresses (postmaster -> postmaster@DOMAIN)" },
@@ -1188,6 +1190,45 @@ pb_saved_value(const char *name)
 	return (NULL);
 }
 
+/* pb_saved_entry - a [policy] entry being loaded, or NULL */
+
+static const struct conf_entry *
+pb_saved_entry(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < policy_nsaved; i++)
+		if (strcasecmp(policy_saved[i].name, name) == 0)
+			return (&policy_saved[i]);
+	return (NULL);
+}
+
+/* pb_protect - the protected_domains set: a file that cannot be read fails
+ * the load, an item that can never match is a warning */
+
+static void
+pb_protect(struct pbuild *pb)
+{
+	const struct conf_entry *e = pb_saved_entry("protected_domains");
+	struct buf	*warn, *why;
+	const char	*p, *nl;
+
+	if (e == NULL)
+		return;			/* the default: every domain */
+	warn = buf_new(128);
+	why = buf_new(128);
+	pb->pol->protect = protect_parse(e->value, pb->max_file_size, warn,
+	    why);
+	if (pb->pol->protect == NULL)
+		conf_error(pb->err, e, "[policy] %s", buf_str(why));
+	for (p = buf_str(warn); *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		log_warn("%s:%d: %.*s", e->file, e->line, (int)(nl - p), p);
+	}
+	buf_free(warn);
+	buf_free(why);
+}
+
 /* pb_group_name_ok - [group NAME]: letters, digits, '.', '_', '-' */
 
 static int
@@ -1265,6 +1306,7 @@ policy_build(const struct conf_entry *gents, size_t ngents,
 		(void)conf_parse_size(v, 1024, 0, &pb.max_file_size, why);
 	v = pb_saved_value("notify_admin");
 	pb.have_admin = v != NULL && v[0] != '\0';
+	pb_protect(&pb);
 
 	/* [policy]: the defaults every group starts from. */
 	pb_defaults(&pb, &defaults);
@@ -1344,6 +1386,7 @@ policy_free(struct policy *pol)
 		free(pol->groups[i]);
 	}
 	free(pol->groups);
+	protect_free(pol->protect);
 	for (o = pol->objs; o != NULL; o = next) {
 		next = o->next;
 		o->free_fn(o->p);
@@ -1466,43 +1509,24 @@ policy_conf_register(void)
 	conf_register(&policy_group_section);
 }
 
-/* policy_domain_match - does domain match one protected_domains entry? */
-
-static int
-policy_domain_match(const char *domain, const char *entry)
-{
-	size_t	 dl = strlen(domain), el;
-
-	if (entry[0] == '*' && entry[1] == '.')
-		entry++;
-	if (entry[0] != '.')
-		return (strcasecmp(domain, entry) == 0);
-	el = strlen(entry);
-	if (strcasecmp(domain, entry + 1) == 0)
-		return (1);
-	return (dl > el && strcasecmp(domain + dl - el, entry) == 0);
-}
-
 /* policy_protected - is the recipient in a protected domain? */
 
 int
 policy_protected(const char *rcpt)
 {
-	const char	*domain;
-	char		**list;
-	size_t		 i, n;
-	int		 hit = 0;
+	const struct protect *p = policy_current ? policy_current->protect :
+	    NULL;
 
-	if (policy_conf.protected_domains == NULL ||
-	    policy_conf.protected_domains[0] == '\0')
+	if (protect_all(p))
 		return (1);
-	if ((domain = addr_domain(rcpt)) == NULL)
-		return (0);
-	n = conf_list_split(policy_conf.protected_domains, &list);
-	for (i = 0; i < n && !hit; i++)
-		hit = policy_domain_match(domain, list[i]);
-	conf_list_free(list);
-	return (hit);
+	return (protect_match(p, addr_domain(rcpt)));
 }
 
+/* policy_protected_describe - the protected set, for the log */
 
+void
+policy_protected_describe(struct buf *out)
+{
+	protect_describe(policy_current ? policy_current->protect : NULL,
+	    out);
+}

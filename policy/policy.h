@@ -38,6 +38,7 @@
 
 struct edit;
 struct mask_list;
+struct protect;
 struct template;
 
 /* [policy] parameters that are not per group. */
@@ -148,6 +149,7 @@ struct policy {
 	size_t		 ngroups;
 	const struct mask_list *whitelist;	/* common lists: every group */
 	const struct mask_list *blacklist;
+	struct protect	*protect;	/* protected_domains (protect.h) */
 	struct policy_obj *objs;	/* what the policy owns (lists,
 					 * templates) */
 };
@@ -176,10 +178,14 @@ struct policy_decision {
 /* Register [policy] and [group NAME]; sets the defaults at once. */
 void		 policy_conf_register(void);
 
-/* Whether a recipient address is in a protected domain: its domain equals
- * an entry, or is below an entry written ".example.com" or
- * "*.example.com".  Every recipient is protected when the list is empty. */
+/* Whether a recipient address is in a protected domain (protect.h: an
+ * exact domain, ".example.com" and "*.example.com" with its subdomains,
+ * wildcards, file: lists, "*").  Every recipient is protected when the
+ * list is empty or has "*". */
 int		 policy_protected(const char *rcpt);
+
+/* The protected set in one line, for the log at start and reload. */
+void		 policy_protected_describe(struct buf *out);
 
 /* The group of a recipient: the first whose recipients match rcpt and
  * whose senders (if any) match the sender or the client address. */

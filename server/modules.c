@@ -59,12 +59,19 @@ server_load_modules(int startup, struct buf *why)
 {
 	const struct check *k;
 
+	struct buf	*prot;
+
 	checks_validate();
 	for (k = checks_table; k->name != NULL; k++)
 		if (k->load(why) != WN_OK)
 			return (-1);
 	if (startup)
 		av_tmp_sweep();
+	/* At start and on every reload: which recipients are filtered. */
+	prot = buf_new(128);
+	policy_protected_describe(prot);
+	log_info("protected domains: %s", buf_str(prot));
+	buf_free(prot);
 	return (0);
 }
 

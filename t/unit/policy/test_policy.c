@@ -383,3 +383,65 @@ Test(policy, documented_keys)
 	cr_assert_eq(dsn, 1);
 	cr_assert_eq(level, 1);
 }
+
+Test(policy, protected_domains_star_means_all)
+{
+	load("[policy]\nprotected_domains = *\n");
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@anything.test"));
+	cr_assert(policy_protected("postmaster"));
+}
+
+Test(policy, protected_domains_globs)
+{
+	load("[policy]\nprotected_domains = *example.com mx?.example.org\n");
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@badexample.com"));
+	cr_assert(policy_protected("a@sub.EXAMPLE.com"));
+	cr_assert(policy_protected("a@mx1.example.org"));
+	cr_assert_not(policy_protected("a@mx10.example.org"));
+	cr_assert_not(policy_protected("a@example.net"));
+}
+
+Test(policy, protected_domains_file)
+{
+	const char	*f = tu_write_file("prot.txt", "# ours\n"
+	    "example.com\n.example.net, *.example.org\n\n");
+	char		 text[600];
+
+	(void)snprintf(text, sizeof(text), "[policy]\nprotected_domains = "
+	    "file:%s other.test\n", f);
+	load(text);
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@mx.example.net"));
+	cr_assert(policy_protected("a@x.example.org"));
+	cr_assert(policy_protected("a@other.test"));
+	cr_assert_not(policy_protected("a@example.info"));
+}
+
+Test(policy, protected_domains_file_missing)
+{
+	refuse("[policy]\nprotected_domains = file:/nonexistent/prot\n", 2,
+	    "/nonexistent/prot");
+	refuse("[policy]\nprotected_domains = file:relative\n", 2,
+	    "absolute");
+}
+
+Test(policy, protected_domains_described)
+{
+	struct buf	*b = buf_new(64);
+
+	policy_protected_describe(b);
+	cr_assert(strstr(buf_str(b), "all domains") != NULL, "%s",
+	    buf_str(b));
+	load("[policy]\nprotected_domains = example.com .example.net\n");
+	buf_reset(b);
+	policy_protected_describe(b);
+	cr_assert_str_eq(buf_str(b), "2 items: example.com, .example.net");
+	load("[policy]\nprotected_domains = example.com *\n");
+	buf_reset(b);
+	policy_protected_describe(b);
+	cr_assert(strstr(buf_str(b), "all domains") != NULL, "%s",
+	    buf_str(b));
+	buf_free(b);
+}
