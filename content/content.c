@@ -335,6 +335,7 @@ content_findings(struct content_msg *cm, struct findings *f)
 			f->formal = 1;
 	}
 	f->eastern = cm->eastern;
+	f->eastern_langs = cm->eastern ? cm->eastern_langs : 0;
 }
 
 /* content_analyze - rules, formal detection and the classifier */

@@ -90,10 +90,17 @@ static const struct conf_section content_section = {
 	"MIME to text, header rules, formal mail, the spam classifier"
 };
 
-/* content_conf_register - register [content] */
+/* content_conf_register - register [content]; declare the rule names
+ * (so [group] rules_off and rule_weights can be checked) */
 
 void
 content_conf_register(void)
 {
+	static const char *names[RULE_COUNT];
+	size_t		 i;
+
+	for (i = 0; i < RULE_COUNT; i++)
+		names[i] = rules_table[i].name;
+	findings_rules_declare(names, RULE_COUNT);
 	conf_register(&content_section);
 }

@@ -172,6 +172,7 @@ struct content_msg {
 	size_t		 eastern_chars;	/* CJK/Thai code points in text */
 	size_t		 letters;	/* letters in text */
 	int		 eastern;	/* CJK/Thai text or charsets */
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_* seen */
 	int		 formal;	/* formal_detect() said so */
 	uint64_t	 rules;		/* bit per enum rule_id that fired */
 	char		 detail[RULE_COUNT][FINDINGS_NAME_MAX];
@@ -219,6 +220,12 @@ int		 charset_to_utf8(const char *charset, const char *in,
 /* Whether a charset label names a Chinese, Japanese, Korean or Thai
  * encoding. */
 int		 charset_is_eastern(const char *charset);
+
+/* The language (FINDINGS_LANG_*) of a CJK or Thai charset label, else 0. */
+unsigned int	 charset_eastern_lang(const char *charset);
+
+/* The Eastern languages (FINDINGS_LANG_*) of UTF-8 text, by script. */
+unsigned int	 charset_langs(const char *, size_t);
 
 /* Count letters and CJK/Thai code points in UTF-8 text. */
 void		 charset_count(const char *, size_t, size_t *letters,

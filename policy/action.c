@@ -67,34 +67,41 @@ action_add_once(struct edit *e, struct buf *seen, const char *name,
 	buf_free(key);
 }
 
-/* action_tags - the subject tags of the set, each once, AV's first */
+/* action_tag_add - add a subject tag unless it is there already */
+
+static void
+action_tag_add(struct buf *tags, const char *t)
+{
+	const char	*p;
+	size_t		 tl = strlen(t);
+
+	for (p = buf_str(tags); (p = strstr(p, t)) != NULL; p++)
+		if ((p == buf_str(tags) || p[-1] == ' ') &&
+		    (p[tl] == '\0' || p[tl] == ' '))
+			return;
+	if (buf_len(tags) > 0)
+		buf_putc(tags, ' ');
+	buf_puts(tags, t);
+}
+
+/* action_tags - the subject tags of the set, each once: AV's, the
+ * status's, then the obscene mark of a group that checks for spam */
 
 static void
 action_tags(const struct policy_decision *const *d, size_t n,
-    struct buf *tags)
+    const struct findings *f, struct buf *tags)
 {
-	const char	*t;
-	size_t		 i, tl;
+	size_t		 i;
 	int		 k;
-	const char	*p;
 
 	for (i = 0; i < n; i++) {
-		for (k = 1; k >= 0; k--) {
-			if (d[i]->st[k] == NULL ||
-			    (t = d[i]->st[k]->subject_tag) == NULL)
-				continue;
-			tl = strlen(t);
-			for (p = buf_str(tags); (p = strstr(p, t)) != NULL;
-			    p++)
-				if ((p == buf_str(tags) || p[-1] == ' ') &&
-				    (p[tl] == '\0' || p[tl] == ' '))
-					break;
-			if (p != NULL)
-				continue;
-			if (buf_len(tags) > 0)
-				buf_putc(tags, ' ');
-			buf_puts(tags, t);
-		}
+		for (k = 1; k >= 0; k--)
+			if (d[i]->st[k] != NULL &&
+			    d[i]->st[k]->subject_tag != NULL)
+				action_tag_add(tags, d[i]->st[k]->subject_tag);
+		if (f->obscene && d[i]->group->obscene_tag != NULL &&
+		    d[i]->group->spam_checks)
+			action_tag_add(tags, d[i]->group->obscene_tag);
 	}
 }
 
@@ -187,7 +194,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 				    d[i]->st[k]->header_name,
 				    d[i]->st[k]->header_value);
 	buf_reset(v);
-	action_tags(d, n, v);
+	action_tags(d, n, f, v);
 	if (buf_len(v) > 0)
 		edit_subject_tag(e, buf_str(v));
 	buf_free(v);

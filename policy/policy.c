@@ -42,6 +42,7 @@
 #include "policy_private.h"
 #include "protect.h"
 #include "template.h"
+#include "verdict.h"
 
 #define POLICY_NAME_MAX	64	/* longest group name */
 #define POLICY_TAG_MAX	100	/* longest subject tag */
@@ -238,6 +239,15 @@ static int	pk_switch(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_list(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
+static int	pb_printable(const char *);
+static int	pk_rules_off(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_weights(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_eastern(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_obscene(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
 static int	pk_group_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_action(struct pbuild *, struct policy_group *, int,
@@ -278,8 +288,23 @@ static const struct pkey policy_group_keys[] = {
 	    "for this group" },
 	{ "surbl", PK_ANY, "yes", pk_switch, "no: URI blocklists are not run "
 	    "or not counted for this group" },
+	{ "dnsbl", PK_ANY, "yes", pk_switch, "no: DNSBL ratings are not run "
+	    "or not counted for this group (nor can they blacklist)" },
 	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
 	    "action) for the group" },
+	{ "lists", PK_ANY, "yes", pk_switch, "no: the white and black lists "
+	    "(the common ones and the group's) do not apply to the group" },
+	{ "rules_off", PK_ANY, "", pk_rules_off, "rule names that weigh "
+	    "nothing for this group (see [content] rules_off; a rule off "
+	    "there is off everywhere)" },
+	{ "rule_weights", PK_ANY, "", pk_weights, "the group's rule weights, "
+	    "NAME:points, e.g. SUBJ_ID:0 EASTERN:60" },
+	{ "eastern_suspicious", PK_ANY, "", pk_eastern, "Eastern languages "
+	    "whose text or charsets weigh in (rule EASTERN) for this group: "
+	    "any of zh ja ko th, all, or none; empty: as [content] eastern" },
+	{ "obscene_tag", PK_ANY, "", pk_obscene, "text put in front of the "
+	    "Subject of obscene mail (rule OBSCENE found words), e.g. "
+	    "[--Obscene--]; empty: none" },
 	{ "whitelist", PK_LIST, "", pk_list, "senders (masks, ip:CIDR, "
 	    "file:PATH) whose mail is trusted; in [policy] for every group, "
 	    "in a group in addition" },
@@ -551,6 +576,10 @@ pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
 		target = &g->spf;
 	else if (strcasecmp(e->name, "surbl") == 0)
 		target = &g->surbl;
+	else if (strcasecmp(e->name, "dnsbl") == 0)
+		target = &g->dnsbl;
+	else if (strcasecmp(e->name, "lists") == 0)
+		target = &g->lists;
 	else
 		target = &g->av_checks;
 	if (pb_bool(pb, e, &v) < 0)
@@ -579,6 +608,161 @@ pk_list(struct pbuild *pb, struct policy_group *g, int slot,
 		g->whitelist = ml;
 	else
 		g->blacklist = ml;
+	return (0);
+}
+
+/* pb_rule_name - a rule name a check declared (any, if none did) */
+
+static int
+pb_rule_name(struct pbuild *pb, const struct conf_entry *e, const char *name)
+{
+	if (findings_rule_known(name) != 0)
+		return (0);
+	conf_error(pb->err, e, "[%s] %s: unknown rule \"%s\" (winnowctl "
+	    "classify and content/README.md list them)", e->section, e->name,
+	    name);
+	return (-1);
+}
+
+/* group_rules_free - a group's rules_off and rule_weights */
+
+static void
+group_rules_free(struct policy_group *g, int off, int weights)
+{
+	size_t	 i;
+
+	if (off) {
+		conf_list_free(g->rules_off);
+		g->rules_off = NULL;
+	}
+	if (weights) {
+		for (i = 0; i < g->nweights; i++)
+			free((char *)g->weights[i].name);
+		free(g->weights);
+		g->weights = NULL;
+		g->nweights = 0;
+	}
+}
+
+/* pk_rules_off - rules_off of a group */
+
+static int
+pk_rules_off(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char	**v;
+	size_t	 i, n;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n; i++) {
+		if (pb_rule_name(pb, e, v[i]) < 0) {
+			conf_list_free(v);
+			return (-1);
+		}
+	}
+	group_rules_free(g, 1, 0);
+	if (n > 0)
+		g->rules_off = v;
+	else
+		conf_list_free(v);
+	return (0);
+}
+
+/* pk_weights - rule_weights of a group: NAME:points, -1000..1000 */
+
+static int
+pk_weights(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct verdict_weight *w;
+	char		**v, *sep, *end;
+	size_t		 i, n;
+	long		 pts;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	w = xcalloc(n + 1, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		if ((sep = strchr(v[i], ':')) == NULL)
+			sep = strchr(v[i], '=');
+		if (sep != NULL)
+			*sep++ = '\0';
+		pts = sep != NULL ? strtol(sep, &end, 10) : 0;
+		if (sep == NULL || *sep == '\0' || *end != '\0' ||
+		    pts < -1000 || pts > 1000) {
+			conf_error(pb->err, e, "[%s] %s: \"%s\" is not "
+			    "NAME:points (-1000..1000)", e->section, e->name,
+			    v[i]);
+			break;
+		}
+		if (pb_rule_name(pb, e, v[i]) < 0)
+			break;
+		w[i].name = xstrdup(v[i]);
+		w[i].weight = (int)pts;
+	}
+	conf_list_free(v);
+	if (i < n) {
+		while (i-- > 0)
+			free((char *)w[i].name);
+		free(w);
+		return (-1);
+	}
+	group_rules_free(g, 0, 1);
+	if (n > 0) {
+		g->weights = w;
+		g->nweights = n;
+	} else {
+		free(w);
+	}
+	return (0);
+}
+
+/* pk_eastern - eastern_suspicious: languages, all, none or empty */
+
+static int
+pk_eastern(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char		**v;
+	size_t		 i, n;
+	unsigned int	 langs = 0, bit;
+	int		 rc = 0;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcasecmp(v[i], "all") == 0)
+			langs |= FINDINGS_LANG_ALL;
+		else if (strcasecmp(v[i], "none") == 0)
+			continue;
+		else if ((bit = findings_lang_find(v[i])) != 0)
+			langs |= bit;
+		else
+			rc = pb_bad(pb, e, "is not a list of zh, ja, ko, th, "
+			    "all or none");
+	}
+	conf_list_free(v);
+	if (rc < 0)
+		return (rc);
+	g->eastern = n == 0 ? VERDICT_EASTERN_AS_CONTENT : langs == 0 ?
+	    VERDICT_EASTERN_ALLOWED : VERDICT_EASTERN_LANGS;
+	g->eastern_langs = langs;
+	return (0);
+}
+
+/* pk_obscene - obscene_tag */
+
+static int
+pk_obscene(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	(void)slot;
+	if (!pb_printable(e->value) || strlen(e->value) > POLICY_TAG_MAX)
+		return (pb_bad(pb, e, "is not a subject tag (printable, at "
+		    "most 100 bytes)"));
+	free(g->obscene_tag);
+	g->obscene_tag = e->value[0] ? xstrdup(e->value) : NULL;
 	return (0);
 }
 
@@ -986,6 +1170,8 @@ group_free_fields(struct policy_group *g)
 
 	free(g->name);
 	free(g->virus_name_action);
+	free(g->obscene_tag);
+	group_rules_free(g, 1, 1);
 	group_vna_free(g);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		conf_list_free(g->st[i].to);
@@ -1010,6 +1196,23 @@ group_dup(const struct policy_group *src, const char *name)
 	g->vna = NULL;
 	g->nvna = 0;
 	group_vna_compile(g);
+	g->obscene_tag = xstrdup(src->obscene_tag);
+	g->rules_off = NULL;
+	g->weights = NULL;
+	if (src->rules_off != NULL) {
+		for (k = 0; src->rules_off[k] != NULL; k++)
+			;
+		g->rules_off = xcalloc(k + 1, sizeof(*g->rules_off));
+		for (k = 0; src->rules_off[k] != NULL; k++)
+			g->rules_off[k] = xstrdup(src->rules_off[k]);
+	}
+	if (src->nweights > 0) {
+		g->weights = xcalloc(src->nweights, sizeof(*g->weights));
+		for (k = 0; k < src->nweights; k++) {
+			g->weights[k].name = xstrdup(src->weights[k].name);
+			g->weights[k].weight = src->weights[k].weight;
+		}
+	}
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		struct policy_status *st = &g->st[i];
 

@@ -40,6 +40,7 @@ struct edit;
 struct mask_list;
 struct protect;
 struct template;
+struct verdict_weight;
 
 /* [policy] parameters that are not per group. */
 struct policy_conf {
@@ -133,7 +134,17 @@ struct policy_group {
 	int		 rdns;		/* each DNS family, within dns_checks */
 	int		 spf;
 	int		 surbl;
+	int		 dnsbl;		/* DNSBL ratings, within dns_checks */
 	int		 av_checks;
+	int		 lists;		/* white and black lists apply */
+	char		**rules_off;	/* rules that weigh nothing here,
+					 * NULL-terminated, or NULL */
+	struct verdict_weight *weights;	/* rule_weights (verdict.h) */
+	size_t		 nweights;
+	int		 eastern;	/* enum verdict_eastern */
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_*: suspicious ones */
+	char		*obscene_tag;	/* subject tag of obscene mail, or
+					 * NULL */
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
 	char		*virus_name_action;	/* "GLOB:ACTION, ..." or NULL */

@@ -191,3 +191,27 @@ Test(action, header_values_are_safe)
 	cr_assert_null(strstr(m, "\r\nBcc:"), "%s", m);
 	free(m);
 }
+
+Test(action, obscene_tag_per_group)
+{
+	const char	*r[] = { "a@example.com" }, *o[] = { "b@other.test" };
+	char		*m;
+
+	load("[group mark]\nrecipients = @example.com\n"
+	    "obscene_tag = [--Obscene--]\nspam.subject_tag = [SPAM]\n");
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: hello\r\n"), "%s", m);
+	free(m);
+	f->obscene = 1;
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: [--Obscene--] hello\r\n"), "%s", m);
+	free(m);
+	m = render(o, 1);
+	cr_assert(strstr(m, "Subject: hello\r\n"), "%s", m);
+	free(m);
+	f->gtube = 1;
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: [SPAM] [--Obscene--] hello\r\n"), "%s",
+	    m);
+	free(m);
+}
