@@ -541,6 +541,25 @@ content_learner_open(const char *path, const char *base, unsigned int bits,
 	return (l);
 }
 
+/* content_learner_reset - start again from base or an empty model */
+
+int
+content_learner_reset(struct content_learner *l, const char *base,
+    unsigned int bits, struct buf *why)
+{
+	struct model	*m;
+
+	if (base != NULL && access(base, F_OK) == 0)
+		m = model_load(base, why);
+	else
+		m = model_new(bits ? bits : MODEL_BITS_DEFAULT);
+	if (m == NULL)
+		return (WN_PERM);
+	model_free(l->m);
+	l->m = m;
+	return (WN_OK);
+}
+
 /* content_learner_prepare - parse and featurise a raw message */
 
 static void

@@ -82,6 +82,13 @@ static const struct conf_param content_params[] = {
 	{ "model_check_interval", CONF_TIME, "10s",
 	    &content_conf.model_check_ms, 0, 3600000, NULL, NULL,
 	    "how often children look for a newly learned model (0: never)" },
+	{ "samples_dir", CONF_STR, LOCALSTATEDIR "/samples",
+	    &content_conf.samples_dir, 0, 0, NULL, NULL,
+	    "where every learned message is kept (spam/, ham/) so that "
+	    "winnowctl learn --rebuild can make the model again; empty: none" },
+	{ "samples_max", CONF_UINT, "10000", &content_conf.samples_max, 0,
+	    10000000, NULL, NULL, "samples kept per class, the oldest "
+	    "removed first (0: none)" },
 	{ NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 

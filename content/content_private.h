@@ -15,6 +15,7 @@
  *	model.c		the fixed-size model file: map, load, atomic save
  *	learner.c	online logistic regression over hashed features
  *	content.c	life cycle, check entry point, learning entry points
+ *	samples.c	the learned messages, kept for a rebuild
  *
  * All text inside content/ is UTF-8 with LF line ends.
  *
@@ -55,6 +56,8 @@ struct content_conf {
 	char		*rule_weights;		/* NAME:weight overrides */
 	unsigned int	 model_check_ms;	/* how often to look for a
 						 * newer model file */
+	char		*samples_dir;		/* learned messages kept */
+	unsigned int	 samples_max;		/* per class */
 };
 
 extern struct content_conf content_conf;

@@ -299,5 +299,6 @@ policy_decide(const struct policy *pol, const char *rcpt,
 		}
 		/* No DSN if any status of the message forbids one. */
 		d->dsn = d->dsn && st->dsn;
+		d->backup |= st->backup;
 	}
 }

@@ -48,6 +48,8 @@
 #define POLICY_TAG_MAX	100	/* longest subject tag */
 
 struct policy_conf	 policy_conf;
+static char		*policy_report_senders;	/* compiled in the build */
+static char		*policy_report_clients;
 const struct policy	*policy_current;
 static struct policy	*policy_live;		/* what policy_current is */
 static struct policy	*policy_staged;		/* built, not yet applied */
@@ -149,6 +151,45 @@ policy_check_domain(const char *value, struct buf *why)
 	return (0);
 }
 
+/* policy_age - "30d" and the like in seconds; -1 if bad */
+
+long long
+policy_age(const char *s)
+{
+	char		*end;
+	long long	 n;
+
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	n = strtoll(s, &end, 10);
+	if (n < 0 || n > 100000000LL)
+		return (-1);
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return (n);
+	if (strcmp(end, "m") == 0)
+		return (n * 60);
+	if (strcmp(end, "h") == 0)
+		return (n * 3600);
+	if (strcmp(end, "d") == 0)
+		return (n * 86400);
+	if (strcmp(end, "w") == 0)
+		return (n * 7 * 86400);
+	return (-1);
+}
+
+/* policy_check_age - conf check: an age */
+
+static int
+policy_check_age(const char *value, struct buf *why)
+{
+	if (policy_age(value) < 0) {
+		buf_printf(why, "\"%s\" is not an age (30d, 12h, 2w; 0 keeps "
+		    "for ever)", value);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Message-wide parameters: assigned by lib/conf. */
 static const struct conf_param policy_global_params[] = {
 	{ "protected_domains", CONF_STR, "", &policy_conf.protected_domains,
@@ -187,6 +228,35 @@ static const struct conf_param policy_global_params[] = {
 	{ "max_file_size", CONF_SIZE, "16M", &policy_conf.max_file_size, 1024,
 	    0, NULL, NULL, "largest list (file:) or template file read; a "
 	    "larger one fails the configuration load" },
+	{ "backup_dir", CONF_STR, "/var/spool/winnow/backup",
+	    &policy_conf.backup_dir, 0, 0, NULL, policy_check_path,
+	    "where STATUS.backup = yes keeps a copy of each message that is "
+	    "still delivered (quarantine format; winnowctl archive manages "
+	    "it)" },
+	{ "quarantine_keep", CONF_STR, "30d", &policy_conf.quarantine_keep,
+	    0, 0, NULL, policy_check_age, "how long winnowctl quarantine purge "
+	    "(winnow-purge.timer, daily) keeps quarantined messages; 0: for "
+	    "ever" },
+	{ "backup_keep", CONF_STR, "30d", &policy_conf.backup_keep, 0, 0,
+	    NULL, policy_check_age, "how long winnowctl archive purge keeps "
+	    "the copies in backup_dir; 0: for ever" },
+	{ "archive_keep", CONF_STR, "90d", &policy_conf.archive_keep, 0, 0,
+	    NULL, policy_check_age, "how long winnowctl archive purge keeps "
+	    "the days of archive_dir; 0: for ever" },
+	{ "report_spam", CONF_STR, "", &policy_conf.report_spam, 0, 0, NULL,
+	    policy_check_addrs, "report addresses: mail to them from a "
+	    "reporter (report_senders) is learned as spam (each attached "
+	    "message, else the message itself) and not delivered" },
+	{ "report_ham", CONF_STR, "", &policy_conf.report_ham, 0, 0, NULL,
+	    policy_check_addrs, "the same, learned as ham (mail wrongly "
+	    "called spam)" },
+	{ "report_senders", CONF_STR, "", &policy_report_senders, 0, 0, NULL,
+	    NULL, "who may send to the report addresses: sender masks "
+	    "(user@dom, @dom, file:); empty: nobody. Anyone else is refused, "
+	    "so nobody can poison the model" },
+	{ "report_clients", CONF_STR, "", &policy_report_clients, 0, 0, NULL,
+	    NULL, "and from where: ip:CIDR items the reporter's client address "
+	    "must match too; empty: any address" },
 	{ NULL }
 };
 
@@ -266,6 +336,8 @@ static int	pk_dsn(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_notify(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
+static int	pk_backup(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
 static int	pk_status_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 
@@ -336,6 +408,8 @@ static const struct pkey policy_status_keys[] = {
 	    "the 554 reply for reject (macros as in templates)" },
 	{ "dsn", PK_ANY, NULL, pk_dsn, "when some recipients are refused and "
 	    "others accepted, whether the sender gets a DSN" },
+	{ "backup", PK_ANY, "no", pk_backup, "yes: keep a copy of the message "
+	    "in backup_dir (quarantine format) and still do the action" },
 	{ "notify", PK_ANY, "", pk_notify, "who is notified: sender, "
 	    "recipients, admin (any of them), or none" },
 	{ "template_sender", PK_ANY, "", pk_status_tmpl, "the sender's "
@@ -1116,6 +1190,20 @@ pk_dsn(struct pbuild *pb, struct policy_group *g, int slot,
 	return (0);
 }
 
+/* pk_backup - STATUS.backup */
+
+static int
+pk_backup(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	int	 v;
+
+	if (pb_bool(pb, e, &v) < 0)
+		return (-1);
+	g->st[slot].backup = v;
+	return (0);
+}
+
 /* pk_notify - STATUS.notify */
 
 static int
@@ -1432,6 +1520,28 @@ pb_protect(struct pbuild *pb)
 	buf_free(why);
 }
 
+/* pb_reporters - report_senders and report_clients, compiled */
+
+static void
+pb_reporters(struct pbuild *pb)
+{
+	const struct conf_entry *e;
+	const struct mask_list *ml;
+
+	if ((e = pb_saved_entry("report_senders")) != NULL &&
+	    (ml = pb_masks(pb, e, 0)) != NULL && mask_list_count(ml) > 0)
+		pb->pol->reporters = ml;
+	if ((e = pb_saved_entry("report_clients")) != NULL &&
+	    (ml = pb_masks(pb, e, MASK_ALLOW_IP)) != NULL &&
+	    mask_list_count(ml) > 0)
+		pb->pol->report_clients = ml;
+	if (pb->pol->reporters == NULL && ((e = pb_saved_entry("report_spam"))
+	    != NULL || (e = pb_saved_entry("report_ham")) != NULL) &&
+	    e->value[0] != '\0')
+		log_warn("%s:%d: %s is set but report_senders is empty: every "
+		    "report will be refused", e->file, e->line, e->name);
+}
+
 /* pb_group_name_ok - [group NAME]: letters, digits, '.', '_', '-' */
 
 static int
@@ -1510,6 +1620,7 @@ policy_build(const struct conf_entry *gents, size_t ngents,
 	v = pb_saved_value("notify_admin");
 	pb.have_admin = v != NULL && v[0] != '\0';
 	pb_protect(&pb);
+	pb_reporters(&pb);
 
 	/* [policy]: the defaults every group starts from. */
 	pb_defaults(&pb, &defaults);
@@ -1732,4 +1843,43 @@ policy_protected_describe(struct buf *out)
 {
 	protect_describe(policy_current ? policy_current->protect : NULL,
 	    out);
+}
+
+/* policy_report_kind - is rcpt a report address, and of which kind? */
+
+int
+policy_report_kind(const char *rcpt)
+{
+	const char *const lists[2] = { policy_conf.report_ham,
+	    policy_conf.report_spam };
+	char		**v;
+	size_t		 i, n;
+	int		 k, hit = -1;
+
+	for (k = 0; k < 2 && hit < 0; k++) {
+		if (lists[k] == NULL || lists[k][0] == '\0')
+			continue;
+		n = conf_list_split(lists[k], &v);
+		for (i = 0; i < n && hit < 0; i++)
+			if (strcasecmp(v[i], rcpt) == 0)
+				hit = k;
+		conf_list_free(v);
+	}
+	return (hit);
+}
+
+/* policy_reporter_ok - may this sender (from this client) report? */
+
+int
+policy_reporter_ok(const char *sender, const char *client_ip)
+{
+	const struct policy *pol = policy_current;
+
+	if (pol == NULL || pol->reporters == NULL || sender == NULL ||
+	    sender[0] == '\0' || !mask_list_match(pol->reporters, sender,
+	    NULL))
+		return (0);
+	return (pol->report_clients == NULL ||
+	    (client_ip != NULL && mask_list_match(pol->report_clients, "",
+	    client_ip)));
 }

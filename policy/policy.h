@@ -54,6 +54,12 @@ struct policy_conf {
 	char		*notify_admin;
 	char		*notify_from;		/* "" postmaster@myhostname */
 	size_t		 max_file_size;
+	char		*backup_dir;		/* STATUS.backup copies */
+	char		*quarantine_keep;	/* ages ("30d", "0": forever) */
+	char		*backup_keep;
+	char		*archive_keep;
+	char		*report_spam;		/* report addresses, "" none */
+	char		*report_ham;
 };
 
 extern struct policy_conf policy_conf;
@@ -111,6 +117,7 @@ struct policy_status {
 	const struct template *reject_text;	/* "5.7.1 ..." for the 554
 					 * reply (a one-line template) */
 	int		 dsn;		/* a refusal may cause a DSN */
+	int		 backup;	/* keep a copy in backup_dir */
 	unsigned int	 notify;	/* bits 1 << POLICY_NOTIFY_* */
 	const struct template *tmpl[POLICY_NOTIFY_NWHO];	/* NULL:
 					 * built-in */
@@ -161,6 +168,8 @@ struct policy {
 	const struct mask_list *whitelist;	/* common lists: every group */
 	const struct mask_list *blacklist;
 	struct protect	*protect;	/* protected_domains (protect.h) */
+	const struct mask_list *reporters;	/* report_senders */
+	const struct mask_list *report_clients;	/* report_clients */
 	struct policy_obj *objs;	/* what the policy owns (lists,
 					 * templates) */
 };
@@ -180,6 +189,7 @@ struct policy_decision {
 	int		 reject;	/* refused with 554 and reject_text */
 	int		 quarantine;	/* a copy goes to the quarantine */
 	int		 dsn;		/* a refusal may cause a DSN */
+	int		 backup;	/* a copy goes to backup_dir */
 	int		 reject_slot;	/* the status that refused, or -1 */
 	int		 remove;	/* the AV-flagged parts are replaced */
 	int		 tempfail;	/* answered 4xx */
@@ -213,6 +223,19 @@ void		 policy_decide(const struct policy *, const char *rcpt,
  * cannot be done, the remove_fallback), recomputing what the recipient
  * gets. */
 void		 policy_decision_av_action(struct policy_decision *, int action);
+
+/* An age of the retention keys ("30d", "12h", "2w", "90m", "45s"; "0"
+ * keeps for ever) in seconds; -1 if it is not one. */
+long long	 policy_age(const char *);
+
+/* Report addresses: 1 if rcpt is a report_spam address, 0 if report_ham,
+ * -1 if neither. */
+int		 policy_report_kind(const char *rcpt);
+
+/* Whether a sender (and client address) may report: the sender matches
+ * report_senders and, when report_clients is set, the client matches it
+ * too.  Nobody may when report_senders is empty. */
+int		 policy_reporter_ok(const char *sender, const char *client_ip);
 
 /* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
 int		 policy_vna_check(const char *, struct buf *why);

@@ -175,6 +175,7 @@ pipeline_free(struct pl_ctx *c)
 	free(c->rc);
 	free(c->addrs);
 	free(c->quar_id);
+	free(c->backup_id);
 	findings_free(c->f);
 	buf_free(c->removed);
 	buf_free(c->why);

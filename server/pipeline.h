@@ -84,6 +84,7 @@ struct pl_ctx {
 	struct split	*sp;
 	struct pl_txn	*txns;		/* parallel to sp->txns */
 	char		*quar_id;
+	char		*backup_id;	/* the STATUS.backup copy's entry */
 	unsigned int	 narchived;
 	size_t		 dsn_mark;	/* notice_mark() before our DSN */
 	size_t		 ndsn;		/* refusals a kept DSN reports */

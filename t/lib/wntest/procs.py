@@ -114,15 +114,23 @@ class Winnowd:
         # names one.
         self.sections["dns"] = {"resolver": "127.0.0.1:9",
                                 "timeout": "300ms"}
+        # learning (report addresses, winnowctl) writes in the test's
+        # directory, never /var/lib/winnow
         self.sections["content"] = {
+            "model": os.path.join(owned_dir(os.path.join(self.dir,
+                                                         "lib")),
+                                  "content.model"),
+            "samples_dir": os.path.join(self.dir, "lib", "samples"),
             "default_model": os.path.join(SRCDIR, "data", "content.model"),
             "obscene_words": "%s %s" % (
                 os.path.join(SRCDIR, "data", "obscene-en.txt"),
                 os.path.join(SRCDIR, "data", "obscene-ru.txt"))}
         self.sections["av"] = {"database": ""}
         # never the system's /var/spool/winnow/quarantine
-        self.sections["policy"] = {"quarantine_dir": owned_dir(
-            os.path.join(self.dir, "quarantine"))}
+        self.sections["policy"] = {
+            "quarantine_dir": owned_dir(os.path.join(self.dir,
+                                                     "quarantine")),
+            "backup_dir": owned_dir(os.path.join(self.dir, "backup"))}
         self.sections["policy"].update(policy or {})
         for k, v in (extra or {}).items():
             self.sections.setdefault(k, {}).update(v)
