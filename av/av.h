@@ -101,6 +101,10 @@ int		 av_load(struct buf *why);
 /* Free the current engine (exit, tests). */
 void		 av_unload(void);
 
+/* "ClamAV 1.0.5, database 27100 of 2024-12-01" (or ", no database")
+ * for the version header. */
+void		 av_describe(struct buf *out);
+
 /* Signatures in the current engine (0 when scanning is off). */
 unsigned int	 av_signatures(void);
 

@@ -82,6 +82,7 @@ struct av_engine {
 	struct cl_scan_options scanopts;
 	unsigned int	 sigs;
 	unsigned int	 version;	/* database version (daily) */
+	long long	 db_time;	/* its build time, 0 unknown */
 	struct av_opts	*opts;		/* the [av] defaults */
 };
 

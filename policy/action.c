@@ -8,6 +8,11 @@
  * first).  Inbound X-Winnow-* fields are always removed, so a sender can
  * never forge our verdict.
  *
+ * compat_headers = kas adds the old product's X-Spamtest-Status-Extended
+ * (one per group, as it did when one message served several groups) and
+ * X-SpamTest-Info, and removes inbound ones; version_header adds
+ * X-Winnow-Version with winnow's version and the AV database's.
+ *
  * When several groups share one message (split_by_result = no), the
  * headers carry all of them: X-Winnow-Group lists the groups,
  * X-Winnow-Status says "group=status" for each when they differ, custom
@@ -16,17 +21,82 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* lib */
 #include "buf.h"
 #include "xalloc.h"
+
+#include "version.h"
 
 /* policy */
 #include "edit.h"
 #include "policy.h"
 #include "policy_private.h"
 #include "verdict.h"
+
+static char	*action_version_info;	/* the AV engine and database */
+
+/* policy_set_version_info - what X-Winnow-Version says of the AV side */
+
+void
+policy_set_version_info(const char *text)
+{
+	free(action_version_info);
+	action_version_info = text != NULL && *text != '\0' ?
+	    xstrdup(text) : NULL;
+}
+
+/* action_kas_status - the old product's name of a spam status */
+
+static const char *
+action_kas_status(enum spam_status s)
+{
+	static const char *const names[SPAM_STATUS_COUNT] = {
+		"Not detected", "Probable Spam", "SPAM", "Formal", "Trusted",
+		"Blacklisted"
+	};
+
+	return (names[s]);
+}
+
+/* policy_edit_strip - inbound copies of our headers go */
+
+void
+policy_edit_strip(struct edit *e)
+{
+	edit_remove_prefix(e, "X-Winnow-");
+	if (policy_conf.compat_headers == POLICY_COMPAT_KAS)
+		edit_remove_prefix(e, "X-Spamtest-");
+}
+
+/* policy_edit_info - X-Winnow-Info, and the old product's X-SpamTest-Info */
+
+void
+policy_edit_info(struct edit *e, const char *info)
+{
+	edit_add_header(e, "X-Winnow-Info", info);
+	if (policy_conf.compat_headers != POLICY_COMPAT_KAS)
+		return;
+	if (strcasecmp(info, "not protected") == 0)
+		edit_add_header(e, "X-SpamTest-Info", "Not protected");
+	else if (strncasecmp(info, "not processed", 13) == 0)
+		edit_add_header(e, "X-SpamTest-Info", "Not processed");
+}
+
+/* action_version - X-Winnow-Version */
+
+static void
+action_version(struct edit *e, struct buf *v)
+{
+	buf_reset(v);
+	buf_puts(v, "winnow " WINNOW_VERSION);
+	if (action_version_info != NULL)
+		buf_printf(v, "; %s", action_version_info);
+	edit_add_header(e, "X-Winnow-Version", buf_str(v));
+}
 
 /* action_status_text - "spam" or "spam; av=infected" */
 
@@ -117,7 +187,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	int		 differ = 0, dns = 0, spam = 0, av = 0, avc = 0, k;
 	const char	*list = NULL;
 
-	edit_remove_prefix(e, "X-Winnow-");
+	policy_edit_strip(e);
 	if (n == 0) {
 		buf_free(v);
 		buf_free(seen);
@@ -147,6 +217,12 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		}
 	}
 	edit_add_header(e, "X-Winnow-Status", buf_str(v));
+	if (policy_conf.compat_headers == POLICY_COMPAT_KAS)
+		for (i = 0; i < n; i++)
+			if (!action_seen(d, i))
+				edit_add_header(e,
+				    "X-Spamtest-Status-Extended",
+				    action_kas_status(d[i]->spam));
 
 	/* X-Winnow-Group */
 	buf_reset(v);
@@ -184,6 +260,9 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		}
 		edit_add_header(e, "X-Winnow-Virus", buf_str(v));
 	}
+
+	if (policy_conf.version_header)
+		action_version(e, v);
 
 	/* The statuses' own header fields and subject tags. */
 	for (i = 0; i < n; i++)

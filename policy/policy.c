@@ -25,6 +25,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -59,6 +61,9 @@ static struct policy	*policy_staged;		/* built, not yet applied */
 static struct conf_entry *policy_saved;
 static size_t		 policy_nsaved;
 
+static const char *const policy_compat_names[] = {
+	"none", "kas", NULL
+};
 static const char *const policy_archive_names[] = {
 	"incoming", "outgoing", "both", NULL
 };
@@ -250,6 +255,20 @@ static const struct conf_param policy_global_params[] = {
 	{ "report_ham", CONF_STR, "", &policy_conf.report_ham, 0, 0, NULL,
 	    policy_check_addrs, "the same, learned as ham (mail wrongly "
 	    "called spam)" },
+	{ "template_dsn", CONF_STR, "", &policy_conf.template_dsn, 0, 0, NULL,
+	    policy_check_path, "template of the DSN's words (its Subject and "
+	    "text; macros as in notification templates, ${recipients} the "
+	    "refused ones); the refused recipients and the downstream's "
+	    "replies follow it. Empty: the built-in text" },
+	{ "compat_headers", CONF_ENUM, "none", &policy_conf.compat_headers,
+	    0, 0, policy_compat_names, NULL, "kas: also write the old "
+	    "product's X-Spamtest-Status-Extended (SPAM, Probable Spam, "
+	    "Formal, Trusted, Blacklisted, Not detected) and X-SpamTest-Info "
+	    "(Not protected, Not processed), so mail-client filters keep "
+	    "working during a cut-over; inbound ones are removed" },
+	{ "version_header", CONF_BOOL, "no", &policy_conf.version_header, 0,
+	    0, NULL, NULL, "add X-Winnow-Version: winnow's version, the AV "
+	    "engine's and its database's version and date" },
 	{ "report_senders", CONF_STR, "", &policy_report_senders, 0, 0, NULL,
 	    NULL, "who may send to the report addresses: sender masks "
 	    "(user@dom, @dom, file:); empty: nobody. Anyone else is refused, "
@@ -405,7 +424,9 @@ static const struct pkey policy_status_keys[] = {
 	{ "header", PK_ANY, "", pk_header, "a header field to add, "
 	    "\"Name: value\"" },
 	{ "reject_text", PK_ANY, POLICY_REJECT_DEFAULT, pk_reject, "text of "
-	    "the 554 reply for reject (macros as in templates)" },
+	    "the 554 reply for reject (macros as in templates), or file:PATH "
+	    "of a file whose first line that is not a # comment is that "
+	    "text" },
 	{ "dsn", PK_ANY, NULL, pk_dsn, "when some recipients are refused and "
 	    "others accepted, whether the sender gets a DSN" },
 	{ "backup", PK_ANY, "no", pk_backup, "yes: keep a copy of the message "
@@ -1110,6 +1131,7 @@ pk_header(struct pbuild *pb, struct policy_group *g, int slot,
 	static const char *const ours[] = {
 		"X-Winnow-Status", "X-Winnow-Group", "X-Winnow-Score",
 		"X-Winnow-Checks", "X-Winnow-Virus", "X-Winnow-Info",
+		"X-Winnow-Version",
 		"Received", "Subject", NULL
 	};
 	struct policy_status *st = &g->st[slot];
@@ -1140,7 +1162,56 @@ pk_header(struct pbuild *pb, struct policy_group *g, int slot,
 	return (0);
 }
 
-/* pk_reject - STATUS.reject_text */
+/* pb_reject_bad - a bad reject text, from the file or the line */
+
+static int
+pb_reject_bad(struct pbuild *pb, const struct conf_entry *e, char *text,
+    const char *what)
+{
+	if (text == NULL)
+		return (pb_bad(pb, e, what));
+	conf_error(pb->err, e, "[%s] %s: the text in %s %s", e->section,
+	    e->name, e->value + 5, what);
+	free(text);
+	return (-1);
+}
+
+/* pb_reject_file - a reject text kept in a file the admin edits: its
+ * first line that is neither empty nor a '#' comment */
+
+static char *
+pb_reject_file(struct pbuild *pb, const struct conf_entry *e,
+    const char *path)
+{
+	FILE		*fp;
+	char		*line = NULL, *text = NULL, *p;
+	size_t		 cap = 0;
+	ssize_t		 n;
+
+	if (*path != '/' || (fp = fopen(path, "r")) == NULL) {
+		conf_error(pb->err, e, "[%s] %s: %s: %s", e->section, e->name,
+		    path, *path != '/' ? "not an absolute path" :
+		    strerror(errno));
+		return (NULL);
+	}
+	while (text == NULL && (n = getline(&line, &cap, fp)) >= 0) {
+		if ((size_t)n > pb->max_file_size)
+			break;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '\0' && *p != '#')
+			text = xstrdup(p);
+	}
+	free(line);
+	(void)fclose(fp);
+	if (text == NULL)
+		conf_error(pb->err, e, "[%s] %s: %s has no text line",
+		    e->section, e->name, path);
+	return (text);
+}
+
+/* pk_reject - STATUS.reject_text: a one-line template, or file:PATH */
 
 static int
 pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
@@ -1149,15 +1220,21 @@ pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
 	struct template	*t;
 	struct buf	*why, *name;
 	const char	*v = e->value;
+	char		*text = NULL;
 
+	if (strncasecmp(v, "file:", 5) == 0) {
+		if ((text = pb_reject_file(pb, e, v + 5)) == NULL)
+			return (-1);
+		v = text;
+	}
 	if (isdigit((unsigned char)v[0]) && v[1] == '.' &&
 	    isdigit((unsigned char)v[2]) && v[0] != '5')
-		return (pb_bad(pb, e, "must have an enhanced code 5.X.Y (or "
-		    "none: 5.7.1 is added)"));
+		return (pb_reject_bad(pb, e, text, "must have an enhanced code "
+		    "5.X.Y (or none: 5.7.1 is added)"));
 	if (isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) &&
 	    isdigit((unsigned char)v[2]))
-		return (pb_bad(pb, e, "must not start with a reply code (554 "
-		    "is added)"));
+		return (pb_reject_bad(pb, e, text, "must not start with a reply "
+		    "code (554 is added)"));
 	why = buf_new(64);
 	name = buf_new(64);
 	buf_printf(name, "%s", e->name);
@@ -1167,10 +1244,12 @@ pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
 		    buf_str(why));
 		buf_free(why);
 		buf_free(name);
+		free(text);
 		return (-1);
 	}
 	buf_free(why);
 	buf_free(name);
+	free(text);
 	pb_own(pb->pol, t, pb_template_free);
 	g->st[slot].reject_text = t;
 	return (0);
@@ -1542,6 +1621,18 @@ pb_reporters(struct pbuild *pb)
 		    "report will be refused", e->file, e->line, e->name);
 }
 
+/* pb_dsn_template - template_dsn, read with the build */
+
+static void
+pb_dsn_template(struct pbuild *pb)
+{
+	const struct conf_entry *e = pb_saved_entry("template_dsn");
+	int		 bad;
+
+	if (e != NULL)
+		pb->pol->dsn_tmpl = pb_template(pb, e, &bad);
+}
+
 /* pb_group_name_ok - [group NAME]: letters, digits, '.', '_', '-' */
 
 static int
@@ -1621,6 +1712,7 @@ policy_build(const struct conf_entry *gents, size_t ngents,
 	pb.have_admin = v != NULL && v[0] != '\0';
 	pb_protect(&pb);
 	pb_reporters(&pb);
+	pb_dsn_template(&pb);
 
 	/* [policy]: the defaults every group starts from. */
 	pb_defaults(&pb, &defaults);

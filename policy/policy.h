@@ -60,6 +60,15 @@ struct policy_conf {
 	char		*archive_keep;
 	char		*report_spam;		/* report addresses, "" none */
 	char		*report_ham;
+	char		*template_dsn;		/* "" built-in */
+	int		 compat_headers;	/* enum policy_compat */
+	int		 version_header;	/* X-Winnow-Version */
+};
+
+enum policy_compat {
+	POLICY_COMPAT_NONE = 0,
+	POLICY_COMPAT_KAS,	/* also X-Spamtest-Status-Extended and
+				 * X-SpamTest-Info, as the old product */
 };
 
 extern struct policy_conf policy_conf;
@@ -170,6 +179,8 @@ struct policy {
 	struct protect	*protect;	/* protected_domains (protect.h) */
 	const struct mask_list *reporters;	/* report_senders */
 	const struct mask_list *report_clients;	/* report_clients */
+	const struct template *dsn_tmpl;	/* template_dsn, or NULL:
+					 * the built-in text */
 	struct policy_obj *objs;	/* what the policy owns (lists,
 					 * templates) */
 };
@@ -261,6 +272,19 @@ unsigned int	 policy_needs(const struct policy_group *);
 void		 policy_edit(struct edit *,
 		    const struct policy_decision *const *, size_t n,
 		    const struct findings *);
+
+/* Inbound copies of our headers removed (X-Winnow-*, and X-Spamtest-*
+ * with compat_headers = kas): for a recipient the policy did not decide;
+ * policy_edit does it itself. */
+void		 policy_edit_strip(struct edit *);
+
+/* X-Winnow-Info: info (and with compat_headers = kas X-SpamTest-Info:
+ * "Not protected" or "Not processed" where the old product said so). */
+void		 policy_edit_info(struct edit *, const char *info);
+
+/* What X-Winnow-Version says after "winnow VERSION" (the AV engine and
+ * database, set by the server when it loads them; NULL: nothing). */
+void		 policy_set_version_info(const char *);
 
 /* Names, for logs, headers and JSON. */
 const char	*policy_action_name(int);

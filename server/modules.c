@@ -52,6 +52,19 @@ server_register_all(void)
 	client_conf_register();
 }
 
+/* modules_version_info - the AV side of X-Winnow-Version, after every
+ * engine load */
+
+static void
+modules_version_info(void)
+{
+	struct buf	*v = buf_new(64);
+
+	av_describe(v);
+	policy_set_version_info(buf_str(v));
+	buf_free(v);
+}
+
 /* server_load_modules - build every module's shared data (master) */
 
 int
@@ -67,6 +80,7 @@ server_load_modules(int startup, struct buf *why)
 			return (-1);
 	if (startup)
 		av_tmp_sweep();
+	modules_version_info();
 	/* At start and on every reload: which recipients are filtered. */
 	prot = buf_new(128);
 	policy_protected_describe(prot);
@@ -94,6 +108,7 @@ server_check_databases(void)
 	why = buf_new(128);
 	if (av_load(why) == WN_OK) {
 		log_info("av: new signatures loaded; replacing the children");
+		modules_version_info();
 		changed = 1;
 	} else {
 		log_error("av: the changed database does not load, keeping "

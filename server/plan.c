@@ -63,13 +63,13 @@ plan_rcpt_edit(struct pl_ctx *c, size_t i)
 		d = &p->dec;
 		policy_edit(e, &d, 1, c->f);
 		if (p->unchecked)
-			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			policy_edit_info(e, c->info_error);
 		return (e);
 	}
 	if (p->info != INFO_NONE)
-		edit_add_header(e, "X-Winnow-Info", pipeline_info(c, p));
+		policy_edit_info(e, pipeline_info(c, p));
 	/* Only we write X-Winnow-*: drop what the sender put there. */
-	edit_remove_prefix(e, "X-Winnow-");
+	policy_edit_strip(e);
 	return (e);
 }
 
@@ -98,7 +98,7 @@ plan_shared_edit(struct pl_ctx *c)
 	policy_edit(e, all, n, c->f);
 	for (i = 0; i < c->m->nrcpts; i++)
 		if (c->rc[i].decided && c->rc[i].unchecked) {
-			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			policy_edit_info(e, c->info_error);
 			break;
 		}
 	free(all);

@@ -281,3 +281,54 @@ def test_quarantine_words_learning_and_owners(pw, workdir):
     rc, out = _ctl(w, "quarantine", "--dir", private, "list",
                    user=procs.DEFAULT_SERVER["user"])
     assert rc == 77 and "it belongs to root" in out, out
+
+
+# -- headers and words of the old products ---------------------------------
+
+def test_compat_and_version_headers_dsn_and_reject_words(pw, workdir):
+    rej = os.path.join(workdir, "reject.txt")
+    with open(rej, "w") as f:
+        f.write("# the words our users know\n"
+                "5.7.1 Blacklisted sender ${sender} (${queue_id})\n")
+    dsn = os.path.join(workdir, "dsn.tmpl")
+    with open(dsn, "w") as f:
+        f.write("Subject: Returned mail: ${subject}\n\n"
+                "The filter at ${hostname} refused your message to\n"
+                "${recipients}.\n")
+    w, sink = pw(policy={"compat_headers": "kas", "version_header": "yes",
+                         "protected_domains": "example.com",
+                         "blacklist": "x@bad.test",
+                         "template_dsn": dsn},
+                 groups={"strict": {"recipients": "@example.com",
+                                    "senders": "x@bad.test",
+                                    "blacklisted.action": "reject",
+                                    "blacklisted.dsn": "yes",
+                                    "blacklisted.reject_text":
+                                        "file:%s" % rej}})
+    _, msg = make_message(subject="offer",
+                          extra_headers=("X-Spamtest-Status-Extended: "
+                                         "SPAM",))
+    r = _send(w, "s@ok.test", ["a@example.com", "b@other.test"], msg)
+    assert r["final"].code == 250, r
+    by = {t.accepted[0]: t for t in sink.delivered()}
+    a, b = by["a@example.com"].data, by["b@other.test"].data
+    assert fields_named(a, "X-Spamtest-Status-Extended") == \
+        [b"X-Spamtest-Status-Extended: Not detected"]
+    ver = fields_named(a, "X-Winnow-Version")
+    assert len(ver) == 1 and re.match(
+        rb"X-Winnow-Version: winnow [0-9.]+; ClamAV [0-9.]+", ver[0]), ver
+    assert fields_named(b, "X-SpamTest-Info") == \
+        [b"X-SpamTest-Info: Not protected"]
+    assert fields_named(b, "X-Spamtest-Status-Extended") == []
+    # The reject text from its file, the DSN in the template's words.
+    r = _send(w, "x@bad.test", ["c@example.com", "d@other.test"], msg)
+    assert r["final"].code == 250, r
+    sink.wait(lambda: [t for t in sink.delivered() if t.mail_addr == ""],
+              what="the DSN")
+    dsn_t = [t for t in sink.delivered() if t.mail_addr == ""][0]
+    assert dsn_t.accepted == ["x@bad.test"]
+    assert b"Subject: Returned mail: offer" in dsn_t.data, dsn_t.data[:800]
+    assert b"The filter at winnow.itest.invalid refused your message to\r\n" \
+        b"c@example.com.\r\n" in dsn_t.data, dsn_t.data
+    assert re.search(rb"<c@example\.com>: 554 5\.7\.1 Blacklisted sender "
+                     rb"x@bad\.test \([0-9A-F]+\)", dsn_t.data), dsn_t.data

@@ -445,3 +445,29 @@ Test(policy, protected_domains_described)
 	    buf_str(b));
 	buf_free(b);
 }
+
+Test(policy, reject_text_and_dsn_from_files)
+{
+	char		 rf[512], bf[512], df[512], text[2048];
+
+	(void)snprintf(rf, sizeof(rf), "%s", tu_write_file("reject.txt",
+	    "# our words\n\n5.7.1 Spam from ${sender} is not wanted here\n"));
+	(void)snprintf(bf, sizeof(bf), "%s", tu_write_file("bad-reject.txt",
+	    "554 no\n"));
+	(void)snprintf(df, sizeof(df), "%s", tu_write_file("dsn.tmpl",
+	    "Subject: Returned: ${subject}\n\nWe refused it, ${sender}.\n"));
+
+	(void)snprintf(text, sizeof(text), "[policy]\nspam.reject_text = "
+	    "file:%s\ntemplate_dsn = %s\n", rf, df);
+	load(text);
+	cr_assert_not_null(policy_current->groups[0]->st[POLICY_ST_SPAM(
+	    SPAM_SPAM)].reject_text);
+	cr_assert_not_null(policy_current->dsn_tmpl);
+	(void)snprintf(text, sizeof(text), "[policy]\nspam.reject_text = "
+	    "file:%s\n", bf);
+	refuse(text, 2, "must not start with a reply code");
+	refuse("[policy]\nspam.reject_text = file:/nonexistent/r\n", 2,
+	    "/nonexistent/r");
+	refuse("[policy]\ntemplate_dsn = /nonexistent/d\n", 2,
+	    "/nonexistent/d");
+}
