@@ -8,6 +8,7 @@
  *	charset.c	any charset to valid UTF-8
  *	html.c		HTML to visible text, links, hidden-text signs (libxml2)
  *	rtf.c		RTF to text
+ *	office.c	Word documents (.doc, .docx) to text (libgsf)
  *	rules.c		named rules: header heuristics, signs, GTUBE, Eastern
  *	formal.c	DSN, MDN, auto-replies, virus notices
  *	wordlist.c	obscene word lists (part of the content DB)
@@ -251,6 +252,18 @@ int		 html_reg_domain(const char *host, char *out, size_t size);
 /* Extract the host of a URL (lower case) into out; 0 or -1. */
 int		 html_url_host(const char *url, size_t len, char *out,
 		    size_t size);
+
+/* ------------------------------------------------------------------ */
+/* office.c */
+
+/* Whether the bytes start like a Word document (OLE2 or zip). */
+int		 office_is_word(const char *, size_t);
+
+/* Append the text of a Word document (.doc: Word 97-2003 or 6/95; .docx)
+ * to out as UTF-8, at most max bytes, stopping at deadline_ms (0: none);
+ * 0, or -1 when it is not one or cannot be read. */
+int		 office_to_text(const char *, size_t, size_t max,
+		    uint64_t deadline_ms, struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* rtf.c */
