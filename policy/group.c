@@ -227,6 +227,17 @@ group_av_action(const struct policy_group *g, const struct findings *f,
 	return (best);
 }
 
+/* group_delivers - whether an action lets the recipient have the
+ * message (changed or not) */
+
+static int
+group_delivers(int act)
+{
+	return (act == POLICY_ACCEPT || act == POLICY_COPY ||
+	    act == POLICY_RENAME || act == POLICY_REMOVE ||
+	    act == POLICY_REPLACE);
+}
+
 /* policy_decision_av_action - replace the AV part of a decision */
 
 void
@@ -237,9 +248,10 @@ policy_decision_av_action(struct policy_decision *d, int action)
 
 	d->action = sa > action ? sa : action;
 	d->remove = (action == POLICY_REMOVE);
+	d->rename = (action == POLICY_RENAME);
+	d->replace = (action == POLICY_REPLACE);
 	d->deliver = (sa == POLICY_ACCEPT || sa == POLICY_COPY) &&
-	    (action == POLICY_ACCEPT || action == POLICY_COPY ||
-	    action == POLICY_REMOVE);
+	    group_delivers(action);
 	d->quarantine = (sa == POLICY_QUARANTINE || action ==
 	    POLICY_QUARANTINE);
 	if (action == POLICY_REJECT && !d->reject) {
@@ -282,11 +294,14 @@ policy_decide(const struct policy *pol, const char *rcpt,
 		    st->action);
 		if (act > d->action)
 			d->action = act;
-		if (act != POLICY_ACCEPT && act != POLICY_COPY &&
-		    act != POLICY_REMOVE)
+		if (!group_delivers(act))
 			d->deliver = 0;
 		if (act == POLICY_REMOVE)
 			d->remove = 1;
+		if (act == POLICY_RENAME)
+			d->rename = 1;
+		if (act == POLICY_REPLACE)
+			d->replace = 1;
 		if (act == POLICY_QUARANTINE)
 			d->quarantine = 1;
 		if (act == POLICY_REJECT && !d->reject) {

@@ -71,8 +71,8 @@ static const char *const policy_level_names[] = {
 	"minimum", "standard", "high", "maximum", NULL
 };
 static const char *const policy_action_names[] = {
-	"accept", "copy", "remove", "redirect", "drop", "quarantine", "reject",
-	"tempfail", NULL
+	"accept", "copy", "rename", "remove", "replace", "redirect", "drop",
+	"quarantine", "reject", "tempfail", NULL
 };
 static const char *const policy_who_names[] = {
 	"sender", "recipients", "admin"
@@ -291,6 +291,7 @@ typedef int	pkey_fn(struct pbuild *, struct policy_group *, int slot,
 #define PK_ANY		0	/* [policy] default and [group] override */
 #define PK_GROUP	1	/* only in [group] */
 #define PK_LIST		2	/* [policy]: common list; [group]: own */
+#define PK_OWN		3	/* only in [group], the All group too */
 
 struct pkey {
 	const char	*name;
@@ -357,6 +358,10 @@ static int	pk_notify(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_backup(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
+static int	pk_avkey(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_replace_tmpl(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
 static int	pk_status_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 
@@ -404,6 +409,29 @@ static const struct pkey policy_group_keys[] = {
 	{ "virus_name_action", PK_ANY, "", pk_vna, "per virus name: "
 	    "GLOB:ACTION, ... (e.g. Eicar-*:drop); the first glob matching a "
 	    "name found decides instead of the status's action" },
+	{ "filter_names", PK_OWN, "", pk_avkey, "the group's own attachment "
+	    "filter: file name globs (and file:PATH lists) in place of [av] "
+	    "filter_names; one AV pass per distinct set of these keys" },
+	{ "filter_types", PK_OWN, "", pk_avkey, "declared MIME types to "
+	    "filter, in place of [av] filter_types" },
+	{ "filter_real_types", PK_OWN, "", pk_avkey, "real (libmagic) types "
+	    "to filter, in place of [av] filter_real_types" },
+	{ "filter_max_size", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_max_size" },
+	{ "filter_exclude_names", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_exclude_names" },
+	{ "filter_exclude_types", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_exclude_types" },
+	{ "filter_exclude_real_types", PK_OWN, "", pk_avkey, "in place of "
+	    "[av] filter_exclude_real_types" },
+	{ "remove_notice", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "remove_notice" },
+	{ "rename_suffix", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "rename_suffix" },
+	{ "av_mode", PK_OWN, "", pk_avkey, "in place of [av] mode" },
+	{ "template_replace", PK_ANY, "", pk_replace_tmpl, "template of the "
+	    "notice that replaces a message (action replace; every status of "
+	    "the group; empty: built-in)" },
 	{ "template_sender", PK_ANY, "", pk_group_tmpl, "notification "
 	    "template for the sender (every status; empty: built-in)" },
 	{ "template_recipients", PK_ANY, "", pk_group_tmpl, "notification "
@@ -414,10 +442,9 @@ static const struct pkey policy_group_keys[] = {
 };
 
 static const struct pkey policy_status_keys[] = {
-	{ "action", PK_ANY, NULL, pk_action, "accept, copy, remove (AV), "
-	    "tempfail, redirect, "
-	    "reject, drop or quarantine (not-detected, trusted and clean: "
-	    "accept or copy)" },
+	{ "action", PK_ANY, NULL, pk_action, "accept, copy, rename, remove "
+	    "or replace (AV), tempfail, redirect, reject, drop or quarantine "
+	    "(not-detected, trusted and clean: accept or copy)" },
 	{ "to", PK_ANY, "", pk_to, "addresses for copy and redirect" },
 	{ "subject_tag", PK_ANY, "", pk_tag, "text put in front of the "
 	    "Subject, e.g. [SPAM]" },
@@ -433,6 +460,8 @@ static const struct pkey policy_status_keys[] = {
 	    "in backup_dir (quarantine format) and still do the action" },
 	{ "notify", PK_ANY, "", pk_notify, "who is notified: sender, "
 	    "recipients, admin (any of them), or none" },
+	{ "template_replace", PK_ANY, "", pk_replace_tmpl, "the notice that "
+	    "replaces the message for this status (action replace)" },
 	{ "template_sender", PK_ANY, "", pk_status_tmpl, "the sender's "
 	    "template for this status (default: the group's)" },
 	{ "template_recipients", PK_ANY, "", pk_status_tmpl, "the recipients' "
@@ -1032,6 +1061,16 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 		return (pb_bad(pb, e, "is not allowed: remove replaces the "
 		    "parts the AV check flagged, so it is for infected, "
 		    "suspicious, encrypted and filtered"));
+	if (v == POLICY_RENAME && slot != POLICY_ST_AV(AV_SUSPICIOUS) &&
+	    slot != POLICY_ST_AV(AV_ENCRYPTED) &&
+	    slot != POLICY_ST_AV(AV_FILTERED))
+		return (pb_bad(pb, e, "is not allowed: rename delivers the "
+		    "flagged parts under another file name, so it is for "
+		    "filtered, suspicious and encrypted (never infected)"));
+	if (v == POLICY_REPLACE && slot < SPAM_STATUS_COUNT)
+		return (pb_bad(pb, e, "is not allowed: replace is an AV "
+		    "action (infected, suspicious, encrypted, error, "
+		    "filtered)"));
 	g->st[slot].action = v;
 	pb->act_at[slot] = e;
 	return (0);
@@ -1283,6 +1322,89 @@ pk_backup(struct pbuild *pb, struct policy_group *g, int slot,
 	return (0);
 }
 
+static policy_av_check_fn *policy_av_checker;
+
+/* policy_set_av_checker - who checks a group's AV options */
+
+void
+policy_set_av_checker(policy_av_check_fn *fn)
+{
+	policy_av_checker = fn;
+}
+
+/* group_avkeys_free - a group's AV options */
+
+static void
+group_avkeys_free(struct policy_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->navkeys; i++) {
+		free(g->avkeys[i].name);
+		free(g->avkeys[i].value);
+	}
+	free(g->avkeys);
+	g->avkeys = NULL;
+	g->navkeys = 0;
+}
+
+/* pk_avkey - one of the group's AV options (av_mode is [av] mode) */
+
+static int
+pk_avkey(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const char	*name = strcasecmp(e->name, "av_mode") == 0 ? "mode" :
+			    e->name;
+	struct buf	*why;
+	size_t		 i;
+
+	(void)slot;
+	if (policy_av_checker != NULL) {
+		why = buf_new(64);
+		if (policy_av_checker(name, e->value, why) != 0) {
+			conf_error(pb->err, e, "[%s] %s: %s", e->section,
+			    e->name, buf_str(why));
+			buf_free(why);
+			return (-1);
+		}
+		buf_free(why);
+	}
+	for (i = 0; i < g->navkeys; i++)
+		if (strcmp(g->avkeys[i].name, name) == 0)
+			break;
+	if (i == g->navkeys) {
+		g->avkeys = xreallocarray(g->avkeys, g->navkeys + 1,
+		    sizeof(*g->avkeys));
+		g->avkeys[g->navkeys].name = xstrdup(name);
+		g->avkeys[g->navkeys++].value = NULL;
+	}
+	free(g->avkeys[i].value);
+	g->avkeys[i].value = xstrdup(e->value);
+	return (0);
+}
+
+/* pk_replace_tmpl - template_replace, for every status or one */
+
+static int
+pk_replace_tmpl(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct template *t;
+	int		 bad, i;
+
+	t = pb_template(pb, e, &bad);
+	if (bad)
+		return (-1);
+	if (slot >= 0) {
+		g->st[slot].tmpl_replace = t;
+		return (0);
+	}
+	for (i = 0; i < POLICY_NSTATUS; i++)
+		g->st[i].tmpl_replace = t;
+	return (0);
+}
+
 /* pk_notify - STATUS.notify */
 
 static int
@@ -1339,6 +1461,7 @@ group_free_fields(struct policy_group *g)
 	free(g->virus_name_action);
 	free(g->obscene_tag);
 	group_rules_free(g, 1, 1);
+	group_avkeys_free(g);
 	group_vna_free(g);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		conf_list_free(g->st[i].to);
@@ -1366,6 +1489,16 @@ group_dup(const struct policy_group *src, const char *name)
 	g->obscene_tag = xstrdup(src->obscene_tag);
 	g->rules_off = NULL;
 	g->weights = NULL;
+	g->avkeys = NULL;
+	g->navkeys = 0;
+	if (src->navkeys > 0) {
+		g->avkeys = xcalloc(src->navkeys, sizeof(*g->avkeys));
+		for (k = 0; k < src->navkeys; k++) {
+			g->avkeys[k].name = xstrdup(src->avkeys[k].name);
+			g->avkeys[k].value = xstrdup(src->avkeys[k].value);
+		}
+		g->navkeys = src->navkeys;
+	}
 	if (src->rules_off != NULL) {
 		for (k = 0; src->rules_off[k] != NULL; k++)
 			;
@@ -1470,6 +1603,12 @@ pb_apply(struct pbuild *pb, struct policy_group *g,
 			}
 			if (k == NULL || (pass == 0) != (slot < 0))
 				continue;
+			if (k->where == PK_OWN && pb->in_policy) {
+				conf_error(pb->err, e, "%s belongs in a [group "
+				    "NAME] section ([av] has the one for every "
+				    "group)", e->name);
+				continue;
+			}
 			if (k->where == PK_GROUP && pb->in_policy) {
 				conf_error(pb->err, e, "%s belongs in a "
 				    "[group NAME] section", e->name);
@@ -1853,8 +1992,10 @@ static const struct conf_section policy_section = {
 
 static const struct conf_section policy_group_section = {
 	"group ", 1, NULL, policy_group_handler,
-	"[group NAME]: recipients (masks), optional senders, and any "
-	"[policy] group or STATUS.key setting to override"
+	"[group NAME]: recipients (masks), optional senders, the group's own "
+	"attachment filter and AV options ([av] filter_*, remove_notice, "
+	"rename_suffix; av_mode for [av] mode), and any [policy] group or "
+	"STATUS.key setting to override"
 };
 
 /* policy_params_build - the [policy] parameter table */
@@ -1875,7 +2016,7 @@ policy_params_build(void)
 	for (; policy_global_params[n].name != NULL; n++)
 		policy_params[n] = policy_global_params[n];
 	for (k = policy_group_keys; k->name != NULL; k++) {
-		if (k->where == PK_GROUP)
+		if (k->where == PK_GROUP || k->where == PK_OWN)
 			continue;
 		policy_params[n].name = k->name;
 		policy_params[n].type = CONF_STR;

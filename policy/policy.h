@@ -86,7 +86,11 @@ enum policy_archive {
 enum policy_action {
 	POLICY_ACCEPT = 0,
 	POLICY_COPY,
+	POLICY_RENAME,		/* AV: deliver with the flagged parts' file
+				 * names given [av] rename_suffix (.vir) */
 	POLICY_REMOVE,		/* AV: deliver with the flagged parts replaced */
+	POLICY_REPLACE,		/* AV: deliver a notice from a template in
+				 * place of the whole message */
 	POLICY_REDIRECT,
 	POLICY_DROP,
 	POLICY_QUARANTINE,
@@ -130,6 +134,15 @@ struct policy_status {
 	unsigned int	 notify;	/* bits 1 << POLICY_NOTIFY_* */
 	const struct template *tmpl[POLICY_NOTIFY_NWHO];	/* NULL:
 					 * built-in */
+	const struct template *tmpl_replace;	/* action replace; NULL:
+					 * built-in (notify_builtin_replace) */
+};
+
+/* One [group] AV option (av_opts_set's names: filter_names, ...,
+ * remove_notice, rename_suffix, and mode written av_mode). */
+struct policy_avkey {
+	char		*name;
+	char		*value;
 };
 
 /* One virus_name_action rule. */
@@ -161,6 +174,10 @@ struct policy_group {
 	unsigned int	 eastern_langs;	/* FINDINGS_LANG_*: suspicious ones */
 	char		*obscene_tag;	/* subject tag of obscene mail, or
 					 * NULL */
+	struct policy_avkey *avkeys;	/* the group's own AV options, by
+					 * name; the server makes an option
+					 * set of them */
+	size_t		 navkeys;
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
 	char		*virus_name_action;	/* "GLOB:ACTION, ..." or NULL */
@@ -203,6 +220,8 @@ struct policy_decision {
 	int		 backup;	/* a copy goes to backup_dir */
 	int		 reject_slot;	/* the status that refused, or -1 */
 	int		 remove;	/* the AV-flagged parts are replaced */
+	int		 rename;	/* ... their file names get a suffix */
+	int		 replace;	/* the message becomes a notice */
 	int		 tempfail;	/* answered 4xx */
 	int		 tempfail_slot;	/* the status that tempfailed, or -1 */
 };
@@ -247,6 +266,12 @@ int		 policy_report_kind(const char *rcpt);
  * report_senders and, when report_clients is set, the client matches it
  * too.  Nobody may when report_senders is empty. */
 int		 policy_reporter_ok(const char *sender, const char *client_ip);
+
+/* Who checks a [group]'s AV options (the server: av_opts_set on a copy
+ * of the defaults); without one they are taken as written (winnowctl). */
+typedef int	 policy_av_check_fn(const char *name, const char *value,
+		    struct buf *why);
+void		 policy_set_av_checker(policy_av_check_fn *);
 
 /* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
 int		 policy_vna_check(const char *, struct buf *why);
