@@ -19,7 +19,8 @@
  *		kills it and records the error status.
  *   remove	Replacing the infected or filtered parts with a text
  *		notice while every other byte of the message stays as it
- *		was (for the policy's "remove" action).
+ *		was (for the policy's "remove" action), or giving them
+ *		another file name ("rename", avrename.c).
  *
  * The module reports facts (the AV status, the names found and where);
  * what happens to a message - per status, per virus name, and when remove
@@ -155,6 +156,15 @@ int		 av_remove_parts(const struct msg_view *,
 
 /* The same with a group's notice text. */
 int		 av_remove_parts_opts(const struct msg_view *,
+		    const struct av_opts *, const struct findings *,
+		    struct buf *out, struct buf *why);
+
+/* Write into out the message with the file name of every part the
+ * findings flag given the options' rename_suffix ([av] rename_suffix,
+ * ".vir"): its name and filename parameters are rewritten, every other
+ * byte is copied unchanged.  WN_PERM when that cannot be done safely (as
+ * av_remove_parts). */
+int		 av_rename_parts(const struct msg_view *,
 		    const struct av_opts *, const struct findings *,
 		    struct buf *out, struct buf *why);
 

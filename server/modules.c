@@ -33,6 +33,7 @@
 #include "reinject.h"
 
 /* server */
+#include "avsets.h"
 #include "checks.h"
 #include "server.h"
 
@@ -47,6 +48,7 @@ server_register_all(void)
 
 	server_conf_register();
 	policy_conf_register();
+	policy_set_av_checker(avsets_check);
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();
@@ -80,6 +82,8 @@ server_load_modules(int startup, struct buf *why)
 			return (-1);
 	if (startup)
 		av_tmp_sweep();
+	if (avsets_build(why) < 0)
+		return (-1);
 	modules_version_info();
 	/* At start and on every reload: which recipients are filtered. */
 	prot = buf_new(128);
@@ -109,6 +113,10 @@ server_check_databases(void)
 	if (av_load(why) == WN_OK) {
 		log_info("av: new signatures loaded; replacing the children");
 		modules_version_info();
+		buf_reset(why);
+		if (avsets_build(why) < 0)
+			log_error("av: the groups' option sets: %s",
+			    buf_str(why));
 		changed = 1;
 	} else {
 		log_error("av: the changed database does not load, keeping "

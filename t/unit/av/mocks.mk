@@ -6,3 +6,4 @@ MOCKS_test_avmime = -lz
 MOCKS_test_avfilt = -lz
 MOCKS_test_avconf = -lz
 MOCKS_test_avhelp = -lz
+MOCKS_test_avrename = -lz
