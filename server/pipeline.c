@@ -75,19 +75,40 @@ pipeline_info(const struct pl_ctx *c, const struct pl_rcpt *p)
 	return (pipeline_info_text[p->info]);
 }
 
-/* pipeline_edit - a new edit of the message (or of its cleaned copy), kept
- * for freeing */
+/* pipeline_findings - what a recipient was decided on */
+
+struct findings *
+pipeline_findings(const struct pl_ctx *c, const struct pl_rcpt *p)
+{
+	if (p == NULL || p->pass >= c->npasses)
+		return (c->f);
+	return (c->passes[p->pass].f);
+}
+
+/* pipeline_edit - a new edit of the message a recipient gets, kept for
+ * freeing */
 
 struct edit *
-pipeline_edit(struct pl_ctx *c, int removed)
+pipeline_edit(struct pl_ctx *c, const struct pl_rcpt *p)
 {
+	const struct pl_variant *v = NULL;
 	struct edit	*e;
 
-	if (removed && c->removed_state > 0)
-		e = edit_new(c->removed->data, buf_len(c->removed),
-		    c->removed_hlen);
+	if (p != NULL && p->decided && p->dec.replace &&
+	    p->replaced != NULL) {
+		e = edit_new(p->replaced->data, buf_len(p->replaced),
+		    p->replaced_hlen);
+		goto keep;
+	}
+	if (p != NULL && p->decided && p->dec.remove)
+		v = &c->passes[p->pass].removed;
+	else if (p != NULL && p->decided && p->dec.rename)
+		v = &c->passes[p->pass].renamed;
+	if (v != NULL && v->state > 0)
+		e = edit_new(v->b->data, buf_len(v->b), v->hlen);
 	else
 		e = edit_new(c->data, c->len, c->header_len);
+keep:
 
 	c->edits = xreallocarray(c->edits, c->nedits + 1, sizeof(*c->edits));
 	c->edits[c->nedits++] = e;
@@ -140,6 +161,9 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
 		c->rc[i].r = &m->rcpts[i];
+	c->passes = xcalloc(1, sizeof(*c->passes));
+	c->passes[0].f = c->f;
+	c->npasses = 1;
 	if (server_conf.message_deadline != 0)
 		c->deadline = time_now_ms() + server_conf.message_deadline;
 	pipeline_view(c);
@@ -172,12 +196,20 @@ pipeline_free(struct pl_ctx *c)
 	for (i = 0; i < c->nedits; i++)
 		edit_free(c->edits[i]);
 	free(c->edits);
+	for (i = 0; i < c->m->nrcpts; i++)
+		buf_free(c->rc[i].replaced);
+	for (i = 0; i < c->npasses; i++) {
+		if (c->passes[i].f != c->f)
+			findings_free(c->passes[i].f);
+		buf_free(c->passes[i].removed.b);
+		buf_free(c->passes[i].renamed.b);
+	}
+	free(c->passes);
 	free(c->rc);
 	free(c->addrs);
 	free(c->quar_id);
 	free(c->backup_id);
 	findings_free(c->f);
-	buf_free(c->removed);
 	buf_free(c->why);
 }
 

@@ -4,7 +4,9 @@
  * pipeline_run (pipeline.c) is the spine; each stage has a file of its own:
  *
  *   checks.c   the table of checks: each reads the message and writes its
- *              findings; a check that fails records so in its own findings
+ *              findings; a check that fails records so in its own findings;
+ *              one AV pass per option set the recipients' groups use
+ *              (avsets.h)
  *   decide.c   each filtered recipient's group decides its statuses and
  *              actions (policy_decide); refusals and holds get their replies
  *   plan.c     each recipient's resulting message (our headers, its group's
@@ -54,7 +56,28 @@ struct pl_rcpt {
 	int		 unchecked;	/* a check its group needs failed and
 					 * on_error = accept: decided on the
 					 * rest, marked "not processed" */
+	size_t		 pass;		/* its AV pass (c->passes) */
 	struct policy_decision dec;
+	struct buf	*replaced;	/* action replace: its notice */
+	size_t		 replaced_hlen;
+};
+
+/* A copy of the message made for an AV action, once per pass. */
+struct pl_variant {
+	struct buf	*b;
+	size_t		 hlen;
+	int		 state;		/* 0 not tried, 1 made, -1 impossible */
+};
+
+/* One AV pass: the option set of some recipients' groups (avsets.h),
+ * the findings they are decided on (the first pass's are c->f; another
+ * pass's are a copy of them with its own AV part), and the copies of the
+ * message made from those findings. */
+struct pl_pass {
+	size_t		 set;
+	struct findings	*f;
+	struct pl_variant removed;	/* flagged parts replaced */
+	struct pl_variant renamed;	/* flagged parts renamed */
 };
 
 /* One downstream transaction, parallel to a split_txn. */
@@ -89,9 +112,8 @@ struct pl_ctx {
 	size_t		 dsn_mark;	/* notice_mark() before our DSN */
 	size_t		 ndsn;		/* refusals a kept DSN reports */
 	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
-	struct buf	*removed;	/* AV-flagged parts replaced */
-	size_t		 removed_hlen;
-	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
+	struct pl_pass	*passes;	/* at least one */
+	size_t		 npasses;
 	struct buf	*why;
 };
 
@@ -142,8 +164,13 @@ void		 notices_notify(struct pl_ctx *);
  * or not completely checked (NULL when it is). */
 const char	*pipeline_info(const struct pl_ctx *, const struct pl_rcpt *);
 
-/* pipeline.c: a new edit of the message, or of its copy with the AV-flagged
- * parts replaced (removed != 0), kept for freeing with the context. */
-struct edit	*pipeline_edit(struct pl_ctx *, int removed);
+/* pipeline.c: a new edit of the message recipient p gets (the original
+ * for NULL or when no AV action changed it: its parts removed or renamed,
+ * or its notice), kept for freeing with the context. */
+struct edit	*pipeline_edit(struct pl_ctx *, const struct pl_rcpt *p);
+
+/* pipeline.c: the findings a recipient was decided on (its AV pass's). */
+struct findings	*pipeline_findings(const struct pl_ctx *,
+		    const struct pl_rcpt *);
 
 #endif /* WINNOW_PIPELINE_H */
