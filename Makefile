@@ -9,8 +9,13 @@
 #   make man             winnowd.8 and winnow.conf.5 again from the tables
 #   make fuzz            libFuzzer targets (clang) into build/fuzz/
 #   make check-layers    the include rules of STYLE.md
+#   make format          clang-format the lines changed since the last commit
+#   make format-drift    how many lines of the tree .clang-format would change
 #
-#   make SANITIZE=address,undefined check   the same, instrumented
+#   make check-sanitize  the unit tests built with ASan and UBSan into
+#                        build/san (make B=build/san SANITIZE=address,undefined
+#                        unit), then the fuzz regression (fuzz/run-regress,
+#                        always instrumented); any sanitizer report fails
 #
 # Each folder holds its sources and a module.mk naming the folders it may
 # use and the pkg-config packages (and plain libraries) it needs
@@ -79,7 +84,8 @@ MOCK_SRCS	 = $(wildcard t/mock/*.c)
 MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 .PHONY: all check unit integration deps install uninstall clean fuzz \
-	check-layers format bench print-layers man check-man
+	check-layers check-sanitize format format-drift bench print-layers \
+	man check-man
 
 all: $(PROGRAMS)
 
@@ -156,8 +162,20 @@ check: deps
 check-layers:
 	@scripts/check-layers
 
+# A sanitizer report aborts the test (-fno-sanitize-recover); t/run-unit
+# sets the runtime options (t/lsan.supp).
+check-sanitize:
+	@$(MAKE) --no-print-directory B=$(B)/san SANITIZE=address,undefined \
+	    unit
+	@fuzz/run-regress
+
+# The lines you changed since the last commit, to .clang-format (never the
+# whole tree: clang-format cannot say KNF's tab-stop alignment, see there).
 format:
-	clang-format -i $(wildcard */*.c */*.h)
+	git clang-format --style=file
+
+format-drift:
+	@scripts/format-drift
 
 bench: all
 	@t/netns bench/relay.sh

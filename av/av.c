@@ -11,9 +11,10 @@
  * Each child reseeds rand(), which libclamav uses for temporary file
  * names (after fork every child would otherwise make the same names), and
  * gets its own temporary directory, "winnow-av.<pid>.XXXXXX" under
- * temp_directory, that the engine copy in that child points at.  The
- * master's av_tmp_sweep() removes the directories of children that died
- * without cleaning up.
+ * temp_directory, that the engine copy in that child points at.  A
+ * child that dies without cleaning up (a signal, a fatal error) leaves it:
+ * the master removes it when it reaps that child (av_tmp_reaped()), and
+ * av_tmp_sweep() at start-up removes what a previous master left.
  *
  * Database change detection compares the names, sizes, inodes and mtimes
  * of the database files (by ClamAV's extensions) and the extra files with
@@ -220,7 +221,11 @@ av_snap_take(void)
 			av_snap_add(s, path);
 		}
 		(void)closedir(d);
-		qsort(s->f + first, s->n - first, sizeof(*s->f), av_snap_cmp);
+		/* s->f is NULL while the directory has no database file:
+		 * qsort wants a valid pointer even for zero elements. */
+		if (s->n - first > 1)
+			qsort(s->f + first, s->n - first, sizeof(*s->f),
+			    av_snap_cmp);
 	} else if (avconf.database[0] != '\0')
 		av_snap_add(s, avconf.database);
 	n = conf_list_split(avconf.extra_signatures, &extra);
@@ -388,13 +393,15 @@ av_engine_compile(struct av_engine *e, struct buf *why)
 		dbopts &= ~(unsigned int)CL_DB_BYTECODE;
 	if (avconf.detect_pua)
 		dbopts |= CL_DB_PUA;
-	if (avconf.database[0] != '\0')
-		err = av_engine_load_file(e->cl, avconf.database, dbopts,
-		    &e->sigs, why);
+	/* The parameter after the reason: winnowd -t and the log say which. */
+	if (avconf.database[0] != '\0' && (err = av_engine_load_file(e->cl,
+	    avconf.database, dbopts, &e->sigs, why)) != WN_OK)
+		buf_puts(why, " ([av] database)");
 	n = conf_list_split(avconf.extra_signatures, &extra);
 	for (i = 0; i < n && err == WN_OK; i++)
-		err = av_engine_load_file(e->cl, extra[i], dbopts, &e->sigs,
-		    why);
+		if ((err = av_engine_load_file(e->cl, extra[i], dbopts,
+		    &e->sigs, why)) != WN_OK)
+			buf_puts(why, " ([av] extra_signatures)");
 	conf_list_free(extra);
 	if (err != WN_OK)
 		return (err);
@@ -713,10 +720,11 @@ av_child_exit(void)
 	av_tmp_pid = 0;
 }
 
-/* av_tmp_sweep - remove temporary directories of dead children */
+/* av_tmp_remove - remove the temporary directories of dead processes:
+ * only pid's when it is not 0, else every one whose process is gone */
 
-void
-av_tmp_sweep(void)
+static void
+av_tmp_remove(pid_t only)
 {
 	struct dirent	*de;
 	char		 path[PATH_MAX], *end;
@@ -730,8 +738,8 @@ av_tmp_sweep(void)
 		    sizeof(AV_TMP_PREFIX) - 1) != 0)
 			continue;
 		pid = strtol(de->d_name + sizeof(AV_TMP_PREFIX) - 1, &end, 10);
-		if (pid <= 0 || *end != '.' || (kill((pid_t)pid, 0) == 0 ||
-		    errno != ESRCH))
+		if (pid <= 0 || *end != '.' || (only != 0 && pid != only) ||
+		    (kill((pid_t)pid, 0) == 0 || errno != ESRCH))
 			continue;
 		if (snprintf(path, sizeof(path), "%s/%s",
 		    avconf.temp_directory, de->d_name) >= (int)sizeof(path))
@@ -740,6 +748,23 @@ av_tmp_sweep(void)
 		av_rm_tree(path, 0);
 	}
 	(void)closedir(d);
+}
+
+/* av_tmp_sweep - remove temporary directories of dead children */
+
+void
+av_tmp_sweep(void)
+{
+	av_tmp_remove(0);
+}
+
+/* av_tmp_reaped - remove what one dead (reaped) child left */
+
+void
+av_tmp_reaped(pid_t pid)
+{
+	if (pid > 0)
+		av_tmp_remove(pid);
 }
 
 /* av_check - the check with the [av] options */
@@ -786,6 +811,7 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
 	av_tmp_clean();
 	avscan_finish(f);
+	avscan_error_why(f, why);
 	if (e->cl == NULL && f->av == AV_CLEAN)
 		f->av = AV_NOT_SCANNED;	/* only the attachment filter ran */
 	return (WN_OK);

@@ -68,6 +68,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "findings.h"
@@ -118,6 +119,11 @@ unsigned int	 av_db_check_interval(void);
 
 /* Remove per-child temporary directories left by dead children (master). */
 void		 av_tmp_sweep(void);
+
+/* Remove the temporary directory of one child that died without cleaning
+ * up (killed, or a fatal error), once it is reaped; the directory is
+ * named after the child's pid.  Run it as the user the child ran as. */
+void		 av_tmp_reaped(pid_t pid);
 
 /* Per-child set-up after fork: reseed the random state libclamav uses for
  * temporary names and give this child its own temporary directory. */

@@ -163,6 +163,7 @@ void		 avscan_state(struct findings *, enum check_state);
 void		 avscan_serve(const struct msg_view *, const struct av_opts *,
 		    const struct av_engine *, uint64_t deadline, int fd);
 void		 avscan_fail(struct findings *, const char *name);
+void		 avscan_error_why(const struct findings *, struct buf *why);
 int		 avscan_complete(const void *, size_t);
 void		 avscan_pack(struct buf *, int kind, enum av_status,
 		    enum check_state, uint32_t part, const char *name,

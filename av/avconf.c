@@ -76,7 +76,8 @@ static const struct conf_param avconf_params[] = {
 	    "combined: that, then each decoded MIME part" },
 	{ "temp_directory", CONF_STR, "/tmp", A(temp_directory), 0, 0, NULL,
 	    avconf_check_tmpdir, "where each child makes its private "
-	    "temporary directory for libclamav" },
+	    "temporary directory for libclamav (winnow-av.PID.*; the master "
+	    "removes a dead child's when it reaps it)" },
 	{ "max_scan_size", CONF_SIZE, "400M", A(max_scan_size), 1024, 0, NULL,
 	    NULL, "bytes libclamav may scan per message, archives included "
 	    "(clamd MaxScanSize)" },

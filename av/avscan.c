@@ -631,6 +631,67 @@ avscan_serve(const struct msg_view *v, const struct av_opts *o,
 	buf_free(c.error);
 }
 
+/* avscan_error_param - the [av] parameter behind a limit name, or NULL */
+
+static const char *
+avscan_error_param(const char *name)
+{
+	static const struct {
+		const char	*suffix;
+		const char	*param;
+	} map[] = {
+		{ "Limits.Exceeded.MaxScanTime", "max_scan_time" },
+		{ "Limits.Exceeded.ScanTime", "max_scan_time, kill_grace" },
+		{ "Limits.Exceeded.MaxScanSize", "max_scan_size" },
+		{ "Limits.Exceeded.MaxFileSize", "max_file_size" },
+		{ "Limits.Exceeded.MaxRecursion", "max_recursion" },
+		{ "Limits.Exceeded.MaxFiles", "max_files" },
+		{ "Limits.Exceeded.MimeParts", "max_mime_parts" },
+		{ "Limits.Exceeded.MimeDepth", "max_mime_depth" },
+	};
+	const char	*dot;
+	size_t		 i;
+
+	/* "Heuristics." or "Winnow." in front of the same suffixes */
+	if ((dot = strchr(name, '.')) == NULL)
+		return (NULL);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(dot + 1, map[i].suffix) == 0)
+			return (map[i].param);
+	return (NULL);
+}
+
+/* avscan_error_why - when the status is error and nothing said why yet
+ * (a limit libclamav or the MIME walk reported in its records): name the
+ * limit and the parameter that sets it, for the message's log line */
+
+void
+avscan_error_why(const struct findings *f, struct buf *why)
+{
+	const struct finding_item *it;
+	const char	*param;
+	unsigned int	 i, kept;
+
+	if (why == NULL || buf_len(why) > 0 || f->av != AV_ERROR)
+		return;
+	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
+	    FINDINGS_MAX_ITEMS;
+	for (i = 0; i < kept; i++) {
+		it = &f->viruses.item[i];
+		if (it->weight != (int)AV_ERROR)
+			continue;
+		param = avscan_error_param(it->name);
+		buf_printf(why, "%s: %s%s%s%s", f->av_state == CHECK_TIMEOUT ?
+		    "time limit reached" : f->av_state == CHECK_LIMIT ?
+		    "scan limit reached" : "scan failed", it->name,
+		    param != NULL ? " (raise [av] " : "",
+		    param != NULL ? param : "", param != NULL ? ")" : "");
+		return;
+	}
+	buf_printf(why, "scan ended with the error status (%s)",
+	    findings_state_name(f->av_state));
+}
+
 /* avscan_fail - record a scan that did not complete, as a whole-message
  * finding (so remove refuses) */
 

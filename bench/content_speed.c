@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -333,8 +334,24 @@ main(int argc, char **argv)
 	if (argc - optind != 1 || rounds < 1 || nchild < 1)
 		goto usage;
 	content_conf_register();
-	if (conf_load(NULL, why) != WN_OK || content_load(why) != WN_OK)
-		log_fatal("%s", buf_str(why));
+	/* The shipped model and word lists from the source tree (bench/
+	 * content-speed runs at its top): winnowd reads files only where the
+	 * configuration says. */
+	{
+		char	 path[] = "/tmp/content_speed.conf.XXXXXX";
+		FILE	*fp;
+		int	 fd;
+
+		if ((fd = mkstemp(path)) < 0 || (fp = fdopen(fd, "w")) == NULL)
+			log_fatal("%s: %s", path, strerror(errno));
+		(void)fprintf(fp, "[content]\nmodel =\n"
+		    "default_model = data/content.model\nobscene_words = "
+		    "data/obscene-en.txt data/obscene-ru.txt\n");
+		(void)fclose(fp);
+		if (conf_load(path, why) != WN_OK || content_load(why) != WN_OK)
+			log_fatal("%s", buf_str(why));
+		(void)unlink(path);
+	}
 	if (model != NULL && content_load_model(model, why) != WN_OK)
 		log_fatal("%s", buf_str(why));
 	/* children first, before the corpus is loaded into this process */

@@ -41,10 +41,6 @@
 
 #include "content_private.h"
 
-#ifndef DATADIR
-#define DATADIR	"/usr/local/share/winnow"
-#endif
-
 #define CONTENT_FORMAL_RULES	(1ULL << RULE_FORMAL_DSN | \
 	1ULL << RULE_FORMAL_MDN | 1ULL << RULE_FORMAL_AUTO | \
 	1ULL << RULE_FORMAL_NULL_SENDER | 1ULL << RULE_FORMAL_AUTOREPLY | \
@@ -71,28 +67,6 @@ static uint64_t	 content_next_check;
 static struct tok_list content_tl;
 static struct learner_vec content_vec;
 
-/* content_src_file - a shipped file: its path, or the source tree's copy */
-
-static const char *
-content_src_file(const char *path, char *out, size_t size)
-{
-	const char	*base, *src;
-
-	if (access(path, R_OK) == 0 || strncmp(path, DATADIR "/",
-	    sizeof(DATADIR)) != 0)
-		return (path);
-	base = path + sizeof(DATADIR);
-	if ((src = getenv("WINNOW_SRCDIR")) != NULL) {
-		(void)snprintf(out, size, "%s/data/%s", src, base);
-		if (access(out, R_OK) == 0)
-			return (out);
-	}
-	(void)snprintf(out, size, "data/%s", base);
-	if (access(out, R_OK) == 0)
-		return (out);
-	return (path);
-}
-
 /* content_map_model - the learned model if there is one, else the
  * shipped one; NULL (classifier off) if neither maps */
 
@@ -101,8 +75,6 @@ content_map_model(void)
 {
 	struct model	*m;
 	struct buf	*why = buf_new(128);
-	char		 alt[1024];
-	const char	*def;
 
 	if (content_conf.model != NULL && *content_conf.model != '\0' &&
 	    access(content_conf.model, F_OK) == 0) {
@@ -117,39 +89,34 @@ content_map_model(void)
 		m = NULL;
 		goto out;
 	}
-	def = content_src_file(content_conf.default_model, alt, sizeof(alt));
-	if ((m = model_map(def, why)) == NULL)
+	/* Only the configured path: a daemon that found a model somewhere
+	 * else (a source tree, the working directory) would classify with a
+	 * model nobody chose. */
+	if ((m = model_map(content_conf.default_model, why)) == NULL)
 		log_error("content: %s; the classifier is off until a model "
-		    "is learned (winnowctl learn)", buf_str(why));
-	else if (def == alt)
-		log_notice("content: using the source tree's model %s", def);
+		    "is learned (winnowctl learn) or [content] default_model "
+		    "names one", buf_str(why));
 out:
 	buf_free(why);
 	return (m);
 }
 
-/* content_load_words - the obscene word lists, shipped ones resolved */
+/* content_load_words - the obscene word lists, as configured */
 
 static struct wordlist *
 content_load_words(const char *paths, int *err, struct buf *why)
 {
-	struct wordlist	*wl;
-	struct buf	*resolved = buf_new(256);
-	char		**items = NULL, alt[1024];
-	size_t		 n, i;
+	struct wordlist	*wl = NULL;
+	char		**items = NULL;
+	size_t		 n;
 
 	*err = 0;
 	n = conf_list_split(paths ? paths : "", &items);
-	for (i = 0; i < n; i++) {
-		buf_puts(resolved, content_src_file(items[i], alt,
-		    sizeof(alt)));
-		buf_putc(resolved, ' ');
-	}
 	conf_list_free(items);
-	wl = NULL;
-	if (n > 0 && (wl = wordlist_load(buf_str(resolved), why)) == NULL)
+	if (n > 0 && (wl = wordlist_load(paths, why)) == NULL) {
+		buf_puts(why, " ([content] obscene_words)");
 		*err = 1;
-	buf_free(resolved);
+	}
 	return (wl);
 }
 
@@ -486,17 +453,15 @@ content_model_path(void)
 	return (content_conf.model);
 }
 
-/* content_default_model_path - the shipped model, resolved */
+/* content_default_model_path - the shipped model, NULL if none is set */
 
 const char *
 content_default_model_path(void)
 {
-	static char	 alt[1024];
-
-	if (content_conf.default_model == NULL)
+	if (content_conf.default_model == NULL ||
+	    content_conf.default_model[0] == '\0')
 		return (NULL);
-	return (content_src_file(content_conf.default_model, alt,
-	    sizeof(alt)));
+	return (content_conf.default_model);
 }
 
 /* content_learner_open - lock, then load the model to learn into */

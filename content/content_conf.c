@@ -5,9 +5,9 @@
  * when that file does not exist yet, the shipped model (default_model,
  * installed under DATADIR) is mapped instead, and `winnowctl learn` starts
  * its first local model from it.  Word lists default to the shipped ones.
- * When a shipped file is missing under DATADIR, content_load() looks in the
- * source tree ($WINNOW_SRCDIR/data, then ./data) so a development build
- * works without installing.
+ * Every file is used from the path configured here and nowhere else (no
+ * source tree, no working directory): a build that is not installed names
+ * data/ in its configuration, as the tests and benchmarks do.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -60,7 +60,8 @@ static const struct conf_param content_params[] = {
 	    "learned model: mapped first, written by winnowctl learn" },
 	{ "default_model", CONF_STR, DATADIR "/content.model",
 	    &content_conf.default_model, 0, 0, NULL, NULL,
-	    "shipped model used until a learned model exists" },
+	    "shipped model used until a learned model exists (read from "
+	    "this path only)" },
 	{ "obscene_words", CONF_STR, DATADIR "/obscene-en.txt "
 	    DATADIR "/obscene-ru.txt", &content_conf.obscene_words, 0, 0,
 	    NULL, NULL, "obscene word list files (empty: rule off)" },

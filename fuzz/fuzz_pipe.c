@@ -10,6 +10,11 @@
  * first byte picks.  The unfiltered paths go to an in-process downstream
  * that says yes to everything.
  *
+ * The fake winnowd writes from copies of the script, never from libFuzzer's
+ * input: that is freed when a run returns, and a connection of the run may
+ * still wait in the fake's backlog then (the use-after-free run-smoke
+ * found in the harness itself).
+ *
  * Layout: byte 0 on_error and protocol, byte 1..2 the MTA part's length
  * (little endian), then the MTA part, then winnowd's part.
  *
@@ -47,27 +52,37 @@
 
 static char		 winnowd_path[160], sink_path[160];
 static int		 winnowd_fd = -1;
-static const uint8_t	*script;
+/* This run's script: a copy the harness owns (libFuzzer frees its input
+ * when the run returns, and a connection of that run may still be in the
+ * fake winnowd's backlog then). */
+static uint8_t		*script;
 static size_t		 script_len;
 static pthread_mutex_t	 script_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* winnowd_main - answer each connection with this run's script */
+/* winnowd_main - answer each connection with the script of the moment */
 
 static void *
 winnowd_main(void *arg)
 {
-	int	 fd;
-	size_t	 off;
+	uint8_t	*mine;
+	size_t	 off, len;
 	ssize_t	 n;
+	int	 fd;
 
 	(void)arg;
 	while ((fd = accept(winnowd_fd, NULL, NULL)) >= 0) {
+		/* Our own copy: the harness may replace the script (and free
+		 * the old one) while we write. */
 		pthread_mutex_lock(&script_lock);
-		for (off = 0; off < script_len; off += (size_t)n)
-			if ((n = write(fd, script + off, script_len - off)) <=
-			    0)
-				break;
+		len = script_len;
+		mine = xmalloc(len + 1);
+		if (len > 0)
+			memcpy(mine, script, len);
 		pthread_mutex_unlock(&script_lock);
+		for (off = 0; off < len; off += (size_t)n)
+			if ((n = write(fd, mine + off, len - off)) <= 0)
+				break;
+		free(mine);
 		(void)shutdown(fd, SHUT_WR);
 		fuzz_drain(fd);
 		(void)close(fd);
@@ -154,8 +169,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	if (mta > len - 3)
 		mta = len - 3;
 	pthread_mutex_lock(&script_lock);
-	script = data + 3 + mta;
+	free(script);
 	script_len = len - 3 - mta;
+	script = xmalloc(script_len + 1);
+	memcpy(script, data + 3 + mta, script_len);
 	pthread_mutex_unlock(&script_lock);
 
 	/* The address qualifier sees the MTA's bytes as one address. */

@@ -6,6 +6,8 @@
  * the real pipeline and reinjection to an in-process downstream that says
  * yes to everything (a thread on a unix socket).  Limits stay at their
  * defaults, as in production (Dovecot's fuzz-smtp-server does the same).
+ * The first byte's low bits pick the listener's protocol and whether the
+ * client is one that xforward_hosts trusts.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -53,14 +55,19 @@ fuzz_init(void)
 
 	/* DNS only to a dead loopback port: the fuzzer must never send a
 	 * packet anywhere else; content with the shipped model, AV with the
-	 * attachment filter only. */
+	 * attachment filter only; every path its own or the source tree's. */
 	(void)snprintf(conf, sizeof(conf), "%s/winnow.conf", spool);
 	if ((fp = fopen(conf, "w")) == NULL)
 		abort();
-	(void)fprintf(fp, "[dns]\nresolver = 127.0.0.1:9\ntimeout = 100ms\n"
-	    "[content]\ndefault_model = %s/data/content.model\n"
+	(void)fprintf(fp, "[server]\nspool_dir = %s\n"
+	    "xforward_hosts = 192.0.2.0/24\n"
+	    "[dns]\nresolver = 127.0.0.1:9\ntimeout = 100ms\n"
+	    "[content]\nmodel = %s/learned.model\n"
+	    "default_model = %s/data/content.model\n"
 	    "obscene_words = %s/data/obscene-en.txt\n[av]\ndatabase =\n"
-	    "filter_names = *.exe\n", src, src);
+	    "temp_directory = %s\nfilter_names = *.exe\n"
+	    "[policy]\nquarantine_dir = %s/quarantine\n", spool, spool, src,
+	    src, spool, spool);
 	(void)fclose(fp);
 	server_register_all();
 	if (server_load_config(conf, why) < 0 ||
@@ -108,7 +115,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return (0);
 	}
 	(void)sess_run(sv[0], (len > 0 && data[0] & 1) ? PROTO_AUTO :
-	    PROTO_SMTP, "192.0.2.1", &pipeline_hooks);
+	    PROTO_SMTP, (len > 0 && data[0] & 2) ? "198.51.100.7" :
+	    "192.0.2.1", &pipeline_hooks);
 	(void)pthread_join(t, NULL);
 	(void)close(sv[1]);
 	return (0);

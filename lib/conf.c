@@ -8,7 +8,9 @@
  *
  * The file is read into memory and fed to ini_parse_stream() line by line
  * through conf_reader(), which counts lines and flags lines that are neither
- * a section, a "name = value", a comment nor a continuation.
+ * a section, a "name = value", a comment nor a continuation, and lines
+ * with a control character (a NUL would end a value silently; a CR would
+ * reach the greeting).  A UTF-8 byte order mark at the start is skipped.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -661,6 +663,39 @@ conf_suggest_section(const char *name)
 	return (best);
 }
 
+/* conf_line_controls - flag a control character in a line: a NUL would
+ * silently end the value there (inih reads C strings), and a CR, an
+ * escape or the like would go on into a greeting, a header or a log line.
+ * Tab is white space; the CR of a CRLF line end is the line end.  -1 when
+ * the line has one (reported). */
+
+static int
+conf_line_controls(struct conf_loader *ld, const char *line, size_t len)
+{
+	size_t		 i;
+	unsigned char	 c;
+
+	while (len > 0 && line[len - 1] == '\n')
+		len--;
+	if (len > 0 && line[len - 1] == '\r')
+		len--;
+	for (i = 0; i < len; i++) {
+		c = (unsigned char)line[i];
+		if (c == '\0') {
+			conf_error_at(ld, ld->lineno, "a NUL byte in the line "
+			    "(column %zu): it would cut the value short", i + 1);
+			return (-1);
+		}
+		if ((c < 0x20 && c != '\t') || c == 0x7f) {
+			conf_error_at(ld, ld->lineno, "control character 0x%02X "
+			    "in the line (column %zu): only tab is allowed",
+			    c, i + 1);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
 /* conf_line_check - flag a line inih would not understand */
 
 static void
@@ -671,6 +706,8 @@ conf_line_check(struct conf_loader *ld, const char *line, size_t len)
 	while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
 		p++;
 	if (p == end || *p == '#' || *p == ';')
+		return;
+	if (conf_line_controls(ld, line, len) < 0)
 		return;
 	if (p != line && ld->nents > 0)
 		return;			/* continuation of a value */
@@ -956,6 +993,11 @@ conf_load(const char *path, struct buf *errors)
 		goto out;
 	ld.data = data ? data : "";
 	ld.len = len;
+	/* A UTF-8 byte order mark (some editors write one) is not text. */
+	if (ld.len >= 3 && memcmp(ld.data, "\xef\xbb\xbf", 3) == 0) {
+		ld.data += 3;
+		ld.len -= 3;
+	}
 
 	ini_allow_inline_comments = 0;
 	ini_use_stack = 0;

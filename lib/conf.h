@@ -15,7 +15,9 @@
  * Syntax: "[section]", "name = value", whole-line comments starting with '#'
  * or ';', continuation lines starting with white space (joined with one
  * space).  There are no inline comments: ';' is a list separator in values.
- * A value in double quotes keeps its leading and trailing spaces.
+ * A value in double quotes keeps its leading and trailing spaces.  A line
+ * with a control character other than tab (a NUL, a bare CR, ...) is an
+ * error; a UTF-8 byte order mark at the start of the file is skipped.
  *
  * Durations take units ms, s, m, h, d (a bare number means seconds); sizes
  * take k, M, G (powers of 1024; a bare number means bytes).

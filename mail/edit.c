@@ -6,6 +6,11 @@
  * as ranges of the original unless removed or rewritten.  Rewritten and
  * added text lives in buffers owned by the edit.
  *
+ * A message whose first line is neither a header field nor the empty line
+ * has no header section: all of it is body, and the fields we add are
+ * followed by the empty line it lacked (else its first line would become
+ * a header field downstream).
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <stdlib.h>
@@ -30,6 +35,7 @@ struct edit {
 	size_t		 nremove;
 	char		*subject_tag;
 	struct buf	*subject;	/* rewritten Subject field */
+	int		 no_header;	/* data is body text only */
 	struct iovec	*segs;
 	size_t		 nsegs, cap;
 	struct buf	*key;
@@ -48,6 +54,39 @@ edit_header_len(const char *data, size_t len)
 	return (p != NULL ? (size_t)(p - data) + 4 : len);
 }
 
+/* edit_starts_field - whether the line at p starts a header field:
+ * printable ASCII other than ':' (RFC 5322 ftext), optional white space
+ * (obsolete syntax), then ':' */
+
+static int
+edit_starts_field(const char *p, const char *end)
+{
+	const char	*q = p;
+
+	while (q < end && *q > ' ' && *q < 0x7f && *q != ':')
+		q++;
+	if (q == p)
+		return (0);
+	while (q < end && (*q == ' ' || *q == '\t'))
+		q++;
+	return (q < end && *q == ':');
+}
+
+/* edit_no_header - whether data has no header section at all: its first
+ * line is neither a header field nor the empty line (a message of body
+ * text only, "hello\r\n") */
+
+static int
+edit_no_header(const char *data, size_t len)
+{
+	const char	*end = data + len, *nl;
+
+	if (len == 0 || (len >= 2 && data[0] == '\r' && data[1] == '\n'))
+		return (0);
+	nl = memchr(data, '\n', len);
+	return (!edit_starts_field(data, nl != NULL ? nl : end));
+}
+
 /* edit_new - an edit that changes nothing yet */
 
 struct edit *
@@ -59,6 +98,10 @@ edit_new(const char *data, size_t len, size_t header_len)
 	e->data = data;
 	e->len = len;
 	e->header_len = header_len > len ? len : header_len;
+	/* Body text only: no field of it may be taken for a header, and
+	 * what we add needs the empty line after it (edit_build). */
+	if ((e->no_header = edit_no_header(data, len)))
+		e->header_len = 0;
 	e->added = buf_new(256);
 	e->key = buf_new(256);
 	return (e);
@@ -281,6 +324,10 @@ edit_build(struct edit *e)
 		buf_puts(e->subject, "\r\n");
 		edit_seg_add(e, e->subject->data, buf_len(e->subject));
 	}
+	/* Fields on top of body text need the empty line between them, or
+	 * the first body line would read as one more header field. */
+	if (e->no_header && e->nsegs > 0)
+		edit_seg_add(e, "\r\n", 2);
 	edit_seg_add(e, p, (size_t)(e->data + e->len - p));
 }
 

@@ -25,7 +25,9 @@
 
 struct edit;
 
-/* An edit of data (len bytes, header_len of them the header section). */
+/* An edit of data (len bytes, header_len of them the header section).
+ * Data whose first line is neither a header field nor empty has no header
+ * section: the fields added go on top of it with an empty line after. */
 struct edit	*edit_new(const char *data, size_t len, size_t header_len);
 
 /* Free it; NULL is a no-op. */

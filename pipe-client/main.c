@@ -91,7 +91,9 @@ static const char usage_text[] =
 "                      tainted values (the HELO name, the client's host\n"
 "                      name) in a command: give those only from trusted\n"
 "                      sources\n"
-"  -t, --test          check the configuration and exit\n"
+"  -t, --test          check what winnow-pipe reads of the configuration\n"
+"                      ([client] and the session settings) and exit;\n"
+"                      winnowd -t checks the whole file\n"
 "  -h, --help          this help\n"
 "  -V, --version       version\n"
 "\n"
@@ -336,8 +338,10 @@ main(int argc, char **argv)
 	if ((rc = pipe_config(config)) != EX_OK)
 		return (rc);
 	if (o.test) {
-		(void)printf("winnow-pipe: configuration %s is valid\n",
-		    config ? config : "(built-in defaults)");
+		(void)printf("winnow-pipe: what winnow-pipe reads of %s "
+		    "([client] and the session settings) is valid; winnowd -t "
+		    "checks the rest\n", config ? config :
+		    "(built-in defaults)");
 		return (EX_OK);
 	}
 	if (!o.to_stderr)

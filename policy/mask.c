@@ -25,6 +25,7 @@
 /* lib */
 #include "addr.h"
 #include "buf.h"
+#include "cidr.h"
 #include "xalloc.h"
 
 /* policy */
@@ -38,17 +39,11 @@
 
 enum mask_kind { MASK_GLOB, MASK_RE, MASK_IP };
 
-struct mask_cidr {
-	int		 family;	/* AF_INET or AF_INET6 */
-	unsigned char	 addr[16];
-	unsigned int	 bits;
-};
-
 struct mask_item {
 	enum mask_kind	 kind;
 	char		*text;		/* glob pattern, for MASK_GLOB */
 	regex_t		 re;
-	struct mask_cidr cidr;
+	struct cidr	 cidr;
 };
 
 struct mask_list {
@@ -157,71 +152,6 @@ mask_str_add(char ***v, size_t *n, char *s)
 {
 	*v = xreallocarray(*v, *n + 1, sizeof(**v));
 	(*v)[(*n)++] = s;
-}
-
-/* mask_cidr_parse - "192.0.2.0/24", "2001:db8::/32" or one address */
-
-static int
-mask_cidr_parse(const char *text, struct mask_cidr *c)
-{
-	char		 host[INET6_ADDRSTRLEN + 1];
-	const char	*slash = strchr(text, '/');
-	size_t		 hl = slash ? (size_t)(slash - text) : strlen(text);
-	unsigned long	 bits;
-	unsigned int	 max, i;
-	char		*end;
-
-	if (hl == 0 || hl >= sizeof(host))
-		return (-1);
-	memcpy(host, text, hl);
-	host[hl] = '\0';
-	memset(c, 0, sizeof(*c));
-	if (inet_pton(AF_INET, host, c->addr) == 1) {
-		c->family = AF_INET;
-		max = 32;
-	} else if (inet_pton(AF_INET6, host, c->addr) == 1) {
-		c->family = AF_INET6;
-		max = 128;
-	} else {
-		return (-1);
-	}
-	bits = max;
-	if (slash != NULL) {
-		if (!isdigit((unsigned char)slash[1]))
-			return (-1);
-		errno = 0;
-		bits = strtoul(slash + 1, &end, 10);
-		if (errno != 0 || *end != '\0' || bits > max)
-			return (-1);
-	}
-	c->bits = (unsigned int)bits;
-	/* Clear the host bits so that comparisons are plain. */
-	for (i = 0; i < max / 8; i++) {
-		if (i * 8 >= c->bits)
-			c->addr[i] = 0;
-		else if (i * 8 + 8 > c->bits)
-			c->addr[i] &= (unsigned char)(0xff << (8 - (c->bits -
-			    i * 8)));
-	}
-	return (0);
-}
-
-/* mask_cidr_match - is the address (family, 4 or 16 bytes) inside? */
-
-static int
-mask_cidr_match(const struct mask_cidr *c, int family,
-    const unsigned char *a)
-{
-	unsigned int	 full = c->bits / 8, rest = c->bits % 8;
-
-	if (family != c->family)
-		return (0);
-	if (memcmp(a, c->addr, full) != 0)
-		return (0);
-	if (rest == 0)
-		return (1);
-	return ((a[full] & (unsigned char)(0xff << (8 - rest))) ==
-	    c->addr[full]);
 }
 
 static int	mask_parse_text(struct mask_parse *, const char *, int);
@@ -438,7 +368,7 @@ static int
 mask_parse_item(struct mask_parse *mp, char *item)
 {
 	struct mask_item *it;
-	struct mask_cidr c;
+	struct cidr	 c;
 	char		 err[200];
 	long		 cost;
 	int		 rc;
@@ -481,7 +411,7 @@ mask_parse_item(struct mask_parse *mp, char *item)
 			    "address: use them in senders or lists");
 			return (-1);
 		}
-		if (mask_cidr_parse(item + 3, &c) < 0) {
+		if (cidr_parse(item + 3, &c) < 0) {
 			mask_fail(mp, item, "not an IP address or CIDR "
 			    "(192.0.2.0/24, 2001:db8::/32)");
 			return (-1);
@@ -649,8 +579,8 @@ mask_list_match(const struct mask_list *ml, const char *addr,
 			hit = regexec(&it->re, lower, 0, NULL, 0) == 0;
 			break;
 		case MASK_IP:
-			hit = fam != 0 && (mask_cidr_match(&it->cidr, fam,
-			    ca) || (mapped && mask_cidr_match(&it->cidr,
+			hit = fam != 0 && (cidr_match(&it->cidr, fam,
+			    ca) || (mapped && cidr_match(&it->cidr,
 			    AF_INET, c4)));
 			break;
 		}

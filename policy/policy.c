@@ -117,8 +117,9 @@ policy_check_addrs(const char *value, struct buf *why)
 			if ((unsigned char)*p < 0x21 || *p == 0x7f ||
 			    *p == '<' || *p == '>')
 				break;
+		/* addr_domain() is NULL for "user@": no domain at all */
 		if (*p != '\0' || strchr(a, '@') == NULL || a[0] == '@' ||
-		    strlen(a) > ADDR_MAX || addr_domain(a)[0] == '\0') {
+		    strlen(a) > ADDR_MAX || addr_domain(a) == NULL) {
 			buf_printf(why, "\"%s\" is not an address "
 			    "(user@domain)", a);
 			rc = -1;

@@ -132,6 +132,18 @@ child_retry_busy(int on)
 	child_state(on ? CHILD_BUSY : CHILD_IDLE);
 }
 
+/* child_unblock - the master forked us with every signal blocked, so none
+ * could reach its handlers in us; ours are in place now */
+
+static void
+child_unblock(void)
+{
+	sigset_t	 none;
+
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 /* child_signals - our signal dispositions */
 
 static void
@@ -241,6 +253,7 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	child_wake_fd = wake_fd;
 	log_init("winnowd/child");
 	child_signals();
+	child_unblock();
 	if (getppid() == 1)
 		exit(EX_OK);			/* the master is already gone */
 	server_child_init();

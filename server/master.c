@@ -306,6 +306,7 @@ static void
 master_spawn(void)
 {
 	struct mchild	*k;
+	sigset_t	 all, old;
 	pid_t		 pid;
 	int		 slot;
 
@@ -314,7 +315,14 @@ master_spawn(void)
 		    SCOREBOARD_SLOTS);
 		return;
 	}
+	/* Signals wait until the child has its own handlers: a SIGTERM for
+	 * a child that arrived before that ran the master's handler, which
+	 * wrote "SIGTERM" into the master's self-pipe - and a reload storm
+	 * stopped the whole daemon. */
+	(void)sigfillset(&all);
+	(void)sigprocmask(SIG_BLOCK, &all, &old);
 	if ((pid = fork()) < 0) {
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
 		log_error("fork: %s; will try again", strerror(errno));
 		master_sb->slot[slot].state = CHILD_FREE;
 		master_throttle_until = time_now_ms() + 1000;
@@ -329,6 +337,7 @@ master_spawn(void)
 		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
 		    master_wake[1]);
 	}
+	(void)sigprocmask(SIG_SETMASK, &old, NULL);
 	master_sb->slot[slot].pid = pid;
 	if (master_nkids == master_capkids) {
 		master_capkids = master_capkids ? master_capkids * 2 : 16;
@@ -363,6 +372,34 @@ master_find(pid_t pid)
 	return (NULL);
 }
 
+/* master_clean_after - a child died without cleaning up: remove what it
+ * left, as the children's user in a short-lived process, so root never
+ * walks a tree that user can change under it (reaped like any process
+ * that is not a child: master_find does not know it) */
+
+static void
+master_clean_after(pid_t dead)
+{
+	pid_t	 pid;
+
+	if ((pid = fork()) < 0) {
+		log_warn("fork: %s; what child %ld left is removed at the "
+		    "next start", strerror(errno), (long)dead);
+		return;
+	}
+	if (pid > 0)
+		return;
+	(void)signal(SIGHUP, SIG_DFL);
+	(void)signal(SIGTERM, SIG_DFL);
+	(void)signal(SIGINT, SIG_DFL);
+	(void)signal(SIGCHLD, SIG_DFL);
+	(void)close(master_sigpipe[0]);
+	(void)close(master_sigpipe[1]);
+	master_drop_privileges();
+	server_child_gone(dead);
+	_exit(0);
+}
+
 /* master_reap - collect exited children, throttle on bad starts */
 
 static void
@@ -384,6 +421,8 @@ master_reap(void)
 		else if (WEXITSTATUS(status) != 0)
 			log_warn("child %ld exited with status %d", (long)pid,
 			    WEXITSTATUS(status));
+		if (WIFSIGNALED(status) || WEXITSTATUS(status) != 0)
+			master_clean_after(pid);
 		if ((WIFSIGNALED(status) || WEXITSTATUS(status) != 0) &&
 		    !sl->served && !sl->stopping &&
 		    server_conf.throttle_delay > 0) {

@@ -155,6 +155,15 @@ server_child_init(void)
 	buf_free(why);
 }
 
+/* server_child_gone - a child died without its own clean-up (a signal, a
+ * fatal error): remove what it left behind, its AV temporary directory */
+
+void
+server_child_gone(pid_t pid)
+{
+	av_tmp_reaped(pid);
+}
+
 /* server_child_exit - per-child clean-up of every module */
 
 void

@@ -157,4 +157,8 @@ int	server_check_databases(void);
 void	server_child_init(void);
 void	server_child_exit(void);
 
+/* What a child that died without its clean-up left behind: remove it
+ * (the master, once the child is reaped, as the children's user). */
+void	server_child_gone(pid_t);
+
 #endif /* WINNOW_SERVER_H */

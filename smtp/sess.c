@@ -54,6 +54,7 @@ struct sess {
 	int		 greeted;
 	char		*helo;
 	const char	*peer;
+	int		 xforward_ok;	/* peer in xforward_hosts */
 	struct xforward	 xf;		/* for the next transaction */
 	struct msg	*msg;
 	unsigned int	 nerrors;
@@ -169,6 +170,10 @@ sess_greeting(struct sess *s, const char *arg, int esmtp, int lmtp)
 	sess_reply(s, "250-8BITMIME");
 	sess_reply(s, "250-SMTPUTF8");
 	sess_reply(s, "250-DSN");
+	if (!s->xforward_ok) {
+		sess_reply(s, "250 ENHANCEDSTATUSCODES");
+		return (0);
+	}
 	sess_reply(s, "250-ENHANCEDSTATUSCODES");
 	sess_reply(s, "250 XFORWARD NAME ADDR PORT PROTO HELO IDENT SOURCE");
 	return (0);
@@ -227,8 +232,8 @@ sess_mail_params(struct sess *s, struct msg *m, const char *params)
 		    vl > 0 && vl < 20 && strspn(v, "0123456789") >= vl) {
 			size = strtoull(v, NULL, 10);
 			if (size > smtp_conf.message_size_limit) {
-				sess_reply(s, "552 5.3.4 Message size exceeds "
-				    "the limit of %zu bytes",
+				sess_reply(s, SMTP_REPLY_TOO_BIG " Message size "
+				    "exceeds the limit of %zu bytes",
 				    smtp_conf.message_size_limit);
 				return (-1);
 			}
@@ -577,12 +582,13 @@ sess_data(struct sess *s, const char *arg)
 		log_info("%s: rejected: message larger than "
 		    "message_size_limit (%zu)", s->msg->qid,
 		    smtp_conf.message_size_limit);
-		sess_answer_all(s, "552 5.3.4 Message size exceeds fixed limit");
+		sess_answer_all(s, SMTP_REPLY_TOO_BIG " Message size exceeds "
+		    "fixed limit");
 	} else if (fr.too_long) {
 		log_info("%s: rejected: a line longer than max_line_length "
 		    "(%zu)", s->msg->qid, smtp_conf.max_line_length);
-		sess_answer_all(s, "554 5.6.0 Message has a line longer than "
-		    "the limit");
+		sess_answer_all(s, SMTP_REPLY_LINE_LONG " Message has a line "
+		    "longer than the limit");
 	} else if (fr.bare_seen && smtp_conf.bare_newline == BARE_REJECT) {
 		log_info("%s: rejected: bare CR or LF in message data "
 		    "(bare_newline = reject)", s->msg->qid);
@@ -734,6 +740,14 @@ sess_xforward(struct sess *s, const char *arg)
 	size_t		 kl, vl;
 	int		 n = 0;
 
+	if (!s->xforward_ok) {
+		/* Only a trusted MTA may speak for the client: anyone else
+		 * could steer the DNS checks and the sender lists. */
+		log_warn("XFORWARD from [%s] refused: not in [server] "
+		    "xforward_hosts", s->peer);
+		return (sess_error(s, "550 5.7.0 Error: insufficient "
+		    "authorization"));
+	}
 	if (!s->greeted)
 		return (sess_error(s, "503 5.5.1 Send HELO/EHLO first"));
 	if (s->msg != NULL)
@@ -847,6 +861,7 @@ sess_run(int fd, int proto, const char *peer, const struct sess_hooks *hooks)
 	s.st = stream_new(fd);
 	s.proto_fixed = proto;
 	s.peer = peer;
+	s.xforward_ok = smtp_xforward_allowed(peer);
 	s.line = buf_new(512);
 	s.why = buf_new(256);
 	stream_set_timeout(s.st, smtp_conf.command_timeout);

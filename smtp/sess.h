@@ -39,7 +39,9 @@ struct sess_hooks {
 };
 
 /* Serve a connection with these hooks; returns the number of messages
- * accepted.  The descriptor is closed. */
+ * accepted.  The descriptor is closed.  peer is the client's address as
+ * text, or "local" for a unix-domain socket or a pipe; XFORWARD is offered
+ * and accepted only when it is in [server] xforward_hosts. */
 unsigned int	sess_run(int fd, int proto, const char *peer,
 		    const struct sess_hooks *);
 

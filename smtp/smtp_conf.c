@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,7 @@
 
 /* lib */
 #include "buf.h"
+#include "cidr.h"
 #include "conf.h"
 #include "endpoint.h"
 #include "log.h"
@@ -53,6 +55,42 @@ smtp_check_facility(const char *s, struct buf *why)
 	return (0);
 }
 
+/* smtp_check_hostname - myhostname: empty, or a host name we can put in
+ * a greeting and a Received: header as it is */
+
+static int
+smtp_check_hostname(const char *s, struct buf *why)
+{
+	const char	*p;
+
+	if (strlen(s) > 253) {
+		buf_puts(why, "longer than 253 bytes");
+		return (-1);
+	}
+	for (p = s; *p != '\0'; p++) {
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' &&
+		    *p != '_') {
+			buf_printf(why, "\"%s\" is not a host name (letters, "
+			    "digits, '.', '-' and '_' only)", s);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/* smtp_check_xforward_hosts - a list of networks and "local" */
+
+static int
+smtp_check_xforward_hosts(const char *s, struct buf *why)
+{
+	struct cidr_list *l;
+
+	if ((l = cidr_list_parse(s, why)) == NULL)
+		return (-1);
+	cidr_list_free(l);
+	return (0);
+}
+
 #define S(f)	(&smtp_conf.f)
 static const struct conf_param smtp_server_params[] = {
 	{ "forward", CONF_STR, "tcp:127.0.0.1:10026", S(forward), 0, 0, NULL,
@@ -78,9 +116,10 @@ static const struct conf_param smtp_server_params[] = {
 	{ "forward_reuse_limit", CONF_UINT, "100", S(forward_reuse_limit), 0,
 	    1000000, NULL, NULL, "transactions per downstream connection "
 	    "(0: no limit)" },
-	{ "myhostname", CONF_STR, "", S(myhostname), 0, 0, NULL, NULL,
-	    "our name in the greeting and the Received: header (empty: the "
-	    "system host name)" },
+	{ "myhostname", CONF_STR, "", S(myhostname), 0, 0, NULL,
+	    smtp_check_hostname,
+	    "our name in the greeting and the Received: header: letters, "
+	    "digits, '.', '-', '_' (empty: the system host name)" },
 	{ "syslog_facility", CONF_STR, "mail", S(syslog_facility), 0, 0, NULL,
 	    smtp_check_facility, "syslog facility (without -f)" },
 	{ "spool_dir", CONF_STR, "/var/spool/winnow", S(spool_dir), 0, 0, NULL,
@@ -92,14 +131,16 @@ static const struct conf_param smtp_server_params[] = {
 	    NULL, "refuse MAIL with 452 4.3.1 when the spool file system has "
 	    "less free space than this plus the declared size" },
 	{ "message_size_limit", CONF_SIZE, "50M", S(message_size_limit), 65536,
-	    0, NULL, NULL, "largest message accepted (552 5.3.4 above it); "
+	    0, NULL, NULL, "largest message accepted (" SMTP_REPLY_TOO_BIG
+	    " above it); "
 	    "advertised with SIZE" },
 	{ "max_recipients", CONF_UINT, "1000", S(max_recipients), 100, 1000000,
 	    NULL, NULL, "recipients per message; more get 452 4.5.3 and the "
 	    "client sends them in another transaction" },
 	{ "max_line_length", CONF_SIZE, "64k", S(max_line_length), 1000,
 	    1ULL << 30, NULL, NULL, "longest line of message data; a longer "
-	    "one makes the message 552 5.3.4" },
+	    "one refuses the message with " SMTP_REPLY_LINE_LONG " (a content "
+	    "error, not its size)" },
 	{ "bare_newline", CONF_ENUM, "normalize", S(bare_newline), 0, 0,
 	    bare_names, NULL, "a bare CR or LF in DATA: normalize (to CRLF) or "
 	    "reject (550 5.5.2)" },
@@ -122,6 +163,11 @@ static const struct conf_param smtp_server_params[] = {
 	{ "data_min_rate", CONF_UINT, "1024", S(data_min_rate), 0, 100000000,
 	    NULL, NULL, "bytes per second a client must average during DATA "
 	    "once it has lasted 10 seconds (421 4.4.2 then; 0: no minimum)" },
+	{ "xforward_hosts", CONF_STR, "127.0.0.0/8 ::1 local",
+	    S(xforward_hosts), 0, 0, NULL, smtp_check_xforward_hosts,
+	    "clients that may send XFORWARD (networks, \"local\" for unix "
+	    "sockets), as Postfix's smtpd_authorized_xforward_hosts; others "
+	    "are not offered it and get 550 5.7.0" },
 	{ NULL }
 };
 
@@ -167,6 +213,26 @@ smtp_conf_finish(void)
 	    h[0] == '\0')
 		(void)snprintf(h, sizeof(smtp_conf.hostname), "localhost");
 	h[sizeof(smtp_conf.hostname) - 1] = '\0';
+}
+
+/* smtp_xforward_allowed - may this peer (an address, or "local") send
+ * XFORWARD? */
+
+int
+smtp_xforward_allowed(const char *peer)
+{
+	struct cidr_list *l;
+	struct buf	*why = buf_new(64);
+	int		 ok;
+
+	/* checked when the file was loaded; parsing a few items per
+	 * session costs next to nothing */
+	if ((l = cidr_list_parse(smtp_conf.xforward_hosts, why)) == NULL)
+		log_panic("xforward_hosts: %s", buf_str(why));
+	ok = cidr_list_match(l, peer);
+	cidr_list_free(l);
+	buf_free(why);
+	return (ok);
 }
 
 /* smtp_size_filtered - whether a message of this size is filtered */

@@ -23,6 +23,13 @@
 
 #include "buf.h"
 
+/* The replies to a message over a limit, for the session and for the
+ * help text of the parameter (one text, so the two cannot disagree).  Too
+ * large is the size (RFC 3463 5.3.4); a line too long is the content
+ * (5.6.0, media error): the client cannot fix it by trying again. */
+#define SMTP_REPLY_TOO_BIG	"552 5.3.4"
+#define SMTP_REPLY_LINE_LONG	"554 5.6.0"
+
 enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP };
 enum bare_newline { BARE_NORMALIZE, BARE_REJECT };
 
@@ -65,6 +72,10 @@ void	smtp_conf_register(void);
 
 /* After conf_load: derived values (the host name). */
 void	smtp_conf_finish(void);
+
+/* Whether a peer (the address as text, "local" for a unix socket or a
+ * pipe) may send XFORWARD (xforward_hosts). */
+int	smtp_xforward_allowed(const char *peer);
 
 /* Whether a message of this size is filtered at all (filter_size_limit). */
 int	smtp_size_filtered(size_t size);

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from wntest import net
+from wntest import net, procs
 from wntest.ledger import Ledger
 from wntest.proxy import HoldingProxy
 from wntest.smtp import Client, make_message, seq_of, stuff, wait_until
@@ -60,6 +60,39 @@ def test_kill_mid_data_direct(relay):
     assert r["final"].code == 250
     assert time.monotonic() - t0 < 2
     assert [seq_of(t.data) for t in sink.delivered()] == [tok]
+
+
+def _av_dirs(tmp, pid):
+    return [d for d in os.listdir(tmp) if d.startswith("winnow-av.%d." % pid)]
+
+
+def test_killed_child_av_temp_directory_removed_when_reaped(relay,
+                                                             workdir):
+    """A child killed by a signal cannot remove its AV temporary directory
+    (winnow-av.PID.XXXXXX): the master removes it when it reaps the child,
+    not only at its next start; the other children's stay."""
+    tmp = procs.owned_dir(os.path.join(workdir, "avtmp"))
+    w, sink = relay(extra={"av": {"temp_directory": tmp}},
+                    server={"start_children": "2", "min_spare": "2"})
+    kids = w.wait_children(2)
+    for k in kids:
+        wait_until(lambda: _av_dirs(tmp, k), 5,
+                   what="child %d's AV temporary directory" % k)
+    victim, other = kids[0], kids[1]
+    with open(os.path.join(tmp, _av_dirs(tmp, victim)[0], "scan.tmp"),
+              "w") as f:
+        f.write("a file libclamav was writing")
+    _kill(victim)
+    _wait_dead(victim)
+    w.wait_log(r"child %d killed by signal 9" % victim)
+    wait_until(lambda: not _av_dirs(tmp, victim), 5,
+               what="the dead child's AV temporary directory removed")
+    assert "removing %s/winnow-av.%d." % (tmp, victim) in w.log()
+    assert _av_dirs(tmp, other), "a live child's directory was removed"
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"],
+                      make_message()[1])["final"].code == 250
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data", "body"])

@@ -1,11 +1,15 @@
-"""XFORWARD (Postfix XFORWARD_README): attributes are xtext, refused inside
-a transaction, reset after each message, and passed downstream (xtext
-again) only when and as far as the downstream offers XFORWARD."""
+"""XFORWARD (Postfix XFORWARD_README): offered to and accepted from the
+clients in [server] xforward_hosts only (default loopback and unix
+sockets), attributes are xtext, refused inside a transaction, reset after
+each message, and passed downstream (xtext again) only when and as far as
+the downstream offers XFORWARD."""
 
+import os
 import re
 
 import pytest
 
+from wntest import procs
 from wntest.smtp import Client, make_message, wait_until
 
 
@@ -161,6 +165,61 @@ def test_xforward_bad(relay, cmd):
                       make_message()[1])["final"].code == 250
     # a bad command leaves the earlier attributes as they were
     assert _attrs(sink.delivered()[0].xforward)["NAME"] == "kept.example"
+
+
+def test_xforward_only_from_xforward_hosts(relay):
+    """As Postfix's smtpd_authorized_xforward_hosts: a client outside
+    [server] xforward_hosts is not offered XFORWARD, gets 550 5.7.0 for it,
+    and its mail still goes through as its own (client=[127.0.0.1])."""
+    w, sink = relay(sink={"xforward": True},
+                    server={"xforward_hosts": "192.0.2.0/24, 2001:db8::/32"})
+    with Client(w.port) as c:
+        r = c.ehlo()
+        assert "XFORWARD" not in r.text, r
+        assert "ENHANCEDSTATUSCODES" in r.text, r
+        r = c.cmd(FULL)
+        assert r.code == 550 and "5.7.0" in r.text, r
+        assert c.xfer("s@example.org", ["r@example.com"],
+                      make_message()[1])["final"].code == 250
+    assert _xf_cmds(sink.sessions[0]) == []
+    assert "client=[127.0.0.1]" in w.log()
+    assert "XFORWARD from [127.0.0.1] refused: not in [server] " \
+        "xforward_hosts" in w.log()
+
+
+def test_xforward_hosts_default_loopback_and_local(winnowd, pysink, workdir,
+                                                   ports):
+    """The default trusts loopback (127.0.0.0/8, ::1) and unix-socket
+    clients; "local" taken out, a unix-socket client is refused too."""
+    sink = pysink(xforward=True)
+    path = os.path.join(workdir, "winnow.sock")
+    port = ports()
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=port,
+                listen="tcp:127.0.0.1:%d unix:%s" % (port, path))
+    for c in (Client(port), Client(unix=path)):
+        with c:
+            assert "XFORWARD" in c.ehlo().text
+            assert c.cmd("XFORWARD ADDR=192.0.2.5").code == 250
+    w.stop()
+    w2 = winnowd(forward="tcp:127.0.0.1:%d" % sink.port, port=port,
+                 listen="tcp:127.0.0.1:%d unix:%s" % (port, path),
+                 server={"xforward_hosts": "127.0.0.0/8"})
+    with Client(port) as c:
+        assert "XFORWARD" in c.ehlo().text
+    with Client(unix=path) as c:
+        assert "XFORWARD" not in c.ehlo().text
+        assert c.cmd("XFORWARD ADDR=192.0.2.5").code == 550
+    assert "XFORWARD from [local] refused" in w2.log()
+
+
+def test_xforward_hosts_bad_value_is_a_config_error(workdir):
+    path = os.path.join(workdir, "xf.conf")
+    with open(path, "w") as f:
+        f.write("[server]\nxforward_hosts = 127.0.0.1 mta.example.org\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, out
+    assert re.search(r"^%s:2: .*xforward_hosts.*\"mta\.example\.org\" is "
+                     r"not" % re.escape(path), out, re.M), out
 
 
 def test_xforward_before_helo_is_503(relay):

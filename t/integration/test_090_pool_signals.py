@@ -15,6 +15,14 @@ from wntest import net, procs
 from wntest.smtp import Client, make_message, seq_of, wait_until
 
 
+def _kids(w, n=1):
+    """The master's children, at least n of them: a test that compares
+    children before and after must have read some, or it proves nothing."""
+    kids = w.wait_children(n)
+    assert len(kids) >= n and all(net.pid_alive(k) for k in kids), kids
+    return kids
+
+
 def _deliver(port, n=1, host="127.0.0.1"):
     toks = []
     with Client(port, host=host) as c:
@@ -160,10 +168,11 @@ def test_max_messages_recycles_children(relay):
                             "min_spare": "1", "max_spare": "1",
                             "max_messages": "3",
                             "max_messages_jitter": "0"})
-    pids, toks = [], []
+    pids, toks, kids_seen = [], [], []
     for i in range(7):
         with Client(w.port) as c:
             pids.append(net.conn_owner(w.port, c.local_port))
+            kids_seen.append(w.children())
             c.ehlo()
             # the 5th session carries 2 messages: a child finishes its
             # session even past its limit
@@ -175,6 +184,8 @@ def test_max_messages_recycles_children(relay):
             c.quit()
         time.sleep(0.05)
     # sessions 1-3 on child A; 4-5 on B (5 pushes it to 4 >= 3); 6-7 on C
+    assert all(p in seen for p, seen in zip(pids, kids_seen)), \
+        (pids, kids_seen)
     assert pids[0] == pids[1] == pids[2]
     assert pids[3] == pids[4] != pids[2]
     assert pids[5] == pids[6] != pids[4]
@@ -186,7 +197,7 @@ def test_max_messages_recycles_children(relay):
 def test_sighup_valid_config_takes_effect(relay, ports):
     w, sink = relay()
     old_port = w.port
-    old_kids = w.children()
+    old_kids = _kids(w)
     # a session of the old generation stays open across the reload
     keep = Client(old_port)
     keep.ehlo()
@@ -249,10 +260,11 @@ def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
     "[server\nthis is not ini\n",
     "[server]\nno_such_parameter = 1\n",
     "[nosuchsection]\nx = 1\n",
+    "[policy]\nnotify_admin = postmaster@\n",
 ])
 def test_sighup_broken_config_keeps_serving(relay, broken):
     w, sink = relay()
-    kids = w.children()
+    kids = _kids(w)
     good = open(w.conf_path).read()
     w.write_config(broken)
     w.signal(signal.SIGHUP)
@@ -369,7 +381,7 @@ def test_spare_children_bounds(relay):
 def test_idle_children_exit_after_max_idle(relay):
     w, sink = relay(server={"start_children": "2", "min_spare": "1",
                             "max_spare": "2", "max_idle": "1s"})
-    first = set(w.children())
+    first = set(_kids(w, 2))
     wait_until(lambda: not (first & set(w.children())), 6,
                what="the first children to retire when idle")
     assert len(w.children()) >= 1, "min_spare keeps one child"
@@ -378,7 +390,7 @@ def test_idle_children_exit_after_max_idle(relay):
 
 def test_master_killed_children_do_not_linger(relay):
     w, sink = relay()
-    kids = w.children()
+    kids = _kids(w)
     w.proc.kill()
     w.proc.wait()
     for p in kids:
@@ -388,11 +400,23 @@ def test_master_killed_children_do_not_linger(relay):
 
 # ------------------------------------------------------- winnowd -t
 
+def _data_paths(workdir):
+    """What winnowd -t loads, named as the tests name it: the source
+    tree's model and word lists, no learned model, no ClamAV database."""
+    return ("\n[content]\nmodel = %s\ndefault_model = %s\n"
+            "obscene_words = %s %s\n\n[av]\ndatabase =\n" % (
+                os.path.join(workdir, "learned.model"),
+                os.path.join(procs.SRCDIR, "data", "content.model"),
+                os.path.join(procs.SRCDIR, "data", "obscene-en.txt"),
+                os.path.join(procs.SRCDIR, "data", "obscene-ru.txt")))
+
+
 def test_check_valid_config(workdir):
     path = os.path.join(workdir, "ok.conf")
     with open(path, "w") as f:
         f.write("[server]\nlisten = tcp:127.0.0.1:21999\nmax_children = 3\n"
-                "\n[policy]\nprotected_domains = example.com\n")
+                "\n[policy]\nprotected_domains = example.com\n" +
+                _data_paths(workdir))
     rc, out = procs.winnowd_check(path)
     assert rc == 0, out
     assert "is valid" in out
@@ -418,6 +442,86 @@ def test_check_reports_every_error_with_file_and_line(workdir):
                        (9, "nosuch")]:      # its [section] line
         assert re.search(r"^%s:%d: .*%s" % (re.escape(path), line, what), out,
                          re.M), (line, what, out)
+
+
+@pytest.mark.parametrize("text,line", [
+    ("[policy]\nnotify_admin = postmaster@\n", 2),
+    ("[policy]\nnotify_from = x@\n", 2),
+    ("[policy]\narchive_to = a@example.org b@\n", 2),
+    ("[policy]\nspam.action = copy\nspam.to = user@\n", 3),
+    ("[group x]\nrecipients = @x.test\nspam.action = redirect\n"
+     "spam.to = user@\n", 4),
+])
+def test_check_address_without_domain_is_an_error_not_a_crash(workdir, text,
+                                                              line):
+    """An address with an empty domain killed winnowd -t (and the master
+    on SIGHUP) with SIGSEGV; now it is one FILE:LINE error, exit 78."""
+    path = os.path.join(workdir, "addr.conf")
+    with open(path, "w") as f:
+        f.write(text)
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, (rc, out)
+    assert re.search(r"^%s:%d: .*not an address" % (re.escape(path), line),
+                     out, re.M), out
+
+
+def _bad_av_db(workdir):
+    d = os.path.join(workdir, "badav")
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, "broken.ndb"), "w") as f:
+        f.write("this is not a signature\n")
+    return d
+
+
+@pytest.mark.parametrize("sections,what", [
+    ({"content": {"obscene_words": "/nonexistent/words.txt"}},
+     "([content] obscene_words)"),
+    ({"av": {"database": "BADAV"}}, "([av] database)"),
+    ({"av": {"database": os.path.join(procs.SRCDIR, "t", "data", "av",
+                                      "sigs"),
+             "extra_signatures": "BADAV/broken.ndb"}},
+     "([av] extra_signatures)"),
+])
+def test_check_loads_what_the_master_loads(workdir, ports, sections, what):
+    """winnowd -t runs every module's load, as the master does at start:
+    a file it calls valid is one winnowd starts on, and one winnowd
+    refuses (exit 78) is one -t refuses, naming the parameter."""
+    bad = _bad_av_db(workdir)
+    for sec in sections.values():
+        for k, v in sec.items():
+            sec[k] = v.replace("BADAV", bad)
+    w = procs.Winnowd(os.path.join(workdir, "w"), port=ports(),
+                      extra=sections)
+    rc, out = procs.winnowd_check(w.conf_path)
+    assert rc == 78, out
+    assert what in out and "has errors" in out, out
+    w.start(wait=False)
+    assert w.proc.wait(20) == 78
+    # with the parameter mended, both agree again
+    w2 = procs.Winnowd(os.path.join(workdir, "w2"), port=ports(),
+                       extra={"av": {"database": os.path.join(
+                           procs.SRCDIR, "t", "data", "av", "sigs")}})
+    rc, out = procs.winnowd_check(w2.conf_path)
+    assert rc == 0 and "is valid" in out, out
+    w2.start()
+    w2.stop()
+
+
+def test_check_control_characters_and_bom(workdir):
+    """A CR in myhostname would go into the greeting: an error at its line;
+    a UTF-8 byte order mark before line 1 is not a syntax error."""
+    path = os.path.join(workdir, "cr.conf")
+    with open(path, "wb") as f:
+        f.write(b"[server]\nmyhostname = mx.example\r250 fake\n")
+    rc, out = procs.winnowd_check(path)
+    assert rc == 78, out
+    assert re.search(r"^%s:2: control character 0x0D" % re.escape(path),
+                     out, re.M), out
+    with open(path, "wb") as f:
+        f.write(b"\xef\xbb\xbf[server]\nmyhostname = mx.example\n" +
+                _data_paths(workdir).encode())
+    rc, out = procs.winnowd_check(path)
+    assert rc == 0 and "is valid" in out, out
 
 
 def test_check_missing_file(workdir):

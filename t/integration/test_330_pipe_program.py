@@ -71,6 +71,20 @@ def test_configuration_errors_exit_78_with_file_and_line(workdir):
     assert rc == 0 and "is valid" in out
 
 
+def test_check_says_it_checks_only_its_own_part(workdir):
+    """winnow-pipe reads [client] and the session settings only: -t says
+    so, and that winnowd -t checks the rest (here a word list winnowd
+    would refuse to start on)."""
+    conf = write_conf(workdir, "[client]\non_error = accept\n"
+                      "[content]\nobscene_words = /nonexistent\n")
+    rc, out, err = pipe("-c", conf, "-t")
+    assert rc == 0, (out, err)
+    assert "[client] and the session settings" in out, out
+    assert "is valid" in out and "winnowd -t checks the rest" in out, out
+    rc, out = procs.winnowd_check(conf)
+    assert rc == 78 and "obscene_words" in out, out
+
+
 def test_stdio_lmtp_session_through_winnowd(relay, workdir):
     w, sink = relay()
     conf = write_conf(workdir, open(w.conf_path).read() +

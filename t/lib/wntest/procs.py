@@ -109,13 +109,13 @@ class Winnowd:
         s.update(server or {})
         self.sections = {"server": s}
         # DNS only to a dead loopback port unless a test runs its own
-        # server; the shipped content model from the source tree; no
-        # ClamAV database (the attachment filter only) unless a test
-        # names one.
+        # server; the shipped content model from the source tree, and no
+        # learned one (never the machine's /var/lib/winnow); no ClamAV
+        # database (the attachment filter only) unless a test names one;
+        # libclamav's temporary files in the work directory.
         self.sections["dns"] = {"resolver": "127.0.0.1:9",
                                 "timeout": "300ms"}
-        # learning (report addresses, winnowctl) writes in the test's
-        # directory, never /var/lib/winnow
+        # Learning (report addresses, winnowctl) writes there too.
         self.sections["content"] = {
             "model": os.path.join(owned_dir(os.path.join(self.dir,
                                                          "lib")),
@@ -125,7 +125,8 @@ class Winnowd:
             "obscene_words": "%s %s" % (
                 os.path.join(SRCDIR, "data", "obscene-en.txt"),
                 os.path.join(SRCDIR, "data", "obscene-ru.txt"))}
-        self.sections["av"] = {"database": ""}
+        self.sections["av"] = {"database": "", "temp_directory": owned_dir(
+            os.path.join(self.dir, "avtmp"))}
         # never the system's /var/spool/winnow/quarantine
         self.sections["policy"] = {
             "quarantine_dir": owned_dir(os.path.join(self.dir,

@@ -1,5 +1,6 @@
-# t/unit/av/mocks.mk - the av tests build zip archives with zlib
-MOCKS_test_av = -lz
+# t/unit/av/mocks.mk - the av tests build zip archives with zlib; test_av
+# links a qsort that aborts on a NULL array (t/mock/strict_qsort.c)
+MOCKS_test_av = -lz $(B)/t/mock/strict_qsort.o
 MOCKS_test_avscan = -lz
 MOCKS_test_avedit = -lz
 MOCKS_test_avmime = -lz

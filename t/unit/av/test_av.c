@@ -144,6 +144,25 @@ Test(av, a_broken_database_keeps_the_old_engine)
 	buf_free(e);
 }
 
+Test(av, an_empty_database_directory_is_watched_not_sorted)
+{
+	char	 dir[512], lines[1024];
+
+	/* freshclam's directory before its first download: scanning off,
+	 * and the snapshot of its (no) files is taken without sorting a
+	 * NULL array (this binary's qsort aborts on one). */
+	(void)snprintf(dir, sizeof(dir), "%s/fresh", tu_tmpdir());
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	(void)snprintf(lines, sizeof(lines), "database = %s\n", dir);
+	cr_assert_eq(reload(lines), WN_OK, "%s", buf_str(why));
+	cr_assert_eq(av_signatures(), 0);
+	cr_assert_eq(av_db_changed(), 0);
+	(void)write_file("fresh/marker.ndb", MARKER_SIG);
+	cr_assert_eq(av_db_changed(), 1);
+	cr_assert_eq(av_load(why), WN_OK, "%s", buf_str(why));
+	cr_assert_eq(av_signatures(), 1);
+}
+
 Test(av, a_good_reload_installs_the_new_engine)
 {
 	struct buf	*m = buf_new(256);

@@ -327,6 +327,50 @@ Test(avscan, deep_archive_nesting_hits_max_recursion)
 	buf_free(z);
 }
 
+Test(avscan, a_limit_says_which_and_the_parameter_in_why)
+{
+	struct buf	*m = buf_new(65536), *e = buf_new(128);
+	struct buf	*z = buf_new(65536);
+	int		 i;
+
+	/* libclamav's own limit: its records say it, why names it. */
+	load(NULL);
+	avt_eicar(e);
+	avt_zip_nested(z, e->data, e->len, 25);
+	attach_msg(m, "application/zip", "deep.zip", z->data, z->len);
+	scan(m);
+	cr_assert_eq(f->av, AV_ERROR, "%s", avt_names(f));
+	cr_assert(strstr(buf_str(why), "scan limit reached: Heuristics."
+	    "Limits.Exceeded.MaxRecursion (raise [av] max_recursion)") !=
+	    NULL, "why: \"%s\"", buf_str(why));
+
+	/* Ours, from the MIME walk. */
+	teardown();
+	setup();
+	load("max_mime_parts = 3\nfilter_names = *.exe\n");
+	buf_reset(m);
+	avt_msg_begin(m, "many parts");
+	for (i = 0; i < 5; i++)
+		avt_msg_text(m, "part\r\n");
+	avt_msg_end(m);
+	scan(m);
+	cr_assert_eq(f->av, AV_ERROR, "%s", avt_names(f));
+	cr_assert(strstr(buf_str(why), "max_mime_parts") != NULL,
+	    "why: \"%s\"", buf_str(why));
+
+	/* A clean scan says nothing. */
+	buf_reset(m);
+	avt_msg_begin(m, "fine");
+	avt_msg_text(m, "part\r\n");
+	avt_msg_end(m);
+	scan(m);
+	cr_assert_eq(f->av, AV_CLEAN, "%s", avt_names(f));
+	cr_assert_eq(buf_len(why), 0, "why: \"%s\"", buf_str(why));
+	buf_free(m);
+	buf_free(e);
+	buf_free(z);
+}
+
 Test(avscan, mime_part_limit_gives_error)
 {
 	struct buf	*m = buf_new(4096);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,14 +82,17 @@ learn(const char *path, int rounds)
 	content_learner_close(l);
 }
 
-/* configure - load a [content] section (plus the model) */
+/* configure - load a [content] section (plus the model and the shipped
+ * word lists, by their paths in the source tree) */
 static void
 configure(const char *extra)
 {
 	char	 text[2048];
 
 	(void)snprintf(text, sizeof(text), "[content]\nmodel = %s\n"
-	    "default_model = %s\n%s", model, model, extra);
+	    "default_model = %s\nobscene_words = %s/data/obscene-en.txt "
+	    "%s/data/obscene-ru.txt\n%s", model, model, tu_srcdir(),
+	    tu_srcdir(), extra);
 	cr_assert_eq(conf_load(tu_write_file("w.conf", text), why), WN_OK,
 	    "%s", buf_str(why));
 	cr_assert_eq(content_load(why), WN_OK, "%s", buf_str(why));
@@ -220,6 +224,40 @@ Test(content, missing_word_list_fails_the_load)
 	cr_assert_eq(conf_load(tu_write_file("w2.conf", text), why), WN_OK);
 	cr_assert_eq(content_load(why), WN_PERM);
 	cr_assert(strstr(buf_str(why), "/nonexistent/words.txt") != NULL);
+}
+
+Test(content, files_are_used_where_configured_only)
+{
+	char	 text[1024], cwd[1024];
+
+	/* The shipped paths under DATADIR, not installed here: once the
+	 * daemon looked in $WINNOW_SRCDIR/data and ./data instead. */
+	if (access(DATADIR "/obscene-en.txt", F_OK) == 0 ||
+	    access(DATADIR "/content.model", F_OK) == 0)
+		cr_skip_test("winnow is installed in " DATADIR);
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	cr_assert_eq(setenv("WINNOW_SRCDIR", tu_srcdir(), 1), 0);
+	cr_assert_eq(chdir(tu_srcdir()), 0);	/* ./data exists here */
+	(void)snprintf(text, sizeof(text), "[content]\nmodel = %s/none\n"
+	    "default_model = " DATADIR "/content.model\nobscene_words = "
+	    DATADIR "/obscene-en.txt\n", tu_tmpdir());
+	cr_assert_eq(conf_load(tu_write_file("w3.conf", text), why), WN_OK);
+	cr_assert_eq(content_load(why), WN_PERM);
+	cr_assert(strstr(buf_str(why), DATADIR "/obscene-en.txt") != NULL,
+	    "%s", buf_str(why));
+	(void)snprintf(text, sizeof(text), "[content]\nmodel = %s/none\n"
+	    "default_model = " DATADIR "/content.model\nobscene_words =\n",
+	    tu_tmpdir());
+	cr_assert_eq(conf_load(tu_write_file("w4.conf", text), why), WN_OK);
+	buf_reset(why);
+	cr_assert_eq(content_load(why), WN_OK, "%s", buf_str(why));
+	{
+		struct content_model_info info;
+
+		content_model_info(&info);
+		cr_assert_null(info.path, "mapped %s", info.path);
+	}
+	cr_assert_eq(chdir(cwd), 0);
 }
 
 Test(content, eastern_allowed_marks_only)

@@ -34,7 +34,8 @@ setup(void)
 	(void)snprintf(out, sizeof(out), "%s/stdout.txt", tu_tmpdir());
 	content_conf_register();
 	(void)snprintf(text, sizeof(text), "[content]\nmodel = %s\n"
-	    "default_model = %s/none.model\n", model, tu_tmpdir());
+	    "default_model = %s/none.model\nobscene_words = "
+	    "%s/data/obscene-en.txt\n", model, tu_tmpdir(), tu_srcdir());
 	cr_assert_eq(conf_load(tu_write_file("ctl.conf", text), why), WN_OK,
 	    "%s", buf_str(why));
 	buf_free(why);

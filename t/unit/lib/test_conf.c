@@ -1,5 +1,6 @@
 /* test_conf.c - unit tests for lib/conf.c */
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +127,78 @@ Test(conf, continuation_lines_join)
 	path = tu_write_file("cont.conf", "[test]\nname = a,\n  b,\n\tc\n");
 	cr_assert_eq(conf_load(path, NULL), WN_OK);
 	cr_assert_str_eq(t_str, "a, b, c");
+}
+
+/* write_bytes - a file in the test directory with len bytes, NULs too */
+
+static const char *
+write_bytes(const char *name, const char *data, size_t len)
+{
+	static char	 path[512];
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", tu_tmpdir(), name);
+	cr_assert_not_null(fp = fopen(path, "w"));
+	cr_assert_eq(fwrite(data, 1, len, fp), len);
+	cr_assert_eq(fclose(fp), 0);
+	return (path);
+}
+
+Test(conf, control_characters_and_nul_are_errors_with_their_line)
+{
+	static const char nul[] = "[test]\nname = mx.example\0evil\n";
+	struct buf	*err = buf_new(64);
+	const char	*path;
+
+	/* A bare CR in a value would reach a greeting or a header. */
+	path = tu_write_file("cr.conf", "[test]\ncount = 2\nname = a\rb\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":3: control character 0x0D") != NULL,
+	    "%s", buf_str(err));
+	cr_assert_str_eq(t_str, "dflt");
+	cr_assert_eq(t_uint, 10, "nothing applied");
+
+	buf_reset(err);
+	path = tu_write_file("esc.conf", "[test]\nname = \x1b[31m\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":2: control character 0x1B") != NULL,
+	    "%s", buf_str(err));
+
+	/* A NUL used to cut the value short without a word. */
+	buf_reset(err);
+	path = write_bytes("nul.conf", nul, sizeof(nul) - 1);
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	cr_assert(strstr(buf_str(err), ":2: a NUL byte") != NULL, "%s",
+	    buf_str(err));
+	cr_assert_str_eq(t_str, "dflt");
+
+	/* Tabs, CRLF line ends and controls in comments are fine. */
+	buf_reset(err);
+	path = tu_write_file("ok.conf", "# odd \x01 comment\r\n[test]\r\n"
+	    "name = a\tb\r\ncount = 3\r\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_str_eq(t_str, "a\tb");
+	cr_assert_eq(t_uint, 3);
+	buf_free(err);
+}
+
+Test(conf, utf8_byte_order_mark_is_skipped)
+{
+	struct buf	*err = buf_new(64);
+	const char	*path;
+
+	path = tu_write_file("bom.conf", "\xef\xbb\xbf[test]\ncount = 7\n"
+	    "bogus = 1\n");
+	cr_assert_eq(conf_load(path, err), WN_PERM);
+	/* line 1 is the section, fine; the error is on line 3 only */
+	cr_assert(strstr(buf_str(err), ":1:") == NULL, "%s", buf_str(err));
+	cr_assert(strstr(buf_str(err), ":3: unknown parameter") != NULL, "%s",
+	    buf_str(err));
+	buf_reset(err);
+	path = tu_write_file("bom2.conf", "\xef\xbb\xbf[test]\ncount = 7\n");
+	cr_assert_eq(conf_load(path, err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 7);
+	buf_free(err);
 }
 
 Test(conf, every_error_reported_with_line_and_nothing_applied)

@@ -39,6 +39,52 @@ Test(edit, header_len)
 	cr_assert_eq(edit_header_len("A: b\r\n", 6), 6);
 }
 
+Test(edit, body_without_header_gets_the_empty_line)
+{
+	static const char body[] = "Hello there: a body line\r\n"
+	    "no colon here\r\n\r\nlast\r\n";
+	static const char text[] = "just text\r\nSubject: body too\r\n";
+	struct edit	*e;
+	struct buf	*out = buf_new(256);
+
+	/* "Hello there:" has a space in its name: not a field. */
+	e = edit_new(body, sizeof(body) - 1, edit_header_len(body,
+	    sizeof(body) - 1));
+	edit_add_header(e, "X-Winnow-Status", "clean");
+	render(e, out);
+	cr_assert_str_eq(buf_str(out), "X-Winnow-Status: clean\r\n\r\n"
+	    "Hello there: a body line\r\nno colon here\r\n\r\n"
+	    "last\r\n");
+	cr_assert_eq(edit_size(e), buf_len(out));
+	edit_free(e);
+
+	/* A tag on a message without a Subject: ours, then the empty line;
+	 * the body's "Subject:" line is body and stays as it was. */
+	buf_reset(out);
+	e = edit_new(text, sizeof(text) - 1, edit_header_len(text,
+	    sizeof(text) - 1));
+	edit_subject_tag(e, "[SPAM]");
+	edit_remove_prefix(e, "Subject");
+	render(e, out);
+	cr_assert_str_eq(buf_str(out), "Subject: [SPAM]\r\n\r\njust text\r\n"
+	    "Subject: body too\r\n");
+	edit_free(e);
+
+	/* Untouched, it stays byte for byte; an empty header is not "none". */
+	buf_reset(out);
+	e = edit_new(text, sizeof(text) - 1, sizeof(text) - 1);
+	render(e, out);
+	cr_assert_str_eq(buf_str(out), text);
+	edit_free(e);
+	buf_reset(out);
+	e = edit_new("\r\nbody\r\n", 8, 2);
+	edit_add_header(e, "X-A", "b");
+	render(e, out);
+	cr_assert_str_eq(buf_str(out), "X-A: b\r\n\r\nbody\r\n");
+	edit_free(e);
+	buf_free(out);
+}
+
 Test(edit, untouched_is_byte_identical)
 {
 	struct edit	*e;

@@ -303,6 +303,26 @@ Test(policy, errors_name_their_line)
 	refuse("[policy]\nnotify_admin = nobody\n", 2, "not an address");
 }
 
+Test(policy, every_address_key_refuses_an_empty_domain)
+{
+	/* "user@" has no domain: refused with its line, never a crash */
+	refuse("[policy]\nnotify_admin = postmaster@\n", 2, "not an address");
+	refuse("[policy]\nnotify_from = x@\n", 2, "not an address");
+	refuse("[policy]\n\narchive_to = a@example.org, b@\n", 3,
+	    "not an address");
+	refuse("[policy]\nspam.action = copy\nspam.to = user@\n", 3,
+	    "not an address");
+	refuse("[policy]\ninfected.action = redirect\ninfected.to = @\n", 3,
+	    "not an address");
+	refuse("[group x]\nrecipients = @x.test\nspam.action = redirect\n"
+	    "spam.to = user@\n", 4, "not an address");
+	refuse("[policy]\ndefault_domain = example.com\n"
+	    "spam.action = copy\nspam.to = audit, a@b@\n", 4,
+	    "not an address");
+	/* and the policy in force is still the built-in one */
+	cr_assert_eq(policy_current->ngroups, 1);
+}
+
 Test(policy, list_file_errors_name_both_lines)
 {
 	const char	*list;

@@ -12,6 +12,10 @@
  * replaced by the test's directory), on top of the test's [server]
  * settings; the quarantine it fills (@TMPDIR@/quarantine) is listed after
  * the downstream's transcript.
+ *
+ * The client is 192.0.2.1, in the test's xforward_hosts (192.0.2.0/25);
+ * a transcript whose name has "-stranger" comes from 198.51.100.7, which
+ * is not.
  */
 
 #include <sys/socket.h>
@@ -101,12 +105,87 @@ test_server_conf(void)
 	buf_free(why);
 }
 
+/* test_path_ok - every item of a path value is in the source tree or the
+ * test's directory (or there is none) */
+
+static int
+test_path_ok(const char *value)
+{
+	char		**v;
+	size_t		 i, n;
+	int		 ok = 1;
+
+	n = conf_list_split(value, &v);
+	for (i = 0; i < n; i++)
+		if (strncmp(v[i], tu_tmpdir(), strlen(tu_tmpdir())) != 0 &&
+		    strncmp(v[i], tu_srcdir(), strlen(tu_srcdir())) != 0)
+			ok = 0;
+	conf_list_free(v);
+	return (ok);
+}
+
+/* test_hermetic - every parameter whose default is a path (winnowd -d) is
+ * set by the test's file (winnowd -n) to the source tree or the test's
+ * directory: a transcript must not depend on what the machine has */
+
+static void
+test_hermetic(const char *conf_path)
+{
+	char		*dflt = NULL, *set = NULL, sect[128] = "", key[128];
+	char		 want[400];
+	size_t		 dlen = 0, slen = 0;
+	const char	*line, *nl, *eq, *at, *end;
+	FILE		*fp;
+	int		 n = 0;
+
+	cr_assert_not_null(fp = open_memstream(&dflt, &dlen));
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	cr_assert_not_null(fp = open_memstream(&set, &slen));
+	conf_print(fp, 0);
+	(void)fclose(fp);
+	for (line = dflt; *line != '\0'; line = nl + (*nl != '\0')) {
+		nl = line + strcspn(line, "\n");
+		if (*line == '[') {
+			(void)snprintf(sect, sizeof(sect), "%.*s",
+			    (int)(nl - line), line);
+			continue;
+		}
+		if (*line == '#' || (eq = strstr(line, " = /")) == NULL ||
+		    eq > nl)
+			continue;
+		(void)snprintf(key, sizeof(key), "%.*s", (int)(eq - line),
+		    line);
+		/* the same key in the file's section, with its value */
+		(void)snprintf(want, sizeof(want), "%s\n", sect);
+		at = strstr(set, want);
+		cr_assert_not_null(at, "%s: %s %s (default %.*s) is not set "
+		    "by the test", conf_path, sect, key, (int)(nl - eq - 3),
+		    eq + 3);
+		(void)snprintf(want, sizeof(want), "\n%s = ", key);
+		end = strstr(at + 1, "\n[");
+		at = strstr(at, want);
+		cr_assert(at != NULL && (end == NULL || at < end), "%s: %s %s "
+		    "(default %.*s) is not set by the test", conf_path, sect,
+		    key, (int)(nl - eq - 3), eq + 3);
+		at += strlen(want);
+		(void)snprintf(want, sizeof(want), "%.*s",
+		    (int)strcspn(at, "\n"), at);
+		cr_assert(test_path_ok(want), "%s: %s %s = %s is outside the "
+		    "test's directories", conf_path, sect, key, want);
+		n++;
+	}
+	cr_assert_gt(n, 4, "no path parameters found in winnowd -d");
+	free(dflt);
+	free(set);
+}
+
 /* test_load_conf - the configuration for one transcript (NULL: defaults) */
 
 static void
 test_load_conf(const char *in_path)
 {
-	char		 conf[600], *text;
+	char		 conf[600], outq[600], *text;
 	struct buf	*why = buf_new(256), *sub = buf_new(1024);
 	const char	*p, *at;
 	size_t		 len;
@@ -117,12 +196,22 @@ test_load_conf(const char *in_path)
 	/*
 	 * Every transcript's configuration sends DNS to a dead loopback port
 	 * (only loopback may carry test traffic) and runs the real checks:
-	 * the shipped content model, AV with the attachment filter only.
+	 * the shipped content model, AV with the attachment filter only.  It
+	 * names every path, in the source tree or the test's directory, so
+	 * nothing of the machine's (a learned model in /var/lib/winnow, the
+	 * spool) takes part: test_hermetic() checks that.
 	 */
-	buf_printf(sub, "[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
-	    "[content]\ndefault_model = %s/data/content.model\n"
+	buf_printf(sub, "[server]\nspool_dir = %s\n"
+	    "xforward_hosts = 192.0.2.0/25\n"
+	    "[client]\nspool_dir = %s\n"
+	    "[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
+	    "[content]\nmodel = %s/learned.model\n"
+	    "default_model = %s/data/content.model\n"
 	    "obscene_words = %s/data/obscene-en.txt %s/data/obscene-ru.txt\n"
-	    "[av]\ndatabase =\n", tu_srcdir(), tu_srcdir(), tu_srcdir());
+	    "[av]\ndatabase =\ntemp_directory = %s\n"
+	    "[policy]\nquarantine_dir = %s/quarantine\n", tu_tmpdir(),
+	    tu_tmpdir(), tu_tmpdir(), tu_srcdir(), tu_srcdir(), tu_srcdir(),
+	    tu_tmpdir(), tu_tmpdir());
 	if (in_path != NULL && access(conf, F_OK) == 0) {
 		text = tu_read_file(conf, &len);
 		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL;
@@ -136,8 +225,13 @@ test_load_conf(const char *in_path)
 	p = tu_write_file("sess.conf", buf_str(sub));
 	cr_assert_eq(server_load_config(p, why), 0, "%s: %s", p,
 	    buf_str(why));
+	test_hermetic(p);
 	buf_reset(why);
 	cr_assert_eq(server_load_modules(1, why), 0, "%s", buf_str(why));
+	/* The master makes spool_dir/outq; the DSNs we owe are kept there
+	 * before the dot, or the message is deferred. */
+	(void)snprintf(outq, sizeof(outq), "%s/outq", tu_tmpdir());
+	(void)mkdir(outq, 0700);
 	server_child_init();
 	test_server_conf();
 	buf_free(why);
@@ -212,7 +306,8 @@ run_one(const char *in_path, int n)
 	c.len = len;
 	c.out = buf_new(1024);
 	cr_assert_eq(pthread_create(&t, NULL, client_main, &c), 0);
-	(void)sess_run(sv[0], PROTO_AUTO, "192.0.2.1", &pipeline_hooks);
+	(void)sess_run(sv[0], PROTO_AUTO, strstr(in_path, "-stranger") ?
+	    "198.51.100.7" : "192.0.2.1", &pipeline_hooks);
 	reinject_close_all();
 	(void)shutdown(sv[1], SHUT_WR);
 	cr_assert_eq(pthread_join(t, NULL), 0);

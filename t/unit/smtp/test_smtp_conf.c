@@ -1,5 +1,7 @@
 /* test_smtp_conf.c - unit tests for smtp/smtp_conf.c */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -54,6 +56,63 @@ Test(smtp_conf, host_name)
 	cr_assert_eq(load("[server]\nmyhostname =\n"), WN_OK);
 	smtp_conf_finish();
 	cr_assert_neq(smtp_conf.hostname[0], '\0');
+}
+
+Test(smtp_conf, host_name_is_a_host_name)
+{
+	/* it goes into the greeting and Received: as it is */
+	cr_assert_eq(load("[server]\nmyhostname = mx 1.example.org\n"),
+	    WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":2: [server] myhostname: \"mx "
+	    "1.example.org\" is not a host name") != NULL, "%s",
+	    buf_str(errs));
+	cr_assert_eq(load("[server]\nmyhostname = mx\r250 fake\n"), WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":2: control character 0x0D") !=
+	    NULL, "%s", buf_str(errs));
+	cr_assert_eq(load("[server]\nmyhostname = mail-1.ex_ample.org\n"),
+	    WN_OK, "%s", buf_str(errs));
+	smtp_conf_finish();
+	cr_assert_str_eq(smtp_conf.hostname, "mail-1.ex_ample.org");
+}
+
+Test(smtp_conf, limit_help_says_the_reply_the_session_gives)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp = open_memstream(&out, &len);
+	char	*at;
+
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	/* winnowd -d: the help line is the one above the parameter */
+	cr_assert_not_null(at = strstr(out, "\nmax_line_length = "));
+	*at = '\0';
+	cr_assert_not_null(at = strrchr(out, '#'));
+	cr_assert(strstr(at, "554 5.6.0") != NULL, "help: %s", at);
+	cr_assert(strstr(at, "552") == NULL, "help: %s", at);
+	free(out);
+}
+
+Test(smtp_conf, xforward_hosts)
+{
+	/* default: loopback and unix sockets */
+	cr_assert(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert(smtp_xforward_allowed("127.8.9.10"));
+	cr_assert(smtp_xforward_allowed("::1"));
+	cr_assert(smtp_xforward_allowed("::ffff:127.0.0.1"));
+	cr_assert(smtp_xforward_allowed("local"));
+	cr_assert_not(smtp_xforward_allowed("192.0.2.1"));
+	cr_assert_eq(load("[server]\nxforward_hosts = 192.0.2.0/24\n"), WN_OK,
+	    "%s", buf_str(errs));
+	cr_assert(smtp_xforward_allowed("192.0.2.1"));
+	cr_assert_not(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert_not(smtp_xforward_allowed("local"));
+	cr_assert_eq(load("[server]\nxforward_hosts =\n"), WN_OK);
+	cr_assert_not(smtp_xforward_allowed("127.0.0.1"));
+	cr_assert_eq(load("[server]\n\nxforward_hosts = 10.0.0.0/33\n"),
+	    WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":3: [server] xforward_hosts: "
+	    "\"10.0.0.0/33\" is not") != NULL, "%s", buf_str(errs));
 }
 
 Test(smtp_conf, other_programs_keys_only_when_partial)
