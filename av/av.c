@@ -474,7 +474,7 @@ av_engine_load(struct buf *why)
 		free(e);
 		return (NULL);
 	}
-	avmime_init();
+	avconf_limits();
 	avfilt_magic_init();
 	if (avconf.database[0] == '\0' && avconf.extra_signatures[0] == '\0')
 		return (e);			/* filter only */
@@ -703,7 +703,6 @@ av_child_init(void)
 		av_child_exit();	/* called again: start afresh, no leftover */
 	av_tmp_pid = 0;
 	av_tmp_make();
-	avmime_init();
 	avfilt_magic_init();
 }
 
@@ -796,6 +795,7 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 {
 	static const struct av_engine none;
 	const struct av_engine *e = av_cur != NULL ? av_cur : &none;
+	struct avmime	*parts;
 	uint64_t	 now, deadline;
 
 	avscan_reset(f);
@@ -808,7 +808,10 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	deadline = now + avconf.max_scan_time;
 	if (v->deadline_ms != 0 && v->deadline_ms < deadline)
 		deadline = v->deadline_ms;
-	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
+	parts = avmime_view(v);
+	avhelp_run(v, parts, o, e, deadline, deadline + avconf.kill_grace, f,
+	    why);
+	avmime_free(parts);
 	av_tmp_clean();
 	avscan_finish(f);
 	avscan_error_why(f, why);

@@ -9,12 +9,13 @@
  *		compiled signatures copy-on-write.  A reload builds a second
  *		engine and installs it only when it loaded; a broken database
  *		leaves the old engine serving.
- *   check	av_check() walks the MIME structure (GMime), applies the
+ *   check	av_check() walks the leaf parts of the message index (mail/:
+ *		msg_view.mail, or an index made for the view), applies the
  *		attachment filter, and scans with libclamav: the whole
  *		message with libclamav's own mail parser (mode "message"),
  *		or that and then every decoded leaf part ("combined").  All
  *		of it runs in a short-lived process forked from the child, so
- *		a hung or crashing parser (libclamav, libmagic, GMime) cannot
+ *		a hung or crashing parser (libclamav, libmagic) cannot
  *		hold the child beyond max_scan_time + kill_grace: the child
  *		kills it and records the error status.
  *   remove	Replacing the infected or filtered parts with a text

@@ -224,8 +224,7 @@ av_rename_parts(const struct msg_view *v, const struct av_opts *o,
 		    findings_av_name(f->av_unplaced));
 		return (WN_PERM);
 	}
-	m = avmime_parse(v->data, v->len, avconf.max_mime_parts,
-	    avconf.max_mime_depth);
+	m = avmime_view(v);
 	if (m->limit || m->nparts != f->av_nparts) {
 		buf_printf(why, "the MIME structure (%zu parts) is not the "
 		    "one scanned (%u parts)", m->nparts, f->av_nparts);

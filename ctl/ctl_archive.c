@@ -51,6 +51,7 @@
 
 /* policy */
 #include "edit.h"
+#include "mail.h"
 #include "mask.h"
 #include "policy.h"
 
@@ -701,7 +702,7 @@ arch_resend_file(const struct arch_stores *s, const char *id, char **to,
 	mlen = len - af.env_len;
 	for (i = 0; i < mlen && !eightbit; i++)
 		eightbit = (msg[i] & 0x80) != 0;
-	e = edit_new(msg, mlen, edit_header_len(msg, mlen));
+	e = edit_new(msg, mlen, mailhdr_len(msg, mlen));
 	buf_printf(info, "sent again from the archive (%s)", af.id);
 	edit_add_header(e, "X-Winnow-Info", buf_str(info));
 	nsegs = edit_segments(e, &segs);

@@ -35,6 +35,7 @@
 
 /* policy */
 #include "edit.h"
+#include "mail.h"
 #include "mask.h"
 #include "policy.h"
 
@@ -362,7 +363,7 @@ ctl_entry_send(const char *dir, const struct quar_info *qi, char *const *to,
 	}
 	for (i = 0; i < len && !eightbit; i++)
 		eightbit = (data[i] & 0x80) != 0;
-	e = edit_new(data, len, edit_header_len(data, len));
+	e = edit_new(data, len, mailhdr_len(data, len));
 	edit_remove_prefix(e, "X-Winnow-");
 	edit_add_header(e, "X-Winnow-Info", info);
 	nsegs = edit_segments(e, &segs);

@@ -36,6 +36,8 @@
 
 #include "buf.h"
 
+struct mail;
+
 /* The message as every check sees it (read-only). */
 struct msg_view {
 	const char	*queue_id;	/* for log lines */
@@ -52,6 +54,10 @@ struct msg_view {
 	size_t		 len;
 	size_t		 header_len;	/* bytes up to and including the blank
 					 * line (== len if there is no body) */
+	const struct mail *mail;	/* the message's header and MIME part
+					 * index (mail.h), built once for all
+					 * checks; NULL: a check indexes the
+					 * data itself (tools, tests) */
 	const char	*text;		/* decoded text of the text parts and
 					 * HTML (UTF-8, link targets on lines
 					 * of their own), filled by content/

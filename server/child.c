@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,10 @@ child_serve(const struct listener *l)
 		n = sess_run(fd, proto, peer, &pipeline_hooks);
 	}
 	child_slot->peer[0] = '\0';
+	/* What a session's messages took (their index, text, HTML parse,
+	 * spool) is freed by now: give the heap's free pages back, so an idle
+	 * child is small again after a big message. */
+	(void)malloc_trim(0);
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }

@@ -20,6 +20,7 @@
 
 /* mail */
 #include "edit.h"
+#include "mail.h"
 
 /* checks */
 #include "av.h"
@@ -91,7 +92,7 @@ decide_variant(struct pl_ctx *c, size_t pass, int rename)
 		    c->why);
 		if (rc == WN_OK) {
 			v->state = 1;
-			v->hlen = edit_header_len(v->b->data, buf_len(v->b));
+			v->hlen = mailhdr_len(v->b->data, buf_len(v->b));
 		} else {
 			log_warn("%s: cannot %s the flagged parts (%s); "
 			    "using [av] remove_fallback", c->m->qid, rename ?
@@ -120,7 +121,7 @@ decide_replaced(struct pl_ctx *c, struct pl_rcpt *p)
 	ni.f = pipeline_findings(c, p);
 	p->replaced = buf_new(1024);
 	(void)replace_build(&ni, p->r->addr, &p->dec, p->replaced);
-	p->replaced_hlen = edit_header_len(p->replaced->data,
+	p->replaced_hlen = mailhdr_len(p->replaced->data,
 	    buf_len(p->replaced));
 }
 

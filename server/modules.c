@@ -126,6 +126,8 @@ server_check_databases(void)
 	return (changed);
 }
 
+static void	server_conf_warnings(void);
+
 /* server_load_config - read the file (or defaults) and derive values */
 
 int
@@ -135,7 +137,26 @@ server_load_config(const char *path, struct buf *why)
 		return (-1);
 	if (server_conf_finish(why) < 0)
 		return (-1);
+	server_conf_warnings();
 	return (0);
+}
+
+/* server_conf_warnings - what the file does that works but should change
+ * (deprecated keys): one warning each (winnowd -t prints them too) */
+
+static void
+server_conf_warnings(void)
+{
+	const char	*w = conf_warnings(), *nl;
+
+	while (*w != '\0') {
+		nl = strchr(w, '\n');
+		log_warn("%.*s", (int)(nl != NULL ? nl - w : (long)strlen(w)),
+		    w);
+		if (nl == NULL)
+			break;
+		w = nl + 1;
+	}
 }
 
 /* server_child_init - per-child set-up of every module */

@@ -39,6 +39,7 @@
 
 /* mail */
 #include "edit.h"
+#include "mail.h"
 
 /* policy */
 #include "findings.h"
@@ -137,6 +138,10 @@ pipeline_view(struct pl_ctx *c)
 	v->data = c->data;
 	v->len = c->len;
 	v->header_len = c->header_len;
+	/* The one index of the message every check reads (none for a message
+	 * too big to be filtered: nothing reads it then). */
+	if (smtp_size_filtered(c->len))
+		v->mail = c->mail = mail_new(c->data, c->len, NULL);
 	/* The checks stop a quarter of message_deadline early, so a stalled
 	 * DNS server or a slow scan still leaves time to reinject the message
 	 * (marked with the timeout) instead of failing it. */
@@ -156,7 +161,7 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->m = m;
 	c->why = buf_new(256);
 	c->data = spool_data(m->spool, &c->len);
-	c->header_len = edit_header_len(c->data, c->len);
+	c->header_len = mailhdr_len(c->data, c->len);
 	c->f = findings_new();
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
@@ -209,6 +214,7 @@ pipeline_free(struct pl_ctx *c)
 	free(c->addrs);
 	free(c->quar_id);
 	free(c->backup_id);
+	mail_free(c->mail);
 	findings_free(c->f);
 	buf_free(c->why);
 }

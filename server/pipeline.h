@@ -38,6 +38,7 @@
 #include "sess.h"
 
 struct edit;
+struct mail;
 struct split;
 
 /* Why a recipient is not filtered. */
@@ -98,6 +99,7 @@ struct pl_ctx {
 	size_t		 len, header_len;
 	struct findings	*f;
 	struct msg_view	 view;
+	struct mail	*mail;		/* the view's index (ours to free) */
 	const char	**addrs;	/* recipients' addresses */
 	struct pl_rcpt	*rc;		/* per recipient */
 	char		 info_error[128];	/* "not processed (av check

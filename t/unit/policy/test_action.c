@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "edit.h"
+#include "mail.h"
 #include "findings.h"
 #include "policy.h"
 #include "status.h"
@@ -67,7 +68,7 @@ render(const char *const *rcpts, size_t n)
 		policy_decide(policy_current, rcpts[i], &v, f, &d[i]);
 		dp[i] = &d[i];
 	}
-	e = edit_new(msg, strlen(msg), edit_header_len(msg, strlen(msg)));
+	e = edit_new(msg, strlen(msg), mailhdr_len(msg, strlen(msg)));
 	policy_edit(e, dp, n, f);
 	ns = edit_segments(e, &segs);
 	for (i = 0; i < ns; i++)
@@ -236,7 +237,7 @@ Test(action, compat_headers_kas)
 		policy_decide(policy_current, r[i], &v, f, &d[i]);
 		dp[i] = &d[i];
 	}
-	e = edit_new(in, strlen(in), edit_header_len(in, strlen(in)));
+	e = edit_new(in, strlen(in), mailhdr_len(in, strlen(in)));
 	policy_edit(e, dp, 2, f);
 	policy_edit_info(e, "not processed (av check failed)");
 	ns = edit_segments(e, &segs);
