@@ -63,7 +63,8 @@ struct content_learner {
 };
 
 static struct content_db *content_db;
-static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024, 0,
+    0 };
 static uint64_t	 content_next_check;
 static struct tok_list content_tl;
 static struct learner_vec content_vec;
@@ -159,6 +160,7 @@ content_load(struct buf *why)
 	content_lim.max_depth = content_conf.max_depth;
 	content_lim.max_parts = content_conf.max_parts;
 	content_lim.max_decoded = content_conf.max_decoded_size;
+	content_lim.office_off = !content_conf.office_text;
 	/* the one set of MIME limits: the message index is built with them */
 	mail_limits.max_parts = content_conf.max_parts;
 	mail_limits.max_depth = content_conf.max_depth;

@@ -75,6 +75,10 @@ static const struct conf_param content_params[] = {
 	{ "max_decoded_size", CONF_SIZE, "8M", &content_conf.max_decoded_size,
 	    1024, 1ULL << 30, NULL, NULL,
 	    "decoded bytes examined per message" },
+	{ "office_text", CONF_BOOL, "yes", &content_conf.office_text, 0, 0,
+	    NULL, NULL, "read the text of Microsoft Word attachments (.doc: "
+	    "Word 6 to 2003, .docx) within max_decoded_size, as the old "
+	    "products' \"check MS Word files\"" },
 	{ "eastern", CONF_ENUM, "allowed", &content_conf.eastern, 0, 0,
 	    content_eastern_names, NULL,
 	    "CJK/Thai text: allowed, or suspicious (rule EASTERN weighs in)" },

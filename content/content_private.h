@@ -64,6 +64,7 @@ struct content_conf {
 	char		*rule_weights;		/* NAME:weight overrides */
 	unsigned int	 model_check_ms;	/* how often to look for a
 						 * newer model file */
+	int		 office_text;		/* text of Word attachments */
 	char		*samples_dir;		/* learned messages kept */
 	unsigned int	 samples_max;		/* per class */
 };
@@ -204,6 +205,7 @@ struct content_limits {
 	unsigned int	 max_parts;
 	size_t		 max_decoded;
 	uint64_t	 deadline_ms;	/* time_now_ms() limit, 0: none */
+	int		 office_off;	/* [content] office_text = no */
 };
 
 /* One-time set-up (master, before fork): iconv's common converters. */
