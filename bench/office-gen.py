@@ -65,23 +65,28 @@ def _dirent(name, kind, child=NOSTREAM, right=NOSTREAM, start=ENDOFCHAIN,
 def cfb(streams):
     """An OLE2 compound file holding streams [(name, bytes)], names in
     the directory's order (shorter first, then by upper-case name)."""
+    per = SECTOR // 4
     streams = [(n, d.ljust(MIN_STREAM, b"\0")) for n, d in streams]
     nsec = [(len(d) + SECTOR - 1) // SECTOR for _, d in streams]
     ndir = (len(streams) + 1 + 3) // 4
-    first = 1 + ndir                       # sector 0 is the FAT
+    nfat = 1
+    while nfat * per < nfat + ndir + sum(nsec):
+        nfat += 1
+    assert nfat <= 109, "the header's DIFAT holds 109 FAT sectors"
+    first = nfat + ndir                    # FAT sectors first, then dir
     total = first + sum(nsec)
-    assert total <= SECTOR // 4, "one FAT sector is enough here"
-    fat = [FATSECT] + [0] * (SECTOR // 4 - 1)
-    for i in range(1, 1 + ndir):
-        fat[i] = i + 1 if i < ndir else ENDOFCHAIN
+    fat = [FREESECT] * (nfat * per)
+    for i in range(nfat):
+        fat[i] = FATSECT
+    for i in range(nfat, nfat + ndir):
+        fat[i] = i + 1 if i < nfat + ndir - 1 else ENDOFCHAIN
     starts, s = [], first
     for k in nsec:
         starts.append(s)
         for j in range(k):
             fat[s + j] = s + j + 1 if j < k - 1 else ENDOFCHAIN
         s += k
-    for i in range(total, SECTOR // 4):
-        fat[i] = FREESECT
+    assert s == total
     ents = [_dirent("Root Entry", 5, child=1)]
     for i, ((name, data), st) in enumerate(zip(streams, starts)):
         right = i + 2 if i + 1 < len(streams) else NOSTREAM
@@ -89,11 +94,12 @@ def cfb(streams):
     dirs = b"".join(ents).ljust(ndir * SECTOR, b"\0")
     hdr = bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 16
     hdr += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\0" * 6
-    hdr += struct.pack("<IIIIIIIII", 0, 1, 1, 0, 0x1000, ENDOFCHAIN, 0,
-                       ENDOFCHAIN, 0)
-    hdr += struct.pack("<I", 0) + struct.pack("<I", FREESECT) * 108
+    hdr += struct.pack("<IIIIIIIII", 0, nfat, nfat, 0, 0x1000, ENDOFCHAIN,
+                       0, ENDOFCHAIN, 0)
+    difat = list(range(nfat)) + [FREESECT] * (109 - nfat)
+    hdr += struct.pack("<109I", *difat)
     assert len(hdr) == SECTOR
-    out = hdr + struct.pack("<%dI" % (SECTOR // 4), *fat) + dirs
+    out = hdr + struct.pack("<%dI" % len(fat), *fat) + dirs
     for _, data in streams:
         out += data.ljust(((len(data) + SECTOR - 1) // SECTOR) * SECTOR,
                           b"\0")
