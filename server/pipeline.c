@@ -61,7 +61,7 @@ const struct sess_hooks	 pipeline_hooks = {
 };
 
 static const char *const pipeline_info_text[] = {
-	NULL, "not protected", "not scanned (size)", NULL
+	NULL, "not protected", "not scanned (size)", NULL, "report"
 };
 
 /* pipeline_info - X-Winnow-Info of a recipient that is not filtered */
@@ -232,6 +232,8 @@ pipeline_filtered(struct pl_ctx *c)
 		p = &c->rc[i];
 		if (c->m->bypass != NULL)
 			p->info = INFO_BYPASS;
+		else if (learnmail_is_report(p->r->addr))
+			p->info = INFO_REPORT;
 		else if (!size_ok)
 			p->info = INFO_SIZE;
 		else if (!policy_protected(p->r->addr))
@@ -253,6 +255,7 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	pipeline_new(&c, si, m);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	learnmail_run(&c);
 	decide_all(&c);
 	plan_make(&c);
 	deliver_prepare(&c);

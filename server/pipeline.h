@@ -17,6 +17,7 @@
  *   report.c   the one reply for an SMTP upstream and the summary line
  *   notices.c  the DSN for refused recipients and the notifications, kept
  *              for after the reply (smtp/notice.h)
+ *   learnmail.c  report addresses: learned, not delivered
  *
  * A recipient's outcome is its fate (smtp/fate.h); what the pipeline knows
  * about it besides is one struct pl_rcpt.  This header is private to
@@ -47,6 +48,7 @@ enum pl_info {
 	INFO_NOT_PROT,		/* not in a protected domain */
 	INFO_SIZE,		/* over filter_size_limit */
 	INFO_BYPASS,		/* msg->bypass says why */
+	INFO_REPORT,		/* a report address (learnmail.c) */
 };
 
 /* What the pipeline knows about one recipient besides its fate. */
@@ -118,6 +120,11 @@ struct pl_ctx {
 	size_t		 npasses;
 	struct buf	*why;
 };
+
+/* learnmail.c: whether a recipient is a report address; and every report
+ * recipient's outcome (learned and dropped, refused, or deferred). */
+int		 learnmail_is_report(const char *rcpt);
+void		 learnmail_run(struct pl_ctx *);
 
 /* checks.c: run every check a filtered recipient's group wants; one that
  * fails records so in the findings (findings.failed). */

@@ -332,3 +332,54 @@ def test_compat_and_version_headers_dsn_and_reject_words(pw, workdir):
         b"c@example.com.\r\n" in dsn_t.data, dsn_t.data
     assert re.search(rb"<c@example\.com>: 554 5\.7\.1 Blacklisted sender "
                      rb"x@bad\.test \([0-9A-F]+\)", dsn_t.data), dsn_t.data
+
+
+# -- report addresses ------------------------------------------------------
+
+def _forward_as_attachment(inner, sender="reporter@example.com"):
+    """A report: a short note and the misjudged message attached."""
+    b = "=-=report-boundary=-="
+    return ("From: <%s>\r\nTo: <spam-report@example.com>\r\n"
+            "Subject: Fw: spam\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: multipart/mixed; boundary=\"%s\"\r\n\r\n"
+            "--%s\r\nContent-Type: text/plain\r\n\r\nThis got through.\r\n"
+            "--%s\r\nContent-Type: message/rfc822\r\n\r\n"
+            % (sender, b, b, b)).encode() + inner + \
+        ("\r\n--%s--\r\n" % b).encode()
+
+
+def test_report_addresses_learn_from_reporters_only(pw):
+    w, sink = pw(policy={"report_spam": "spam-report@example.com",
+                         "report_ham": "ham-report@example.com",
+                         "report_senders": "@example.com",
+                         "report_clients": "ip:127.0.0.0/8"})
+    _, inner = make_message(subject="cheap pills for you",
+                            sender="spammer@bad.test",
+                            body="Buy cheap pills now!\r\n")
+    report = _forward_as_attachment(inner)
+    # a stranger may not report
+    r = _send(w, "someone@elsewhere.test", ["spam-report@example.com"],
+              report)
+    assert r["final"].code == 554 and "reporters only" in r["final"].text, r
+    lib = os.path.join(w.dir, "lib")
+    assert not os.path.exists(os.path.join(lib, "content.model"))
+    # a reporter: learned, not delivered; a normal recipient beside it gets
+    # the message as usual
+    r = _send(w, "reporter@example.com", ["spam-report@example.com",
+                                          "colleague@example.com"], report)
+    assert r["final"].code == 250, r
+    got = sink.delivered()
+    assert [t.accepted for t in got] == [["colleague@example.com"]]
+    assert os.path.getsize(os.path.join(lib, "content.model")) > 1000000
+    spam = os.listdir(os.path.join(lib, "samples", "spam"))
+    assert len(spam) == 1, spam
+    with open(os.path.join(lib, "samples", "spam", spam[0]), "rb") as f:
+        assert f.read() == inner      # the attached message, not the note
+    assert re.search(r"report from <reporter@example\.com>: 1 message\(s\) "
+                     r"learned as spam", w.log()), w.log()
+    # the same message reported as ham moves the sample
+    r = _send(w, "reporter@example.com", ["ham-report@example.com"],
+              _forward_as_attachment(inner))
+    assert r["final"].code == 250, r
+    assert os.listdir(os.path.join(lib, "samples", "spam")) == []
+    assert len(os.listdir(os.path.join(lib, "samples", "ham"))) == 1

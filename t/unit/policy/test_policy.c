@@ -491,3 +491,24 @@ Test(policy, reject_text_and_dsn_from_files)
 	refuse("[policy]\ntemplate_dsn = /nonexistent/d\n", 2,
 	    "/nonexistent/d");
 }
+
+Test(policy, report_addresses_and_reporters)
+{
+	load("[policy]\nreport_spam = spam-report@example.com\n"
+	    "report_ham = ham-report@example.com, fp@example.com\n"
+	    "report_senders = @example.com, boss@partner.test\n"
+	    "report_clients = ip:192.0.2.0/24\n");
+	cr_assert_eq(policy_report_kind("spam-report@example.com"), 1);
+	cr_assert_eq(policy_report_kind("SPAM-Report@example.com"), 1);
+	cr_assert_eq(policy_report_kind("fp@example.com"), 0);
+	cr_assert_eq(policy_report_kind("other@example.com"), -1);
+	cr_assert(policy_reporter_ok("a@example.com", "192.0.2.7"));
+	cr_assert(policy_reporter_ok("boss@partner.test", "192.0.2.7"));
+	cr_assert_not(policy_reporter_ok("a@example.com", "198.51.100.1"));
+	cr_assert_not(policy_reporter_ok("a@example.com", NULL));
+	cr_assert_not(policy_reporter_ok("x@partner.test", "192.0.2.7"));
+	cr_assert_not(policy_reporter_ok("", "192.0.2.7"));
+	/* nobody without report_senders */
+	load("[policy]\nreport_spam = spam-report@example.com\n");
+	cr_assert_not(policy_reporter_ok("a@example.com", "192.0.2.7"));
+}
