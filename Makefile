@@ -89,9 +89,11 @@ MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 all: $(PROGRAMS)
 
+# WN_MODULE names the folder in log lines' per-module levels (log.h).
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
+	$(CC) $(ALL_CPPFLAGS) -DWN_MODULE='"$(call folder,$<)"' \
+	    $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
 	    $(PCF_$(call folder,$<)) -MMD -MP -c $< -o $@
 
 define folder_lib
@@ -153,6 +155,7 @@ deps:
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
 	@t/make-pkg-chroot
+	@scripts/fetch-sendmail >/dev/null
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)
@@ -193,6 +196,7 @@ MAN8		 = man/winnowd.8 man/winnowctl.8 man/winnow-pipe.8 \
 		   man/winnow-mta-setup.8
 UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer
 DATAFILES	 = content.model obscene-en.txt obscene-ru.txt
+WEBFILES	 = index.html app.js app.css favicon.svg
 
 # man: the generated pages again (after a parameter changed); the suite
 # checks they match (t/integration/test_910_man.py).
@@ -217,6 +221,8 @@ install: all
 	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	install -m 0644 $(DATAFILES:%=data/%) $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 $(WEBFILES:%=web/%) $(DESTDIR)$(DATADIR)/web/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	$(UNIT_SED) scripts/winnowd.service.in > \
@@ -249,6 +255,8 @@ uninstall:
 	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
 	rm -f $(DATAFILES:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(WEBFILES:%=$(DESTDIR)$(DATADIR)/web/%)
+	-rmdir $(DESTDIR)$(DATADIR)/web 2>/dev/null
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 	rm -f $(DESTDIR)$(DOCDIR)/examples/exec-setid.conf

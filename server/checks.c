@@ -44,6 +44,7 @@
 #include "log.h"
 #include "status.h"
 #include "xalloc.h"
+#include "timeutil.h"
 
 /* checks */
 #include "av.h"
@@ -319,31 +320,42 @@ checks_run(struct pl_ctx *c)
 	const struct check *k;
 	unsigned int	 need = checks_needs(c);
 	void		*h[CHECKS_MAX];
+	uint64_t	 t;
 	size_t		 i;
 
 	checks_passes(c);
 
+	/* Each check's time is its start plus its finish (the statistics'
+	 * latency histograms). */
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
 		h[i] = NULL;
 		if (!(need & k->needs))
 			continue;
 		buf_reset(c->why);
+		t = time_now_us();
 		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
 			checks_failed(c, k, "start");
+		c->check_us[i] += time_now_us() - t;
+		c->check_ran[i] = 1;
 	}
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
 		if (h[i] == NULL)
 			continue;
 		buf_reset(c->why);
+		t = time_now_us();
 		if (k->finish(h[i], &c->view, need, c->f, c->why) != WN_OK)
 			checks_failed(c, k, "finish");
+		c->check_us[i] += time_now_us() - t;
 	}
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
 		if ((k->flags & CHECK_PER_SET) && (need & k->needs))
 			checks_more_passes(c, k, h[i] != NULL);
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
-	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (h[i] != NULL && c->peek != NULL)
+			c->peek(c, k, h[i]);
 		if (h[i] != NULL && k->done != NULL)
 			k->done(h[i], &c->view);
+	}
 }

@@ -91,8 +91,10 @@ deliver_failed(struct pl_txn *t, const char *fmt, const char *why)
 	size_t	 k;
 
 	for (k = 0; k < t->n; k++)
-		if (t->rcpts[k]->fate != FATE_DEFERRED)
+		if (t->rcpts[k]->fate != FATE_DEFERRED) {
 			fate_set(t->rcpts[k], FATE_DEFERRED, 451, fmt, why);
+			t->rcpts[k]->why |= FATE_DOWNSTREAM;
+		}
 }
 
 /* deliver_prepare - open and prepare every transaction */
@@ -285,6 +287,15 @@ deliver_keep(struct pl_ctx *c, int backup, char **id_r)
 	return (rc);
 }
 
+/* deliver_quarantine - store the message for its quarantined recipients
+ * (the milter's answer uses it too) */
+
+int
+deliver_quarantine(struct pl_ctx *c)
+{
+	return (deliver_keep(c, 0, &c->quar_id));
+}
+
 /* deliver_archive - copies in archive_dir */
 
 static int
@@ -351,6 +362,7 @@ deliver_store(struct pl_ctx *c)
 	size_t		 i;
 
 	if (deliver_archive(c) != WN_OK) {
+		c->narchive_failed++;
 		log_error("%s: archive_dir %s: %s", c->m->qid,
 		    policy_conf.archive_dir, buf_str(c->why));
 		deliver_hold_all(c, "Cannot write the archive copy, try again "
@@ -367,7 +379,8 @@ deliver_store(struct pl_ctx *c)
 				    c->m->qid);
 		return (0);
 	}
-	if (deliver_keep(c, 0, &c->quar_id) != WN_OK) {
+	if (deliver_quarantine(c) != WN_OK) {
+		c->quar_failed = 1;
 		log_error("%s: quarantine_dir %s: %s", c->m->qid,
 		    policy_conf.quarantine_dir, buf_str(c->why));
 		for (i = 0; i < c->m->nrcpts; i++)

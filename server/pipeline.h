@@ -18,6 +18,8 @@
  *   notices.c  the DSN for refused recipients and the notifications, kept
  *              for after the reply (smtp/notice.h)
  *   learnmail.c  report addresses: learned, not delivered
+ *   mreply.c   on a milter connection, instead of plan, deliver and
+ *              report: the decisions as one milter answer (smtp/milter.h)
  *
  * A recipient's outcome is its fate (smtp/fate.h); what the pipeline knows
  * about it besides is one struct pl_rcpt.  This header is private to
@@ -32,7 +34,9 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "checks.h"
 #include "findings.h"
+#include "milter.h"
 #include "msg.h"
 #include "policy.h"
 #include "reinject.h"
@@ -119,6 +123,17 @@ struct pl_ctx {
 	struct pl_pass	*passes;	/* at least one */
 	size_t		 npasses;
 	struct buf	*why;
+	/* for the statistics (count.c) */
+	uint64_t	 t0_us;		/* time_now_us() at the end of DATA */
+	uint64_t	 check_us[CHECKS_MAX];	/* time in each check */
+	unsigned char	 check_ran[CHECKS_MAX];
+	int		 quar_failed;	/* the quarantine copy failed */
+	unsigned int	 narchive_failed;
+	/* a look at each check's handle before it is freed (scan.c: the
+	 * classifier's features); NULL in the children */
+	void		(*peek)(struct pl_ctx *, const struct check *,
+			    void *handle);
+	void		*peek_arg;
 };
 
 /* learnmail.c: whether a recipient is a report address; and every report
@@ -148,6 +163,16 @@ void		 deliver_prepare(struct pl_ctx *);
  * recipient has an outcome afterwards. */
 void		 deliver_commit(struct pl_ctx *);
 
+/* deliver.c: store the message for its quarantined recipients (sets
+ * quar_id); WN_OK, or WN_TEMP with c->why. */
+int		 deliver_quarantine(struct pl_ctx *);
+
+/* mreply.c: for a milter connection instead of plan, deliver and report:
+ * the modifications and the final reply in the answer (every recipient
+ * gets a final fate or a deferral), the summary's reply line in reply. */
+void		 mreply_make(struct pl_ctx *, struct milter_answer *,
+		    struct buf *reply);
+
 /* deliver.c: log what became of the copies. */
 void		 deliver_log_extras(struct pl_ctx *);
 
@@ -165,6 +190,17 @@ int		 notices_dsn(struct pl_ctx *, int must_keep);
 /* notices.c: take back the DSN kept before the final dots when the answer
  * is not 250 after all. */
 void		 notices_dsn_cancel(struct pl_ctx *);
+
+/* count.c: the message into the statistics and the verdict history (after
+ * the reply is known; checks_text is the X-Winnow-Checks text, score the
+ * verdict's points when has_score). */
+void		 count_message(struct pl_ctx *, const struct buf *reply,
+		    const char *checks_text, int has_score, double score);
+
+/* count.c: a message the session refused itself (its reply code), and a
+ * DSN or notification sent (smtp/notice.h's counter). */
+void		 count_refused(int code);
+void		 count_notice(int retry, int rc);
 
 /* notices.c: the notifications the decisions ask for (after the reply). */
 void		 notices_notify(struct pl_ctx *);
