@@ -296,6 +296,15 @@ deliver_quarantine(struct pl_ctx *c)
 	return (deliver_keep(c, 0, &c->quar_id));
 }
 
+/* deliver_backup - the STATUS.backup copy of a message still delivered
+ * (the milter's answer uses it) */
+
+int
+deliver_backup(struct pl_ctx *c)
+{
+	return (deliver_keep(c, 1, &c->backup_id));
+}
+
 /* deliver_archive - copies in archive_dir */
 
 static int

@@ -478,6 +478,12 @@ mreply_decide(struct mreply *r)
 	mreply_render(r, mreply_edit(c));
 	if (mreply_quarantine(r) < 0)
 		return (-1);
+	if (deliver_backup(c) != WN_OK) {
+		log_error("%s: backup_dir %s: %s", c->m->qid,
+		    policy_conf.backup_dir, buf_str(c->why));
+		r->fail = "cannot keep the backup copy";
+		return (-1);
+	}
 	for (i = 0; i < c->m->nrcpts; i++)
 		if (mreply_rcpt(r, i) < 0)
 			return (-1);

@@ -164,8 +164,10 @@ void		 deliver_prepare(struct pl_ctx *);
 void		 deliver_commit(struct pl_ctx *);
 
 /* deliver.c: store the message for its quarantined recipients (sets
- * quar_id); WN_OK, or WN_TEMP with c->why. */
+ * quar_id), or its backup copy for those whose status keeps one (sets
+ * backup_id); WN_OK, or WN_TEMP with c->why. */
 int		 deliver_quarantine(struct pl_ctx *);
+int		 deliver_backup(struct pl_ctx *);
 
 /* mreply.c: for a milter connection instead of plan, deliver and report:
  * the modifications and the final reply in the answer (every recipient
