@@ -30,8 +30,12 @@
 #include "content.h"
 #include "mailsrc.h"
 
+/* uds */
+#include "uds.h"
+
 /* ctl */
 #include "ctl_content.h"
+#include "ctl_uds.h"
 
 #define LEARN_SAVE_EVERY	10000	/* messages between saves */
 #define LEARN_BAR_WIDTH		30
@@ -80,8 +84,14 @@ static const char ctl_learn_help[] =
 "      --save-every N  save after every N messages (default 10000)\n"
 "      --no-keep     do not keep the messages in samples_dir\n"
 "      --rebuild     learn the kept samples into a fresh model\n"
+"      --no-uds      do not report the messages to UDS\n"
 "  -q, --quiet       no progress bar and no summary\n"
 "  -h, --help        this text\n"
+"\n"
+"When [uds] names servers and its key_file a client, every message is\n"
+"also reported to UDS: learned as spam, its signatures are added (winnowctl\n"
+"uds add); learned as ham, its signatures and the spam signatures like\n"
+"them become ham-confirmed (winnowctl uds ham).\n"
 "\n"
 "A progress bar is drawn on standard error when it is a terminal.\n"
 "Interrupting (Ctrl-C, SIGTERM) stops after the current message and saves\n"
@@ -90,7 +100,8 @@ static const char ctl_learn_help[] =
 "Exit status: 0 all learned and saved; 64 usage error; 66 an input could\n"
 "not be read (the others were learned); 65 the existing model is damaged\n"
 "or of another version (nothing learned); 73 the model could not be\n"
-"saved; 75 interrupted (what was learned is saved).\n"
+"saved; 75 interrupted (what was learned is saved); 69 learned and saved,\n"
+"but a UDS server did not take every report.\n"
 "\n"
 "Examples:\n"
 "  winnowctl learn --spam ~/Maildir/.Junk/cur\n"
@@ -109,6 +120,7 @@ ctl_learn_signal(int sig)
 
 struct ctl_learn_run {
 	struct content_learner *l;
+	struct ctl_uds_learn *uds;	/* reports to UDS, or NULL */
 	const char	*model;
 	int		 spam;
 	int		 keep;		/* keep samples */
@@ -320,6 +332,7 @@ ctl_learn_path(struct ctl_learn_run *r, const char *path)
 			continue;
 		}
 		r->changed += content_learner_learn(r->l, data, len, r->spam);
+		ctl_uds_learn_msg(r->uds, data, len);
 		r->seen++;
 		ctl_learn_keep(r, data, len, r->spam);
 		r->unsaved++;
@@ -350,6 +363,7 @@ ctl_learn_main(int argc, char **argv)
 		{ "no-keep", no_argument, NULL, 'K' },
 		{ "rebuild", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-uds", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -361,6 +375,7 @@ ctl_learn_main(int argc, char **argv)
 	unsigned int	 bits = 0;
 	int		 c, spam = -1, quiet = 0, fresh = 0, rc = EX_OK, prc;
 	int		 rebuild = 0;
+	int		 nouds = 0;
 	char		*end;
 
 	memset(&r, 0, sizeof(r));
@@ -409,6 +424,9 @@ ctl_learn_main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'U':
+			nouds = 1;
+			break;
 		case 'h':
 			(void)fputs(ctl_learn_help, stdout);
 			return (EX_OK);
@@ -442,7 +460,17 @@ ctl_learn_main(int argc, char **argv)
 		content_unload();
 		return (EX_DATAERR);
 	}
+	/* --rebuild: the samples were reported when they were learned. */
+	if (!nouds && !rebuild && uds_load(why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl learn: %s (--no-uds learns "
+		    "without UDS)\n", buf_str(why));
+		buf_free(why);
+		content_learner_close(r.l);
+		content_unload();
+		return (EX_CONFIG);
+	}
 	buf_free(why);
+	r.uds = nouds || rebuild ? NULL : ctl_uds_learn_open(spam, quiet);
 	r.spam = spam;
 	r.bar = !quiet && isatty(STDERR_FILENO);
 	if (rebuild) {
@@ -491,6 +519,8 @@ ctl_learn_main(int argc, char **argv)
 		    spam ? "spam" : "ham", r.seen == 1 ? "" : "s", r.changed,
 		    r.model, ctl_learn_stop ? " (interrupted)" : "",
 		    (unsigned long long)ns, (unsigned long long)nh);
+	if (ctl_uds_learn_close(r.uds, quiet) < 0 && rc == EX_OK)
+		rc = EX_UNAVAILABLE;
 	content_learner_close(r.l);
 	content_unload();
 	return (rc);

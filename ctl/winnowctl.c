@@ -30,6 +30,8 @@
 /* content */
 #include "content.h"
 
+/* uds */
+#include "uds.h"
 /* stats */
 #include "control_conf.h"
 #include "stats_conf.h"
@@ -38,6 +40,7 @@
 #include "ctl.h"
 #include "version.h"
 #include "ctl_content.h"
+#include "ctl_uds.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
@@ -68,6 +71,8 @@ const struct ctl_command ctl_commands[] = {
 	    "backups and the message archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
+	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "
+	    "probe the UDS servers" },
 	{ "status", ctl_status_main, "the state of winnowd (Nagios exit "
 	    "codes)" },
 	{ "stats", ctl_stats_main, "what was filtered: per day, week, month, "
@@ -204,6 +209,7 @@ main(int argc, char **argv)
 	smtp_conf_register();
 	policy_conf_register();
 	content_conf_register();
+	uds_conf_register();
 	stats_conf_register();
 	control_conf_register();
 	why = buf_new(256);

@@ -10,8 +10,9 @@
  * the group's settings - detection level, rules switched off or weighed
  * otherwise, suspicious Eastern languages - on the findings as the group
  * sees them: a group with dns_checks = no (or dnsbl, rdns, spf, surbl =
- * no) does not see those network checks' results, and one with lists = no
- * ignores the white and black lists.
+ * no) does not see those network checks' results, one with uds = no not
+ * the UDS answer, and one with lists = no ignores the white and black
+ * lists.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -57,7 +58,8 @@ static const struct findings *
 group_findings(const struct policy_group *g, const struct findings *f,
     struct findings *masked)
 {
-	if (g->dns_checks && g->dnsbl && g->rdns && g->spf && g->surbl)
+	if (g->dns_checks && g->dnsbl && g->rdns && g->spf && g->surbl &&
+	    g->uds)
 		return (f);
 	/* The group ignores some network checks: hide those. */
 	*masked = *f;
@@ -80,6 +82,11 @@ group_findings(const struct policy_group *g, const struct findings *f,
 		masked->surbl_state = CHECK_NOT_RUN;
 		masked->surbl_rating = 0;
 		memset(&masked->surbl, 0, sizeof(masked->surbl));
+	}
+	if (!g->uds) {
+		masked->uds_state = CHECK_NOT_RUN;
+		masked->uds_score = 0;
+		memset(&masked->uds, 0, sizeof(masked->uds));
 	}
 	return (masked);
 }
@@ -182,6 +189,8 @@ policy_needs(const struct policy_group *g)
 		if (g->surbl)
 			need |= POLICY_NEED_SURBL;
 	}
+	if (g->spam_checks && g->uds)
+		need |= POLICY_NEED_UDS;
 	if (g->av_checks)
 		need |= POLICY_NEED_AV;
 	return (need);

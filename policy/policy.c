@@ -387,6 +387,8 @@ static const struct pkey policy_group_keys[] = {
 	    "or not counted for this group" },
 	{ "dnsbl", PK_ANY, "yes", pk_switch, "no: DNSBL ratings are not run "
 	    "or not counted for this group (nor can they blacklist)" },
+	{ "uds", PK_ANY, "yes", pk_switch, "no: the UDS check ([uds]) is not "
+	    "run or not counted for this group" },
 	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
 	    "action) for the group" },
 	{ "lists", PK_ANY, "yes", pk_switch, "no: the white and black lists "
@@ -705,6 +707,8 @@ pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
 		target = &g->dnsbl;
 	else if (strcasecmp(e->name, "lists") == 0)
 		target = &g->lists;
+	else if (strcasecmp(e->name, "uds") == 0)
+		target = &g->uds;
 	else
 		target = &g->av_checks;
 	if (pb_bool(pb, e, &v) < 0)

@@ -164,6 +164,7 @@ struct policy_group {
 	int		 spf;
 	int		 surbl;
 	int		 dnsbl;		/* DNSBL ratings, within dns_checks */
+	int		 uds;		/* the UDS check, within spam_checks */
 	int		 av_checks;
 	int		 lists;		/* white and black lists apply */
 	char		**rules_off;	/* rules that weigh nothing here,
@@ -276,7 +277,7 @@ void		 policy_set_av_checker(policy_av_check_fn *);
 /* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
 int		 policy_vna_check(const char *, struct buf *why);
 
-/* Whether any of these groups wants the DNS, spam or AV checks at all
+/* Whether any of these groups wants the DNS, UDS, spam or AV checks at all
  * (the checks of a family nobody needs are skipped). */
 #define POLICY_NEED_SPAM	0x01
 #define POLICY_NEED_DNS		0x02
@@ -287,6 +288,7 @@ int		 policy_vna_check(const char *, struct buf *why);
 #define POLICY_NEED_SURBL	0x40
 #define POLICY_NEED_DNS_ALL	(POLICY_NEED_DNSBL | POLICY_NEED_RDNS | \
 				 POLICY_NEED_SPF | POLICY_NEED_SURBL)
+#define POLICY_NEED_UDS		0x80	/* the fuzzy-hash service */
 unsigned int	 policy_needs(const struct policy_group *);
 
 /* Add our headers and modifications for the decisions of the recipients
