@@ -232,8 +232,14 @@ def test_A7_failed_logins_rate_limited(cw):
 
 def test_A8_control_process_unprivileged(cw):
     w, _, api, _ = cw()
-    ctlpid = [k for k in w.children() if open("/proc/%d/cmdline" % k, "rb")
-              .read().startswith(b"winnowd: control")][0]
+
+    def control_pids():
+        # the master binds the port before it forks the control process:
+        # its title may not be set yet when the port answers
+        return [k for k in w.children() if open("/proc/%d/cmdline" % k,
+                "rb").read().startswith(b"winnowd: control")]
+    wait_until(control_pids, 10, "the control process's title")
+    ctlpid = control_pids()[0]
     with open("/proc/%d/status" % ctlpid) as f:
         st = f.read()
     uid = int(re.search(r"^Uid:\s+(\d+)\s+(\d+)\s+(\d+)", st, re.M)
