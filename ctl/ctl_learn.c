@@ -264,8 +264,33 @@ ctl_learn_rebuild(struct ctl_learn_run *r, const char *base,
 	return (rc);
 }
 
-/* ctl_learn_one - learn one message into the model and keep it as a
- * sample (winnowctl quarantine learn, release --learn-ham) */
+/* ctl_learn_one_uds - report one learned message to UDS as winnowctl
+ * learn does (spam: its signatures added; ham: they and the spam
+ * signatures like them become ham-confirmed); quiet when [uds] takes no
+ * reports, a warning when it should and cannot */
+
+static void
+ctl_learn_one_uds(const char *data, size_t len, int spam)
+{
+	struct ctl_uds_learn *u;
+	struct buf	*why = buf_new(128);
+
+	if (uds_load(why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl: uds: not reported: %s\n",
+		    buf_str(why));
+		buf_free(why);
+		return;
+	}
+	buf_free(why);
+	if ((u = ctl_uds_learn_open(spam, 0)) != NULL) {
+		ctl_uds_learn_msg(u, data, len);
+		(void)ctl_uds_learn_close(u, 0);
+	}
+	uds_unload();
+}
+
+/* ctl_learn_one - learn one message into the model, keep it as a sample
+ * and report it to UDS (winnowctl quarantine learn, release --learn-ham) */
 
 int
 ctl_learn_one(const char *data, size_t len, int spam, const char *what)
@@ -299,6 +324,8 @@ ctl_learn_one(const char *data, size_t len, int spam, const char *what)
 		    spam ? "spam" : "ham", r.model);
 		log_info("%s: learned as %s", what, spam ? "spam" : "ham");
 	}
+	if (rc == EX_OK)
+		ctl_learn_one_uds(data, len, spam);
 	content_learner_close(r.l);
 	content_unload();
 	buf_free(why);
