@@ -165,6 +165,9 @@ void		 avcache_put(int kind, uint64_t epoch, const unsigned char *key,
 void		 avcache_counters(uint64_t out[AVCACHE_COUNTERS]);
 size_t		 avcache_capacity(void);
 
+/* Test seam: called while avcache_put holds a set's lock. */
+extern void	(*avcache_test_hook)(void);
+
 /* avfilt.c */
 struct avfilt_info {
 	const char	*name;		/* file name or NULL */

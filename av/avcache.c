@@ -29,8 +29,9 @@
  * spin lock taken with a bounded number of tries; a set that stays busy
  * (its holder was killed while it held it, which a scan process killed
  * at its time bound can be) is skipped: a miss, never a wait.  Entries
- * are copied in and out under the lock, so a reader never sees half an
- * entry.
+ * are copied in and out under the lock, and each carries a check value of
+ * its contents, so an entry torn by a writer that was killed midway, or
+ * written while the master emptied the table, is never read as valid.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -58,6 +59,7 @@ struct avcache_ent {
 	uint64_t	 stamp;		/* ms: last use (object), expiry
 					 * (limit) */
 	uint64_t	 epoch;
+	uint64_t	 check;		/* avcache_check() of the rest */
 	uint8_t		 kind;		/* 0: empty */
 	uint8_t		 pad[7];
 	unsigned char	 key[AVCACHE_KEY];
@@ -77,7 +79,28 @@ struct avcache_hdr {
 };
 
 static struct avcache_hdr *avcache;		/* NULL: no cache */
+void		(*avcache_test_hook)(void);		/* under a lock */
 static size_t		 avcache_size;		/* bytes mapped */
+
+/* avcache_check - FNV-1a over what an entry says */
+
+static uint64_t
+avcache_check(const struct avcache_ent *e)
+{
+	const unsigned char *p;
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	h = (h ^ e->kind) * 0x100000001b3ULL;
+	for (i = 0; i < 8; i++)
+		h = (h ^ ((e->epoch >> (i * 8)) & 0xff)) * 0x100000001b3ULL;
+	for (i = 0; i < AVCACHE_KEY; i++)
+		h = (h ^ e->key[i]) * 0x100000001b3ULL;
+	for (p = (const unsigned char *)e->names; p < (const unsigned char *)
+	    e->names + AVCACHE_NAMES && *p != '\0'; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return (h);
+}
 
 /* avcache_setup - make (or remake) the table for entries entries and
  * empty it; 0 entries: no cache (master, before fork) */
@@ -125,12 +148,12 @@ avcache_clear(void)
 	if (avcache == NULL)
 		return;
 	s = (struct avcache_set *)(avcache + 1);
+	/* Locks too: a set whose holder died is usable again (a live
+	 * writer finishing now writes an entry of the old epoch, or a torn
+	 * one that its check value rejects). */
 	for (i = 0; i < avcache->nsets; i++) {
-		if (!__atomic_exchange_n(&s[i].lock, 1, __ATOMIC_ACQUIRE)) {
-			memset(s[i].e, 0, sizeof(s[i].e));
-			__atomic_store_n(&s[i].lock, 0, __ATOMIC_RELEASE);
-		} else		/* a dead holder: the set is lost anyway */
-			memset(s[i].e, 0, sizeof(s[i].e));
+		memset(s[i].e, 0, sizeof(s[i].e));
+		__atomic_store_n(&s[i].lock, 0, __ATOMIC_RELEASE);
 	}
 	memset(avcache->count, 0, sizeof(avcache->count));
 }
@@ -223,6 +246,11 @@ avcache_get(int kind, uint64_t epoch, const unsigned char *key,
 		if (e->kind != kind || e->epoch != epoch ||
 		    memcmp(e->key, key, AVCACHE_KEY) != 0)
 			continue;
+		if (e->names[AVCACHE_NAMES - 1] != '\0' ||
+		    e->check != avcache_check(e)) {
+			e->kind = 0;		/* torn */
+			break;
+		}
 		if (kind == AVCACHE_LIMIT && e->stamp <= now) {
 			e->kind = 0;		/* expired */
 			break;
@@ -277,6 +305,9 @@ avcache_put(int kind, uint64_t epoch, const unsigned char *key,
 	victim->stamp = kind == AVCACHE_LIMIT ? now + ttl : now;
 	memcpy(victim->key, key, AVCACHE_KEY);
 	memcpy(victim->names, names, nl + 1);
+	victim->check = avcache_check(victim);
+	if (avcache_test_hook != NULL)
+		avcache_test_hook();
 	avcache_unlock(s);
 	avcache_count(AVCACHE_STORES);
 }

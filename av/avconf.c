@@ -125,7 +125,7 @@ static const struct conf_param avconf_params[] = {
 	    A(filter_exclude[AVFILT_REAL]), 0, 0, NULL, NULL, NULL },
 	{ "cache_entries", CONF_UINT, "65536", A(cache_entries), 0,
 	    16777216, NULL, NULL, "objects whose verdicts the children "
-	    "share (256 bytes each, shared memory; emptied when a new "
+	    "share (264 bytes each, shared memory; emptied when a new "
 	    "database is loaded; 0: off)" },
 	{ "limit_memory", CONF_TIME, "12h", A(limit_memory), 0, 604800000,
 	    NULL, NULL, "how long a message that hit a scan limit is "
