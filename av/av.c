@@ -839,18 +839,21 @@ av_recall(const unsigned char *key, uint64_t epoch, struct findings *f)
 }
 
 /* av_remember - keep a message that hit a scan or time limit (and nothing
- * worse: a virus, a crash) for a retry */
+ * worse: a virus, a crash) for a retry; a time limit only when the scan
+ * had all of max_scan_time (not a message deadline that was shorter: that
+ * one depends on how long the rest of the message took) */
 
 static void
 av_remember(const unsigned char *key, uint64_t epoch,
-    const struct findings *f)
+    const struct findings *f, int full_time)
 {
 	const struct finding_item *it;
 	struct buf	*names;
 	unsigned int	 i, kept;
 
 	if ((f->av != AV_LIMIT && f->av != AV_ERROR) ||
-	    (f->av_state != CHECK_LIMIT && f->av_state != CHECK_TIMEOUT))
+	    (f->av_state != CHECK_LIMIT && f->av_state != CHECK_TIMEOUT) ||
+	    (f->av_state == CHECK_TIMEOUT && !full_time))
 		return;
 	names = buf_new(AVCACHE_NAMES);
 	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
@@ -919,7 +922,8 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	av_tmp_clean();
 	avscan_finish(f);
 	if (keyed)
-		av_remember(key, avscan_epoch(e), f);
+		av_remember(key, avscan_epoch(e), f, deadline == now +
+		    avconf.max_scan_time);
 	avscan_error_why(f, why);
 	avscan_last.ms = (unsigned int)(time_now_ms() - now);
 	log_debug("av: %s: %u objects scanned (%u handed to libclamav, %u "

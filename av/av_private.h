@@ -43,6 +43,7 @@ struct avconf {
 	unsigned int	 max_files;
 	unsigned int	 max_scan_time;		/* ms */
 	unsigned int	 kill_grace;		/* ms */
+	unsigned int	 max_scan_cpu;		/* ms; 0: no bound */
 	unsigned int	 max_mime_parts;
 	unsigned int	 max_mime_depth;
 	size_t		 magic_bytes;
@@ -189,6 +190,7 @@ void		 avfilt_real_type(const void *, size_t, struct buf *);
 #define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
 #define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
 #define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
+#define AVSCAN_CPU_NAME		"Winnow.Limits.Exceeded.ScanCpu"
 
 enum av_status	 avscan_classify(const char *name, enum check_state *);
 int		 avscan_rank(enum av_status);

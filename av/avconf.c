@@ -79,6 +79,10 @@ static const struct conf_param avconf_params[] = {
 	{ "max_scan_time", CONF_TIME, "120s", A(max_scan_time), 100, 3600000,
 	    NULL, NULL, "time for the whole AV check of one message (clamd "
 	    "MaxScanTime)" },
+	{ "max_scan_cpu", CONF_TIME, "2s", A(max_scan_cpu), 0, 3600000,
+	    NULL, NULL, "CPU time the scan of one message may take; past it "
+	    "the rest is skipped and the message gets the limit status "
+	    "(Winnow.Limits.Exceeded.ScanCpu; 0: no bound)" },
 	{ "kill_grace", CONF_TIME, "2s", A(kill_grace), 10, 60000, NULL, NULL,
 	    "after max_scan_time plus this, the scan process is killed" },
 	{ "max_mime_parts", CONF_UINT, "1000", A(max_mime_parts), 1,

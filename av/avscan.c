@@ -59,6 +59,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <clamav.h>
@@ -104,6 +106,8 @@ struct avscan_ctx {
 	unsigned int	 objects;	/* pre-scan callbacks */
 	unsigned int	 scans;		/* objects handed to libclamav */
 	unsigned int	 hits;		/* answered by the verdict cache */
+	uint64_t	 cpu_start;	/* CPU time (ms) when the message began */
+	int		 cpu_out;	/* max_scan_cpu spent: skip the rest */
 };
 
 struct av_scan_stats avscan_last;
@@ -430,12 +434,27 @@ avscan_found(int fd, const char *name, void *arg)
 	struct avscan_ctx *c = arg;
 
 	(void)fd;
+	if (c != NULL && c->cpu_out && name != NULL &&
+	    strcmp(name, "Detected.By.Callback") == 0)
+		return;			/* our own stop (avscan_prescan) */
 	if (c != NULL && name != NULL && c->cur.n < AVSCAN_NAMES_PER_SCAN)
 		avscan_names_add(&c->cur, name);
 }
 
+/* avscan_cpu_ms - CPU time of this process, ms */
+
+static uint64_t
+avscan_cpu_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return (0);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
 /* avscan_prescan - libclamav's callback before each object (every layer):
- * counted */
+ * counted, and the message's CPU budget (max_scan_cpu) checked */
 
 cl_error_t
 avscan_prescan(int fd, const char *type, void *arg)
@@ -444,8 +463,23 @@ avscan_prescan(int fd, const char *type, void *arg)
 
 	(void)fd;
 	(void)type;
-	if (c != NULL)
-		c->objects++;
+	if (c == NULL)
+		return (CL_CLEAN);
+	if (!c->cpu_out && avconf.max_scan_cpu > 0 && avscan_cpu_ms() -
+	    c->cpu_start > avconf.max_scan_cpu)
+		c->cpu_out = 1;
+	if (c->cpu_out) {
+		/* Each further object (archive member) is skipped before
+		 * any matching: the message's CPU stays bounded, and the
+		 * limit says it was not all scanned.  CL_VIRUS, not
+		 * CL_BREAK: libclamav would cache a layer that CL_BREAK
+		 * ended as clean; its name for a callback's detection is
+		 * dropped in avscan_found. */
+		if (c->cur.n < AVSCAN_NAMES_PER_SCAN)
+			avscan_names_add(&c->cur, AVSCAN_CPU_NAME);
+		return (CL_VIRUS);
+	}
+	c->objects++;
 	return (CL_CLEAN);
 }
 
@@ -541,6 +575,10 @@ avscan_one(struct avscan_ctx *c, const void *data, size_t len, int mail)
 		c->timed_out = 1;
 		return;
 	}
+	if (c->cpu_out) {
+		avscan_names_add(&c->cur, AVSCAN_CPU_NAME);
+		return;
+	}
 	if (c->used >= avconf.max_scan_size) {
 		avscan_names_add(&c->cur, "Heuristics.Limits.Exceeded."
 		    "MaxScanSize");
@@ -629,7 +667,8 @@ avscan_object(struct avscan_ctx *c, const void *data, size_t len, int mail)
 	buf_reset(c->error);
 	if (len == 0)
 		return;
-	if (avcache_on() && avcache_digest(data, len, key) == 0) {
+	if (!c->cpu_out && avcache_on() && avcache_digest(data, len, key) ==
+	    0) {
 		keyed = 1;
 		if (avcache_get(kind, avscan_epoch(c->eng), key, names,
 		    sizeof(names))) {
@@ -654,8 +693,10 @@ avscan_object(struct avscan_ctx *c, const void *data, size_t len, int mail)
 	buf_free(joined);
 }
 
-/* avscan_embedded - does decoded text carry a uuencoded or BinHex file
- * (which only libclamav's mail parser extracts from a text body)? */
+/* avscan_embedded - does decoded text carry a uuencoded, yEnc or BinHex
+ * file (which only libclamav's mail parser extracts from a text body)?
+ * The lines it looks for are the ones that parser starts on: "begin "
+ * and three digits, "=ybegin ", BinHex's notice. */
 
 static int
 avscan_embedded(const char *p, size_t len)
@@ -664,8 +705,11 @@ avscan_embedded(const char *p, size_t len)
 	const char	*q, *end = p + len;
 
 	for (q = p; q != NULL && q < end; ) {
-		if ((size_t)(end - q) >= 10 && memcmp(q, "begin", 5) == 0 &&
-		    (q[5] == ' ' || q[5] == '-'))
+		if ((size_t)(end - q) >= 10 && strncasecmp(q, "begin ", 6) ==
+		    0 && q[6] >= '0' && q[6] <= '9' && q[7] >= '0' &&
+		    q[7] <= '9' && q[8] >= '0' && q[8] <= '9')
+			return (1);
+		if ((size_t)(end - q) >= 8 && memcmp(q, "=ybegin ", 8) == 0)
 			return (1);
 		if ((q = memchr(q, '\n', (size_t)(end - q))) != NULL)
 			q++;
@@ -803,11 +847,16 @@ avscan_serve(const struct msg_view *v, const struct avmime *parts,
 	c.fd = fd;
 	c.out = buf_new(4096);
 	c.error = buf_new(64);
+	c.cpu_start = avscan_cpu_ms();
 	if (avscan_test_hook != NULL)
 		avscan_test_hook();
 
+	/* Past a MIME limit the status is limit whatever the parser would
+	 * find but a virus in the parts listed: the parser (slow on such a
+	 * message) is not asked then. */
 	if (e->cl != NULL && o->mode == AV_MODE_MESSAGE &&
-	    parts->nparts > 0 && !(parts->flags & AVMIME_F_PARSER)) {
+	    parts->nparts > 0 && (!(parts->flags & AVMIME_F_PARSER) ||
+	    parts->limit != 0)) {
 		/* The index's objects, then the raw message: with the mail
 		 * parser only when a text part needs it. */
 		avscan_walk(&c, 1);
@@ -857,6 +906,7 @@ avscan_error_param(const char *name)
 		const char	*param;
 	} map[] = {
 		{ "Limits.Exceeded.MaxScanTime", "max_scan_time" },
+		{ "Limits.Exceeded.ScanCpu", "max_scan_cpu" },
 		{ "Limits.Exceeded.ScanTime", "max_scan_time, kill_grace" },
 		{ "Limits.Exceeded.MaxScanSize", "max_scan_size" },
 		{ "Limits.Exceeded.MaxFileSize", "max_file_size" },

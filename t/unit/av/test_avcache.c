@@ -406,3 +406,27 @@ Test(avcache, text_with_an_embedded_uuencoded_file_is_still_found)
 	buf_free(m);
 	buf_free(body);
 }
+
+Test(avcache, a_time_limit_cut_short_by_the_message_deadline_is_not_kept)
+{
+	struct buf	*m = buf_new(4096);
+	struct av_scan_stats st;
+	struct msg_view	 v;
+
+	load("max_scan_time = 20s\nkill_grace = 100ms\n");
+	avt_msg_begin(m, "slow");
+	avt_msg_text(m, "hello\r\n");
+	avt_msg_end(m);
+	avt_view(&v, m);
+	v.deadline_ms = time_now_ms() + 300;	/* the message's own */
+	avscan_test_hook = hang;
+	buf_reset(why);
+	cr_assert_eq(av_check(&v, f, why), WN_OK);
+	avscan_test_hook = NULL;
+	cr_assert_eq(f->av, AV_ERROR, "%s", avt_names(f));
+	/* The retry is scanned: the load, not the message, may be why. */
+	scan(m, &st);
+	cr_assert_eq(st.remembered, 0);
+	cr_assert_eq(f->av, AV_CLEAN, "%s", avt_names(f));
+	buf_free(m);
+}

@@ -642,3 +642,50 @@ Test(avscan, temporary_files_do_not_accumulate)
 	buf_free(z);
 	buf_free(e);
 }
+
+Test(avscan, the_cpu_budget_bounds_a_message_and_is_a_limit)
+{
+	struct buf	*m = buf_new(1 << 20), *z = buf_new(1 << 20);
+	struct avt_zentry *ze;
+	char		**names;
+	uint64_t	 t0;
+	size_t		 i, n = 5000;
+
+	/* 5,000 distinct members: each pays libclamav's fixed cost per
+	 * object (issue 11 #8: a 53 KB nested zip took 19 s). */
+	load("max_scan_cpu = 50ms\n");
+	ze = calloc(n, sizeof(*ze));
+	names = calloc(n, sizeof(*names));
+	for (i = 0; i < n; i++) {
+		names[i] = malloc(32);
+		(void)snprintf(names[i], 32, "f%05zu.txt", i);
+		ze[i].name = names[i];
+		ze[i].data = names[i];	/* distinct content */
+		ze[i].len = strlen(names[i]);
+	}
+	avt_zip(z, ze, n, NULL);
+	attach_msg(m, "application/zip", "many.zip", z->data, z->len);
+	t0 = time_now_ms();
+	scan(m);
+	cr_assert_eq(f->av, AV_LIMIT, "%s: %s", findings_av_name(f->av),
+	    avt_names(f));
+	cr_assert(avt_has_name(f, "Winnow.Limits.Exceeded.ScanCpu"), "%s",
+	    avt_names(f));
+	cr_assert(strstr(buf_str(why), "max_scan_cpu") != NULL, "why: %s",
+	    buf_str(why));
+	cr_assert_lt(time_now_ms() - t0, 10000);
+
+	/* Without the budget the same archive is scanned to its end. */
+	teardown();
+	setup();
+	load("max_scan_cpu = 0\n");
+	scan(m);
+	cr_assert_eq(f->av, AV_CLEAN, "%s: %s", findings_av_name(f->av),
+	    avt_names(f));
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(ze);
+	buf_free(m);
+	buf_free(z);
+}
