@@ -89,9 +89,11 @@ MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
 
 all: $(PROGRAMS)
 
+# WN_MODULE names the folder in log lines' per-module levels (log.h).
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
+	$(CC) $(ALL_CPPFLAGS) -DWN_MODULE='"$(call folder,$<)"' \
+	    $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
 	    $(PCF_$(call folder,$<)) -MMD -MP -c $< -o $@
 
 define folder_lib
@@ -153,6 +155,7 @@ deps:
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
 	@t/make-pkg-chroot
+	@scripts/fetch-sendmail >/dev/null
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)

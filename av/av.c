@@ -511,6 +511,8 @@ av_engine_load(struct buf *why)
 	av_engine_scanopts(&e->scanopts);
 	e->version = (unsigned int)cl_engine_get_num(e->cl,
 	    CL_ENGINE_DB_VERSION, NULL);
+	e->db_time = (int64_t)cl_engine_get_num(e->cl, CL_ENGINE_DB_TIME,
+	    NULL);
 	log_info("av: %u signatures (database version %u) compiled in "
 	    "%llu ms", e->sigs, e->version,
 	    (unsigned long long)(time_now_ms() - t0));
@@ -562,6 +564,19 @@ unsigned int
 av_signatures(void)
 {
 	return (av_cur != NULL ? av_cur->sigs : 0);
+}
+
+/* av_db_info - what the current engine was built from */
+
+void
+av_db_info(struct av_db_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (av_cur == NULL || av_cur->cl == NULL)
+		return;
+	out->signatures = av_cur->sigs;
+	out->version = av_cur->version;
+	out->time = av_cur->db_time;
 }
 
 /* av_engine_current - the installed engine, or NULL */

@@ -109,6 +109,14 @@ void		 av_unload(void);
 /* Signatures in the current engine (0 when scanning is off). */
 unsigned int	 av_signatures(void);
 
+/* What the current engine was built from (for status and alerts). */
+struct av_db_info {
+	unsigned int	 signatures;	/* 0: no virus scanning */
+	unsigned int	 version;	/* the database's (daily) version */
+	int64_t		 time;		/* its build time (unix), 0 unknown */
+};
+void		 av_db_info(struct av_db_info *);
+
 /* 1 when the database files changed since the last av_load() attempt
  * (names, sizes, mtimes of the database directory and extra files). */
 int		 av_db_changed(void);

@@ -88,6 +88,7 @@ struct av_engine {
 	struct cl_scan_options scanopts;
 	unsigned int	 sigs;
 	unsigned int	 version;	/* database version (daily) */
+	int64_t		 db_time;	/* its build time, 0 unknown */
 	struct av_opts	*opts;		/* the [av] defaults */
 };
 

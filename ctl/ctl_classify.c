@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,7 +201,8 @@ ctl_classify_one(const struct ctl_classify_opts *o, const char *name,
 	/* What winnowd writes for a group with the spam checks (the network
 	 * checks do not run here). */
 	buf_reset(hdr);
-	findings_render_checks(f, 0, 1, NULL, hdr);
+	findings_render_checks(f, 0, 1, NULL, f->spam_score >= 0.0 ?
+	    verdict_learner_points(f->spam_score) : NAN, hdr);
 	(void)printf("    X-Winnow-Checks: %s\n", buf_str(hdr));
 out:
 	content_msg_free(cm);

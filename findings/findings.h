@@ -211,9 +211,12 @@ void		 findings_render_dns(const struct findings *, struct buf *out);
 void		 findings_render_rules(const struct findings *,
 		    struct buf *out);
 /* The X-Winnow-Checks value: "list=LIST" when a list decided, the DNS
- * part when dns, "uds=N" and the rules when spam ("" if nothing ran). */
+ * part when dns, "uds=N", the classifier's share of the points
+ * ("classifier=+35.4"; classifier is NAN when it did not run; nothing
+ * when it rounds to 0.0) and the rules when spam ("" if nothing ran). */
 void		 findings_render_checks(const struct findings *, int dns,
-		    int spam, const char *list, struct buf *out);
+		    int spam, const char *list, double classifier,
+		    struct buf *out);
 /* The names in X-Winnow-Virus: "name (part), ..., and N more". */
 void		 findings_render_viruses(const struct findings *,
 		    struct buf *out);

@@ -27,6 +27,9 @@
 /* policy */
 #include "policy.h"
 
+/* stats */
+#include "stats_conf.h"
+
 /* smtp */
 #include "client_conf.h"
 #include "notice.h"
@@ -34,6 +37,8 @@
 
 /* server */
 #include "checks.h"
+#include "control.h"
+#include "pipeline.h"
 #include "server.h"
 
 
@@ -47,6 +52,8 @@ server_register_all(void)
 
 	server_conf_register();
 	policy_conf_register();
+	stats_conf_register();
+	control_conf_register();
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();
@@ -141,6 +148,7 @@ server_child_init(void)
 		log_fatal("forward: %s", buf_str(why));
 	notice_init(smtp_conf.spool_dir, server_conf.notice_retry,
 	    server_conf.notice_lifetime);
+	notice_count(count_notice);
 	for (k = checks_table; k->name != NULL; k++)
 		k->child_init();
 	buf_free(why);

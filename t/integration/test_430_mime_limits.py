@@ -44,7 +44,10 @@ def rss_kb(pid):
 def test_deprecated_av_limits_warn_and_name_the_new_key(workdir):
     path = os.path.join(workdir, "old.conf")
     with open(path, "w") as f:
-        f.write("[av]\ndatabase =\nmax_mime_parts = 50\nmax_mime_depth = 9\n")
+        f.write("[av]\ndatabase =\nmax_mime_parts = 50\nmax_mime_depth = 9\n"
+                "[content]\ndefault_model = %s/data/content.model\n"
+                "obscene_words = %s/data/obscene-en.txt\n" % (
+                    procs.SRCDIR, procs.SRCDIR))
     rc, out = procs.winnowd_check(path)
     assert rc == 0, out
     assert "old.conf:3: [av] max_mime_parts is deprecated: use [content] " \
