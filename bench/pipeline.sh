@@ -34,8 +34,10 @@
 # NAMAVIS (messages per pass for amavisd, default 300: it does a few a
 # second), NLAT (one-at-a-time messages, default 200), RUNS (default 3),
 # SESSIONS (default "2 8 20"), RSPAMD_SCAN (default: rspamd's antivirus
-# defaults, attachments only; all: every part, as winnowd).  Loopback only; ports 22120-22139 and
-# 15390.  Takes about an hour with the defaults.
+# defaults, attachments only; all: the whole message, clamd parsing every
+# part, as winnowd scans every part), SYSTEMS (which
+# of off avoff on rspamd amavis, default all).  Loopback only; ports
+# 22120-22139 and 15390.  Takes about an hour with the defaults.
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0
