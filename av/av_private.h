@@ -59,6 +59,7 @@ struct avconf {
 	char		*filter_exclude[3];
 	size_t		 filter_max_size;
 	char		*remove_notice;
+	char		*rename_suffix;
 	unsigned int	 cache_entries;		/* 0: no verdict cache */
 	unsigned int	 limit_memory;		/* ms; 0: none */
 };
@@ -77,6 +78,7 @@ struct av_opts {
 	char		**excl[AVFILT_KINDS];
 	size_t		 max_size;		/* decoded bytes; 0: no limit */
 	char		*notice;
+	char		*rename_suffix;		/* action rename: ".vir" */
 };
 
 /* A compiled engine and what was built with it. */
