@@ -76,8 +76,11 @@
 
 /* What the scan covers. */
 enum av_mode {
-	AV_MODE_MESSAGE = 0,	/* the whole message, libclamav's mail parser */
-	AV_MODE_COMBINED,	/* that, then each decoded MIME leaf part */
+	AV_MODE_MESSAGE = 0,	/* each decoded leaf of the index, and the raw
+				 * message (libclamav's mail parser only
+				 * where the index says it must) */
+	AV_MODE_COMBINED,	/* the whole message with libclamav's mail
+				 * parser, then each decoded leaf part */
 };
 
 /* Options a recipient group may set (mode, filter lists, notice). */
@@ -198,6 +201,19 @@ int		 av_opts_set(struct av_opts *, const char *name,
 
 /* Free a copy; NULL is a no-op. */
 void		 av_opts_free(struct av_opts *);
+
+/* What the last av_check() of this process cost. */
+struct av_scan_stats {
+	unsigned int	 objects;	/* objects libclamav scanned, every
+					 * layer (archive members, ...) */
+	unsigned int	 scans;		/* objects handed to libclamav */
+	unsigned int	 hits;		/* objects the verdict cache answered */
+	unsigned int	 ms;		/* wall time of the check */
+	int		 remembered;	/* answered by the memory of messages
+					 * that hit a limit, no scan */
+};
+
+void		 av_last_stats(struct av_scan_stats *);
 
 /* The mode of a set of options. */
 enum av_mode	 av_opts_mode(const struct av_opts *);

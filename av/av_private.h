@@ -9,6 +9,8 @@
  *		findings as records
  *   avhelp.c	the scan process itself: started by the child, fed
  *		messages, killed at the hard time bound, restarted
+ *   avcache.c	the verdict cache all children share, and the memory of
+ *		messages that hit a limit
  *   avedit.c	"remove": replacing flagged parts in the raw bytes
  *   avhdr.c	the X-Winnow-Virus header text
  *   av.c	engine life cycle, per-child set-up, av_check()
@@ -41,6 +43,7 @@ struct avconf {
 	unsigned int	 max_files;
 	unsigned int	 max_scan_time;		/* ms */
 	unsigned int	 kill_grace;		/* ms */
+	unsigned int	 max_scan_cpu;		/* ms; 0: no bound */
 	unsigned int	 max_mime_parts;
 	unsigned int	 max_mime_depth;
 	size_t		 magic_bytes;
@@ -57,6 +60,8 @@ struct avconf {
 	size_t		 filter_max_size;
 	char		*remove_notice;
 	char		*rename_suffix;
+	unsigned int	 cache_entries;		/* 0: no verdict cache */
+	unsigned int	 limit_memory;		/* ms; 0: none */
 };
 
 extern struct avconf avconf;
@@ -100,6 +105,10 @@ struct av_opts	*avconf_opts_build(struct buf *why);
 #define AVMIME_SECTION_MAX	48
 #define AVMIME_LIMIT_PARTS	1
 #define AVMIME_LIMIT_DEPTH	2
+#define AVMIME_F_PARSER		0x01	/* libclamav's mail parser must read
+					 * the message too (the index found
+					 * no message, or structure readers
+					 * may read differently) */
 
 struct avmime_part {
 	unsigned int	 index;		/* document order, from 0 */
@@ -121,6 +130,7 @@ struct avmime {
 	size_t		 nparts, cap;
 	int		 limit;		/* AVMIME_LIMIT_* or 0 */
 	int		 editable;	/* all leaf offsets usable, in order */
+	int		 flags;		/* AVMIME_F_* */
 };
 
 struct avmime	*avmime_from_mail(const struct mail *);
@@ -132,6 +142,35 @@ void		 avmime_pack(const struct avmime *, struct buf *);
 struct avmime	*avmime_unpack(const unsigned char *, size_t, size_t *used,
 		    const char *data, size_t len);
 void		 avmime_free(struct avmime *);
+
+/* avcache.c */
+#define AVCACHE_KEY		32	/* SHA-256 */
+#define AVCACHE_NAMES		200	/* bytes of names per entry */
+#define AVCACHE_OBJECT		1	/* an object, scanned without the mail
+					 * parser */
+#define AVCACHE_OBJECT_MAIL	2	/* an object, with the mail parser */
+#define AVCACHE_LIMIT		3	/* a message that hit a limit */
+#define AVCACHE_HITS		0	/* counters */
+#define AVCACHE_MISSES		1
+#define AVCACHE_STORES		2
+#define AVCACHE_EVICTIONS	3
+#define AVCACHE_BUSY		4
+#define AVCACHE_COUNTERS	5
+
+void		 avcache_setup(size_t entries);
+void		 avcache_clear(void);
+int		 avcache_on(void);
+int		 avcache_digest(const void *, size_t,
+		    unsigned char key[AVCACHE_KEY]);
+int		 avcache_get(int kind, uint64_t epoch, const unsigned char *key,
+		    char *names, size_t size);
+void		 avcache_put(int kind, uint64_t epoch, const unsigned char *key,
+		    const char *names, uint64_t ttl);
+void		 avcache_counters(uint64_t out[AVCACHE_COUNTERS]);
+size_t		 avcache_capacity(void);
+
+/* Test seam: called while avcache_put holds a set's lock. */
+extern void	(*avcache_test_hook)(void);
 
 /* avfilt.c */
 struct avfilt_info {
@@ -154,6 +193,7 @@ void		 avfilt_real_type(const void *, size_t, struct buf *);
 #define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
 #define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
 #define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
+#define AVSCAN_CPU_NAME		"Winnow.Limits.Exceeded.ScanCpu"
 
 enum av_status	 avscan_classify(const char *name, enum check_state *);
 int		 avscan_rank(enum av_status);
@@ -165,6 +205,7 @@ void		 avscan_serve(const struct msg_view *, const struct avmime *,
 		    const struct av_opts *, const struct av_engine *,
 		    uint64_t deadline, int fd);
 void		 avscan_fail(struct findings *, const char *name);
+void		 avscan_remembered(struct findings *, const char *name);
 void		 avscan_error_why(const struct findings *, struct buf *why);
 int		 avscan_complete(const void *, size_t);
 void		 avscan_pack(struct buf *, int kind, enum av_status,
@@ -173,6 +214,12 @@ void		 avscan_pack(struct buf *, int kind, enum av_status,
 int		 avscan_unpack(const void *, size_t, struct findings *,
 		    struct buf *why);
 void		 avscan_found(int fd, const char *name, void *ctx);
+cl_error_t	 avscan_prescan(int fd, const char *type, void *ctx);
+cl_error_t	 avscan_meta(const char *ctype, unsigned long csize,
+		    const char *name, unsigned long real, int encrypted,
+		    unsigned int pos, void *ctx);
+uint64_t	 avscan_epoch(const struct av_engine *);
+extern struct av_scan_stats avscan_last;	/* of the last unpack */
 
 /* Test seam: called in the scan process before each message (the value
  * it had when the scan process was started). */

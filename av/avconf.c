@@ -72,8 +72,9 @@ static const struct conf_param avconf_params[] = {
 	    NULL, "more signature files (.ndb .hdb .ldb ...) loaded after "
 	    "the database" },
 	{ "mode", CONF_ENUM, "message", A(mode), 0, 0, avconf_mode_names,
-	    NULL, "message: the whole message with libclamav's mail parser; "
-	    "combined: that, then each decoded MIME part" },
+	    NULL, "message: each decoded MIME part of the message index and "
+	    "the raw message, once each; combined: the whole message with "
+	    "libclamav's mail parser, then each decoded MIME part" },
 	{ "temp_directory", CONF_STR, "/tmp", A(temp_directory), 0, 0, NULL,
 	    avconf_check_tmpdir, "where each child makes its private "
 	    "temporary directory for libclamav (winnow-av.PID.*; the master "
@@ -90,6 +91,10 @@ static const struct conf_param avconf_params[] = {
 	{ "max_scan_time", CONF_TIME, "120s", A(max_scan_time), 100, 3600000,
 	    NULL, NULL, "time for the whole AV check of one message (clamd "
 	    "MaxScanTime)" },
+	{ "max_scan_cpu", CONF_TIME, "2s", A(max_scan_cpu), 0, 3600000,
+	    NULL, NULL, "CPU time the scan of one message may take; past it "
+	    "the rest is skipped and the message gets the limit status "
+	    "(Winnow.Limits.Exceeded.ScanCpu; 0: no bound)" },
 	{ "kill_grace", CONF_TIME, "2s", A(kill_grace), 10, 60000, NULL, NULL,
 	    "after max_scan_time plus this, the scan process is killed" },
 	{ "max_mime_parts", CONF_UINT, "1000", A(max_mime_parts), 1,
@@ -136,6 +141,14 @@ static const struct conf_param avconf_params[] = {
 	{ "filter_exclude_real_types", CONF_STR, "",
 	    A(filter_exclude[AVFILT_REAL]), 0, 0, NULL, avconf_check_globs,
 	    "real MIME type globs never filtered" },
+	{ "cache_entries", CONF_UINT, "65536", A(cache_entries), 0,
+	    16777216, NULL, NULL, "objects whose verdicts the children "
+	    "share (264 bytes each, shared memory; emptied when a new "
+	    "database is loaded; 0: off)" },
+	{ "limit_memory", CONF_TIME, "12h", A(limit_memory), 0, 604800000,
+	    NULL, NULL, "how long a message that hit a scan limit is "
+	    "remembered, so a retry gets the same answer without a scan "
+	    "(a time limit hit twice becomes the limit status; 0: off)" },
 	{ "remove_notice", CONF_STR, AVCONF_NOTICE_DEFAULT, A(remove_notice),
 	    0, 0, NULL, NULL, "text of a removed part; {file} {type} {status} "
 	    "{names} {part}" },

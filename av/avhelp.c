@@ -53,7 +53,7 @@
 /* av */
 #include "av_private.h"
 
-#define AVHELP_VERSION	2
+#define AVHELP_VERSION	3
 #define AVHELP_REQ_MAX	(32 * 1024 * 1024)	/* bytes of one request: up to
 						 * 1024 parts' names, options */
 #define AVHELP_OUT_MAX	(16 * 1024 * 1024)	/* bytes of records */

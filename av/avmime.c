@@ -169,6 +169,12 @@ avmime_from_mail(const struct mail *ml)
 	else if ((ml->limits & MAIL_LIMIT_DEPTH) && !m->limit)
 		m->limit = AVMIME_LIMIT_DEPTH;
 	m->editable = avmime_check_order(m);
+	/* libclamav's mail parser reads what the index could not make a
+	 * message of, and structure that readers may split differently (a
+	 * conflicting or missing boundary, a part without headers or body):
+	 * the scan never covers less than that parser would. */
+	if (!ml->message || ml->nparts == 0 || ml->problems != 0)
+		m->flags |= AVMIME_F_PARSER;
 	return (m);
 }
 
@@ -255,6 +261,7 @@ avmime_pack(const struct avmime *m, struct buf *b)
 
 	avmime_put(b, (uint64_t)m->limit, 1);
 	avmime_put(b, (uint64_t)m->editable, 1);
+	avmime_put(b, (uint64_t)m->flags, 1);
 	avmime_put(b, m->nparts, 4);
 	for (i = 0; i < m->nparts; i++) {
 		p = &m->part[i];
@@ -313,6 +320,9 @@ avmime_unpack(const unsigned char *in, size_t len, size_t *used,
 	if (avmime_get(in, len, &pos, 1, &v) < 0 || v > 1)
 		goto bad;
 	m->editable = (int)v;
+	if (avmime_get(in, len, &pos, 1, &v) < 0 || v > AVMIME_F_PARSER)
+		goto bad;
+	m->flags = (int)v;
 	if (avmime_get(in, len, &pos, 4, &n) < 0 || n > FINDINGS_AV_PARTS)
 		goto bad;
 	m->part = xcalloc(n + 1, sizeof(*m->part));

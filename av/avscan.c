@@ -28,16 +28,39 @@
  * error with CHECK_LIMIT, or CHECK_TIMEOUT for the time limit; other
  * Heuristics.* and PUA.* are suspicious; anything else is infected.
  *
- * In mode "message" the parts are scanned one by one only when the whole
- * message had a finding, to find the part it is in (so remove can work);
- * a name the whole-message scan found that no part explains stays
- * "unplaced".
+ *	'S' part = objects libclamav scanned (every layer, counted by its
+ *	    pre-scan callback); name = "SCANS HITS": objects handed to it,
+ *	    objects the verdict cache answered
+ *
+ * Mode "message" scans the objects the message index already decoded:
+ * each leaf part once, from memory (cl_scanmap: no temporary files, no
+ * second MIME parse), then the raw message without libclamav's mail
+ * parser (for signatures of the mail target and the header).  The mail
+ * parser reads the raw message too only where the index says it must
+ * (AVMIME_F_PARSER) or a text part carries an embedded uuencoded or BinHex
+ * block, which only that parser extracts: the scan never covers less than
+ * libclamav's own parse of the message did.  Mode "combined" scans the
+ * whole message with the mail parser, then each leaf.  A name found in a
+ * part is placed there (so remove can work); a name only the raw message
+ * explains stays "unplaced".
+ *
+ * Each object's digest is looked up in the verdict cache the children
+ * share (avcache.c) before it is scanned, and a complete scan's verdict is
+ * stored there.  The bytes scanned count against max_scan_size across the
+ * whole message, as they did when libclamav parsed the message in one call.
+ * A zip or rar member larger than max_file_size (libclamav scans only its
+ * head, and says nothing) is reported as the limit
+ * Heuristics.Limits.Exceeded.MaxFileSize through libclamav's metadata
+ * callback, never as clean.
  *
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <clamav.h>
@@ -78,7 +101,16 @@ struct avscan_ctx {
 	struct avscan_names seen;	/* names found in parts */
 	struct buf	*error;		/* libclamav error of the last scan */
 	int		 timed_out;
+	int		 need_parser;	/* a text part with an embedded file */
+	size_t		 used;		/* bytes scanned (max_scan_size) */
+	unsigned int	 objects;	/* pre-scan callbacks */
+	unsigned int	 scans;		/* objects handed to libclamav */
+	unsigned int	 hits;		/* answered by the verdict cache */
+	uint64_t	 cpu_start;	/* CPU time (ms) when the message began */
+	int		 cpu_out;	/* max_scan_cpu spent: skip the rest */
 };
+
+struct av_scan_stats avscan_last;
 
 /* avscan_rank - order of statuses, worst last */
 
@@ -96,10 +128,12 @@ avscan_rank(enum av_status s)
 		return (3);
 	case AV_SUSPICIOUS:
 		return (4);
-	case AV_ERROR:
+	case AV_LIMIT:
 		return (5);
-	case AV_INFECTED:
+	case AV_ERROR:
 		return (6);
+	case AV_INFECTED:
+		return (7);
 	case AV_STATUS_COUNT:
 		break;
 	}
@@ -153,9 +187,15 @@ avscan_classify(const char *name, enum check_state *state)
 		return (AV_ENCRYPTED);
 	if (avscan_prefix(name, "Heuristics.Limits.") ||
 	    avscan_prefix(name, "Winnow.Limits.")) {
-		*state = (strstr(name, "ScanTime") != NULL) ? CHECK_TIMEOUT :
-		    CHECK_LIMIT;
-		return (AV_ERROR);
+		/* A time limit depends on the load: error, and limit only
+		 * when the same message hits it again (av.c); every other
+		 * limit repeats the same way: limit, a final status. */
+		if (strstr(name, "ScanTime") != NULL) {
+			*state = CHECK_TIMEOUT;
+			return (AV_ERROR);
+		}
+		*state = CHECK_LIMIT;
+		return (AV_LIMIT);
 	}
 	if (avscan_prefix(name, "Winnow.Scan.")) {
 		*state = CHECK_ERROR;
@@ -297,6 +337,20 @@ avscan_records(const void *data, size_t len, struct findings *f,
 				    (enum check_state)p[pos + 2], part, name,
 				    detail);
 			break;
+		case 'S':
+			if (!counted) {
+				buf_puts(why, "bad stats record in scan "
+				    "result");
+				return (-1);
+			}
+			if (f != NULL) {
+				avscan_last.objects = part;
+				if (sscanf(name, "%u %u", &avscan_last.scans,
+				    &avscan_last.hits) != 2)
+					avscan_last.scans = avscan_last.hits =
+					    0;
+			}
+			break;
 		case 'E':
 			if (pos + AVSCAN_REC_HDR + nl + 1 + dl != len) {
 				buf_puts(why, "data after the end of the scan "
@@ -380,8 +434,84 @@ avscan_found(int fd, const char *name, void *arg)
 	struct avscan_ctx *c = arg;
 
 	(void)fd;
+	if (c != NULL && c->cpu_out && name != NULL &&
+	    strcmp(name, "Detected.By.Callback") == 0)
+		return;			/* our own stop (avscan_prescan) */
 	if (c != NULL && name != NULL && c->cur.n < AVSCAN_NAMES_PER_SCAN)
 		avscan_names_add(&c->cur, name);
+}
+
+/* avscan_cpu_ms - CPU time of this process, ms */
+
+static uint64_t
+avscan_cpu_ms(void)
+{
+	struct timespec	 ts;
+
+	if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0)
+		return (0);
+	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+}
+
+/* avscan_prescan - libclamav's callback before each object (every layer):
+ * counted, and the message's CPU budget (max_scan_cpu) checked */
+
+cl_error_t
+avscan_prescan(int fd, const char *type, void *arg)
+{
+	struct avscan_ctx *c = arg;
+
+	(void)fd;
+	(void)type;
+	if (c == NULL)
+		return (CL_CLEAN);
+	if (!c->cpu_out && avconf.max_scan_cpu > 0 && avscan_cpu_ms() -
+	    c->cpu_start > avconf.max_scan_cpu)
+		c->cpu_out = 1;
+	if (c->cpu_out) {
+		/* Each further object (archive member) is skipped before
+		 * any matching: the message's CPU stays bounded, and the
+		 * limit says it was not all scanned.  CL_VIRUS, not
+		 * CL_BREAK: libclamav would cache a layer that CL_BREAK
+		 * ended as clean; its name for a callback's detection is
+		 * dropped in avscan_found. */
+		if (c->cur.n < AVSCAN_NAMES_PER_SCAN)
+			avscan_names_add(&c->cur, AVSCAN_CPU_NAME);
+		return (CL_VIRUS);
+	}
+	c->objects++;
+	return (CL_CLEAN);
+}
+
+/* avscan_meta - libclamav's callback for each member of a zip or rar
+ * archive, with its real size: a member larger than max_file_size would
+ * be scanned only in part, without a word; it is a limit */
+
+cl_error_t
+avscan_meta(const char *ctype, unsigned long csize, const char *name,
+    unsigned long real, int encrypted, unsigned int pos, void *arg)
+{
+	struct avscan_ctx *c = arg;
+
+	(void)ctype;
+	(void)csize;
+	(void)name;
+	(void)encrypted;
+	(void)pos;
+	if (c != NULL && real > avconf.max_file_size &&
+	    c->cur.n < AVSCAN_NAMES_PER_SCAN)
+		avscan_names_add(&c->cur, "Heuristics.Limits.Exceeded."
+		    "MaxFileSize");
+	return (CL_CLEAN);
+}
+
+/* avscan_epoch - what a cached verdict is valid for: the engine's build
+ * and its database version */
+
+uint64_t
+avscan_epoch(const struct av_engine *e)
+{
+	return ((uint64_t)e->gen << 32 | e->version);
 }
 
 /* avscan_flush - write pending records to the pipe */
@@ -428,10 +558,11 @@ avscan_left(const struct avscan_ctx *c)
 	return (now >= c->deadline ? 0 : c->deadline - now);
 }
 
-/* avscan_one - libclamav over some bytes; names go to c->cur */
+/* avscan_one - libclamav over some bytes (with its mail parser when
+ * mail is set); names go to c->cur */
 
 static void
-avscan_one(struct avscan_ctx *c, const void *data, size_t len)
+avscan_one(struct avscan_ctx *c, const void *data, size_t len, int mail)
 {
 	struct cl_scan_options opts = c->eng->scanopts;
 	cl_fmap_t	*map;
@@ -440,24 +571,35 @@ avscan_one(struct avscan_ctx *c, const void *data, size_t len)
 	uint64_t	 left;
 	cl_error_t	 rc;
 
-	avscan_names_clear(&c->cur);
-	buf_reset(c->error);
-	if (len == 0)
-		return;
 	if ((left = avscan_left(c)) == 0) {
 		c->timed_out = 1;
 		return;
 	}
+	if (c->cpu_out) {
+		avscan_names_add(&c->cur, AVSCAN_CPU_NAME);
+		return;
+	}
+	if (c->used >= avconf.max_scan_size) {
+		avscan_names_add(&c->cur, "Heuristics.Limits.Exceeded."
+		    "MaxScanSize");
+		return;
+	}
+	if (!mail)
+		opts.parse &= ~(unsigned int)CL_SCAN_PARSE_MAIL;
 	(void)cl_engine_set_num(c->eng->cl, CL_ENGINE_MAX_SCANTIME,
 	    (long long)(left > 0x7fffffff ? 0x7fffffff : left));
+	(void)cl_engine_set_num(c->eng->cl, CL_ENGINE_MAX_SCANSIZE,
+	    (long long)(avconf.max_scan_size - c->used));
 	if ((map = cl_fmap_open_memory(data, len)) == NULL) {
 		avscan_names_add(&c->cur, AVSCAN_ERROR_NAME);
 		buf_puts(c->error, "cannot map data");
 		return;
 	}
+	c->scans++;
 	rc = cl_scanmap_callback(map, NULL, &vn, &scanned, c->eng->cl, &opts,
 	    c);
 	cl_fmap_close(map);
+	c->used += (size_t)scanned * CL_COUNT_PRECISION;
 	switch (rc) {
 	case CL_CLEAN:
 		break;
@@ -486,6 +628,93 @@ avscan_one(struct avscan_ctx *c, const void *data, size_t len)
 		buf_puts(c->error, cl_strerror(rc));
 		break;
 	}
+}
+
+/* avscan_complete_names - may these names be remembered for the object:
+ * the scan ran to its end (no limit, time-out or error) */
+
+static int
+avscan_complete_names(const struct avscan_ctx *c)
+{
+	enum check_state cs;
+	size_t		 i;
+
+	if (c->timed_out || c->error->len > 0 ||
+	    c->cur.n >= AVSCAN_NAMES_PER_SCAN)
+		return (0);
+	for (i = 0; i < c->cur.n; i++) {
+		(void)avscan_classify(c->cur.v[i], &cs);
+		if (cs != CHECK_DONE)
+			return (0);
+	}
+	return (1);
+}
+
+/* avscan_object - one object: the verdict cache, else libclamav (and the
+ * verdict into the cache when the scan completed); names go to c->cur */
+
+static void
+avscan_object(struct avscan_ctx *c, const void *data, size_t len, int mail)
+{
+	unsigned char	 key[AVCACHE_KEY];
+	char		 names[AVCACHE_NAMES], *p, *nl;
+	struct buf	*joined;
+	int		 kind = mail ? AVCACHE_OBJECT_MAIL : AVCACHE_OBJECT;
+	int		 keyed = 0;
+	size_t		 i;
+
+	avscan_names_clear(&c->cur);
+	buf_reset(c->error);
+	if (len == 0)
+		return;
+	if (!c->cpu_out && avcache_on() && avcache_digest(data, len, key) ==
+	    0) {
+		keyed = 1;
+		if (avcache_get(kind, avscan_epoch(c->eng), key, names,
+		    sizeof(names))) {
+			c->hits++;
+			for (p = names; *p != '\0'; p = nl + 1) {
+				if ((nl = strchr(p, '\n')) == NULL)
+					nl = p + strlen(p) - 1;
+				else
+					*nl = '\0';
+				avscan_names_add(&c->cur, p);
+			}
+			return;
+		}
+	}
+	avscan_one(c, data, len, mail);
+	if (!keyed || !avscan_complete_names(c))
+		return;
+	joined = buf_new(AVCACHE_NAMES);
+	for (i = 0; i < c->cur.n; i++)
+		buf_printf(joined, "%s\n", c->cur.v[i]);
+	avcache_put(kind, avscan_epoch(c->eng), key, buf_str(joined), 0);
+	buf_free(joined);
+}
+
+/* avscan_embedded - does decoded text carry a uuencoded, yEnc or BinHex
+ * file (which only libclamav's mail parser extracts from a text body)?
+ * The lines it looks for are the ones that parser starts on: "begin "
+ * and three digits, "=ybegin ", BinHex's notice. */
+
+static int
+avscan_embedded(const char *p, size_t len)
+{
+	static const char bh[] = "(This file must be converted with BinHex";
+	const char	*q, *end = p + len;
+
+	for (q = p; q != NULL && q < end; ) {
+		if ((size_t)(end - q) >= 10 && strncasecmp(q, "begin ", 6) ==
+		    0 && q[6] >= '0' && q[6] <= '9' && q[7] >= '0' &&
+		    q[7] <= '9' && q[8] >= '0' && q[8] <= '9')
+			return (1);
+		if ((size_t)(end - q) >= 8 && memcmp(q, "=ybegin ", 8) == 0)
+			return (1);
+		if ((q = memchr(q, '\n', (size_t)(end - q))) != NULL)
+			q++;
+	}
+	return (memmem(p, len, bh, sizeof(bh) - 1) != NULL);
 }
 
 /* avscan_part_detail - "part 2 (name.zip)" */
@@ -536,8 +765,11 @@ avscan_part(struct avscan_ctx *c, const struct avmime *m, size_t i,
 		avscan_pack(c->out, 'N', AV_FILTERED, CHECK_DONE, (uint32_t)i,
 		    buf_str(name), buf_str(detail));
 	}
+	if (scan && c->eng->cl != NULL && strncmp(p->ctype, "text/", 5) ==
+	    0 && avscan_embedded(content->data, content->len))
+		c->need_parser = 1;
 	if (scan && c->eng->cl != NULL) {
-		avscan_one(c, content->data, content->len);
+		avscan_object(c, content->data, content->len, 1);
 		for (k = 0; k < c->cur.n; k++) {
 			avscan_emit(c, (uint32_t)i, c->cur.v[k],
 			    buf_str(detail));
@@ -577,6 +809,22 @@ avscan_walk(struct avscan_ctx *c, int scan)
 		avscan_part(c, m, i, scan);
 }
 
+/* avscan_whole - the raw message, with or without libclamav's mail
+ * parser; its names are added to whole */
+
+static void
+avscan_whole(struct avscan_ctx *c, int mail, struct avscan_names *whole)
+{
+	size_t	 i;
+
+	avscan_object(c, c->view->data, c->view->len, mail);
+	for (i = 0; i < c->cur.n; i++)
+		avscan_names_add(whole, c->cur.v[i]);
+	if (c->error->len > 0)
+		log_warn("av: %s: libclamav: %s", c->view->queue_id ?
+		    c->view->queue_id : "-", buf_str(c->error));
+}
+
 /* avscan_serve - one message in the scan process: records to fd, then E */
 
 void
@@ -586,6 +834,7 @@ avscan_serve(const struct msg_view *v, const struct avmime *parts,
 {
 	struct avscan_names whole = { NULL, 0, 0 };
 	struct avscan_ctx c;
+	struct buf	*counts;
 	size_t		 i;
 	int		 scan_parts;
 
@@ -598,29 +847,42 @@ avscan_serve(const struct msg_view *v, const struct avmime *parts,
 	c.fd = fd;
 	c.out = buf_new(4096);
 	c.error = buf_new(64);
+	c.cpu_start = avscan_cpu_ms();
 	if (avscan_test_hook != NULL)
 		avscan_test_hook();
 
-	if (e->cl != NULL) {
-		avscan_one(&c, v->data, v->len);
-		for (i = 0; i < c.cur.n; i++)
-			avscan_names_add(&whole, c.cur.v[i]);
-		if (c.error->len > 0)
-			log_warn("av: %s: libclamav: %s",
-			    v->queue_id ? v->queue_id : "-", buf_str(c.error));
+	/* Past a MIME limit the status is limit whatever the parser would
+	 * find but a virus in the parts listed: the parser (slow on such a
+	 * message) is not asked then. */
+	if (e->cl != NULL && o->mode == AV_MODE_MESSAGE &&
+	    parts->nparts > 0 && (!(parts->flags & AVMIME_F_PARSER) ||
+	    parts->limit != 0)) {
+		/* The index's objects, then the raw message: with the mail
+		 * parser only when a text part needs it. */
+		avscan_walk(&c, 1);
+		if (!c.timed_out)
+			avscan_whole(&c, c.need_parser, &whole);
+	} else {
+		if (e->cl != NULL)
+			avscan_whole(&c, 1, &whole);
+		scan_parts = e->cl != NULL && !c.timed_out &&
+		    (o->mode == AV_MODE_COMBINED || whole.n > 0);
+		if (scan_parts || avfilt_active(o))
+			avscan_walk(&c, scan_parts);
+		else
+			avscan_pack(c.out, 'C', AV_NOT_SCANNED, CHECK_DONE, 0,
+			    NULL, NULL);
 	}
-	scan_parts = e->cl != NULL && !c.timed_out &&
-	    (o->mode == AV_MODE_COMBINED || whole.n > 0);
-	if (scan_parts || avfilt_active(o))
-		avscan_walk(&c, scan_parts);
-	else
-		avscan_pack(c.out, 'C', AV_NOT_SCANNED, CHECK_DONE, 0, NULL,
-		    NULL);
 	for (i = 0; i < whole.n; i++)
 		if (!avscan_names_has(&c.seen, whole.v[i]))
 			avscan_emit(&c, AVSCAN_WHOLE, whole.v[i], "message");
 	if (c.timed_out)
 		avscan_emit(&c, AVSCAN_WHOLE, AVSCAN_TIME_NAME, "message");
+	counts = buf_new(32);
+	buf_printf(counts, "%u %u", c.scans, c.hits);
+	avscan_pack(c.out, 'S', AV_NOT_SCANNED, CHECK_DONE, c.objects,
+	    buf_str(counts), NULL);
+	buf_free(counts);
 	avscan_pack(c.out, 'E', AV_NOT_SCANNED, CHECK_DONE, 0, NULL, NULL);
 	avscan_flush(&c);
 
@@ -644,6 +906,7 @@ avscan_error_param(const char *name)
 		const char	*param;
 	} map[] = {
 		{ "Limits.Exceeded.MaxScanTime", "max_scan_time" },
+		{ "Limits.Exceeded.ScanCpu", "max_scan_cpu" },
 		{ "Limits.Exceeded.ScanTime", "max_scan_time, kill_grace" },
 		{ "Limits.Exceeded.MaxScanSize", "max_scan_size" },
 		{ "Limits.Exceeded.MaxFileSize", "max_file_size" },
@@ -675,13 +938,14 @@ avscan_error_why(const struct findings *f, struct buf *why)
 	const char	*param;
 	unsigned int	 i, kept;
 
-	if (why == NULL || buf_len(why) > 0 || f->av != AV_ERROR)
+	if (why == NULL || buf_len(why) > 0 || (f->av != AV_ERROR &&
+	    f->av != AV_LIMIT))
 		return;
 	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
 	    FINDINGS_MAX_ITEMS;
 	for (i = 0; i < kept; i++) {
 		it = &f->viruses.item[i];
-		if (it->weight != (int)AV_ERROR)
+		if (it->weight != (int)AV_ERROR && it->weight != (int)AV_LIMIT)
 			continue;
 		param = avscan_error_param(it->name);
 		buf_printf(why, "%s: %s%s%s%s", f->av_state == CHECK_TIMEOUT ?
@@ -693,6 +957,24 @@ avscan_error_why(const struct findings *f, struct buf *why)
 	}
 	buf_printf(why, "scan ended with the error status (%s)",
 	    findings_state_name(f->av_state));
+}
+
+/* avscan_remembered - record a limit the memory of recent messages
+ * answered: the message hit it before, so a time limit is now a limit too
+ * (it would be hit again: a final status, not another retry) */
+
+void
+avscan_remembered(struct findings *f, const char *name)
+{
+	enum check_state cs;
+	enum av_status	 st;
+
+	st = avscan_classify(name, &cs);
+	if (st == AV_ERROR && cs == CHECK_TIMEOUT) {
+		st = AV_LIMIT;
+		cs = CHECK_LIMIT;
+	}
+	avscan_record(f, st, cs, AVSCAN_WHOLE, name, "message (remembered)");
 }
 
 /* avscan_fail - record a scan that did not complete, as a whole-message

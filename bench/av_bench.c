@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +101,21 @@ bench_pct(const double *v, size_t n, double p)
 	return (n == 0 ? 0 : v[i < n ? i : n - 1]);
 }
 
+/* bench_cpu_ms - CPU time of this process and its reaped children */
+
+static double
+bench_cpu_ms(void)
+{
+	struct rusage	 a, b;
+
+	(void)getrusage(RUSAGE_SELF, &a);
+	(void)getrusage(RUSAGE_CHILDREN, &b);
+	return ((double)(a.ru_utime.tv_sec + a.ru_stime.tv_sec +
+	    b.ru_utime.tv_sec + b.ru_stime.tv_sec) * 1000.0 +
+	    (double)(a.ru_utime.tv_usec + a.ru_stime.tv_usec +
+	    b.ru_utime.tv_usec + b.ru_stime.tv_usec) / 1000.0);
+}
+
 /* bench_scan - time av_check over files */
 
 static int
@@ -109,12 +125,15 @@ bench_scan(int argc, char **argv)
 	struct buf	*m = buf_new(65536), *why = buf_new(128);
 	struct msg_view	 v;
 	unsigned int	 st[AV_STATUS_COUNT] = { 0 };
-	double		*t, sum = 0;
+	struct av_scan_stats ss;
+	unsigned long long objs = 0, scans = 0, hits = 0;
+	double		*t, sum = 0, cpu0;
 	uint64_t	 t0, bytes = 0;
 	size_t		 n = 0;
 	int		 i;
 
 	t = xcalloc((size_t)argc, sizeof(*t));
+	cpu0 = bench_cpu_ms();
 	av_child_init();
 	for (i = 0; i < argc; i++) {
 		buf_reset(m);
@@ -128,6 +147,10 @@ bench_scan(int argc, char **argv)
 		sum += t[n++];
 		bytes += m->len;
 		st[f->av]++;
+		av_last_stats(&ss);
+		objs += ss.objects;
+		scans += ss.scans;
+		hits += ss.hits;
 	}
 	qsort(t, n, sizeof(*t), bench_cmp);
 	printf("messages %zu  bytes/msg %.0f  median %.3f ms  p90 %.3f ms  "
@@ -142,7 +165,12 @@ bench_scan(int argc, char **argv)
 			printf(" %s=%u", findings_av_name((enum av_status)i),
 			    st[i]);
 	printf("\n");
-	av_child_exit();
+	av_child_exit();		/* reaps the scan process: its CPU counts */
+	printf("objects/msg %.2f  handed to libclamav/msg %.2f  from the "
+	    "cache/msg %.2f  CPU %.1f ms (%.3f ms/msg, this process and the "
+	    "scan process)\n", n ? (double)objs / n : 0,
+	    n ? (double)scans / n : 0, n ? (double)hits / n : 0,
+	    bench_cpu_ms() - cpu0, n ? (bench_cpu_ms() - cpu0) / n : 0);
 	free(t);
 	findings_free(f);
 	buf_free(m);

@@ -217,18 +217,32 @@ urlx_hexval(int c)
 static size_t
 urlx_dot_at(const char *p, const char *end)
 {
-	static const char *const dots[] = {
-		"[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}", NULL
-	};
-	size_t	 i, n;
+	char	 close;
 
-	if (p < end && *p == '.')
+	if (p >= end)
+		return (0);
+	/* Called at every character of the text: one test decides for
+	 * almost all of them. */
+	switch (*p) {
+	case '.':
 		return (1);
-	for (i = 0; dots[i] != NULL; i++) {
-		n = strlen(dots[i]);
-		if ((size_t)(end - p) >= n && strncasecmp(p, dots[i], n) == 0)
-			return (n);
+	case '[':
+		close = ']';
+		break;
+	case '(':
+		close = ')';
+		break;
+	case '{':
+		close = '}';
+		break;
+	default:
+		return (0);
 	}
+	if (end - p >= 3 && p[1] == '.' && p[2] == close)
+		return (3);		/* "[.]" */
+	if (end - p >= 5 && strncasecmp(p + 1, "dot", 3) == 0 &&
+	    p[4] == close)
+		return (5);		/* "[dot]" */
 	return (0);
 }
 

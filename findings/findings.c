@@ -154,7 +154,7 @@ findings_av_name(enum av_status s)
 {
 	static const char *const names[AV_STATUS_COUNT] = {
 		"not-scanned", "clean", "infected", "suspicious", "encrypted",
-		"error", "filtered"
+		"error", "filtered", "limit"
 	};
 
 	if ((unsigned)s >= AV_STATUS_COUNT)

@@ -89,7 +89,10 @@ enum spam_status {
 };
 
 /* Anti-virus statuses (clean, infected, suspicious, encrypted, error,
- * filtered); AV_NOT_SCANNED when the AV check did not run. */
+ * filtered, limit); AV_NOT_SCANNED when the AV check did not run.  limit:
+ * a scan limit that will be hit again the same way (size, files, depth,
+ * MIME parts; or a time limit hit a second time by the same message), so
+ * its action is final, unlike error's. */
 enum av_status {
 	AV_NOT_SCANNED = 0,
 	AV_CLEAN,
@@ -98,6 +101,7 @@ enum av_status {
 	AV_ENCRYPTED,
 	AV_ERROR,
 	AV_FILTERED,
+	AV_LIMIT,
 	AV_STATUS_COUNT
 };
 

@@ -288,10 +288,13 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	if (buf_len(v) > 0)
 		edit_add_header(e, "X-Winnow-Checks", buf_str(v));
 	/* X-Winnow-Virus: the AV status, and the names when there are
-	 * any; "not-scanned" says plainly that no virus scan happened. */
+	 * any; "not-scanned" says plainly that no virus scan happened, and
+	 * "not-scanned (limits)" that a scan limit left part of it unscanned
+	 * (the names say which limit). */
 	if (avc) {
 		buf_reset(v);
-		buf_puts(v, findings_av_name(f->av));
+		buf_puts(v, f->av == AV_LIMIT ? "not-scanned (limits)" :
+		    findings_av_name(f->av));
 		if (av && f->viruses.count > 0) {
 			buf_puts(v, ": ");
 			findings_render_viruses(f, v);

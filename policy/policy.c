@@ -95,6 +95,7 @@ static const struct {
 	{ "accept", "yes" },		/* encrypted */
 	{ "tempfail", "yes" },		/* error: never deliver unscanned */
 	{ "remove", "yes" },		/* filtered */
+	{ "quarantine", "no" },		/* limit: final, never unscanned */
 };
 
 #define POLICY_REJECT_DEFAULT	"5.7.1 Message refused by policy " \

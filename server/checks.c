@@ -125,7 +125,7 @@ checks_av_scan(struct msg_view *v, const struct av_opts *o,
 		/* Not scanned: no AV status, whatever was half found. */
 		f->av = AV_NOT_SCANNED;
 		f->av_state = CHECK_ERROR;
-	} else if (f->av == AV_ERROR) {
+	} else if (f->av == AV_ERROR || f->av == AV_LIMIT) {
 		log_warn("%s: virus scan: %s", v->queue_id,
 		    buf_len(why) > 0 ? buf_str(why) : "error");
 	}

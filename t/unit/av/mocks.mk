@@ -11,3 +11,4 @@ MOCKS_test_avrename = -lz
 # avtest.h decodes EICAR and encodes parts with GLib's base64 (av/ itself
 # links no GLib)
 TESTPKGS_av = glib-2.0
+MOCKS_test_avcache = -lz

@@ -111,6 +111,10 @@ Test(policy, builtin_defaults)
 	    POLICY_QUARANTINE);
 	cr_assert_eq(g->st[POLICY_ST_AV(AV_FILTERED)].action,
 	    POLICY_REMOVE);
+	/* A limit is final: never a retried 451, never delivered unscanned
+	 * unless a group says limit.action = accept (issue 19). */
+	cr_assert_eq(g->st[POLICY_ST_AV(AV_LIMIT)].action,
+	    POLICY_QUARANTINE);
 	cr_assert_eq(g->st[POLICY_ST_AV(AV_SUSPICIOUS)].action,
 	    POLICY_QUARANTINE);
 	/* A scan that failed never lets the message through. */
@@ -136,7 +140,8 @@ Test(policy, status_names)
 	cr_assert_str_eq(policy_status_name(POLICY_ST_AV(AV_CLEAN)), "clean");
 	cr_assert_str_eq(policy_status_name(POLICY_ST_AV(AV_FILTERED)),
 	    "filtered");
-	cr_assert_eq(POLICY_NSTATUS, 12);
+	cr_assert_str_eq(policy_status_name(POLICY_ST_AV(AV_LIMIT)), "limit");
+	cr_assert_eq(POLICY_NSTATUS, 13);	/* limit: issue 19 */
 	cr_assert_str_eq(policy_action_name(POLICY_QUARANTINE), "quarantine");
 }
 
