@@ -81,7 +81,7 @@ def test_end_of_data_answered_after_downstream(relay):
     assert took >= 1.4, "answered before the downstream did (%.2fs)" % took
 
 
-def test_downstream_refuses_at_dot_is_5xx(relay):
+def test_N5_downstream_refuses_at_dot_is_5xx(relay):
     w, sink = relay(sink={"hooks": {
         "dot": lambda s, t: "554 5.7.1 content refused downstream"}})
     _, msg = make_message()
@@ -123,7 +123,7 @@ def test_inbound_winnow_headers_removed(relay):
     assert d.endswith(expect)
 
 
-def test_dot_stuffing_round_trip(relay):
+def test_P2_dot_stuffing_round_trip(relay):
     w, sink = relay()
     body = (b".\r\n..\r\n.x\r\n...three\r\n \r\n.\r\n"
             b"a line\r\n. space\r\n.")
@@ -158,7 +158,7 @@ def test_header_only_and_tiny_messages(relay):
         filtered(t.data, m)
 
 
-def test_pipelined_session_many_messages_one_write(relay):
+def test_P3_pipelined_session_many_messages_one_write(relay):
     """Three transactions and QUIT in one write: three messages, in order,
     each exactly once; replies in order."""
     w, sink = relay()
@@ -257,7 +257,7 @@ def test_8bit_for_a_downstream_without_8bitmime_is_deferred(relay, body):
     assert r["final"].code == 250, r
 
 
-def test_large_message_spooled_to_file_byte_exact(relay):
+def test_U5_large_message_spooled_to_file_byte_exact(relay):
     """3 MB: above spool_memory_limit (1M), so it goes through the file
     spool; still byte for byte."""
     w, sink = relay(server={"spool_memory_limit": "256k"})
@@ -294,7 +294,7 @@ def test_no_reuse_when_forward_reuse_time_is_zero(relay):
     assert all(s.commands[-1] == "QUIT" for s in sink.sessions)
 
 
-def test_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
+def test_L1_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
     """Postfix's own load generator and sink: 40 messages in 4 parallel
     sessions, 2 recipients each, every one exactly once downstream."""
     sink = smtpsink()

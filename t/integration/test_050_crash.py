@@ -32,7 +32,7 @@ def _wait_dead(pid, timeout=5):
     assert not net.pid_alive(pid)
 
 
-def test_kill_mid_data_direct(relay):
+def test_D1_kill_mid_data_direct(relay):
     """Our client is half-way through the body when its child dies."""
     w, sink = relay()
     tok, msg = make_message(size=200000)
@@ -66,8 +66,7 @@ def _av_dirs(tmp, pid):
     return [d for d in os.listdir(tmp) if d.startswith("winnow-av.%d." % pid)]
 
 
-def test_killed_child_av_temp_directory_removed_when_reaped(relay,
-                                                             workdir):
+def test_D1_killed_child_av_temp_directory_removed_when_reaped(relay, workdir):
     """A child killed by a signal cannot remove its AV temporary directory
     (winnow-av.PID.XXXXXX): the master removes it when it reaps the child,
     not only at its next start; the other children's stay."""
@@ -96,7 +95,7 @@ def test_killed_child_av_temp_directory_removed_when_reaped(relay,
 
 
 @pytest.mark.parametrize("stage", ["rcpt", "data", "body"])
-def test_kill_mid_reinjection_direct(relay, stage):
+def test_D3_kill_mid_reinjection_direct(relay, stage):
     """The child is talking to the downstream (held by the sink at RCPT, at
     the DATA reply, or after 354 with the body half sent) when it dies:
     the downstream transaction never completes and the upstream gets no
@@ -160,8 +159,8 @@ def _submit(pf, ledger, rcpts, size=30000):
 
 
 @pytest.mark.parametrize("proto", ["smtp", "lmtp"])
-def test_kill_mid_data_postfix_retries_once(ports, postfix, winnowd, pysink,
-                                            proto):
+def test_D1_kill_mid_data_postfix_retries_once(ports, postfix, winnowd, pysink,
+                                               proto):
     """Postfix is sending the body to winnowd (held by a relay after 10 kB)
     when the child dies: Postfix defers, and its retry delivers exactly
     once."""
@@ -197,8 +196,8 @@ def test_kill_mid_data_postfix_retries_once(ports, postfix, winnowd, pysink,
 
 @pytest.mark.parametrize("proto", ["smtp", "lmtp"])
 @pytest.mark.parametrize("stage", ["rcpt", "data", "body"])
-def test_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
-                                                   pysink, stage, proto):
+def test_D3_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
+                                                      pysink, stage, proto):
     """The child dies while the (slow) downstream holds it before the dot:
     nothing half-delivered, Postfix defers, the retry delivers exactly
     once."""
@@ -234,8 +233,8 @@ def test_kill_mid_reinjection_postfix_retries_once(ports, postfix, winnowd,
     led.assert_exactly_once(sink.txns)
 
 
-def test_kill_after_final_dot_at_most_one_duplicate(ports, postfix, winnowd,
-                                                    pysink):
+def test_D2_kill_after_final_dot_at_most_one_duplicate(ports, postfix, winnowd,
+                                                       pysink):
     """Killed after our final dot reached the downstream, before it
     answered: the downstream may keep the message and Postfix retries, so
     one duplicate is allowed - but never more, and never a partial copy."""

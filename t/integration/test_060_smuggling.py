@@ -77,7 +77,7 @@ def _run(relay, name, lmtp, bare):
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_smuggling_normalize(relay, name, lmtp):
+def test_P1_smuggling_normalize(relay, name, lmtp):
     final, sink, seq = _run(relay, name, lmtp, "normalize")
     assert final.code == 250, final
     assert len(sink.txns) == 1, "exactly one transaction downstream"
@@ -94,7 +94,7 @@ def test_smuggling_normalize(relay, name, lmtp):
 
 
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_smuggling_bare_newline_reject(relay, name):
+def test_P1_smuggling_bare_newline_reject(relay, name):
     final, sink, seq = _run(relay, name, False, "reject")
     if _has_bare(seq):
         assert final.code == 550 and "5.5.2" in final.text, final
@@ -108,7 +108,7 @@ def test_smuggling_bare_newline_reject(relay, name):
                    for c in s.commands)
 
 
-def test_bare_newline_reject_lmtp_replies_per_recipient(relay):
+def test_P1_bare_newline_reject_lmtp_replies_per_recipient(relay):
     w, sink = relay(server={"bare_newline": "reject"})
     with Client(w.port) as c:
         c.ehlo(lmtp=True)
@@ -120,7 +120,7 @@ def test_bare_newline_reject_lmtp_replies_per_recipient(relay):
     assert sink.txns == []
 
 
-def test_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
+def test_P1_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
     """framer.c's rules: a leading dot after a real CRLF is stuffing and is
     removed whatever ends its line; a dot after a bare LF or CR is data and
     is kept (then stuffed again on the way out)."""

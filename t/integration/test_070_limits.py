@@ -15,7 +15,7 @@ from wntest.smtp import Client, make_message, stuff
 LIMIT = 100000
 
 
-def test_size_declared_over_limit_refused_at_mail(relay):
+def test_U5_size_declared_over_limit_refused_at_mail(relay):
     w, sink = relay(server={"message_size_limit": str(LIMIT)})
     with Client(w.port) as c:
         ehlo = c.ehlo()
@@ -31,7 +31,7 @@ def test_size_declared_over_limit_refused_at_mail(relay):
 
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
-def test_actual_size_over_limit_refused_at_end_of_data(relay, lmtp):
+def test_U5_actual_size_over_limit_refused_at_end_of_data(relay, lmtp):
     w, sink = relay(server={"message_size_limit": str(LIMIT)})
     _, big = make_message(size=LIMIT + 1)
     _, exact = make_message(size=LIMIT)
@@ -52,7 +52,7 @@ def test_actual_size_over_limit_refused_at_end_of_data(relay, lmtp):
     assert "larger than message_size_limit" in w.log()
 
 
-def test_max_recipients(relay):
+def test_U4_max_recipients(relay):
     w, sink = relay(server={"max_recipients": "100"})
     rcpts = ["r%03d@example.com" % i for i in range(102)]
     _, msg = make_message()
@@ -68,7 +68,7 @@ def test_max_recipients(relay):
     assert len(got) == 1 and got[0].accepted == rcpts[:100]
 
 
-def test_lmtp_replies_only_for_accepted_recipients(relay):
+def test_U4_lmtp_replies_only_for_accepted_recipients(relay):
     """LMTP: after DATA one reply per recipient we accepted, none for those
     refused at RCPT (over max_recipients, bad syntax)."""
     w, sink = relay(server={"max_recipients": "100"})
@@ -89,7 +89,7 @@ def test_lmtp_replies_only_for_accepted_recipients(relay):
 
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
-def test_max_line_length(relay, lmtp):
+def test_U6_max_line_length(relay, lmtp):
     w, sink = relay(server={"max_line_length": "1000"})
     ok = make_message(body=b"a" * 1000 + b"\r\n")[1]
     bad = make_message(body=b"a" * 1001 + b"\r\nmore\r\n")[1]
@@ -105,7 +105,7 @@ def test_max_line_length(relay, lmtp):
     assert "longer than max_line_length" in w.log()
 
 
-def test_command_line_too_long(relay):
+def test_U6_command_line_too_long(relay):
     w, sink = relay()
     with Client(w.port) as c:
         c.ehlo()
@@ -138,7 +138,7 @@ def test_max_errors(relay):
     assert "too many errors (3)" in w.log()
 
 
-def test_nul_in_command(relay):
+def test_U6_nul_in_command(relay):
     w, sink = relay()
     with Client(w.port) as c:
         c.ehlo()
@@ -148,7 +148,7 @@ def test_nul_in_command(relay):
         assert c.cmd("NOOP").code == 250
 
 
-def test_command_timeout(relay):
+def test_U1_command_timeout(relay):
     w, sink = relay(server={"command_timeout": "1s"})
     with Client(w.port) as c:
         c.ehlo()
@@ -162,7 +162,7 @@ def test_command_timeout(relay):
     assert sink.txns == []
 
 
-def test_data_timeout_mid_body(relay):
+def test_U1_data_timeout_mid_body(relay):
     w, sink = relay(server={"data_timeout": "1s"})
     with Client(w.port) as c:
         c.ehlo()
@@ -181,7 +181,7 @@ def test_data_timeout_mid_body(relay):
 
 # --------------------------------------------- slowloris (fault matrix)
 
-def test_slowloris_trickling_data_is_cut_by_data_min_rate(relay):
+def test_U1_slowloris_trickling_data_is_cut_by_data_min_rate(relay):
     """Fault matrix "slowloris": a client that sends message data a byte
     now and then, each within data_timeout, is cut off once DATA has lasted
     10 s below data_min_rate: 421, nothing delivered, the child freed."""
@@ -210,7 +210,7 @@ def test_slowloris_trickling_data_is_cut_by_data_min_rate(relay):
     assert "slower than data_min_rate (100 bytes/s)" in w.log()
 
 
-def test_slowloris_commands_cut_by_transaction_time_limit(relay):
+def test_U1_slowloris_commands_cut_by_transaction_time_limit(relay):
     """A client that keeps a transaction open with a command every second
     (each within command_timeout) meets transaction_time_limit."""
     w, sink = relay(server={"transaction_time_limit": "3s"})
@@ -229,7 +229,7 @@ def test_slowloris_commands_cut_by_transaction_time_limit(relay):
     assert "transaction_time_limit ran out" in w.log()
 
 
-def test_slowloris_session_cut_by_session_time_limit(relay):
+def test_U1_slowloris_session_cut_by_session_time_limit(relay):
     """NOOP every second for ever: session_time_limit ends it; a new
     transaction does not buy more time."""
     w, sink = relay(server={"session_time_limit": "3s"})
@@ -247,7 +247,7 @@ def test_slowloris_session_cut_by_session_time_limit(relay):
     assert "session_time_limit ran out" in w.log()
 
 
-def test_slowloris_connections_per_client(relay):
+def test_U1_slowloris_connections_per_client(relay):
     """max_connections_per_client: a third session from one address gets
     421 4.7.0 at once; the two it holds keep working."""
     w, sink = relay(server={"max_connections_per_client": "2",
@@ -267,7 +267,7 @@ def test_slowloris_connections_per_client(relay):
     assert "max_connections_per_client" in w.log()
 
 
-def test_client_vanishes_mid_data(relay):
+def test_U3_client_vanishes_mid_data(relay):
     w, sink = relay()
     c = Client(w.port)
     c.ehlo()
@@ -279,7 +279,7 @@ def test_client_vanishes_mid_data(relay):
     assert sink.txns == []
 
 
-def test_spool_space_reserve(relay):
+def test_D6_spool_space_reserve(relay):
     w, sink = relay(server={"spool_reserve": "1000000G"})
     with Client(w.port) as c:
         c.ehlo()
@@ -317,7 +317,7 @@ def test_protocol_errors_in_order(relay):
 
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
-def test_spool_write_failure_is_4xx_and_recovers(relay, lmtp):
+def test_D6_spool_write_failure_is_4xx_and_recovers(relay, lmtp):
     """Our own failure (the spool file cannot be created): 451 4.3.0, never
     5xx, nothing downstream; once the directory is usable again, mail flows
     without a restart."""

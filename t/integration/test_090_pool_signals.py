@@ -36,7 +36,7 @@ def _deliver(port, n=1, host="127.0.0.1"):
     return toks
 
 
-def test_saturated_pool_answers_421_quickly(relay):
+def test_U2_saturated_pool_answers_421_quickly(relay):
     w, sink = relay(server={"start_children": "2", "max_children": "2",
                             "min_spare": "1", "max_spare": "2",
                             "busy_grace": "0"})
@@ -63,7 +63,7 @@ def test_saturated_pool_answers_421_quickly(relay):
     assert "all 2 children are busy" in w.log()
 
 
-def test_full_pool_within_busy_grace_waits_instead_of_421(relay):
+def test_U2_full_pool_within_busy_grace_waits_instead_of_421(relay):
     """Fault matrix "421 at the pool boundary": with every child busy a new
     connection waits in the listen queue; when a session ends within
     busy_grace the waiting client is greeted 220 by the freed child, not
@@ -97,8 +97,8 @@ def test_full_pool_within_busy_grace_waits_instead_of_421(relay):
     waiting.quit()
 
 
-def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
-                                                       winnowd, pysink):
+def test_U2_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
+                                                           winnowd, pysink):
     """Postfix runs 8 filter deliveries at once against max_children = 2
     and a slow downstream: the excess gets 421 4.3.2, Postfix defers and
     retries, and every message arrives exactly once."""
@@ -222,7 +222,7 @@ def test_sighup_valid_config_takes_effect(relay, ports):
     assert len(sink.delivered()) == 2
 
 
-def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
+def test_S2_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
     """smtp-source pushes 3000 messages in 5 parallel sessions while the
     master is told to reload every 0.1 s: every transaction succeeds and
     each message arrives exactly once."""
@@ -388,7 +388,7 @@ def test_idle_children_exit_after_max_idle(relay):
     _deliver(w.port)
 
 
-def test_master_killed_children_do_not_linger(relay):
+def test_D4_master_killed_children_do_not_linger(relay):
     w, sink = relay()
     kids = _kids(w)
     w.proc.kill()

@@ -178,7 +178,7 @@ def test_received_hop_looked_up(dnsrelay, hops, bl):
     assert items["dnsbl"] == bl, ours.checks
 
 
-def test_failing_list_is_not_counted(dnsrelay):
+def test_S3_failing_list_is_not_counted(dnsrelay):
     """refused.test answers REFUSED: not a listing, and the header says a
     DNS check failed."""
     w, sink = dnsrelay(dnsbl={"refused.test": "100", "bl1.test": "60"})
@@ -221,7 +221,7 @@ SPF = [
                          ids=["%s-%s" % (s[3], (s[1] or "<>" + s[2])
                                          .split("@")[-1].split(".")[0] +
                                          "-" + s[0]) for s in SPF])
-def test_spf_result(dnsrelay, addr, sender, helo, spf):
+def test_S5_spf_result(dnsrelay, addr, sender, helo, spf):
     w, sink = dnsrelay(dnsbl={}, surbl={})
     _, msg = make_message(sender=sender or "postmaster@helo.spf.test")
     msg, r, _ = send(w, addr, sender, msg, helo=helo or "client.example")
@@ -354,7 +354,7 @@ def test_dns_checks_no_group_sees_no_network_findings(dnsrelay):
 TIMEOUT = 1.5
 
 
-def test_silent_dns_bounded_by_timeout(dnsrelay, silent_dns):
+def test_S3_silent_dns_bounded_by_timeout(dnsrelay, silent_dns):
     """Every query unanswered: the message still completes within
     [dns] timeout plus a little, and the header says timeout."""
     fake = silent_dns()
@@ -383,7 +383,7 @@ def test_silent_dns_bounded_by_timeout(dnsrelay, silent_dns):
     assert "dns" not in items and "dnsbl" not in items, ours.checks
 
 
-def test_dns_stage_leaves_time_for_the_reinjection(dnsrelay, silent_dns):
+def test_S3_dns_stage_leaves_time_for_the_reinjection(dnsrelay, silent_dns):
     """[dns] timeout (10s) longer than [server] message_deadline (3s),
     DNS silent: the checks stop at three quarters of the deadline, so the
     message still goes through, marked dns=timeout, instead of every

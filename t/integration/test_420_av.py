@@ -206,7 +206,7 @@ def test_encrypted_zip(avrelay):
 
 # ------------------------------------------------------------ actions
 
-def test_infected_default_is_quarantine(avrelay, workdir):
+def test_D5_infected_default_is_quarantine(avrelay, workdir):
     w, sink = avrelay()
     msg = _eicar_forms()["base64"]
     r = send(w, msg)
@@ -298,7 +298,7 @@ def test_attachment_filter_double_extension(avrelay):
 
 # ------------------------------------------------------------ limits
 
-def test_deep_nesting_is_error_and_tempfails(avrelay):
+def test_S1_deep_nesting_is_error_and_tempfails(avrelay):
     """25 levels of zip (max_recursion 17): "error", whose default action
     is a temporary failure: nothing unscanned is delivered."""
     w, sink = avrelay(policy={"infected.action": "accept"})
@@ -311,7 +311,7 @@ def test_deep_nesting_is_error_and_tempfails(avrelay):
     assert sink.delivered() == []
 
 
-def test_zip_bomb_is_error_in_bounded_time(avrelay):
+def test_C1_zip_bomb_is_error_in_bounded_time(avrelay):
     """512 MiB of zeros in a 0.5 MiB zip, max_scan_size 16M: the limit,
     not the whole bomb, within the scan time bound."""
     b = io.BytesIO()
@@ -360,7 +360,7 @@ MARKER = b"winnow-av-reload-marker"
 MARKER_SIG = ("Winnow-Reload-Marker:0:*:%s\n" % MARKER.hex())
 
 
-def test_database_reload_under_load_fails_no_message(avrelay, workdir):
+def test_S2_database_reload_under_load_fails_no_message(avrelay, workdir):
     """Messages flow from two clients while SIGHUP swaps in a database
     with one more signature: every message is answered 250, and the new
     signature works afterwards."""
