@@ -267,7 +267,7 @@ Test(avscan, encrypted_zip_is_encrypted)
 	buf_free(z);
 }
 
-Test(avscan, zip_bomb_hits_the_size_limit_in_time)
+Test(avscan, C1_zip_bomb_hits_the_size_limit_in_time)
 {
 	struct buf	*m = buf_new(65536), *z = buf_new(65536);
 	uint64_t	 t0;
@@ -287,7 +287,7 @@ Test(avscan, zip_bomb_hits_the_size_limit_in_time)
 	buf_free(z);
 }
 
-Test(avscan, zip_bomb_with_default_limits)
+Test(avscan, C1_zip_bomb_with_default_limits)
 {
 	struct buf	*m = buf_new(65536), *z = buf_new(65536);
 	uint64_t	 t0;
@@ -308,7 +308,7 @@ Test(avscan, zip_bomb_with_default_limits)
 	buf_free(z);
 }
 
-Test(avscan, deep_archive_nesting_hits_max_recursion)
+Test(avscan, S1_deep_archive_nesting_hits_max_recursion)
 {
 	struct buf	*m = buf_new(65536), *e = buf_new(128);
 	struct buf	*z = buf_new(65536);
@@ -327,7 +327,7 @@ Test(avscan, deep_archive_nesting_hits_max_recursion)
 	buf_free(z);
 }
 
-Test(avscan, a_limit_says_which_and_the_parameter_in_why)
+Test(avscan, S1_a_limit_says_which_and_the_parameter_in_why)
 {
 	struct buf	*m = buf_new(65536), *e = buf_new(128);
 	struct buf	*z = buf_new(65536);
@@ -371,7 +371,7 @@ Test(avscan, a_limit_says_which_and_the_parameter_in_why)
 	buf_free(z);
 }
 
-Test(avscan, mime_part_limit_gives_error)
+Test(avscan, C2_mime_part_limit_gives_error)
 {
 	struct buf	*m = buf_new(4096);
 	int		 i;
@@ -398,7 +398,7 @@ hang(void)
 		(void)pause();
 }
 
-Test(avscan, a_hung_scanner_is_killed_at_the_hard_bound)
+Test(avscan, S1_a_hung_scanner_is_killed_at_the_hard_bound)
 {
 	struct buf	*m = buf_new(1024);
 	uint64_t	 t0, dt;
@@ -430,7 +430,7 @@ crash(void)
 	(void)raise(SIGSEGV);
 }
 
-Test(avscan, a_crashing_scanner_gives_error_not_a_dead_child)
+Test(avscan, S1_a_crashing_scanner_gives_error_not_a_dead_child)
 {
 	struct buf	*m = buf_new(1024);
 
