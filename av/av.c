@@ -500,6 +500,7 @@ av_engine_load(struct buf *why)
 		return (NULL);
 	}
 	cl_engine_set_clcb_virus_found(e->cl, avscan_found);
+	cl_engine_set_clcb_meta(e->cl, avscan_meta);
 	if ((err = av_engine_limits(e->cl, why)) == WN_OK)
 		err = av_engine_compile(e, why);
 	if (err != WN_OK) {

@@ -150,6 +150,8 @@ void		 avfilt_real_type(const void *, size_t, struct buf *);
 #define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
 #define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"
 #define AVSCAN_TIME_NAME	"Winnow.Limits.Exceeded.ScanTime"
+/* what libclamav would say, had it said it (see avscan_meta) */
+#define AVSCAN_FILESIZE_NAME	"Heuristics.Limits.Exceeded.MaxFileSize"
 
 enum av_status	 avscan_classify(const char *name, enum check_state *);
 int		 avscan_rank(enum av_status);
@@ -168,6 +170,9 @@ void		 avscan_pack(struct buf *, int kind, enum av_status,
 int		 avscan_unpack(const void *, size_t, struct findings *,
 		    struct buf *why);
 void		 avscan_found(int fd, const char *name, void *ctx);
+cl_error_t	 avscan_meta(const char *container, unsigned long csize,
+		    const char *name, unsigned long size, int encrypted,
+		    unsigned int pos, void *ctx);
 
 /* Test seam: called in the scan process before each message (the value
  * it had when the scan process was started). */

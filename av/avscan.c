@@ -380,6 +380,34 @@ avscan_found(int fd, const char *name, void *arg)
 		avscan_names_add(&c->cur, name);
 }
 
+/*
+ * avscan_meta - libclamav's callback for each archive member it lists
+ *
+ * libclamav 1.4 passes over a member whose unpacked size is larger than
+ * max_file_size without an alert, even with HEURISTIC_EXCEEDS_MAX (an
+ * EICAR in the unscanned tail of such a zip member was called clean;
+ * issue 11).  The member's real size is here: a limit hit inside an
+ * archive is a limit name, so the message gets the error status and
+ * the policy decides, never clean.
+ */
+
+cl_error_t
+avscan_meta(const char *container, unsigned long csize, const char *name,
+    unsigned long size, int encrypted, unsigned int pos, void *arg)
+{
+	struct avscan_ctx *c = arg;
+
+	(void)container;
+	(void)csize;
+	(void)name;
+	(void)encrypted;
+	(void)pos;
+	if (c != NULL && avconf.max_file_size > 0 &&
+	    size > avconf.max_file_size && c->cur.n < AVSCAN_NAMES_PER_SCAN)
+		avscan_names_add(&c->cur, AVSCAN_FILESIZE_NAME);
+	return (CL_CLEAN);
+}
+
 /* avscan_flush - write pending records to the pipe */
 
 static void

@@ -293,9 +293,8 @@ Test(avscan, C1_zip_bomb_with_default_limits)
 	uint64_t	 t0;
 
 	load(NULL);
-	/* 500 MiB unpacked: over max_scan_size (400M).  Members larger than
-	 * max_file_size are not an alert: libclamav scans their first
-	 * max_file_size bytes ("trimming"), as clamd does. */
+	/* 500 MiB unpacked: over max_scan_size (400M); each member is
+	 * also larger than max_file_size (100M), an alert of its own. */
 	avt_bomb(z, 5, 100 * 1024 * 1024);
 	attach_msg(m, "application/zip", "bomb.zip", z->data, z->len);
 	t0 = time_now_ms();
@@ -306,6 +305,51 @@ Test(avscan, C1_zip_bomb_with_default_limits)
 	cr_assert(f->av_state == CHECK_LIMIT || f->av_state == CHECK_TIMEOUT);
 	buf_free(m);
 	buf_free(z);
+}
+
+Test(avscan, S1_archive_member_over_max_file_size_is_a_limit_not_clean)
+{
+	struct buf	*m = buf_new(65536), *z = buf_new(65536);
+	struct buf	*e = buf_new(128), *big = buf_new(4096);
+	struct avt_zentry ze;
+
+	/* 2 MiB of zeros with EICAR at the end, deflated to a few KB: the zip
+	 * is far below max_file_size, its member far above.  libclamav 1.4
+	 * stops at max_file_size inside the member without an alert; issue
+	 * 11 saw such a message called clean.  The limit is a finding. */
+	load("max_file_size = 1M\n");
+	avt_eicar(e);
+	memset(buf_reserve(big, 2 * 1024 * 1024), 0, 2 * 1024 * 1024);
+	buf_commit(big, 2 * 1024 * 1024);
+	buf_append(big, e->data, e->len);
+	memset(&ze, 0, sizeof(ze));
+	ze.name = "big.bin";
+	ze.data = big->data;
+	ze.len = big->len;
+	ze.deflate = 1;
+	avt_zip(z, &ze, 1, NULL);
+	cr_assert_lt(z->len, 1024 * 1024);
+	attach_msg(m, "application/zip", "big.zip", z->data, z->len);
+	scan(m);
+	cr_assert_eq(f->av, AV_ERROR, "%s %s", findings_av_name(f->av),
+	    avt_names(f));
+	cr_assert_eq(f->av_state, CHECK_LIMIT);
+	cr_assert(avt_has_name(f, "Heuristics.Limits.Exceeded.MaxFileSize"),
+	    "%s", avt_names(f));
+	cr_assert(strstr(buf_str(why), "raise [av] max_file_size") != NULL,
+	    "why: \"%s\"", buf_str(why));
+
+	/* below the limit the same member is scanned whole: EICAR found */
+	teardown();
+	setup();
+	load("max_file_size = 4M\n");
+	scan(m);
+	cr_assert_eq(f->av, AV_INFECTED, "%s %s", findings_av_name(f->av),
+	    avt_names(f));
+	buf_free(m);
+	buf_free(z);
+	buf_free(e);
+	buf_free(big);
 }
 
 Test(avscan, S1_deep_archive_nesting_hits_max_recursion)
