@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from wntest import procs
+from wntest import net, procs, res
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message, seq_of, wait_until
 from wntest.sink import DROP
@@ -789,3 +789,78 @@ def test_sigterm_during_an_outq_pass_exits_promptly(relay):
     assert took < 3.5, took     # the send in progress (2 s), no more
     assert "killed" not in w.log().split("stopping", 1)[-1]
     _clear_outq(w)          # kept for the next start, by design
+
+
+# ------------------------------------------------ fault matrix N7, N8
+
+def test_N7_downstream_hangs_up_after_dot_postfix_gets_one_duplicate(
+        ports, postfix, winnowd, pysink):
+    """The downstream takes the whole message, dot included, and hangs up
+    without a reply (it may have kept it): Postfix hears 4xx, the log
+    flags the possible duplicate, and the retry delivers again - two
+    whole copies at most, never three, never a partial one."""
+    dropped = []
+
+    def dot(s, t):
+        if not dropped:
+            dropped.append(seq_of(t.data))
+            return DROP
+        return None
+    sink = pysink(hooks={"dot": dot})
+    pf, w = _pf_direct(ports, postfix, winnowd, sink.port)
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["a@example.com"], msg)[
+            "final"].code == 250
+    pf.wait_deferred(1, 20)
+    assert "may be delivered twice" in w.log(), w.log()[-2000:]
+    pf.flush()
+    sink.wait(lambda: sink.delivered(), 20, "the retry")
+    pf.wait_queue_empty(20)
+    time.sleep(1.5)
+    whole = [t for t in sink.txns if t.complete]
+    assert dropped == [tok] and len(whole) == 2, sink.txns
+    assert all(seq_of(t.data) == tok and t.data.endswith(msg)
+               for t in whole)
+    assert len(sink.delivered()) == 1
+
+
+HUGE = {
+    "1MB-line": "250 " + "x" * (1 << 20),
+    "1M-lines": "250-x\r\n" * 1000000 + "250 end",
+}
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("where", ["greet", "ehlo", "rcpt", "dot"])
+@pytest.mark.parametrize("kind", sorted(HUGE))
+def test_N8_huge_downstream_replies_bounded(relay, where, kind):
+    """A 1 MB reply line, or a million continuation lines (7 MB): 4xx
+    upstream, the child alive and its memory bounded (under 64 MB at its
+    peak), the next message served by the same child."""
+    state = {"bad": True}
+
+    def hook(*a):
+        if state["bad"]:
+            state["bad"] = False
+            return HUGE[kind]
+        return None
+    w, sink = relay(sink={"hooks": {where: hook}},
+                    server={"forward_timeout": "5s",
+                            "forward_data_done_timeout": "5s",
+                            "start_children": "1", "max_children": "1",
+                            "min_spare": "1", "max_spare": "1"})
+    with Client(w.port, timeout=60) as c:
+        c.ehlo()
+        pid = net.conn_owner(w.port, c.local_port)
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["final"].code // 100 == 4, r
+        assert net.pid_alive(pid)
+        peak = res.mem(pid)["hwm"]
+        assert peak < 64 * 1024, "child peak %d KiB" % peak
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["final"].code == 250, r
+    assert "killed by signal" not in w.log()
+    if where != "dot":
+        assert len(sink.completed()) == 1
