@@ -180,10 +180,12 @@ def mime_depth(depth):
                          "multipart/mixed; boundary=\"d0\"")
 
 
-def mime_parts(n, text=b"x"):
+def mime_parts(n, text=b"x", header=b""):
     """One multipart with n leaf parts (text b"" gives empty parts: the
-    19 MB, 520,000-part message of issue 11 #5)."""
-    part = b"--p\r\n\r\n" + text + b"\r\n"
+    520,000-part message of issue 11 #5); header, e.g. a Content-Type
+    line, goes into each part (100,000 such parts make the 3.7 MB
+    message of issue 11 #8)."""
+    part = b"--p\r\n" + header + b"\r\n" + text + b"\r\n"
     body = b"preamble\r\n" + part * n + b"--p--\r\n"
     return _replace_type(make_message(subject="parts", body=body),
                          "multipart/mixed; boundary=\"p\"")
