@@ -864,3 +864,37 @@ def test_N8_huge_downstream_replies_bounded(relay, where, kind):
     assert "killed by signal" not in w.log()
     if where != "dot":
         assert len(sink.completed()) == 1
+
+
+@pytest.mark.parametrize("where", ["greet", "mail", "rcpt", "data", "dot"])
+def test_N2_downstream_421_then_back_postfix_delivers_once(ports, postfix,
+                                                           winnowd, pysink,
+                                                           where):
+    """The downstream says 421 (and hangs up) at its greeting or at any
+    command: Postfix hears 4xx and keeps the message; no copy exists
+    downstream (at the dot: the 421 refuses it); once the downstream
+    answers normally, Postfix's retry delivers it exactly once."""
+    from wntest.ledger import Ledger
+    state = {"fail": True}
+
+    def hook(*a):
+        if state["fail"]:
+            return "421 4.3.2 shutting down"
+        return None
+    sink = pysink(hooks={where: hook})
+    pf, w = _pf_direct(ports, postfix, winnowd, sink.port)
+    led = Ledger()
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["a@example.com", "b@example.com"],
+                      msg)["final"].code == 250
+    led.add(tok, msg, ["a@example.com", "b@example.com"])
+    pf.wait_deferred(1, 20)
+    assert not sink.delivered()
+    state["fail"] = False
+    pf.flush()
+    sink.wait(lambda: sink.delivered(), 20, "the retry")
+    pf.wait_queue_empty(20)
+    time.sleep(1.5)
+    led.assert_exactly_once(sink.txns)

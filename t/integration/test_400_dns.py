@@ -584,3 +584,26 @@ def test_S4_ptr_names_with_control_characters_inject_nothing(dnsrelay,
                 rb"[\x00-\x08\x0a-\x1f\x7f]", line), line
     assert b"X-Injected" not in data
     assert "rdns=" in checks_of(sink, msg)[0].checks
+
+
+SPF_LIMITS = [
+    ("void.spf.test", "permerror"),     # 3 void lookups
+    ("void2.spf.test", "pass"),         # 2: allowed
+    ("nested.spf.test", "permerror"),   # 12 terms across 3 includes
+    ("tenok.spf.test", "pass"),         # exactly 10
+    ("exp.spf.test", "fail"),           # exp= is not a term
+]
+
+
+@pytest.mark.parametrize("domain,spf", SPF_LIMITS,
+                         ids=[d.split(".")[0] for d, _ in SPF_LIMITS])
+def test_S5_spf_lookup_limits(dnsrelay, domain, spf):
+    """RFC 7208 4.6.4 through winnowd: more than 2 void lookups or 10
+    DNS-querying terms (counted across includes) is permerror, exactly
+    at the limits is not; the exp= lookup is not a term."""
+    w, sink = dnsrelay(dnsbl={}, surbl={})
+    sender = "x@" + domain
+    msg, r, _ = send(w, "192.0.2.3", sender, make_message(sender=sender)[1])
+    assert r["final"].code == 250, r
+    ours, items = checks_of(sink, msg)
+    assert items["spf"] == spf, ours.checks
