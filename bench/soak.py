@@ -38,9 +38,7 @@ import heapq
 import json
 import os
 import random
-import re
 import signal
-import socket
 import statistics
 import sys
 import threading
@@ -49,7 +47,7 @@ import time
 TOP = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(TOP, "t", "lib"))
 
-from wntest import bombs, net, procs, res          # noqa: E402
+from wntest import bombs, procs, res               # noqa: E402
 from wntest.sink import DROP, PySink               # noqa: E402
 from wntest.smtp import Client, make_message, seq_of, stuff  # noqa: E402
 

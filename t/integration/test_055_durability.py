@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 
