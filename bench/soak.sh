@@ -15,6 +15,11 @@
 #   SOAK_SEED      the random seed (default 11)
 #   SOAK_OUT       where the report goes (default build/soak)
 #   SOAK_PORT      winnowd's port, the sink's is the next one (26025)
+#   SOAK_SKIP      bombs to leave out, by name, separated by commas (e.g.
+#                  empty-parts-520000 for a control run; see BOMBS there)
+#
+#   bench/soak.py --table build/soak/samples.csv
+#                  the memory table of a past run again
 #
 # Needs root (winnowd's children switch users), python3 with the suite's
 # helpers (t/lib/wntest), build/winnowd and libclamav's test signatures
