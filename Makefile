@@ -92,9 +92,11 @@ SHIMS		 = $(SHIM_SRCS:%.c=$(B)/%.so)
 
 all: $(PROGRAMS)
 
+# WN_MODULE names the folder in log lines' per-module levels (log.h).
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
+	$(CC) $(ALL_CPPFLAGS) -DWN_MODULE='"$(call folder,$<)"' \
+	    $(INC_$(call folder,$<)) $(ALL_CFLAGS) \
 	    $(PCF_$(call folder,$<)) -MMD -MP -c $< -o $@
 
 define folder_lib
@@ -119,17 +121,22 @@ $(B)/winnow-pipe: $(B)/pipe-client/main.o $(call archives_of,pipe-client)
 $(B)/winnowctl: $(B)/ctl/winnowctl.o $(call archives_of,ctl)
 	$(call link_prog,ctl,$(B)/ctl/winnowctl.o)
 
-# Unit tests of t/unit/X link X's layer, the test helpers and the mocks a
-# test names in t/unit/X/mocks.mk.
+# Unit tests of t/unit/X link X's layer, the test helpers, the mocks a
+# test names in t/unit/X/mocks.mk and the packages only the tests use
+# (TESTPKGS_X there).
 .SECONDEXPANSION:
 $(B)/t/unit/%: t/unit/%.c $(B)/t/testutil.o $(MOCK_OBJS) \
     $$(call archives_of,$$(call folder,t/unit/$$*))
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CPPFLAGS) $(INC_$(call folder,$<)) -It $(ALL_CFLAGS) \
-	    $(PCF_$(call folder,$<)) -o $@ $< $(B)/t/testutil.o \
+	    $(PCF_$(call folder,$<)) $(call testpkgs,$(call folder,$<),cflags) \
+	    -o $@ $< $(B)/t/testutil.o \
 	    $(MOCKS_$(notdir $@)) $(call archives_of,$(call folder,$<)) \
-	    $(LDL_$(call folder,$<)) $(shell pkg-config --libs criterion) \
-	    -lm -lpthread $(LDFLAGS)
+	    $(LDL_$(call folder,$<)) $(call testpkgs,$(call folder,$<),libs) \
+	    $(shell pkg-config --libs criterion) -lm -lpthread $(LDFLAGS)
+
+testpkgs	 = $(if $(TESTPKGS_$(1)),$(shell pkg-config --$(2) \
+		    $(TESTPKGS_$(1))))
 
 $(B)/t/testutil.o: t/testutil.c
 	@mkdir -p $(dir $@)
@@ -157,6 +164,7 @@ deps:
 	@scripts/setup-system
 	@scripts/fetch-exim >/dev/null
 	@t/make-pkg-chroot
+	@scripts/fetch-sendmail >/dev/null
 
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)

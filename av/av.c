@@ -473,7 +473,7 @@ av_engine_load(struct buf *why)
 		free(e);
 		return (NULL);
 	}
-	avmime_init();
+	avconf_limits();
 	avfilt_magic_init();
 	if (avconf.database[0] == '\0' && avconf.extra_signatures[0] == '\0')
 		return (e);			/* filter only */
@@ -510,6 +510,8 @@ av_engine_load(struct buf *why)
 	av_engine_scanopts(&e->scanopts);
 	e->version = (unsigned int)cl_engine_get_num(e->cl,
 	    CL_ENGINE_DB_VERSION, NULL);
+	e->db_time = (int64_t)cl_engine_get_num(e->cl, CL_ENGINE_DB_TIME,
+	    NULL);
 	log_info("av: %u signatures (database version %u) compiled in "
 	    "%llu ms", e->sigs, e->version,
 	    (unsigned long long)(time_now_ms() - t0));
@@ -558,6 +560,19 @@ unsigned int
 av_signatures(void)
 {
 	return (av_cur != NULL ? av_cur->sigs : 0);
+}
+
+/* av_db_info - what the current engine was built from */
+
+void
+av_db_info(struct av_db_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (av_cur == NULL || av_cur->cl == NULL)
+		return;
+	out->signatures = av_cur->sigs;
+	out->version = av_cur->version;
+	out->time = av_cur->db_time;
 }
 
 /* av_engine_current - the installed engine, or NULL */
@@ -682,7 +697,6 @@ av_child_init(void)
 		av_child_exit();	/* called again: start afresh, no leftover */
 	av_tmp_pid = 0;
 	av_tmp_make();
-	avmime_init();
 	avfilt_magic_init();
 }
 
@@ -775,6 +789,7 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 {
 	static const struct av_engine none;
 	const struct av_engine *e = av_cur != NULL ? av_cur : &none;
+	struct avmime	*parts;
 	uint64_t	 now, deadline;
 
 	avscan_reset(f);
@@ -787,7 +802,10 @@ av_check_opts(const struct msg_view *v, const struct av_opts *o,
 	deadline = now + avconf.max_scan_time;
 	if (v->deadline_ms != 0 && v->deadline_ms < deadline)
 		deadline = v->deadline_ms;
-	avhelp_run(v, o, e, deadline, deadline + avconf.kill_grace, f, why);
+	parts = avmime_view(v);
+	avhelp_run(v, parts, o, e, deadline, deadline + avconf.kill_grace, f,
+	    why);
+	avmime_free(parts);
 	av_tmp_clean();
 	avscan_finish(f);
 	avscan_error_why(f, why);

@@ -9,12 +9,13 @@
  *		compiled signatures copy-on-write.  A reload builds a second
  *		engine and installs it only when it loaded; a broken database
  *		leaves the old engine serving.
- *   check	av_check() walks the MIME structure (GMime), applies the
+ *   check	av_check() walks the leaf parts of the message index (mail/:
+ *		msg_view.mail, or an index made for the view), applies the
  *		attachment filter, and scans with libclamav: the whole
  *		message with libclamav's own mail parser (mode "message"),
  *		or that and then every decoded leaf part ("combined").  All
  *		of it runs in a short-lived process forked from the child, so
- *		a hung or crashing parser (libclamav, libmagic, GMime) cannot
+ *		a hung or crashing parser (libclamav, libmagic) cannot
  *		hold the child beyond max_scan_time + kill_grace: the child
  *		kills it and records the error status.
  *   remove	Replacing the infected or filtered parts with a text
@@ -104,6 +105,14 @@ void		 av_unload(void);
 
 /* Signatures in the current engine (0 when scanning is off). */
 unsigned int	 av_signatures(void);
+
+/* What the current engine was built from (for status and alerts). */
+struct av_db_info {
+	unsigned int	 signatures;	/* 0: no virus scanning */
+	unsigned int	 version;	/* the database's (daily) version */
+	int64_t		 time;		/* its build time (unix), 0 unknown */
+};
+void		 av_db_info(struct av_db_info *);
 
 /* 1 when the database files changed since the last av_load() attempt
  * (names, sizes, mtimes of the database directory and extra files). */

@@ -2,7 +2,8 @@
  * av_private.h - what the files of av/ share (never included from outside)
  *
  *   avconf.c	the [av] parameter table and the option sets built from it
- *   avmime.c	the MIME walk (GMime) with the raw offsets of every leaf
+ *   avmime.c	the leaf parts of the message index (mail/) with their raw
+ *		offsets, and that list across to the scan process
  *   avfilt.c	the attachment filter: globs, declared and real type, size
  *   avscan.c	one message in the scan process: walk, filter, libclamav,
  *		findings as records
@@ -22,10 +23,10 @@
 #include <sys/types.h>
 
 #include <clamav.h>
-#include <gmime/gmime.h>
 
 #include "buf.h"
 #include "findings.h"
+#include "mail.h"
 #include "av.h"
 
 /* The [av] section's values (set by conf_load, read-only in children). */
@@ -82,11 +83,13 @@ struct av_engine {
 	struct cl_scan_options scanopts;
 	unsigned int	 sigs;
 	unsigned int	 version;	/* database version (daily) */
+	int64_t		 db_time;	/* its build time, 0 unknown */
 	struct av_opts	*opts;		/* the [av] defaults */
 };
 
 /* avconf.c */
 extern const char *const avconf_mode_names[];
+void		 avconf_limits(void);
 void		 avconf_opts_init(struct av_opts *);
 void		 avconf_opts_clear(struct av_opts *);
 struct av_opts	*avconf_opts_build(struct buf *why);
@@ -97,36 +100,35 @@ struct av_opts	*avconf_opts_build(struct buf *why);
 #define AVMIME_LIMIT_DEPTH	2
 
 struct avmime_part {
-	unsigned int	 index;		/* walk order, from 0 */
+	unsigned int	 index;		/* document order, from 0 */
 	char		 section[AVMIME_SECTION_MAX];	/* IMAP-like "2.1" */
 	size_t		 hdr_start;	/* first byte of its header block */
 	size_t		 body_start;	/* first byte of the encoded body */
 	size_t		 body_end;	/* end of the body (the CRLF before a
 					 * boundary belongs to the boundary) */
-	int		 offsets_ok;	/* the three above are known */
+	int		 offsets_ok;	/* the three above are usable */
+	enum mail_cte	 cte;		/* how the body is encoded */
 	char		*filename;	/* decoded, UTF-8; NULL if none */
 	char		*ctype;		/* "type/subtype", lower case */
-	GMimePart	*gpart;		/* borrowed from the tree */
 };
 
 struct avmime {
-	const char	*data;
+	const char	*data;		/* the message (not ours) */
 	size_t		 len;
-	GByteArray	*array;
-	GMimeStream	*stream;
-	GMimeParser	*parser;
-	GMimeMessage	*msg;
 	struct avmime_part *part;
 	size_t		 nparts, cap;
-	unsigned int	 max_parts, max_depth;
 	int		 limit;		/* AVMIME_LIMIT_* or 0 */
-	int		 editable;	/* all leaf offsets known, in order */
+	int		 editable;	/* all leaf offsets usable, in order */
 };
 
-void		 avmime_init(void);
+struct avmime	*avmime_from_mail(const struct mail *);
 struct avmime	*avmime_parse(const char *, size_t, unsigned int max_parts,
 		    unsigned int max_depth);
+struct avmime	*avmime_view(const struct msg_view *);
 int		 avmime_decode(const struct avmime *, size_t, struct buf *);
+void		 avmime_pack(const struct avmime *, struct buf *);
+struct avmime	*avmime_unpack(const unsigned char *, size_t, size_t *used,
+		    const char *data, size_t len);
 void		 avmime_free(struct avmime *);
 
 /* avfilt.c */
@@ -159,8 +161,9 @@ enum av_status	 avscan_worst(enum av_status, enum av_status);
 void		 avscan_reset(struct findings *);
 void		 avscan_finish(struct findings *);
 void		 avscan_state(struct findings *, enum check_state);
-void		 avscan_serve(const struct msg_view *, const struct av_opts *,
-		    const struct av_engine *, uint64_t deadline, int fd);
+void		 avscan_serve(const struct msg_view *, const struct avmime *,
+		    const struct av_opts *, const struct av_engine *,
+		    uint64_t deadline, int fd);
 void		 avscan_fail(struct findings *, const char *name);
 void		 avscan_error_why(const struct findings *, struct buf *why);
 int		 avscan_complete(const void *, size_t);
@@ -179,9 +182,10 @@ cl_error_t	 avscan_meta(const char *container, unsigned long csize,
 extern void	(*avscan_test_hook)(void);
 
 /* avhelp.c */
-void		 avhelp_run(const struct msg_view *, const struct av_opts *,
-		    const struct av_engine *, uint64_t deadline,
-		    uint64_t kill_at, struct findings *, struct buf *why);
+void		 avhelp_run(const struct msg_view *, const struct avmime *,
+		    const struct av_opts *, const struct av_engine *,
+		    uint64_t deadline, uint64_t kill_at, struct findings *,
+		    struct buf *why);
 void		 avhelp_stop(void);
 int		 avhelp_ready(const struct av_engine *, struct buf *why);
 pid_t		 avhelp_pid(void);

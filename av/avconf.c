@@ -82,11 +82,10 @@ static const struct conf_param avconf_params[] = {
 	{ "kill_grace", CONF_TIME, "2s", A(kill_grace), 10, 60000, NULL, NULL,
 	    "after max_scan_time plus this, the scan process is killed" },
 	{ "max_mime_parts", CONF_UINT, "1000", A(max_mime_parts), 1,
-	    FINDINGS_AV_PARTS, NULL, NULL, "MIME leaf parts examined; more "
-	    "gives the error status" },
+	    FINDINGS_AV_PARTS, NULL, NULL, "deprecated: use [content] "
+	    "max_parts (one set of MIME limits for every check)" },
 	{ "max_mime_depth", CONF_UINT, "100", A(max_mime_depth), 1, 1000,
-	    NULL, NULL, "MIME nesting depth examined; deeper gives the error "
-	    "status" },
+	    NULL, NULL, "deprecated: use [content] max_depth" },
 	{ "magic_bytes", CONF_SIZE, "256k", A(magic_bytes), 512, 16777216,
 	    NULL, NULL, "bytes of each part libmagic reads for its real type" },
 	{ "db_check_interval", CONF_TIME, "5m", A(db_check_interval), 0,
@@ -143,6 +142,23 @@ void
 av_conf_register(void)
 {
 	conf_register(&avconf_section);
+	conf_deprecate("av", "max_mime_parts", "content", "max_parts");
+	conf_deprecate("av", "max_mime_depth", "content", "max_depth");
+}
+
+/* avconf_limits - the MIME limits the deprecated names set: [content]
+ * owns them (content_load sets them), but a program or test without the
+ * content module still honours the old names */
+
+void
+avconf_limits(void)
+{
+	if (conf_is_set("av", "max_mime_parts") &&
+	    !conf_is_set("content", "max_parts"))
+		mail_limits.max_parts = avconf.max_mime_parts;
+	if (conf_is_set("av", "max_mime_depth") &&
+	    !conf_is_set("content", "max_depth"))
+		mail_limits.max_depth = avconf.max_mime_depth;
 }
 
 /* avconf_check_tmpdir - the temporary directory must be absolute */

@@ -1,8 +1,8 @@
 /*
  * avedit.c - "remove": replace flagged parts, keep every other byte
  *
- * The message is walked again with the same limits as the scan (the walk
- * is deterministic, so leaf i is the part the findings mean), and the
+ * The leaves come from the message index the scan used (the same list,
+ * so leaf i is the part the findings mean), and the
  * output is built from the raw bytes: everything before a flagged part's
  * header block is copied as is, the header block is rewritten (its
  * Content-* fields are replaced by those of a text/plain notice, all other
@@ -66,7 +66,8 @@ avedit_is_field(const char *l, size_t len)
 /* avedit_headers - the rewritten header block of a replaced part
  *
  * Fields other than Content-* stay verbatim; lines that are no field at
- * all (junk GMime skipped) go, so the result parses the same everywhere. */
+ * all (junk the index passed over) go, so the result parses the same
+ * everywhere. */
 
 static void
 avedit_headers(struct buf *out, const char *h, size_t len, int top)
@@ -255,8 +256,7 @@ av_remove_parts_opts(const struct msg_view *v, const struct av_opts *o,
 		buf_append(out, v->data, v->len);	/* nothing flagged */
 		return (WN_OK);
 	}
-	m = avmime_parse(v->data, v->len, avconf.max_mime_parts,
-	    avconf.max_mime_depth);
+	m = avmime_view(v);
 	if (m->limit || m->nparts != f->av_nparts) {
 		buf_printf(why, "the MIME structure (%zu parts) is not the "
 		    "one scanned (%u parts)", m->nparts, f->av_nparts);

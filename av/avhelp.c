@@ -5,8 +5,9 @@
  * Each child starts one scan process (a fork of itself, so it shares the
  * compiled engine copy-on-write) at its first message and keeps it: the
  * message bytes go through a memfd both hold, the request (length, deadline,
- * the group's options) through a socketpair, and the findings come back on
- * the same socket as records (avscan.c) ending with 'E'.  Keeping the
+ * the leaf parts from the message index with their offsets, the group's
+ * options) through a socketpair, and the findings come back on the same
+ * socket as records (avscan.c) ending with 'E'.  Keeping the
  * process warm matters with a large database: a fork costs page tables in
  * proportion to the engine, and a fresh process faults in libclamav's
  * per-scan memory again; a warm one pays neither.
@@ -52,8 +53,9 @@
 /* av */
 #include "av_private.h"
 
-#define AVHELP_VERSION	1
-#define AVHELP_REQ_MAX	(1024 * 1024)		/* bytes of one request */
+#define AVHELP_VERSION	2
+#define AVHELP_REQ_MAX	(32 * 1024 * 1024)	/* bytes of one request: up to
+						 * 1024 parts' names, options */
 #define AVHELP_OUT_MAX	(16 * 1024 * 1024)	/* bytes of records */
 #define AVHELP_GLOBS	4096			/* globs per list */
 
@@ -185,8 +187,10 @@ avhelp_serve(int sock, int memfd, const struct av_engine *e,
 {
 	struct msg_view	 v;
 	struct av_opts	 o;
-	uint64_t	 ver, mlen, deadline, ql;
-	size_t		 pos = 0;
+	struct avmime	*parts;
+	const unsigned char *pp;
+	uint64_t	 ver, mlen, deadline, ql, pl;
+	size_t		 pos = 0, used;
 	char		*qid;
 	void		*map = NULL;
 
@@ -198,6 +202,10 @@ avhelp_serve(int sock, int memfd, const struct av_engine *e,
 		_exit(3);
 	qid = xstrndup((const char *)p + pos, ql);
 	pos += ql;
+	if (avhelp_get(p, len, &pos, 4, &pl) < 0 || len - pos < pl)
+		_exit(3);
+	pp = p + pos;
+	pos += pl;
 	if (avhelp_opts_unpack(p + pos, len - pos, &o) < 0)
 		_exit(3);
 	if (mlen > 0 && (map = mmap(NULL, mlen, PROT_READ, MAP_SHARED, memfd,
@@ -208,7 +216,11 @@ avhelp_serve(int sock, int memfd, const struct av_engine *e,
 	v.data = mlen > 0 ? map : "";
 	v.len = mlen;
 	v.deadline_ms = deadline;
-	avscan_serve(&v, &o, e, deadline, sock);
+	if ((parts = avmime_unpack(pp, pl, &used, v.data, v.len)) == NULL ||
+	    used != pl)
+		_exit(3);
+	avscan_serve(&v, parts, &o, e, deadline, sock);
+	avmime_free(parts);
 	if (map != NULL)
 		(void)munmap(map, mlen);
 	avconf_opts_clear(&o);
@@ -503,12 +515,12 @@ avhelp_recv(uint64_t kill_at, struct buf *in)
 /* avhelp_request - the request bytes for one message */
 
 static int
-avhelp_request(const struct msg_view *v, const struct av_opts *o,
-    uint64_t deadline, struct buf *req)
+avhelp_request(const struct msg_view *v, const struct avmime *parts,
+    const struct av_opts *o, uint64_t deadline, struct buf *req)
 {
 	const char	*qid = v->queue_id != NULL ? v->queue_id : "-";
 	size_t		 ql = strlen(qid) > 255 ? 255 : strlen(qid);
-	size_t		 len;
+	size_t		 len, at;
 
 	avhelp_put(req, 0, 4);		/* length, filled in below */
 	avhelp_put(req, AVHELP_VERSION, 1);
@@ -516,6 +528,14 @@ avhelp_request(const struct msg_view *v, const struct av_opts *o,
 	avhelp_put(req, deadline, 8);
 	avhelp_put(req, ql, 2);
 	buf_append(req, qid, ql);
+	at = req->len;
+	avhelp_put(req, 0, 4);		/* the parts' length, below */
+	avmime_pack(parts, req);
+	len = req->len - at - 4;
+	req->data[at] = (char)((len >> 24) & 0xff);
+	req->data[at + 1] = (char)((len >> 16) & 0xff);
+	req->data[at + 2] = (char)((len >> 8) & 0xff);
+	req->data[at + 3] = (char)(len & 0xff);
 	if (avhelp_opts_pack(o, req) < 0)
 		return (-1);
 	if ((len = req->len - 4) > AVHELP_REQ_MAX)
@@ -547,9 +567,9 @@ avhelp_died(int reaped, int status, struct buf *why)
 /* avhelp_run - scan one message in the scan process, within kill_at */
 
 void
-avhelp_run(const struct msg_view *v, const struct av_opts *o,
-    const struct av_engine *e, uint64_t deadline, uint64_t kill_at,
-    struct findings *f, struct buf *why)
+avhelp_run(const struct msg_view *v, const struct avmime *parts,
+    const struct av_opts *o, const struct av_engine *e, uint64_t deadline,
+    uint64_t kill_at, struct findings *f, struct buf *why)
 {
 	struct buf	*req, *in;
 	uint64_t	 start = time_now_ms();
@@ -580,9 +600,10 @@ avhelp_run(const struct msg_view *v, const struct av_opts *o,
 	req = buf_new(256);
 	in = buf_new(4096);
 	if (avhelp_write(v->data, v->len, why) < 0 ||
-	    avhelp_request(v, o, deadline, req) < 0) {
+	    avhelp_request(v, parts, o, deadline, req) < 0) {
 		if (why != NULL && why->len == 0)
-			buf_puts(why, "AV scan: options too large");
+			buf_puts(why, "AV scan: request too large (options, "
+			    "part names)");
 		avscan_fail(f, AVSCAN_ERROR_NAME);
 		goto out;
 	}

@@ -1,23 +1,26 @@
 /*
- * avmime.c - the MIME walk of av/: leaf parts with their raw offsets
+ * avmime.c - the AV check's view of the message index: leaf parts with
+ * their raw offsets, and that list across to the scan process
  *
- * GMime parses the message straight from the caller's bytes (a memory
- * stream over them, never a copy) with persist_stream on, so every leaf's
- * content is a substream whose bounds are offsets into the original data,
- * and every header carries its offset.  That gives, per leaf part, the raw
- * header block and the raw (still encoded) body: what the filter looks at,
- * what libclamav scans once decoded, and what "remove" replaces while it
- * copies every other byte unchanged.
+ * The message is indexed once (mail/, by the server; a view without an
+ * index is indexed here with the same limits).  Each leaf part becomes an
+ * avmime_part: its IMAP-like section ("2.1"), the raw header block and the
+ * raw (still encoded) body as offsets into the message, its transfer
+ * encoding, declared type and file name.  That is what the filter looks
+ * at, what libclamav scans once decoded, and what "remove" replaces while
+ * it copies every other byte unchanged.
  *
- * The walk is depth-first in document order, so a leaf's index is the same
- * every time the same bytes are walked with the same limits; findings
- * carry per-part statuses by that index.  Past max_parts leaves or
- * max_depth levels of nesting the walk stops and says so (limit); GMime's
- * own nesting cap is 1024, above any depth we allow.
+ * The list is in document order, so a leaf's index is the same every time
+ * the same bytes are indexed with the same limits; findings carry per-part
+ * statuses by that index.  A limit of the index (max_parts, max_depth) or
+ * more leaves than findings can hold (FINDINGS_AV_PARTS) ends the list and
+ * says so.  A leaf without a body (its header block ended at a boundary)
+ * has no usable offsets, and makes the list not "editable": remove then
+ * refuses rather than guess.
  *
- * A leaf whose offsets cannot be trusted (content not a substream of our
- * stream, bounds out of order or overlapping the previous part) makes the
- * whole walk not "editable": remove then refuses rather than guess.
+ * The scan process gets the list with each request (avmime_pack, unpack:
+ * every offset checked against the message's length), so it parses no MIME
+ * at all: only libclamav and libmagic read untrusted bytes there.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -25,146 +28,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gmime/gmime.h>
-
 /* lib */
 #include "buf.h"
 #include "log.h"
 #include "xalloc.h"
 
+/* mail */
+#include "mail.h"
+
 /* av */
 #include "av_private.h"
 
-#define AVMIME_NONE	((size_t)-1)
-#define AVMIME_ATTACHED	((size_t)-2)
-
-/* avmime_init - initialise GMime once per process */
-
-void
-avmime_init(void)
-{
-	static int	 done;
-
-	if (done)
-		return;
-	g_mime_init();
-	done = 1;
-}
-
-/* avmime_hdr_min - smallest header offset in an object's header list */
-
-static size_t
-avmime_hdr_min(GMimeObject *o, size_t min)
-{
-	GMimeHeaderList	*hl;
-	gint64		 off;
-	int		 i, n;
-
-	if ((hl = g_mime_object_get_header_list(o)) == NULL)
-		return (min);
-	n = g_mime_header_list_get_count(hl);
-	for (i = 0; i < n; i++) {
-		off = g_mime_header_get_offset(
-		    g_mime_header_list_get_header_at(hl, i));
-		if (off >= 0 && (size_t)off < min)
-			min = (size_t)off;
-	}
-	return (min);
-}
-
-/* avmime_blank_before - start of the empty line that ends at body, if any */
-
-static size_t
-avmime_blank_before(const struct avmime *m, size_t body)
-{
-	const char	*d = m->data;
-
-	/* Only a line that is empty counts: the byte before it must end the
-	 * previous line, or the body starts right there. */
-	if (body >= 3 && d[body - 1] == '\n' && d[body - 2] == '\r' &&
-	    d[body - 3] == '\n')
-		return (body - 2);
-	if (body >= 2 && d[body - 1] == '\n' && d[body - 2] == '\n')
-		return (body - 1);
-	return (body);
-}
-
-/* avmime_line_start - start of the line that ends just before pos */
-
-static size_t
-avmime_line_start(const struct avmime *m, size_t pos)
-{
-	size_t	 p = pos;
-
-	/* pos is the first byte of a line; step over the previous LF. */
-	if (p > 0)
-		p--;
-	while (p > 0 && m->data[p - 1] != '\n')
-		p--;
-	return (p);
-}
-
-/* avmime_is_delim - is the line at p "--boundary" (white space allowed)? */
-
-static int
-avmime_is_delim(const struct avmime *m, size_t p, size_t end,
-    const char *boundary)
-{
-	size_t	 bl = strlen(boundary);
-
-	if (end - p < bl + 2 || m->data[p] != '-' || m->data[p + 1] != '-' ||
-	    memcmp(m->data + p + 2, boundary, bl) != 0)
-		return (0);
-	for (p += bl + 2; p < end; p++)
-		if (m->data[p] != ' ' && m->data[p] != '\t' &&
-		    m->data[p] != '\r' && m->data[p] != '\n')
-			return (0);
-	return (1);
-}
-
-/* avmime_after_delim - a multipart child starts after its delimiter line;
- * only header-like lines (never an empty one before the headers end) can
- * lie between that line and anchor.  AVMIME_NONE when not found. */
-
-static size_t
-avmime_after_delim(const struct avmime *m, size_t anchor, size_t floor,
-    const char *boundary)
-{
-	size_t	 line = anchor, prev;
-
-	if (boundary == NULL)
-		return (AVMIME_NONE);
-	while (line > floor) {
-		prev = avmime_line_start(m, line);
-		if (prev < floor)
-			break;
-		if (avmime_is_delim(m, prev, line, boundary))
-			return (line);
-		line = prev;
-	}
-	return (AVMIME_NONE);
-}
-
-/* avmime_after_blank - an attached message starts after the empty line
- * that ends its message/rfc822 part's headers: the nearest one above the
- * first header of the message.  AVMIME_NONE when not found. */
-
-static size_t
-avmime_after_blank(const struct avmime *m, size_t anchor, size_t floor)
-{
-	size_t	 line = anchor, prev;
-
-	while (line > floor) {
-		prev = avmime_line_start(m, line);
-		if (prev < floor)
-			break;
-		if (m->data[prev] == '\n' || (m->data[prev] == '\r' &&
-		    prev + 1 < line && m->data[prev + 1] == '\n'))
-			return (line);
-		line = prev;
-	}
-	return (AVMIME_NONE);
-}
+#define AVMIME_NAME_MAX	(64 * 1024)	/* longest file name packed */
 
 /* avmime_lower - a lower-case copy */
 
@@ -180,25 +55,17 @@ avmime_lower(const char *s)
 	return (c);
 }
 
-/* avmime_leaf - record one leaf part
- *
- * msg_hdr is where the header block starts when the leaf is the body of a
- * message (the message and its body share one header block): 0 at the
- * top, AVMIME_ATTACHED for an attached message (found from the offsets),
- * AVMIME_NONE for a child of a multipart whose boundary is given. */
+/* avmime_leaf - record one leaf part */
 
 static void
-avmime_leaf(struct avmime *m, GMimePart *gp, const char *sect,
-    size_t msg_hdr, size_t msg_anchor, const char *boundary)
+avmime_leaf(struct avmime *m, const struct mail *ml, unsigned int i,
+    const char *sect)
 {
+	const struct mail_part *mp = &ml->part[i];
 	struct avmime_part *p;
-	GMimeDataWrapper *w;
-	GMimeStream	*s;
-	const char	*fn;
-	char		*type;
-	size_t		 floor, anchor;
+	char		 type[256];
 
-	if (m->nparts >= m->max_parts) {
+	if (m->nparts >= FINDINGS_AV_PARTS) {
 		m->limit = AVMIME_LIMIT_PARTS;
 		return;
 	}
@@ -206,108 +73,63 @@ avmime_leaf(struct avmime *m, GMimePart *gp, const char *sect,
 		m->cap = m->cap ? m->cap * 2 : 8;
 		m->part = xreallocarray(m->part, m->cap, sizeof(*m->part));
 	}
-	floor = m->nparts > 0 && m->part[m->nparts - 1].offsets_ok ?
-	    m->part[m->nparts - 1].body_end : 0;
 	p = &m->part[m->nparts];
 	memset(p, 0, sizeof(*p));
 	p->index = (unsigned int)m->nparts++;
-	p->gpart = gp;
 	(void)snprintf(p->section, sizeof(p->section), "%s", sect);
-	if ((fn = g_mime_part_get_filename(gp)) != NULL && *fn != '\0')
-		p->filename = xstrdup(fn);
-	type = g_mime_content_type_get_mime_type(
-	    g_mime_object_get_content_type(GMIME_OBJECT(gp)));
-	p->ctype = avmime_lower(type != NULL ? type : "text/plain");
-	g_free(type);
-
-	w = g_mime_part_get_content(gp);
-	s = w != NULL ? g_mime_data_wrapper_get_stream(w) : NULL;
-	if (s == NULL || !GMIME_IS_STREAM_MEM(s) ||
-	    GMIME_STREAM_MEM(s)->buffer != m->array || s->bound_start < 0)
-		return;
-	p->body_start = (size_t)s->bound_start;
-	p->body_end = s->bound_end < 0 ? m->len : (size_t)s->bound_end;
-	anchor = avmime_hdr_min(GMIME_OBJECT(gp), p->body_start);
-	if (msg_hdr == 0)
-		p->hdr_start = 0;
-	else if (msg_hdr == AVMIME_ATTACHED) {
-		if (msg_anchor < anchor)
-			anchor = msg_anchor;
-		if (anchor == p->body_start)	/* a message with no headers */
-			p->hdr_start = avmime_blank_before(m, p->body_start);
-		else
-			p->hdr_start = avmime_after_blank(m, anchor, floor);
-	} else
-		p->hdr_start = avmime_after_delim(m, anchor, floor, boundary);
-	if (p->hdr_start == AVMIME_NONE) {
-		p->hdr_start = 0;
-		return;
-	}
-	p->offsets_ok = 1;
+	if (mp->filename != NULL && *mp->filename != '\0')
+		p->filename = xstrdup(mp->filename);
+	(void)snprintf(type, sizeof(type), "%s/%s", mp->type, mp->subtype);
+	p->ctype = avmime_lower(type);
+	p->cte = mp->cte;
+	p->hdr_start = mp->hdr_start;
+	p->body_start = mp->body_start;
+	p->body_end = mp->body_end;
+	p->offsets_ok = !(mp->flags & MAIL_PART_NO_BODY);
 }
 
-static void	avmime_walk(struct avmime *, GMimeObject *, const char *,
-		    unsigned int, size_t, size_t, const char *);
-
-/* avmime_message - walk the body of a message (top level or attached) */
+/* avmime_sub - a child's section: "2" under "", "1.2" under "1" */
 
 static void
-avmime_message(struct avmime *m, GMimeMessage *msg, const char *sect,
-    unsigned int depth, size_t hdr)
+avmime_sub(char *out, size_t size, const char *sect, unsigned int n)
 {
-	GMimeObject	*body;
-	char		 sub[AVMIME_SECTION_MAX];
-
-	if ((body = g_mime_message_get_mime_part(msg)) == NULL)
-		return;
-	if (GMIME_IS_MULTIPART(body)) {
-		avmime_walk(m, body, sect, depth, AVMIME_NONE, AVMIME_NONE,
-		    NULL);
-		return;
-	}
-	(void)snprintf(sub, sizeof(sub), "%s%s1", sect, *sect ? "." : "");
-	avmime_walk(m, body, sub, depth, hdr, avmime_hdr_min(GMIME_OBJECT(msg),
-	    AVMIME_NONE), NULL);
+	(void)snprintf(out, size, "%s%s%u", sect, *sect ? "." : "", n);
 }
 
-/* avmime_walk - depth-first walk of one object; boundary is the parent
- * multipart's, msg_hdr/msg_anchor as for avmime_leaf() */
+/* avmime_walk - part i and what is below it; the index past them */
 
-static void
-avmime_walk(struct avmime *m, GMimeObject *o, const char *sect,
-    unsigned int depth, size_t msg_hdr, size_t msg_anchor,
-    const char *boundary)
+static unsigned int
+avmime_walk(struct avmime *m, const struct mail *ml, unsigned int i,
+    const char *sect)
 {
-	GMimeMultipart	*mp;
-	GMimeMessage	*inner;
-	const char	*b;
+	const struct mail_part *p = &ml->part[i];
+	unsigned int	 next = i + 1, n = 0;
 	char		 sub[AVMIME_SECTION_MAX];
-	int		 i, n;
 
-	if (m->limit)
-		return;
-	if (depth > m->max_depth) {
-		m->limit = AVMIME_LIMIT_DEPTH;
-		return;
-	}
-	if (GMIME_IS_MULTIPART(o)) {
-		mp = GMIME_MULTIPART(o);
-		b = g_mime_multipart_get_boundary(mp);
-		n = g_mime_multipart_get_count(mp);
-		for (i = 0; i < n && !m->limit; i++) {
-			(void)snprintf(sub, sizeof(sub), "%s%s%d", sect,
-			    *sect ? "." : "", i + 1);
-			avmime_walk(m, g_mime_multipart_get_part(mp, i), sub,
-			    depth + 1, AVMIME_NONE, AVMIME_NONE, b);
+	if (p->flags & MAIL_PART_MULTIPART) {
+		while (next < ml->nparts && ml->part[next].parent == i &&
+		    !m->limit) {
+			avmime_sub(sub, sizeof(sub), sect, ++n);
+			next = avmime_walk(m, ml, next, sub);
 		}
-	} else if (GMIME_IS_MESSAGE_PART(o)) {
-		inner = g_mime_message_part_get_message(GMIME_MESSAGE_PART(o));
-		if (inner != NULL)
-			avmime_message(m, inner, sect, depth + 1,
-			    AVMIME_ATTACHED);
-	} else if (GMIME_IS_PART(o))
-		avmime_leaf(m, GMIME_PART(o), sect, msg_hdr, msg_anchor,
-		    boundary);
+	} else if (p->flags & MAIL_PART_MESSAGE) {
+		/* an attached message: a multipart body's parts are the
+		 * message's own; a single body is its part 1 */
+		if (next < ml->nparts && ml->part[next].parent == i) {
+			if (ml->part[next].flags & MAIL_PART_MULTIPART)
+				next = avmime_walk(m, ml, next, sect);
+			else {
+				avmime_sub(sub, sizeof(sub), sect, 1);
+				next = avmime_walk(m, ml, next, sub);
+			}
+		}
+	} else if (!m->limit)
+		avmime_leaf(m, ml, i, sect);
+	if ((p->flags & MAIL_PART_DEPTH) && !m->limit)
+		m->limit = AVMIME_LIMIT_DEPTH;
+	while (next < ml->nparts && ml->part[next].depth > p->depth)
+		next++;			/* what a limit left unwalked */
+	return (next);
 }
 
 /* avmime_check_order - are the leaves' offsets usable for editing? */
@@ -329,35 +151,57 @@ avmime_check_order(const struct avmime *m)
 	return (1);
 }
 
-/* avmime_parse - walk a message; never fails (a non-message has 0 parts) */
+/* avmime_from_mail - the leaf list of an indexed message */
+
+struct avmime *
+avmime_from_mail(const struct mail *ml)
+{
+	struct avmime	*m;
+
+	m = xcalloc(1, sizeof(*m));
+	m->data = ml->data;
+	m->len = ml->len;
+	if (ml->message && ml->nparts > 0)
+		(void)avmime_walk(m, ml, 0, (ml->part[0].flags &
+		    MAIL_PART_MULTIPART) ? "" : "1");
+	if (ml->limits & MAIL_LIMIT_PARTS)
+		m->limit = AVMIME_LIMIT_PARTS;
+	else if ((ml->limits & MAIL_LIMIT_DEPTH) && !m->limit)
+		m->limit = AVMIME_LIMIT_DEPTH;
+	m->editable = avmime_check_order(m);
+	return (m);
+}
+
+/* avmime_parse - index a message with these limits and list its leaves */
 
 struct avmime *
 avmime_parse(const char *data, size_t len, unsigned int max_parts,
     unsigned int max_depth)
 {
+	struct mail_limits lim = { max_parts, max_depth };
+	struct mail	*ml;
 	struct avmime	*m;
 
-	avmime_init();
-	m = xcalloc(1, sizeof(*m));
-	m->data = data;
-	m->len = len;
-	m->max_parts = max_parts;
-	m->max_depth = max_depth;
-	if (len > G_MAXUINT)
-		log_panic("avmime_parse: message of %zu bytes", len);
+	ml = mail_new(data, len, &lim);
+	m = avmime_from_mail(ml);
+	mail_free(ml);
+	return (m);
+}
 
-	/* The array borrows the caller's bytes; avmime_free gives them back
-	 * without freeing them, and nothing here writes to the stream. */
-	m->array = g_byte_array_new_take((guint8 *)(uintptr_t)data, len);
-	m->stream = g_mime_stream_mem_new_with_byte_array(m->array);
-	g_mime_stream_mem_set_owner(GMIME_STREAM_MEM(m->stream), FALSE);
-	m->parser = g_mime_parser_new_with_stream(m->stream);
-	g_mime_parser_set_persist_stream(m->parser, TRUE);
-	g_mime_parser_set_format(m->parser, GMIME_FORMAT_MESSAGE);
-	m->msg = g_mime_parser_construct_message(m->parser, NULL);
-	if (m->msg != NULL)
-		avmime_message(m, m->msg, "", 0, 0);
-	m->editable = avmime_check_order(m);
+/* avmime_view - the leaf list of a view's message (its index, or one made
+ * here with the configured limits) */
+
+struct avmime *
+avmime_view(const struct msg_view *v)
+{
+	struct mail	*ml;
+	struct avmime	*m;
+
+	if (v->mail != NULL)
+		return (avmime_from_mail(v->mail));
+	ml = mail_new(v->data, v->len, NULL);
+	m = avmime_from_mail(ml);
+	mail_free(ml);
 	return (m);
 }
 
@@ -366,26 +210,156 @@ avmime_parse(const char *data, size_t len, unsigned int max_parts,
 int
 avmime_decode(const struct avmime *m, size_t i, struct buf *out)
 {
-	GMimeDataWrapper *w;
-	GMimeStream	*mem;
-	GByteArray	*ba;
-	int		 rc = 0;
+	const struct avmime_part *p;
 
 	if (i >= m->nparts)
 		log_panic("avmime_decode: part %zu of %zu", i, m->nparts);
-	if ((w = g_mime_part_get_content(m->part[i].gpart)) == NULL)
+	p = &m->part[i];
+	if (!p->offsets_ok || p->body_end <= p->body_start)
 		return (0);
-	mem = g_mime_stream_mem_new();
-	if (g_mime_data_wrapper_write_to_stream(w, mem) < 0)
-		rc = -1;
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	if (ba != NULL && ba->len > 0)
-		buf_append(out, ba->data, ba->len);
-	g_object_unref(mem);
-	return (rc);
+	(void)maildec_buf(p->cte, m->data + p->body_start,
+	    p->body_end - p->body_start, out, 0);
+	return (0);
 }
 
-/* avmime_free - release the tree and give the bytes back */
+/* avmime_put - append a big-endian integer */
+
+static void
+avmime_put(struct buf *b, uint64_t v, int bytes)
+{
+	while (bytes-- > 0)
+		buf_putc(b, (int)((v >> (bytes * 8)) & 0xff));
+}
+
+/* avmime_get - read a big-endian integer; -1 past the end */
+
+static int
+avmime_get(const unsigned char *p, size_t len, size_t *pos, int bytes,
+    uint64_t *v)
+{
+	if (len - *pos < (size_t)bytes)
+		return (-1);
+	*v = 0;
+	while (bytes-- > 0)
+		*v = (*v << 8) | p[(*pos)++];
+	return (0);
+}
+
+/* avmime_pack - the list for the scan process */
+
+void
+avmime_pack(const struct avmime *m, struct buf *b)
+{
+	const struct avmime_part *p;
+	size_t		 i, n;
+
+	avmime_put(b, (uint64_t)m->limit, 1);
+	avmime_put(b, (uint64_t)m->editable, 1);
+	avmime_put(b, m->nparts, 4);
+	for (i = 0; i < m->nparts; i++) {
+		p = &m->part[i];
+		avmime_put(b, (uint64_t)p->offsets_ok, 1);
+		avmime_put(b, (uint64_t)p->cte, 1);
+		avmime_put(b, p->hdr_start, 8);
+		avmime_put(b, p->body_start, 8);
+		avmime_put(b, p->body_end, 8);
+		n = strlen(p->section);
+		avmime_put(b, n, 1);
+		buf_append(b, p->section, n);
+		n = strlen(p->ctype);
+		n = n > 0xffff ? 0xffff : n;
+		avmime_put(b, n, 2);
+		buf_append(b, p->ctype, n);
+		n = p->filename != NULL ? strlen(p->filename) : 0;
+		n = n > AVMIME_NAME_MAX ? AVMIME_NAME_MAX : n;
+		avmime_put(b, p->filename != NULL ? n + 1 : 0, 4);
+		if (p->filename != NULL)
+			buf_append(b, p->filename, n);
+	}
+}
+
+/* avmime_get_str - a string of n bytes at pos, or NULL */
+
+static char *
+avmime_get_str(const unsigned char *p, size_t len, size_t *pos, size_t n)
+{
+	char	*s;
+
+	if (len - *pos < n)
+		return (NULL);
+	s = xstrndup((const char *)p + *pos, n);
+	*pos += n;
+	return (s);
+}
+
+/* avmime_unpack - the scan process's copy of a list for data; NULL when
+ * it does not fit the data (a bug on the other side: nothing to guess) */
+
+struct avmime *
+avmime_unpack(const unsigned char *in, size_t len, size_t *used,
+    const char *data, size_t dlen)
+{
+	struct avmime	*m;
+	struct avmime_part *p;
+	uint64_t	 v, n, h, bs, be;
+	size_t		 pos = 0, i;
+
+	m = xcalloc(1, sizeof(*m));
+	m->data = data;
+	m->len = dlen;
+	if (avmime_get(in, len, &pos, 1, &v) < 0 || v > AVMIME_LIMIT_DEPTH)
+		goto bad;
+	m->limit = (int)v;
+	if (avmime_get(in, len, &pos, 1, &v) < 0 || v > 1)
+		goto bad;
+	m->editable = (int)v;
+	if (avmime_get(in, len, &pos, 4, &n) < 0 || n > FINDINGS_AV_PARTS)
+		goto bad;
+	m->part = xcalloc(n + 1, sizeof(*m->part));
+	m->cap = (size_t)n + 1;
+	for (i = 0; i < n; i++) {
+		p = &m->part[i];
+		p->index = (unsigned int)i;
+		m->nparts = i + 1;
+		if (avmime_get(in, len, &pos, 1, &v) < 0 || v > 1)
+			goto bad;
+		p->offsets_ok = (int)v;
+		if (avmime_get(in, len, &pos, 1, &v) < 0 ||
+		    v > MAIL_CTE_UUENCODE)
+			goto bad;
+		p->cte = (enum mail_cte)v;
+		if (avmime_get(in, len, &pos, 8, &h) < 0 ||
+		    avmime_get(in, len, &pos, 8, &bs) < 0 ||
+		    avmime_get(in, len, &pos, 8, &be) < 0 ||
+		    h > bs || bs > be || be > dlen)
+			goto bad;
+		p->hdr_start = (size_t)h;
+		p->body_start = (size_t)bs;
+		p->body_end = (size_t)be;
+		if (avmime_get(in, len, &pos, 1, &v) < 0 ||
+		    v >= AVMIME_SECTION_MAX || len - pos < v)
+			goto bad;
+		memcpy(p->section, in + pos, (size_t)v);
+		pos += (size_t)v;
+		if (avmime_get(in, len, &pos, 2, &v) < 0 ||
+		    (p->ctype = avmime_get_str(in, len, &pos, (size_t)v)) ==
+		    NULL)
+			goto bad;
+		if (avmime_get(in, len, &pos, 4, &v) < 0 ||
+		    v > AVMIME_NAME_MAX + 1)
+			goto bad;
+		if (v > 0 && (p->filename = avmime_get_str(in, len, &pos,
+		    (size_t)v - 1)) == NULL)
+			goto bad;
+	}
+	*used = pos;
+	return (m);
+bad:
+	avmime_free(m);
+	return (NULL);
+}
+
+/* avmime_free - release the list (never the message) */
 
 void
 avmime_free(struct avmime *m)
@@ -399,10 +373,5 @@ avmime_free(struct avmime *m)
 		free(m->part[i].ctype);
 	}
 	free(m->part);
-	if (m->msg != NULL)
-		g_object_unref(m->msg);
-	g_object_unref(m->parser);
-	g_object_unref(m->stream);
-	(void)g_byte_array_free(m->array, FALSE);
 	free(m);
 }

@@ -2,11 +2,14 @@
  * avscan.c - one message in the scan process: MIME walk, filter, libclamav
  *
  * This runs in the scan process (avhelp.c), never in the child itself:
- * everything that parses the message for the AV check (GMime, libmagic,
- * libclamav and its unpackers) does.  It reports its findings as records
- * while it goes, so what was found before a kill is kept.  libclamav's own
- * MaxScanTime is set to the time left before each scan, which normally ends
- * a long scan cleanly before the child's hard bound kills the process.
+ * everything that reads untrusted bytes for the AV check (libmagic,
+ * libclamav and its unpackers) does.  The MIME structure comes with the
+ * request, from the message index the child already has (avmime.c): the
+ * scan process only decodes the parts it was given.  It reports its
+ * findings as records while it goes, so what was found before a kill is
+ * kept.  libclamav's own MaxScanTime is set to the time left before each
+ * scan, which normally ends a long scan cleanly before the child's hard
+ * bound kills the process.
  *
  * Record format, one after another on the socket (an internal format
  * between two processes of one program, still unpacked with every bound
@@ -65,6 +68,7 @@ struct avscan_names {
 /* State of the scan process. */
 struct avscan_ctx {
 	const struct msg_view *view;
+	const struct avmime *parts;	/* the leaves, from the index */
 	const struct av_opts *opts;
 	const struct av_engine *eng;
 	uint64_t	 deadline;
@@ -585,11 +589,9 @@ avscan_part(struct avscan_ctx *c, const struct avmime *m, size_t i,
 static void
 avscan_walk(struct avscan_ctx *c, int scan)
 {
-	struct avmime	*m;
+	const struct avmime *m = c->parts;
 	size_t		 i;
 
-	m = avmime_parse(c->view->data, c->view->len, avconf.max_mime_parts,
-	    avconf.max_mime_depth);
 	avscan_pack(c->out, 'C', AV_NOT_SCANNED, CHECK_DONE,
 	    (uint32_t)m->nparts, NULL, NULL);
 	if (m->limit == AVMIME_LIMIT_PARTS)
@@ -601,14 +603,14 @@ avscan_walk(struct avscan_ctx *c, int scan)
 	avscan_flush(c);
 	for (i = 0; i < m->nparts && !c->timed_out; i++)
 		avscan_part(c, m, i, scan);
-	avmime_free(m);
 }
 
 /* avscan_serve - one message in the scan process: records to fd, then E */
 
 void
-avscan_serve(const struct msg_view *v, const struct av_opts *o,
-    const struct av_engine *e, uint64_t deadline, int fd)
+avscan_serve(const struct msg_view *v, const struct avmime *parts,
+    const struct av_opts *o, const struct av_engine *e, uint64_t deadline,
+    int fd)
 {
 	struct avscan_names whole = { NULL, 0, 0 };
 	struct avscan_ctx c;
@@ -617,6 +619,7 @@ avscan_serve(const struct msg_view *v, const struct av_opts *o,
 
 	memset(&c, 0, sizeof(c));
 	c.view = v;
+	c.parts = parts;
 	c.opts = o;
 	c.eng = e;
 	c.deadline = deadline;

@@ -1,4 +1,4 @@
-# av/module.mk - libclamav for scanning, GMime for the MIME walk, libmagic
-# for the real type of attachments
+# av/module.mk - libclamav for scanning, libmagic for the real type of
+# attachments; the MIME structure is the message index's (mail/)
 DEPS_av = lib mail findings
-PKGS_av = libclamav gmime-3.0 libmagic
+PKGS_av = libclamav libmagic

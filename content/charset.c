@@ -3,8 +3,9 @@
  *
  * Everything content/ reads downstream is valid UTF-8 with LF line ends and
  * no NUL bytes, so the HTML parser, the tokenizer and the word lists never
- * see a broken sequence.  Conversion goes through iconv (GMime's alias
- * table first, so "ks_c_5601-1987" or "x-gbk" work); a byte iconv rejects
+ * see a broken sequence.  Conversion goes through iconv (the alias
+ * table of mail/mailcs.c first, so "ks_c_5601-1987" or "gb2312" read as
+ * GMime read them); a byte iconv rejects
  * becomes U+FFFD and conversion goes on.  Text that is labelled UTF-8 or
  * ASCII but is not valid is decoded as windows-1252, which is what the
  * mislabelled mail of the wild nearly always is.  A charset iconv does not
@@ -21,11 +22,13 @@
 
 /* external */
 #include <glib.h>
-#include <gmime/gmime.h>
 
 /* lib */
 #include "buf.h"
 #include "xalloc.h"
+
+/* mail */
+#include "mail.h"
 
 #include "content_private.h"
 
@@ -292,7 +295,7 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 			charset_cp1252(in, len, out);
 	} else if (charset_is_latin(charset))
 		charset_cp1252(in, len, out);
-	else if ((cd = g_mime_iconv_open("UTF-8", charset)) == (iconv_t)-1) {
+	else if ((cd = (iconv_t)mailcs_open(charset)) == NULL) {
 		rc = -1;
 		if (charset_valid(in, len))
 			buf_append(out, in, len);
@@ -300,7 +303,7 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 			charset_cp1252(in, len, out);
 	} else {
 		charset_iconv(cd, in, len, out);
-		(void)g_mime_iconv_close(cd);
+		mailcs_close(cd);
 		/* iconv output is valid UTF-8, but be sure of it */
 		if (!charset_valid(out->data + from, out->len - from)) {
 			char	*copy = xmemdup(out->data + from,

@@ -10,9 +10,10 @@
  * takes effect without a reload and no child ever sees a half-written
  * model.
  *
- * Per message, content_parse() does the one GMime parse and the text
- * extraction; content_analyze() runs rules, formal detection and the
- * classifier over the same parse.
+ * Per message, content_parse() walks the message's index (mail/, built
+ * once for all the checks; the view carries it) and extracts the text;
+ * content_analyze() runs rules, formal detection and the classifier over
+ * the same walk.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -158,6 +159,9 @@ content_load(struct buf *why)
 	content_lim.max_depth = content_conf.max_depth;
 	content_lim.max_parts = content_conf.max_parts;
 	content_lim.max_decoded = content_conf.max_decoded_size;
+	/* the one set of MIME limits: the message index is built with them */
+	mail_limits.max_parts = content_conf.max_parts;
+	mail_limits.max_depth = content_conf.max_depth;
 	content_db_free(content_db);
 	content_db = db;
 	content_next_check = time_now_ms() + content_conf.model_check_ms;
@@ -235,15 +239,18 @@ content_refresh(void)
 	buf_free(why);
 }
 
-/* content_parse - one GMime parse and the text extraction */
+/* content_parse - the text extraction from the message's index */
 
 struct content_msg *
 content_parse(const struct msg_view *view)
 {
 	struct content_limits lim = content_lim;
+	struct content_msg *cm;
 
 	lim.deadline_ms = view->deadline_ms;
-	return (mime_parse(view->data, view->len, &lim));
+	cm = view->mail != NULL ? mime_parse_mail(view->mail, &lim) :
+	    mime_parse(view->data, view->len, &lim);
+	return (cm);
 }
 
 /* content_text - the decoded text for msg_view.text */
@@ -360,18 +367,13 @@ void
 content_view_init(struct msg_view *v, const char *data, size_t len)
 {
 	static const char *const none[] = { NULL };
-	const char	*p;
 
 	memset(v, 0, sizeof(*v));
 	v->queue_id = "-";
 	v->rcpts = none;
 	v->data = data;
 	v->len = len;
-	v->header_len = len;
-	if ((p = memmem(data, len, "\n\n", 2)) != NULL)
-		v->header_len = (size_t)(p - data) + 2;
-	if ((p = memmem(data, v->header_len, "\r\n\r\n", 4)) != NULL)
-		v->header_len = (size_t)(p - data) + 4;
+	v->header_len = mailhdr_len(data, len);
 }
 
 /* content_contrib_cmp - larger weights first */

@@ -2,8 +2,10 @@
  * content.h - the content classifier: MIME to text, rules, formal mail and
  * a learner over hashed features
  *
- * What it does with one message: GMime parses it once; every part is walked
- * (attached messages too) within max_depth / max_parts / max_decoded_size;
+ * What it does with one message: every part of the message index (mail/,
+ * built once per message for all the checks and carried in msg_view.mail)
+ * is walked (attached messages too) within max_depth / max_parts /
+ * max_decoded_size;
  * text parts, HTML (libxml2's HTML parser, visible text only), RTF and
  * enriched text become UTF-8; named rules look at headers and at the signs
  * the extraction found; formal mail (DSN, MDN, auto-replies, virus notices)
@@ -16,12 +18,12 @@
  * Life cycle (findings.h):
  *	content_conf_register()		master, at start-up: [content]
  *	content_load(why)		master, after conf_load(), before fork:
- *					GMime/libxml2 init, maps the model,
+ *					iconv/libxml2 init, maps the model,
  *					loads the word lists; on reload it
  *					builds anew and then swaps
  *	content_child_init()		each child after fork
- * Per message, parsing once:
- *	cm = content_parse(view)	MIME walk and text extraction
+ * Per message:
+ *	cm = content_parse(view)	walk of the index, text extraction
  *	view->text = content_text(cm, &view->text_len)
  *	... other checks read view->text (URLs for SURBL) ...
  *	content_analyze(cm, view, findings, why)   rules, formal, classifier
@@ -76,8 +78,9 @@ void		 content_child_init(void);
 /* Release everything content_load() built (exit, tests). */
 void		 content_unload(void);
 
-/* Parse a message (view->data, view->len) and extract its text.  Never
- * fails: a message GMime cannot parse is read as plain text. */
+/* Walk a message's index (view->mail; NULL: indexed here from view->data)
+ * and extract its text.  Never fails: what is not a message is read as
+ * plain text.  The index must outlive the result. */
 struct content_msg *content_parse(const struct msg_view *);
 
 /* The decoded text (UTF-8, LF line ends, link targets on lines of their
@@ -96,8 +99,8 @@ void		 content_msg_free(struct content_msg *);
 int		 content_check(const struct msg_view *, struct findings *,
 		    struct buf *why);
 
-/* Fill a view for a message read from a file (no envelope): strips a
- * leading mbox "From " line, finds the header end.  data must outlive the
+/* Fill a view for a message read from a file (no envelope, no index: set
+ * view->mail to share one): finds the header end.  data must outlive the
  * view. */
 void		 content_view_init(struct msg_view *, const char *data,
 		    size_t len);

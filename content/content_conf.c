@@ -66,9 +66,12 @@ static const struct conf_param content_params[] = {
 	    DATADIR "/obscene-ru.txt", &content_conf.obscene_words, 0, 0,
 	    NULL, NULL, "obscene word list files (empty: rule off)" },
 	{ "max_depth", CONF_UINT, "20", &content_conf.max_depth, 1, 100,
-	    NULL, NULL, "MIME nesting levels walked" },
+	    NULL, NULL, "MIME nesting levels indexed, for every check (the "
+	    "limit of content and AV; [av] max_mime_depth is an old name)" },
 	{ "max_parts", CONF_UINT, "200", &content_conf.max_parts, 1, 100000,
-	    NULL, NULL, "leaf parts examined per message" },
+	    NULL, NULL, "MIME leaf parts indexed per message, for every check "
+	    "(past it: rule MIME_LIMIT, AV error status; [av] max_mime_parts "
+	    "is an old name)" },
 	{ "max_decoded_size", CONF_SIZE, "8M", &content_conf.max_decoded_size,
 	    1024, 1ULL << 30, NULL, NULL,
 	    "decoded bytes examined per message" },

@@ -4,7 +4,9 @@
  * Never included from outside content/ (STYLE.md).  The pipeline of one
  * message is
  *
- *	mime.c		GMime parse, walk of every part, limits
+ *	mime.c		walk of every part of the message index, limits
+ *	head.c		the message's own fields: subject, addresses, values
+ *	enriched.c	text/enriched and text/richtext to HTML
  *	charset.c	any charset to valid UTF-8
  *	html.c		HTML to visible text, links, hidden-text signs (libxml2)
  *	rtf.c		RTF to text
@@ -25,14 +27,19 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
-#include <gmime/gmime.h>
+/* external: GLib's Unicode tables (classes, case) */
+#include <glib.h>
 
 /* lib */
 #include "buf.h"
 
-/* policy */
+/* mail */
+#include "mail.h"
+
+/* findings */
 #include "findings.h"
 
 #include "content.h"
@@ -151,8 +158,11 @@ struct cm_part {
 	int		 attachment;
 };
 
+struct head_cache;
+
 struct content_msg {
-	GMimeMessage	*gm;		/* NULL if GMime found no message */
+	const struct mail *mail;	/* the index walked (the view's) */
+	struct mail	*own;		/* the index when we made it */
 	const char	*data;		/* the raw message (the view's) */
 	size_t		 len;
 	struct buf	*text;		/* msg_view.text: visible text of all
@@ -166,7 +176,9 @@ struct content_msg {
 	unsigned int	 limits;	/* CM_LIMIT_* */
 	unsigned int	 signs;		/* CM_SIGN_* */
 	unsigned int	 html_parts, plain_parts;
-	unsigned int	 crit;		/* GMime GMIME_CRIT_* warnings */
+	unsigned int	 crit;		/* structure readers may read
+					 * differently (mail->problems, and
+					 * what the walk adds) */
 	unsigned int	 leaves;
 	size_t		 decoded;	/* decoded bytes examined */
 	size_t		 eastern_chars;	/* CJK/Thai code points in text */
@@ -176,6 +188,10 @@ struct content_msg {
 	uint64_t	 rules;		/* bit per enum rule_id that fired */
 	char		 detail[RULE_COUNT][FINDINGS_NAME_MAX];
 	const struct content_limits *lim;	/* during mime_parse() only */
+	/* the top message's own fields (head.c); empty if not a message */
+	struct mail_addrs from, to, cc, reply_to;
+	char		*msgid;		/* the id of the last Message-ID */
+	struct head_cache *head;	/* values mime_header() returned */
 };
 
 struct content_limits {
@@ -185,13 +201,18 @@ struct content_limits {
 	uint64_t	 deadline_ms;	/* time_now_ms() limit, 0: none */
 };
 
-/* One-time GMime set-up (master, before fork). */
+/* One-time set-up (master, before fork): iconv's common converters. */
 void		 mime_init(void);
 
 /* Whether the walk must stop: the deadline has passed (records it). */
 int		 mime_late(struct content_msg *);
 
-/* Parse and walk a message; never fails (garbage becomes plain text). */
+/* Walk an indexed message (the index must outlive the result); never
+ * fails (what is not a message is read as plain text). */
+struct content_msg *mime_parse_mail(const struct mail *,
+		    const struct content_limits *);
+
+/* Index a message and walk it (the result owns the index). */
 struct content_msg *mime_parse(const char *data, size_t len,
 		    const struct content_limits *);
 
@@ -201,11 +222,36 @@ void		 mime_free(struct content_msg *);
 /* Record a link target (deduplicated, capped). */
 void		 mime_add_url(struct content_msg *, const char *, size_t);
 
+/* Whether the message parsed as a message (else it was read as text). */
+#define mime_is_message(cm)	((cm)->mail != NULL && (cm)->mail->message && \
+	(cm)->mail->nparts > 0)
+
 /* Fire a rule with an optional detail. */
 void		 mime_rule(struct content_msg *, enum rule_id, const char *);
 
-/* The first value of a top-level header, decoded and unfolded, or NULL. */
+/* ------------------------------------------------------------------ */
+/* head.c: the message's own fields */
+
+/* The first value of a field of the top message (not a Content-* field),
+ * unfolded and decoded; NULL if there is none.  Valid until mime_free(). */
 const char	*mime_header(const struct content_msg *, const char *name);
+
+/* Read the top message's subject, addresses and message id into cm. */
+void		 head_read(struct content_msg *);
+
+/* The decoded subject (last Subject field) of the message whose top part
+ * is part, or NULL if it has none; the caller frees it. */
+struct buf	*head_subject(const struct mail *, unsigned int part);
+
+/* Free what head_read() and mime_header() kept. */
+void		 head_free(struct content_msg *);
+
+/* ------------------------------------------------------------------ */
+/* enriched.c */
+
+/* Append text/enriched (richtext 0) or text/richtext as HTML. */
+void		 enriched_to_html(const char *, size_t, int richtext,
+		    struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* charset.c */

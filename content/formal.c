@@ -26,11 +26,11 @@
 #include <string.h>
 #include <strings.h>
 
-/* external */
-#include <gmime/gmime.h>
-
 /* lib */
 #include "buf.h"
+
+/* mail */
+#include "mail.h"
 
 #include "content_private.h"
 
@@ -73,18 +73,11 @@ formal_from_role(struct content_msg *cm)
 		"scanner", "mailsweeper", "quarantine", "mail-gateway",
 		"mailguard", "clamav", "noreply-av", NULL
 	};
-	InternetAddressList *l;
-	InternetAddress	*ia;
 	const char	*a;
 	size_t		 i, n;
 
-	if (cm->gm == NULL || (l = g_mime_message_get_from(cm->gm)) == NULL ||
-	    internet_address_list_length(l) < 1)
-		return (0);
-	ia = internet_address_list_get_address(l, 0);
-	if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || (a =
-	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ==
-	    NULL)
+	if (!mime_is_message(cm) || cm->from.n < 1 ||
+	    (a = cm->from.v[0].addr) == NULL)
 		return (0);
 	/* a prefix: virusalert@, postmaster-gw@, mailer-daemon@ */
 	for (i = 0; roles[i] != NULL; i++) {
@@ -100,20 +93,23 @@ formal_from_role(struct content_msg *cm)
 static void
 formal_report(struct content_msg *cm)
 {
-	GMimeObject	*body;
-	GMimeContentType *ct;
-	const char	*rt;
+	struct buf	*rt;
 	unsigned int	 i;
 
-	if (cm->gm != NULL && (body = g_mime_message_get_mime_part(cm->gm)) !=
-	    NULL && (ct = g_mime_object_get_content_type(body)) != NULL &&
-	    g_mime_content_type_is_type(ct, "multipart", "report")) {
-		rt = g_mime_content_type_get_parameter(ct, "report-type");
-		if (rt != NULL && strcasecmp(rt, "disposition-notification") ==
-		    0)
-			mime_rule(cm, RULE_FORMAL_MDN, "report");
-		else if (rt != NULL && strcasecmp(rt, "delivery-status") == 0)
-			mime_rule(cm, RULE_FORMAL_DSN, "report");
+	if (mime_is_message(cm) && strcmp(cm->mail->part[0].type,
+	    "multipart") == 0 && strcmp(cm->mail->part[0].subtype, "report") ==
+	    0) {
+		rt = buf_new(32);
+		if (mailparam_get(cm->mail, 0, "Content-Type", "report-type",
+		    rt)) {
+			if (strcasecmp(buf_str(rt), "disposition-notification")
+			    == 0)
+				mime_rule(cm, RULE_FORMAL_MDN, "report");
+			else if (strcasecmp(buf_str(rt), "delivery-status") ==
+			    0)
+				mime_rule(cm, RULE_FORMAL_DSN, "report");
+		}
+		buf_free(rt);
 	}
 	for (i = 0; i < cm->nparts; i++) {
 		if (cm->parts[i].depth > 2)

@@ -1,38 +1,40 @@
 /*
- * mime.c - parse a message once with GMime and walk every part
+ * mime.c - walk the message index (mail/) and extract the text of every
+ * part
  *
- * The walk visits multiparts, attached messages (message/rfc822 parts,
- * also when they are base64 or quoted-printable encoded, which GMime leaves
- * as leaves) and leaf parts, within three limits from [content]: max_depth
- * (nesting), max_parts (leaves examined) and max_decoded_size (decoded
- * bytes examined).  Past a limit the walk stops examining and records which
- * limit it hit; what was extracted so far is still analysed.  GMime has its
- * own nesting cap (GMIME_CRIT_NESTING_OVERFLOW), which is lower than ours
- * would ever need to be for it to matter.
+ * The index of the message (built once, by the server, and carried in the
+ * msg_view) gives every part in document order; the walk visits
+ * multiparts, attached messages (message/rfc822 parts, and also those in
+ * base64 or quoted-printable, which the index keeps as leaves: their
+ * decoded bytes are indexed here and walked as a message of their own) and
+ * leaf parts, within three limits from [content]: max_depth (nesting),
+ * max_parts (leaves examined) and max_decoded_size (decoded bytes
+ * examined).  Past a limit the walk stops examining and records which
+ * limit it hit; what was extracted so far is still analysed.  A multipart
+ * without boundary lines is read through its prologue (what a reader
+ * shows), indexed as a MIME entity of its own.
  *
  * Text parts go through charset.c; HTML through html.c; RTF through rtf.c;
- * text/enriched and text/richtext through GMime's enriched-to-HTML filter
- * and then html.c.  Other leaves are only decoded when they are small
- * application/octet-stream parts, to find a GTUBE string in them.
- *
- * GMime's parser options are global; the warning callback reaches the
- * current message through mime_current, which is safe because a child
- * handles one message at a time.
+ * text/enriched and text/richtext through enriched.c and then html.c.
+ * Other leaves are only decoded when they are small application/octet-
+ * stream parts, to find a GTUBE string in them.  The message's own header
+ * fields (subject, addresses, the fields rules read) are head.c's.
  *
  * SPDX-License-Identifier: MIT
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-/* external */
-#include <gmime/gmime.h>
 
 /* lib */
 #include "buf.h"
 #include "log.h"
 #include "timeutil.h"
 #include "xalloc.h"
+
+/* mail */
+#include "mail.h"
 
 #include "content_private.h"
 
@@ -41,55 +43,24 @@
 #define MIME_GTUBE_SCAN_MAX	(64 * 1024)	/* octet-stream decoded for
 						 * GTUBE */
 
-static GMimeParserOptions *mime_opts;
-static struct content_msg *mime_current;
-
-/* mime_warn - count GMime's critical parser warnings */
-
-static void
-mime_warn(gint64 offset, GMimeParserWarning code, const gchar *item,
-    gpointer arg)
-{
-	(void)offset;
-	(void)item;
-	(void)arg;
-	if (mime_current == NULL)
-		return;
-	switch (code) {
-	case GMIME_CRIT_CONFLICTING_HEADER:
-	case GMIME_CRIT_CONFLICTING_PARAMETER:
-	case GMIME_CRIT_MULTIPART_WITHOUT_BOUNDARY:
-	case GMIME_CRIT_NESTING_OVERFLOW:
-	case GMIME_CRIT_PART_WITHOUT_HEADERS_OR_CONTENT:
-		mime_current->crit++;
-		break;
-	default:
-		break;
-	}
-}
-
-/* mime_init - GMime and parser options, once per process */
+/* mime_init - load iconv's converters for the common charsets once, in
+ * the master before it forks, so children share them */
 
 void
 mime_init(void)
 {
-	static const char *fallback[] = { "UTF-8", "windows-1252", NULL };
+	static const char *const common[] = {
+		"UTF-8", "windows-1252", "iso-8859-1", "iso-8859-15",
+		"koi8-r", "gb2312", "big5", "shift_jis", "euc-kr", NULL
+	};
+	static int	 done;
+	size_t		 i;
 
-	if (mime_opts != NULL)
+	if (done)
 		return;
-	g_mime_init();
-	mime_opts = g_mime_parser_options_new();
-	g_mime_parser_options_set_rfc2047_compliance_mode(mime_opts,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_address_compliance_mode(mime_opts,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_parameter_compliance_mode(mime_opts,
-	    GMIME_RFC_COMPLIANCE_LOOSE);
-	g_mime_parser_options_set_allow_addresses_without_domain(mime_opts,
-	    TRUE);
-	g_mime_parser_options_set_fallback_charsets(mime_opts, fallback);
-	g_mime_parser_options_set_warning_callback(mime_opts, mime_warn,
-	    NULL);
+	done = 1;
+	for (i = 0; common[i] != NULL; i++)
+		mailcs_close(mailcs_open(common[i]));
 }
 
 /* mime_rule - fire a rule, keeping the first detail */
@@ -220,15 +191,15 @@ mime_text_sep(struct content_msg *cm)
 		buf_putc(cm->text, '\n');
 }
 
-/* mime_add_part - remember a leaf or message part's type and name */
+/* mime_add_part - remember a part's type, charset and name */
 
 static struct cm_part *
-mime_add_part(struct content_msg *cm, GMimeObject *obj, unsigned int depth)
+mime_add_part(struct content_msg *cm, const struct mail *m, unsigned int i,
+    unsigned int depth)
 {
-	GMimeContentType *ct;
+	const struct mail_part *mp = &m->part[i];
 	struct cm_part	*p;
-	const char	*type, *sub, *cs, *fn;
-	size_t		 i;
+	size_t		 n;
 
 	if (cm->nparts == cm->partcap) {
 		cm->partcap = cm->partcap ? cm->partcap * 2 : 8;
@@ -238,61 +209,75 @@ mime_add_part(struct content_msg *cm, GMimeObject *obj, unsigned int depth)
 	p = &cm->parts[cm->nparts++];
 	memset(p, 0, sizeof(*p));
 	p->depth = depth;
-	ct = g_mime_object_get_content_type(obj);
-	type = ct ? g_mime_content_type_get_media_type(ct) : NULL;
-	sub = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
-	(void)snprintf(p->type, sizeof(p->type), "%s/%s",
-	    type ? type : "text", sub ? sub : "plain");
-	for (i = 0; p->type[i] != '\0'; i++)
-		p->type[i] = (char)g_ascii_tolower(p->type[i]);
-	cs = ct ? g_mime_content_type_get_parameter(ct, "charset") : NULL;
-	if (cs != NULL) {
-		(void)snprintf(p->charset, sizeof(p->charset), "%s", cs);
-		for (i = 0; p->charset[i] != '\0'; i++)
-			p->charset[i] = (char)g_ascii_tolower(p->charset[i]);
+	(void)snprintf(p->type, sizeof(p->type), "%s/%s", mp->type,
+	    mp->subtype);
+	if (mp->charset != NULL) {
+		(void)snprintf(p->charset, sizeof(p->charset), "%s",
+		    mp->charset);
+		for (n = 0; p->charset[n] != '\0'; n++)
+			if (p->charset[n] >= 'A' && p->charset[n] <= 'Z')
+				p->charset[n] = (char)(p->charset[n] + 32);
 		if (charset_is_eastern(p->charset))
 			cm->signs |= CM_SIGN_EASTERN_CHARSET;
 	}
-	if (GMIME_IS_PART(obj)) {
-		if ((fn = g_mime_part_get_filename(GMIME_PART(obj))) != NULL)
-			p->filename = xstrndup(fn, 255);
-		p->attachment = g_mime_part_is_attachment(GMIME_PART(obj));
+	if (mp->flags & MAIL_PART_LEAF) {
+		if (mp->filename != NULL && *mp->filename != '\0')
+			p->filename = xstrndup(mp->filename, 255);
+		p->attachment = (mp->flags & MAIL_PART_ATTACHMENT) != 0;
 	}
 	return (p);
 }
 
-/* mime_decode - the decoded bytes of a leaf, cut at the size budget */
+/* mime_decode - the decoded bytes of a leaf into out, cut at the size
+ * budget; -1 when there is nothing to read */
 
-static GMimeStream *
-mime_decode(struct content_msg *cm, GMimePart *part, const char **data,
-    size_t *len)
+static int
+mime_decode(struct content_msg *cm, const struct mail *m, unsigned int i,
+    struct buf *out)
 {
-	GMimeDataWrapper *dw;
-	GMimeStream	*mem;
-	GByteArray	*ba;
-	size_t		 left;
+	size_t	 left, n;
 
-	*data = NULL;
-	*len = 0;
-	if ((dw = g_mime_part_get_content(part)) == NULL)
-		return (NULL);
+	if (m->part[i].flags & MAIL_PART_NO_BODY)
+		return (-1);
 	left = cm->lim->max_decoded > cm->decoded ?
 	    cm->lim->max_decoded - cm->decoded : 0;
 	if (left == 0) {
 		mime_limit(cm, CM_LIMIT_SIZE, "max_decoded_size");
-		return (NULL);
+		return (-1);
 	}
-	mem = g_mime_stream_mem_new();
-	(void)g_mime_data_wrapper_write_to_stream(dw, mem);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	*data = (const char *)ba->data;
-	*len = ba->len;
-	if (*len > left) {
-		*len = left;
+	if ((m->part[i].flags & MAIL_PART_WS_END) && m->part[i].cte !=
+	    MAIL_CTE_BASE64 && m->part[i].cte != MAIL_CTE_UUENCODE) {
+		/* the white space that ended the header block: as many empty
+		 * lines in front of the body, as GMime-era readers saw it */
+		n = m->part[i].body_start - m->part[i].hdr_end - 1;
+		while (n-- > 0)
+			buf_putc(out, '\n');
+	}
+	(void)maildec_part(m, i, out, left + 1);
+	if (out->len > left) {
+		buf_truncate(out, left);
 		mime_limit(cm, CM_LIMIT_SIZE, "max_decoded_size");
 	}
-	cm->decoded += *len;
-	return (mem);
+	cm->decoded += out->len;
+	return (0);
+}
+
+/* mime_enriched - text/enriched or text/richtext through HTML */
+
+static void
+mime_enriched(struct content_msg *cm, const struct cm_part *p,
+    const char *data, size_t len)
+{
+	struct buf	*u, *h;
+
+	u = buf_new(len + 16);
+	(void)charset_to_utf8(p->charset, data, len, u);
+	h = buf_new(u->len * 2 + 16);
+	enriched_to_html(u->data, u->len, strcmp(p->type, "text/richtext") ==
+	    0, h);
+	html_to_text(cm, h->data, h->len);
+	buf_free(h);
+	buf_free(u);
 }
 
 /* mime_is_rtf - RTF by type, file name or magic */
@@ -310,34 +295,6 @@ mime_is_rtf(const struct cm_part *p, const char *data, size_t len)
 	    strcasecmp(p->filename + n - 4, ".rtf") == 0)
 		return (1);
 	return (len >= 5 && memcmp(data, "{\\rtf", 5) == 0);
-}
-
-/* mime_enriched - text/enriched or text/richtext through GMime's filter */
-
-static void
-mime_enriched(struct content_msg *cm, const struct cm_part *p,
-    const char *data, size_t len)
-{
-	GMimeStream	*mem, *filt;
-	GMimeFilter	*f;
-	GByteArray	*ba;
-	struct buf	*u;
-
-	u = buf_new(len + 16);
-	(void)charset_to_utf8(p->charset, data, len, u);
-	mem = g_mime_stream_mem_new();
-	filt = g_mime_stream_filter_new(mem);
-	f = g_mime_filter_enriched_new(strcmp(p->type, "text/richtext") == 0 ?
-	    GMIME_FILTER_ENRICHED_IS_RICHTEXT : 0);
-	(void)g_mime_stream_filter_add(GMIME_STREAM_FILTER(filt), f);
-	g_object_unref(f);
-	(void)g_mime_stream_write(filt, u->data, u->len);
-	(void)g_mime_stream_flush(filt);
-	ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
-	html_to_text(cm, (const char *)ba->data, ba->len);
-	g_object_unref(filt);
-	g_object_unref(mem);
-	buf_free(u);
 }
 
 /* mime_text - append one decoded text leaf to the message's text */
@@ -392,43 +349,72 @@ mime_is_text(const struct cm_part *p)
 	    strcmp(p->type, "application/xhtml+xml") == 0);
 }
 
-static void	mime_walk(struct content_msg *, GMimeObject *, unsigned int);
-static void	mime_orphan(struct content_msg *, GMimeMultipart *,
-		    unsigned int);
-static void	mime_walk_message(struct content_msg *, GMimeMessage *,
-		    unsigned int);
+/* mime_skip - the index just past part i and everything below it */
 
-/* mime_nested - parse an encoded message/rfc822 leaf and walk it */
+static unsigned int
+mime_skip(const struct mail *m, unsigned int i)
+{
+	unsigned int	 j = i + 1;
+
+	while (j < m->nparts && m->part[j].depth > m->part[i].depth)
+		j++;
+	return (j);
+}
+
+static unsigned int mime_walk(struct content_msg *, const struct mail *,
+		    unsigned int, unsigned int);
+static void	mime_walk_message(struct content_msg *, const struct mail *,
+		    unsigned int, unsigned int);
+
+/* mime_sub_limits - the limits left for an index made inside the walk
+ * (an attached message, a prologue) whose top part is at depth */
+
+static void
+mime_sub_limits(const struct content_msg *cm, unsigned int depth,
+    struct mail_limits *l)
+{
+	l->max_parts = cm->lim->max_parts > cm->leaves ?
+	    cm->lim->max_parts - cm->leaves : 0;
+	l->max_depth = cm->lim->max_depth - depth;
+}
+
+/* mime_sub_done - what an inner index adds: its problems, its limit */
+
+static void
+mime_sub_done(struct content_msg *cm, const struct mail *sub)
+{
+	cm->crit += sub->problems;
+	if (sub->limits & MAIL_LIMIT_PARTS)
+		mime_limit(cm, CM_LIMIT_PARTS, "max_parts");
+}
+
+/* mime_nested - index an encoded message/rfc822 leaf and walk it */
 
 static void
 mime_nested(struct content_msg *cm, const char *data, size_t len,
     unsigned int depth)
 {
-	GMimeStream	*st;
-	GMimeParser	*parser;
-	GMimeMessage	*inner;
+	struct mail_limits lim;
+	struct mail	*sub;
 
-	st = g_mime_stream_mem_new_with_buffer(data, len);
-	parser = g_mime_parser_new_with_stream(st);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	inner = g_mime_parser_construct_message(parser, mime_opts);
-	g_object_unref(parser);
-	g_object_unref(st);
-	if (inner == NULL)
-		return;
-	mime_walk_message(cm, inner, depth);
-	g_object_unref(inner);
+	mime_sub_limits(cm, depth, &lim);
+	sub = mail_new(data, len, &lim);
+	if (sub->message && sub->nparts > 0) {
+		mime_walk_message(cm, sub, 0, depth);
+		mime_sub_done(cm, sub);
+	} else
+		cm->crit += sub->problems;
+	mail_free(sub);
 }
 
 /* mime_leaf - examine one leaf part */
 
 static void
-mime_leaf(struct content_msg *cm, GMimePart *part, unsigned int depth)
+mime_leaf(struct content_msg *cm, const struct mail *m, unsigned int i,
+    unsigned int depth)
 {
-	GMimeStream	*mem;
 	struct cm_part	*p;
-	const char	*data;
-	size_t		 len;
+	struct buf	*dec;
 	int		 rfc822;
 
 	if (mime_late(cm))
@@ -437,109 +423,130 @@ mime_leaf(struct content_msg *cm, GMimePart *part, unsigned int depth)
 		mime_limit(cm, CM_LIMIT_PARTS, "max_parts");
 		return;
 	}
-	p = mime_add_part(cm, GMIME_OBJECT(part), depth);
+	p = mime_add_part(cm, m, i, depth);
 	rfc822 = strcmp(p->type, "message/rfc822") == 0 ||
 	    strcmp(p->type, "message/global") == 0;
 	if (!mime_is_text(p) && !rfc822 && !mime_is_rtf(p, "", 0) &&
 	    strcmp(p->type, "application/octet-stream") != 0)
 		return;
-	if ((mem = mime_decode(cm, part, &data, &len)) == NULL)
+	dec = buf_new(m->part[i].body_end - m->part[i].body_start + 16);
+	if (mime_decode(cm, m, i, dec) < 0) {
+		buf_free(dec);
 		return;
+	}
 	if (rfc822) {
 		if (depth + 1 > cm->lim->max_depth)
 			mime_limit(cm, CM_LIMIT_DEPTH, "max_depth");
 		else
-			mime_nested(cm, data, len, depth + 1);
-	} else if (mime_is_text(p) || mime_is_rtf(p, data, len))
-		mime_text(cm, p, data, len);
-	else if (len <= MIME_GTUBE_SCAN_MAX &&
-	    memmem(data, len, CONTENT_GTUBE, sizeof(CONTENT_GTUBE) - 1))
+			mime_nested(cm, dec->data, dec->len, depth + 1);
+	} else if (mime_is_text(p) || mime_is_rtf(p, dec->data, dec->len))
+		mime_text(cm, p, dec->data, dec->len);
+	else if (dec->len <= MIME_GTUBE_SCAN_MAX &&
+	    memmem(dec->data, dec->len, CONTENT_GTUBE,
+	    sizeof(CONTENT_GTUBE) - 1))
 		mime_rule(cm, RULE_GTUBE, "attachment");
-	g_object_unref(mem);
+	buf_free(dec);
 }
 
-/* mime_walk_message - an attached (or the top) message */
+/* mime_walk_message - an attached (or the top) message: its subject goes
+ * into the text, then its body */
 
 static void
-mime_walk_message(struct content_msg *cm, GMimeMessage *m, unsigned int depth)
+mime_walk_message(struct content_msg *cm, const struct mail *m,
+    unsigned int top, unsigned int base)
 {
-	GMimeObject	*body;
-	const char	*subj;
+	struct buf	*subj;
 
-	if (depth > 0 && (subj = g_mime_message_get_subject(m)) != NULL) {
+	if (base + m->part[top].depth > 0 &&
+	    (subj = head_subject(m, top)) != NULL) {
 		mime_text_sep(cm);
-		(void)charset_to_utf8("utf-8", subj, strlen(subj), cm->text);
+		(void)charset_to_utf8("utf-8", subj->data, subj->len, cm->text);
 		buf_putc(cm->text, '\n');
+		buf_free(subj);
 	}
-	if ((body = g_mime_message_get_mime_part(m)) != NULL)
-		mime_walk(cm, body, depth);
+	(void)mime_walk(cm, m, top, base);
 }
 
 /* mime_orphan - a multipart without boundary lines: what a reader sees
  * is its body, so read the prologue as a part of its own */
 
 static void
-mime_orphan(struct content_msg *cm, GMimeMultipart *mp, unsigned int depth)
+mime_orphan(struct content_msg *cm, const struct mail *m, unsigned int i,
+    unsigned int depth)
 {
-	const char	*pro = g_mime_multipart_get_prologue(mp);
-	GMimeStream	*st;
-	GMimeParser	*parser;
-	GMimeObject	*part;
+	const struct mail_part *p = &m->part[i];
+	struct mail_limits lim;
+	struct mail	*sub;
+	struct buf	*pro;
+	size_t		 k;
 
-	if (pro == NULL || *pro == '\0')
+	if (p->prologue_end <= p->body_start)
 		return;
-	cm->crit++;
-	st = g_mime_stream_mem_new_with_buffer(pro, strlen(pro));
-	parser = g_mime_parser_new_with_stream(st);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	part = g_mime_parser_construct_part(parser, mime_opts);
-	g_object_unref(parser);
-	g_object_unref(st);
-	if (part == NULL)
-		return;
-	if (GMIME_IS_MULTIPART(part) &&
-	    g_mime_multipart_get_count(GMIME_MULTIPART(part)) == 0)
-		;			/* no endless regress */
-	else
-		mime_walk(cm, part, depth);
-	g_object_unref(part);
-}
-
-/* mime_walk - visit a part and everything below it */
-
-static void
-mime_walk(struct content_msg *cm, GMimeObject *obj, unsigned int depth)
-{
-	GMimeMessage	*inner;
-	int		 i, n;
-
-	if (depth > cm->lim->max_depth) {
-		mime_limit(cm, CM_LIMIT_DEPTH, "max_depth");
+	pro = buf_new(p->prologue_end - p->body_start + 1);
+	for (k = p->body_start; k < p->prologue_end; k++) {
+		if (m->data[k] == '\0')
+			break;
+		if (m->data[k] == '\r' && k + 1 < p->prologue_end &&
+		    m->data[k + 1] == '\n')
+			continue;	/* CRLF read as LF */
+		buf_putc(pro, m->data[k]);
+	}
+	if (pro->len == 0) {
+		buf_free(pro);
 		return;
 	}
-	if (cm->limits & CM_LIMIT_PARTS)
+	cm->crit++;
+	if (depth > cm->lim->max_depth) {
+		mime_limit(cm, CM_LIMIT_DEPTH, "max_depth");
+		buf_free(pro);
 		return;
-	if (GMIME_IS_MULTIPART(obj)) {
-		(void)mime_add_part(cm, obj, depth);
-		n = g_mime_multipart_get_count(GMIME_MULTIPART(obj));
-		for (i = 0; i < n; i++)
-			mime_walk(cm, g_mime_multipart_get_part(
-			    GMIME_MULTIPART(obj), i), depth + 1);
-		if (n == 0)
-			mime_orphan(cm, GMIME_MULTIPART(obj), depth + 1);
-	} else if (GMIME_IS_MESSAGE_PART(obj)) {
-		(void)mime_add_part(cm, obj, depth);
-		inner = g_mime_message_part_get_message(
-		    GMIME_MESSAGE_PART(obj));
-		if (inner != NULL)
-			mime_walk_message(cm, inner, depth + 1);
-	} else if (GMIME_IS_PART(obj))
-		mime_leaf(cm, GMIME_PART(obj), depth);
-	else
-		(void)mime_add_part(cm, obj, depth);
+	}
+	mime_sub_limits(cm, depth, &lim);
+	sub = mail_new_entity(pro->data, pro->len, &lim);
+	if (sub->message && sub->nparts > 0 &&
+	    !((sub->part[0].flags & MAIL_PART_MULTIPART) &&
+	    (sub->nparts == 1 || sub->part[1].parent != 0))) {
+		(void)mime_walk(cm, sub, 0, depth);
+		mime_sub_done(cm, sub);
+	} else
+		cm->crit += sub->problems;
+	mail_free(sub);
+	buf_free(pro);
 }
 
-/* mime_plain - a message GMime could not make sense of: text as is */
+/* mime_walk - visit part i and everything below it; the index past it */
+
+static unsigned int
+mime_walk(struct content_msg *cm, const struct mail *m, unsigned int i,
+    unsigned int base)
+{
+	const struct mail_part *p = &m->part[i];
+	unsigned int	 depth = base + p->depth, next = i + 1, n = 0;
+
+	if (cm->limits & CM_LIMIT_PARTS)
+		return (m->nparts);
+	if (p->flags & MAIL_PART_MULTIPART) {
+		(void)mime_add_part(cm, m, i, depth);
+		while (next < m->nparts && m->part[next].parent == i) {
+			next = mime_walk(cm, m, next, base);
+			n++;
+		}
+		if (n == 0)
+			mime_orphan(cm, m, i, depth + 1);
+	} else if (p->flags & MAIL_PART_MESSAGE) {
+		(void)mime_add_part(cm, m, i, depth);
+		if (next < m->nparts && m->part[next].parent == i) {
+			mime_walk_message(cm, m, next, base);
+			next = mime_skip(m, next);
+		}
+	} else
+		mime_leaf(cm, m, i, depth);
+	if (p->flags & MAIL_PART_DEPTH)
+		mime_limit(cm, CM_LIMIT_DEPTH, "max_depth");
+	return (cm->limits & CM_LIMIT_PARTS ? m->nparts : next);
+}
+
+/* mime_plain - input that is not a message: its text as it is */
 
 static void
 mime_plain(struct content_msg *cm, const char *data, size_t len)
@@ -555,148 +562,47 @@ mime_plain(struct content_msg *cm, const char *data, size_t len)
 	    &cm->eastern_chars);
 }
 
-/* mime_blank_fix - a header block ended by a line of white space: the
- * offset of that line, or 0.  RFC 5322 would read it as folding and hide
- * the whole body in a header; readers show the body, so we do too. */
+/* mime_parse_mail - walk an indexed message */
 
-static size_t
-mime_blank_fix(const char *data, size_t len)
+struct content_msg *
+mime_parse_mail(const struct mail *m, const struct content_limits *lim)
 {
-	const char	*p = data, *end = data + len, *nl, *q;
+	struct content_msg *cm;
 
-	while (p < end) {
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return (0);
-		if (nl == p || (nl == p + 1 && *p == '\r'))
-			return (0);		/* a real empty line */
-		for (q = p; q < nl && (*q == ' ' || *q == '\t' ||
-		    *q == '\r'); q++)
-			;
-		if (q == nl && p > data) {
-			/* whitespace only: does a header follow? */
-			for (q = nl + 1; q < end && *q != ':' && *q != '\n' &&
-			    *q != ' ' && *q != '\t'; q++)
-				;
-			if (q >= end || *q != ':')
-				return ((size_t)(p - data));
-		}
-		p = nl + 1;
+	cm = xcalloc(1, sizeof(*cm));
+	cm->lim = lim;
+	cm->mail = m;
+	cm->data = m->data;
+	cm->len = m->len;
+	cm->text = buf_new(m->len / 2 + 64);
+	cm->hidden = buf_new(64);
+	cm->crit = m->problems;
+	if (!m->message || m->nparts == 0) {
+		cm->subject = xstrdup("");
+		mime_plain(cm, m->data + m->text_start,
+		    m->len - m->text_start);
+	} else {
+		head_read(cm);
+		mime_walk_message(cm, m, 0, 0);
+		if (m->limits & MAIL_LIMIT_PARTS)
+			mime_limit(cm, CM_LIMIT_PARTS, "max_parts");
 	}
-	return (0);
+	cm->lim = NULL;
+	return (cm);
 }
 
-/* mime_raw_subject - a Subject: in raw 8-bit bytes, decoded with the
- * charset the message declares for its text (GMime can only guess) */
-
-static char *
-mime_raw_subject(GMimeMessage *gm)
-{
-	GMimeHeaderList	*hl;
-	GMimeHeader	*h;
-	GMimeObject	*body;
-	GMimeContentType *ct;
-	const char	*raw, *cs = NULL, *p;
-	struct buf	*u;
-	char		*out;
-
-	hl = g_mime_object_get_header_list(GMIME_OBJECT(gm));
-	if ((h = g_mime_header_list_get_header(hl, "Subject")) == NULL ||
-	    (raw = g_mime_header_get_raw_value(h)) == NULL ||
-	    strstr(raw, "=?") != NULL)
-		return (NULL);
-	for (p = raw; *p != '\0' && (unsigned char)*p < 0x80; p++)
-		;
-	if (*p == '\0')
-		return (NULL);		/* ASCII: GMime decoded it right */
-	body = g_mime_message_get_mime_part(gm);
-	while (body != NULL && GMIME_IS_MULTIPART(body) &&
-	    g_mime_multipart_get_count(GMIME_MULTIPART(body)) > 0)
-		body = g_mime_multipart_get_part(GMIME_MULTIPART(body), 0);
-	if (body != NULL && (ct = g_mime_object_get_content_type(body)) !=
-	    NULL)
-		cs = g_mime_content_type_get_parameter(ct, "charset");
-	if (cs == NULL || g_ascii_strcasecmp(cs, "utf-8") == 0 ||
-	    g_ascii_strcasecmp(cs, "us-ascii") == 0)
-		return (NULL);
-	u = buf_new(strlen(raw) * 2 + 8);
-	(void)charset_to_utf8(cs, raw, strlen(raw), u);
-	out = g_mime_utils_header_unfold(buf_str(u));
-	buf_free(u);
-	return (out);
-}
-
-/* mime_clean - a copy of header text as valid UTF-8 on one line (GMime
- * passes some broken encoded words through as raw bytes) */
-
-static char *
-mime_clean(const char *s)
-{
-	struct buf	*u = buf_new(strlen(s) + 8);
-	size_t		 i;
-
-	(void)charset_to_utf8("utf-8", s, strlen(s), u);
-	for (i = 0; i < u->len; i++)
-		if (u->data[i] == '\n')
-			u->data[i] = ' ';
-	return (buf_finish(u));
-}
-
-/* mime_parse - parse and walk a whole message */
+/* mime_parse - index a message and walk it (tools, tests) */
 
 struct content_msg *
 mime_parse(const char *data, size_t len, const struct content_limits *lim)
 {
+	struct mail_limits ml = { lim->max_parts, lim->max_depth };
 	struct content_msg *cm;
-	GMimeStream	*st;
-	GMimeParser	*parser;
-	const char	*subj, *nl;
-	char		*fixed = NULL, *raw;
-	size_t		 off, i;
+	struct mail	*m;
 
-	if (mime_opts == NULL)
-		mime_init();
-	cm = xcalloc(1, sizeof(*cm));
-	cm->lim = lim;
-	cm->data = data;
-	cm->len = len;
-	cm->text = buf_new(len / 2 + 64);
-	cm->hidden = buf_new(64);
-	/* an mbox "From " line is not a header */
-	if (len > 5 && memcmp(data, "From ", 5) == 0 &&
-	    (nl = memchr(data, '\n', len)) != NULL) {
-		len -= (size_t)(nl + 1 - data);
-		data = nl + 1;
-	}
-	mime_current = cm;
-	if ((off = mime_blank_fix(data, len)) != 0) {
-		fixed = xmemdup(data, len);
-		fixed[off] = '\n';		/* the header block ends here */
-		for (i = off + 1; i < len && fixed[i] != '\n'; i++)
-			fixed[i] = '\n';
-		data = fixed;
-	}
-	st = g_mime_stream_mem_new_with_buffer(data, len);
-	parser = g_mime_parser_new_with_stream(st);
-	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
-	cm->gm = g_mime_parser_construct_message(parser, mime_opts);
-	g_object_unref(parser);
-	g_object_unref(st);
-	if (cm->gm == NULL) {
-		cm->subject = xstrdup("");
-		mime_plain(cm, data, len);
-	} else {
-		if ((raw = mime_raw_subject(cm->gm)) != NULL) {
-			cm->subject = mime_clean(raw);
-			g_free(raw);
-		} else {
-			subj = g_mime_message_get_subject(cm->gm);
-			cm->subject = mime_clean(subj ? subj : "");
-		}
-		mime_walk_message(cm, cm->gm, 0);
-	}
-	free(fixed);
-	mime_current = NULL;
-	cm->lim = NULL;
+	m = mail_new(data, len, &ml);
+	cm = mime_parse_mail(m, lim);
+	cm->own = m;
 	return (cm);
 }
 
@@ -709,8 +615,7 @@ mime_free(struct content_msg *cm)
 
 	if (cm == NULL)
 		return;
-	if (cm->gm != NULL)
-		g_object_unref(cm->gm);
+	head_free(cm);
 	buf_free(cm->text);
 	buf_free(cm->hidden);
 	free(cm->subject);
@@ -720,15 +625,6 @@ mime_free(struct content_msg *cm)
 	for (i = 0; i < cm->nurls; i++)
 		free(cm->urls[i]);
 	free(cm->urls);
+	mail_free(cm->own);
 	free(cm);
-}
-
-/* mime_header - first value of a top-level header, decoded */
-
-const char *
-mime_header(const struct content_msg *cm, const char *name)
-{
-	if (cm->gm == NULL)
-		return (NULL);
-	return (g_mime_object_get_header(GMIME_OBJECT(cm->gm), name));
 }

@@ -1,4 +1,5 @@
-# content/module.mk - GMime 3 for MIME, libxml2's HTML parser for HTML to
-# text, libpsl for registrable domains of link targets
+# content/module.mk - the message index (mail/) for MIME, libxml2's HTML
+# parser for HTML to text, libpsl for registrable domains of link targets,
+# GLib for Unicode character classes and case
 DEPS_content = lib mail findings
-PKGS_content = gmime-3.0 libxml-2.0 libpsl
+PKGS_content = glib-2.0 libxml-2.0 libpsl

@@ -21,7 +21,7 @@
 #include <strings.h>
 
 /* external */
-#include <gmime/gmime.h>
+#include <glib.h>
 
 /* lib */
 #include "buf.h"
@@ -182,28 +182,22 @@ rules_local_mixed(const char *addr)
 /* rules_addrs - examine an address list: digits and domains */
 
 static void
-rules_addrs(struct content_msg *cm, InternetAddressList *l, enum rule_id mix,
-    int depth)
+rules_addrs(struct content_msg *cm, const struct mail_addr *l, size_t n,
+    enum rule_id mix, int depth)
 {
-	InternetAddress	*ia;
 	const char	*a;
-	int		 i, n;
+	size_t		 i;
 
-	if (l == NULL || depth > 2)
+	if (depth > 2)
 		return;
-	n = internet_address_list_length(l);
 	for (i = 0; i < n && i < 64; i++) {
-		ia = internet_address_list_get_address(l, i);
-		if (INTERNET_ADDRESS_IS_GROUP(ia)) {
-			rules_addrs(cm, internet_address_group_get_members(
-			    INTERNET_ADDRESS_GROUP(ia)), mix, depth + 1);
+		if (l[i].addr == NULL) {	/* a group */
+			rules_addrs(cm, l[i].member, l[i].nmembers, mix,
+			    depth + 1);
 			continue;
 		}
-		if (!INTERNET_ADDRESS_IS_MAILBOX(ia))
-			continue;
-		a = internet_address_mailbox_get_addr(
-		    INTERNET_ADDRESS_MAILBOX(ia));
-		if (a == NULL || *a == '\0')
+		a = l[i].addr;
+		if (*a == '\0')
 			continue;
 		if (strchr(a, '@') == NULL)
 			mime_rule(cm, RULE_ADDR_NO_DOMAIN, NULL);
@@ -369,7 +363,6 @@ static void
 rules_eastern(struct content_msg *cm)
 {
 	size_t	 letters = 0, eastern = 0, hlen;
-	const char *nl;
 
 	charset_count(cm->subject, strlen(cm->subject), &letters, &eastern);
 	letters += cm->letters;
@@ -379,10 +372,7 @@ rules_eastern(struct content_msg *cm)
 	if (cm->signs & CM_SIGN_EASTERN_CHARSET)
 		cm->eastern = 1;
 	/* the header block: up to the first empty line */
-	hlen = cm->len;
-	if ((nl = memmem(cm->data, cm->len, "\n\n", 2)) != NULL ||
-	    (nl = memmem(cm->data, cm->len, "\n\r\n", 3)) != NULL)
-		hlen = (size_t)(nl - cm->data);
+	hlen = mailhdr_len(cm->data, cm->len);
 	if (rules_header_charsets(cm->data, hlen))
 		cm->eastern = 1;
 	if (cm->eastern)
@@ -444,13 +434,11 @@ rules_run(struct content_msg *cm, const struct msg_view *view,
 	rules_signs(cm);
 	rules_eastern(cm);
 	rules_subject(cm);
-	if (cm->gm != NULL) {
+	if (mime_is_message(cm)) {
 		if (rules_undisclosed(mime_header(cm, "To")))
 			mime_rule(cm, RULE_UNDISC_RCPT, NULL);
-		rules_addrs(cm, g_mime_message_get_from(cm->gm),
-		    RULE_FROM_DIGITS, 0);
-		rules_addrs(cm, g_mime_message_get_to(cm->gm),
-		    RULE_TO_DIGITS, 0);
+		rules_addrs(cm, cm->from.v, cm->from.n, RULE_FROM_DIGITS, 0);
+		rules_addrs(cm, cm->to.v, cm->to.n, RULE_TO_DIGITS, 0);
 	}
 	if (obscene != NULL) {
 		n = wordlist_count(obscene, cm->subject, strlen(cm->subject),

@@ -39,11 +39,13 @@
 
 /* external */
 #include <glib.h>
-#include <gmime/gmime.h>
 
 /* lib */
 #include "buf.h"
 #include "xalloc.h"
+
+/* mail */
+#include "mail.h"
 
 #include "content_private.h"
 
@@ -404,20 +406,16 @@ tok_lower(char *dst, size_t size, const char *src)
 /* tok_addr_domain - the domain of the first mailbox of a list */
 
 static int
-tok_addr_domain(InternetAddressList *l, char *dom, size_t size,
+tok_addr_domain(const struct mail_addrs *l, char *dom, size_t size,
     const char **name)
 {
-	InternetAddress	*ia;
-	const char	*a, *at;
+	const char	*at;
 
-	if (l == NULL || internet_address_list_length(l) < 1)
+	if (l->n < 1)
 		return (-1);
-	ia = internet_address_list_get_address(l, 0);
 	if (name != NULL)
-		*name = internet_address_get_name(ia);
-	if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || (a =
-	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ==
-	    NULL || (at = strrchr(a, '@')) == NULL)
+		*name = l->v[0].name;
+	if (l->v[0].addr == NULL || (at = strrchr(l->v[0].addr, '@')) == NULL)
 		return (-1);
 	tok_lower(dom, size, at + 1);
 	return (0);
@@ -512,39 +510,36 @@ tok_bucket(unsigned int n)
 static void
 tok_headers(const struct content_msg *cm, struct tok_list *tl)
 {
-	GMimeHeaderList	*hl;
-	GMimeHeader	*hdr;
-	GMimeObject	*body;
-	GMimeContentType *ct;
+	const struct mail *m = cm->mail;
+	const struct mail_field *f;
+	const struct mail_part *top;
+	struct buf	*raw;
 	const char	*v, *name, *at;
 	char		 dom[256], rdom[256], low[64];
-	int		 i, n, nrcvd = 0, nrcpt;
+	unsigned int	 i, n;
+	int		 nrcvd = 0, nrcpt;
 	size_t		 j;
 
-	if (cm->gm == NULL)
+	if (!mime_is_message(cm))
 		return;
 	name = NULL;
-	if (tok_addr_domain(g_mime_message_get_from(cm->gm), dom, sizeof(dom),
-	    &name) == 0)
+	if (tok_addr_domain(&cm->from, dom, sizeof(dom), &name) == 0)
 		tok_feats(tl, TK_FROM_DOM, dom);
 	else
 		dom[0] = '\0';
 	if (name != NULL)
 		tok_text(tl, name, strlen(name), TK_FROM_NAME, TK_FROM_NAME,
 		    16, 0);
-	if (tok_addr_domain(g_mime_message_get_reply_to(cm->gm), rdom,
-	    sizeof(rdom), NULL) == 0) {
+	if (tok_addr_domain(&cm->reply_to, rdom, sizeof(rdom), NULL) == 0) {
 		tok_feats(tl, TK_REPLYTO, rdom);
 		tok_feats(tl, TK_REPLYTO_SAME, strcmp(rdom, dom) == 0 ?
 		    "yes" : "no");
 	}
-	if ((v = g_mime_message_get_message_id(cm->gm)) != NULL &&
-	    (at = strrchr(v, '@')) != NULL) {
+	if ((v = cm->msgid) != NULL && (at = strrchr(v, '@')) != NULL) {
 		tok_lower(dom, sizeof(dom), at + 1);
 		tok_feats(tl, TK_MID, dom);
 	}
-	nrcpt = internet_address_list_length(g_mime_message_get_to(cm->gm)) +
-	    internet_address_list_length(g_mime_message_get_cc(cm->gm));
+	nrcpt = (int)(cm->to.n + cm->cc.n);
 	tok_feats(tl, TK_NRCPT, tok_bucket((unsigned int)nrcpt));
 	if ((v = mime_header(cm, "X-Mailer")) != NULL ||
 	    (v = mime_header(cm, "User-Agent")) != NULL) {
@@ -553,30 +548,34 @@ tok_headers(const struct content_msg *cm, struct tok_list *tl)
 		tok_text(tl, v, strlen(v), TK_MAILER_WORD, TK_MAILER_WORD, 8,
 		    0);
 	}
-	if ((body = g_mime_message_get_mime_part(cm->gm)) != NULL &&
-	    (ct = g_mime_object_get_content_type(body)) != NULL) {
-		(void)snprintf(low, sizeof(low), "%s/%s",
-		    g_mime_content_type_get_media_type(ct),
-		    g_mime_content_type_get_media_subtype(ct));
-		tok_lower(dom, sizeof(dom), low);
-		tok_feats(tl, TK_TOPTYPE, dom);
-	}
-	hl = g_mime_object_get_header_list(GMIME_OBJECT(cm->gm));
-	n = g_mime_header_list_get_count(hl);
-	for (i = 0; i < n; i++) {
-		hdr = g_mime_header_list_get_header_at(hl, i);
-		name = g_mime_header_get_name(hdr);
-		if (name == NULL || strncasecmp(name, "X-Winnow", 8) == 0)
+	top = &m->part[0];
+	(void)snprintf(low, sizeof(low), "%s/%s", top->type, top->subtype);
+	tok_lower(dom, sizeof(dom), low);
+	tok_feats(tl, TK_TOPTYPE, dom);
+	/* the message's own fields (not its Content-* ones), in order */
+	raw = buf_new(256);
+	for (i = top->field, n = 0; i < top->field + top->nfields; i++) {
+		f = &m->field[i];
+		if (mailhdr_is_mime(m, f))
 			continue;
-		if (i < TOK_HEADER_NAMES && !tok_store_header(name)) {
-			tok_lower(low, sizeof(low), name);
+		(void)snprintf(low, sizeof(low), "%.*s", (int)f->name_len,
+		    m->data + f->name);
+		if (strncasecmp(low, "X-Winnow", 8) == 0) {
+			n++;
+			continue;
+		}
+		if (n++ < TOK_HEADER_NAMES && !tok_store_header(low)) {
+			tok_lower(low, sizeof(low), low);
 			tok_feats(tl, TK_HDR, low);
 		}
-		if (strcasecmp(name, "Received") == 0 &&
-		    nrcvd++ < TOK_RECEIVED_MAX &&
-		    (v = g_mime_header_get_raw_value(hdr)) != NULL)
-			tok_received(tl, v);
+		if (mailhdr_is(m, f, "Received") && nrcvd++ <
+		    TOK_RECEIVED_MAX) {
+			buf_reset(raw);
+			mailhdr_raw(m, f, raw);
+			tok_received(tl, buf_str(raw));
+		}
 	}
+	buf_free(raw);
 	for (j = 0; j < cm->nparts; j++) {
 		tok_feats(tl, TK_CTYPE, cm->parts[j].type);
 		if (cm->parts[j].charset[0] != '\0')
@@ -747,17 +746,14 @@ tok_align(const struct content_msg *cm, struct tok_list *tl,
 static void
 tok_sender_signs(const struct content_msg *cm, struct tok_list *tl)
 {
-	InternetAddressList *l;
-	InternetAddress	*ia;
 	const char	*a;
 	char		 fdom[256], host[256], dom[256], rcpt[256];
 	unsigned int	 i;
 	int		 own = 0;
 
-	if (cm->gm == NULL)
+	if (!mime_is_message(cm))
 		return;
-	if (tok_addr_domain(g_mime_message_get_from(cm->gm), host,
-	    sizeof(host), NULL) == 0) {
+	if (tok_addr_domain(&cm->from, host, sizeof(host), NULL) == 0) {
 		tok_reg_domain(host, fdom, sizeof(fdom));
 		tok_align(cm, tl, fdom);
 		for (i = 0; i < cm->nurls && !own; i++) {
@@ -770,13 +766,8 @@ tok_sender_signs(const struct content_msg *cm, struct tok_list *tl)
 		if (cm->nurls > 0)
 			tok_feats(tl, TK_LINKS_OWN, own ? "yes" : "no");
 	}
-	l = g_mime_message_get_to(cm->gm);
-	if (l == NULL || internet_address_list_length(l) < 1)
-		return;
-	ia = internet_address_list_get_address(l, 0);
-	if (!INTERNET_ADDRESS_IS_MAILBOX(ia) || (a =
-	    internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(ia))) ==
-	    NULL || strchr(a, '@') == NULL || strlen(a) < 6)
+	if (cm->to.n < 1 || (a = cm->to.v[0].addr) == NULL ||
+	    strchr(a, '@') == NULL || strlen(a) < 6)
 		return;
 	tok_lower(rcpt, sizeof(rcpt), a);
 	tok_feats(tl, TK_RCPT_IN_TEXT, strcasestr(buf_str(cm->text), rcpt) !=

@@ -26,6 +26,10 @@ int	ctl_archive_main(int, char **);
 /* An age on the command line ("30d", "12h", "90m", "45s", "2w") in
  * seconds; -1 if it is not one (ctl_quarantine.c). */
 long long ctl_age(const char *);
+int	ctl_stats_main(int, char **);		/* ctl_stats.c */
+int	ctl_history_main(int, char **);		/* ctl_stats.c */
+int	ctl_status_main(int, char **);		/* ctl_status.c */
+int	ctl_monitor_main(int, char **);		/* ctl_status.c */
 int	ctl_template_main(int, char **);
 
 /* The configuration file winnowctl was told to use (NULL: defaults). */

@@ -10,6 +10,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 /* policy */
 #include "findings.h"
+#include "mail.h"
 #include "verdict.h"
 
 /* content */
@@ -151,12 +153,14 @@ ctl_classify_one(const struct ctl_classify_opts *o, const char *name,
 	struct content_msg *cm;
 	struct findings	*f = findings_new();
 	struct msg_view	 v;
+	struct mail	*ml;
 	struct buf	*why = buf_new(64), *hdr = buf_new(128);
 	enum spam_status st;
 	double		 pts, spam, probable;
 
 	content_view_init(&v, data, len);
 	v.sender = o->sender;
+	v.mail = ml = mail_new(data, len, NULL);	/* as winnowd does */
 	cm = content_parse(&v);
 	v.text = content_text(cm, &v.text_len);
 	(void)content_analyze(cm, &v, f, why);
@@ -197,10 +201,12 @@ ctl_classify_one(const struct ctl_classify_opts *o, const char *name,
 	/* What winnowd writes for a group with the spam checks (the network
 	 * checks do not run here). */
 	buf_reset(hdr);
-	findings_render_checks(f, 0, 1, NULL, hdr);
+	findings_render_checks(f, 0, 1, NULL, f->spam_score >= 0.0 ?
+	    verdict_learner_points(f->spam_score) : NAN, hdr);
 	(void)printf("    X-Winnow-Checks: %s\n", buf_str(hdr));
 out:
 	content_msg_free(cm);
+	mail_free(ml);
 	findings_free(f);
 	buf_free(why);
 	buf_free(hdr);

@@ -34,6 +34,7 @@
 
 /* policy */
 #include "edit.h"
+#include "mail.h"
 #include "mask.h"
 #include "policy.h"
 
@@ -412,7 +413,7 @@ ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
 	}
 	for (i = 0; i < len && !eightbit; i++)
 		eightbit = (data[i] & 0x80) != 0;
-	e = edit_new(data, len, edit_header_len(data, len));
+	e = edit_new(data, len, mailhdr_len(data, len));
 	edit_remove_prefix(e, "X-Winnow-");
 	buf_printf(info, "released from quarantine (%s)", qi->id);
 	edit_add_header(e, "X-Winnow-Info", buf_str(info));

@@ -28,6 +28,9 @@
 /* content */
 #include "content.h"
 
+/* stats */
+#include "stats_conf.h"
+
 /* ctl */
 #include "ctl.h"
 #include "version.h"
@@ -62,6 +65,12 @@ const struct ctl_command ctl_commands[] = {
 	    "archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
+	{ "status", ctl_status_main, "the state of winnowd (Nagios exit "
+	    "codes)" },
+	{ "stats", ctl_stats_main, "what was filtered: per day, week, month, "
+	    "year" },
+	{ "history", ctl_history_main, "the last verdicts" },
+	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },
 	{ NULL, NULL, NULL }
 };
 
@@ -149,6 +158,7 @@ main(int argc, char **argv)
 	smtp_conf_register();
 	policy_conf_register();
 	content_conf_register();
+	stats_conf_register();
 	why = buf_new(256);
 	if (conf_load(ctl_config_path, why) != WN_OK) {
 		(void)fprintf(stderr, "%swinnowctl: configuration %s has "

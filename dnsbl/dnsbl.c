@@ -218,7 +218,11 @@ dnsbl_pick_ips(struct dnsbl_run *run)
 			log_debug("%s: client %s is not public: no DNSBL, "
 			    "rDNS or SPF for it", run->qid, v->client_addr);
 	}
-	if ((run->families & DNSBL_F_DNSBL) && v->data != NULL &&
+	if ((run->families & DNSBL_F_DNSBL) && v->mail != NULL &&
+	    dnsbl_received_hops > 0)
+		run->nips = rbl_received_mail(v->mail, dnsbl_received_hops,
+		    run->ips, run->nips, DNSBL_MAX_IPS);
+	else if ((run->families & DNSBL_F_DNSBL) && v->data != NULL &&
 	    dnsbl_received_hops > 0)
 		run->nips = rbl_received_ips(v->data, v->header_len,
 		    dnsbl_received_hops, run->ips, run->nips, DNSBL_MAX_IPS);

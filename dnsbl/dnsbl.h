@@ -22,8 +22,9 @@
  *
  * Memory: the msg_view passed to dnsbl_start() is copied (so set its text
  * before the call: URLs come from view->text when content/ filled it, else
- * from the raw message), but the bytes it points to (data, text) must stay
- * valid and unchanged until dnsbl_finish() or dnsbl_abort() returns.  The
+ * from the text parts of the message index, view->mail or one indexed from
+ * data), but what it points to (data, text, mail) must stay valid and
+ * unchanged until dnsbl_finish() or dnsbl_abort() returns.  The
  * run belongs to the caller until one of those two, which free it.  At
  * most one run per child is expected at a time; do not fork() (other than
  * fork+exec) between dnsbl_start() and dnsbl_finish(): the worker thread

@@ -10,7 +10,7 @@
  *	rbl.c		DNSBL zones: codes, ratings, Received: parsing
  *	rdns.c		PTR and forward confirmation of the client
  *	spfc.c		libspf2 over our resolver
- *	urlx.c		URLs and domains from text, HTML and raw MIME
+ *	urlx.c		URLs and domains from text and HTML
  *	surbl.c		registered domains (public suffixes), URI lists
  *	dnsbl.c		the run: worker thread, findings, rendering
  *	dnsbl_conf.c	[dns], [dnsbl], [surbl], [spf] and dnsbl_load()
@@ -366,8 +366,13 @@ int	rbl_code_match(const struct dnsbl_zone *, uint32_t code);
 /* The IP of one Received: value ("from x (y [1.2.3.4]) by ..."). */
 int	rbl_received_ip(const char *value, size_t len, struct ipaddr *);
 
-/* IPs of the first hops Received: headers of a header block (unfolded),
+/* IPs of the first hops Received: fields of an indexed message (mail.h),
  * appended to ips (max entries), duplicates and non-public skipped. */
+struct mail;
+size_t	rbl_received_mail(const struct mail *, unsigned int hops,
+	    struct ipaddr *ips, size_t n, size_t max);
+
+/* The same for a header block (indexed for the purpose). */
 size_t	rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
 	    struct ipaddr *ips, size_t n, size_t max);
 
@@ -446,7 +451,10 @@ void		 urlx_free(struct urlx *);
 /* Scan decoded text or HTML for URLs and domains. */
 void		 urlx_text(struct urlx *, const char *, size_t);
 
-/* Scan a raw message: text parts decoded (base64, quoted-printable). */
+/* Scan the text parts of a message index (decoded by their transfer
+ * encoding), or of a raw message indexed here. */
+struct mail;
+void		 urlx_mail(struct urlx *, const struct mail *);
 void		 urlx_message(struct urlx *, const char *, size_t);
 
 /* Hosts found (lower case, ASCII/punycode), best first (SCHEME, WWW, BARE,

@@ -25,8 +25,12 @@
 #include <strings.h>
 
 /* lib */
+#include "buf.h"
 #include "log.h"
 #include "xalloc.h"
+
+/* mail */
+#include "mail.h"
 
 /* dnsbl */
 #include "dnsbl_private.h"
@@ -192,53 +196,46 @@ rbl_add_ip(const struct ipaddr *ip, struct ipaddr *ips, size_t n, size_t max)
 	return (n + 1);
 }
 
-/* rbl_append_line - append a line without its CR */
-
-static void
-rbl_append_line(struct buf *b, const char *p, const char *eol)
-{
-	if (eol > p && eol[-1] == '\r')
-		eol--;
-	buf_append(b, p, (size_t)(eol - p));
-}
-
-/* rbl_received_ips - IPs of the first hops Received: headers */
+/* rbl_received_mail - IPs of the first hops' Received: fields of an
+ * indexed message */
 
 size_t
-rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
+rbl_received_mail(const struct mail *m, unsigned int hops,
     struct ipaddr *ips, size_t n, size_t max)
 {
-	const char	*p = hdr, *end = hdr + len, *eol, *vstart;
-	struct buf	*val;
+	const struct mail_part *top;
 	struct ipaddr	 ip;
-	unsigned int	 seen = 0;
+	struct buf	*val;
+	unsigned int	 i, seen = 0;
 
+	if (!m->message || m->nparts == 0)
+		return (n);
+	top = &m->part[0];
 	val = buf_new(256);
-	while (p < end && seen < hops) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if (eol - p < 9 || strncasecmp(p, "Received", 8) != 0 ||
-		    (vstart = memchr(p + 8, ':', (size_t)(eol - p - 8))) ==
-		    NULL || strspn(p + 8, " \t") != (size_t)(vstart - p - 8)) {
-			p = eol + (eol < end);
+	for (i = top->field; i < top->field + top->nfields && seen < hops;
+	    i++) {
+		if (!mailhdr_is(m, &m->field[i], "Received"))
 			continue;
-		}
-		/* Unfold the value: continuation lines start with WSP. */
 		buf_reset(val);
-		rbl_append_line(val, vstart + 1, eol);
-		p = eol + (eol < end);
-		while (p < end && (*p == ' ' || *p == '\t')) {
-			if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-				eol = end;
-			buf_putc(val, ' ');
-			rbl_append_line(val, p, eol);
-			p = eol + (eol < end);
-		}
+		mailhdr_unfold(m, &m->field[i], val);
 		seen++;
 		if (rbl_received_ip(buf_str(val), buf_len(val), &ip) == 0)
 			n = rbl_add_ip(&ip, ips, n, max);
 	}
 	buf_free(val);
+	return (n);
+}
+
+/* rbl_received_ips - the same for a header section of len bytes */
+
+size_t
+rbl_received_ips(const char *hdr, size_t len, unsigned int hops,
+    struct ipaddr *ips, size_t n, size_t max)
+{
+	struct mail	*m = mail_new(hdr, len, NULL);
+
+	n = rbl_received_mail(m, hops, ips, n, max);
+	mail_free(m);
 	return (n);
 }
 

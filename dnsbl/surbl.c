@@ -81,8 +81,12 @@ surbl_collect(struct dnsbl_run *run)
 	size_t		 i, j, max = dnsbl_max_surbl_domains;
 
 	u = urlx_new(run->cfg->psl, SURBL_COLLECT_MAX, dnsbl_surbl_scan_size);
+	/* content/ decoded every part's text (and each HTML part's link
+	 * targets) from the message index */
 	if (run->view.text != NULL)
 		urlx_text(u, run->view.text, run->view.text_len);
+	else if (run->view.mail != NULL)
+		urlx_mail(u, run->view.mail);
 	else if (run->view.data != NULL)
 		urlx_message(u, run->view.data, run->view.len);
 	run->domains = xcalloc(max + 1, sizeof(*run->domains));

@@ -1,5 +1,5 @@
 /*
- * urlx.c - URLs and domains from text, HTML and raw MIME
+ * urlx.c - URLs and domains from text and HTML
  *
  * What is found, best first (surbl.c checks the first [dns]
  * max_surbl_domains registered domains in this order):
@@ -17,15 +17,14 @@
  * dotted quad.  Whatever does not normalise to a valid name is dropped.
  *
  * Input is untrusted and may be huge: at most max_scan bytes are looked
- * at (decoded bytes, for raw messages), at most max_hosts distinct hosts
- * are kept, MIME nesting stops at URLX_MAX_DEPTH and URLX_MAX_PARTS, and
- * every scan is a single forward pass.
+ * at, at most max_hosts distinct hosts are kept, and every scan is a
+ * single forward pass.
  *
- * For a raw message (no decoded text from content/), urlx_message() walks
- * the MIME structure itself: multipart bodies by boundary, message/rfc822
- * bodies, and "text" parts decoded from base64 or quoted-printable; HTML
- * parts get their character references decoded before the scan.  Other
- * parts (attachments) are skipped.
+ * What is scanned is the decoded text content/ extracted from every part
+ * (msg_view.text: visible text, then each HTML part's link targets), or
+ * without it the text parts of the message index (urlx_mail), decoded by
+ * their transfer encoding, HTML character references resolved; the MIME
+ * structure is mail/'s, this file reads none of its own.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -47,12 +46,15 @@
 #include "log.h"
 #include "xalloc.h"
 
+/* mail */
+#include "mail.h"
+
 /* dnsbl */
 #include "dnsbl_private.h"
 
-#define URLX_MAX_DEPTH	8	/* MIME nesting looked into */
-#define URLX_MAX_PARTS	256	/* MIME parts looked into */
 #define URLX_HOST_RAW	512	/* longest raw host text considered */
+#define URLX_MAX_DEPTH	8	/* MIME nesting urlx_message() indexes */
+#define URLX_MAX_PARTS	256	/* MIME parts urlx_message() indexes */
 
 struct urlx_host {
 	char		*name;
@@ -69,7 +71,6 @@ struct urlx {
 	size_t		*slot;		/* hash set of names */
 	size_t		 nslot;
 	int		 full;
-	unsigned int	 parts;
 };
 
 /* urlx_new - an empty collector */
@@ -540,134 +541,6 @@ urlx_text(struct urlx *u, const char *text, size_t len)
 	buf_free(raw);
 }
 
-/*
- * Raw MIME
- */
-
-/* urlx_header - the unfolded value of a header field, or NULL */
-
-static struct buf *
-urlx_header(const char *hdr, size_t len, const char *name)
-{
-	const char	*p = hdr, *end = hdr + len, *eol;
-	size_t		 nlen = strlen(name);
-	struct buf	*v;
-
-	while (p < end) {
-		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			eol = end;
-		if ((size_t)(eol - p) > nlen && strncasecmp(p, name, nlen) ==
-		    0 && p[nlen] == ':') {
-			v = buf_new(128);
-			buf_append(v, p + nlen + 1,
-			    (size_t)(eol - p - nlen - 1));
-			for (p = eol + (eol < end); p < end && (*p == ' ' ||
-			    *p == '\t'); p = eol + (eol < end)) {
-				eol = memchr(p, '\n', (size_t)(end - p));
-				if (eol == NULL)
-					eol = end;
-				buf_append(v, p, (size_t)(eol - p));
-			}
-			for (nlen = 0; nlen < v->len; nlen++)
-				if (v->data[nlen] == '\r' ||
-				    v->data[nlen] == '\n')
-					v->data[nlen] = ' ';
-			return (v);
-		}
-		p = eol + (eol < end);
-	}
-	return (NULL);
-}
-
-/* urlx_param - a parameter of a structured header value, or NULL */
-
-static char *
-urlx_param(const char *v, const char *name)
-{
-	size_t		 nlen = strlen(name), n;
-	const char	*p = v, *q;
-
-	while ((p = strchr(p, ';')) != NULL) {
-		p++;
-		p += strspn(p, " \t");
-		if (strncasecmp(p, name, nlen) != 0)
-			continue;
-		q = p + nlen + strspn(p + nlen, " \t");
-		if (*q != '=')
-			continue;
-		q++;
-		q += strspn(q, " \t");
-		if (*q == '"') {
-			q++;
-			n = strcspn(q, "\"");
-		} else
-			n = strcspn(q, " \t;");
-		if (n == 0 || n > 200)
-			return (NULL);
-		return (xstrndup(q, n));
-	}
-	return (NULL);
-}
-
-/* urlx_b64 - decode base64, skipping what is not in the alphabet */
-
-static void
-urlx_b64(const char *p, size_t len, struct buf *out)
-{
-	static signed char val[256];
-	static int	 ready;
-	uint32_t	 acc = 0;
-	int		 bits = 0, v;
-	size_t		 i;
-
-	if (!ready) {
-		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "abcdefghijklmnopqrstuvwxyz0123456789+/";
-
-		memset(val, -1, sizeof(val));
-		for (i = 0; a[i] != '\0'; i++)
-			val[(unsigned char)a[i]] = (signed char)i;
-		ready = 1;
-	}
-	for (i = 0; i < len; i++) {
-		if (p[i] == '=')
-			break;
-		if ((v = val[(unsigned char)p[i]]) < 0)
-			continue;
-		acc = (acc << 6) | (uint32_t)v;
-		if ((bits += 6) >= 8) {
-			bits -= 8;
-			buf_putc(out, (int)((acc >> bits) & 0xff));
-		}
-	}
-}
-
-/* urlx_qp - decode quoted-printable */
-
-static void
-urlx_qp(const char *p, size_t len, struct buf *out)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		if (p[i] != '=') {
-			buf_putc(out, p[i]);
-			continue;
-		}
-		if (i + 2 < len && urlx_hexval(p[i + 1]) >= 0 &&
-		    urlx_hexval(p[i + 2]) >= 0) {
-			buf_putc(out, urlx_hexval(p[i + 1]) * 16 +
-			    urlx_hexval(p[i + 2]));
-			i += 2;
-		} else if (i + 1 < len && p[i + 1] == '\n')
-			i += 1;				/* soft break */
-		else if (i + 2 < len && p[i + 1] == '\r' && p[i + 2] == '\n')
-			i += 2;
-		else
-			buf_putc(out, '=');
-	}
-}
-
 /* urlx_html_refs - decode the character references links hide behind */
 
 static void
@@ -711,136 +584,39 @@ urlx_html_refs(struct buf *b)
 	b->data[b->len] = '\0';
 }
 
-/* urlx_split - header block and body of an entity */
+/* urlx_mail - scan the text parts of a message index */
 
-static void
-urlx_split(const char *p, size_t len, size_t *hlen_r)
+void
+urlx_mail(struct urlx *u, const struct mail *m)
 {
-	size_t	 i;
+	const struct mail_part *p;
+	struct buf	*dec;
+	unsigned int	 i;
 
-	/* No header lines at all: the body starts after the blank line. */
-	if (len > 0 && p[0] == '\n') {
-		*hlen_r = 1;
-		return;
-	}
-	if (len > 1 && p[0] == '\r' && p[1] == '\n') {
-		*hlen_r = 2;
-		return;
-	}
-	for (i = 0; i + 1 < len; i++) {
-		if (p[i] != '\n')
+	dec = buf_new(4096);
+	for (i = 0; i < m->nparts && u->scanned < u->max_scan; i++) {
+		p = &m->part[i];
+		if (!(p->flags & MAIL_PART_LEAF) || strcmp(p->type, "text") != 0)
 			continue;
-		if (p[i + 1] == '\n') {
-			*hlen_r = i + 2;
-			return;
-		}
-		if (p[i + 1] == '\r' && i + 2 < len && p[i + 2] == '\n') {
-			*hlen_r = i + 3;
-			return;
-		}
-	}
-	*hlen_r = len;		/* headers only */
-}
-
-static void	urlx_entity_scan(struct urlx *, const char *, size_t,
-		    unsigned int);
-
-/* urlx_find_line - next line at or after p that starts with "--" b */
-
-static const char *
-urlx_find_line(const char *p, const char *end, const char *b, size_t blen)
-{
-	const char	*q;
-
-	for (q = p; q < end; q++) {
-		q = memchr(q, '-', (size_t)(end - q));
-		if (q == NULL)
-			return (NULL);
-		if ((q == p || q[-1] == '\n') &&
-		    (size_t)(end - q) >= blen + 2 &&
-		    q[1] == '-' && memcmp(q + 2, b, blen) == 0 &&
-		    (q + 2 + blen == end || strchr("\r\n \t-",
-		    q[2 + blen]) != NULL))
-			return (q);
-	}
-	return (NULL);
-}
-
-/* urlx_multipart - scan each part between boundary lines */
-
-static void
-urlx_multipart(struct urlx *u, const char *body, size_t len,
-    const char *boundary, unsigned int depth)
-{
-	const char	*end = body + len, *p, *next, *start;
-	size_t		 blen = strlen(boundary);
-
-	p = urlx_find_line(body, end, boundary, blen);
-	while (p != NULL && u->parts < URLX_MAX_PARTS) {
-		p += 2 + blen;
-		if (end - p >= 2 && p[0] == '-' && p[1] == '-')
-			return;			/* closing line */
-		if ((start = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return;
-		start++;
-		next = urlx_find_line(start, end, boundary, blen);
-		u->parts++;
-		urlx_entity_scan(u, start, (size_t)((next ? next : end) -
-		    start), depth + 1);
-		p = next;
-	}
-}
-
-/* urlx_entity_scan - one MIME entity (headers and body) */
-
-static void
-urlx_entity_scan(struct urlx *u, const char *p, size_t len,
-    unsigned int depth)
-{
-	struct buf	*ct, *cte, *dec;
-	char		*boundary;
-	const char	*body;
-	size_t		 hlen, blen;
-
-	if (depth > URLX_MAX_DEPTH || u->scanned >= u->max_scan)
-		return;
-	urlx_split(p, len, &hlen);
-	body = p + hlen;
-	blen = len - hlen;
-	ct = urlx_header(p, hlen, "Content-Type");
-	cte = urlx_header(p, hlen, "Content-Transfer-Encoding");
-	if (ct != NULL && strncasecmp(buf_str(ct) + strspn(buf_str(ct),
-	    " \t"), "multipart/", 10) == 0) {
-		if ((boundary = urlx_param(buf_str(ct), "boundary")) != NULL)
-			urlx_multipart(u, body, blen, boundary, depth);
-		free(boundary);
-	} else if (ct != NULL && strncasecmp(buf_str(ct) + strspn(buf_str(ct),
-	    " \t"), "message/rfc822", 14) == 0) {
-		urlx_entity_scan(u, body, blen, depth + 1);
-	} else if (ct == NULL || strncasecmp(buf_str(ct) + strspn(buf_str(ct),
-	    " \t"), "text/", 5) == 0) {
-		dec = buf_new(blen + 1);
-		if (cte != NULL && strcasestr(buf_str(cte), "base64") != NULL)
-			urlx_b64(body, blen, dec);
-		else if (cte != NULL && strcasestr(buf_str(cte),
-		    "quoted-printable") != NULL)
-			urlx_qp(body, blen, dec);
-		else
-			buf_append(dec, body, blen);
-		if (ct != NULL && strcasestr(buf_str(ct), "html") != NULL)
+		buf_reset(dec);
+		(void)maildec_part(m, i, dec, u->max_scan - u->scanned);
+		if (strcmp(p->subtype, "html") == 0)
 			urlx_html_refs(dec);
 		urlx_text(u, dec->data, dec->len);
-		buf_free(dec);
 	}
-	buf_free(ct);
-	buf_free(cte);
+	buf_free(dec);
 }
 
-/* urlx_message - scan a raw message */
+/* urlx_message - scan a raw message: index it (URLX_MAX_DEPTH,
+ * URLX_MAX_PARTS) and scan its text parts */
 
 void
 urlx_message(struct urlx *u, const char *msg, size_t len)
 {
-	u->parts = 0;
-	urlx_entity_scan(u, msg, len, 0);
+	struct mail_limits lim = { URLX_MAX_PARTS, URLX_MAX_DEPTH };
+	struct mail	*m;
+
+	m = mail_new(msg, len, &lim);
+	urlx_mail(u, m);
+	mail_free(m);
 }

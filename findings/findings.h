@@ -36,6 +36,8 @@
 
 #include "buf.h"
 
+struct mail;
+
 /* The message as every check sees it (read-only). */
 struct msg_view {
 	const char	*queue_id;	/* for log lines */
@@ -52,6 +54,10 @@ struct msg_view {
 	size_t		 len;
 	size_t		 header_len;	/* bytes up to and including the blank
 					 * line (== len if there is no body) */
+	const struct mail *mail;	/* the message's header and MIME part
+					 * index (mail.h), built once for all
+					 * checks; NULL: a check indexes the
+					 * data itself (tools, tests) */
 	const char	*text;		/* decoded text of the text parts and
 					 * HTML (UTF-8, link targets on lines
 					 * of their own), filled by content/
@@ -201,9 +207,12 @@ void		 findings_render_dns(const struct findings *, struct buf *out);
 void		 findings_render_rules(const struct findings *,
 		    struct buf *out);
 /* The X-Winnow-Checks value: "list=LIST" when a list decided, the DNS
- * part when dns, "uds=N" and the rules when spam ("" if nothing ran). */
+ * part when dns, "uds=N", the classifier's share of the points
+ * ("classifier=+35.4"; classifier is NAN when it did not run; nothing
+ * when it rounds to 0.0) and the rules when spam ("" if nothing ran). */
 void		 findings_render_checks(const struct findings *, int dns,
-		    int spam, const char *list, struct buf *out);
+		    int spam, const char *list, double classifier,
+		    struct buf *out);
 /* The names in X-Winnow-Virus: "name (part), ..., and N more". */
 void		 findings_render_viruses(const struct findings *,
 		    struct buf *out);

@@ -9,6 +9,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -114,12 +115,12 @@ findings_render_rules(const struct findings *f, struct buf *out)
 }
 
 /* findings_render_checks - the X-Winnow-Checks value ("" when nothing ran):
- * the list that decided, the DNS checks when dns, UDS and the rules when
- * spam */
+ * the list that decided, the DNS checks when dns, UDS, the classifier's
+ * points and the rules when spam */
 
 void
 findings_render_checks(const struct findings *f, int dns, int spam,
-    const char *list, struct buf *out)
+    const char *list, double classifier, struct buf *out)
 {
 	const char	*sep = "";
 
@@ -134,6 +135,13 @@ findings_render_checks(const struct findings *f, int dns, int spam,
 	}
 	if (spam && f->uds_state != CHECK_NOT_RUN) {
 		buf_printf(out, "%suds=%u", sep, f->uds_score);
+		sep = "; ";
+	}
+	/* The classifier's share, so a status reached with no rule is
+	 * never a mystery (a share that rounds to 0.0 explains nothing). */
+	if (spam && f->content_state != CHECK_NOT_RUN && !isnan(classifier) &&
+	    fabs(classifier) >= 0.05) {
+		buf_printf(out, "%sclassifier=%+.1f", sep, classifier);
 		sep = "; ";
 	}
 	if (spam && f->content_state != CHECK_NOT_RUN) {

@@ -1,12 +1,15 @@
 /*
- * fuzz_av_mime.c - the av/ MIME walk, attachment filter, remove and result
- * records on untrusted bytes
+ * fuzz_av_mime.c - the av/ view of the message index, attachment filter,
+ * remove, the part list sent to the scan process, and result records on
+ * untrusted bytes
  *
- * Per input: walk it with GMime (limits as in production), decode every
- * leaf, run the filter, flag the filtered parts and every third one, run
- * remove, and check remove's promise: the bytes before the first replaced
- * part and after the last one are the input's own.  The same bytes also go
- * through the scan-result record parser and the header renderer.
+ * Per input: index it (limits as in production) and list its leaves, pack
+ * and unpack that list as the scan process would get it (it must come back
+ * the same), decode every leaf, run the filter, flag the filtered parts and
+ * every third one, run remove, and check remove's promise: the bytes before
+ * the first replaced part and after the last one are the input's own.  The
+ * same bytes also go through the part-list and scan-result record parsers
+ * and the header renderer.
  * libclamav itself is not run here (it has its own fuzzers upstream and
  * would make each input take milliseconds); libmagic neither.
  *
@@ -40,7 +43,6 @@ fz_init(void)
 
 	log_to_stderr();
 	av_conf_register();
-	avmime_init();
 	fz_opts = av_opts_copy(av_opts_default());
 	if (av_opts_set(fz_opts, "filter_names", "*.exe *.pdf.* *.sc?", why) ||
 	    av_opts_set(fz_opts, "filter_types", "application/x-ms*", why) ||
@@ -53,7 +55,40 @@ fz_init(void)
 	buf_free(why);
 }
 
-/* fz_walk - walk, decode, filter; fill the findings like a scan */
+/* fz_list - the leaves as the scan process gets them: packed, unpacked,
+ * and the same as the child's */
+
+static struct avmime *
+fz_list(const char *data, size_t len)
+{
+	struct msg_view	 v;
+	struct avmime	*m, *u;
+	struct buf	*b = buf_new(256);
+	size_t		 i, used;
+
+	memset(&v, 0, sizeof(v));
+	v.data = data;
+	v.len = len;
+	m = avmime_view(&v);
+	avmime_pack(m, b);
+	if ((u = avmime_unpack((const unsigned char *)b->data, b->len, &used,
+	    data, len)) == NULL || used != b->len || u->nparts != m->nparts ||
+	    u->limit != m->limit || u->editable != m->editable)
+		abort();
+	for (i = 0; i < m->nparts; i++)
+		if (u->part[i].body_end != m->part[i].body_end ||
+		    u->part[i].hdr_start != m->part[i].hdr_start ||
+		    strcmp(u->part[i].section, m->part[i].section) != 0 ||
+		    strcmp(u->part[i].ctype, m->part[i].ctype) != 0 ||
+		    (u->part[i].filename == NULL) !=
+		    (m->part[i].filename == NULL))
+			abort();
+	avmime_free(u);
+	buf_free(b);
+	return (m);
+}
+
+/* fz_walk - list, decode, filter; fill the findings like a scan */
 
 static void
 fz_walk(const char *data, size_t len, struct findings *f)
@@ -63,8 +98,7 @@ fz_walk(const char *data, size_t len, struct findings *f)
 	struct buf	*d = buf_new(256), *reason = buf_new(64);
 	size_t		 i;
 
-	m = avmime_parse(data, len, avconf.max_mime_parts,
-	    avconf.max_mime_depth);
+	m = fz_list(data, len);
 	avscan_reset(f);
 	f->av_state = CHECK_DONE;
 	f->av_nparts = (unsigned int)m->nparts;
@@ -104,8 +138,7 @@ fz_check_remove(const char *data, size_t len, const struct findings *f)
 	v.data = data;
 	v.len = len;
 	if (av_remove_parts_opts(&v, fz_opts, f, out, why) == WN_OK) {
-		m = avmime_parse(data, len, avconf.max_mime_parts,
-		    avconf.max_mime_depth);
+		m = avmime_view(&v);
 		for (i = 0; i < m->nparts; i++) {
 			if (f->av_part[i] == AV_NOT_SCANNED)
 				continue;
@@ -151,6 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		if ((unsigned char)h->data[i] < 0x20 && h->data[i] != '\t')
 			abort();
 
+	avmime_free(avmime_unpack(data, len, &i, (const char *)data, len));
 	g = findings_new();
 	(void)avscan_unpack(data, len, g, why);
 	avscan_finish(g);

@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "edit.h"
+#include "mail.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -26,7 +27,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct buf	*out = buf_new(len + 256);
 	size_t		 hl, n, i, total = 0;
 
-	hl = edit_header_len(p, len);
+	hl = mailhdr_len(p, len);
 	e = edit_new(p, len, hl);
 	edit_add_header(e, "X-Winnow-Status", len > 4 ? "spam" : "x");
 	edit_remove_prefix(e, "X-Winnow-");

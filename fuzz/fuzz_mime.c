@@ -1,10 +1,11 @@
 /*
  * fuzz_mime.c - the whole content path on one untrusted message
  *
- * GMime parse and walk (every part, attached and encoded messages), charset
- * conversion, HTML (libxml2), RTF and enriched text extraction, the named
- * rules, formal detection, the tokenizer and the learner's scoring: all
- * that a message from the network reaches before the verdict.  Limits are
+ * The message index and content's walk of it (every part, attached and
+ * encoded messages), charset conversion, HTML (libxml2), RTF and enriched
+ * text extraction, the named rules, formal detection, the tokenizer and
+ * the learner's scoring: all that a message from the network reaches
+ * before the verdict.  Limits are
  * small so the fuzzer also walks the limit paths.
  *
  * SPDX-License-Identifier: MIT

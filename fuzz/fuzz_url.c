@@ -2,8 +2,8 @@
  * fuzz_url.c - URL and domain extraction from hostile text and MIME
  *
  * The first input byte picks the entry point: decoded text (as content/
- * hands it over), a raw message (our own MIME walk, base64 and
- * quoted-printable decoding), or a single host for the normaliser.  Every
+ * hands it over), a raw message (indexed by mail/, its text parts decoded),
+ * or a single host for the normaliser.  Every
  * host found is then reduced with the public-suffix list as surbl.c does.
  * Hosts must come out as valid lower-case names.
  *

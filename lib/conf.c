@@ -70,6 +70,18 @@ static int		 conf_in_final;	/* conf_value() reads staged text */
 static struct conf_entry *conf_applied;
 static size_t		 conf_napplied;
 
+/* Deprecated names: "section", "name" stand for "section", "name". */
+struct conf_alias {
+	char		*section, *name;
+	char		*to_section, *to_name;
+};
+
+static struct conf_alias *conf_aliases;
+static size_t		 conf_naliases;
+
+/* Warnings of the last conf_load() that applied ("file:line: text\n"). */
+static struct buf	*conf_warn;
+
 /* State of one conf_load() pass over a file. */
 struct conf_loader {
 	const char	*file;
@@ -84,6 +96,7 @@ struct conf_loader {
 	struct conf_entry *secs;	/* [section] lines: name and line */
 	size_t		 nsecs;
 	struct conf_errors err;
+	struct buf	*warn;		/* warnings, kept when it applies */
 };
 
 /* conf_errors_mark - note where the problem just written sits */
@@ -464,6 +477,46 @@ conf_set_partial(int on)
 	conf_partial = on;
 }
 
+/* conf_deprecate - name a key an old spelling of another */
+
+void
+conf_deprecate(const char *section, const char *name, const char *to_section,
+    const char *to_name)
+{
+	struct conf_alias *a;
+
+	conf_aliases = xreallocarray(conf_aliases, conf_naliases + 1,
+	    sizeof(*conf_aliases));
+	a = &conf_aliases[conf_naliases++];
+	a->section = xstrdup(section);
+	a->name = xstrdup(name);
+	a->to_section = xstrdup(to_section);
+	a->to_name = xstrdup(to_name);
+}
+
+/* conf_alias_find - the alias a key is, or NULL */
+
+static const struct conf_alias *
+conf_alias_find(const char *section, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < conf_naliases; i++)
+		if (strcasecmp(conf_aliases[i].section, section) == 0 &&
+		    strcasecmp(conf_aliases[i].name, name) == 0)
+			return (&conf_aliases[i]);
+	return (NULL);
+}
+
+/* conf_warnings - what the last applied file did that still works but
+ * should change ("" if nothing) */
+
+const char *
+conf_warnings(void)
+{
+	return (buf_str(conf_warn));
+}
+
 /* conf_reg_matches - whether a registration serves a section name: the
  * exact name, else (when no registration has it exactly) a prefix */
 
@@ -554,6 +607,19 @@ conf_run_final(struct conf_loader *ld)
 		conf_error(&ld->err, NULL, "%s", buf_str(why));
 	conf_in_final = 0;
 	buf_free(why);
+}
+
+/* conf_is_set - whether the applied file set a key */
+
+int
+conf_is_set(const char *section, const char *name)
+{
+	struct conf_reg	*r;
+	size_t		 j;
+
+	if ((r = conf_param_find(section, name, &j)) == NULL)
+		return (0);
+	return (r->set[j]);
 }
 
 /* conf_has_handler - whether a handler takes a section's free-form keys */
@@ -874,6 +940,35 @@ conf_read(const char *path, char **data, size_t *len, struct buf *errors)
 	return (WN_OK);
 }
 
+/* conf_alias_check - a deprecated key: a warning, and its value must suit
+ * the key it stands for; -1 if it does not */
+
+static int
+conf_alias_check(struct conf_loader *ld, const struct conf_entry *e)
+{
+	const struct conf_alias *a;
+	struct conf_reg	*to;
+	struct buf	*why;
+	size_t		 k;
+	int		 rc = 0;
+
+	if ((a = conf_alias_find(e->section, e->name)) == NULL)
+		return (0);
+	buf_printf(ld->warn, "%s:%d: [%s] %s is deprecated: use [%s] %s\n",
+	    ld->file, e->line, e->section, e->name, a->to_section, a->to_name);
+	if ((to = conf_param_find(a->to_section, a->to_name, &k)) == NULL)
+		return (0);
+	why = buf_new(64);
+	if (conf_param_parse(&to->sec->params[k], e->value, 0, why) < 0) {
+		conf_error(&ld->err, e, "[%s] %s (as [%s] %s): %s",
+		    e->section, e->name, a->to_section, a->to_name,
+		    buf_str(why));
+		rc = -1;
+	}
+	buf_free(why);
+	return (rc);
+}
+
 /* conf_validate - check every entry against the tables and handlers */
 
 static void
@@ -920,6 +1015,8 @@ conf_validate(struct conf_loader *ld)
 			    e->name, buf_str(why));
 			continue;
 		}
+		if (conf_alias_check(ld, e) < 0)
+			continue;
 		r->staged[j] = e->value;
 		r->staged_line[j] = e->line;
 	}
@@ -947,6 +1044,29 @@ conf_run_handlers(struct conf_loader *ld, int apply)
 	free(mine);
 }
 
+/* conf_apply_aliases - a deprecated key set in the file sets the key it
+ * stands for, unless the file sets that one too */
+
+static void
+conf_apply_aliases(struct buf *why)
+{
+	const struct conf_alias *a;
+	struct conf_reg	*r, *to;
+	size_t		 i, j, k;
+
+	for (i = 0; i < conf_naliases; i++) {
+		a = &conf_aliases[i];
+		if ((r = conf_param_find(a->section, a->name, &j)) == NULL ||
+		    !r->set[j] || (to = conf_param_find(a->to_section,
+		    a->to_name, &k)) == NULL || to->set[k])
+			continue;
+		if (conf_param_parse(&to->sec->params[k], r->text[j], 1,
+		    why) < 0)
+			log_panic("conf_apply: [%s] %s: %s", a->to_section,
+			    a->to_name, buf_str(why));
+	}
+}
+
 /* conf_apply - assign staged values (or defaults) to every target */
 
 static void
@@ -971,6 +1091,7 @@ conf_apply(void)
 			r->set[j] = 1;
 		}
 	}
+	conf_apply_aliases(why);
 	buf_free(why);
 }
 
@@ -986,6 +1107,7 @@ conf_load(const char *path, struct buf *errors)
 
 	memset(&ld, 0, sizeof(ld));
 	ld.file = path ? path : "(built-in defaults)";
+	ld.warn = buf_new(64);
 	ld.err.out = errors ? errors : buf_new(256);
 	ld.err.file = ld.file;
 	if (path != NULL && (rc = conf_read(path, &data, &len, ld.err.out)) !=
@@ -1026,6 +1148,9 @@ conf_load(const char *path, struct buf *errors)
 	conf_napplied = ld.nents;
 	ld.ents = NULL;
 	ld.nents = 0;
+	buf_free(conf_warn);
+	conf_warn = ld.warn;
+	ld.warn = NULL;
 	rc = WN_OK;
 out:
 	conf_errors_sort(&ld.err);
@@ -1034,6 +1159,7 @@ out:
 		free((char *)ld.secs[i].section);
 	free(ld.secs);
 	free(data);
+	buf_free(ld.warn);
 	if (errors == NULL)
 		buf_free(ld.err.out);
 	return (rc);
@@ -1108,6 +1234,8 @@ conf_print_reg(FILE *fp, const struct conf_reg *r, int defaults,
 		if (!defaults && (!r->set[j] ||
 		    conf_param_is_default(p, r->text[j])))
 			continue;
+		if (defaults && conf_alias_find(r->sec->name, p->name) != NULL)
+			continue;	/* an old name: not a default to show */
 		if (shown++ == 0) {
 			(void)fprintf(fp, "[%s]\n", r->sec->name);
 			if (defaults && r->sec->help)
@@ -1247,6 +1375,17 @@ conf_reset(void)
 	conf_napplied = 0;
 	conf_partial = 0;
 	conf_final = NULL;
+	for (i = 0; i < conf_naliases; i++) {
+		free(conf_aliases[i].section);
+		free(conf_aliases[i].name);
+		free(conf_aliases[i].to_section);
+		free(conf_aliases[i].to_name);
+	}
+	free(conf_aliases);
+	conf_aliases = NULL;
+	conf_naliases = 0;
+	buf_free(conf_warn);
+	conf_warn = NULL;
 }
 
 /* conf_split - split a string at any of the separator bytes */

@@ -106,6 +106,20 @@ void	conf_set_final_check(conf_final_fn *);
  * table has it. */
 const char *conf_value(const char *section, const char *name);
 
+/* Make section.name a deprecated spelling of to_section.to_name: setting
+ * it warns (conf_warnings) and sets the new key too, unless the file sets
+ * that one as well; its value must suit both.  The old key keeps its own
+ * table entry (and target). */
+void	conf_deprecate(const char *section, const char *name,
+	    const char *to_section, const char *to_name);
+
+/* Warnings of the last file applied: "file:line: text" lines, "" if none
+ * (deprecated keys). */
+const char *conf_warnings(void);
+
+/* Whether the last file applied sets a key of a table. */
+int	conf_is_set(const char *section, const char *name);
+
 /* Read path (NULL: defaults only) and, if it is valid, apply it.  Returns
  * WN_OK, or WN_PERM with one "file:line: text" per problem in errors (or
  * WN_TEMP when the file cannot be read). */

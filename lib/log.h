@@ -6,9 +6,19 @@
  * to syslog with the facility set by log_open_syslog(); log_to_stderr()
  * sends them to standard error with a timestamp instead (winnowd -f).
  *
- * Severities: debug (only when log_verbose > 0), info, notice, warn, error;
- * log_fatal() exits with a sysexits.h code; log_panic() aborts with a core
- * dump and runs no cleanup (it is for broken invariants, i.e. bugs).
+ * Severities: debug, info, notice, warn, error; log_fatal() exits with a
+ * sysexits.h code; log_panic() aborts with a core dump and runs no cleanup
+ * (it is for broken invariants, i.e. bugs).
+ *
+ * Levels: lines below the level are dropped.  The level is "info" by
+ * default, "debug" with -v (log_verbose), or what log_set_levels() was
+ * given ([server] log_level): a level, then overrides per module (the
+ * folder a source file is in, which the build passes as WN_MODULE), e.g.
+ * "notice, dnsbl=debug, smtp=warning".  Fatal and panic lines always go.
+ *
+ * Under systemd (JOURNAL_STREAM names our standard error) lines written
+ * to standard error carry a "<N>" priority prefix instead of a timestamp,
+ * so journald files them at their severity.
  *
  * Every line about one message starts with its queue id (the caller's job).
  *
@@ -34,11 +44,36 @@ void	log_to_stderr(void);
  * syslog value; -1 if unknown. */
 int	log_facility_parse(const char *);
 
-void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_notice(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
-void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));
+/* Levels (syslog's numbers). */
+#define LOG_LV_ERROR	3
+#define LOG_LV_WARN	4
+#define LOG_LV_NOTICE	5
+#define LOG_LV_INFO	6
+#define LOG_LV_DEBUG	7
+
+/* Set the levels from "LEVEL[, MODULE=LEVEL]..."; 0, or -1 with a reason
+ * in why (the levels stay as they were). */
+struct buf;
+int	log_set_levels(const char *, struct buf *why);
+
+/* Only check such a text (a conf_check_fn). */
+int	log_check_levels(const char *, struct buf *why);
+
+/* Whether a line of this level from this module would be written. */
+int	log_enabled(const char *module, int level);
+
+/* One line from a module (NULL: none) at a level. */
+void	log_at(const char *module, int level, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#ifndef WN_MODULE
+#define WN_MODULE	NULL
+#endif
+#define log_debug(...)	log_at(WN_MODULE, LOG_LV_DEBUG, __VA_ARGS__)
+#define log_info(...)	log_at(WN_MODULE, LOG_LV_INFO, __VA_ARGS__)
+#define log_notice(...)	log_at(WN_MODULE, LOG_LV_NOTICE, __VA_ARGS__)
+#define log_warn(...)	log_at(WN_MODULE, LOG_LV_WARN, __VA_ARGS__)
+#define log_error(...)	log_at(WN_MODULE, LOG_LV_ERROR, __VA_ARGS__)
 
 /* Log and exit(EX_SOFTWARE); use log_fatal_code for a specific sysexits. */
 void	log_fatal(const char *, ...)

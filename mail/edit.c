@@ -22,8 +22,9 @@
 #include "log.h"
 #include "xalloc.h"
 
-/* policy */
+/* mail */
 #include "edit.h"
+#include "mail.h"
 
 #define EDIT_FOLD	78	/* fold added headers near this column */
 
@@ -40,19 +41,6 @@ struct edit {
 	size_t		 nsegs, cap;
 	struct buf	*key;
 };
-
-/* edit_header_len - find the end of the header section */
-
-size_t
-edit_header_len(const char *data, size_t len)
-{
-	const char	*p;
-
-	if (len >= 2 && data[0] == '\r' && data[1] == '\n')
-		return (2);
-	p = memmem(data, len, "\r\n\r\n", 4);
-	return (p != NULL ? (size_t)(p - data) + 4 : len);
-}
 
 /* edit_starts_field - whether the line at p starts a header field:
  * printable ASCII other than ':' (RFC 5322 ftext), optional white space

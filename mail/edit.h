@@ -60,8 +60,4 @@ const char	*edit_key(struct edit *);
 /* Total bytes of output. */
 size_t		 edit_size(struct edit *);
 
-/* Length of the header section of data: up to and including the first
- * empty line, or len when there is none. */
-size_t		 edit_header_len(const char *data, size_t len);
-
 #endif /* WINNOW_EDIT_H */

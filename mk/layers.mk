@@ -13,10 +13,12 @@
 #   findings                    the check/policy contract
 #   dnsbl content av uds        the checks
 #   policy                      groups, verdicts, actions, notifications
+#   stats                       counters, the live file, the statistics
+#                               store, status, alerts, metrics
 #   server pipe-client ctl      the programs (winnowd, winnow-pipe,
 #                               winnowctl)
 
-LIBFOLDERS	 = lib spool mail smtp findings policy dnsbl uds content av
+LIBFOLDERS	 = lib spool mail smtp findings policy stats dnsbl uds content av
 PROGFOLDERS	 = server pipe-client ctl
 FOLDERS		 = $(LIBFOLDERS) $(PROGFOLDERS)
 
@@ -28,8 +30,8 @@ HAVE		 = $(foreach f,$(FOLDERS),$(if $(wildcard $(f)/*.c),$(f)))
 # A folder and what it may use (its closure is spelled out in DEPS).
 layer		 = $(1) $(DEPS_$(1))
 # The link order of a set of folders: dependents before dependencies.
-LINKORDER	 = server pipe-client ctl content av dnsbl uds policy findings \
-		   mail smtp spool lib
+LINKORDER	 = server pipe-client ctl content av dnsbl uds stats policy \
+		   findings mail smtp spool lib
 linkset		 = $(foreach f,$(LINKORDER),$(if $(filter $(f),$(1)),$(f)))
 
 pkgs_of		 = $(sort $(foreach f,$(call layer,$(1)),$(PKGS_$(f))))

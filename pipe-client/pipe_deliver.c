@@ -185,7 +185,9 @@ pipe_on_error(const struct sess_info *si, struct msg *m,
 	buf_free(text);
 }
 
-const struct sess_hooks	 pipe_hooks = { pipe_deliver, notice_after_reply };
+const struct sess_hooks	 pipe_hooks = {
+	pipe_deliver, notice_after_reply, NULL
+};
 
 /* pipe_deliver - the session's deliver hook */
 

@@ -38,6 +38,7 @@
 
 /* mail */
 #include "edit.h"
+#include "mail.h"
 
 /* pipe-client */
 #include "pipe.h"
@@ -48,7 +49,7 @@ static struct edit *
 pf_edit(const struct sess_info *si, const struct msg *m, const char *data,
     size_t len, const char *info)
 {
-	struct edit	*e = edit_new(data, len, edit_header_len(data, len));
+	struct edit	*e = edit_new(data, len, mailhdr_len(data, len));
 	struct buf	*v = buf_new(256);
 
 	trace_received(v, si, m->qid, m->nrcpts == 1 ? m->rcpts[0].addr :
@@ -146,7 +147,7 @@ pf_dsn(const struct msg *m, const char *data, size_t len)
 	}
 	if (n > 0) {
 		body = buf_new(4096);
-		dsn_build(body, m, data, len, edit_header_len(data, len), dr, n,
+		dsn_build(body, m, data, len, mailhdr_len(data, len), dr, n,
 		    reinject_peer_host(), m->qid);
 		to = xcalloc(2, sizeof(*to));
 		to[0] = xstrdup(m->sender);

@@ -15,6 +15,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,6 +99,38 @@ action_tags(const struct policy_decision *const *d, size_t n,
 	}
 }
 
+/* policy_summary - X-Winnow-Score (when a check that scores ran) and
+ * X-Winnow-Checks of recipients sharing one message */
+
+void
+policy_summary(const struct policy_decision *const *d, size_t n,
+    const struct findings *f, int *has_score_r, double *score_r,
+    struct buf *checks)
+{
+	const char	*list = NULL;
+	size_t		 i;
+	int		 dns = 0, spam = 0;
+
+	*has_score_r = 0;
+	*score_r = 0.0;
+	for (i = 0; i < n; i++) {
+		dns |= d[i]->group->spam_checks && d[i]->group->dns_checks;
+		spam |= d[i]->group->spam_checks;
+		if (list == NULL)
+			list = d[i]->list;
+	}
+	for (i = 0; i < n && !d[i]->group->spam_checks; i++)
+		;
+	if (i < n && (f->content_state != CHECK_NOT_RUN ||
+	    f->uds_state != CHECK_NOT_RUN || (d[i]->group->dns_checks &&
+	    f->dns_state != CHECK_NOT_RUN))) {
+		*has_score_r = 1;
+		*score_r = group_points(d[i]->group, f);
+	}
+	findings_render_checks(f, dns, spam, list, f->spam_score >= 0.0 ?
+	    verdict_learner_points(f->spam_score) : NAN, checks);
+}
+
 /* policy_edit - our headers and the statuses' modifications */
 
 void
@@ -107,8 +140,8 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	struct buf	*v = buf_new(256);
 	struct buf	*seen = buf_new(256);
 	size_t		 i;
-	int		 differ = 0, dns = 0, spam = 0, av = 0, avc = 0, k;
-	const char	*list = NULL;
+	int		 differ = 0, av = 0, avc = 0, k, has_score;
+	double		 score;
 
 	edit_remove_prefix(e, "X-Winnow-");
 	if (n == 0) {
@@ -118,12 +151,8 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	}
 	for (i = 0; i < n; i++) {
 		differ |= d[i]->spam != d[0]->spam || d[i]->av != d[0]->av;
-		dns |= d[i]->group->spam_checks && d[i]->group->dns_checks;
-		spam |= d[i]->group->spam_checks;
 		av |= d[i]->av != AV_NOT_SCANNED;
 		avc |= d[i]->group->av_checks;
-		if (list == NULL)
-			list = d[i]->list;
 	}
 
 	/* X-Winnow-Status */
@@ -152,18 +181,17 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	}
 	edit_add_header(e, "X-Winnow-Group", buf_str(v));
 
-	/* The verdict's points, when a check that scores ran. */
-	for (i = 0; i < n && !d[i]->group->spam_checks; i++)
-		;
-	if (i < n && (f->content_state != CHECK_NOT_RUN ||
-	    f->uds_state != CHECK_NOT_RUN || (d[i]->group->dns_checks &&
-	    f->dns_state != CHECK_NOT_RUN))) {
-		buf_reset(v);
-		buf_printf(v, "%.1f", group_points(d[i]->group, f));
-		edit_add_header(e, "X-Winnow-Score", buf_str(v));
-	}
+	/* X-Winnow-Score and X-Winnow-Checks (policy_summary, which the
+	 * server's summary line uses too) */
 	buf_reset(v);
-	findings_render_checks(f, dns, spam, list, v);
+	policy_summary(d, n, f, &has_score, &score, v);
+	if (has_score) {
+		struct buf *sc = buf_new(16);
+
+		buf_printf(sc, "%.1f", score);
+		edit_add_header(e, "X-Winnow-Score", buf_str(sc));
+		buf_free(sc);
+	}
 	if (buf_len(v) > 0)
 		edit_add_header(e, "X-Winnow-Checks", buf_str(v));
 	/* X-Winnow-Virus: the AV status, and the names when there are

@@ -24,6 +24,9 @@
 #include "timeutil.h"
 #include "xalloc.h"
 
+/* mail */
+#include "mail.h"
+
 /* policy */
 #include "notify.h"
 #include "policy.h"
@@ -136,43 +139,27 @@ notify_template(const struct policy_status *st, int who)
 	return (notify_builtin[who]);
 }
 
-/* notify_header_value - the unfolded value of a header field */
+/* notify_header_value - the unfolded value of a header field, as the
+ * message index reads header fields */
 
 int
 notify_header_value(const char *h, size_t len, const char *name,
     struct buf *out)
 {
-	const char	*p = h, *end = h + len, *nl;
-	size_t		 nlen = strlen(name), start = buf_len(out);
+	const struct mail_field *f;
+	struct mail	*m;
+	size_t		 start = buf_len(out);
+	int		 found = 0;
 
-	while (p < end) {
-		if ((size_t)(end - p) > nlen && strncasecmp(p, name, nlen) ==
-		    0 && p[nlen] == ':')
-			break;
-		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			return (0);
-		p = nl + 1;
+	m = mail_new(h, len, NULL);
+	if ((f = mailhdr_first(m, 0, name)) != NULL) {
+		mailhdr_unfold(m, f, out);
+		if (buf_len(out) - start > NOTIFY_VALUE_MAX)
+			buf_truncate(out, start + NOTIFY_VALUE_MAX);
+		found = 1;
 	}
-	if (p >= end)
-		return (0);
-	p += nlen + 1;
-	while (p < end && (*p == ' ' || *p == '\t'))
-		p++;
-	for (; p < end && buf_len(out) - start < NOTIFY_VALUE_MAX; p++) {
-		if (*p == '\r' || *p == '\n') {
-			/* Folding continues only before white space. */
-			nl = p;
-			while (nl < end && (*nl == '\r' || *nl == '\n'))
-				nl++;
-			if (nl >= end || (*nl != ' ' && *nl != '\t') ||
-			    nl - p > 2)
-				break;
-			p = nl - 1;
-			continue;
-		}
-		buf_putc(out, *p);
-	}
-	return (1);
+	mail_free(m);
+	return (found);
 }
 
 /* notify_is_automatic - whether a message is itself automatic */

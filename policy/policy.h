@@ -222,6 +222,14 @@ void		 policy_edit(struct edit *,
 		    const struct policy_decision *const *, size_t n,
 		    const struct findings *);
 
+/* What X-Winnow-Score and X-Winnow-Checks say for recipients sharing one
+ * message (policy_edit writes them; the server's summary line too):
+ * *has_score_r when a check that scores ran, then *score_r its points;
+ * the checks text appended to checks. */
+void		 policy_summary(const struct policy_decision *const *,
+		    size_t n, const struct findings *, int *has_score_r,
+		    double *score_r, struct buf *checks);
+
 /* Names, for logs, headers and JSON. */
 const char	*policy_action_name(int);
 

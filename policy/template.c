@@ -60,7 +60,7 @@ struct template {
 
 static const char *const template_vars[TEMPLATE_NVARS] = {
 	"sender", "recipients", "subject", "status", "action", "virus",
-	"queue_id", "group", "date", "hostname", "client"
+	"queue_id", "group", "date", "hostname", "client", "alert", "problems"
 };
 
 /* Header fields a template may not set: we write them. */
@@ -613,11 +613,35 @@ tr_value(const char *const vars[TEMPLATE_NVARS], int v)
 	return (vars[v] != NULL ? vars[v] : "");
 }
 
-/* tr_list - render a list of nodes; macro values are escaped */
+/* tr_lines - a multi-line value in the body: each line escaped, the line
+ * breaks kept (at most TEMPLATE_LINES_MAX bytes) */
+
+static void
+tr_lines(const char *v, struct buf *out)
+{
+	const char	*nl;
+	size_t		 left = TEMPLATE_LINES_MAX, len;
+
+	while (*v != '\0' && left > 0) {
+		nl = strchr(v, '\n');
+		len = nl != NULL ? (size_t)(nl - v) : strlen(v);
+		if (len > left)
+			len = left;
+		buf_append_safe(out, v, len);
+		left -= len;
+		if (nl == NULL)
+			break;
+		buf_putc(out, '\n');
+		v = nl + 1;
+	}
+}
+
+/* tr_list - render a list of nodes; macro values are escaped (in the body
+ * a multi-line macro keeps its line breaks) */
 
 static void
 tr_list(const struct tnode *n, const char *const vars[TEMPLATE_NVARS],
-    struct buf *out)
+    int body, struct buf *out)
 {
 	const char	*v;
 	size_t		 vl;
@@ -629,6 +653,10 @@ tr_list(const struct tnode *n, const char *const vars[TEMPLATE_NVARS],
 			break;
 		case TN_VAR:
 			v = tr_value(vars, n->var);
+			if (body && n->var == TEMPLATE_PROBLEMS) {
+				tr_lines(v, out);
+				break;
+			}
 			vl = strlen(v);
 			buf_append_safe(out, v, vl > TEMPLATE_VAR_MAX ?
 			    TEMPLATE_VAR_MAX : vl);
@@ -637,9 +665,9 @@ tr_list(const struct tnode *n, const char *const vars[TEMPLATE_NVARS],
 			v = tr_value(vars, n->var);
 			if (n->text != NULL ? strcasecmp(v, n->text) == 0 :
 			    *v != '\0')
-				tr_list(n->then, vars, out);
+				tr_list(n->then, vars, body, out);
 			else
-				tr_list(n->els, vars, out);
+				tr_list(n->els, vars, body, out);
 			break;
 		}
 	}
@@ -769,7 +797,7 @@ template_render(const struct template *t,
 
 	for (i = 0; i < t->nfields; i++) {
 		buf_reset(tmp);
-		tr_list(t->fields[i].value, vars, tmp);
+		tr_list(t->fields[i].value, vars, 0, tmp);
 		buf_printf(header, "%s:", t->fields[i].name);
 		/* The admin's leading space is the usual one after ':'. */
 		buf_putc(header, ' ');
@@ -780,7 +808,7 @@ template_render(const struct template *t,
 		buf_puts(header, "\r\n");
 	}
 	buf_reset(tmp);
-	tr_list(t->body, vars, tmp);
+	tr_list(t->body, vars, 1, tmp);
 	template_body_out(body, tmp->data, buf_len(tmp));
 	buf_free(tmp);
 }
@@ -794,7 +822,7 @@ template_render_line(const struct template *t,
 	struct buf	*tmp = buf_new(256);
 	size_t		 i;
 
-	tr_list(t->body, vars, tmp);
+	tr_list(t->body, vars, 0, tmp);
 	/* Escaped values cannot hold CR/LF; the text itself had none. */
 	for (i = 0; i < buf_len(tmp); i++)
 		if (tmp->data[i] == '\r' || tmp->data[i] == '\n')

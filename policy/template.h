@@ -40,6 +40,7 @@
 
 #define TEMPLATE_MAX_DEPTH	8	/* nesting of ${if} */
 #define TEMPLATE_VAR_MAX	1000	/* bytes of one macro value used */
+#define TEMPLATE_LINES_MAX	16000	/* of ${problems} in a body */
 
 /* The macros. */
 enum template_var {
@@ -55,6 +56,9 @@ enum template_var {
 	TEMPLATE_DATE,		/* RFC 5322 date of arrival */
 	TEMPLATE_HOSTNAME,	/* ours */
 	TEMPLATE_CLIENT,	/* the original client's IP address */
+	TEMPLATE_ALERT,		/* alerts: problem, resolved or digest */
+	TEMPLATE_PROBLEMS,	/* alerts: the problems, one per line (in
+				 * the body its line breaks stay) */
 	TEMPLATE_NVARS
 };
 

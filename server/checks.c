@@ -36,6 +36,7 @@
 #include "buf.h"
 #include "log.h"
 #include "status.h"
+#include "timeutil.h"
 
 /* checks */
 #include "av.h"
@@ -236,22 +237,30 @@ checks_run(struct pl_ctx *c)
 	const struct check *k;
 	unsigned int	 need = checks_needs(c);
 	void		*h[CHECKS_MAX];
+	uint64_t	 t;
 	size_t		 i;
 
+	/* Each check's time is its start plus its finish (the statistics'
+	 * latency histograms). */
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
 		h[i] = NULL;
 		if (!(need & k->needs))
 			continue;
 		buf_reset(c->why);
+		t = time_now_us();
 		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
 			checks_failed(c, k, "start");
+		c->check_us[i] += time_now_us() - t;
+		c->check_ran[i] = 1;
 	}
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
 		if (h[i] == NULL)
 			continue;
 		buf_reset(c->why);
+		t = time_now_us();
 		if (k->finish(h[i], &c->view, need, c->f, c->why) != WN_OK)
 			checks_failed(c, k, "finish");
+		c->check_us[i] += time_now_us() - t;
 	}
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */

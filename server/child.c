@@ -19,6 +19,7 @@
 #include <netinet/tcp.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,9 +29,11 @@
 
 /* lib */
 #include "log.h"
+#include "proctitle.h"
 #include "timeutil.h"
 
 /* smtp */
+#include "milter.h"
 #include "notice.h"
 #include "reinject.h"
 
@@ -49,38 +52,6 @@ child_sig(int sig)
 {
 	(void)sig;
 	child_stopping = 1;
-}
-
-/* scoreboard_idle - idle or starting children that are not stopping */
-
-unsigned int
-scoreboard_idle(const struct scoreboard *sb)
-{
-	unsigned int	 i, n = 0;
-
-	for (i = 0; i < sb->nslots; i++) {
-		const struct slot *sl = &sb->slot[i];
-
-		if ((sl->state == CHILD_IDLE || sl->state == CHILD_STARTING) &&
-		    !sl->stopping)
-			n++;
-	}
-	return (n);
-}
-
-/* scoreboard_peer_count - busy children serving this client */
-
-unsigned int
-scoreboard_peer_count(const struct scoreboard *sb, const char *peer)
-{
-	unsigned int	 i, n = 0;
-
-	for (i = 0; i < sb->nslots; i++)
-		if (sb->slot[i].state == CHILD_BUSY &&
-		    strncmp(sb->slot[i].peer, peer, sizeof(sb->slot[i].peer)) ==
-		    0)
-			n++;
-	return (n);
 }
 
 /* child_over_limit - whether the client already holds its share of the
@@ -114,7 +85,11 @@ child_state(int state)
 	unsigned int	 want;
 	char		 c = 1;
 
+	if (state == CHILD_BUSY && child_slot->state != CHILD_BUSY)
+		child_slot->busy_since = time_now_ms();
 	child_slot->state = state;
+	proctitle_set("winnowd: child %s", state == CHILD_BUSY ? "busy" :
+	    "idle");
 	if (state != CHILD_BUSY)
 		return;
 	child_slot->served = 1;
@@ -122,6 +97,47 @@ child_state(int state)
 	want = server_conf.min_spare > 0 ? server_conf.min_spare : 1;
 	if (scoreboard_idle(child_sb) < want)
 		(void)write(child_wake_fd, &c, 1);	/* full pipe: awake */
+}
+
+/* child_note_message - a message's filtering starts (qid) or ends (NULL):
+ * the slot says which, the title too */
+
+void
+child_note_message(const char *qid)
+{
+	size_t	 i;
+
+	if (child_slot == NULL)
+		return;
+	if (qid == NULL) {
+		child_slot->qid[0] = '\0';
+		child_slot->messages++;
+		proctitle_set("winnowd: child busy");
+		return;
+	}
+	child_slot->msg_since = time_now_ms();
+	for (i = 0; i + 1 < LIVE_QID_MAX && qid[i] != '\0'; i++)
+		child_slot->qid[i] = qid[i];
+	child_slot->qid[i] = '\0';
+	proctitle_set("winnowd: child busy %s 0.0s", qid);
+}
+
+/* child_note_stage - a stage of the message ended: the title says how long
+ * it has taken so far */
+
+void
+child_note_stage(void)
+{
+	char	 qid[LIVE_QID_MAX];
+	size_t	 i;
+
+	if (child_slot == NULL || child_slot->qid[0] == '\0')
+		return;
+	for (i = 0; i < LIVE_QID_MAX; i++)
+		qid[i] = child_slot->qid[i];
+	qid[LIVE_QID_MAX - 1] = '\0';
+	proctitle_set("winnowd: child busy %s %.1fs", qid,
+	    (double)(time_now_ms() - child_slot->msg_since) / 1000.0);
 }
 
 /* child_retry_busy - sending from outq counts as busy (no spare) */
@@ -207,10 +223,16 @@ child_serve(const struct listener *l)
 	if (child_over_limit(fd, peer)) {
 		(void)close(fd);
 		n = 0;
+	} else if (proto == PROTO_MILTER) {
+		n = milter_run(fd, peer, &pipeline_milter_hooks);
 	} else {
 		n = sess_run(fd, proto, peer, &pipeline_hooks);
 	}
 	child_slot->peer[0] = '\0';
+	/* What a session's messages took (their index, text, HTML parse,
+	 * spool) is freed by now: give the heap's free pages back, so an idle
+	 * child is small again after a big message. */
+	(void)malloc_trim(0);
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }
@@ -257,6 +279,15 @@ child_main(struct listener *l, int nl, struct scoreboard *sb,
 	if (getppid() == 1)
 		exit(EX_OK);			/* the master is already gone */
 	server_child_init();
+	/*
+	 * Keep up to 2 MB of freed heap instead of giving it back at once:
+	 * each message allocates and frees buffers of 64 kB and more (the
+	 * session's, the spool's), and with glibc's default a free at the
+	 * top of the heap can return the memory (brk) only for the next
+	 * message to fault it in again - which perf showed as soon as the
+	 * heap's layout moved a little.
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 2 * 1024 * 1024);
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		log_fatal("epoll_create1: %s", strerror(errno));

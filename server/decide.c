@@ -19,6 +19,7 @@
 
 /* mail */
 #include "edit.h"
+#include "mail.h"
 
 /* checks */
 #include "av.h"
@@ -75,7 +76,7 @@ decide_removed(struct pl_ctx *c)
 		if (av_remove_parts(&c->view, c->f, c->removed, c->why) ==
 		    WN_OK) {
 			c->removed_state = 1;
-			c->removed_hlen = edit_header_len(c->removed->data,
+			c->removed_hlen = mailhdr_len(c->removed->data,
 			    buf_len(c->removed));
 		} else {
 			log_warn("%s: cannot remove the flagged parts (%s); "

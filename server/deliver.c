@@ -89,8 +89,10 @@ deliver_failed(struct pl_txn *t, const char *fmt, const char *why)
 	size_t	 k;
 
 	for (k = 0; k < t->n; k++)
-		if (t->rcpts[k]->fate != FATE_DEFERRED)
+		if (t->rcpts[k]->fate != FATE_DEFERRED) {
 			fate_set(t->rcpts[k], FATE_DEFERRED, 451, fmt, why);
+			t->rcpts[k]->why |= FATE_DOWNSTREAM;
+		}
 }
 
 /* deliver_prepare - open and prepare every transaction */
@@ -210,7 +212,7 @@ deliver_redirects(struct pl_ctx *c, int final)
 
 /* deliver_quarantine - store the message for its quarantined recipients */
 
-static int
+int
 deliver_quarantine(struct pl_ctx *c)
 {
 	struct quar_info qi;
@@ -329,6 +331,7 @@ deliver_store(struct pl_ctx *c)
 	size_t		 i;
 
 	if (deliver_archive(c) != WN_OK) {
+		c->narchive_failed++;
 		log_error("%s: archive_dir %s: %s", c->m->qid,
 		    policy_conf.archive_dir, buf_str(c->why));
 		deliver_hold_all(c, "Cannot write the archive copy, try again "
@@ -336,6 +339,7 @@ deliver_store(struct pl_ctx *c)
 		return (-1);
 	}
 	if (deliver_quarantine(c) != WN_OK) {
+		c->quar_failed = 1;
 		log_error("%s: quarantine_dir %s: %s", c->m->qid,
 		    policy_conf.quarantine_dir, buf_str(c->why));
 		for (i = 0; i < c->m->nrcpts; i++)

@@ -4,6 +4,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "proctitle.h"
 #include "version.h"
 
 /* server */
@@ -87,26 +89,52 @@ main_usage_error(void)
 	return (EX_USAGE);
 }
 
-/* main_daemonize - detach from the terminal */
+static int	 main_ready_fd = -1;
+static int	 main_facility;
+
+/* main_daemonize - detach from the terminal: the parent waits until the
+ * daemon says it is up, and otherwise exits with the daemon's status (its
+ * reason is on our standard error, which the daemon keeps until then) */
 
 static void
 main_daemonize(void)
 {
+	char	 c;
 	pid_t	 pid;
-	int	 fd;
+	int	 p[2], status;
 
+	if (pipe2(p, O_CLOEXEC) < 0)
+		log_fatal("pipe: %s", strerror(errno));
 	if ((pid = fork()) < 0)
 		log_fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		(void)close(p[1]);
+		if (read(p[0], &c, 1) == 1)
+			_exit(EX_OK);
+		if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
+			_exit(WEXITSTATUS(status) != 0 ?
+			    WEXITSTATUS(status) : EX_SOFTWARE);
+		_exit(EX_SOFTWARE);
+	}
+	(void)close(p[0]);
+	main_ready_fd = p[1];
 	if (setsid() < 0)
 		log_fatal("setsid: %s", strerror(errno));
-	if ((pid = fork()) < 0)
-		log_fatal("fork: %s", strerror(errno));
-	if (pid > 0)
-		_exit(0);
 	if (chdir("/") < 0)
 		log_fatal("chdir /: %s", strerror(errno));
+}
+
+/* main_ready - the master is up: log to syslog, let go of the terminal,
+ * tell the waiting parent */
+
+static void
+main_ready(void)
+{
+	int	 fd;
+
+	if (main_ready_fd < 0)
+		return;
+	log_open_syslog(main_facility);
 	if ((fd = open("/dev/null", O_RDWR)) >= 0) {
 		(void)dup2(fd, 0);
 		(void)dup2(fd, 1);
@@ -114,6 +142,9 @@ main_daemonize(void)
 		if (fd > 2)
 			(void)close(fd);
 	}
+	(void)write(main_ready_fd, "R", 1);
+	(void)close(main_ready_fd);
+	main_ready_fd = -1;
 }
 
 static const struct option main_longopts[] = {
@@ -138,6 +169,8 @@ main(int argc, char **argv)
 	struct buf	*why;
 	int		 c, foreground = 0, test = 0, print = -1;
 
+	/* Before getopt: option arguments must point at the copies. */
+	proctitle_init(argc, argv);
 	log_init("winnowd");
 	while ((c = getopt_long(argc, argv, "c:fvtndhV", main_longopts,
 	    NULL)) != -1) {
@@ -221,15 +254,15 @@ main(int argc, char **argv)
 	}
 	buf_free(why);
 
+	/* Until the master is up, errors go to standard error (the daemon's
+	 * too: its parent waits, and exits with its status). */
+	log_to_stderr();
 	if (!foreground) {
-		log_open_syslog(log_facility_parse(
-		    smtp_conf.syslog_facility));
+		main_facility = log_facility_parse(smtp_conf.syslog_facility);
 		main_daemonize();
-	} else {
-		log_to_stderr();
 	}
 	if (config == NULL)
 		log_notice("no configuration file (%s): running on built-in "
 		    "defaults", DEFAULT_CONFIG);
-	return (master_main(config, foreground));
+	return (master_main(config, foreground, main_ready));
 }

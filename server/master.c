@@ -25,7 +25,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -43,16 +42,27 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 /* lib */
 #include "buf.h"
 #include "conf.h"
 #include "log.h"
+#include "proctitle.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
+/* checks: what the master loaded, for the status */
+#include "av.h"
+#include "content.h"
+
+/* stats */
+#include "live.h"
+#include "tally.h"
+
 /* server */
+#include "control.h"
 #include "server.h"
 
 struct mchild {
@@ -78,6 +88,13 @@ static const char	*master_config;
 static uid_t		 master_uid;
 static gid_t		 master_gid;
 static int		 master_drop;	/* children switch user */
+static struct live_info	 master_info;	/* what the live file says */
+static pid_t		 master_control_pid;	/* the control process */
+static uint64_t		 master_control_started;
+static uint64_t		 master_control_after;	/* throttle */
+
+static void	master_one_line(struct buf *);
+static uint64_t		 master_published;
 
 /* master_sig - note a signal for the main loop */
 
@@ -332,6 +349,8 @@ master_spawn(void)
 		(void)close(master_sigpipe[0]);
 		(void)close(master_sigpipe[1]);
 		(void)close(master_wake[0]);
+		if (control_fd() >= 0)
+			(void)close(control_fd());
 		master_sb->slot[slot].pid = getpid();
 		master_drop_privileges();
 		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
@@ -349,6 +368,68 @@ master_spawn(void)
 	k->pid = pid;
 	k->generation = master_gen;
 	k->slot = (unsigned int)slot;
+}
+
+/* master_control_spawn - start the control process when it is wanted */
+
+static void
+master_control_spawn(void)
+{
+	pid_t	 pid;
+	int	 i;
+
+	if (master_control_pid != 0 || !control_wanted() ||
+	    time_now_ms() < master_control_after)
+		return;
+	if ((pid = fork()) < 0) {
+		log_error("fork of the control process: %s", strerror(errno));
+		master_control_after = time_now_ms() + 1000;
+		return;
+	}
+	if (pid == 0) {
+		(void)close(master_sigpipe[0]);
+		(void)close(master_sigpipe[1]);
+		(void)close(master_wake[0]);
+		(void)close(master_wake[1]);
+		for (i = 0; i < master_nl; i++)
+			(void)close(master_l[i].fd);
+		master_drop_privileges();
+		control_main();
+	}
+	master_control_pid = pid;
+	master_control_started = time_now_ms();
+}
+
+/* master_control_reaped - the control process ended: start another,
+ * after a pause when it died young */
+
+static int
+master_control_reaped(pid_t pid, int status)
+{
+	if (pid != master_control_pid || pid == 0)
+		return (0);
+	master_control_pid = 0;
+	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
+		log_warn("control process %ld killed by signal %d", (long)pid,
+		    WTERMSIG(status));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		log_warn("control process %ld exited with status %d",
+		    (long)pid, WEXITSTATUS(status));
+	if (time_now_ms() - master_control_started < 10000 &&
+	    (WIFSIGNALED(status) ? WTERMSIG(status) != SIGTERM :
+	    WEXITSTATUS(status) != 0))
+		master_control_after = time_now_ms() + (server_conf.
+		    throttle_delay > 1000 ? server_conf.throttle_delay : 1000);
+	return (1);
+}
+
+/* master_control_stop - ask the control process to go (reload, stop) */
+
+static void
+master_control_stop(void)
+{
+	if (master_control_pid != 0)
+		(void)kill(master_control_pid, SIGTERM);
 }
 
 /* master_slot - the scoreboard slot of a child */
@@ -411,9 +492,13 @@ master_reap(void)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (master_control_reaped(pid, status))
+			continue;
 		if ((k = master_find(pid)) == NULL)
 			continue;
 		sl = master_slot(k);
+		tally_child_exit(server_live, WIFSIGNALED(status) ||
+		    WEXITSTATUS(status) != 0);
 		if (WIFSIGNALED(status))
 			log_warn("child %ld killed by signal %d%s", (long)pid,
 			    WTERMSIG(status), sl->state == CHILD_BUSY ?
@@ -587,12 +672,20 @@ master_reload(void)
 
 	log_info("reloading configuration from %s", master_config ?
 	    master_config : "(built-in defaults)");
+	master_info.reload_time = (int64_t)time(NULL);
 	if (server_load_config(master_config, why) < 0) {
+		master_one_line(why);
 		log_error("reload failed, still running on the previous "
-		    "configuration:\n%s", buf_str(why));
+		    "configuration: %s", buf_str(why));
+		master_info.reload_ok = 0;
+		(void)snprintf(master_info.reload_text,
+		    sizeof(master_info.reload_text), "%s", buf_str(why));
+		master_published = 0;
 		buf_free(why);
 		return;
 	}
+	master_info.reload_ok = 1;
+	master_info.reload_text[0] = '\0';
 	if (strcmp(master_listen_text, server_conf.listen) != 0) {
 		master_unbind(master_l, master_nl);
 		master_l = NULL;
@@ -613,13 +706,18 @@ master_reload(void)
 	if (master_spool_dir(why) < 0)
 		log_error("reload: %s", buf_str(why));
 	buf_reset(why);
+	if (control_bind(master_gid, master_drop, why) < 0)
+		log_error("reload: control: %s", buf_str(why));
+	master_control_stop();		/* it starts again, reconfigured */
+	buf_reset(why);
 	if (server_load_modules(0, why) < 0)
 		log_error("reload: %s; that module keeps its previous data",
 		    buf_str(why));
 	master_gen++;
 	master_stop_generation(master_gen);
 	master_throttle_until = 0;
-	log_info("configuration reloaded; generation %u", master_gen);
+	master_published = 0;
+	log_notice("configuration reloaded; generation %u", master_gen);
 	buf_free(why);
 }
 
@@ -638,18 +736,24 @@ master_shutdown(void)
 	master_nl = 0;
 	for (i = 0; i < master_nkids; i++)
 		(void)kill(master_kids[i].pid, SIGTERM);
-	while (master_nkids > 0 && time_now_ms() < until) {
+	master_control_stop();
+	while ((master_nkids > 0 || master_control_pid != 0) &&
+	    time_now_ms() < until) {
 		(void)usleep(20000);
 		master_reap();
 	}
+	if (master_control_pid != 0)
+		(void)kill(master_control_pid, SIGKILL);
 	for (i = 0; i < master_nkids; i++) {
 		log_warn("child %ld still busy after exit_delay: killing it "
 		    "(the upstream will retry its message)",
 		    (long)master_kids[i].pid);
 		(void)kill(master_kids[i].pid, SIGKILL);
 	}
-	while (master_nkids > 0 && waitpid(-1, NULL, 0) > 0)
+	while ((master_nkids > 0 || master_control_pid != 0) &&
+	    waitpid(-1, NULL, 0) > 0)
 		master_reap();
+	rollup_stop();
 	if (server_conf.pidfile[0] != '\0')
 		(void)unlink(server_conf.pidfile);
 	log_info("stopped");
@@ -668,6 +772,61 @@ master_pidfile(void)
 	    fprintf(fp, "%ld\n", (long)getpid()) < 0 || fclose(fp) != 0)
 		log_fatal_code(EX_CANTCREAT, "cannot write pidfile %s: %s",
 		    server_conf.pidfile, strerror(errno));
+}
+
+/* master_one_line - the errors of a failed load on one line */
+
+static void
+master_one_line(struct buf *b)
+{
+	struct buf	*l = buf_new(buf_len(b) + 64);
+	size_t		 i;
+
+	while (buf_len(b) > 0 && b->data[buf_len(b) - 1] == '\n')
+		buf_truncate(b, buf_len(b) - 1);
+	for (i = 0; i < buf_len(b); i++) {
+		if (b->data[i] == '\n')
+			buf_puts(l, "; ");
+		else
+			buf_putc(l, b->data[i]);
+	}
+	buf_reset(b);
+	buf_append(b, l->data, buf_len(l));
+	buf_free(l);
+}
+
+/* master_publish - what the live file's header says, at most once a
+ * second (saturated: every child busy at max_children) */
+
+static void
+master_publish(int saturated)
+{
+	struct content_model_info mi;
+	struct av_db_info ai;
+
+	if (saturated && master_info.saturated_since == 0) {
+		master_info.saturated_since = (int64_t)time(NULL);
+		master_published = 0;
+	} else if (!saturated && master_info.saturated_since != 0) {
+		master_info.saturated_since = 0;
+		master_published = 0;
+	}
+	if (master_published != 0 && time_now_ms() - master_published < 1000)
+		return;
+	master_published = time_now_ms();
+	master_info.master_pid = getpid();
+	master_info.generation = master_gen;
+	master_info.max_children = server_conf.max_children;
+	av_db_info(&ai);
+	master_info.av_signatures = ai.signatures;
+	master_info.av_version = ai.version;
+	master_info.av_time = ai.time;
+	content_model_info(&mi);
+	(void)snprintf(master_info.model_path, sizeof(master_info.model_path),
+	    "%s", mi.path != NULL ? mi.path : "");
+	master_info.model_mtime = mi.mtime;
+	rollup_info(&master_info);
+	live_set_info(server_live, &master_info);
 }
 
 /* master_handle_signals - act on what the self-pipe says */
@@ -698,7 +857,7 @@ master_handle_signals(void)
 /* master_main - run the master */
 
 int
-master_main(const char *config_path, int foreground)
+master_main(const char *config_path, int foreground, void (*ready)(void))
 {
 	struct pollfd	 pfd[66];
 	struct buf	*why = buf_new(256);
@@ -708,13 +867,20 @@ master_main(const char *config_path, int foreground)
 	(void)foreground;
 	master_config = config_path;
 	log_init("winnowd/master");
+	proctitle_set("winnowd: master");
 	master_signals();
 	master_user();
 	if (master_spool_dir(why) < 0)
 		log_fatal_code(EX_CANTCREAT, "%s", buf_str(why));
+	master_info.started = (int64_t)time(NULL);
+	master_info.reload_ok = 1;
 	if (master_bind(&master_l, &master_nl, why) < 0)
 		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
 		    buf_str(why));
+	buf_reset(why);
+	if (control_bind(master_gid, master_drop, why) < 0)
+		log_error("control: %s; the control process runs without a "
+		    "listener", buf_str(why));
 	buf_reset(why);
 	if (server_load_modules(1, why) < 0)
 		log_fatal_code(EX_CONFIG, "%s", buf_str(why));
@@ -722,14 +888,18 @@ master_main(const char *config_path, int foreground)
 	master_pidfile();
 	if (pipe2(master_wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		log_fatal("wake pipe: %s", strerror(errno));
-	master_sb = mmap(NULL, sizeof(*master_sb), PROT_READ | PROT_WRITE,
-	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (master_sb == MAP_FAILED)
-		log_fatal("scoreboard: mmap: %s", strerror(errno));
-	log_info("started: listening on %s, forwarding to %s (%s), "
+	/* The live file holds the scoreboard, the counters, the history. */
+	rollup_start(master_uid, master_gid, master_drop);
+	master_sb = live_scoreboard(server_live);
+	master_publish(0);
+	log_notice("started: listening on %s, forwarding to %s (%s), "
 	    "children %u..%u", server_conf.listen, smtp_conf.forward,
 	    smtp_conf.forward_protocol == PROTO_LMTP ? "lmtp" : "smtp",
 	    server_conf.start_children, server_conf.max_children);
+	/* Up: from here on the log goes where it should (children inherit
+	 * that). */
+	if (ready != NULL)
+		ready();
 	for (i = 0; i < (int)server_conf.start_children; i++)
 		master_spawn();
 
@@ -737,10 +907,14 @@ master_main(const char *config_path, int foreground)
 		if (server_check_databases()) {
 			master_gen++;
 			master_stop_generation(master_gen);
+			master_published = 0;
 		}
 		master_adjust();
 		master_counts(&total, &idle);
 		saturated = master_saturated(total, idle, &timeout);
+		rollup_tick(0);
+		master_publish(saturated);
+		master_control_spawn();
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;

@@ -27,6 +27,9 @@
 /* policy */
 #include "policy.h"
 
+/* stats */
+#include "stats_conf.h"
+
 /* smtp */
 #include "client_conf.h"
 #include "notice.h"
@@ -34,6 +37,8 @@
 
 /* server */
 #include "checks.h"
+#include "control.h"
+#include "pipeline.h"
 #include "server.h"
 
 
@@ -47,6 +52,8 @@ server_register_all(void)
 
 	server_conf_register();
 	policy_conf_register();
+	stats_conf_register();
+	control_conf_register();
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();
@@ -96,6 +103,8 @@ server_check_databases(void)
 	return (changed);
 }
 
+static void	server_conf_warnings(void);
+
 /* server_load_config - read the file (or defaults) and derive values */
 
 int
@@ -105,7 +114,26 @@ server_load_config(const char *path, struct buf *why)
 		return (-1);
 	if (server_conf_finish(why) < 0)
 		return (-1);
+	server_conf_warnings();
 	return (0);
+}
+
+/* server_conf_warnings - what the file does that works but should change
+ * (deprecated keys): one warning each (winnowd -t prints them too) */
+
+static void
+server_conf_warnings(void)
+{
+	const char	*w = conf_warnings(), *nl;
+
+	while (*w != '\0') {
+		nl = strchr(w, '\n');
+		log_warn("%.*s", (int)(nl != NULL ? nl - w : (long)strlen(w)),
+		    w);
+		if (nl == NULL)
+			break;
+		w = nl + 1;
+	}
 }
 
 /* server_child_init - per-child set-up of every module */
@@ -120,6 +148,7 @@ server_child_init(void)
 		log_fatal("forward: %s", buf_str(why));
 	notice_init(smtp_conf.spool_dir, server_conf.notice_retry,
 	    server_conf.notice_lifetime);
+	notice_count(count_notice);
 	for (k = checks_table; k->name != NULL; k++)
 		k->child_init();
 	buf_free(why);

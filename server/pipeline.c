@@ -21,6 +21,10 @@
  * Every recipient leaves with a final fate or a deferral (smtp/fate.h); a
  * recipient still pending at the end is a bug.
  *
+ * On a milter connection (smtp/milter.h) the spine is the same up to
+ * decide; mreply.c then turns the decisions into the milter answer in
+ * place of plan, deliver and the SMTP reply.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
@@ -39,6 +43,7 @@
 
 /* mail */
 #include "edit.h"
+#include "mail.h"
 
 /* policy */
 #include "findings.h"
@@ -56,7 +61,14 @@
 #include "server.h"
 
 const struct sess_hooks	 pipeline_hooks = {
-	pipeline_run, notice_after_reply
+	pipeline_run, notice_after_reply, count_refused
+};
+
+static void	pipeline_milter_run(const struct sess_info *, struct msg *,
+		    struct milter_answer *);
+
+const struct milter_hooks pipeline_milter_hooks = {
+	pipeline_milter_run, notice_after_reply
 };
 
 static const char *const pipeline_info_text[] = {
@@ -116,6 +128,10 @@ pipeline_view(struct pl_ctx *c)
 	v->data = c->data;
 	v->len = c->len;
 	v->header_len = c->header_len;
+	/* The one index of the message every check reads (none for a message
+	 * too big to be filtered: nothing reads it then). */
+	if (smtp_size_filtered(c->len))
+		v->mail = c->mail = mail_new(c->data, c->len, NULL);
 	/* The checks stop a quarter of message_deadline early, so a stalled
 	 * DNS server or a slow scan still leaves time to reinject the message
 	 * (marked with the timeout) instead of failing it. */
@@ -135,8 +151,9 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->m = m;
 	c->why = buf_new(256);
 	c->data = spool_data(m->spool, &c->len);
-	c->header_len = edit_header_len(c->data, c->len);
+	c->header_len = mailhdr_len(c->data, c->len);
 	c->f = findings_new();
+	c->t0_us = time_now_us();
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
 		c->rc[i].r = &m->rcpts[i];
@@ -175,6 +192,7 @@ pipeline_free(struct pl_ctx *c)
 	free(c->rc);
 	free(c->addrs);
 	free(c->quar_id);
+	mail_free(c->mail);
 	findings_free(c->f);
 	buf_free(c->removed);
 	buf_free(c->why);
@@ -203,30 +221,64 @@ pipeline_filtered(struct pl_ctx *c)
 	return (any);
 }
 
+/* pipeline_final - every recipient has a final fate or a deferral */
+
+static void
+pipeline_final(const struct msg *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nrcpts; i++)
+		if (!fate_final(m->rcpts[i].fate) &&
+		    m->rcpts[i].fate != FATE_DEFERRED)
+			log_panic("%s: recipient %zu is %s at the end", m->qid,
+			    i, fate_name(m->rcpts[i].fate));
+}
+
+/* pipeline_milter_run - checks, policy and the milter answer */
+
+static void
+pipeline_milter_run(const struct sess_info *si, struct msg *m,
+    struct milter_answer *a)
+{
+	struct pl_ctx	 c;
+	struct buf	*reply = buf_new(256);
+
+	pipeline_new(&c, si, m);
+	if (pipeline_filtered(&c))
+		checks_run(&c);
+	decide_all(&c);
+	mreply_make(&c, a, reply);
+	pipeline_final(m);
+	report_log(&c, reply);
+	notices_notify(&c);
+	pipeline_free(&c);
+	buf_free(reply);
+}
+
 /* pipeline_run - checks, policy, reinjection and the replies */
 
 void
 pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 {
 	struct pl_ctx	 c;
-	size_t		 i;
 
 	pipeline_new(&c, si, m);
+	child_note_message(m->qid);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	child_note_stage();
 	decide_all(&c);
 	plan_make(&c);
 	deliver_prepare(&c);
 	deliver_commit(&c);
+	child_note_stage();
 	deliver_log_extras(&c);
-	for (i = 0; i < m->nrcpts; i++)
-		if (!fate_final(m->rcpts[i].fate) &&
-		    m->rcpts[i].fate != FATE_DEFERRED)
-			log_panic("%s: recipient %zu is %s at the end", m->qid,
-			    i, fate_name(m->rcpts[i].fate));
+	pipeline_final(m);
 	if (!si->lmtp)
 		report_smtp_reply(&c, reply_r);
 	report_log(&c, reply_r);
 	notices_notify(&c);
 	pipeline_free(&c);
+	child_note_message(NULL);
 }

@@ -15,6 +15,8 @@
  *   report.c   the one reply for an SMTP upstream and the summary line
  *   notices.c  the DSN for refused recipients and the notifications, kept
  *              for after the reply (smtp/notice.h)
+ *   mreply.c   on a milter connection, instead of plan, deliver and
+ *              report: the decisions as one milter answer (smtp/milter.h)
  *
  * A recipient's outcome is its fate (smtp/fate.h); what the pipeline knows
  * about it besides is one struct pl_rcpt.  This header is private to
@@ -29,13 +31,16 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "checks.h"
 #include "findings.h"
+#include "milter.h"
 #include "msg.h"
 #include "policy.h"
 #include "reinject.h"
 #include "sess.h"
 
 struct edit;
+struct mail;
 struct split;
 
 /* Why a recipient is not filtered. */
@@ -75,6 +80,7 @@ struct pl_ctx {
 	size_t		 len, header_len;
 	struct findings	*f;
 	struct msg_view	 view;
+	struct mail	*mail;		/* the view's index (ours to free) */
 	const char	**addrs;	/* recipients' addresses */
 	struct pl_rcpt	*rc;		/* per recipient */
 	char		 info_error[128];	/* "not processed (av check
@@ -92,6 +98,12 @@ struct pl_ctx {
 	size_t		 removed_hlen;
 	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
 	struct buf	*why;
+	/* for the statistics (count.c) */
+	uint64_t	 t0_us;		/* time_now_us() at the end of DATA */
+	uint64_t	 check_us[CHECKS_MAX];	/* time in each check */
+	unsigned char	 check_ran[CHECKS_MAX];
+	int		 quar_failed;	/* the quarantine copy failed */
+	unsigned int	 narchive_failed;
 };
 
 /* checks.c: run every check a filtered recipient's group wants; one that
@@ -116,6 +128,16 @@ void		 deliver_prepare(struct pl_ctx *);
  * recipient has an outcome afterwards. */
 void		 deliver_commit(struct pl_ctx *);
 
+/* deliver.c: store the message for its quarantined recipients (sets
+ * quar_id); WN_OK, or WN_TEMP with c->why. */
+int		 deliver_quarantine(struct pl_ctx *);
+
+/* mreply.c: for a milter connection instead of plan, deliver and report:
+ * the modifications and the final reply in the answer (every recipient
+ * gets a final fate or a deferral), the summary's reply line in reply. */
+void		 mreply_make(struct pl_ctx *, struct milter_answer *,
+		    struct buf *reply);
+
 /* deliver.c: log what became of the copies. */
 void		 deliver_log_extras(struct pl_ctx *);
 
@@ -133,6 +155,17 @@ int		 notices_dsn(struct pl_ctx *, int must_keep);
 /* notices.c: take back the DSN kept before the final dots when the answer
  * is not 250 after all. */
 void		 notices_dsn_cancel(struct pl_ctx *);
+
+/* count.c: the message into the statistics and the verdict history (after
+ * the reply is known; checks_text is the X-Winnow-Checks text, score the
+ * verdict's points when has_score). */
+void		 count_message(struct pl_ctx *, const struct buf *reply,
+		    const char *checks_text, int has_score, double score);
+
+/* count.c: a message the session refused itself (its reply code), and a
+ * DSN or notification sent (smtp/notice.h's counter). */
+void		 count_refused(int code);
+void		 count_notice(int retry, int rc);
 
 /* notices.c: the notifications the decisions ask for (after the reply). */
 void		 notices_notify(struct pl_ctx *);

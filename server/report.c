@@ -7,12 +7,15 @@
  * DSN went out), quarantined or discarded, and what the downstream said.
  * For an LMTP upstream each recipient's own reply goes back (smtp/sess.c).
  *
- * Each message gets one summary line: envelope, client, size, delay, and
- * for each recipient its group, statuses, action and reply.
+ * Each message gets one summary line: envelope, client, size, delay, the
+ * verdict's score and the X-Winnow-Checks text (score=, checks=), and for
+ * each recipient its group, statuses, action and reply.  The statistics
+ * count the same message from the same facts (count.c).
  *
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* lib */
@@ -20,6 +23,7 @@
 #include "log.h"
 #include "status.h"
 #include "timeutil.h"
+#include "xalloc.h"
 
 /* policy */
 #include "findings.h"
@@ -165,14 +169,37 @@ report_rcpt(struct pl_ctx *c, size_t i, struct buf *l)
 	buf_puts(l, "\"");
 }
 
-/* report_log - the one summary line of the message */
+/* report_summary - score and checks of the decided recipients, as the
+ * headers say them (policy_summary) */
+
+static void
+report_summary(struct pl_ctx *c, int *has_score, double *score,
+    struct buf *checks)
+{
+	const struct policy_decision **d;
+	size_t		 i, n = 0;
+
+	d = xcalloc(c->m->nrcpts + 1, sizeof(*d));
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (c->rc[i].decided)
+			d[n++] = &c->rc[i].dec;
+	*has_score = 0;
+	if (n > 0)
+		policy_summary(d, n, c->f, has_score, score, checks);
+	free(d);
+}
+
+/* report_log - the one summary line of the message (and its count in the
+ * statistics, with the same score and checks) */
 
 void
 report_log(struct pl_ctx *c, const struct buf *reply)
 {
-	struct buf	*l = buf_new(512);
+	struct buf	*l = buf_new(512), *checks = buf_new(256);
 	const struct msg *m = c->m;
+	double		 score = 0.0;
 	size_t		 i;
+	int		 has_score;
 
 	buf_printf(l, "%s: from=<", m->qid);
 	buf_append_safe(l, m->sender, strlen(m->sender));
@@ -180,7 +207,8 @@ report_log(struct pl_ctx *c, const struct buf *reply)
 	if (m->xf.name != NULL)
 		buf_append_safe(l, m->xf.name, strlen(m->xf.name));
 	buf_printf(l, "[%s] peer=[%s] proto=%s", c->view.client_addr,
-	    c->si->peer_addr, c->si->lmtp ? "LMTP" : "SMTP");
+	    c->si->peer_addr, c->si->milter ? "MILTER" : c->si->lmtp ?
+	    "LMTP" : "SMTP");
 	if (m->xf.ident != NULL) {
 		buf_puts(l, " upstream_id=");
 		buf_append_safe(l, m->xf.ident, strlen(m->xf.ident));
@@ -195,6 +223,14 @@ report_log(struct pl_ctx *c, const struct buf *reply)
 		buf_append_safe(l, c->f->viruses.item[i].name,
 		    strlen(c->f->viruses.item[i].name));
 	}
+	report_summary(c, &has_score, &score, checks);
+	if (has_score)
+		buf_printf(l, " score=%.1f", score);
+	if (buf_len(checks) > 0) {
+		buf_puts(l, " checks=\"");
+		buf_append_safe(l, buf_str(checks), buf_len(checks));
+		buf_puts(l, "\"");
+	}
 	for (i = 0; i < m->nrcpts; i++)
 		report_rcpt(c, i, l);
 	if (!c->si->lmtp) {
@@ -203,5 +239,7 @@ report_log(struct pl_ctx *c, const struct buf *reply)
 		buf_puts(l, "\"");
 	}
 	log_info("%s", buf_str(l));
+	count_message(c, reply, buf_str(checks), has_score, score);
 	buf_free(l);
+	buf_free(checks);
 }

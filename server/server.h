@@ -21,6 +21,8 @@
 
 #include "buf.h"
 #include "listener.h"
+#include "live.h"
+#include "milter.h"
 #include "msg.h"
 #include "sess.h"
 #include "smtp_conf.h"
@@ -53,6 +55,7 @@ struct server_conf {
 	unsigned int	 notice_retry;		/* ms */
 	unsigned int	 notice_lifetime;	/* ms */
 	int		 on_error;		/* enum on_error */
+	char		*log_level;		/* "info, dnsbl=debug" */
 };
 
 extern struct server_conf server_conf;
@@ -91,53 +94,66 @@ void	pipeline_run(const struct sess_info *, struct msg *,
 extern const struct sess_hooks pipeline_hooks;
 
 /*
+ * The milter side (milter_conf.c, pipeline.c, mreply.c): the same checks
+ * and policy, answered with milter replies (smtp/milter.h).
+ */
+enum milter_quar { MILTER_QUAR_WINNOW, MILTER_QUAR_MTA };
+
+struct milter_conf {
+	int		 quarantine;		/* enum milter_quar */
+};
+
+extern struct milter_conf milter_conf;
+
+/* Register the milter part of [server]. */
+void	milter_conf_register(void);
+
+/* After a load: warn about what a milter cannot do of the policy. */
+void	milter_conf_check(void);
+
+/* The hooks of a child's milter connection: the checks, the policy and
+ * the answer (mreply.c), and notice_after_reply. */
+extern const struct milter_hooks pipeline_milter_hooks;
+
+/*
  * child.c and master.c
  */
 /*
- * The scoreboard: one slot per child, in memory the master shares with its
- * children (MAP_SHARED, made before the first fork).  A child writes its
- * own slot's state without a system call; it wakes the master (one byte on
- * a pipe) only when it takes a connection and too few idle children are
+ * The scoreboard: one slot per child, in the live file the master shares
+ * with its children (stats/live.h: MAP_SHARED, made before the first
+ * fork), where winnowctl status reads it too.  A child writes its own
+ * slot's state without a system call; it wakes the master (one byte on a
+ * pipe) only when it takes a connection and too few idle children are
  * left, so the master sleeps through ordinary traffic.
  */
-enum child_state {
-	CHILD_FREE = 0,		/* slot unused */
-	CHILD_STARTING,		/* forked, not yet accepting */
-	CHILD_IDLE,		/* waiting for a connection */
-	CHILD_BUSY,		/* in a session */
-};
 
-#define SCOREBOARD_SLOTS	8192
-
-struct slot {
-	volatile pid_t		 pid;
-	volatile uint32_t	 generation;
-	volatile int		 state;		/* enum child_state */
-	volatile int		 served;	/* has taken a connection */
-	volatile uint32_t	 nbusy;		/* times it became busy: the
-						 * master sees the pool move */
-	char			 peer[64];	/* the client it serves, "" */
-	volatile int		 stopping;	/* the master asked it to go */
-};
-
-struct scoreboard {
-	volatile unsigned int	 nslots;	/* high-water mark of slots */
-	struct slot		 slot[SCOREBOARD_SLOTS];
-};
-
-/* Idle (or starting) children not asked to stop, per the scoreboard. */
-unsigned int	scoreboard_idle(const struct scoreboard *);
-
-/* Busy children serving this client address. */
-unsigned int	scoreboard_peer_count(const struct scoreboard *, const char *);
+/* The live file: counters, scoreboard, history (NULL before the master
+ * made it: unit tests). */
+extern struct live	*server_live;
 
 /* Run a child until it is used up, idle too long, or told to stop. */
 void	child_main(struct listener *, int nlisteners,
 	    struct scoreboard *, unsigned int slot, int wake_fd)
 	    __attribute__((noreturn));
 
-/* Run the master: returns the process exit status. */
-int	master_main(const char *config_path, int foreground);
+/* rollup.c: the statistics directory, the store's lock and the live file
+ * (server_live), before the first fork; then flush and compact when it is
+ * time (final: write everything now); and the last flush's result. */
+void	rollup_start(uid_t uid, gid_t gid, int drop);
+void	rollup_tick(int final);
+void	rollup_stop(void);		/* a clean stop: write, let go */
+void	rollup_info(struct live_info *);
+
+/* A child's slot and title: a message's filtering starts (its queue id)
+ * or a stage of it ends; no-ops outside a child. */
+void	child_note_message(const char *qid);
+void	child_note_stage(void);
+
+/* Run the master: returns the process exit status.  ready (may be NULL)
+ * is called once it listens, before its children start: until then a fatal
+ * error still reaches the terminal that started it. */
+int	master_main(const char *config_path, int foreground,
+	    void (*ready)(void));
 
 /* Load [server] and module sections from path (NULL: built-in defaults);
  * 0 or -1 with the errors in why. */

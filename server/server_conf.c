@@ -99,7 +99,9 @@ static const struct conf_param server_params[] = {
 	{ "listen", CONF_STR, "tcp:127.0.0.1:10025", S(listen), 0, 0, NULL,
 	    server_check_listen, "where to accept mail: tcp:HOST:PORT, "
 	    "tcp:[IPV6]:PORT or unix:PATH, each optionally prefixed smtp: or "
-	    "lmtp:; several separated by spaces or commas" },
+	    "lmtp:, or milter: for the milter protocol (Postfix smtpd_milters, "
+	    "Sendmail INPUT_MAIL_FILTER); several separated by spaces or "
+	    "commas" },
 	{ "protocol", CONF_ENUM, "auto", S(protocol), 0, 0, proto_names, NULL,
 	    "protocol of listeners without a prefix: auto (EHLO means SMTP, "
 	    "LHLO means LMTP), smtp or lmtp" },
@@ -157,6 +159,12 @@ static const struct conf_param server_params[] = {
 	    "it when clients connect directly)" },
 	{ "listen_backlog", CONF_UINT, "128", S(listen_backlog), 1, 65535, NULL,
 	    NULL, "listen(2) backlog of each listener" },
+	{ "log_level", CONF_STR, "info", S(log_level), 0, 0, NULL,
+	    log_check_levels, "lines below this level are not logged: debug, "
+	    "info, notice, warning or error, then overrides per module, e.g. "
+	    "\"notice, dnsbl=debug\" (modules: the source folders: smtp, "
+	    "policy, dnsbl, content, av, stats, server, ...); a reload applies "
+	    "it; -v logs everything" },
 	{ "on_error", CONF_ENUM, "tempfail", S(on_error), 0, 0,
 	    on_error_names, NULL, "when a check fails: tempfail (4xx, the "
 	    "upstream retries), accept (deliver unfiltered, marked) or reject "
@@ -182,6 +190,7 @@ server_conf_register(void)
 	 * reload alike (before anything is applied), rather than met by a
 	 * child with a message in hand. */
 	conf_set_final_check(server_env_check);
+	milter_conf_register();
 }
 
 /* server_conf_finish - derived values after a load */
@@ -190,9 +199,10 @@ int
 server_conf_finish(struct buf *why)
 {
 	smtp_conf_finish();
+	/* checked when the file was read: it cannot fail here */
+	(void)log_set_levels(server_conf.log_level, why);
 	/* Relations between parameters: warn and clamp, never refuse a
 	 * reload for them (the file itself was valid). */
-	(void)why;
 	if (server_conf.min_spare > server_conf.max_spare) {
 		log_warn("[server] min_spare (%u) is larger than max_spare "
 		    "(%u): using max_spare = %u", server_conf.min_spare,
@@ -211,5 +221,6 @@ server_conf_finish(struct buf *why)
 		    server_conf.max_children, server_conf.max_children);
 		server_conf.min_spare = server_conf.max_children;
 	}
+	milter_conf_check();
 	return (0);
 }

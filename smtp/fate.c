@@ -89,6 +89,7 @@ fate_set(struct rcpt *r, enum fate f, int code, const char *fmt, ...)
 	fate_check(r, f, code);
 	r->fate = f;
 	r->code = code;
+	r->why &= ~FATE_DOWNSTREAM;
 	buf_reset(r->reply);
 	buf_printf(r->reply, "%d ", code);
 	va_start(ap, fmt);
@@ -120,6 +121,7 @@ fate_from_reply(struct rcpt *r, enum fate_stage stage, const struct reply *rp)
 		fate_check(r, FATE_DEFERRED, 451);
 		r->fate = FATE_DEFERRED;
 		r->code = 451;
+		r->why |= FATE_DOWNSTREAM;
 		buf_reset(r->reply);
 		buf_puts(r->reply, "451 4.5.0 Unexpected reply from the "
 		    "downstream: ");
@@ -129,6 +131,7 @@ fate_from_reply(struct rcpt *r, enum fate_stage stage, const struct reply *rp)
 	fate_check(r, f, rp->code);
 	r->fate = f;
 	r->code = rp->code;
+	r->why |= FATE_DOWNSTREAM;
 	buf_reset(r->reply);
 	reply_format(rp, r->reply);
 	return (0);
@@ -148,6 +151,7 @@ fate_set_line(struct rcpt *r, enum fate f, const char *line)
 	fate_check(r, f, code);
 	r->fate = f;
 	r->code = code;
+	r->why &= ~FATE_DOWNSTREAM;
 	buf_reset(r->reply);
 	buf_puts(r->reply, line);
 }
@@ -163,6 +167,7 @@ fate_reset(struct rcpt *r)
 		    r->addr);
 	r->fate = FATE_PENDING;
 	r->code = 0;
+	r->why &= ~FATE_DOWNSTREAM;
 	buf_reset(r->reply);
 }
 
@@ -174,6 +179,7 @@ fate_copy(struct rcpt *r, const struct rcpt *from)
 	fate_check(r, from->fate, from->code);
 	r->fate = from->fate;
 	r->code = from->code;
+	r->why = (r->why & ~FATE_DOWNSTREAM) | (from->why & FATE_DOWNSTREAM);
 	buf_reset(r->reply);
 	buf_puts(r->reply, buf_str(from->reply));
 }
@@ -198,6 +204,7 @@ fate_hold(struct rcpt *r, const char *fmt, ...)
 		return;
 	r->fate = FATE_DEFERRED;
 	r->code = 451;
+	r->why &= ~FATE_DOWNSTREAM;
 	buf_reset(r->reply);
 	buf_puts(r->reply, "451 ");
 	va_start(ap, fmt);

@@ -48,6 +48,10 @@ enum fate {
 #define FATE_DROPPED		0x08	/* discarded by policy */
 #define FATE_REDIRECTED		0x10	/* went to its redirect targets */
 #define FATE_DSN_KEPT		0x20	/* a DSN reports its refusal */
+#define FATE_DOWNSTREAM		0x40	/* the fate is the downstream's reply
+					 * (or its failure), not ours: set by
+					 * fate_from_reply, cleared by our
+					 * own fate_set* and fate_hold */
 
 struct rcpt {
 	char		*addr;

@@ -38,6 +38,9 @@ listeners_parse(const char *s, struct listener **out, struct buf *why)
 		} else if (strncmp(spec, "lmtp:", 5) == 0) {
 			proto = PROTO_LMTP;
 			spec += 5;
+		} else if (strncmp(spec, "milter:", 7) == 0) {
+			proto = PROTO_MILTER;	/* milter.h */
+			spec += 7;
 		}
 		if (endpoint_parse(spec, &l[i].ep, 0, why) < 0) {
 			listeners_free(l, (int)i);

@@ -16,7 +16,8 @@ struct listener {
 	int		 fd;
 };
 
-/* Parse a listen list ("smtp:tcp:HOST:PORT unix:PATH ...") into an array;
+/* Parse a listen list ("smtp:tcp:HOST:PORT unix:PATH milter:tcp:...") into
+ * an array;
  * returns the count, or -1 with why. */
 int	listeners_parse(const char *, struct listener **, struct buf *why);
 

@@ -58,6 +58,7 @@ static int		 notice_keep;		/* keep them in outq */
 static char		 notice_outq[PATH_MAX];	/* spool_dir/outq */
 static unsigned int	 notice_retry_ms, notice_lifetime_ms;
 static struct buf	*notice_why;
+static void		(*notice_counter)(int retry, int rc);
 
 /* notice_init - where to keep them (NULL: nowhere, send once) */
 
@@ -73,6 +74,14 @@ notice_init(const char *spool_dir, unsigned int retry_ms,
 	notice_lifetime_ms = lifetime_ms;
 	if (notice_why == NULL)
 		notice_why = buf_new(128);
+}
+
+/* notice_count - who hears of every send (statistics) */
+
+void
+notice_count(void (*fn)(int retry, int rc))
+{
+	notice_counter = fn;
 }
 
 /* notice_later - keep a message to send after the reply (takes data and
@@ -245,6 +254,8 @@ notice_retry_one(const struct outq_item *it, void *arg, int *end)
 	}
 	rc = notice_send(it->qid, it->what, it->to, it->nto, it->data, it->len,
 	    it->eightbit, it->made, 1, &unreachable);
+	if (notice_counter != NULL)
+		notice_counter(1, rc);
 	if (unreachable)
 		*end = 1;		/* the rest can wait for the next pass */
 	return (rc);
@@ -317,6 +328,8 @@ notice_after_reply(int answered)
 			    p->data->data, buf_len(p->data), p->eightbit,
 			    p->queued != NULL ? p->queued->made : 0,
 			    p->queued != NULL, &unreachable);
+			if (notice_counter != NULL)
+				notice_counter(0, rc);
 			outq_done(p->queued, rc != WN_TEMP);
 		}
 		notice_free_one(p);

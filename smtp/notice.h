@@ -39,6 +39,10 @@ void		 notice_cancel_from(size_t mark);
  * not, they are dropped, as the upstream sends the message again). */
 void		 notice_after_reply(int answered);
 
+/* Call fn after every send: from the queue (retry) or first, and its
+ * WN_ result (statistics; NULL: nobody). */
+void		 notice_count(void (*fn)(int retry, int rc));
+
 /* Between sessions: send what outq holds that is due, ending early when
  * *stop is set, calling busy(1) / busy(0) around any send; returns the
  * milliseconds until the next look. */

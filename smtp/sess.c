@@ -215,6 +215,55 @@ sess_prefix(const char *arg, const char *prefix)
 	return (arg + n);
 }
 
+/* sess_envelope - " from=<...> to=<...>,<...> client=[...]" for a log
+ * line about a message the session refuses itself */
+
+static void
+sess_envelope(const struct sess *s, const struct msg *m, struct buf *out)
+{
+	size_t	 i;
+
+	buf_puts(out, " from=<");
+	if (m->sender != NULL)
+		buf_append_safe(out, m->sender, strlen(m->sender));
+	buf_puts(out, ">");
+	for (i = 0; i < m->nrcpts; i++) {
+		buf_puts(out, i ? ",<" : " to=<");
+		buf_append_safe(out, m->rcpts[i].addr,
+		    strlen(m->rcpts[i].addr));
+		buf_puts(out, ">");
+	}
+	buf_printf(out, " client=[%s]", s->peer);
+}
+
+/* sess_refused - log the session's own refusal of message m with its
+ * envelope, and tell the hooks */
+
+static void
+sess_refused(struct sess *s, const struct msg *m, int code, const char *fmt,
+    ...) __attribute__((format(printf, 4, 5)));
+
+static void
+sess_refused(struct sess *s, const struct msg *m, int code, const char *fmt,
+    ...)
+{
+	struct buf	*l = buf_new(256);
+	va_list		 ap;
+
+	buf_printf(l, "%s: ", m->qid);
+	va_start(ap, fmt);
+	buf_vprintf(l, fmt, ap);
+	va_end(ap);
+	sess_envelope(s, m, l);
+	if (code / 100 == 4)
+		log_warn("%s", buf_str(l));
+	else
+		log_info("%s", buf_str(l));
+	buf_free(l);
+	if (s->hooks->refused != NULL)
+		s->hooks->refused(code);
+}
+
 /* sess_mail_params - check and record MAIL parameters */
 
 static int
@@ -232,6 +281,9 @@ sess_mail_params(struct sess *s, struct msg *m, const char *params)
 		    vl > 0 && vl < 20 && strspn(v, "0123456789") >= vl) {
 			size = strtoull(v, NULL, 10);
 			if (size > smtp_conf.message_size_limit) {
+				sess_refused(s, m, 552, "rejected: SIZE=%llu "
+				    "over message_size_limit (%zu):", size,
+				    smtp_conf.message_size_limit);
 				sess_reply(s, SMTP_REPLY_TOO_BIG " Message size "
 				    "exceeds the limit of %zu bytes",
 				    smtp_conf.message_size_limit);
@@ -311,7 +363,7 @@ sess_mail(struct sess *s, const char *arg)
 	buf_reset(s->why);
 	if (spool_space_check(smtp_conf.spool_dir, m->size_decl,
 	    smtp_conf.spool_reserve, s->why) != WN_OK) {
-		log_warn("%s: refusing mail: %s", qid, buf_str(s->why));
+		sess_refused(s, m, 452, "refusing mail: %s:", buf_str(s->why));
 		sess_reply(s, "452 4.3.1 Insufficient system storage");
 		msg_free(m);
 		return (0);
@@ -579,24 +631,25 @@ sess_data(struct sess *s, const char *arg)
 
 	buf_reset(s->why);
 	if (fr.too_big) {
-		log_info("%s: rejected: message larger than "
-		    "message_size_limit (%zu)", s->msg->qid,
-		    smtp_conf.message_size_limit);
+		sess_refused(s, s->msg, 552, "rejected: message larger than "
+		    "message_size_limit (%zu):", smtp_conf.message_size_limit);
 		sess_answer_all(s, SMTP_REPLY_TOO_BIG " Message size exceeds "
 		    "fixed limit");
 	} else if (fr.too_long) {
-		log_info("%s: rejected: a line longer than max_line_length "
-		    "(%zu)", s->msg->qid, smtp_conf.max_line_length);
+		sess_refused(s, s->msg, 554, "rejected: a line longer than "
+		    "max_line_length (%zu):", smtp_conf.max_line_length);
 		sess_answer_all(s, SMTP_REPLY_LINE_LONG " Message has a line "
 		    "longer than the limit");
 	} else if (fr.bare_seen && smtp_conf.bare_newline == BARE_REJECT) {
-		log_info("%s: rejected: bare CR or LF in message data "
-		    "(bare_newline = reject)", s->msg->qid);
+		sess_refused(s, s->msg, 550, "rejected: bare CR or LF in "
+		    "message data (bare_newline = reject):");
 		sess_answer_all(s, "550 5.5.2 Message contains bare CR or LF");
 	} else if (spool_failed ||
 	    spool_commit(s->msg->spool, s->why) != WN_OK) {
 		if (!spool_failed)
 			log_warn("%s: spool: %s", s->msg->qid, buf_str(s->why));
+		sess_refused(s, s->msg, 451, "deferred: the message could not "
+		    "be stored:");
 		sess_answer_all(s, "451 4.3.0 Local error: cannot store the "
 		    "message, try again later");
 	} else {
@@ -604,6 +657,7 @@ sess_data(struct sess *s, const char *arg)
 		si.helo = s->helo;
 		si.lmtp = s->lmtp;
 		si.esmtp = s->esmtp;
+		si.milter = 0;
 		reply = buf_new(256);
 		s->hooks->deliver(&si, s->msg, reply);
 		if (!s->lmtp) {

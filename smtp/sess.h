@@ -22,6 +22,7 @@ struct sess_info {
 	const char	*helo;		/* what it said in HELO/EHLO/LHLO */
 	int		 lmtp;		/* the upstream speaks LMTP */
 	int		 esmtp;
+	int		 milter;	/* a milter connection (milter.h) */
 };
 
 /* What the session does with a received message (required): give every
@@ -33,9 +34,14 @@ typedef void	sess_deliver_fn(const struct sess_info *, struct msg *,
  * (answered: they reached the upstream); optional. */
 typedef void	sess_after_fn(int answered);
 
+/* The session itself refused a message (too big, a line too long, bare
+ * line ends, no storage): the reply's code; optional (statistics). */
+typedef void	sess_refused_fn(int code);
+
 struct sess_hooks {
 	sess_deliver_fn	*deliver;
 	sess_after_fn	*after_reply;	/* NULL: nothing */
+	sess_refused_fn	*refused;	/* NULL: nothing */
 };
 
 /* Serve a connection with these hooks; returns the number of messages

@@ -5,7 +5,8 @@
  * (sess.h), the strict DATA framer (framer.h), output dot-stuffing
  * (dotstuff.h), downstream replies (reply.h), the reinjection client
  * (reinject.h), DSNs (dsn.h), messages we send ourselves (submit.h),
- * listeners (listener.h) and the transaction (msg.h).  It depends on lib/
+ * listeners (listener.h), the transaction (msg.h) and the milter side
+ * (milter.h, milter_wire.h).  It depends on lib/
  * and the message spool only, so winnow-pipe links it without any check
  * library.
  *
@@ -30,7 +31,7 @@
 #define SMTP_REPLY_TOO_BIG	"552 5.3.4"
 #define SMTP_REPLY_LINE_LONG	"554 5.6.0"
 
-enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP };
+enum proto { PROTO_AUTO, PROTO_SMTP, PROTO_LMTP, PROTO_MILTER };
 enum bare_newline { BARE_NORMALIZE, BARE_REJECT };
 
 struct smtp_conf {

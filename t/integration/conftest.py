@@ -138,11 +138,21 @@ def winnowd(request, workdir, ports):
         if "panic:" in w.log():
             problems.append("winnowd logged a panic")
         spool = w.conf.get("spool_dir")
-        # spool_dir/outq holds DSNs and notifications until they are sent
+        # A master killed with SIGKILL leaves its live file's memory in
+        # /dev/shm for the next start to write and free: no next start
+        # here, so free it (a clean stop did already).
+        live = os.path.join(spool or "", "stats", "live")
+        if os.path.islink(live):
+            target = os.readlink(live)
+            if target.startswith("/dev/shm/winnowd-live.") and \
+                    os.path.exists(target):
+                os.unlink(target)
+        # spool_dir/outq holds DSNs and notifications until they are sent;
+        # spool_dir/stats the statistics (they stay)
         outq = os.path.join(spool or "", "outq")
         left = [f for f in (os.listdir(spool) if spool and
                             os.path.isdir(spool) else [])
-                if f != "outq" or os.listdir(outq)]
+                if f != "stats" and (f != "outq" or os.listdir(outq))]
         if left:
             problems.append("files left in the spool: %r (outq: %r)"
                             % (left, os.listdir(outq)

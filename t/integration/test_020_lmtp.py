@@ -3,7 +3,7 @@ downstream said about that recipient."""
 
 import re
 
-from wntest.smtp import Client, make_message, seq_of
+from wntest.smtp import Client, make_message, seq_of, wait_until
 from wntest.ours import filtered
 from wntest import procs
 
@@ -138,6 +138,10 @@ def test_smtp_in_lmtp_out_mixed_permanent_gets_dsn(relay):
     assert dsn.mail_addr == "" and dsn.accepted == ["s@example.org"]
     assert b"Final-Recipient: rfc822; gone@example.com" in dsn.data
     assert b"ok@example.com" not in dsn.data.split(b"message/rfc822")[0]
+    # The sink has the DSN before winnowd has the sink's 250 for it: wait
+    # for that, or the teardown may stop the sink first and leave the DSN
+    # in outq for a retry.
+    wait_until(lambda: "sent DSN" in w.log(), 5, what="the DSN's 250")
 
 
 def test_lhlo_then_multiple_transactions(relay):

@@ -429,9 +429,13 @@ def test_unit_under_no_new_privs_refuses_setid_forward(workdir):
     conf = os.path.join(workdir, "exec.conf")
     with open(conf, "w") as fp:
         fp.write("[server]\nforward = exec:/usr/sbin/sendmail -bs\n"
-                 "spool_dir = %s\nuser = %s\n" % (
+                 "spool_dir = %s\nuser = %s\n[content]\n%s[av]\n"
+                 "database =\n" % (
                      os.path.join(workdir, "spool"),
-                     procs.DEFAULT_SERVER["user"]))
+                     procs.DEFAULT_SERVER["user"],
+                     "default_model = %s/data/content.model\n"
+                     "obscene_words = %s/data/obscene-en.txt\n" % (
+                         procs.SRCDIR, procs.SRCDIR)))
     rc, out = run([procs.WINNOWD, "-t", "-c", conf], check=False)
     assert rc == 0, out
     rc, out = run(["setpriv", "--no-new-privs", procs.WINNOWD, "-t", "-c",

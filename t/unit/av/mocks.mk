@@ -7,3 +7,6 @@ MOCKS_test_avmime = -lz
 MOCKS_test_avfilt = -lz
 MOCKS_test_avconf = -lz
 MOCKS_test_avhelp = -lz
+# avtest.h decodes EICAR and encodes parts with GLib's base64 (av/ itself
+# links no GLib)
+TESTPKGS_av = glib-2.0

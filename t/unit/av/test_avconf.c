@@ -136,3 +136,13 @@ Test(avconf, option_sets_for_groups)
 	av_opts_free(NULL);
 }
 
+Test(avconf, mime_limits_are_deprecated_names_of_the_index_limits)
+{
+	cr_assert_eq(avt_conf("database =\nmax_mime_parts = 3\n"
+	    "max_mime_depth = 4\n", why), WN_OK, "%s", buf_str(why));
+	cr_assert_eq(mail_limits.max_parts, 3);
+	cr_assert_eq(mail_limits.max_depth, 4);
+	cr_assert(strstr(conf_warnings(), "[av] max_mime_parts is deprecated: "
+	    "use [content] max_parts") != NULL, "%s", conf_warnings());
+	cr_assert(strstr(conf_warnings(), "use [content] max_depth") != NULL);
+}

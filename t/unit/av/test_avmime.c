@@ -216,3 +216,58 @@ Test(avmime, the_callers_bytes_are_not_copied_or_freed)
 	free(copy);
 	buf_free(m);
 }
+
+Test(avmime, the_list_the_scan_process_gets_is_the_same)
+{
+	struct buf	*m = sample("rfc822-inside.eml"), *b = buf_new(256);
+	struct avmime	*w, *u;
+	size_t		 i, used;
+
+	w = avmime_parse(m->data, m->len, 100, 10);
+	avmime_pack(w, b);
+	u = avmime_unpack((const unsigned char *)b->data, b->len, &used,
+	    m->data, m->len);
+	cr_assert_not_null(u);
+	cr_assert_eq(used, b->len);
+	cr_assert_eq(u->nparts, w->nparts);
+	cr_assert_eq(u->editable, w->editable);
+	for (i = 0; i < w->nparts; i++) {
+		cr_assert_str_eq(u->part[i].section, w->part[i].section);
+		cr_assert_eq(u->part[i].body_start, w->part[i].body_start);
+		cr_assert_eq(u->part[i].cte, w->part[i].cte);
+	}
+	cr_assert_str_eq(u->part[2].filename, "data.bin");
+	avmime_free(u);
+	/* offsets past the message are refused */
+	u = avmime_unpack((const unsigned char *)b->data, b->len, &used,
+	    m->data, 10);
+	cr_assert_null(u);
+	avmime_free(w);
+	buf_free(b);
+	buf_free(m);
+}
+
+Test(avmime, a_view_uses_its_index)
+{
+	struct buf	*m = sample("alternative-related.eml");
+	struct mail_limits lim = { 2, 20 };
+	struct msg_view	 v;
+	struct mail	*ml;
+	struct avmime	*w;
+
+	memset(&v, 0, sizeof(v));
+	v.data = m->data;
+	v.len = m->len;
+	ml = mail_new(m->data, m->len, &lim);
+	v.mail = ml;
+	w = avmime_view(&v);
+	cr_assert_eq(w->nparts, 2, "the index's limit");
+	cr_assert_eq(w->limit, AVMIME_LIMIT_PARTS);
+	avmime_free(w);
+	mail_free(ml);
+	v.mail = NULL;
+	w = avmime_view(&v);
+	cr_assert_eq(w->nparts, 4, "indexed with the configured limits");
+	avmime_free(w);
+	buf_free(m);
+}

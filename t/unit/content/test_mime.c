@@ -267,6 +267,17 @@ Test(mime, broken_structure_counts_as_critical)
 	cr_assert_gt(cm->crit, 0);
 }
 
+Test(mime, multipart_without_body_reads_no_prologue)
+{
+	/* found by fuzz_mime: a multipart whose header block ends at its
+	 * parent's boundary line has no prologue to read */
+	parse("Subject: s\nContent-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: multipart/alternative; boundary=x\n"
+	    "--b\nContent-Type: text/plain\n\nafter\n--b--\n");
+	cr_assert_str_eq(buf_str(cm->text), "after");
+	cr_assert_eq(cm->nparts, 3);
+}
+
 Test(mime, garbage_and_empty_input)
 {
 	parse("");

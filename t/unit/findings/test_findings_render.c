@@ -1,5 +1,6 @@
 /* test_findings_render.c - unit tests for findings/findings_render.c */
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -50,7 +51,7 @@ Test(findings_render, dns_part_is_header_safe_and_bounded)
 
 Test(findings_render, checks_only_what_ran_and_was_wanted)
 {
-	findings_render_checks(f, 1, 1, NULL, b);
+	findings_render_checks(f, 1, 1, NULL, NAN, b);
 	cr_assert_str_eq(buf_str(b), "");
 	f->content_state = CHECK_DONE;
 	findings_add(&f->rules, "SUBJ_ALL_CAPS", "", 10);
@@ -58,13 +59,32 @@ Test(findings_render, checks_only_what_ran_and_was_wanted)
 	f->dns_state = CHECK_DONE;
 	findings_add(&f->dnsbl, "bl1.test", "127.0.0.2", 60);
 	f->spf = SPF_PASS;
-	findings_render_checks(f, 1, 1, "whitelist", b);
+	findings_render_checks(f, 1, 1, "whitelist", NAN, b);
 	cr_assert_str_eq(buf_str(b), "list=whitelist; dnsbl=bl1.test(60); "
 	    "spf=pass; surbl=none; rules=SUBJ_ALL_CAPS,bad?name?(de?tail)");
 	buf_reset(b);
 	/* A group without the DNS checks: what winnowctl classify prints. */
-	findings_render_checks(f, 0, 1, NULL, b);
+	findings_render_checks(f, 0, 1, NULL, NAN, b);
 	cr_assert_str_eq(buf_str(b), "rules=SUBJ_ALL_CAPS,bad?name?(de?tail)");
+}
+
+Test(findings_render, classifier_share_before_the_rules)
+{
+	f->content_state = CHECK_DONE;
+	f->spam_score = 0.9;
+	findings_render_checks(f, 0, 1, NULL, 35.44, b);
+	cr_assert_str_eq(buf_str(b), "classifier=+35.4; rules=none");
+	buf_reset(b);
+	findings_render_checks(f, 0, 1, NULL, -12.0, b);
+	cr_assert_str_eq(buf_str(b), "classifier=-12.0; rules=none");
+	buf_reset(b);
+	/* nothing when the share rounds to 0.0 */
+	findings_render_checks(f, 0, 1, NULL, 0.04, b);
+	cr_assert_str_eq(buf_str(b), "rules=none");
+	buf_reset(b);
+	/* not for a group without the spam checks */
+	findings_render_checks(f, 0, 0, NULL, 35.4, b);
+	cr_assert_str_eq(buf_str(b), "");
 }
 
 Test(findings_render, viruses)

@@ -504,3 +504,84 @@ Test(conf, final_check_not_run_when_the_file_has_errors)
 	cr_assert_eq(conf_load(path, NULL), WN_PERM);
 	cr_assert_str_eq(t_seen, "");
 }
+
+/* An old section whose key is a deprecated spelling of test.count. */
+static unsigned int	 t_old;
+
+static const struct conf_param t_old_params[] = {
+	{ "old_count", CONF_UINT, "500", &t_old, 1, 1000, NULL, NULL,
+	    "deprecated: use [test] count" },
+	{ NULL }
+};
+
+static const struct conf_section t_old_section = {
+	"old", 0, t_old_params, NULL, NULL
+};
+
+/* old_setup - register [old] and the deprecation */
+
+static void
+old_setup(void)
+{
+	conf_register(&t_old_section);
+	conf_deprecate("old", "old_count", "test", "count");
+}
+
+Test(conf, a_deprecated_key_sets_the_new_one_and_warns)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("d.conf", "[old]\nold_count = 7\n"),
+	    err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 7, "the new key takes the old one's value");
+	cr_assert_eq(t_old, 7);
+	cr_assert(conf_is_set("old", "old_count"));
+	cr_assert_not(conf_is_set("test", "count"));
+	cr_assert(strstr(conf_warnings(), "d.conf:2: [old] old_count is "
+	    "deprecated: use [test] count") != NULL, "%s", conf_warnings());
+	buf_free(err);
+}
+
+Test(conf, the_new_key_wins_over_its_deprecated_spelling)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("e.conf", "[test]\ncount = 3\n"
+	    "[old]\nold_count = 9\n"), err), WN_OK, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 3);
+	cr_assert_neq(conf_warnings()[0], '\0');
+	cr_assert_eq(conf_load(NULL, err), WN_OK);
+	cr_assert_eq(t_uint, 10, "defaults again");
+	cr_assert_str_eq(conf_warnings(), "", "no warnings without the key");
+	buf_free(err);
+}
+
+Test(conf, a_deprecated_value_must_suit_the_new_key)
+{
+	struct buf	*err = buf_new(64);
+
+	old_setup();
+	cr_assert_eq(conf_load(tu_write_file("f.conf", "[old]\nold_count = "
+	    "500\n"), err), WN_PERM);
+	cr_assert(strstr(buf_str(err), "f.conf:2: [old] old_count (as [test] "
+	    "count)") != NULL, "%s", buf_str(err));
+	cr_assert_eq(t_uint, 10, "nothing applied");
+	buf_free(err);
+}
+
+Test(conf, a_deprecated_key_is_no_default_to_show)
+{
+	char	*out = NULL;
+	size_t	 len = 0;
+	FILE	*fp;
+
+	old_setup();
+	cr_assert(fp = open_memstream(&out, &len));
+	conf_print(fp, 1);
+	(void)fclose(fp);
+	cr_assert(strstr(out, "count = 10") != NULL, "%s", out);
+	cr_assert(strstr(out, "old_count") == NULL, "%s", out);
+	free(out);
+}

@@ -6,6 +6,7 @@
 
 #include "buf.h"
 #include "edit.h"
+#include "mail.h"
 
 /* render - concatenate an edit's segments */
 
@@ -33,10 +34,10 @@ static const char msg[] =
 
 Test(edit, header_len)
 {
-	cr_assert_eq(edit_header_len(msg, sizeof(msg) - 1),
+	cr_assert_eq(mailhdr_len(msg, sizeof(msg) - 1),
 	    strstr(msg, "\r\n\r\n") - msg + 4);
-	cr_assert_eq(edit_header_len("\r\nbody", 6), 2);
-	cr_assert_eq(edit_header_len("A: b\r\n", 6), 6);
+	cr_assert_eq(mailhdr_len("\r\nbody", 6), 2);
+	cr_assert_eq(mailhdr_len("A: b\r\n", 6), 6);
 }
 
 Test(edit, body_without_header_gets_the_empty_line)
@@ -48,7 +49,7 @@ Test(edit, body_without_header_gets_the_empty_line)
 	struct buf	*out = buf_new(256);
 
 	/* "Hello there:" has a space in its name: not a field. */
-	e = edit_new(body, sizeof(body) - 1, edit_header_len(body,
+	e = edit_new(body, sizeof(body) - 1, mailhdr_len(body,
 	    sizeof(body) - 1));
 	edit_add_header(e, "X-Winnow-Status", "clean");
 	render(e, out);
@@ -61,7 +62,7 @@ Test(edit, body_without_header_gets_the_empty_line)
 	/* A tag on a message without a Subject: ours, then the empty line;
 	 * the body's "Subject:" line is body and stays as it was. */
 	buf_reset(out);
-	e = edit_new(text, sizeof(text) - 1, edit_header_len(text,
+	e = edit_new(text, sizeof(text) - 1, mailhdr_len(text,
 	    sizeof(text) - 1));
 	edit_subject_tag(e, "[SPAM]");
 	edit_remove_prefix(e, "Subject");
@@ -90,7 +91,7 @@ Test(edit, untouched_is_byte_identical)
 	struct edit	*e;
 	struct buf	*out = buf_new(256);
 
-	e = edit_new(msg, sizeof(msg) - 1, edit_header_len(msg,
+	e = edit_new(msg, sizeof(msg) - 1, mailhdr_len(msg,
 	    sizeof(msg) - 1));
 	render(e, out);
 	cr_assert_eq(buf_len(out), sizeof(msg) - 1);
@@ -105,7 +106,7 @@ Test(edit, remove_prefix_with_continuations)
 	struct edit	*e;
 	struct buf	*out = buf_new(256);
 
-	e = edit_new(msg, sizeof(msg) - 1, edit_header_len(msg,
+	e = edit_new(msg, sizeof(msg) - 1, mailhdr_len(msg,
 	    sizeof(msg) - 1));
 	edit_remove_prefix(e, "X-Winnow-");
 	render(e, out);
@@ -144,7 +145,7 @@ Test(edit, subject_tag)
 	struct edit	*e;
 	struct buf	*out = buf_new(256);
 
-	e = edit_new(msg, sizeof(msg) - 1, edit_header_len(msg,
+	e = edit_new(msg, sizeof(msg) - 1, mailhdr_len(msg,
 	    sizeof(msg) - 1));
 	edit_subject_tag(e, "[SPAM]");
 	render(e, out);

@@ -8,6 +8,7 @@
 #include "buf.h"
 #include "conf.h"
 #include "edit.h"
+#include "mail.h"
 #include "findings.h"
 #include "policy.h"
 #include "status.h"
@@ -66,7 +67,7 @@ render(const char *const *rcpts, size_t n)
 		policy_decide(policy_current, rcpts[i], &v, f, &d[i]);
 		dp[i] = &d[i];
 	}
-	e = edit_new(msg, strlen(msg), edit_header_len(msg, strlen(msg)));
+	e = edit_new(msg, strlen(msg), mailhdr_len(msg, strlen(msg)));
 	policy_edit(e, dp, n, f);
 	ns = edit_segments(e, &segs);
 	for (i = 0; i < ns; i++)
