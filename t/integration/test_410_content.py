@@ -297,10 +297,6 @@ def test_corpus_sample_smoke(relay, workdir):
 # -------------------------------------------- fault matrix C2, C4
 
 SIGS = os.path.join(procs.TOP, "t", "data", "av", "sigs")
-KNOWN_5 = ("issue 11 #5: GMime's per-part objects - 520,000 empty parts "
-           "take ~700 MB and 2.5 s of CPU in the child, kept after the "
-           "message; the one message index (branch mail-index) replaces "
-           "them")
 KNOWN_8 = ("issue 11 #8: [av] max_mime_parts applies only in mode = "
            "combined, so libclamav's mail parser spends ~5 s of CPU on "
            "100,000 parts; the mail index's one set of MIME limits is to "
@@ -348,9 +344,7 @@ def _c2_params():
     for kind in sorted(MIME_BOMBS):
         for av in (False, True):
             marks = []
-            if kind == "empty-parts-520000":
-                marks.append(pytest.mark.xfail(reason=KNOWN_5, strict=True))
-            elif kind == "parts-100000" and av:
+            if kind == "parts-100000" and av:
                 marks.append(pytest.mark.xfail(reason=KNOWN_8, strict=True))
             out.append(pytest.param(kind, av, marks=marks, id="%s-%s" % (
                 kind, "av" if av else "noav")))
