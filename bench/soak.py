@@ -701,7 +701,8 @@ def main():
         ds.sink and ds.sink.stop()
     spool = w.conf["spool_dir"]
     leftovers = {
-        "spool": sorted(f for f in os.listdir(spool) if f != "outq"),
+        "spool": sorted(f for f in os.listdir(spool)
+                        if f not in ("outq", "stats")),
         "outq": os.listdir(os.path.join(spool, "outq")),
         "avtmp": [d for d in os.listdir(avtmp)],
         "pending": len(st.pending)}
