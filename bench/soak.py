@@ -28,7 +28,8 @@ quarantine exactly once - more only when an earlier try of it ended
 after its dot without a 2xx (a post-dot duplicate, allowed and counted);
 a message that never got 2xx is nowhere, but for such post-dot tries;
 nothing unknown and nothing partial downstream.  The report (build/soak/
-report.txt, samples.csv) says so, and how memory went, per 10 minutes.
+report.txt, samples.csv) says so, and how memory went per tenth of the
+load (2-10 minutes) and in the drain.
 Exit status 0 when the ledger is clean.
 """
 
@@ -501,14 +502,19 @@ def reconcile(qdir):
     return quar, lost, dups, bad, explained
 
 
-def windows(rows, span=600):
+def span_of(load):
+    """The window of the memory table: a tenth of the load, between 2 and
+    10 minutes (an hour: 10 minutes; 10 minutes: 2)."""
+    return max(120, min(600, load // 10 // 60 * 60))
+
+
+def windows(rows, span, load):
+    """The samples of the load (t < load) in windows of span seconds; the
+    drain after it (fewer sessions, children retiring) is not load."""
     out = []
-    if not rows:
-        return out
-    end = rows[-1]["t"]
     t = 0
-    while t < end:
-        w = [r for r in rows if t <= r["t"] < t + span]
+    while t < load:
+        w = [r for r in rows if t <= r["t"] < min(t + span, load)]
         if w:
             out.append((t, w))
         t += span
@@ -520,27 +526,37 @@ def _pct(values, q):
     return v[min(len(v) - 1, int(q * len(v)))]
 
 
-def memory_table(rows):
-    """Per 10 minutes: children, RSS of every winnowd process (its floor,
-    the 10th percentile, is what stays resident; the median and the
-    maximum move with the bombs, a child holding ~700 MB after 520,000
-    MIME parts until it retires), the master alone, descriptors, zombies;
-    then first against last window."""
-    out = ["per 10 minutes: children median/max; RSS of all winnowd "
-           "processes MB floor/median/max; master MB; largest child MB "
-           "(children over 256 MB, median); descriptors median/max; "
-           "zombies; messages accepted"]
+def _mmss(t):
+    return "%d:%02d" % (t // 60, t % 60)
+
+
+def memory_table(rows, load):
+    """Per window of the load: children, RSS of every winnowd process (its
+    floor, the 10th percentile, is what stays resident; the median and the
+    maximum move with the bombs and with the children the pool has), the
+    master alone, descriptors, zombies; then the drain; then first against
+    last window of the load: flat when floor, master, descriptors and
+    children grew by 10% at most (a drop is no leak)."""
+    span = span_of(load)
+    out = ["per %d minutes of load: children median/max; RSS of all "
+           "winnowd processes MB floor/median/max; master MB; largest child "
+           "MB (children over 256 MB, median); descriptors median/max; "
+           "zombies; messages accepted" % (span // 60)]
     prev, first, last = 0, None, None
-    for t, ws in windows(rows):
+    drain = [r for r in rows if r["t"] >= load]
+    parts = windows(rows, span, load) + ([(None, drain)] if drain else [])
+    for t, ws in parts:
         tot = [r["rss_total_kb"] / 1024 for r in ws]
         v = {"floor": _pct(tot, 0.1), "med": statistics.median(tot),
              "master": statistics.median(r["rss_master_kb"] for r in ws) /
              1024, "fds": statistics.median(r["fds"] for r in ws),
              "kids": statistics.median(r["children"] for r in ws)}
-        out.append("  %3d-%3d min: children %g/%d  rss %.0f/%.0f/%.0f MB  "
+        what = "%5s-%5s" % (_mmss(t), _mmss(min(t + span, load))) \
+            if t is not None else "drain      "
+        out.append("  %s: children %g/%d  rss %.0f/%.0f/%.0f MB  "
                    "master %.1f MB  child %.0f MB (%s over 256 MB)  "
                    "fds %g/%d  zombies %d  accepted %d" % (
-                       t // 60, t // 60 + 10, v["kids"],
+                       what, v["kids"],
                        max(r["children"] for r in ws), v["floor"], v["med"],
                        max(tot), v["master"],
                        max(r["rss_max_child_kb"] for r in ws) / 1024,
@@ -551,21 +567,22 @@ def memory_table(rows):
                        max(r["zombies"] for r in ws),
                        ws[-1]["accepted"] - prev))
         prev = ws[-1]["accepted"]
-        first = first or v
-        last = v
+        if t is not None:
+            first = first or v
+            last = v
     if first and last is not first:
         def ch(k):
             return "%.0f -> %.0f (%+.0f%%)" % (first[k], last[k], 100.0 * (
                 last[k] - first[k]) / first[k] if first[k] else 0)
-        out.append("first vs last window: rss floor %s MB, median %s MB, "
-                   "master %s MB, fds %s, children %s" % (
+        out.append("first vs last window of the load: rss floor %s MB, "
+                   "median %s MB, master %s MB, fds %s, children %s" % (
                        ch("floor"), ch("med"), ch("master"), ch("fds"),
                        ch("kids")))
-        flat = all(abs(last[k] - first[k]) <= 0.1 * first[k] for k in
-                   ("floor", "master", "fds", "kids"))
+        grew = [k for k in ("floor", "master", "fds", "kids")
+                if last[k] > 1.1 * first[k]]
         out.append("memory, descriptors and children: %s" % (
-            "flat (floor, master, descriptors, children within 10%)"
-            if flat else "NOT flat"))
+            "flat (floor, master, descriptors, children grew 10% at most)"
+            if not grew else "NOT flat: %s grew" % ", ".join(grew)))
     return out
 
 
@@ -614,7 +631,7 @@ def report(rows, qdir, w, stopped_rc, leftovers):
         p("  UNEXPLAINED %r" % (b,))
     p("winnowd: SIGTERM exit %r; left behind: %s" % (stopped_rc, leftovers))
     p("")
-    lines += memory_table(rows)
+    lines += memory_table(rows, SECONDS)
     clean = not (lost or dups or bad or st.partial or st.unknown)
     p("")
     p("verdict: %s" % ("ledger clean: nothing lost, every duplicate a "
@@ -712,6 +729,6 @@ def main():
 
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--table"]:    # the memory table of a past run
-        print("\n".join(memory_table(read_samples(sys.argv[2]))))
+        print("\n".join(memory_table(read_samples(sys.argv[2]), SECONDS)))
         sys.exit(0)
     sys.exit(main())

@@ -18,14 +18,16 @@
 #   SOAK_SKIP      bombs to leave out, by name, separated by commas (e.g.
 #                  empty-parts-520000 for a control run; see BOMBS there)
 #
-#   bench/soak.py --table build/soak/samples.csv
-#                  the memory table of a past run again
+#   SOAK_SECONDS=600 bench/soak.py --table build/soak/samples.csv
+#                  the memory table of a past run again (SOAK_SECONDS: the
+#                  length of that run's load)
 #
 # Needs root (winnowd's children switch users), python3 with the suite's
 # helpers (t/lib/wntest), build/winnowd and libclamav's test signatures
 # (t/data/av/sigs).  Writes build/soak/report.txt (the ledger's verdict,
-# the faults injected, memory, descriptors and children per 10 minutes),
-# samples.csv (every 10 s), soak.log, and the run's files in run/.
+# the faults injected, memory, descriptors and children per tenth of the
+# load and in the drain), samples.csv (every 10 s), soak.log, and the
+# run's files in run/.
 # Exit status 0 when the ledger is clean: nothing lost, every duplicate a
 # post-dot one, nothing partial or unknown downstream.
 set -eu
