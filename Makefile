@@ -69,6 +69,7 @@ LIBMODS		 = $(filter $(LIBFOLDERS),$(HAVE))
 MAIN_server	 = server/main.c
 MAIN_pipe-client = pipe-client/main.c
 MAIN_ctl	 = ctl/winnowctl.c
+MAIN_udsd	 = udsd/main.c
 objs_of		 = $(patsubst %.c,$(B)/%.o,$(filter-out $(MAIN_$(1)),\
 		    $(wildcard $(1)/*.c)))
 # The archives a folder's programs and tests link, in link order.
@@ -76,7 +77,7 @@ archives_of	 = $(foreach f,$(call linkset,$(call layer,$(1))),\
 		    $(if $(filter $(f),$(HAVE)),$(B)/lib$(f).a))
 
 PROGRAMS	 = $(B)/winnowd $(B)/winnow-pipe $(B)/winnowctl \
-		   $(EXTRA_PROGRAMS)
+		   $(B)/winnow-udsd $(EXTRA_PROGRAMS)
 
 UNIT_SRCS	 = $(wildcard t/unit/*/test_*.c)
 UNIT_BINS	 = $(UNIT_SRCS:%.c=$(B)/%)
@@ -120,6 +121,9 @@ $(B)/winnow-pipe: $(B)/pipe-client/main.o $(call archives_of,pipe-client)
 
 $(B)/winnowctl: $(B)/ctl/winnowctl.o $(call archives_of,ctl)
 	$(call link_prog,ctl,$(B)/ctl/winnowctl.o)
+
+$(B)/winnow-udsd: $(B)/udsd/main.o $(call archives_of,udsd)
+	$(call link_prog,udsd,$(B)/udsd/main.o)
 
 # Unit tests of t/unit/X link X's layer, the test helpers, the mocks a
 # test names in t/unit/X/mocks.mk and the packages only the tests use
@@ -202,9 +206,11 @@ fuzz:
 
 MAN5		 = man/winnow.conf.5
 MAN8		 = man/winnowd.8 man/winnowctl.8 man/winnow-pipe.8 \
-		   man/winnow-mta-setup.8
-UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer
+		   man/winnow-mta-setup.8 man/winnow-udsd.8
+UNITS		 = winnowd.service winnow-purge.service winnow-purge.timer \
+		   winnow-udsd.service
 DATAFILES	 = content.model obscene-en.txt obscene-ru.txt
+WEBFILES	 = index.html app.js app.css favicon.svg
 
 # man: the generated pages again (after a parameter changed); the suite
 # checks they match (t/integration/test_910_man.py).
@@ -229,12 +235,18 @@ install: all
 	    scripts/winnow-mta-setup > $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	chmod 0755 $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	install -m 0644 $(DATAFILES:%=data/%) $(DESTDIR)$(DATADIR)/
+	install -d $(DESTDIR)$(DATADIR)/web
+	install -m 0644 $(WEBFILES:%=web/%) $(DESTDIR)$(DATADIR)/web/
 	install -m 0644 scripts/winnow.conf.example \
 	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
+	install -m 0644 scripts/winnow-udsd.conf.example \
+	    $(DESTDIR)$(SYSCONFDIR)/winnow/winnow-udsd.conf.example
 	$(UNIT_SED) scripts/winnowd.service.in > \
 	    $(DESTDIR)$(UNITDIR)/winnowd.service
 	$(UNIT_SED) scripts/winnow-purge.service.in > \
 	    $(DESTDIR)$(UNITDIR)/winnow-purge.service
+	$(UNIT_SED) scripts/winnow-udsd.service.in > \
+	    $(DESTDIR)$(UNITDIR)/winnow-udsd.service
 	install -m 0644 scripts/winnow-purge.timer $(DESTDIR)$(UNITDIR)/
 	chmod 0644 $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
@@ -260,7 +272,10 @@ uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/winnow-mta-setup
 	rm -f $(UNITS:%=$(DESTDIR)$(UNITDIR)/%)
 	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow.conf.example
+	rm -f $(DESTDIR)$(SYSCONFDIR)/winnow/winnow-udsd.conf.example
 	rm -f $(DATAFILES:%=$(DESTDIR)$(DATADIR)/%)
+	rm -f $(WEBFILES:%=$(DESTDIR)$(DATADIR)/web/%)
+	-rmdir $(DESTDIR)$(DATADIR)/web 2>/dev/null
 	rm -f $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%)
 	rm -f $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%)
 	rm -f $(DESTDIR)$(DOCDIR)/examples/exec-setid.conf

@@ -32,6 +32,13 @@ int	ctl_status_main(int, char **);		/* ctl_status.c */
 int	ctl_monitor_main(int, char **);		/* ctl_status.c */
 int	ctl_template_main(int, char **);
 
+int	ctl_secret_main(int, char **);		/* ctl_secret.c */
+int	ctl_reload_main(int, char **);		/* ctl_remote.c */
+
+/* A command through the control API (--url, ctl_remote.c). */
+int	ctl_remote_main(const char *cmd, int, char **);
+extern const char	*ctl_url;
+
 /* The configuration file winnowctl was told to use (NULL: defaults). */
 extern const char	*ctl_config_path;
 

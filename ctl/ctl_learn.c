@@ -30,8 +30,12 @@
 #include "content.h"
 #include "mailsrc.h"
 
+/* uds */
+#include "uds.h"
+
 /* ctl */
 #include "ctl_content.h"
+#include "ctl_uds.h"
 
 #define LEARN_SAVE_EVERY	10000	/* messages between saves */
 #define LEARN_BAR_WIDTH		30
@@ -68,8 +72,14 @@ static const char ctl_learn_help[] =
 "      --bits N      size of a new empty model: 2^N weights (12..26,\n"
 "                    default 20, i.e. 4 MiB)\n"
 "      --save-every N  save after every N messages (default 10000)\n"
+"      --no-uds      do not report the messages to UDS\n"
 "  -q, --quiet       no progress bar and no summary\n"
 "  -h, --help        this text\n"
+"\n"
+"When [uds] names servers and its key_file a client, every message is\n"
+"also reported to UDS: learned as spam, its signatures are added (winnowctl\n"
+"uds add); learned as ham, its signatures and the spam signatures like\n"
+"them become ham-confirmed (winnowctl uds ham).\n"
 "\n"
 "A progress bar is drawn on standard error when it is a terminal.\n"
 "Interrupting (Ctrl-C, SIGTERM) stops after the current message and saves\n"
@@ -78,7 +88,8 @@ static const char ctl_learn_help[] =
 "Exit status: 0 all learned and saved; 64 usage error; 66 an input could\n"
 "not be read (the others were learned); 65 the existing model is damaged\n"
 "or of another version (nothing learned); 73 the model could not be\n"
-"saved; 75 interrupted (what was learned is saved).\n"
+"saved; 75 interrupted (what was learned is saved); 69 learned and saved,\n"
+"but a UDS server did not take every report.\n"
 "\n"
 "Examples:\n"
 "  winnowctl learn --spam ~/Maildir/.Junk/cur\n"
@@ -97,6 +108,7 @@ ctl_learn_signal(int sig)
 
 struct ctl_learn_run {
 	struct content_learner *l;
+	struct ctl_uds_learn *uds;	/* reports to UDS, or NULL */
 	const char	*model;
 	int		 spam;
 	int		 bar;		/* draw the progress bar */
@@ -186,6 +198,7 @@ ctl_learn_path(struct ctl_learn_run *r, const char *path)
 			continue;
 		}
 		r->changed += content_learner_learn(r->l, data, len, r->spam);
+		ctl_uds_learn_msg(r->uds, data, len);
 		r->seen++;
 		r->unsaved++;
 		if (r->unsaved >= r->save_every &&
@@ -213,6 +226,7 @@ ctl_learn_main(int argc, char **argv)
 		{ "bits", required_argument, NULL, 'B' },
 		{ "save-every", required_argument, NULL, 'E' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "no-uds", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -223,6 +237,7 @@ ctl_learn_main(int argc, char **argv)
 	uint64_t	 ns, nh;
 	unsigned int	 bits = 0;
 	int		 c, spam = -1, quiet = 0, fresh = 0, rc = EX_OK, prc;
+	int		 nouds = 0;
 	char		*end;
 
 	memset(&r, 0, sizeof(r));
@@ -264,6 +279,9 @@ ctl_learn_main(int argc, char **argv)
 		case 'q':
 			quiet = 1;
 			break;
+		case 'U':
+			nouds = 1;
+			break;
 		case 'h':
 			(void)fputs(ctl_learn_help, stdout);
 			return (EX_OK);
@@ -292,7 +310,16 @@ ctl_learn_main(int argc, char **argv)
 		content_unload();
 		return (EX_DATAERR);
 	}
+	if (!nouds && uds_load(why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl learn: %s (--no-uds learns "
+		    "without UDS)\n", buf_str(why));
+		buf_free(why);
+		content_learner_close(r.l);
+		content_unload();
+		return (EX_CONFIG);
+	}
 	buf_free(why);
+	r.uds = nouds ? NULL : ctl_uds_learn_open(spam, quiet);
 	r.spam = spam;
 	r.bar = !quiet && isatty(STDERR_FILENO);
 	r.start_ms = time_now_ms();
@@ -326,6 +353,8 @@ ctl_learn_main(int argc, char **argv)
 		    spam ? "spam" : "ham", r.seen == 1 ? "" : "s", r.changed,
 		    r.model, ctl_learn_stop ? " (interrupted)" : "",
 		    (unsigned long long)ns, (unsigned long long)nh);
+	if (ctl_uds_learn_close(r.uds, quiet) < 0 && rc == EX_OK)
+		rc = EX_UNAVAILABLE;
 	content_learner_close(r.l);
 	content_unload();
 	return (rc);

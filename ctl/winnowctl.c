@@ -1,8 +1,10 @@
 /*
  * winnowctl.c - winnow's command-line tool: dispatch to subcommands
  *
- * winnowctl [-c FILE] COMMAND [ARGS]: loads the same configuration winnowd
- * uses, then runs one subcommand from ctl_commands[].
+ * winnowctl [-c FILE] [--url URL] COMMAND [ARGS]: loads the same
+ * configuration winnowd uses, then runs one subcommand from ctl_commands[]
+ * - or, with --url (anywhere on the line) or WINNOW_URL, status, stats,
+ * history and quarantine through a winnowd's control API (ctl_remote.c).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -28,13 +30,17 @@
 /* content */
 #include "content.h"
 
+/* uds */
+#include "uds.h"
 /* stats */
+#include "control_conf.h"
 #include "stats_conf.h"
 
 /* ctl */
 #include "ctl.h"
 #include "version.h"
 #include "ctl_content.h"
+#include "ctl_uds.h"
 
 #define DEFAULT_CONFIG	SYSCONFDIR "/winnow/winnow.conf"
 
@@ -65,12 +71,18 @@ const struct ctl_command ctl_commands[] = {
 	    "archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
+	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "
+	    "probe the UDS servers" },
 	{ "status", ctl_status_main, "the state of winnowd (Nagios exit "
 	    "codes)" },
 	{ "stats", ctl_stats_main, "what was filtered: per day, week, month, "
 	    "year" },
 	{ "history", ctl_history_main, "the last verdicts" },
 	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },
+	{ "reload", ctl_reload_main, "make winnowd read its configuration "
+	    "again (through the control API)" },
+	{ "control-secret", ctl_secret_main, "print or rotate the secret of "
+	    "the control API and dashboard" },
 	{ NULL, NULL, NULL }
 };
 
@@ -83,11 +95,14 @@ ctl_help_main(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	(void)printf("Usage: winnowctl [-c FILE] COMMAND [ARGS]\n\n"
+	(void)printf("Usage: winnowctl [-c FILE] [--url URL] COMMAND [ARGS]\n\n"
 	    "winnowctl is winnow's command-line tool.  -c names the "
 	    "configuration file\n(default %s; built-in defaults if it does "
-	    "not exist).\n\"winnowctl COMMAND --help\" explains a command.\n\n"
-	    "Commands:\n", DEFAULT_CONFIG);
+	    "not exist).\n\"winnowctl COMMAND --help\" explains a command.\n"
+	    "--url http://HOST:PORT or unix:PATH (or WINNOW_URL) runs status, "
+	    "stats,\nhistory and quarantine through that winnowd's control "
+	    "API instead; the\ncredential is [control] secret_file's secret, "
+	    "or WINNOW_TOKEN.\n\nCommands:\n", DEFAULT_CONFIG);
 	for (i = 0; ctl_commands[i].name != NULL; i++)
 		(void)printf("  %-14s %s\n", ctl_commands[i].name,
 		    ctl_commands[i].summary);
@@ -99,8 +114,8 @@ ctl_help_main(int argc, char **argv)
 static int
 ctl_usage_error(void)
 {
-	(void)fputs("Usage: winnowctl [-c FILE] [-v]... COMMAND [ARGS] | -h | "
-	    "-V\nTry winnowctl --help.\n", stderr);
+	(void)fputs("Usage: winnowctl [-c FILE] [--url URL] [-v]... COMMAND "
+	    "[ARGS] | -h | -V\nTry winnowctl --help.\n", stderr);
 	return (EX_USAGE);
 }
 
@@ -109,8 +124,37 @@ static const struct option ctl_longopts[] = {
 	{ "verbose",	no_argument,		NULL,	'v' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
+	{ "url",	required_argument,	NULL,	'U' },
 	{ NULL,		0,			NULL,	0 }
 };
+
+/* ctl_take_url - "--url URL" or "--url=URL" after the command too:
+ * taken out of argv; returns the new argc */
+
+static int
+ctl_take_url(int argc, char **argv)
+{
+	int	 i, k;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--url") == 0 && i + 1 < argc) {
+			ctl_url = argv[i + 1];
+			k = 2;
+		} else if (strncmp(argv[i], "--url=", 6) == 0) {
+			ctl_url = argv[i] + 6;
+			k = 1;
+		} else {
+			continue;
+		}
+		memmove(&argv[i], &argv[i + k], (size_t)(argc - i - k + 1) *
+		    sizeof(*argv));
+		argc -= k;
+		i--;
+	}
+	return (argc);
+}
 
 /* main - options, configuration, dispatch */
 
@@ -118,11 +162,15 @@ int
 main(int argc, char **argv)
 {
 	struct buf	*why;
+	char		 name_sp[64];
 	size_t		 i;
 	int		 c;
 
 	log_init("winnowctl");
 	log_to_stderr();
+	argc = ctl_take_url(argc, argv);
+	if (ctl_url == NULL)
+		ctl_url = getenv("WINNOW_URL");
 	while ((c = getopt_long(argc, argv, "+c:vhV", ctl_longopts,
 	    NULL)) != -1) {
 		switch (c) {
@@ -137,6 +185,9 @@ main(int argc, char **argv)
 		case 'V':
 			(void)printf("winnowctl %s\n", WINNOW_VERSION);
 			return (EX_OK);
+		case 'U':
+			ctl_url = optarg;
+			break;
 		default:
 			return (ctl_usage_error());
 		}
@@ -158,7 +209,9 @@ main(int argc, char **argv)
 	smtp_conf_register();
 	policy_conf_register();
 	content_conf_register();
+	uds_conf_register();
 	stats_conf_register();
+	control_conf_register();
 	why = buf_new(256);
 	if (conf_load(ctl_config_path, why) != WN_OK) {
 		(void)fprintf(stderr, "%swinnowctl: configuration %s has "
@@ -168,6 +221,11 @@ main(int argc, char **argv)
 	}
 	buf_free(why);
 	smtp_conf_finish();
+	(void)snprintf(name_sp, sizeof(name_sp), " %s ", ctl_commands[i].name);
 	optind++;
+	if (ctl_url != NULL && ctl_url[0] != '\0' &&
+	    strstr(" status stats history quarantine ", name_sp) != NULL)
+		return (ctl_remote_main(ctl_commands[i].name, argc - optind +
+		    1, argv + optind - 1));
 	return (ctl_commands[i].main(argc - optind + 1, argv + optind - 1));
 }

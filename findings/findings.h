@@ -157,8 +157,15 @@ struct findings {
 	struct finding_list surbl;	/* zone, listed domain, rating */
 
 	/* uds/: fuzzy-hash service */
-	enum check_state uds_state;
+	enum check_state uds_state;	/* DONE: a server answered */
 	unsigned int	 uds_score;	/* 0..100 confidence of known spam */
+	struct finding_list uds;	/* what matched: kind ("text",
+					 * "links", "attachment", "image")
+					 * with "exact" or "V of N" shingles
+					 * and its points; or "ham" (ham-
+					 * confirmed) or "unknown" (the
+					 * server's store did not answer),
+					 * weight 0 */
 
 	/* content/: MIME, rules, classifier */
 	enum check_state content_state;
@@ -203,11 +210,14 @@ void		 findings_render_list(const struct finding_list *,
 		    int weights, struct buf *out);
 /* "dnsbl=...; rdns=...; spf=...; surbl=...[; dns=STATE]" */
 void		 findings_render_dns(const struct findings *, struct buf *out);
+/* "uds=hit(text,20 of 32)", "uds=hit(text,exact/image)", "uds=none",
+ * "uds=ham", "uds=unknown", "uds=timeout", "uds=error" */
+void		 findings_render_uds(const struct findings *, struct buf *out);
 /* "rules=NAME(detail),..." or "rules=none" */
 void		 findings_render_rules(const struct findings *,
 		    struct buf *out);
 /* The X-Winnow-Checks value: "list=LIST" when a list decided, the DNS
- * part when dns, "uds=N", the classifier's share of the points
+ * part when dns, the UDS part, the classifier's share of the points
  * ("classifier=+35.4"; classifier is NAN when it did not run; nothing
  * when it rounds to 0.0) and the rules when spam ("" if nothing ran). */
 void		 findings_render_checks(const struct findings *, int dns,

@@ -67,6 +67,9 @@ findings_json(const struct findings *f)
 	json_object_set_new(o, "uds", json_string(findings_state_name(
 	    f->uds_state)));
 	json_object_set_new(o, "uds_score", json_integer(f->uds_score));
+	if (f->uds.count > 0)
+		json_object_set_new(o, "uds_matched",
+		    findings_jlist(&f->uds));
 	json_object_set_new(o, "content", json_string(findings_state_name(
 	    f->content_state)));
 	json_object_set_new(o, "gtube", json_boolean(f->gtube));

@@ -27,21 +27,39 @@ static const char *const render_spf[] = {
 	"permerror"
 };
 
+/* render_safe_char - one character of a name, '?' unless it is safe */
+
+static void
+render_safe_char(struct buf *out, unsigned char c)
+{
+	if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+	    c == ':' || c == '@' || c == '/')
+		buf_putc(out, c);
+	else
+		buf_putc(out, '?');
+}
+
 /* render_safe - a rule name or detail, restricted to safe characters */
 
 static void
 render_safe(struct buf *out, const char *s)
 {
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	for (; *s != '\0'; s++)
+		render_safe_char(out, (unsigned char)*s);
+}
 
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		    (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-		    c == '.' || c == ':' || c == '@' || c == '/')
-			buf_putc(out, c);
+/* render_uds_detail - "exact" or "20 of 32": safe characters and
+ * spaces */
+
+static void
+render_uds_detail(struct buf *out, const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s == ' ')
+			buf_putc(out, ' ');
 		else
-			buf_putc(out, '?');
-	}
+			render_safe_char(out, (unsigned char)*s);
 }
 
 /* findings_render_list - "name(weight),name(weight)" or "none" */
@@ -114,6 +132,56 @@ findings_render_rules(const struct findings *f, struct buf *out)
 		buf_printf(out, ",+%u", f->rules.count - n);
 }
 
+/* render_uds_has - whether the UDS list has an item of this name */
+
+static int
+render_uds_has(const struct finding_list *l, const char *name)
+{
+	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
+			    FINDINGS_MAX_ITEMS;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(l->item[i].name, name) == 0)
+			return (1);
+	return (0);
+}
+
+/* findings_render_uds - "uds=hit(KIND[,DETAIL]/...)", "uds=none", "ham",
+ * "unknown", or the state when no server answered */
+
+void
+findings_render_uds(const struct findings *f, struct buf *out)
+{
+	const struct finding_list *l = &f->uds;
+	unsigned int	 i, n = l->count < FINDINGS_MAX_ITEMS ? l->count :
+			    FINDINGS_MAX_ITEMS;
+	int		 hits = 0;
+
+	buf_puts(out, "uds=");
+	if (f->uds_state != CHECK_DONE) {
+		buf_puts(out, findings_state_name(f->uds_state));
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (l->item[i].weight <= 0)
+			continue;
+		buf_puts(out, hits++ ? "/" : "hit(");
+		render_safe(out, l->item[i].name);
+		if (l->item[i].detail[0] != '\0') {
+			buf_putc(out, ',');
+			render_uds_detail(out, l->item[i].detail);
+		}
+	}
+	if (hits > 0)
+		buf_putc(out, ')');
+	else if (render_uds_has(l, "ham"))
+		buf_puts(out, "ham");
+	else if (render_uds_has(l, "unknown"))
+		buf_puts(out, "unknown");
+	else
+		buf_puts(out, "none");
+}
+
 /* findings_render_checks - the X-Winnow-Checks value ("" when nothing ran):
  * the list that decided, the DNS checks when dns, UDS, the classifier's
  * points and the rules when spam */
@@ -134,7 +202,8 @@ findings_render_checks(const struct findings *f, int dns, int spam,
 		sep = "; ";
 	}
 	if (spam && f->uds_state != CHECK_NOT_RUN) {
-		buf_printf(out, "%suds=%u", sep, f->uds_score);
+		buf_puts(out, sep);
+		findings_render_uds(f, out);
 		sep = "; ";
 	}
 	/* The classifier's share, so a status reached with no rule is

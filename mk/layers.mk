@@ -16,10 +16,10 @@
 #   stats                       counters, the live file, the statistics
 #                               store, status, alerts, metrics
 #   server pipe-client ctl      the programs (winnowd, winnow-pipe,
-#                               winnowctl)
+#   udsd                        winnowctl, winnow-udsd)
 
 LIBFOLDERS	 = lib spool mail smtp findings policy stats dnsbl uds content av
-PROGFOLDERS	 = server pipe-client ctl
+PROGFOLDERS	 = server pipe-client ctl udsd
 FOLDERS		 = $(LIBFOLDERS) $(PROGFOLDERS)
 
 -include $(wildcard $(FOLDERS:%=%/module.mk))
@@ -30,7 +30,7 @@ HAVE		 = $(foreach f,$(FOLDERS),$(if $(wildcard $(f)/*.c),$(f)))
 # A folder and what it may use (its closure is spelled out in DEPS).
 layer		 = $(1) $(DEPS_$(1))
 # The link order of a set of folders: dependents before dependencies.
-LINKORDER	 = server pipe-client ctl content av dnsbl uds stats policy \
+LINKORDER	 = server pipe-client ctl udsd content av dnsbl uds stats policy \
 		   findings mail smtp spool lib
 linkset		 = $(foreach f,$(LINKORDER),$(if $(filter $(f),$(1)),$(f)))
 

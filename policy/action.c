@@ -17,6 +17,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* lib */
@@ -107,17 +108,26 @@ policy_summary(const struct policy_decision *const *d, size_t n,
     const struct findings *f, int *has_score_r, double *score_r,
     struct buf *checks)
 {
+	struct findings	*masked = NULL;
 	const char	*list = NULL;
 	size_t		 i;
-	int		 dns = 0, spam = 0;
+	int		 dns = 0, spam = 0, uds = 0;
 
 	*has_score_r = 0;
 	*score_r = 0.0;
 	for (i = 0; i < n; i++) {
 		dns |= d[i]->group->spam_checks && d[i]->group->dns_checks;
 		spam |= d[i]->group->spam_checks;
+		uds |= d[i]->group->spam_checks && d[i]->group->uds;
 		if (list == NULL)
 			list = d[i]->list;
+	}
+	/* The UDS answer is not shown to groups that do not use it. */
+	if (!uds && f->uds_state != CHECK_NOT_RUN) {
+		masked = xmalloc(sizeof(*masked));
+		*masked = *f;
+		masked->uds_state = CHECK_NOT_RUN;
+		f = masked;
 	}
 	for (i = 0; i < n && !d[i]->group->spam_checks; i++)
 		;
@@ -129,6 +139,7 @@ policy_summary(const struct policy_decision *const *d, size_t n,
 	}
 	findings_render_checks(f, dns, spam, list, f->spam_score >= 0.0 ?
 	    verdict_learner_points(f->spam_score) : NAN, checks);
+	free(masked);
 }
 
 /* policy_edit - our headers and the statuses' modifications */

@@ -8,7 +8,8 @@
  *
  * The verdict on the findings is content's verdict_spam() (verdict.h) at
  * the group's detection level, on the findings as the group sees them: a
- * group with dns_checks = no does not see the network checks' results.
+ * group with dns_checks = no does not see the network checks' results,
+ * one with uds = no not the UDS answer.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -54,7 +55,7 @@ static const struct findings *
 group_findings(const struct policy_group *g, const struct findings *f,
     struct findings *masked)
 {
-	if (g->dns_checks && g->rdns && g->spf && g->surbl)
+	if (g->dns_checks && g->rdns && g->spf && g->surbl && g->uds)
 		return (f);
 	/* The group ignores some network checks: hide those. */
 	*masked = *f;
@@ -76,6 +77,11 @@ group_findings(const struct policy_group *g, const struct findings *f,
 		masked->surbl_state = CHECK_NOT_RUN;
 		masked->surbl_rating = 0;
 		memset(&masked->surbl, 0, sizeof(masked->surbl));
+	}
+	if (!g->uds) {
+		masked->uds_state = CHECK_NOT_RUN;
+		masked->uds_score = 0;
+		memset(&masked->uds, 0, sizeof(masked->uds));
 	}
 	return (masked);
 }
@@ -154,6 +160,8 @@ policy_needs(const struct policy_group *g)
 		if (g->surbl)
 			need |= POLICY_NEED_SURBL;
 	}
+	if (g->spam_checks && g->uds)
+		need |= POLICY_NEED_UDS;
 	if (g->av_checks)
 		need |= POLICY_NEED_AV;
 	return (need);

@@ -277,6 +277,8 @@ static const struct pkey policy_group_keys[] = {
 	    "for this group" },
 	{ "surbl", PK_ANY, "yes", pk_switch, "no: URI blocklists are not run "
 	    "or not counted for this group" },
+	{ "uds", PK_ANY, "yes", pk_switch, "no: the UDS check ([uds]) is not "
+	    "run or not counted for this group" },
 	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
 	    "action) for the group" },
 	{ "whitelist", PK_LIST, "", pk_list, "senders (masks, ip:CIDR, "
@@ -550,6 +552,8 @@ pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
 		target = &g->spf;
 	else if (strcasecmp(e->name, "surbl") == 0)
 		target = &g->surbl;
+	else if (strcasecmp(e->name, "uds") == 0)
+		target = &g->uds;
 	else
 		target = &g->av_checks;
 	if (pb_bool(pb, e, &v) < 0)

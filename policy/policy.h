@@ -132,6 +132,7 @@ struct policy_group {
 	int		 rdns;		/* each DNS family, within dns_checks */
 	int		 spf;
 	int		 surbl;
+	int		 uds;		/* the UDS check, within spam_checks */
 	int		 av_checks;
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
@@ -200,7 +201,7 @@ void		 policy_decision_av_action(struct policy_decision *, int action);
 /* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
 int		 policy_vna_check(const char *, struct buf *why);
 
-/* Whether any of these groups wants the DNS, spam or AV checks at all
+/* Whether any of these groups wants the DNS, UDS, spam or AV checks at all
  * (the checks of a family nobody needs are skipped). */
 #define POLICY_NEED_SPAM	0x01
 #define POLICY_NEED_DNS		0x02
@@ -211,6 +212,7 @@ int		 policy_vna_check(const char *, struct buf *why);
 #define POLICY_NEED_SURBL	0x40
 #define POLICY_NEED_DNS_ALL	(POLICY_NEED_DNSBL | POLICY_NEED_RDNS | \
 				 POLICY_NEED_SPF | POLICY_NEED_SURBL)
+#define POLICY_NEED_UDS		0x80	/* the fuzzy-hash service */
 unsigned int	 policy_needs(const struct policy_group *);
 
 /* Add our headers and modifications for the decisions of the recipients

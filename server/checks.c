@@ -10,10 +10,13 @@
  * Per message the walk has two passes, both in table order:
  *
  *   start    content parses the message (its decoded text goes into the
- *            view, so SURBL reads it); av makes sure its scan process is
- *            there; dnsbl sends every DNS query of the message at once;
+ *            view, so SURBL and UDS read it); av makes sure its scan
+ *            process is there; uds sends the message's signatures to a
+ *            UDS server; dnsbl sends every DNS query of the message at
+ *            once;
  *   finish   content's rules and classifier and av's scan (local CPU)
- *            while the DNS answers arrive; dnsbl waits for them last, at
+ *            while the UDS and DNS answers arrive; uds takes its answer
+ *            (at most until its deadline), dnsbl waits for them last, at
  *            most until the DNS deadline;
  *   done     what a check made for the others (the decoded text) is
  *            freed once every check has finished.
@@ -42,6 +45,7 @@
 #include "av.h"
 #include "content.h"
 #include "dnsbl.h"
+#include "uds.h"
 
 /* policy */
 #include "findings.h"
@@ -143,10 +147,31 @@ checks_dnsbl_finish(void *h, struct msg_view *v, unsigned int need,
 	return (dnsbl_finish(h, f, why));
 }
 
+/* uds: the request at start (its round trip overlaps the local checks),
+ * the answer at finish */
+
+static void *
+checks_uds_start(struct msg_view *v, unsigned int need, struct buf *why)
+{
+	(void)need;
+	return (uds_start(v, why));
+}
+
+static int
+checks_uds_finish(void *h, struct msg_view *v, unsigned int need,
+    struct findings *f, struct buf *why)
+{
+	(void)v;
+	(void)need;
+	return (uds_finish(h, f, why));
+}
+
 /* The table. */
 const struct check checks_table[] = {
-	/* The decoded text serves SURBL too: parsed whenever DNS is wanted. */
-	{ "content", POLICY_NEED_SPAM | POLICY_NEED_DNS, POLICY_NEED_SPAM,
+	/* The decoded text serves SURBL and UDS too: parsed whenever DNS
+	 * or UDS is wanted. */
+	{ "content", POLICY_NEED_SPAM | POLICY_NEED_DNS | POLICY_NEED_UDS,
+	    POLICY_NEED_SPAM,
 	    FINDINGS_FAILED_CONTENT, CHECK_TEXT,
 	    content_conf_register, content_load, content_child_init, NULL,
 	    checks_content_start, checks_content_finish, checks_content_free },
@@ -154,6 +179,10 @@ const struct check checks_table[] = {
 	    CHECK_FORKS,
 	    av_conf_register, av_load, av_child_init, av_child_exit,
 	    checks_av_start, checks_av_finish, NULL },
+	{ "uds", POLICY_NEED_UDS, POLICY_NEED_UDS, FINDINGS_FAILED_UDS,
+	    CHECK_READS_TEXT,
+	    uds_conf_register, uds_load, uds_child_init, NULL,
+	    checks_uds_start, checks_uds_finish, NULL },
 	{ "dns", POLICY_NEED_DNS, POLICY_NEED_DNS, FINDINGS_FAILED_DNS,
 	    CHECK_THREADS | CHECK_READS_TEXT,
 	    dnsbl_conf_register, dnsbl_load, dnsbl_child_init, NULL,
@@ -264,7 +293,10 @@ checks_run(struct pl_ctx *c)
 	}
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
-	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (h[i] != NULL && c->peek != NULL)
+			c->peek(c, k, h[i]);
 		if (h[i] != NULL && k->done != NULL)
 			k->done(h[i], &c->view);
+	}
 }

@@ -15,14 +15,21 @@
  * [monitor] interval in the loop's thread pool (alerts.c), since mailing
  * an alert waits on the downstream.
  *
- * Authentication is issue 13's: today the listener is loopback or a unix
- * socket (0660, the children's group) unless allow_remote says otherwise,
- * and api.c's table marks the routes that will need a credential.
+ * Who may ask is ctlauth.c's business; the listener is loopback or a unix
+ * socket (0660, the children's group) unless allow_remote says otherwise.
+ * A request's body is read up to [control] max_body (413 past it).  A
+ * route that blocks (ctljob.c) suspends its connection until the job is
+ * done; a reload is asked of the master through a pipe once its answer
+ * has gone out (the master then restarts this process, reconfigured).
  *
  * SPDX-License-Identifier: MIT
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -31,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/prctl.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -44,6 +52,8 @@
 #include "endpoint.h"
 #include "log.h"
 #include "proctitle.h"
+#include "secret.h"
+#include "status.h"
 #include "xalloc.h"
 
 /* smtp */
@@ -56,50 +66,23 @@
 #include "control.h"
 #include "server.h"
 
-struct control_conf	 control_conf;
-
 static int		 control_listen_fd = -1;
 static char		*control_bound;		/* what control_listen_fd is */
+static int		 control_pipe[2] = { -1, -1 };	/* reload asks */
+static char		*control_config_path;
+static char		 control_exe[4096];
+static char		 control_ctl[4096];
 static struct MHD_Daemon *control_mhd;
 static uv_poll_t	 control_poll;
 static uv_timer_t	 control_mhd_timer;
 static uv_timer_t	 control_mon_timer;
 static uv_signal_t	 control_sigterm;
-static uv_work_t	 control_work;
-static int		 control_working;
 
-/* control_check_listen - empty (none) or tcp:/unix: */
-
-static int
-control_check_listen(const char *s, struct buf *why)
-{
-	return (s[0] == '\0' ? 0 : endpoint_check(s, why));
-}
-
-#define C(f)	(&control_conf.f)
-static const struct conf_param control_params[] = {
-	{ "listen", CONF_STR, "", C(listen), 0, 0, NULL, control_check_listen,
-	    "where the control process answers HTTP (/metrics, /api/v1/...): "
-	    "tcp:127.0.0.1:10027 or unix:PATH (empty: no listener)" },
-	{ "allow_remote", CONF_BOOL, "no", C(allow_remote), 0, 0, NULL, NULL,
-	    "allow a listen address that is not loopback (there is no "
-	    "authentication yet: put a proxy with one in front)" },
-	{ NULL }
+/* One connection's request while it is read and answered. */
+struct control_conn {
+	struct control_req r;
+	int		 answered;	/* the job is done: queue the answer */
 };
-#undef C
-
-static const struct conf_section control_section = {
-	"control", 0, control_params, NULL,
-	"the control process: HTTP for metrics and the API, and the monitor"
-};
-
-/* control_conf_register - register [control] */
-
-void
-control_conf_register(void)
-{
-	conf_register(&control_section);
-}
 
 /* control_wanted - whether there is anything for the process to do */
 
@@ -127,14 +110,69 @@ control_loopback(const char *host)
 	    strcmp(host, "localhost") == 0);
 }
 
+/* control_paths - this program, winnowctl beside it, the configuration */
+
+static void
+control_paths(const char *config)
+{
+	char	*slash;
+	ssize_t	 n;
+
+	free(control_config_path);
+	control_config_path = config == NULL ? NULL :
+	    (control_config_path = realpath(config, NULL)) != NULL ?
+	    control_config_path : xstrdup(config);
+	if ((n = readlink("/proc/self/exe", control_exe,
+	    sizeof(control_exe) - 1)) < 0)
+		n = 0;
+	control_exe[n] = '\0';
+	(void)snprintf(control_ctl, sizeof(control_ctl), "%s", control_exe);
+	if ((slash = strrchr(control_ctl, '/')) != NULL)
+		(void)snprintf(slash + 1, sizeof(control_ctl) - (size_t)(slash +
+		    1 - control_ctl), "winnowctl");
+}
+
+/* control_secret - make the secret when there is none (as root) */
+
+static void
+control_secret(unsigned int gid, int drop)
+{
+	char		 s[SECRET_LEN + 1];
+	struct buf	*why = buf_new(128);
+	struct stat	 st;
+
+	if (control_conf.secret_file[0] == '\0' ||
+	    stat(control_conf.secret_file, &st) == 0 || errno != ENOENT) {
+		buf_free(why);
+		return;
+	}
+	secret_make(s);
+	if (secret_write(control_conf.secret_file, s, drop ? (gid_t)gid :
+	    (gid_t)-1, why) != WN_OK)
+		log_error("control: %s; the API takes only unix-socket peers "
+		    "of the right group", buf_str(why));
+	else
+		log_notice("control: made a new secret in %s (winnowctl "
+		    "control-secret prints it)", control_conf.secret_file);
+	explicit_bzero(s, sizeof(s));
+	buf_free(why);
+}
+
 /* control_bind - listen on [control] listen (master, as root) */
 
 int
-control_bind(unsigned int gid, int drop, struct buf *why)
+control_bind(const char *config, unsigned int gid, int drop,
+    struct buf *why)
 {
 	struct endpoint	 ep;
 	int		 fd;
 
+	control_paths(config);
+	if (control_pipe[0] < 0 && pipe2(control_pipe, O_CLOEXEC |
+	    O_NONBLOCK) < 0)
+		log_fatal("control: pipe: %s", strerror(errno));
+	if (control_conf.listen[0] != '\0')
+		control_secret(gid, drop);
 	if (control_bound != NULL && strcmp(control_bound,
 	    control_conf.listen) == 0)
 		return (0);
@@ -150,8 +188,8 @@ control_bind(unsigned int gid, int drop, struct buf *why)
 	if (ep.kind == ENDPOINT_TCP && !control_loopback(ep.host) &&
 	    !control_conf.allow_remote) {
 		buf_printf(why, "[control] listen %s is not a loopback address "
-		    "and the API has no authentication yet: set allow_remote "
-		    "= yes only behind a proxy that has one", ep.text);
+		    "and the API has no TLS: set allow_remote = yes only "
+		    "behind a TLS proxy", ep.text);
 		endpoint_free(&ep);
 		return (-1);
 	}
@@ -174,60 +212,282 @@ control_bind(unsigned int gid, int drop, struct buf *why)
 	return (0);
 }
 
+/* control_close_fds - a child of the master needs none of ours */
+
+void
+control_close_fds(void)
+{
+	if (control_listen_fd >= 0)
+		(void)close(control_listen_fd);
+	if (control_pipe[0] >= 0)
+		(void)close(control_pipe[0]);
+	if (control_pipe[1] >= 0)
+		(void)close(control_pipe[1]);
+}
+
+/* control_reload_fd - what the master polls for reload requests */
+
+int
+control_reload_fd(void)
+{
+	return (control_pipe[0]);
+}
+
+/* control_reload_asked - drain the pipe; 1 when a reload was asked */
+
+int
+control_reload_asked(void)
+{
+	char	 junk[64];
+	int	 asked = 0;
+
+	while (control_pipe[0] >= 0 && read(control_pipe[0], junk,
+	    sizeof(junk)) > 0)
+		asked = 1;
+	return (asked);
+}
+
+/* control_config - winnowd's configuration file, NULL for defaults */
+
+const char *
+control_config(void)
+{
+	return (control_config_path);
+}
+
+/* control_winnowd - this program */
+
+const char *
+control_winnowd(void)
+{
+	return (control_exe);
+}
+
+/* control_winnowctl - winnowctl, installed beside winnowd */
+
+const char *
+control_winnowctl(void)
+{
+	return (control_ctl);
+}
+
+/* control_fake - a made-up request's header ('H') or argument ('Q') */
+
+static const char *
+control_fake(const struct control_req *r, int kind, const char *name)
+{
+	const char *const *f;
+
+	for (f = r->fake; f != NULL && f[0] != NULL && f[1] != NULL; f += 2)
+		if (f[0][0] == kind && f[0][1] == ':' && (kind == 'H' ?
+		    strcasecmp(f[0] + 2, name) : strcmp(f[0] + 2, name)) == 0)
+			return (f[1]);
+	return (NULL);
+}
+
 /* control_arg - a query argument */
 
 const char *
 control_arg(const struct control_req *r, const char *name)
 {
 	if (r->conn == NULL)
-		return (NULL);		/* a request made up by a test */
+		return (control_fake(r, 'Q', name));
 	return (MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 	    name));
 }
 
-/* control_answer - one request, from the second call on (the first only
- * says the headers are in) */
+/* control_cookie - a request cookie */
+
+const char *
+control_cookie(const struct control_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return (control_fake(r, 'C', name));
+	return (MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name));
+}
+
+/* control_header - a request header */
+
+const char *
+control_header(const struct control_req *r, const char *name)
+{
+	if (r->conn == NULL)
+		return (control_fake(r, 'H', name));
+	return (MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name));
+}
+
+/* control_peer - who is connected: the address, and for a unix socket
+ * whether its credentials are root's, ours or our group's */
+
+static void
+control_peer(struct control_req *r)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+	struct ucred	 uc;
+	socklen_t	 len = sizeof(uc);
+	gid_t		 groups[256];
+	int		 fd, i, n;
+
+	(void)snprintf(r->peer, sizeof(r->peer), "unknown");
+	ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)
+		    (const void *)sa)->sin_addr, r->peer, sizeof(r->peer));
+	else if (sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)sa)->sin6_addr, r->peer, sizeof(r->peer));
+	if (sa->sa_family != AF_UNIX)
+		return;
+	r->unix_peer = 1;
+	ci = MHD_get_connection_info(r->conn,
+	    MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (ci == NULL)
+		return;
+	fd = ci->connect_fd;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) < 0)
+		return;
+	(void)snprintf(r->peer, sizeof(r->peer), "unix:uid=%ld",
+	    (long)uc.uid);
+	r->peer_trusted = uc.uid == 0 || uc.uid == getuid() ||
+	    uc.gid == getgid();
+	len = sizeof(groups);
+	if (!r->peer_trusted && getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS,
+	    groups, &len) == 0) {
+		n = (int)(len / sizeof(groups[0]));
+		for (i = 0; i < n; i++)
+			if (groups[i] == getgid())
+				r->peer_trusted = 1;
+	}
+}
+
+/* control_respond - queue the answer of a request */
+
+static enum MHD_Result
+control_respond(struct control_conn *cc)
+{
+	struct control_req *r = &cc->r;
+	struct MHD_Response *resp;
+	enum MHD_Result	 rc;
+	size_t		 i;
+
+	resp = MHD_create_response_from_buffer(buf_len(r->body),
+	    r->body->data, MHD_RESPMEM_MUST_COPY);
+	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r->type);
+	for (i = 0; web_headers[i][0] != NULL; i++)
+		(void)MHD_add_response_header(resp, web_headers[i][0],
+		    web_headers[i][1]);
+	if (r->cookie[0] != '\0')
+		(void)MHD_add_response_header(resp, "Set-Cookie", r->cookie);
+	if (r->extra[0] != '\0')
+		(void)MHD_add_response_header(resp, "X-Winnow-Code", r->extra);
+	/* A connection that was suspended for a job is not used again:
+	 * libmicrohttpd in our loop does not always watch a resumed
+	 * connection for its next request, which would then hang. */
+	if (cc->answered)
+		(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION,
+		    "close");
+	if (r->status == MHD_HTTP_UNAUTHORIZED)
+		(void)MHD_add_response_header(resp, "WWW-Authenticate",
+		    "Bearer realm=\"winnow\"");
+	rc = MHD_queue_response(r->conn, (unsigned int)r->status, resp);
+	MHD_destroy_response(resp);
+	return (rc);
+}
+
+/* control_answer - libmicrohttpd's callback: the headers (first call),
+ * pieces of the body, then the end (answered, or suspended for a job) */
 
 static enum MHD_Result
 control_answer(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **state)
 {
-	static int	 seen;
-	struct control_req r;
-	struct MHD_Response *resp;
-	enum MHD_Result	 rc;
+	struct control_conn *cc = *state;
+	struct control_req *r;
 
 	(void)cls;
 	(void)version;
-	(void)upload;
-	if (*state == NULL) {
-		*state = &seen;
+	if (cc == NULL) {
+		cc = xcalloc(1, sizeof(*cc));
+		r = &cc->r;
+		r->conn = conn;
+		r->method = method;
+		r->path = url;
+		r->in = buf_new(256);
+		r->body = buf_new(4096);
+		r->status = MHD_HTTP_OK;
+		r->type = "application/json";
+		control_peer(r);
+		*state = cc;
 		return (MHD_YES);
 	}
+	r = &cc->r;
 	if (*upload_size != 0) {
-		*upload_size = 0;	/* no route takes a body yet */
+		if (r->too_big || buf_len(r->in) + *upload_size >
+		    control_conf.max_body) {
+			r->too_big = 1;
+			buf_reset(r->in);
+		} else
+			buf_append(r->in, upload, *upload_size);
+		*upload_size = 0;
 		return (MHD_YES);
 	}
-	memset(&r, 0, sizeof(r));
-	r.conn = conn;
-	r.method = method;
-	r.path = url;
-	r.status = MHD_HTTP_OK;
-	r.type = "application/json";
-	r.body = buf_new(4096);
-	api_dispatch(&r);
-	resp = MHD_create_response_from_buffer(buf_len(r.body), r.body->data,
-	    MHD_RESPMEM_MUST_COPY);
-	(void)MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    r.type);
-	(void)MHD_add_response_header(resp, "Cache-Control", "no-store");
-	(void)MHD_add_response_header(resp, "X-Content-Type-Options",
-	    "nosniff");
-	rc = MHD_queue_response(conn, (unsigned int)r.status, resp);
-	MHD_destroy_response(resp);
-	buf_free(r.body);
-	return (rc);
+	if (r->too_big) {
+		/* What came past max_body was read and dropped. */
+		buf_reset(r->in);
+		api_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "the request body is "
+		    "larger than [control] max_body");
+		return (control_respond(cc));
+	}
+	if (cc->answered)
+		return (control_respond(cc));
+	api_dispatch(r);
+	if (r->job != NULL) {
+		MHD_suspend_connection(conn);
+		return (MHD_YES);
+	}
+	return (control_respond(cc));
+}
+
+/* control_job_done - a job's answer is ready: resume its connection */
+
+void
+control_job_done(struct control_req *r)
+{
+	struct control_conn *cc = (struct control_conn *)(void *)r;
+
+	r->job = NULL;
+	cc->answered = 1;
+	MHD_resume_connection(r->conn);
+	(void)MHD_run(control_mhd);
+}
+
+/* control_completed - a request is over: ask for the reload it wanted,
+ * free it */
+
+static void
+control_completed(void *cls, struct MHD_Connection *conn, void **state,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct control_conn *cc = *state;
+
+	(void)cls;
+	(void)conn;
+	if (cc == NULL)
+		return;
+	if (cc->r.reload && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK &&
+	    write(control_pipe[1], "R", 1) != 1)
+		log_error("control: cannot ask the master to reload: %s",
+		    strerror(errno));
+	buf_free(cc->r.in);
+	buf_free(cc->r.body);
+	free(cc);
+	*state = NULL;
 }
 
 /* control_mhd_log - libmicrohttpd's complaints */
@@ -292,13 +552,14 @@ control_http_start(uv_loop_t *loop)
 
 	if (control_listen_fd < 0)
 		return;
-	control_mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, control_answer, NULL,
+	control_mhd = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, control_answer, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, control_mhd_log, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, control_completed, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, control_listen_fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)64,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)65536,
-	    MHD_OPTION_EXTERNAL_LOGGER, control_mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (control_mhd == NULL)
 		log_fatal("http: cannot start libmicrohttpd on %s",
@@ -314,37 +575,14 @@ control_http_start(uv_loop_t *loop)
 	log_info("answering HTTP on %s", control_conf.listen);
 }
 
-/* control_work_run - the monitor, in the thread pool */
-
-static void
-control_work_run(uv_work_t *w)
-{
-	(void)w;
-	alerts_tick();
-}
-
-/* control_work_done - the monitor is done */
-
-static void
-control_work_done(uv_work_t *w, int status)
-{
-	(void)w;
-	(void)status;
-	control_working = 0;
-}
-
-/* control_on_monitor - time to judge (unless the last round still runs) */
+/* control_on_monitor - time to judge (ctljob.c skips a round while the
+ * last one still runs) */
 
 static void
 control_on_monitor(uv_timer_t *t)
 {
 	(void)t;
-	if (control_working)
-		return;
-	control_working = 1;
-	if (uv_queue_work(uv_default_loop(), &control_work, control_work_run,
-	    control_work_done) != 0)
-		control_working = 0;
+	ctljob_locked(alerts_tick);
 }
 
 /* control_on_term - SIGTERM: stop */
@@ -370,6 +608,8 @@ control_main(void)
 	(void)signal(SIGPIPE, SIG_IGN);
 	if (getppid() == 1)
 		exit(EX_OK);
+	(void)close(control_pipe[0]);
+	control_pipe[0] = -1;
 	if (reinject_init(why) < 0)
 		log_warn("forward: %s; alerts cannot be mailed", buf_str(why));
 	(void)uv_signal_init(loop, &control_sigterm);

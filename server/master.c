@@ -349,8 +349,7 @@ master_spawn(void)
 		(void)close(master_sigpipe[0]);
 		(void)close(master_sigpipe[1]);
 		(void)close(master_wake[0]);
-		if (control_fd() >= 0)
-			(void)close(control_fd());
+		control_close_fds();
 		master_sb->slot[slot].pid = getpid();
 		master_drop_privileges();
 		child_main(master_l, master_nl, master_sb, (unsigned int)slot,
@@ -706,7 +705,7 @@ master_reload(void)
 	if (master_spool_dir(why) < 0)
 		log_error("reload: %s", buf_str(why));
 	buf_reset(why);
-	if (control_bind(master_gid, master_drop, why) < 0)
+	if (control_bind(master_config, master_gid, master_drop, why) < 0)
 		log_error("reload: control: %s", buf_str(why));
 	master_control_stop();		/* it starts again, reconfigured */
 	buf_reset(why);
@@ -859,7 +858,7 @@ master_handle_signals(void)
 int
 master_main(const char *config_path, int foreground, void (*ready)(void))
 {
-	struct pollfd	 pfd[66];
+	struct pollfd	 pfd[67];
 	struct buf	*why = buf_new(256);
 	size_t		 total, idle;
 	int		 npfd, i, timeout, saturated;
@@ -878,7 +877,7 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 		log_fatal_code(EX_UNAVAILABLE, "cannot listen: %s",
 		    buf_str(why));
 	buf_reset(why);
-	if (control_bind(master_gid, master_drop, why) < 0)
+	if (control_bind(master_config, master_gid, master_drop, why) < 0)
 		log_error("control: %s; the control process runs without a "
 		    "listener", buf_str(why));
 	buf_reset(why);
@@ -920,7 +919,9 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 		pfd[npfd++].events = POLLIN;
 		pfd[npfd].fd = master_wake[0];
 		pfd[npfd++].events = POLLIN;
-		for (i = 0; saturated && i < master_nl && npfd < 66; i++) {
+		pfd[npfd].fd = control_reload_fd();
+		pfd[npfd++].events = POLLIN;
+		for (i = 0; saturated && i < master_nl && npfd < 67; i++) {
 			pfd[npfd].fd = master_l[i].fd;
 			pfd[npfd++].events = POLLIN;
 		}
@@ -933,7 +934,11 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 			master_drain_wake();
 		if ((pfd[0].revents & POLLIN) && master_handle_signals())
 			break;
-		for (i = 2; i < npfd; i++)
+		if ((pfd[2].revents & POLLIN) && control_reload_asked()) {
+			log_notice("reload asked through the control API");
+			master_reload();
+		}
+		for (i = 3; i < npfd; i++)
 			if (pfd[i].revents & POLLIN) {
 				/* Look again: a child may have just freed up
 				 * and will take the connection itself. */

@@ -104,6 +104,11 @@ struct pl_ctx {
 	unsigned char	 check_ran[CHECKS_MAX];
 	int		 quar_failed;	/* the quarantine copy failed */
 	unsigned int	 narchive_failed;
+	/* a look at each check's handle before it is freed (scan.c: the
+	 * classifier's features); NULL in the children */
+	void		(*peek)(struct pl_ctx *, const struct check *,
+			    void *handle);
+	void		*peek_arg;
 };
 
 /* checks.c: run every check a filtered recipient's group wants; one that

@@ -539,7 +539,8 @@ def test_start_with_bad_config_exits_78(workdir, ports):
     assert "max_children" in w.log()
 
 
-@pytest.mark.parametrize("prog", ["winnowd", "winnowctl", "winnow-pipe"])
+@pytest.mark.parametrize("prog", ["winnowd", "winnowctl", "winnow-pipe",
+                                  "winnow-udsd"])
 def test_help_and_version_long_and_short(prog):
     """--help and -h print the manual to stdout and exit 0; --version and
     -V the one version; an unknown option is a usage error (64)."""

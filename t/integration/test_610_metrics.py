@@ -22,9 +22,12 @@ PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
 
-def get(port, path):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
-                                timeout=10) as r:
+def get(port, path, token=None):
+    # /metrics is public; the API needs the secret (issue 13)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
+                                 headers={"Authorization": "Bearer " + token}
+                                 if token else {})
+    with urllib.request.urlopen(req, timeout=10) as r:
         return r.status, r.headers.get("Content-Type"), r.read().decode()
 
 
@@ -60,21 +63,22 @@ def test_control_process_answers(cw):
         'av="not-scanned",action="quarantine"} 1\n' in body, body
     assert "winnow_received_messages_total 2\n" in body
     assert "winnow_message_duration_seconds_count 2\n" in body
-    st, ctype, body = get(cport, "/api/v1/status")
+    tok = w.secret
+    st, ctype, body = get(cport, "/api/v1/status", tok)
     assert ctype == "application/json"
     assert json.loads(body)["master"]["pid"] == w.pid
-    st, _, body = get(cport, "/api/v1/stats?period=hour&by=action")
+    st, _, body = get(cport, "/api/v1/stats?period=hour&by=action", tok)
     j = json.loads(body)
     assert j["step"] == "minute" and j["totals"]["quarantine"] == 1
     assert j["received"] == 2
-    st, _, body = get(cport, "/api/v1/history?n=1&status=spam")
+    st, _, body = get(cport, "/api/v1/history?n=1&status=spam", tok)
     j = json.loads(body)
     assert len(j["entries"]) == 1 and j["next"] == 3
     assert j["entries"][0]["statuses"] == "All=spam"
     for path, code in (("/api/v1/stats?period=fortnight", 400),
                        ("/nowhere", 404), ("/api/v1/history?n=x", 400)):
         with pytest.raises(urllib.error.HTTPError) as e:
-            get(cport, path)
+            get(cport, path, tok)
         assert e.value.code == code, path
         assert "error" in json.loads(e.value.read().decode())
 

@@ -33,7 +33,8 @@ from wntest import net, procs, smtp     # noqa: E402
 TOP = procs.TOP
 PKGDIR = os.path.join(TOP, "build", "pkg")
 CHROOT = os.path.join(TOP, "build", "pkg-chroot", "root")
-PACKAGES = ["winnow-common", "winnow-data", "winnowd", "winnow-pipe"]
+PACKAGES = ["winnow-common", "winnow-data", "winnowd", "winnow-pipe",
+            "winnow-udsd"]
 BUMP = "+pkgtest1"
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 
@@ -316,13 +317,22 @@ def test_package_lifecycle(built, chroot, workdir, ports, pysink):
     assert "/etc/winnow/winnow.conf " in conffiles, conffiles
     for page in ("man8/winnowd.8.gz", "man8/winnowctl.8.gz",
                  "man8/winnow-pipe.8.gz", "man8/winnow-mta-setup.8.gz",
-                 "man5/winnow.conf.5.gz"):
+                 "man8/winnow-udsd.8.gz", "man5/winnow.conf.5.gz"):
         assert os.path.isfile(c.path("/usr/share/man/" + page)), page
     for link in ("multi-user.target.wants/winnowd.service",
                  "timers.target.wants/winnow-purge.timer"):
         assert os.path.islink(c.path("/etc/systemd/system/" + link)), link
     assert os.path.isfile(c.path(
         "/usr/share/doc/winnowd/examples/exec-setid.conf"))
+    # winnow-udsd's file is a conffile and checks as its unit checks it
+    _, conffiles = c.run(["dpkg-query", "-W", "-f", "${Conffiles}",
+                          "winnow-udsd"])
+    assert "/etc/winnow/winnow-udsd.conf " in conffiles, conffiles
+    assert os.path.islink(c.path("/etc/systemd/system/multi-user.target."
+                                 "wants/winnow-udsd.service"))
+    rc, out = c.run(["/usr/sbin/winnow-udsd", "-t"], check=False,
+                    user="winnow")
+    assert rc == 0 and "is valid" in out, out
 
     # -- winnowd from the installed files, as the unit starts it
     port = ports()

@@ -20,7 +20,7 @@ from wntest import procs     # noqa: E402
 
 TOP = procs.TOP
 PAGES = ["man/winnowd.8", "man/winnow.conf.5", "man/winnowctl.8",
-         "man/winnow-pipe.8", "man/winnow-mta-setup.8"]
+         "man/winnow-pipe.8", "man/winnow-mta-setup.8", "man/winnow-udsd.8"]
 
 
 def run(argv, **kw):
@@ -63,7 +63,8 @@ def test_page_renders_without_warnings(page):
     assert rc == 0 and "NAME" in out and err == "", err
 
 
-@pytest.mark.parametrize("prog", ["winnowd", "winnowctl", "winnow-pipe"])
+@pytest.mark.parametrize("prog", ["winnowd", "winnowctl", "winnow-pipe",
+                                  "winnow-udsd"])
 def test_unknown_option_gets_one_usage_line(prog):
     rc, out, err = run([os.path.join(TOP, "build", prog), "--no-such"])
     assert rc == 64 and out == ""

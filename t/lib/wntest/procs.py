@@ -127,6 +127,14 @@ class Winnowd:
         self.sections["policy"] = {"quarantine_dir": owned_dir(
             os.path.join(self.dir, "quarantine"))}
         self.sections["policy"].update(policy or {})
+        # The control API's secret in the work directory (never the
+        # machine's /etc/winnow), the source tree's dashboard; no listener
+        # unless a test asks (the default tcp:127.0.0.1:10027 would be
+        # shared by every winnowd of a test)
+        self.sections["control"] = {
+            "listen": "",
+            "secret_file": os.path.join(self.dir, "control.secret"),
+            "web_dir": os.path.join(SRCDIR, "web")}
         for k, v in (extra or {}).items():
             self.sections.setdefault(k, {}).update(v)
         self.proc = None
@@ -136,6 +144,12 @@ class Winnowd:
     @property
     def conf(self):
         return self.sections["server"]
+
+    @property
+    def secret(self):
+        """The control API's secret (winnowd makes it at start)."""
+        with open(self.sections["control"]["secret_file"]) as f:
+            return f.read().strip()
 
     def write_config(self, text=None):
         with open(self.conf_path, "w") as f:

@@ -100,3 +100,40 @@ Test(findings_render, viruses)
 	cr_assert(strstr(buf_str(b), ", and 2 more") != NULL, "%s",
 	    buf_str(b));
 }
+
+Test(findings_render, uds_says_what_matched)
+{
+	findings_render_uds(f, b);
+	cr_assert_str_eq(buf_str(b), "uds=off");
+	buf_reset(b);
+	f->uds_state = CHECK_DONE;
+	findings_render_uds(f, b);
+	cr_assert_str_eq(buf_str(b), "uds=none");
+	buf_reset(b);
+	findings_add(&f->uds, "text", "12 of 32", 45);
+	findings_add(&f->uds, "image", "exact", 60);
+	findings_render_checks(f, 0, 1, NULL, NAN, b);
+	cr_assert_str_eq(buf_str(b), "uds=hit(text,12 of 32/image,exact)");
+	buf_reset(b);
+	/* a group without the spam checks does not show it */
+	findings_render_checks(f, 0, 0, NULL, NAN, b);
+	cr_assert_str_eq(buf_str(b), "");
+	f->uds_state = CHECK_TIMEOUT;
+	findings_render_uds(f, b);
+	cr_assert_str_eq(buf_str(b), "uds=timeout");
+	buf_reset(b);
+	f->uds_state = CHECK_DONE;
+	memset(&f->uds, 0, sizeof(f->uds));
+	findings_add(&f->uds, "unknown", "", 0);
+	findings_render_uds(f, b);
+	cr_assert_str_eq(buf_str(b), "uds=unknown");
+}
+
+Test(findings_render, uds_detail_is_header_safe)
+{
+	f->uds_state = CHECK_DONE;
+	findings_add(&f->uds, "te\r\nxt", "1\r\n2", 5);
+	findings_render_uds(f, b);
+	cr_assert_null(strchr(buf_str(b), '\r'));
+	cr_assert_null(strchr(buf_str(b), '\n'));
+}

@@ -133,10 +133,10 @@ Test(group, check_switches)
 	g = policy_group_find(policy_current, "x@b.test", v.sender, NULL);
 	cr_assert_eq(group_av_status(g, f), AV_NOT_SCANNED);
 	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS |
-	    POLICY_NEED_DNS_ALL);
+	    POLICY_NEED_DNS_ALL | POLICY_NEED_UDS);
 	g = policy_group_find(policy_current, "x@c.test", v.sender, NULL);
 	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_DNS |
-	    POLICY_NEED_DNS_ALL | POLICY_NEED_AV);
+	    POLICY_NEED_DNS_ALL | POLICY_NEED_AV | POLICY_NEED_UDS);
 }
 
 Test(group, verdict_at_the_groups_level)
@@ -236,7 +236,8 @@ Test(group, dns_switch_hides_network_findings)
 	(void)group_verdict(g, f);
 	/* The caller's findings are not touched. */
 	cr_assert_eq(memcmp(&copy, f, sizeof(copy)), 0);
-	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_AV);
+	cr_assert_eq(policy_needs(g), POLICY_NEED_SPAM | POLICY_NEED_AV |
+	    POLICY_NEED_UDS);
 }
 
 Test(group, av_remove_tempfail_and_cure)

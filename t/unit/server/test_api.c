@@ -37,7 +37,11 @@ setup(void)
 	live_set_info(server_live, &in);
 	memset(&r, 0, sizeof(r));
 	r.body = buf_new(1024);
+	r.in = buf_new(64);
 	r.status = 200;
+	/* a unix-socket peer of our own group: no token needed (ctlauth.c) */
+	r.unix_peer = 1;
+	r.peer_trusted = 1;
 	buf_free(why);
 }
 
@@ -45,6 +49,7 @@ static void
 teardown(void)
 {
 	buf_free(r.body);
+	buf_free(r.in);
 }
 
 TestSuite(api, .init = setup, .fini = teardown);
@@ -120,5 +125,46 @@ Test(api, errors)
 	json_decref(j);
 	j = ask("GET", "/api/v1/../v1/status");
 	cr_assert_eq(r.status, 404);
+	json_decref(j);
+}
+
+Test(api, a_credential_is_needed)
+{
+	json_t	*j;
+
+	r.peer_trusted = 0;
+	r.unix_peer = 0;
+	(void)snprintf(r.peer, sizeof(r.peer), "127.0.0.1");
+	j = ask("GET", "/api/v1/status");
+	cr_assert_eq(r.status, 401);
+	json_decref(j);
+	j = ask("GET", "/api/v1/session");
+	cr_assert_eq(r.status, 200);
+	cr_assert(json_is_false(json_object_get(j, "authenticated")));
+	json_decref(j);
+	j = ask("GET", "/metrics");
+	cr_assert_eq(r.status, 200, "public by default");
+	cr_assert_null(j);
+}
+
+Test(api, state_changes_need_json)
+{
+	json_t	*j;
+
+	j = ask("POST", "/api/v1/reload");
+	cr_assert_eq(r.status, 415, "no Content-Type: %s", buf_str(r.body));
+	cr_assert_eq(r.reload, 0);
+	json_decref(j);
+}
+
+Test(api, routes_take_one_segment)
+{
+	json_t	*j;
+
+	j = ask("GET", "/api/v1/quarantine/a/b");
+	cr_assert_eq(r.status, 404);
+	json_decref(j);
+	j = ask("GET", "/api/v1/history/0");
+	cr_assert_eq(r.status, 400);
 	json_decref(j);
 }

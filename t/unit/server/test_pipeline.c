@@ -210,9 +210,12 @@ test_load_conf(const char *in_path)
 	    "obscene_words = %s/data/obscene-en.txt %s/data/obscene-ru.txt\n"
 	    "[av]\ndatabase =\ntemp_directory = %s\n"
 	    "[policy]\nquarantine_dir = %s/quarantine\n"
-	    "[stats]\nmemory_dir = %s\n", tu_tmpdir(),
+	    "[stats]\nmemory_dir = %s\n"
+	    "[control]\nlisten =\nsecret_file = %s/control.secret\n"
+	    "web_dir = %s/web\nchart_js = %s/web/none.js\n", tu_tmpdir(),
 	    tu_tmpdir(), tu_tmpdir(), tu_srcdir(), tu_srcdir(), tu_srcdir(),
-	    tu_tmpdir(), tu_tmpdir(), tu_tmpdir());
+	    tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_srcdir(),
+	    tu_srcdir());
 	if (in_path != NULL && access(conf, F_OK) == 0) {
 		text = tu_read_file(conf, &len);
 		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL;

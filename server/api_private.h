@@ -1,0 +1,45 @@
+/*
+ * api_private.h - the route handlers of the control API's files
+ *
+ * api.c holds the table; api_quar.c the quarantine, scan and learn;
+ * api_admin.c reload, the configuration and the list files.  Private to
+ * server/.
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#ifndef WINNOW_API_PRIVATE_H
+#define WINNOW_API_PRIVATE_H
+
+#include <jansson.h>
+
+#include "control.h"
+
+struct history_entry;
+struct sstatus_where;
+
+/* api.c */
+void	api_where(struct sstatus_where *);
+int	api_hist_entry(json_int_t seq, struct history_entry *);
+
+/* An argv for ctljob_command: the strings up to NULL, copied. */
+char	**api_argv(const char *, ...);
+
+/* api_quar.c */
+void	api_quar_list(struct control_req *);
+void	api_quar_show(struct control_req *);
+void	api_quar_message(struct control_req *);
+void	api_quar_release(struct control_req *);
+void	api_quar_delete(struct control_req *);
+void	api_quar_learn(struct control_req *);
+void	api_quar_explain(struct control_req *);
+void	api_scan(struct control_req *);
+void	api_learn(struct control_req *);
+
+/* api_admin.c */
+void	api_reload(struct control_req *);
+void	api_config(struct control_req *);
+void	api_config_check(struct control_req *);
+void	api_lists(struct control_req *);
+void	api_lists_save(struct control_req *);
+
+#endif /* WINNOW_API_PRIVATE_H */
