@@ -83,6 +83,9 @@ UNIT_SRCS	 = $(wildcard t/unit/*/test_*.c)
 UNIT_BINS	 = $(UNIT_SRCS:%.c=$(B)/%)
 MOCK_SRCS	 = $(wildcard t/mock/*.c)
 MOCK_OBJS	 = $(MOCK_SRCS:%.c=$(B)/%.o)
+# LD_PRELOAD shims of the integration tests (t/shim; never installed)
+SHIM_SRCS	 = $(wildcard t/shim/*.c)
+SHIMS		 = $(SHIM_SRCS:%.c=$(B)/%.so)
 
 .PHONY: all check unit integration deps install uninstall clean fuzz \
 	check-layers check-sanitize format format-drift bench print-layers \
@@ -151,6 +154,12 @@ $(B)/t/mock/%.o: t/mock/%.c
 
 -include $(wildcard t/unit/*/mocks.mk)
 
+# No sanitizer flags: a shim is preloaded into the plain build's winnowd.
+$(B)/t/shim/%.so: t/shim/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CPPFLAGS) -std=gnu11 $(WARNFLAGS) $(CFLAGS) -fPIC -shared \
+	    -o $@ $< -ldl
+
 print-layers:
 	@$(foreach f,$(FOLDERS),echo "$(f): $(DEPS_$(f))";)
 
@@ -164,11 +173,11 @@ deps:
 unit: all $(UNIT_BINS)
 	@t/netns t/run-unit $(UNIT_BINS)
 
-integration: all
+integration: all $(SHIMS)
 	@t/netns t/run-integration
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BINS)
+	@$(MAKE) --no-print-directory all $(UNIT_BINS) $(SHIMS)
 	@t/netns t/run-tests
 
 check-layers:

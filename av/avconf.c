@@ -83,7 +83,8 @@ static const struct conf_param avconf_params[] = {
 	    NULL, "bytes libclamav may scan per message, archives included "
 	    "(clamd MaxScanSize)" },
 	{ "max_file_size", CONF_SIZE, "100M", A(max_file_size), 1024, 0, NULL,
-	    NULL, "largest file libclamav scans (clamd MaxFileSize)" },
+	    NULL, "largest file libclamav scans (clamd MaxFileSize); a larger "
+	    "one, an archive member too, gives the error status" },
 	{ "max_recursion", CONF_UINT, "17", A(max_recursion), 1, 100, NULL,
 	    NULL, "archive nesting depth (clamd MaxRecursion)" },
 	{ "max_files", CONF_UINT, "10000", A(max_files), 1, 1000000, NULL,

@@ -81,7 +81,7 @@ def test_end_of_data_answered_after_downstream(relay):
     assert took >= 1.4, "answered before the downstream did (%.2fs)" % took
 
 
-def test_downstream_refuses_at_dot_is_5xx(relay):
+def test_N5_downstream_refuses_at_dot_is_5xx(relay):
     w, sink = relay(sink={"hooks": {
         "dot": lambda s, t: "554 5.7.1 content refused downstream"}})
     _, msg = make_message()
@@ -123,7 +123,7 @@ def test_inbound_winnow_headers_removed(relay):
     assert d.endswith(expect)
 
 
-def test_dot_stuffing_round_trip(relay):
+def test_P2_dot_stuffing_round_trip(relay):
     w, sink = relay()
     body = (b".\r\n..\r\n.x\r\n...three\r\n \r\n.\r\n"
             b"a line\r\n. space\r\n.")
@@ -135,6 +135,62 @@ def test_dot_stuffing_round_trip(relay):
     t = sink.delivered()[0]
     filtered(t.data, msg)
     # on the wire every line starting with a dot was stuffed
+    for line in t.raw.split(b"\r\n"):
+        if line.startswith(b"."):
+            assert line.startswith(b".."), line
+    assert t.bare_newlines() == 0
+
+
+GTUBE = b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+DOTS = b".\r\n..\r\n.x\r\n...three\r\n"
+
+
+def test_P2_dot_lines_survive_the_subject_tag(relay):
+    """A message we change (spam: the subject tag and our fields) whose
+    body begins and ends with a lone "." line and has "..", ".x" lines:
+    downstream, unstuffed, it is the original plus our changes, and on
+    the wire every dot line is stuffed, never an early end of data."""
+    w, sink = relay(policy={"spam.subject_tag": "[SPAM]"})
+    _, msg = make_message(body=DOTS + GTUBE + b"\r\n" + DOTS + b".\r\n")
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    t = sink.delivered()[0]
+    assert filtered(t.data, msg, subject_tag="[SPAM]").status == "spam"
+    for line in t.raw.split(b"\r\n"):
+        if line.startswith(b"."):
+            assert line.startswith(b".."), line
+    assert t.bare_newlines() == 0
+
+
+def test_P2_dot_lines_survive_removing_a_part(relay, workdir):
+    """The AV action remove replaces the infected part: the text part
+    beside it, all dot lines, comes through byte for byte."""
+    import base64
+    eicar = base64.b64decode(
+        "WDVPIVAlQEFQWzRcUFpYNTQoUF4pN0NDKTd9JEVJQ0FSLVNUQU5EQVJELUFOVElW"
+        "SVJVUy1URVNULUZJTEUhJEgrSCo=")
+    text = DOTS + b"middle\r\n" + DOTS + b"."
+    body = (b"--b\r\nContent-Type: text/plain\r\n\r\n" + text +
+            b"\r\n--b\r\nContent-Type: application/octet-stream; "
+            b"name=\"e.com\"\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            + base64.b64encode(eicar) + b"\r\n--b--\r\n")
+    _, msg = make_message(body=body)
+    msg = msg.replace(b"Content-Type: text/plain; charset=us-ascii",
+                      b"Content-Type: multipart/mixed; boundary=\"b\"", 1)
+    tmp = procs.owned_dir(workdir + "/avtmp2")
+    w, sink = relay(policy={"infected.action": "remove"},
+                    extra={"av": {"database": procs.TOP + "/t/data/av/sigs",
+                                  "temp_directory": tmp}})
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    t = sink.delivered()[0]
+    assert b"X-Winnow-Virus: infected" in t.data
+    assert base64.b64encode(eicar)[:40] not in t.data
+    assert b"\r\n\r\n" + text + b"\r\n--b\r\n" in t.data
     for line in t.raw.split(b"\r\n"):
         if line.startswith(b"."):
             assert line.startswith(b".."), line
@@ -158,7 +214,7 @@ def test_header_only_and_tiny_messages(relay):
         filtered(t.data, m)
 
 
-def test_pipelined_session_many_messages_one_write(relay):
+def test_P3_pipelined_session_many_messages_one_write(relay):
     """Three transactions and QUIT in one write: three messages, in order,
     each exactly once; replies in order."""
     w, sink = relay()
@@ -257,7 +313,7 @@ def test_8bit_for_a_downstream_without_8bitmime_is_deferred(relay, body):
     assert r["final"].code == 250, r
 
 
-def test_large_message_spooled_to_file_byte_exact(relay):
+def test_U5_large_message_spooled_to_file_byte_exact(relay):
     """3 MB: above spool_memory_limit (1M), so it goes through the file
     spool; still byte for byte."""
     w, sink = relay(server={"spool_memory_limit": "256k"})
@@ -294,7 +350,7 @@ def test_no_reuse_when_forward_reuse_time_is_zero(relay):
     assert all(s.commands[-1] == "QUIT" for s in sink.sessions)
 
 
-def test_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
+def test_L1_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
     """Postfix's own load generator and sink: 40 messages in 4 parallel
     sessions, 2 recipients each, every one exactly once downstream."""
     sink = smtpsink()
@@ -314,6 +370,30 @@ def test_smtp_source_to_smtp_sink_ledger(winnowd, smtpsink):
         assert m["sender"] == "src@example.org"
         assert len(m["rcpts"]) == 2
         assert len(fields_named(m["data"], "Received")) == 1
+
+
+@pytest.mark.timeout(300)
+def test_L3_thousand_recipient_messages_each_once(winnowd, smtpsink):
+    """The matrix's "big and many": 1,000 messages of 1,000 recipients
+    each (max_recipients) from smtp-source in 5 sessions: every message
+    once downstream, with all 1,000 recipients.  (100 MB messages:
+    test_U5_100mb_message_byte_exact_with_bounded_memory, one of them.)"""
+    sink = smtpsink()
+    w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port,
+                server={"start_children": "4", "min_spare": "2",
+                        "max_spare": "6"})
+    rc, out = procs.smtp_source(w.port, ["-s", "5", "-m", "1000", "-r",
+                                         "1000", "-l", "4000", "-f",
+                                         "src@example.org", "-t",
+                                         "dst@example.com"], timeout=240)
+    assert rc == 0, out
+    msgs = sink.wait_messages(1000, 60)
+    assert len(msgs) == 1000
+    ids = [re.search(rb"^Message-Id: (\S+)", m["data"], re.M | re.I)
+           .group(1) for m in msgs]
+    assert len(set(ids)) == 1000, "each message exactly once"
+    for m in msgs:
+        assert len(m["rcpts"]) == 1000 and len(set(m["rcpts"])) == 1000
 
 
 def test_helo_and_greeting_variants(winnowd, pysink):

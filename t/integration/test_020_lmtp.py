@@ -40,7 +40,7 @@ def test_lmtp_in_smtp_out_per_recipient_outcomes(relay):
     assert all(t.mail_addr != "" for t in sink.txns)
 
 
-def test_lmtp_in_lmtp_out_mirrors_post_data_replies(relay):
+def test_N4_lmtp_in_lmtp_out_mirrors_post_data_replies(relay):
     def dot(s, t):
         return ["250 2.1.5 <%s> ok" % a if a.startswith("ok") else
                 "452 4.2.2 <%s> over quota" % a if a.startswith("full") else
@@ -61,7 +61,7 @@ def test_lmtp_in_lmtp_out_mirrors_post_data_replies(relay):
     assert any(cmd.startswith("LHLO ") for cmd in t[0].sess.commands)
 
 
-def test_lmtp_downstream_unreachable_every_recipient_4xx(winnowd, ports):
+def test_N1_lmtp_downstream_unreachable_every_recipient_4xx(winnowd, ports):
     w = winnowd(forward="tcp:127.0.0.1:%d" % ports(),
                 server={"forward_protocol": "lmtp"})
     with Client(w.port) as c:

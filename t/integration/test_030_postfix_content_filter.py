@@ -101,7 +101,7 @@ def test_postfix_lmtp_content_filter(ports, postfix, winnowd, pysink):
         "transaction"
 
 
-def test_postfix_smtp_source_ledger(ports, postfix, winnowd, pysink):
+def test_L1_postfix_smtp_source_ledger(ports, postfix, winnowd, pysink):
     """smtp-source pushes 40 messages with 2 recipients each through
     Postfix and winnowd: each message exactly once at the sink, nothing
     left in the queue."""

@@ -22,7 +22,7 @@ import time
 
 import pytest
 
-from wntest import procs
+from wntest import net, procs, res
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message, seq_of, wait_until
 from wntest.sink import DROP
@@ -83,7 +83,8 @@ SINK_FAULTS = [
 @pytest.mark.parametrize("lmtp_in", [False, True], ids=["smtp-in", "lmtp-in"])
 @pytest.mark.parametrize("opts,cls,copy", SINK_FAULTS,
                          ids=[" ".join(f[0]) for f in SINK_FAULTS])
-def test_smtp_sink_faults(winnowd, smtpsink, opts, cls, copy, lmtp_in):
+def test_N2_N5_N7_smtp_sink_faults(winnowd, smtpsink, opts, cls, copy,
+                                   lmtp_in):
     sink = smtpsink(opts=opts)
     w = winnowd(forward="tcp:127.0.0.1:%d" % sink.port)
     rcpts = ["a@example.com", "b@example.com"]
@@ -100,7 +101,7 @@ def test_smtp_sink_faults(winnowd, smtpsink, opts, cls, copy, lmtp_in):
     assert "killed by signal" not in w.log()
 
 
-def test_smtp_sink_no_reply_after_dot_is_flagged(winnowd, smtpsink):
+def test_N7_smtp_sink_no_reply_after_dot_is_flagged(winnowd, smtpsink):
     """-q .: the downstream hangs up after our dot.  We cannot know whether
     it kept the message: 4xx, and the log says it may be duplicated."""
     sink = smtpsink(opts=["-q", "."])
@@ -115,7 +116,7 @@ def test_smtp_sink_no_reply_after_dot_is_flagged(winnowd, smtpsink):
 
 @pytest.mark.parametrize("pipelining", [True, False],
                          ids=["pipelining", "lockstep"])
-def test_smtp_in_one_recipient_tempfailed_aborts_all(relay, pipelining):
+def test_N3_smtp_in_one_recipient_tempfailed_aborts_all(relay, pipelining):
     """One reply covers all SMTP recipients: one 4xx at RCPT defers the
     whole message and no copy goes anywhere.  With PIPELINING, DATA went
     out with the envelope (one round trip): only closing the connection
@@ -138,7 +139,7 @@ def test_smtp_in_one_recipient_tempfailed_aborts_all(relay, pipelining):
         assert "RSET" in sess.commands
 
 
-def test_smtp_in_mixed_permanent_gets_250_and_dsn(relay):
+def test_N5_smtp_in_mixed_permanent_gets_250_and_dsn(relay):
     w, sink = relay(sink={"hooks": {"rcpt": by_local(
         {"bad": "550 5.1.1 <bad@example.com>: no such user"})}})
     tok, msg, r = send(w.port, ["ok@example.com", "bad@example.com"],
@@ -216,7 +217,7 @@ def test_smtp_in_dsn_ret_hdrs_and_orcpt(relay):
     assert dsn.bare_newlines() == 0
 
 
-def test_smtp_in_all_refused_is_5xx_without_dsn(relay):
+def test_N5_smtp_in_all_refused_is_5xx_without_dsn(relay):
     w, sink = relay(sink={"hooks": {"rcpt": lambda s, t, a, arg:
                                     "550 5.1.1 nobody here"}})
     _, _, r = send(w.port, ["a@example.com", "b@example.com"])
@@ -225,7 +226,7 @@ def test_smtp_in_all_refused_is_5xx_without_dsn(relay):
     assert sink.txns == [] or not sink.completed()
 
 
-def test_smtp_in_tempfail_and_permfail_mix_is_4xx(relay):
+def test_N3_smtp_in_tempfail_and_permfail_mix_is_4xx(relay):
     w, sink = relay(sink={"hooks": {"rcpt": by_local(
         {"tmp": "452 4.2.2 over quota", "bad": "550 5.1.1 unknown"})}})
     _, _, r = send(w.port, ["ok@example.com", "tmp@example.com",
@@ -235,7 +236,7 @@ def test_smtp_in_tempfail_and_permfail_mix_is_4xx(relay):
     assert not sink.completed(), "no copy and no DSN: the retry decides"
 
 
-def test_smtp_in_lmtp_out_tempfail_after_dot(relay):
+def test_N3_smtp_in_lmtp_out_tempfail_after_dot(relay):
     """SMTP upstream, LMTP downstream that tempfails one recipient only
     after the dot, when the other's copy is already delivered: the only
     answer that loses nothing is 4xx for the message; the log says the
@@ -253,7 +254,7 @@ def test_smtp_in_lmtp_out_tempfail_after_dot(relay):
 
 # ------------------------------------------- per-recipient, LMTP upstream
 
-def test_lmtp_in_mixed_rcpt_outcomes_mirrored(relay):
+def test_N4_lmtp_in_mixed_rcpt_outcomes_mirrored(relay):
     w, sink = relay(sink={"hooks": {"rcpt": by_local(
         {"tmp": "451 4.3.0 later", "bad": "550 5.1.1 unknown"})}})
     _, _, r = send(w.port, ["tmp@example.com", "ok@example.com",
@@ -265,7 +266,7 @@ def test_lmtp_in_mixed_rcpt_outcomes_mirrored(relay):
     assert not [t for t in sink.txns if t.mail_addr == ""], "no DSN"
 
 
-def test_lmtp_in_mail_refused_applies_to_all(relay):
+def test_N4_lmtp_in_mail_refused_applies_to_all(relay):
     w, sink = relay(sink={"hooks": {
         "mail": lambda s, t, a: "452 4.3.1 insufficient storage"}})
     _, _, r = send(w.port, ["a@example.com", "b@example.com"], lmtp=True)
@@ -276,7 +277,7 @@ def test_lmtp_in_mail_refused_applies_to_all(relay):
 
 @pytest.mark.parametrize("stage", ["greet", "ehlo", "mail", "rcpt", "data",
                                    "body"])
-def test_slow_downstream_before_dot_is_4xx(relay, stage):
+def test_N6_slow_downstream_before_dot_is_4xx(relay, stage):
     """A downstream that stalls longer than forward_timeout at any point
     before the dot: 4xx upstream within the budget, nothing delivered.
     (For "body" the sink stops reading, so the message must be larger than
@@ -299,7 +300,7 @@ def test_slow_downstream_before_dot_is_4xx(relay, stage):
 
 
 @pytest.mark.parametrize("stage", ["greet", "ehlo"])
-def test_message_deadline_covers_opening_the_downstream(relay, stage):
+def test_N6_message_deadline_covers_opening_the_downstream(relay, stage):
     """Fault matrix: a downstream that hangs at its greeting or EHLO
     keeps a message no longer than message_deadline (6 s here), even with
     forward_timeout and forward_connect_timeout far above it: the
@@ -319,7 +320,7 @@ def test_message_deadline_covers_opening_the_downstream(relay, stage):
     assert not sink.completed()
 
 
-def test_slow_downstream_after_dot_is_4xx(relay):
+def test_N6_slow_downstream_after_dot_is_4xx(relay):
     def slow(s, t):
         time.sleep(3)
         return None
@@ -339,7 +340,7 @@ def test_slow_downstream_after_dot_is_4xx(relay):
     (["-W", "RCPT:4"], False),
     (["-W", ".:4"], True),
 ], ids=["-w 4", "-W MAIL:4", "-W RCPT:4", "-W .:4"])
-def test_smtp_sink_delay_past_timeout(winnowd, smtpsink, opts, after_dot):
+def test_N6_smtp_sink_delay_past_timeout(winnowd, smtpsink, opts, after_dot):
     """smtp-sink slower than forward_timeout (forward_data_done_timeout
     after the dot): 4xx within the budget; before the dot nothing is
     delivered, after it the copy may exist (the duplicate window)."""
@@ -359,7 +360,7 @@ def test_smtp_sink_delay_past_timeout(winnowd, smtpsink, opts, after_dot):
         assert sink.messages() == []
 
 
-def test_downstream_refused_connection_is_4xx(winnowd, ports):
+def test_N1_downstream_refused_connection_is_4xx(winnowd, ports):
     w = winnowd(forward="tcp:127.0.0.1:%d" % ports())
     for lmtp in (False, True):
         _, _, r = send(w.port, ["a@example.com", "b@example.com"],
@@ -386,7 +387,7 @@ HOSTILE = {
 @pytest.mark.parametrize("where", ["greet", "ehlo", "mail", "rcpt", "data",
                                    "dot"])
 @pytest.mark.parametrize("kind", sorted(HOSTILE))
-def test_hostile_downstream_replies(relay, where, kind):
+def test_N8_hostile_downstream_replies(relay, where, kind):
     """Malformed replies at any point: 4xx (never 2xx, never a crash), and
     no completed copy unless the bad reply came after our dot."""
     text = HOSTILE[kind]
@@ -422,7 +423,7 @@ ODD_REPLIES = [(where, reply)
 
 @pytest.mark.parametrize("lmtp_in", [False, True], ids=["smtp", "lmtp"])
 @pytest.mark.parametrize("where,reply", ODD_REPLIES)
-def test_unexpected_well_formed_replies(relay, where, reply, lmtp_in):
+def test_N8_unexpected_well_formed_replies(relay, where, reply, lmtp_in):
     """A well-formed reply of a class that has no place at MAIL, RCPT, DATA
     or after the dot (1xx, 3xx, 6xx): 451 (4.5.0 where it answered a
     recipient), never passed upstream, never a crash; the connection is
@@ -479,8 +480,8 @@ def _pf_direct(ports, postfix, winnowd, sink_port, proto="smtp",
 
 
 @pytest.mark.parametrize("proto", ["smtp", "lmtp"])
-def test_downstream_down_then_back_delivered_once(ports, postfix, winnowd,
-                                                  pysink, proto):
+def test_N1_downstream_down_then_back_delivered_once(ports, postfix, winnowd,
+                                                     pysink, proto):
     sink_port = ports()
     pf, w = _pf_direct(ports, postfix, winnowd, sink_port, proto)
     tok, msg = make_message()
@@ -506,8 +507,8 @@ def test_downstream_down_then_back_delivered_once(ports, postfix, winnowd,
         filtered(t.data, msg, hops=1)
 
 
-def test_postfix_retries_tempfailed_recipient_exactly_once(ports, postfix,
-                                                           winnowd, pysink):
+def test_N3_postfix_retries_tempfailed_recipient_exactly_once(ports, postfix,
+                                                              winnowd, pysink):
     """SMTP filter transport: one recipient tempfails downstream at first,
     so the whole message is deferred (no copy anywhere); once the
     downstream accepts it, every recipient gets exactly one copy."""
@@ -536,8 +537,8 @@ def test_postfix_retries_tempfailed_recipient_exactly_once(ports, postfix,
     assert sorted(got[0].accepted) == ["a@example.com", "b@example.com"]
 
 
-def test_postfix_lmtp_retries_only_tempfailed_recipient(ports, postfix,
-                                                        winnowd, pysink):
+def test_N4_postfix_lmtp_retries_only_tempfailed_recipient(ports, postfix,
+                                                           winnowd, pysink):
     """LMTP filter transport: the accepted recipient is delivered at once,
     only the tempfailed one is deferred and retried; each exactly once."""
     state = {"fail": True}
@@ -676,7 +677,7 @@ def test_dsn_tempfailed_downstream_is_kept_and_sent_later(relay):
     assert os.listdir(os.path.join(w.dir, "spool", "outq")) == []
 
 
-def test_dsn_that_cannot_be_kept_defers_the_message(relay):
+def test_D6_dsn_that_cannot_be_kept_defers_the_message(relay):
     """Fault matrix, "outq unwritable": one recipient refused downstream
     for good, the other accepted - but the DSN we would owe cannot be
     written to spool_dir/outq (a full or read-only disk).  The upstream
@@ -788,3 +789,112 @@ def test_sigterm_during_an_outq_pass_exits_promptly(relay):
     assert took < 3.5, took     # the send in progress (2 s), no more
     assert "killed" not in w.log().split("stopping", 1)[-1]
     _clear_outq(w)          # kept for the next start, by design
+
+
+# ------------------------------------------------ fault matrix N7, N8
+
+def test_N7_downstream_hangs_up_after_dot_postfix_gets_one_duplicate(
+        ports, postfix, winnowd, pysink):
+    """The downstream takes the whole message, dot included, and hangs up
+    without a reply (it may have kept it): Postfix hears 4xx, the log
+    flags the possible duplicate, and the retry delivers again - two
+    whole copies at most, never three, never a partial one."""
+    dropped = []
+
+    def dot(s, t):
+        if not dropped:
+            dropped.append(seq_of(t.data))
+            return DROP
+        return None
+    sink = pysink(hooks={"dot": dot})
+    pf, w = _pf_direct(ports, postfix, winnowd, sink.port)
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["a@example.com"], msg)[
+            "final"].code == 250
+    pf.wait_deferred(1, 20)
+    assert "may be delivered twice" in w.log(), w.log()[-2000:]
+    pf.flush()
+    sink.wait(lambda: sink.delivered(), 20, "the retry")
+    pf.wait_queue_empty(20)
+    time.sleep(1.5)
+    whole = [t for t in sink.txns if t.complete]
+    assert dropped == [tok] and len(whole) == 2, sink.txns
+    assert all(seq_of(t.data) == tok and t.data.endswith(msg)
+               for t in whole)
+    assert len(sink.delivered()) == 1
+
+
+HUGE = {
+    "1MB-line": "250 " + "x" * (1 << 20),
+    "1M-lines": "250-x\r\n" * 1000000 + "250 end",
+}
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("where", ["greet", "ehlo", "rcpt", "dot"])
+@pytest.mark.parametrize("kind", sorted(HUGE))
+def test_N8_huge_downstream_replies_bounded(relay, where, kind):
+    """A 1 MB reply line, or a million continuation lines (7 MB): 4xx
+    upstream, the child alive and its memory bounded (under 64 MB at its
+    peak), the next message served by the same child."""
+    state = {"bad": True}
+
+    def hook(*a):
+        if state["bad"]:
+            state["bad"] = False
+            return HUGE[kind]
+        return None
+    w, sink = relay(sink={"hooks": {where: hook}},
+                    server={"forward_timeout": "5s",
+                            "forward_data_done_timeout": "5s",
+                            "start_children": "1", "max_children": "1",
+                            "min_spare": "1", "max_spare": "1"})
+    with Client(w.port, timeout=60) as c:
+        c.ehlo()
+        pid = net.conn_owner(w.port, c.local_port)
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["final"].code // 100 == 4, r
+        assert net.pid_alive(pid)
+        peak = res.mem(pid)["hwm"]
+        assert peak < 64 * 1024, "child peak %d KiB" % peak
+        r = c.xfer("s@example.org", ["a@example.com"], make_message()[1])
+        assert r["final"].code == 250, r
+    assert "killed by signal" not in w.log()
+    if where != "dot":
+        assert len(sink.completed()) == 1
+
+
+@pytest.mark.parametrize("where", ["greet", "mail", "rcpt", "data", "dot"])
+def test_N2_downstream_421_then_back_postfix_delivers_once(ports, postfix,
+                                                           winnowd, pysink,
+                                                           where):
+    """The downstream says 421 (and hangs up) at its greeting or at any
+    command: Postfix hears 4xx and keeps the message; no copy exists
+    downstream (at the dot: the 421 refuses it); once the downstream
+    answers normally, Postfix's retry delivers it exactly once."""
+    from wntest.ledger import Ledger
+    state = {"fail": True}
+
+    def hook(*a):
+        if state["fail"]:
+            return "421 4.3.2 shutting down"
+        return None
+    sink = pysink(hooks={where: hook})
+    pf, w = _pf_direct(ports, postfix, winnowd, sink.port)
+    led = Ledger()
+    tok, msg = make_message()
+    with Client(pf.smtpd_port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["a@example.com", "b@example.com"],
+                      msg)["final"].code == 250
+    led.add(tok, msg, ["a@example.com", "b@example.com"])
+    pf.wait_deferred(1, 20)
+    assert not sink.delivered()
+    state["fail"] = False
+    pf.flush()
+    sink.wait(lambda: sink.delivered(), 20, "the retry")
+    pf.wait_queue_empty(20)
+    time.sleep(1.5)
+    led.assert_exactly_once(sink.txns)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from wntest.smtp import Client, make_message
+from wntest.smtp import Client, make_message, stuff
 
 SEQUENCES = {
     "lflf": b"\n.\n",
@@ -77,7 +77,7 @@ def _run(relay, name, lmtp, bare):
 
 @pytest.mark.parametrize("lmtp", [False, True], ids=["smtp", "lmtp"])
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_smuggling_normalize(relay, name, lmtp):
+def test_P1_smuggling_normalize(relay, name, lmtp):
     final, sink, seq = _run(relay, name, lmtp, "normalize")
     assert final.code == 250, final
     assert len(sink.txns) == 1, "exactly one transaction downstream"
@@ -94,7 +94,7 @@ def test_smuggling_normalize(relay, name, lmtp):
 
 
 @pytest.mark.parametrize("name", sorted(SEQUENCES))
-def test_smuggling_bare_newline_reject(relay, name):
+def test_P1_smuggling_bare_newline_reject(relay, name):
     final, sink, seq = _run(relay, name, False, "reject")
     if _has_bare(seq):
         assert final.code == 550 and "5.5.2" in final.text, final
@@ -108,7 +108,7 @@ def test_smuggling_bare_newline_reject(relay, name):
                    for c in s.commands)
 
 
-def test_bare_newline_reject_lmtp_replies_per_recipient(relay):
+def test_P1_bare_newline_reject_lmtp_replies_per_recipient(relay):
     w, sink = relay(server={"bare_newline": "reject"})
     with Client(w.port) as c:
         c.ehlo(lmtp=True)
@@ -120,7 +120,7 @@ def test_bare_newline_reject_lmtp_replies_per_recipient(relay):
     assert sink.txns == []
 
 
-def test_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
+def test_P1_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
     """framer.c's rules: a leading dot after a real CRLF is stuffing and is
     removed whatever ends its line; a dot after a bare LF or CR is data and
     is kept (then stuffed again on the way out)."""
@@ -136,3 +136,53 @@ def test_bare_lines_normalized_and_dot_after_bare_lf_is_data(relay):
     assert t.data.endswith(b"\r\n\r\none\r\ntwo\r\n\r\n..\r\nend\r\n")
     assert t.raw.endswith(b"one\r\ntwo\r\n\r\n...\r\nend\r\n")
     assert t.bare_newlines() == 0
+
+
+# ---------------------------------------------- fault matrix P3, P4
+
+def test_P3_commands_pipelined_after_data_are_message_text(relay):
+    """A client that writes commands right behind DATA, before our 354
+    (RFC 2920 puts DATA last in a group): what follows DATA is message
+    data up to CRLF.CRLF, so the would-be second transaction (RSET, MAIL
+    FROM:<smuggled@...>) is text of the one message, never a command."""
+    w, sink = relay()
+    tok, msg = make_message()
+    with Client(w.port) as c:
+        c.ehlo()
+        c.send(b"MAIL FROM:<legit@example.org>\r\nRCPT TO:<r@example.com>"
+               b"\r\nDATA\r\nRSET\r\nMAIL FROM:<smuggled@evil.example>\r\n"
+               b"RCPT TO:<victim@example.com>\r\nDATA\r\n" + stuff(msg) +
+               b"QUIT\r\n")
+        codes = [r.code for r in c.replies(5)]
+        assert codes == [250, 250, 354, 250, 221], codes
+    assert len(sink.txns) == 1 and sink.txns[0].complete
+    t = sink.txns[0]
+    assert t.mail_addr == "legit@example.org" and \
+        t.accepted == ["r@example.com"]
+    assert b"MAIL FROM:<smuggled@evil.example>" in t.data
+    assert not any("smuggled" in cmd for s in sink.sessions
+                   for cmd in s.commands)
+
+
+def test_P4_chunking_not_advertised_and_bdat_refused(relay):
+    """winnowd does not do BDAT: CHUNKING is not in the EHLO reply, and a
+    BDAT with bare LFs and "." lines is refused as a command, its bytes
+    read as (refused) commands, never as a message."""
+    w, sink = relay()
+    with Client(w.port) as c:
+        ehlo = c.ehlo()
+        assert "CHUNKING" not in ehlo.text and "BINARYMIME" not in \
+            ehlo.text, ehlo
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        assert c.cmd("RCPT TO:<r@example.com>").code == 250
+        r = c.cmd("BDAT 12 LAST")
+        assert r.code in (500, 502), r
+        c.send(b"x\n.\nbare\r\nNOOP\r\n")
+        r = c.reply()
+        while r.code != 250:
+            assert r.code // 100 == 5, r
+            r = c.reply()
+        assert c.cmd("RSET").code == 250
+        r = c.xfer("s@example.org", ["r@example.com"], make_message()[1])
+        assert r["final"].code == 250
+    assert len(sink.txns) == 1

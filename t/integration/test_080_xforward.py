@@ -256,3 +256,68 @@ def test_xforward_end_to_end_through_postfix(ports, postfix, winnowd,
     wait_until(lambda: re.search(r"reinject/smtpd\[\d+\]: disconnect from "
                                  r".* xforward=1 ", pf.log()), 10,
                what="the reinjection smtpd's disconnect line")
+
+
+# ------------------------------------------------ fault matrix P5
+
+def _added(data, msg):
+    """What winnowd put before the message it was given: its header
+    fields, each whole (with its folded lines)."""
+    from wntest.smtp import header_fields
+    assert data.endswith(msg), "the message itself changed"
+    return header_fields(data[:len(data) - len(msg)])
+
+
+HOSTILE_HELO = [
+    ("8bit", "h\xe9l\xf8.\xff\xfe.example"),
+    ("long", "a" * 1500 + ".example"),
+    ("odd", "x(y)z\"q\"[1.2.3.4];for <evil@example.com>"),
+]
+
+
+@pytest.mark.parametrize("name,helo", HOSTILE_HELO,
+                         ids=[h[0] for h in HOSTILE_HELO])
+def test_P5_hostile_helo_and_xforward_make_no_header_injection(relay, name,
+                                                               helo):
+    """The client's HELO and XFORWARD values (8-bit, 1.5 KB, quotes and
+    angle brackets, xtext-encoded CR LF) go into our Received: field:
+    every field we add is one field, its lines at most 998 octets, no
+    control character, and nothing else is added to the message."""
+    w, sink = relay(sink={"xforward": True})
+    tok, msg = make_message()
+    with Client(w.port) as c:
+        c.send(("EHLO %s\r\n" % helo).encode("latin-1"))
+        assert c.reply().code == 250
+        r = c.cmd("XFORWARD NAME=evil+0D+0AX-Injected:+20yes.example "
+                  "HELO=h+0AX-Injected:+20yes")
+        assert r.code in (250, 501), r
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    added = _added(sink.delivered()[0].data, msg)
+    names = [f.split(b":", 1)[0] for f in added]
+    assert names[0] == b"Received" and all(
+        n.startswith(b"X-Winnow-") for n in names[1:]), names
+    for f in added:
+        for line in f.split(b"\r\n"):
+            assert len(line) <= 998, (len(line), line[:100])
+            assert not re.search(rb"[\x00-\x08\x0a-\x1f\x7f]", line), line
+
+
+def test_P5_subject_tag_on_a_long_subject_keeps_lines_under_998(relay):
+    """A 100 KB Subject (folded, its first line 990 octets): the subject
+    tag we add must not push a line past 998 octets."""
+    gtube = (b"XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-"
+             b"EMAIL*C.34X")
+    subject = "\r\n ".join(["s" * (990 - len("Subject: "))] +
+                           ["w" * 76] * 1300)
+    tok, msg = make_message(subject=subject, body=gtube + b"\r\n")
+    w, sink = relay(policy={"spam.subject_tag": "[SPAM]"})
+    with Client(w.port) as c:
+        c.ehlo()
+        assert c.xfer("s@example.org", ["r@example.com"], msg)[
+            "final"].code == 250
+    data = sink.delivered()[0].data
+    hdr = data.split(b"\r\n\r\n")[0]
+    long_lines = [len(l) for l in hdr.split(b"\r\n") if len(l) > 998]
+    assert long_lines == [], long_lines
+    assert b"[SPAM]" in hdr

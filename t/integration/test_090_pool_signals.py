@@ -3,15 +3,17 @@ max_messages, SIGHUP with a valid and with a broken configuration, SIGTERM
 drain within exit_delay, and winnowd -t."""
 
 import os
+import pwd
 import re
 import signal
 import socket
+import stat
 import threading
 import time
 
 import pytest
 
-from wntest import net, procs
+from wntest import net, procs, res
 from wntest.smtp import Client, make_message, seq_of, wait_until
 
 
@@ -36,7 +38,7 @@ def _deliver(port, n=1, host="127.0.0.1"):
     return toks
 
 
-def test_saturated_pool_answers_421_quickly(relay):
+def test_U2_saturated_pool_answers_421_quickly(relay):
     w, sink = relay(server={"start_children": "2", "max_children": "2",
                             "min_spare": "1", "max_spare": "2",
                             "busy_grace": "0"})
@@ -63,7 +65,7 @@ def test_saturated_pool_answers_421_quickly(relay):
     assert "all 2 children are busy" in w.log()
 
 
-def test_full_pool_within_busy_grace_waits_instead_of_421(relay):
+def test_U2_full_pool_within_busy_grace_waits_instead_of_421(relay):
     """Fault matrix "421 at the pool boundary": with every child busy a new
     connection waits in the listen queue; when a session ends within
     busy_grace the waiting client is greeted 220 by the freed child, not
@@ -97,8 +99,8 @@ def test_full_pool_within_busy_grace_waits_instead_of_421(relay):
     waiting.quit()
 
 
-def test_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
-                                                       winnowd, pysink):
+def test_U2_saturation_with_postfix_upstream_loses_nothing(ports, postfix,
+                                                           winnowd, pysink):
     """Postfix runs 8 filter deliveries at once against max_children = 2
     and a slow downstream: the excess gets 421 4.3.2, Postfix defers and
     retries, and every message arrives exactly once."""
@@ -222,7 +224,7 @@ def test_sighup_valid_config_takes_effect(relay, ports):
     assert len(sink.delivered()) == 2
 
 
-def test_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
+def test_S2_sighup_storm_under_load_loses_nothing(winnowd, smtpsink):
     """smtp-source pushes 3000 messages in 5 parallel sessions while the
     master is told to reload every 0.1 s: every transaction succeeds and
     each message arrives exactly once."""
@@ -388,7 +390,7 @@ def test_idle_children_exit_after_max_idle(relay):
     _deliver(w.port)
 
 
-def test_master_killed_children_do_not_linger(relay):
+def test_D4_master_killed_children_do_not_linger(relay):
     w, sink = relay()
     kids = _kids(w)
     w.proc.kill()
@@ -560,3 +562,155 @@ def test_help_and_version_long_and_short(prog):
     p = subprocess.run([path, "--no-such-option"], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=10)
     assert p.returncode == 64, p
+
+
+# ------------------------------------------- fault matrix U2, A1, A8
+
+def test_U2_connection_flood_five_times_max_children(relay):
+    """20 connections at once against max_children = 4: each is greeted
+    (220 by a free child, or 421 4.3.2 once busy_grace has passed) within
+    a few seconds, none hangs; the master's descriptors do not grow with
+    the flood; less than 5 s after it ends mail flows again."""
+    w, sink = relay(server={"start_children": "2", "max_children": "4",
+                            "min_spare": "1", "max_spare": "2",
+                            "busy_grace": "1s"})
+    _kids(w, 2)
+    time.sleep(0.5)
+    fds0 = len(res.fds(w.pid))
+    socks, greet = [], {}
+
+    def one(i):
+        s = socket.create_connection(("127.0.0.1", w.port), timeout=10)
+        socks.append(s)
+        t0 = time.monotonic()
+        try:
+            line = s.recv(200)
+        except socket.timeout:
+            line = b"(no greeting)"
+        greet[i] = (line[:3], time.monotonic() - t0)
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(20)
+    codes = sorted(c for c, _ in greet.values())
+    assert len(greet) == 20, greet
+    assert set(codes) <= {b"220", b"421"} and b"421" in codes, codes
+    assert codes.count(b"220") <= 4, codes
+    assert max(t for _, t in greet.values()) < 5, greet
+    during = len(res.fds(w.pid))
+    assert during <= fds0 + 8, (fds0, during)
+    for s in socks:
+        s.close()
+    t0 = time.monotonic()
+    wait_until(lambda: _try_deliver(w.port), 5, step=0.2,
+               what="a delivery after the flood")
+    assert time.monotonic() - t0 < 5
+    time.sleep(1)
+    assert len(res.fds(w.pid)) <= fds0 + 2, (fds0, res.fds(w.pid))
+    assert "all 4 children are busy" in w.log()
+
+
+def _try_deliver(port):
+    try:
+        _deliver(port)
+        return True
+    except (AssertionError, OSError, EOFError):
+        return False
+
+
+def _listening(pids):
+    """{(address, port)} of TCP sockets in LISTEN held by pids, and the
+    paths of their listening unix sockets."""
+    inodes = {}
+    for p in pids:
+        for target in res.fds(p).values():
+            m = re.match(r"socket:\[(\d+)\]", target)
+            if m:
+                inodes[int(m.group(1))] = p
+    tcp = set()
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(path) as f:
+            next(f)
+            for line in f:
+                f_ = line.split()
+                if int(f_[3], 16) != net.TCP_LISTEN or \
+                        int(f_[9]) not in inodes:
+                    continue
+                hexaddr, hexport = f_[1].rsplit(":", 1)
+                raw = bytes.fromhex(hexaddr)
+                if len(raw) == 4:
+                    addr = socket.inet_ntop(socket.AF_INET, raw[::-1])
+                else:
+                    addr = socket.inet_ntop(socket.AF_INET6, b"".join(
+                        raw[i:i + 4][::-1] for i in range(0, 16, 4)))
+                tcp.add((addr, int(hexport, 16)))
+    unix = set()
+    with open("/proc/net/unix") as f:
+        next(f)
+        for line in f:
+            f_ = line.split()
+            if int(f_[6]) in inodes and int(f_[3], 16) & 0x10000 and \
+                    len(f_) > 7:
+                unix.add(f_[7])
+    return tcp, unix
+
+
+def test_A1_listens_only_where_configured(winnowd, ports, workdir):
+    """The listening surface: with no listen parameter winnowd takes
+    127.0.0.1:10025 and nothing else; with listeners configured, exactly
+    those (no 0.0.0.0, no ::, no control port - the control API of issue
+    13 does not exist yet)."""
+    w = winnowd(start=False)
+    del w.conf["listen"]
+    w.port = 10025
+    w.write_config()
+    w.start()
+    tcp, unix = _listening([w.pid] + w.children())
+    assert tcp == {("127.0.0.1", 10025)} and unix == set(), (tcp, unix)
+    w.stop()
+    p1, p2 = ports(), ports()
+    sock = os.path.join(workdir, "in.sock")
+    w2 = winnowd(port=p1, server={
+        "listen": "tcp:127.0.0.1:%d, tcp:[::1]:%d, lmtp:unix:%s"
+        % (p1, p2, sock)})
+    tcp, unix = _listening([w2.pid] + w2.children())
+    assert tcp == {("127.0.0.1", p1), ("::1", p2)} and unix == {sock}, (
+        tcp, unix)
+
+
+def test_A8_children_run_unprivileged(relay, workdir):
+    """Every child: real, effective, saved and file-system uid and gid
+    the unprivileged user's, no supplementary group root, no capability
+    in any set; the spool and the quarantine winnowd makes are 0700 and
+    the children's own, its entries readable by them only."""
+    qdir = os.path.join(procs.owned_dir(os.path.join(workdir, "q")),
+                        "quarantine")
+    w, sink = relay(policy={"quarantine_dir": qdir,
+                            "blacklist": "spammer@bad.test",
+                            "blacklisted.action": "quarantine"})
+    pw = pwd.getpwnam(w.conf["user"])
+    _deliver(w.port)
+    with Client(w.port) as c:
+        c.ehlo()
+        r = c.xfer("spammer@bad.test", ["r@example.com"], make_message()[1])
+        assert r["final"].code == 250 and "quarantine" in r["final"].text
+    kids = _kids(w, 2)
+    for k in kids:
+        st = res.status(k)
+        assert st["Uid"].split() == [str(pw.pw_uid)] * 4, st["Uid"]
+        assert st["Gid"].split() == [str(pw.pw_gid)] * 4, st["Gid"]
+        assert "0" not in st["Groups"].split(), st["Groups"]
+        for cap in ("CapInh", "CapPrm", "CapEff", "CapAmb"):
+            assert int(st[cap], 16) == 0, (cap, st[cap])
+    for d in (w.conf["spool_dir"], os.path.join(w.conf["spool_dir"],
+                                                "outq")):
+        s = os.stat(d)
+        assert stat.S_IMODE(s.st_mode) == 0o700, (d, oct(s.st_mode))
+        assert s.st_uid == pw.pw_uid, d
+    q = os.stat(qdir)
+    assert q.st_uid == pw.pw_uid and stat.S_IMODE(q.st_mode) == 0o700, \
+        oct(q.st_mode)
+    for f in os.listdir(qdir):
+        s = os.stat(os.path.join(qdir, f))
+        assert not stat.S_IMODE(s.st_mode) & 0o077, (f, oct(s.st_mode))

@@ -197,7 +197,7 @@ def _slow_data(delay):
     return hook
 
 
-def test_message_deadline_answers_before_postfix_gives_up(bq):
+def test_N6_message_deadline_answers_before_postfix_gives_up(bq):
     """winnowd's whole per-message work fits in smtpd_proxy_timeout: when
     the downstream is too slow, winnowd answers 451 itself before Postfix
     stops waiting, and nothing is delivered (no duplicate on retry)."""

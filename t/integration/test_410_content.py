@@ -22,6 +22,7 @@ import tarfile
 
 import pytest
 
+from wntest import bombs, net, procs, res
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message
 
@@ -291,3 +292,103 @@ def test_corpus_sample_smoke(relay, workdir):
     assert len(spam_caught) >= 0.9 * SPAM_N, missed
     assert ham_spam == [], ham_spam
     assert len(ham_probable) <= 1, ham_probable
+
+
+# -------------------------------------------- fault matrix C2, C4
+
+SIGS = os.path.join(procs.TOP, "t", "data", "av", "sigs")
+
+MIME_BOMBS = {
+    "depth-10000": lambda: bombs.mime_depth(10000),
+    "parts-100000": lambda: bombs.mime_parts(
+        100000, header=b"Content-Type: text/plain\r\n"),
+    "empty-parts-520000": lambda: bombs.mime_parts(520000, b""),
+    "cc-50000": lambda: bombs.address_headers(50000),
+    "rfc2231-10000": lambda: bombs.rfc2231_params(10000),
+    "two-boundaries": lambda: bombs.duplicate_boundary(),
+}
+# the ones whose structure a parser must give up on or call ambiguous
+MARKED = {"depth-10000", "parts-100000", "empty-parts-520000",
+          "two-boundaries"}
+
+
+def _bounded(relay, workdir, msg, av):
+    """Send msg through a one-child winnowd (with the AV check when av);
+    returns (reply, downstream copy or None, CPU seconds of the child and
+    its scan process, their peak anonymous memory in KiB)."""
+    extra = {}
+    if av:
+        extra = {"av": {"database": SIGS, "temp_directory": procs.owned_dir(
+            os.path.join(workdir, "avtmp"))}}
+    w, sink = relay(extra=extra, server={
+        "start_children": "1", "max_children": "1", "min_spare": "1",
+        "max_spare": "1", "message_size_limit": "60M"})
+    send(w, make_message()[1])          # warm: the scan process started
+    with Client(w.port, timeout=110) as c:
+        c.ehlo()
+        pid = net.conn_owner(w.port, c.local_port)
+        cpu0 = res.tree_cpu(pid)
+        with res.AnonPeak(pid, tree=True) as peak:
+            r = c.xfer("s@example.org", ["r@example.com"], msg)
+        cpu = res.tree_cpu(pid) - cpu0
+    got = sink.delivered()[1:]
+    return r["final"], got[0].data if got else None, cpu, peak.peak
+
+
+def _c2_params():
+    return [pytest.param(kind, av, id="%s-%s" % (kind, "av" if av else "noav"))
+            for kind in sorted(MIME_BOMBS) for av in (False, True)]
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("kind,av", _c2_params())
+def test_C2_mime_bombs_bounded_and_never_a_silent_pass(relay, workdir, kind,
+                                                       av):
+    """MIME 10,000 deep, 100,000 parts, 520,000 empty parts (19 MB in
+    issue 11), 50,000 Cc: fields, 10,000 RFC 2231 parameters, two
+    boundary= parameters; with and without the AV check: under 2 s of CPU
+    (the child and its scan process), under 256 MB, and an answer - a
+    message whose structure was cut short or is ambiguous is marked so
+    (MIME_LIMIT / MIME_BROKEN, or the AV limit status, quarantined by
+    default, or its error status, a temporary failure by default), never
+    passed as if checked."""
+    tok, msg = MIME_BOMBS[kind]()
+    final, data, cpu, peak = _bounded(relay, workdir, msg, av)
+    print("C2 %s av=%s: %s, %.2f s CPU, %d KiB" % (kind, av, final, cpu,
+                                                   peak))
+    assert peak < 256 * 1024, "%d KiB" % peak
+    assert cpu < 2.0, "%.2f s of CPU" % cpu
+    if final.code == 250 and data is None:
+        # the AV limit status, quarantined by default (limit.action)
+        assert av and "quarantined" in final.text, final
+    elif final.code == 250:
+        ours = filtered(data, msg)
+        if kind in MARKED:
+            rules = ours.check_items().get("rules", "")
+            assert "MIME_LIMIT" in rules or "MIME_BROKEN" in rules or \
+                (ours.virus or "").startswith(
+                    ("error", "not-scanned (limits)")), ours.checks
+    else:
+        assert av and final.code == 451, final
+
+
+C4_INPUTS = {
+    "nested-tags-1000000": lambda: bombs.html_nested(10 ** 6),
+    "unclosed-tags": lambda: bombs.html_unclosed(100000),
+    "regex-food": lambda: bombs.regex_food(100000),
+}
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("kind", sorted(C4_INPUTS))
+def test_C4_html_and_regex_pathologies_bounded(relay, workdir, kind):
+    """A million nested tags, 5 MB of tags never closed, text made to
+    make backtracking patterns work hard: the classifier answers (a
+    status and a score) within 2 s of CPU and 256 MB."""
+    tok, msg = C4_INPUTS[kind]()
+    final, data, cpu, peak = _bounded(relay, workdir, msg, False)
+    assert final.code == 250, final
+    ours = filtered(data, msg)
+    assert ours.status and ours.score is not None, ours
+    assert cpu < 2.0, "%.2f s of CPU" % cpu
+    assert peak < 256 * 1024, "%d KiB" % peak

@@ -22,6 +22,7 @@ import io
 import os
 import re
 import signal
+import subprocess
 import threading
 import time
 import zipfile
@@ -30,7 +31,7 @@ import email.policy
 
 import pytest
 
-from wntest import net, procs
+from wntest import bombs, net, procs, res
 from wntest.ours import filtered
 from wntest.smtp import Client, make_message, wait_until
 
@@ -209,7 +210,7 @@ def test_encrypted_zip(avrelay):
 
 # ------------------------------------------------------------ actions
 
-def test_infected_default_is_quarantine(avrelay, workdir):
+def test_D5_infected_default_is_quarantine(avrelay, workdir):
     w, sink = avrelay()
     msg = _eicar_forms()["base64"]
     r = send(w, msg)
@@ -301,7 +302,7 @@ def test_attachment_filter_double_extension(avrelay):
 
 # ------------------------------------------------------------ limits
 
-def test_deep_nesting_is_a_final_limit_and_a_retry_costs_no_scan(
+def test_S1_deep_nesting_is_a_final_limit_and_a_retry_costs_no_scan(
         avrelay, workdir):
     """25 levels of zip (max_recursion 17): the "limit" status, whose
     default action is quarantine - final, not a 451 that the upstream would
@@ -330,7 +331,7 @@ def test_deep_nesting_is_a_final_limit_and_a_retry_costs_no_scan(
 
 
 @pytest.mark.parametrize("action,code", [("accept", 250), ("reject", 554)])
-def test_the_limit_action_is_per_group(avrelay, action, code):
+def test_S1_the_limit_action_is_per_group(avrelay, action, code):
     """limit.action: accept delivers the message marked "not-scanned
     (limits)" with the limit's name; reject refuses it for good."""
     w, sink = avrelay(groups={"lim": {"recipients": "r@example.com",
@@ -347,7 +348,7 @@ def test_the_limit_action_is_per_group(avrelay, action, code):
         assert sink.delivered() == []
 
 
-def test_a_zip_member_past_max_file_size_is_a_limit_not_clean(avrelay):
+def test_S1_a_zip_member_past_max_file_size_is_a_limit_not_clean(avrelay):
     """libclamav scans only the first max_file_size bytes of a member
     and says nothing: EICAR in the unscanned tail passed as clean (issue
     11 #11).  It is the limit status, named MaxFileSize."""
@@ -363,7 +364,7 @@ def test_a_zip_member_past_max_file_size_is_a_limit_not_clean(avrelay):
                         "Heuristics.Limits.Exceeded.MaxFileSize"), v
 
 
-def test_zip_bomb_is_a_limit_in_bounded_time(avrelay):
+def test_C1_zip_bomb_is_a_limit_in_bounded_time(avrelay):
     """512 MiB of zeros in a 0.5 MiB zip, max_scan_size 16M: the limit,
     not the whole bomb, within the scan time bound."""
     b = io.BytesIO()
@@ -413,7 +414,7 @@ MARKER = b"winnow-av-reload-marker"
 MARKER_SIG = ("Winnow-Reload-Marker:0:*:%s\n" % MARKER.hex())
 
 
-def test_database_reload_under_load_fails_no_message(avrelay, workdir):
+def test_S2_database_reload_under_load_fails_no_message(avrelay, workdir):
     """Messages flow from two clients while SIGHUP swaps in a database
     with one more signature: every message is answered 250, and the new
     signature works afterwards."""
@@ -448,6 +449,170 @@ def test_database_reload_under_load_fails_no_message(avrelay, workdir):
     r = send(w, msg)
     assert r["final"].code == 250, r
     assert "Winnow-Reload-Marker" in virus_of(sink, msg)
+
+
+# -------------------------------------------- fault matrix S1, C1, C3
+
+def _scan_process(w, child):
+    """The scan process of a child (its one descendant), once warm."""
+    return wait_until(lambda: res.descendants(child), 10,
+                      what="the scan process of child %d" % child)[0]
+
+
+def _one_child(**kw):
+    kw.setdefault("server", {}).update({
+        "start_children": "1", "max_children": "1", "min_spare": "1",
+        "max_spare": "1"})
+    return kw
+
+
+def test_S1_scan_process_killed_mid_scan_is_error_then_recovers(avrelay):
+    """The scan process dies in the middle of a message (held with
+    SIGSTOP, then SIGKILL): that message gets the error status, whose
+    default action is 4xx - nothing unscanned is delivered; the child
+    lives on, starts a new scan process and the next message is scanned
+    and delivered."""
+    w, sink = avrelay(**_one_child())
+    child, = w.wait_children(1)
+    assert send(w, make_message()[1])["final"].code == 250   # warm
+    scanner = _scan_process(w, child)
+    os.kill(scanner, signal.SIGSTOP)
+    out = {}
+    th = threading.Thread(target=lambda: out.update(
+        r=send(w, _eicar_forms()["base64"])))
+    th.start()
+    time.sleep(1)
+    os.kill(scanner, signal.SIGKILL)
+    th.join(30)
+    assert out["r"]["final"].code // 100 == 4, out
+    assert len(sink.delivered()) == 1
+    assert w.children() == [child], "the child must survive its scanner"
+    tok, msg = make_message()
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    assert virus_of(sink, msg) == "clean"
+    assert _scan_process(w, child) != scanner
+    assert "Winnow.Scan.Error" in w.log() or "scan process" in w.log()
+
+
+def test_S1_hung_scanner_is_cut_at_max_scan_time(avrelay):
+    """A scan process that never answers (SIGSTOP) is killed at
+    max_scan_time + kill_grace: error status, 4xx, within the bound."""
+    w, sink = avrelay(av={"max_scan_time": "1s", "kill_grace": "1s"},
+                      **_one_child())
+    child, = w.wait_children(1)
+    assert send(w, make_message()[1])["final"].code == 250
+    os.kill(_scan_process(w, child), signal.SIGSTOP)
+    t0 = time.monotonic()
+    r = send(w, make_message()[1])
+    took = time.monotonic() - t0
+    assert r["final"].code // 100 == 4, r
+    assert 1.5 < took < 5, took
+    assert len(sink.delivered()) == 1
+    assert send(w, make_message()[1])["final"].code == 250
+
+
+@pytest.mark.parametrize("action,code", [("tempfail", 451),
+                                         ("accept", 250),
+                                         ("reject", 554)])
+def test_S1_limits_map_to_the_configured_verdict(avrelay, action, code):
+    """libclamav's limits (max_files here: a zip of 300 files against
+    100; max_file_size: an archive member of 2 MiB against 1M, issue 11
+    #11) give the limit status, and limit.action decides: 451, 250 with
+    X-Winnow-Virus: not-scanned (limits), or 554 - never clean."""
+    w, sink = avrelay(av={"max_files": "100", "max_file_size": "1M"},
+                      policy={"limit.action": action})
+    many = bombs.zip_of([("f%d.txt" % i, b"x%d" % i) for i in range(300)])
+    big = bombs.zip_of([("big.bin", b"\0" * (2 << 20) + EICAR)])
+    for name, data, limit in (("many.zip", many, "MaxFiles"),
+                              ("big.zip", big, "MaxFileSize")):
+        _, msg = with_attachments([(name, "application/zip", data)])
+        r = send(w, msg)
+        assert r["final"].code == code, (name, r)
+        if code == 250:
+            v = virus_of(sink, msg)
+            assert v.startswith("not-scanned (limits)") and limit in v, v
+        assert "Heuristics.Limits.Exceeded.%s" % limit in w.log()
+
+
+ARCHIVE_BOMBS = {
+    "nested-20-distinct": lambda: bombs.nested_zip(20),
+    "42.zip": lambda: bombs.zip_42(),
+    "overlapping": lambda: bombs.overlapping_zip(),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(ARCHIVE_BOMBS))
+def test_C1_archive_bombs_verdict_in_time_memory_and_disk(avrelay, workdir,
+                                                          kind):
+    """Recursive zips 20 deep with new content at every level, a 42.zip
+    (16 GiB from 20 KB) and an overlapping zip (2 GB claimed by 140 KB),
+    default limits: a verdict within 5 s (clean when libclamav could see
+    it all, else the limit or error status, which the policy decides), the scan
+    process under 256 MB, the AV temporary directory under max_scan_size
+    at its fullest and empty afterwards."""
+    tmp = procs.owned_dir(os.path.join(workdir, "avtmp"))
+    w, sink = avrelay(policy={"error.action": "accept",
+                              "limit.action": "accept"}, **_one_child())
+    child, = w.wait_children(1)
+    assert send(w, make_message()[1])["final"].code == 250   # warm
+    _, msg = with_attachments([("bomb.zip", "application/zip",
+                                ARCHIVE_BOMBS[kind]())])
+    disk = {"peak": 0}
+    done = threading.Event()
+
+    def watch():
+        while not done.wait(0.02):
+            disk["peak"] = max(disk["peak"], res.du(tmp))
+    th = threading.Thread(target=watch)
+    th.start()
+    try:
+        with res.AnonPeak(child, tree=True) as mem:
+            t0 = time.monotonic()
+            r = send(w, msg)
+            took = time.monotonic() - t0
+    finally:
+        done.set()
+        th.join()
+    assert r["final"].code == 250, r
+    v = virus_of(sink, msg)
+    assert v == "clean" or v.startswith(("error", "not-scanned (limits)")), v
+    assert took < 5, "verdict after %.1fs" % took
+    assert mem.peak < 256 * 1024, "scan memory %d KiB" % mem.peak
+    assert disk["peak"] < 400 << 20, disk
+    assert res.du(tmp) == 0, os.listdir(tmp)
+
+
+def test_C3_hostile_member_names_write_nothing_outside(avrelay, workdir):
+    """A zip and a tar whose members are named ../../tmp/..., /tmp/...,
+    a symlink to /etc with a member behind it, device names, a hard link
+    to /etc/shadow: libclamav unpacks into the child's private temporary
+    directory under names of its own; nothing of these names appears in
+    any directory the children's user may write, /etc is untouched, and
+    the private directory is empty after the message."""
+    import hashlib
+    import uuid
+    tag = "c3w%s" % uuid.uuid4().hex[:10]
+    tmp = procs.owned_dir(os.path.join(workdir, "avtmp"))
+    etc = {f: hashlib.sha256(open(f, "rb").read()).hexdigest()
+           for f in ("/etc/passwd", "/etc/hosts")}
+    w, sink = avrelay(policy={"error.action": "accept"})
+    _, msg = with_attachments([
+        ("names.zip", "application/zip", bombs.hostile_names_zip(tag)),
+        ("names.tar", "application/x-tar", bombs.tar_of_hostile_names(tag)),
+    ])
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    roots = ["/tmp", "/var/tmp", "/dev/shm", "/var/spool/winnow",
+             "/var/lib/winnow", workdir, w.dir]
+    p = subprocess.run(["find"] + [d for d in roots if os.path.isdir(d)] +
+                       ["-name", tag + "*"], stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL, timeout=60)
+    assert p.stdout == b"", p.stdout
+    assert not os.path.lexists("/%s-dotdot" % tag)
+    for f, h in etc.items():
+        assert hashlib.sha256(open(f, "rb").read()).hexdigest() == h, f
+    assert res.du(tmp) == 0, os.listdir(tmp)
 
 
 # ------------------------------------------------------------ per group

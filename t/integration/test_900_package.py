@@ -459,3 +459,15 @@ def test_unit_under_no_new_privs_refuses_setid_forward(workdir):
                        stderr=subprocess.STDOUT, timeout=20)
     assert p.returncode == 78, p.stdout
     assert b"set-group-ID" in p.stdout
+
+
+def test_A8_packages_install_no_setid_files(built):
+    """Fault matrix A8: no package installs a set-user-id or set-group-id
+    file (winnowd drops its privileges itself; nothing needs the bit)."""
+    for deb in built["first"]:
+        _, out = run(["dpkg-deb", "-c", deb])
+        files = [line.split()[0] + " " + line.split()[-1]
+                 for line in out.splitlines() if line.strip()]
+        assert files, deb
+        setid = [f for f in files if f[3] in "sS" or f[6] in "sS"]
+        assert setid == [], (os.path.basename(deb), setid)

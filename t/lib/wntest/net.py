@@ -3,7 +3,8 @@
 Integration tests own TCP ports 21000-21999 on 127.0.0.1 and ::1.  Every
 test gets fresh ports from one allocator that walks the range from a random
 start, so consecutive tests (and consecutive runs) never reuse a port that
-may still have connections in TIME_WAIT.
+may still have connections in TIME_WAIT; once the range is used up, it
+hands out again the oldest ports nothing holds any more.
 """
 
 import errno
@@ -17,13 +18,19 @@ PORT_MAX = 21999
 
 
 class PortAllocator:
-    """Hands out ports that can be bound now, never the same one twice."""
+    """Hands out ports that can be bound now; a port it gave before only
+    once every never-given one is gone, and then only one given at least
+    REUSE_AFTER ports ago with no socket left on it (not even in
+    TIME_WAIT): the suite takes more ports than a range of 1,000."""
+
+    REUSE_AFTER = 200
 
     def __init__(self, lo=PORT_MIN, hi=PORT_MAX, seed=None):
         self.lo, self.hi = lo, hi
         rnd = random.Random(seed)
         self.next = rnd.randint(lo, hi)
-        self.given = set()
+        self.given = {}             # port: when (the count of ports given)
+        self.count = 0
 
     def _free(self, port):
         for fam, host in ((socket.AF_INET, "127.0.0.1"),
@@ -40,16 +47,24 @@ class PortAllocator:
                 s.close()
         return not tcp_sockets(port)
 
+    def _give(self, port):
+        self.count += 1
+        self.given[port] = self.count
+        return port
+
     def __call__(self):
         span = self.hi - self.lo + 1
         for _ in range(span):
             port = self.next
             self.next = self.lo + (self.next - self.lo + 1) % span
-            if port in self.given:
-                continue
+            if port not in self.given and self._free(port):
+                return self._give(port)
+        # every port given once: the oldest that nothing uses any more
+        for port in sorted(self.given, key=self.given.get):
+            if self.count - self.given[port] < self.REUSE_AFTER:
+                break
             if self._free(port):
-                self.given.add(port)
-                return port
+                return self._give(port)
         raise RuntimeError("no free port left in %d-%d" % (self.lo, self.hi))
 
 

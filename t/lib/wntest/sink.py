@@ -108,17 +108,17 @@ class Session:
         """Bytes up to the CRLF.CRLF end of data (the DATA command's CRLF
         counts as the first CRLF).  Returns the wire bytes without the
         terminating '.CRLF'."""
-        data = b"\r\n" + self.buf
+        data = bytearray(b"\r\n" + self.buf)     # grows in place: linear
         start = 0
         while True:
             i = data.find(b"\r\n.\r\n", start)
             if i >= 0:
-                self.buf = data[i + 5:]
-                return data[2:i + 2]
+                self.buf = bytes(data[i + 5:])
+                return bytes(data[2:i + 2])
             start = max(0, len(data) - 4)
-            chunk = self.conn.recv(65536)
+            chunk = self.conn.recv(1 << 20)
             if not chunk:
-                self.partial = data[2:]
+                self.partial = bytes(data[2:])
                 raise EOFError()
             data += chunk
 

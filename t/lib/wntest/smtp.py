@@ -205,9 +205,12 @@ def make_message(subject="test", body=None, sender="sender@example.org",
     if size is not None and len(msg) < size:
         line = b"x" * 76 + b"\r\n"
         need = size - len(msg)
-        msg += line * (need // len(line)) + b"y" * (need % len(line))
-        if not msg.endswith(b"\r\n"):
-            msg = msg[:-2] + b"\r\n"
+        msg += line * (need // len(line))
+        rem = need % len(line)
+        if rem == 1:                    # one more byte on the last line
+            msg = msg[:-2] + b"y\r\n"   # (not a bare CR before CRLF)
+        elif rem:
+            msg += b"y" * (rem - 2) + b"\r\n"
     return token, msg
 
 

@@ -298,7 +298,7 @@ worker(int rounds)
 	return (bad);
 }
 
-Test(av, reload_under_load_fails_no_message, .timeout = 180)
+Test(av, S2_reload_under_load_fails_no_message, .timeout = 180)
 {
 	char		 good[1024], broken[1024];
 	const char	*extra;

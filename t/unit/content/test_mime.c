@@ -211,7 +211,7 @@ Test(mime, gtube_in_octet_stream_attachment)
 	cr_assert(cm->rules & (1ULL << RULE_GTUBE));
 }
 
-Test(mime, part_limit_is_a_defined_outcome)
+Test(mime, C2_part_limit_is_a_defined_outcome)
 {
 	struct content_limits small = { 20, 2, 8 * 1024 * 1024, 0, 0 };
 	struct buf	*b = buf_new(1024);
@@ -231,7 +231,7 @@ Test(mime, part_limit_is_a_defined_outcome)
 	cr_assert(strstr(buf_str(cm->text), "part2") == NULL);
 }
 
-Test(mime, depth_limit_is_a_defined_outcome)
+Test(mime, C2_depth_limit_is_a_defined_outcome)
 {
 	struct content_limits shallow = { 2, 200, 8 * 1024 * 1024, 0, 0 };
 	struct buf	*b = buf_new(1024);
@@ -300,7 +300,7 @@ Test(mime, header_lookup)
 	cr_assert_null(mime_header(cm, "X-Nothing"));
 }
 
-Test(mime, deadline_stops_the_walk)
+Test(mime, C4_deadline_stops_the_walk)
 {
 	static const char m[] = "Subject: x\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n"

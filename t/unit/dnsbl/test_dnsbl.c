@@ -262,7 +262,7 @@ Test(dnsbl, families_can_be_switched_off)
 	findings_free(f);
 }
 
-Test(dnsbl, a_silent_resolver_costs_the_deadline_and_says_timeout)
+Test(dnsbl, S3_a_silent_resolver_costs_the_deadline_and_says_timeout)
 {
 	struct findings	*f;
 	uint64_t	 t0;
@@ -286,7 +286,7 @@ Test(dnsbl, a_silent_resolver_costs_the_deadline_and_says_timeout)
 	findings_free(f);
 }
 
-Test(dnsbl, a_garbage_resolver_says_timeout)
+Test(dnsbl, S3_a_garbage_resolver_says_timeout)
 {
 	struct findings	*f;
 	uint64_t	 t0;

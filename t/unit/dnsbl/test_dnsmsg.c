@@ -194,7 +194,7 @@ Test(dnsmsg, soa_ttl_caps_negative_ttl)
 	free(w);
 }
 
-Test(dnsmsg, servfail_and_refused)
+Test(dnsmsg, S3_servfail_and_refused)
 {
 	struct dnsans	*a;
 	unsigned char	*w;
@@ -218,7 +218,7 @@ Test(dnsmsg, servfail_and_refused)
 	free(w);
 }
 
-Test(dnsmsg, truncated_asks_for_tcp)
+Test(dnsmsg, S3_truncated_asks_for_tcp)
 {
 	struct dnsans	*a;
 	unsigned char	*w;
@@ -231,7 +231,7 @@ Test(dnsmsg, truncated_asks_for_tcp)
 	free(w);
 }
 
-Test(dnsmsg, follows_cname_chains)
+Test(dnsmsg, S3_follows_cname_chains)
 {
 	const char *ans[] = { "alias.test. 100 IN CNAME mid.test.",
 	    "mid.test. 50 IN CNAME real.test.",

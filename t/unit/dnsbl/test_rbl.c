@@ -78,7 +78,7 @@ Test(rbl, bad_zone_values)
 	buf_free(why);
 }
 
-Test(rbl, classify_answers)
+Test(rbl, S4_classify_answers)
 {
 	struct dnsbl_zone z = zone("60"), zf = zone("60 127.0.0.4");
 	const char	*listed[] = { "127.0.0.2", NULL };

@@ -173,7 +173,7 @@ Test(resolver, the_cache_answers_the_second_time)
 	dnscache_free(c);
 }
 
-Test(resolver, truncated_answers_are_asked_again_over_tcp)
+Test(resolver, S3_truncated_answers_are_asked_again_over_tcp)
 {
 	struct resolver	*r;
 
@@ -191,7 +191,7 @@ Test(resolver, truncated_answers_are_asked_again_over_tcp)
 	resolver_free(r);
 }
 
-Test(resolver, tcp_fallback_with_a_server_that_always_truncates)
+Test(resolver, S3_tcp_fallback_with_a_server_that_always_truncates)
 {
 	struct resolver	*r;
 
@@ -219,7 +219,7 @@ Test(resolver, servers_without_edns_are_asked_again_plainly)
 	resolver_free(r);
 }
 
-Test(resolver, a_silent_server_times_out_at_the_deadline)
+Test(resolver, S3_a_silent_server_times_out_at_the_deadline)
 {
 	struct resolver	*r;
 

@@ -122,7 +122,7 @@ Test(spfc, include_and_redirect)
 	SPF_IS("a@redirect.spf.test", "198.51.100.9", SPF_FAIL);
 }
 
-Test(spfc, macros)
+Test(spfc, S5_macros)
 {
 	SPF_IS("alice@macro.spf.test", "192.0.2.3", SPF_PASS);
 	SPF_IS("bob@macro.spf.test", "192.0.2.3", SPF_FAIL);
@@ -138,12 +138,12 @@ Test(spfc, mx_ptr_and_a)
 	SPF_IS("a@amech.spf.test", "192.0.2.3", SPF_PASS);
 }
 
-Test(spfc, loops_are_permerror)
+Test(spfc, S5_loops_are_permerror)
 {
 	SPF_IS("a@loop.spf.test", "192.0.2.3", SPF_PERMERROR);
 }
 
-Test(spfc, more_than_ten_lookups_is_permerror)
+Test(spfc, S5_more_than_ten_lookups_is_permerror)
 {
 	struct spfc_out o = spf(U, "a@toomany.spf.test", NULL, "192.0.2.3",
 	    5000);
@@ -165,7 +165,7 @@ Test(spfc, lookups_count_across_includes)
 	SPF_IS("a@nested.spf.test", "192.0.2.3", SPF_PERMERROR);
 }
 
-Test(spfc, void_lookup_limit)
+Test(spfc, S5_void_lookup_limit)
 {
 	struct spfc_out o = spf(U, "a@void.spf.test", NULL, "192.0.2.3", 5000);
 
@@ -200,7 +200,7 @@ Test(spfc, null_sender_checks_the_helo)
 	cr_assert_eq(o.result, SPF_NONE);
 }
 
-Test(spfc, a_silent_server_gives_temperror_by_the_deadline)
+Test(spfc, S3_a_silent_server_gives_temperror_by_the_deadline)
 {
 	uint64_t	 t0 = time_now_ms();
 	struct spfc_out	 o;

@@ -24,7 +24,7 @@ stuff_all(const char *in, size_t len, size_t step, struct buf *out)
 	dotstuff_finish(&st, out);
 }
 
-Test(stuff, dots_are_stuffed)
+Test(stuff, P2_dots_are_stuffed)
 {
 	struct buf	*out = buf_new(64);
 
@@ -62,7 +62,7 @@ Test(stuff, missing_final_crlf_is_added)
 	buf_free(out);
 }
 
-Test(stuff, framer_round_trip)
+Test(stuff, P2_framer_round_trip)
 {
 	static const char msg[] = "Subject: x\r\n\r\n.\r\n..\r\n.x\r\nend\r\n";
 	struct buf	*wire = buf_new(64), *back = buf_new(64);

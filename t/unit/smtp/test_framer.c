@@ -53,7 +53,7 @@ static const struct fcase cases[] = {
 	C("a\r\n.\nM\r\n.\r\n", "a\r\n\r\nM\r\n", 0, 1),
 };
 
-Test(framer, table_whole_and_bytewise)
+Test(framer, P1_table_whole_and_bytewise)
 {
 	struct framer	 f;
 	struct buf	*out = buf_new(64);
@@ -91,7 +91,7 @@ Test(framer, nul_bytes_are_data)
 	buf_free(out);
 }
 
-Test(framer, output_never_has_bare_line_ends)
+Test(framer, P1_output_never_has_bare_line_ends)
 {
 	static const char in[] = "x\ry\nz\r\r\n\n\r.\r\r.\n.\r\n.\r\n";
 	struct framer	 f;

@@ -61,7 +61,7 @@ Test(reply, bare_code)
 	reply_free(&r);
 }
 
-Test(reply, malformed_lines_refused)
+Test(reply, N8_malformed_lines_refused)
 {
 	static const char *const bad[] = {
 		"", "25", "abc def", "2500 x", "250x", "650 no", "150 no",
@@ -93,7 +93,7 @@ Test(reply, code_change_refused)
 	buf_free(why);
 }
 
-Test(reply, too_many_lines_refused)
+Test(reply, N8_too_many_lines_refused)
 {
 	struct reply	 r;
 	struct buf	*why = buf_new(32);
@@ -107,7 +107,7 @@ Test(reply, too_many_lines_refused)
 	buf_free(why);
 }
 
-Test(reply, read_from_stream_with_hostile_peer)
+Test(reply, N8_read_from_stream_with_hostile_peer)
 {
 	struct reply	 r;
 	struct stream	*st;

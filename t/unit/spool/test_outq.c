@@ -268,7 +268,7 @@ Test(outq, line_breaks_in_a_header_value_cannot_add_a_recipient)
 	cr_assert_str_eq(s.what, "DSN  to evil2@y.test");
 }
 
-Test(outq, broken_files_are_set_aside_and_stale_tmp_removed)
+Test(outq, D4_broken_files_are_set_aside_and_stale_tmp_removed)
 {
 	struct outq_item *it;
 	char		 path[700];

@@ -93,7 +93,7 @@ store(const char *id, time_t when, const char *sender, json_t *f)
 	return (out);
 }
 
-Test(quar, durable_in_the_right_order)
+Test(quar, D5_durable_in_the_right_order)
 {
 	char	*id;
 
@@ -314,7 +314,7 @@ fail_fsync_dir(const char *step, void *arg)
 	return (strncmp(step, "fsync-dir ", 10) == 0 ? -1 : 0);
 }
 
-Test(quar, not_durable_means_not_stored)
+Test(quar, D7_not_durable_means_not_stored)
 {
 	struct quar_info qi;
 	struct quar_rcpt r;
