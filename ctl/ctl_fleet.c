@@ -92,9 +92,10 @@ ctl_fleet_node(redisContext *c, const char *node, int64_t now, json_t *arr)
 	if (arr != NULL)
 		(void)json_array_append_new(arr, json_pack("{s:s,s:s,s:I,s:I,"
 		    "s:I,s:s}", "node", node, "state", state, "last_ms",
-		    (json_int_t)(ok ? b.time_ms : 0), "age_ms", (json_int_t)(ok ?
-		    now - b.time_ms : -1), "interval_ms", (json_int_t)(ok ?
-		    b.interval_ms : 0), "version", ok ? b.version : ""));
+		    (json_int_t)(ok ? b.time_ms : 0), "age_ms",
+		    (json_int_t)(ok ? now - b.time_ms : -1), "interval_ms",
+		    (json_int_t)(ok ? b.interval_ms : 0), "version",
+		    ok ? b.version : ""));
 	else if (ok)
 		(void)printf("%-24s %-4s last heartbeat %.1fs ago (every "
 		    "%.0fs), winnowd %s\n", node, state, (double)(now -
@@ -117,6 +118,7 @@ ctl_fleet_main(int argc, char **argv)
 	redisContext	*c;
 	redisReply	*r;
 	json_t		*arr = NULL;
+	int64_t		 now;
 	char		*s;
 	size_t		 i;
 	int		 json = argc == 3 && strcmp(argv[2], "--json") == 0;
@@ -135,12 +137,12 @@ ctl_fleet_main(int argc, char **argv)
 		return (EX_UNAVAILABLE);
 	}
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	if (json)
 		arr = json_array();
 	for (i = 0; i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_STRING)
-			ctl_fleet_node(c, r->element[i]->str, (int64_t)ts.tv_sec *
-			    1000 + ts.tv_nsec / 1000000, arr);
+			ctl_fleet_node(c, r->element[i]->str, now, arr);
 	if (json) {
 		s = json_dumps(arr, JSON_INDENT(1));
 		(void)printf("%s\n", s);

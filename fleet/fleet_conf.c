@@ -266,8 +266,8 @@ fleet_node_check(const char *s, struct buf *why)
 
 	if (n == 0 || n > FLEET_NODE_MAX || strspn(s, "abcdefghijklmnopqrstu"
 	    "vwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n) {
-		buf_printf(why, "bad node name \"%s\": 1 to %d letters, digits, "
-		    "dots, dashes, underscores", s, FLEET_NODE_MAX);
+		buf_printf(why, "bad node name \"%s\": 1 to %d letters, "
+		    "digits, dots, dashes, underscores", s, FLEET_NODE_MAX);
 		return (-1);
 	}
 	return (0);

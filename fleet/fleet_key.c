@@ -126,7 +126,7 @@ static int
 fleet_beat_word(const char *w, size_t n, struct fleet_beat *b, int *seen)
 {
 	const char	*eq = memchr(w, '=', n);
-	size_t		 kl, vl;
+	size_t		 kl, vl, k;
 	int64_t		 v;
 
 	if (eq == NULL)
@@ -136,8 +136,11 @@ fleet_beat_word(const char *w, size_t n, struct fleet_beat *b, int *seen)
 	if (kl == 7 && memcmp(w, "version", 7) == 0) {
 		if (vl == 0 || vl >= sizeof(b->version))
 			return (-1);
+		for (k = 0; k < vl; k++)
+			if (eq[1 + k] <= ' ' || eq[1 + k] > '~')
+				return (-1);
+		memset(b->version, 0, sizeof(b->version));
 		memcpy(b->version, eq + 1, vl);
-		b->version[vl] = '\0';
 		return (0);
 	}
 	if (!(kl == 4 && memcmp(w, "time", 4) == 0) &&
@@ -223,7 +226,8 @@ fleet_primary_parse(const char *ip, size_t iplen, const char *port,
 	size_t	 i;
 
 	for (i = 0; i < iplen; i++)
-		if (strchr("0123456789abcdefABCDEF.:", ip[i]) == NULL)
+		if (ip[i] == '\0' ||
+		    strchr("0123456789abcdefABCDEF.:", ip[i]) == NULL)
 			break;
 	if (iplen == 0 || iplen >= sizeof(a->host) || i < iplen ||
 	    fleet_num(port, portlen, 65535, &p) < 0 || p == 0) {
