@@ -7,6 +7,7 @@ costs no mail and no figure once it is back; a failover is followed."""
 
 import json
 import os
+import signal
 import subprocess
 import threading
 import time
@@ -52,10 +53,10 @@ FLEET = {"publish_interval": "300ms", "heartbeat": "1s",
          "connect_timeout": "500ms"}
 
 
-def relay_on(relay, ports, i, url):
+def relay_on(relay, ports, i, url, **fleet):
     host = "127.0.0.%d" % (i + 2)
     port = ports()
-    f = dict(FLEET, redis=url, node="node%d" % (i + 1))
+    f = dict(FLEET, redis=url, node="node%d" % (i + 1), **fleet)
     w, s = relay(port=port, server={"listen": "tcp:%s:%d" % (host, port)},
                  extra={"stats": {"flush_interval": "1s"}, "fleet": f})
     return w, host
@@ -85,13 +86,16 @@ def start_redis(r):
          "--save", "", "--appendonly", "no", "--dir", r.dir] +
         getattr(r, "extra", []),
         stdin=subprocess.DEVNULL, stdout=r.logf, stderr=subprocess.STDOUT)
-    wait_until(lambda: cli(r.port, "PING", check=False) == "PONG",
+    pw = getattr(r, "extra", [])
+    pw = pw[pw.index("--requirepass") + 1] if "--requirepass" in pw else None
+    wait_until(lambda: cli(r.port, "PING", check=False, pw=pw) == "PONG",
                what="redis-server on %d" % r.port)
     return r
 
 
-def cli(port, *args, check=True):
-    p = subprocess.run(["redis-cli", "-p", str(port)] + list(args),
+def cli(port, *args, check=True, pw=None):
+    p = subprocess.run(["redis-cli", "--no-auth-warning", "-p", str(port)] +
+                       (["-a", pw] if pw else []) + list(args),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        timeout=10)
     if check and p.returncode != 0:
@@ -123,12 +127,18 @@ def received(w):
 
 
 @pytest.mark.timeout(120)
-def test_fleet_stats_history_nodes(relay, redis, ports):
-    r = redis()
+def test_fleet_stats_history_nodes(relay, redis, ports, workdir):
+    # a Redis with a password, in a file only root may read: the fleet
+    # process reads it before it drops privileges
+    r = redis(args=["--requirepass", "fleet-pw"])
+    pwfile = os.path.join(workdir, "redis.pw")
+    with open(pwfile, "w") as f:
+        f.write("fleet-pw\n")
+    os.chmod(pwfile, 0o600)
     url = "redis://127.0.0.1:%d/3" % r.port
     nodes = {}
     for i in range(3):
-        w, host = relay_on(relay, ports, i, url)
+        w, host = relay_on(relay, ports, i, url, password_file=pwfile)
         nodes["node%d" % (i + 1)] = (w, host)
     sent = 0
     for i, (n, (w, host)) in enumerate(sorted(nodes.items())):
@@ -141,8 +151,9 @@ def test_fleet_stats_history_nodes(relay, redis, ports):
     assert fl["fleet"]["total"] == sent
     assert sorted(fl["nodes"]) == ["node1", "node2", "node3"]
     # the figures are in Redis database 3, nowhere else
-    assert cli(r.port, "-n", "3", "EXISTS", "winnow:fleet:stats:node2") == "1"
-    assert cli(r.port, "-n", "0", "DBSIZE") == "0"
+    assert cli(r.port, "-n", "3", "EXISTS", "winnow:fleet:stats:node2",
+               pw="fleet-pw") == "1"
+    assert cli(r.port, "-n", "0", "DBSIZE", pw="fleet-pw") == "0"
     # history --fleet: every node's verdicts, each line naming its node
     wait_until(lambda: len(ctl(ws["node2"], "history", "--fleet", "-n",
                                "0").splitlines()) == sent, timeout=20,
@@ -209,6 +220,34 @@ def test_fleet_redis_down_under_load(relay, redis, ports):
     wait_until(lambda: len(ctl(w1, "history", "--fleet", "-n", "0")
                            .splitlines()) == len(codes), timeout=20,
                what="the verdicts replayed")
+    # the fleet process killed: the master starts another (unprivileged),
+    # which goes on from its cursor - nothing sent twice, nothing missed
+    fp = fleet_pid(w1)
+    assert os.stat("/proc/%d" % fp).st_uid != 0
+    os.kill(fp, signal.SIGKILL)
+    wait_until(lambda: fleet_pid(w1) not in (None, fp), timeout=15,
+               what="a new fleet process")
+    assert send(w1.port, h1, n=3) == [250] * 3
+    wait_until(lambda: equal_sum(ws), timeout=20,
+               what="figures exact after the fleet process restarted")
+    assert stats(w1, "--fleet")["fleet"]["total"] == len(codes) + 3
+    wait_until(lambda: len(ctl(w1, "history", "--fleet", "-n", "0")
+                           .splitlines()) == len(codes) + 3, timeout=20,
+               what="the new verdicts, once each")
+    time.sleep(1)
+    assert len(ctl(w1, "history", "--fleet", "-n", "0").splitlines()) == \
+        len(codes) + 3
+
+
+def fleet_pid(w):
+    for k in w.children():
+        try:
+            with open("/proc/%d/cmdline" % k, "rb") as f:
+                if f.read().startswith(b"winnowd: fleet"):
+                    return k
+        except OSError:
+            pass
+    return None
 
 
 class Sentinels:
