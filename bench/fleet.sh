@@ -17,7 +17,8 @@
 # children never talk to Redis).
 #
 # Needs: smtp-source and smtp-sink (Debian postfix), redis-server,
-# redis-cli, python3, cc.  Ports 22035-22038 on 127.0.0.1.
+# redis-cli, redis-benchmark, python3, cc.  Ports 22035-22038 on
+# 127.0.0.1.
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0
@@ -162,3 +163,11 @@ echo "fleet total: $(build/winnowctl -c $OUT/on/winnow.conf stats --fleet \
     --period hour --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fleet"]["total"])')," \
     "node's own: $(build/winnowctl -c $OUT/on/winnow.conf stats --period hour \
     --format json | python3 -c 'import json,sys; print(json.load(sys.stdin)["total"])')"
+# What one Redis takes: the fleet's commands are an XADD per verdict (the
+# statistics are one HSET per batch), pipelined; about 1.3 kB an entry.
+TEXT=$(python3 -c "print('x' * 400)"); JS=$(python3 -c "print('y' * 900)")
+XR=$(redis-benchmark -p $REDIS -n 200000 -P 100 -c 2 --csv XADD bench:cap \
+    MAXLEN '~' 10000 '*' node n1 seq 1 text "$TEXT" json "$JS" 2>/dev/null |
+    tail -1 | cut -d, -f2 | tr -d '"')
+echo "redis capacity: $XR XADD/s (redis-benchmark -P 100 -c 2, 1.3 kB" \
+    "entries, MAXLEN ~ 10000), one redis-server on this machine"

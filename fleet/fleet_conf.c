@@ -82,7 +82,8 @@ static const struct conf_param fleet_params[] = {
 	    "keeps (about; Redis trims it in whole blocks)" },
 	{ "connect_timeout", CONF_TIME, "2s", F(connect_timeout), 100,
 	    60000, NULL, NULL, "how long a connection to Redis or a sentinel "
-	    "may take before the next is tried" },
+	    "may take before the next is tried; a batch unanswered for 5 "
+	    "times this drops the connection (a hung Redis)" },
 	{ NULL }
 };
 #undef F

@@ -20,8 +20,9 @@
  * when the last answer is in; every heartbeat a SET with a TTL and a ROLE
  * (a primary demoted by a failover says "slave": go and ask the sentinels
  * again).  A connection that does not come up within connect_timeout, or
- * a batch unanswered for FLEET_STALL_MS, is dropped and tried again after
- * a pause that doubles up to FLEET_RETRY_MAX_MS.  With sentinel:// the
+ * a batch unanswered for FLEET_STALL times that (a hung Redis), is dropped
+ * at once (fleet_kill) and tried again after a pause that doubles up to
+ * FLEET_RETRY_MAX_MS.  With sentinel:// the
  * sentinels are asked in turn for the primary each time a connection to
  * it is made.
  *
@@ -67,7 +68,7 @@
 #include "server.h"
 
 #define FLEET_HISTORY_BATCH	2000
-#define FLEET_STALL_MS		15000
+#define FLEET_STALL		5	/* x connect_timeout: a hung Redis */
 #define FLEET_RETRY_MIN_MS	500
 #define FLEET_RETRY_MAX_MS	5000
 
@@ -171,6 +172,24 @@ fleet_drop(const char *what)
 	(void)snprintf(fl.why, sizeof(fl.why), "%s", what);
 	if (fl.ac != NULL)
 		redisAsyncDisconnect(fl.ac);
+}
+
+/* fleet_kill - from a timer: free the primary's connection at once, even
+ * a half-open one or one whose answers never come (redisAsyncDisconnect
+ * waits for them; a stopped Redis never sends them, and a connection not
+ * yet up gets no disconnect callback) */
+
+static void
+fleet_kill(const char *what)
+{
+	redisAsyncContext *ac = fl.ac;
+
+	fl.ac = NULL;		/* its callbacks, run now with no answer,
+				 * see a context that is not ours */
+	fl.busy = 0;
+	if (ac != NULL)
+		redisAsyncFree(ac);
+	fleet_down(what);
 }
 
 /* fleet_on_disconnect - hiredis: the primary's connection is gone */
@@ -426,8 +445,13 @@ fleet_on_batch(redisAsyncContext *ac, void *reply, void *arg)
 {
 	struct buf	*why;
 
-	(void)ac;
 	(void)arg;
+	if (ac != fl.ac) {
+		/* A connection killed under its batch (fleet_kill). */
+		if (fl.left > 0 && --fl.left == 0)
+			fleet_batch_free(&fl.batch);
+		return;
+	}
 	if (fleet_reply_error(reply, "publishing"))
 		fl.failed = 1;
 	if (--fl.left > 0)
@@ -500,8 +524,10 @@ fleet_publish(void)
 		    fl.batch.cmd[i].len) != REDIS_OK) {
 			fl.failed = 1;
 			fl.left -= fl.batch.n - i;
-			if (fl.left == 0)
+			if (fl.left == 0) {
 				fl.busy = 0;
+				fleet_batch_free(&fl.batch);
+			}
 			break;
 		}
 }
@@ -515,11 +541,13 @@ fleet_on_tick(uv_timer_t *t)
 	if ((fl.state == FL_CONNECTING || fl.state == FL_SENTINEL) &&
 	    time_now_ms() - fl.state_ms > fleet_conf.connect_timeout) {
 		if (fl.sac != NULL) {
-			redisAsyncFree(fl.sac);
+			redisAsyncContext *sac = fl.sac;
+
 			fl.sac = NULL;
+			redisAsyncFree(sac);
 		}
 		if (fl.ac != NULL) {
-			fleet_drop("connect timed out");
+			fleet_kill("connect timed out");
 			return;
 		}
 		if (fl.state == FL_SENTINEL && fl.sentinel < fl.url.naddr)
@@ -528,8 +556,9 @@ fleet_on_tick(uv_timer_t *t)
 			fleet_down("connect timed out");
 		return;
 	}
-	if (fl.busy && time_now_ms() - fl.sent_ms > FLEET_STALL_MS) {
-		fleet_drop("no answer to a batch");
+	if (fl.busy && time_now_ms() - fl.sent_ms >
+	    (uint64_t)fleet_conf.connect_timeout * FLEET_STALL) {
+		fleet_kill("no answer to a batch");
 		return;
 	}
 	fleet_publish();

@@ -250,6 +250,30 @@ def fleet_pid(w):
     return None
 
 
+@pytest.mark.timeout(120)
+def test_fleet_redis_hung(relay, redis, ports):
+    """A Redis that stops answering (SIGSTOP: the connection stays up):
+    mail is not slowed, the fleet process drops the connection after 5
+    connect_timeouts and keeps trying; once Redis answers again the
+    figures are exact."""
+    r = redis()
+    w1, h1 = relay_on(relay, ports, 0, "redis://127.0.0.1:%d" % r.port)
+    ws = {"node1": w1}
+    wait_until(lambda: equal_sum(ws), timeout=20, what="first sync")
+    r.proc.send_signal(signal.SIGSTOP)
+    try:
+        t0 = time.monotonic()
+        assert send(w1.port, h1, n=20) == [250] * 20
+        assert time.monotonic() - t0 < 10
+        w1.wait_log(r"no answer to a batch", timeout=20)
+        assert send(w1.port, h1, n=5) == [250] * 5
+    finally:
+        r.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: equal_sum(ws), timeout=30,
+               what="figures exact once Redis answers again")
+    assert stats(w1, "--fleet")["fleet"]["total"] == 25
+
+
 class Sentinels:
     def __init__(self, workdir, ports, primary_port, n=3):
         self.procs = []
