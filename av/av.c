@@ -34,6 +34,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <clamav.h>
@@ -559,6 +560,26 @@ unsigned int
 av_signatures(void)
 {
 	return (av_cur != NULL ? av_cur->sigs : 0);
+}
+
+/* av_describe - the engine and its database, for X-Winnow-Version */
+
+void
+av_describe(struct buf *out)
+{
+	struct tm	 tm;
+	time_t		 t;
+	char		 date[32];
+
+	if (av_cur == NULL || av_cur->cl == NULL) {
+		buf_printf(out, "ClamAV %s, no database", cl_retver());
+		return;
+	}
+	buf_printf(out, "ClamAV %s, database %u", cl_retver(),
+	    av_cur->version);
+	if ((t = (time_t)av_cur->db_time) > 0 && gmtime_r(&t, &tm) != NULL &&
+	    strftime(date, sizeof(date), "%Y-%m-%d", &tm) > 0)
+		buf_printf(out, " of %s", date);
 }
 
 /* av_db_info - what the current engine was built from */

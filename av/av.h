@@ -20,7 +20,8 @@
  *		kills it and records the error status.
  *   remove	Replacing the infected or filtered parts with a text
  *		notice while every other byte of the message stays as it
- *		was (for the policy's "remove" action).
+ *		was (for the policy's "remove" action), or giving them
+ *		another file name ("rename", avrename.c).
  *
  * The module reports facts (the AV status, the names found and where);
  * what happens to a message - per status, per virus name, and when remove
@@ -103,6 +104,10 @@ int		 av_load(struct buf *why);
 /* Free the current engine (exit, tests). */
 void		 av_unload(void);
 
+/* "ClamAV 1.0.5, database 27100 of 2024-12-01" (or ", no database")
+ * for the version header. */
+void		 av_describe(struct buf *out);
+
 /* Signatures in the current engine (0 when scanning is off). */
 unsigned int	 av_signatures(void);
 
@@ -166,6 +171,15 @@ int		 av_remove_parts(const struct msg_view *,
 
 /* The same with a group's notice text. */
 int		 av_remove_parts_opts(const struct msg_view *,
+		    const struct av_opts *, const struct findings *,
+		    struct buf *out, struct buf *why);
+
+/* Write into out the message with the file name of every part the
+ * findings flag given the options' rename_suffix ([av] rename_suffix,
+ * ".vir"): its name and filename parameters are rewritten, every other
+ * byte is copied unchanged.  WN_PERM when that cannot be done safely (as
+ * av_remove_parts). */
+int		 av_rename_parts(const struct msg_view *,
 		    const struct av_opts *, const struct findings *,
 		    struct buf *out, struct buf *why);
 

@@ -56,6 +56,7 @@ struct avconf {
 	char		*filter_exclude[3];
 	size_t		 filter_max_size;
 	char		*remove_notice;
+	char		*rename_suffix;
 };
 
 extern struct avconf avconf;
@@ -72,6 +73,7 @@ struct av_opts {
 	char		**excl[AVFILT_KINDS];
 	size_t		 max_size;		/* decoded bytes; 0: no limit */
 	char		*notice;
+	char		*rename_suffix;		/* action rename: ".vir" */
 };
 
 /* A compiled engine and what was built with it. */

@@ -8,6 +8,10 @@
  * and the policy copies it and applies a group's own values by name with
  * av_opts_set(), the same names as in [av].
  *
+ * A glob list may name files (file:PATH, one or more globs a line, '#'
+ * starting a comment line), read when the configuration is loaded (at
+ * start-up and on every reload), as the group masks' file: lists are.
+ *
  * Defaults follow clamd.conf where ClamAV has one (MaxScanSize 400M,
  * MaxFileSize 100M, MaxRecursion 17, MaxFiles 10000, MaxScanTime 120s),
  * and the error status defaults to tempfail: unscanned mail is never
@@ -15,6 +19,10 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,6 +57,10 @@ const char *const avconf_mode_names[] = { "message", "combined", NULL };
 	"filter: {status} ({names})."
 
 static int	avconf_check_tmpdir(const char *, struct buf *);
+static int	avconf_check_globs(const char *, struct buf *);
+static int	avconf_check_suffix(const char *, struct buf *);
+
+#define AVCONF_GLOBS_FILE_MAX	(16 * 1024 * 1024)
 
 #define A(field)	(&avconf.field)
 
@@ -108,23 +120,28 @@ static const struct conf_param avconf_params[] = {
 	    "when remove cannot be done (the finding is not in one part): "
 	    "quarantine, accept, reject, drop or tempfail" },
 	{ "filter_names", CONF_STR, "", A(filter[AVFILT_NAME]), 0, 0, NULL,
-	    NULL, "file name globs to filter, e.g. *.exe *.pdf.exe" },
+	    avconf_check_globs, "file name globs to filter, e.g. *.exe *.pdf.exe" },
 	{ "filter_types", CONF_STR, "", A(filter[AVFILT_TYPE]), 0, 0, NULL,
-	    NULL, "declared MIME type globs to filter" },
+	    avconf_check_globs, "declared MIME type globs to filter" },
 	{ "filter_real_types", CONF_STR, "", A(filter[AVFILT_REAL]), 0, 0,
-	    NULL, NULL, "real (libmagic) MIME type globs to filter" },
+	    NULL, avconf_check_globs, "real (libmagic) MIME type globs to filter" },
 	{ "filter_max_size", CONF_SIZE, "0", A(filter_max_size), 0, 0, NULL,
 	    NULL, "filter parts larger than this once decoded (0: off)" },
 	{ "filter_exclude_names", CONF_STR, "",
-	    A(filter_exclude[AVFILT_NAME]), 0, 0, NULL, NULL,
+	    A(filter_exclude[AVFILT_NAME]), 0, 0, NULL, avconf_check_globs,
 	    "file name globs never filtered" },
 	{ "filter_exclude_types", CONF_STR, "",
-	    A(filter_exclude[AVFILT_TYPE]), 0, 0, NULL, NULL, NULL },
+	    A(filter_exclude[AVFILT_TYPE]), 0, 0, NULL, avconf_check_globs,
+	    "declared MIME type globs never filtered" },
 	{ "filter_exclude_real_types", CONF_STR, "",
-	    A(filter_exclude[AVFILT_REAL]), 0, 0, NULL, NULL, NULL },
+	    A(filter_exclude[AVFILT_REAL]), 0, 0, NULL, avconf_check_globs,
+	    "real MIME type globs never filtered" },
 	{ "remove_notice", CONF_STR, AVCONF_NOTICE_DEFAULT, A(remove_notice),
 	    0, 0, NULL, NULL, "text of a removed part; {file} {type} {status} "
 	    "{names} {part}" },
+	{ "rename_suffix", CONF_STR, ".vir", A(rename_suffix), 0, 0, NULL,
+	    avconf_check_suffix, "what the action rename appends to the file "
+	    "name of a flagged part (letters, digits, '.', '_', '-')" },
 	{ NULL }
 };
 
@@ -172,18 +189,120 @@ avconf_check_tmpdir(const char *v, struct buf *why)
 	return (0);
 }
 
-/* avconf_globs - a glob list from text (NULL when empty) */
+/* avconf_globs_file - the globs of a file: item, appended to *v */
 
-static char **
-avconf_globs(const char *text)
+static int
+avconf_globs_file(const char *path, char ***v, size_t *n, struct buf *why)
 {
-	char	**items;
+	struct stat	 st;
+	FILE		*fp;
+	char		*line = NULL, **items;
+	size_t		 cap = 0, k, m;
+	ssize_t		 len;
+	unsigned int	 no = 0;
 
-	if (conf_list_split(text, &items) == 0) {
-		conf_list_free(items);
-		return (NULL);
+	if (*path != '/') {
+		buf_printf(why, "file:%s: the path must be absolute", path);
+		return (-1);
 	}
-	return (items);
+	if ((fp = fopen(path, "r")) == NULL) {
+		buf_printf(why, "file:%s: %s", path, strerror(errno));
+		return (-1);
+	}
+	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) ||
+	    st.st_size > AVCONF_GLOBS_FILE_MAX) {
+		buf_printf(why, "file:%s: not a regular file of at most 16M",
+		    path);
+		(void)fclose(fp);
+		return (-1);
+	}
+	while ((len = getline(&line, &cap, fp)) >= 0) {
+		no++;
+		if (memchr(line, '\0', (size_t)len) != NULL) {
+			buf_printf(why, "%s:%u: NUL byte in the line", path,
+			    no);
+			free(line);
+			(void)fclose(fp);
+			return (-1);
+		}
+		if (line[strspn(line, " \t")] == '#')
+			continue;
+		m = conf_list_split(line, &items);
+		*v = xreallocarray(*v, *n + m + 1, sizeof(**v));
+		for (k = 0; k < m; k++) {
+			(*v)[(*n)++] = items[k];
+			items[k] = NULL;
+		}
+		(*v)[*n] = NULL;
+		conf_list_free(items);
+	}
+	free(line);
+	(void)fclose(fp);
+	return (0);
+}
+
+/* avconf_globs - a glob list from text, file: items read (NULL when
+ * empty); -1 with why when a file cannot be read */
+
+static int
+avconf_globs(const char *text, char ***list_r, struct buf *why)
+{
+	char	**items, **v = NULL;
+	size_t	 i, m, n = 0;
+	int	 rc = 0;
+
+	*list_r = NULL;
+	m = conf_list_split(text, &items);
+	for (i = 0; i < m && rc == 0; i++) {
+		if (strncasecmp(items[i], "file:", 5) == 0) {
+			rc = avconf_globs_file(items[i] + 5, &v, &n, why);
+			continue;
+		}
+		v = xreallocarray(v, n + 2, sizeof(*v));
+		v[n++] = items[i];
+		v[n] = NULL;
+		items[i] = NULL;
+	}
+	conf_list_free(items);
+	if (rc < 0 || n == 0) {
+		conf_list_free(v);
+		return (rc);
+	}
+	*list_r = v;
+	return (0);
+}
+
+/* avconf_check_globs - conf check: file: lists can be read */
+
+static int
+avconf_check_globs(const char *value, struct buf *why)
+{
+	char	**l;
+
+	if (avconf_globs(value, &l, why) < 0)
+		return (-1);
+	conf_list_free(l);
+	return (0);
+}
+
+/* avconf_check_suffix - conf check: a safe file-name suffix */
+
+static int
+avconf_check_suffix(const char *value, struct buf *why)
+{
+	const char	*p;
+
+	for (p = value; *p != '\0'; p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '.' && *p != '_' &&
+		    *p != '-')
+			break;
+	if (*value == '\0' || *p != '\0' || strlen(value) > 16) {
+		buf_printf(why, "\"%s\" is not a file-name suffix (1 to 16 "
+		    "letters, digits, '.', '_', '-')", value);
+		return (-1);
+	}
+	return (0);
 }
 
 /* avconf_opts_init - built-in defaults (what [av] gives when unset) */
@@ -194,6 +313,7 @@ avconf_opts_init(struct av_opts *o)
 	memset(o, 0, sizeof(*o));
 	o->mode = AV_MODE_MESSAGE;
 	o->notice = xstrdup(AVCONF_NOTICE_DEFAULT);
+	o->rename_suffix = xstrdup(".vir");
 }
 
 /* avconf_opts_clear - free what an option set holds */
@@ -208,6 +328,7 @@ avconf_opts_clear(struct av_opts *o)
 		conf_list_free(o->excl[i]);
 	}
 	free(o->notice);
+	free(o->rename_suffix);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -255,11 +376,12 @@ av_opts_copy(const struct av_opts *src)
 		o->excl[i] = avconf_globs_copy(src->excl[i]);
 	}
 	o->notice = xstrdup(src->notice);
+	o->rename_suffix = xstrdup(src->rename_suffix);
 	return (o);
 }
 
 enum avconf_key_kind {
-	AVK_MODE, AVK_INCL, AVK_EXCL, AVK_SIZE, AVK_NOTICE
+	AVK_MODE, AVK_INCL, AVK_EXCL, AVK_SIZE, AVK_NOTICE, AVK_SUFFIX
 };
 
 static const struct avconf_key {
@@ -276,6 +398,7 @@ static const struct avconf_key {
 	{ "filter_exclude_real_types", AVK_EXCL, AVFILT_REAL },
 	{ "filter_max_size", AVK_SIZE, 0 },
 	{ "remove_notice", AVK_NOTICE, 0 },
+	{ "rename_suffix", AVK_SUFFIX, 0 },
 };
 
 /* av_opts_set - set one option by name */
@@ -285,6 +408,7 @@ av_opts_set(struct av_opts *o, const char *name, const char *value,
     struct buf *why)
 {
 	const struct avconf_key *k = NULL;
+	char		**globs, ***l;
 	size_t		 i, sz;
 	int		 m;
 
@@ -302,12 +426,19 @@ av_opts_set(struct av_opts *o, const char *name, const char *value,
 		o->mode = (enum av_mode)m;
 		return (WN_OK);
 	case AVK_INCL:
-		conf_list_free(o->incl[k->index]);
-		o->incl[k->index] = avconf_globs(value);
-		return (WN_OK);
 	case AVK_EXCL:
-		conf_list_free(o->excl[k->index]);
-		o->excl[k->index] = avconf_globs(value);
+		if (avconf_globs(value, &globs, why) < 0)
+			return (WN_PERM);
+		l = k->kind == AVK_INCL ? &o->incl[k->index] :
+		    &o->excl[k->index];
+		conf_list_free(*l);
+		*l = globs;
+		return (WN_OK);
+	case AVK_SUFFIX:
+		if (avconf_check_suffix(value, why) < 0)
+			return (WN_PERM);
+		free(o->rename_suffix);
+		o->rename_suffix = xstrdup(value);
 		return (WN_OK);
 	case AVK_SIZE:
 		if (conf_parse_size(value, 0, 0, &sz, why) < 0)
@@ -334,15 +465,20 @@ avconf_opts_build(struct buf *why)
 	avconf_opts_init(o);
 	/* The actions per AV status and per virus name are the policy's
 	 * ([policy] / [group] infected.action, virus_name_action). */
-	(void)why;
 	o->mode = (enum av_mode)avconf.mode;
 	for (i = 0; i < AVFILT_KINDS; i++) {
-		o->incl[i] = avconf_globs(avconf.filter[i]);
-		o->excl[i] = avconf_globs(avconf.filter_exclude[i]);
+		if (avconf_globs(avconf.filter[i], &o->incl[i], why) < 0 ||
+		    avconf_globs(avconf.filter_exclude[i], &o->excl[i],
+		    why) < 0) {
+			av_opts_free(o);
+			return (NULL);
+		}
 	}
 	o->max_size = avconf.filter_max_size;
 	free(o->notice);
 	o->notice = xstrdup(avconf.remove_notice);
+	free(o->rename_suffix);
+	o->rename_suffix = xstrdup(avconf.rename_suffix);
 	return (o);
 }
 

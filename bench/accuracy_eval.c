@@ -4,6 +4,7 @@
  *	accuracy_eval [-k folds] [-s seed] [-b bits] [-p passes]
  *	    [-r rule_weights] -o outdir corpusdir
  *	accuracy_eval -t model.out [-s seed] [-b bits] [-p passes] corpusdir
+ *	accuracy_eval -a altdir ... -o outdir corpusdir
  *
  * corpusdir holds ham/ and spam/ (any depth; one message per file, or
  * mboxes).  Messages are split into k folds, stratified by class, with a
@@ -21,6 +22,12 @@
  *
  * With -t the tool instead learns the whole corpus into one model file
  * (used to build the shipped content DB, data/content.model).
+ *
+ * With -a, altdir holds another form of every message under the same
+ * relative name (bench/office-gen.py mail: its text moved into a Word
+ * attachment); each held-out message's twin is scored too, by the same
+ * fold's model, once with [content] office_text = yes and once with no,
+ * and office.txt compares the three statuses at the standard level.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -63,6 +70,10 @@ struct msg {
 	double		 rank;		/* points without the clamp */
 	enum spam_status st[DETECTION_LEVEL_COUNT];
 	enum spam_status st_noprob;	/* standard, probable_spam = off */
+	char		*alt;		/* -a: its twin, or NULL */
+	size_t		 altlen;
+	enum spam_status alt_st[2];	/* the twin at standard, office_text
+					 * = no [0], yes [1] */
 };
 
 struct rulestat {
@@ -77,6 +88,7 @@ static size_t	 nrstat;
 static double	 learn_cpu, check_cpu;
 static const char *rule_weights = "";	/* -r: [content] rule_weights */
 static size_t	 nlearned, nchecked;
+static const char *alt_dir;		/* -a */
 
 /* cpu_now - process CPU seconds */
 
@@ -246,6 +258,129 @@ load_model(const char *dir, const char *model)
 	if (content_load(why) != WN_OK)
 		log_fatal("%s", buf_str(why));
 	buf_free(why);
+}
+
+/* load_alt - the twins of the messages under alt_dir (-a) */
+
+static void
+load_alt(const char *corpus)
+{
+	struct buf	*why = buf_new(64);
+	char		 path[2048];
+	size_t		 i, cl = strlen(corpus), n = 0;
+	FILE		*fp;
+	long		 sz;
+
+	for (i = 0; i < nmsgs; i++) {
+		if (strncmp(msgs[i].name, corpus, cl) != 0)
+			continue;
+		(void)snprintf(path, sizeof(path), "%s%s", alt_dir,
+		    msgs[i].name + cl);
+		if ((fp = fopen(path, "rb")) == NULL)
+			continue;
+		if (fseek(fp, 0, SEEK_END) == 0 && (sz = ftell(fp)) > 0 &&
+		    fseek(fp, 0, SEEK_SET) == 0) {
+			msgs[i].alt = xmalloc((size_t)sz);
+			msgs[i].altlen = fread(msgs[i].alt, 1, (size_t)sz, fp);
+			n++;
+		}
+		(void)fclose(fp);
+	}
+	(void)fprintf(stderr, "%zu twins under %s\n", n, alt_dir);
+	buf_free(why);
+}
+
+/* office_conf - reload [content] with office_text on or off */
+
+static void
+office_conf(const char *dir, const char *model, int on)
+{
+	struct buf	*why = buf_new(128);
+	char		 path[1024];
+	FILE		*fp;
+
+	(void)snprintf(path, sizeof(path), "%s/fold-office.conf", dir);
+	if ((fp = fopen(path, "w")) == NULL)
+		log_fatal("%s: %s", path, strerror(errno));
+	(void)fprintf(fp, "[content]\nmodel = %s\ndefault_model = %s\n"
+	    "model_check_interval = 0\nrule_weights = %s\noffice_text = %s\n"
+	    "%s", model, model, rule_weights, on ? "yes" : "no", ACC_WORDS);
+	(void)fclose(fp);
+	if (conf_load(path, why) != WN_OK || content_load(why) != WN_OK)
+		log_fatal("%s", buf_str(why));
+	buf_free(why);
+}
+
+/* test_alt - the fold's twins, with office_text off and on */
+
+static void
+test_alt(const char *dir, const char *model, int fold)
+{
+	struct findings	*f;
+	struct msg_view	 v;
+	struct buf	*why = buf_new(64);
+	size_t		 i;
+	int		 on;
+
+	for (on = 0; on <= 1; on++) {
+		office_conf(dir, model, on);
+		for (i = 0; i < nmsgs; i++) {
+			if (msgs[i].fold != fold || msgs[i].alt == NULL)
+				continue;
+			content_view_init(&v, msgs[i].alt, msgs[i].altlen);
+			f = findings_new();
+			(void)content_check(&v, f, why);
+			msgs[i].alt_st[on] = verdict_spam(f,
+			    DETECTION_STANDARD, 1);
+			findings_free(f);
+		}
+	}
+	buf_free(why);
+}
+
+/* report_alt - office.txt: the three statuses at standard */
+
+static void
+report_alt(const char *out)
+{
+	static const char *const col[3] = { "original",
+	    "Word, office_text=no", "Word, office_text=yes" };
+	size_t		 c[2][3][3], n[2] = { 0, 0 }, i;
+	char		 path[1024];
+	FILE		*fp;
+	int		 cls, k, s;
+	enum spam_status st;
+
+	memset(c, 0, sizeof(c));
+	for (i = 0; i < nmsgs; i++) {
+		if (msgs[i].alt == NULL)
+			continue;
+		cls = msgs[i].spam;
+		n[cls]++;
+		for (k = 0; k < 3; k++) {
+			st = k == 0 ? msgs[i].st[DETECTION_STANDARD] :
+			    msgs[i].alt_st[k - 1];
+			s = st == SPAM_SPAM ? 0 : st == SPAM_PROBABLE ? 1 : 2;
+			c[cls][k][s]++;
+		}
+	}
+	(void)snprintf(path, sizeof(path), "%s/office.txt", out);
+	fp = fopen(path, "w");
+	for (cls = 0; cls <= 1; cls++)
+		for (k = 0; k < 3; k++) {
+			(void)printf("%-4s %-22s spam %5zu (%6.2f%%)  probable "
+			    "%4zu (%5.2f%%)  other %5zu  of %zu\n", cls ? "spam" :
+			    "ham", col[k], c[cls][k][0], 100.0 * c[cls][k][0] /
+			    (double)(n[cls] ? n[cls] : 1), c[cls][k][1],
+			    100.0 * c[cls][k][1] / (double)(n[cls] ? n[cls] :
+			    1), c[cls][k][2], n[cls]);
+			if (fp != NULL)
+				(void)fprintf(fp, "%s\t%s\t%zu\t%zu\t%zu\n",
+				    cls ? "spam" : "ham", col[k],
+				    c[cls][k][0], c[cls][k][1], c[cls][k][2]);
+		}
+	if (fp != NULL)
+		(void)fclose(fp);
 }
 
 /* rule_count - tally a fired rule */
@@ -521,7 +656,8 @@ static void
 usage(void)
 {
 	(void)fprintf(stderr, "usage: accuracy_eval [-k folds] [-s seed] "
-	    "[-b bits] [-p passes] [-r rule_weights] -o outdir corpusdir\n"
+	    "[-b bits] [-p passes] [-r rule_weights] [-a altdir] -o outdir "
+	    "corpusdir\n"
 	    "       accuracy_eval -t model [-s seed] [-b bits] [-p passes] "
 	    "corpusdir\n");
 	exit(64);
@@ -537,8 +673,11 @@ main(int argc, char **argv)
 	int		 k = 5, passes = 1, ch, fold;
 
 	log_init("accuracy_eval");
-	while ((ch = getopt(argc, argv, "b:k:o:p:r:s:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:k:o:p:r:s:t:")) != -1) {
 		switch (ch) {
+		case 'a':
+			alt_dir = optarg;
+			break;
 		case 'b':
 			bits = (unsigned int)atoi(optarg);
 			break;
@@ -574,6 +713,8 @@ main(int argc, char **argv)
 	load_class(path, 0);
 	(void)snprintf(path, sizeof(path), "%s/spam", argv[0]);
 	load_class(path, 1);
+	if (alt_dir != NULL)
+		load_alt(argv[0]);
 	base_load();
 	if (train != NULL) {
 		learn_set(train, -1, bits, passes, seed);
@@ -588,11 +729,15 @@ main(int argc, char **argv)
 		learn_set(model, fold, bits, passes, seed + (uint64_t)fold);
 		load_model(out, model);
 		test_fold(model, fold);
+		if (alt_dir != NULL)
+			test_alt(out, model, fold);
 		(void)fprintf(stderr, "fold %d/%d done\n", fold + 1, k);
 	}
 	(void)unlink(model);
 	(void)snprintf(model, sizeof(model), "%s/fold.model.lock", out);
 	(void)unlink(model);
 	report(out, k, seed, passes);
+	if (alt_dir != NULL)
+		report_alt(out);
 	return (0);
 }

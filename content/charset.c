@@ -351,6 +351,53 @@ charset_is_eastern(const char *cs)
 	return (0);
 }
 
+/* charset_eastern_lang - the language of a CJK or Thai charset label
+ * (FINDINGS_LANG_*), 0 for any other */
+
+unsigned int
+charset_eastern_lang(const char *cs)
+{
+	static const struct {
+		const char	*prefix;
+		unsigned int	 lang;
+	} map[] = {
+		{ "gb", FINDINGS_LANG_ZH }, { "x-gbk", FINDINGS_LANG_ZH },
+		{ "cp936", FINDINGS_LANG_ZH }, { "ms936", FINDINGS_LANG_ZH },
+		{ "windows-936", FINDINGS_LANG_ZH },
+		{ "euc-cn", FINDINGS_LANG_ZH }, { "x-euc-cn", FINDINGS_LANG_ZH },
+		{ "hz", FINDINGS_LANG_ZH }, { "big5", FINDINGS_LANG_ZH },
+		{ "x-x-big5", FINDINGS_LANG_ZH }, { "cp950", FINDINGS_LANG_ZH },
+		{ "euc-tw", FINDINGS_LANG_ZH }, { "x-euc-tw", FINDINGS_LANG_ZH },
+		{ "iso-2022-cn", FINDINGS_LANG_ZH },
+		{ "x-mac-chinese", FINDINGS_LANG_ZH },
+		{ "csgb", FINDINGS_LANG_ZH }, { "csbig5", FINDINGS_LANG_ZH },
+		{ "euc-jp", FINDINGS_LANG_JA }, { "x-euc-jp", FINDINGS_LANG_JA },
+		{ "shift", FINDINGS_LANG_JA }, { "sjis", FINDINGS_LANG_JA },
+		{ "x-sjis", FINDINGS_LANG_JA }, { "ms_kanji", FINDINGS_LANG_JA },
+		{ "cp932", FINDINGS_LANG_JA }, { "windows-31j", FINDINGS_LANG_JA },
+		{ "iso-2022-jp", FINDINGS_LANG_JA },
+		{ "x-mac-japanese", FINDINGS_LANG_JA },
+		{ "csshiftjis", FINDINGS_LANG_JA },
+		{ "euc-kr", FINDINGS_LANG_KO }, { "x-euc-kr", FINDINGS_LANG_KO },
+		{ "ks_c", FINDINGS_LANG_KO }, { "ksc", FINDINGS_LANG_KO },
+		{ "cp949", FINDINGS_LANG_KO }, { "uhc", FINDINGS_LANG_KO },
+		{ "johab", FINDINGS_LANG_KO }, { "iso-2022-kr", FINDINGS_LANG_KO },
+		{ "x-mac-korean", FINDINGS_LANG_KO },
+		{ "cseuckr", FINDINGS_LANG_KO },
+		{ "tis", FINDINGS_LANG_TH }, { "windows-874", FINDINGS_LANG_TH },
+		{ "cp874", FINDINGS_LANG_TH }, { "iso-8859-11", FINDINGS_LANG_TH },
+		{ "x-mac-thai", FINDINGS_LANG_TH },
+	};
+	size_t	 i;
+
+	if (!charset_is_eastern(cs))
+		return (0);
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strncasecmp(cs, map[i].prefix, strlen(map[i].prefix)) == 0)
+			return (map[i].lang);
+	return (0);
+}
+
 /* charset_eastern_cp - CJK ideographs, kana, hangul, Thai */
 
 static int
@@ -396,4 +443,48 @@ charset_count(const char *s, size_t len, size_t *letters, size_t *eastern)
 			(*letters)++;
 		i += n;
 	}
+}
+
+/* charset_langs - the Eastern languages of UTF-8 text, by script: Thai,
+ * Hangul (Korean), kana (Japanese: its Han characters are Japanese too),
+ * Han without kana (Chinese); a script counts from a tenth of the Eastern
+ * characters on, so a stray symbol names no language */
+
+unsigned int
+charset_langs(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t		 i = 0, n, thai = 0, hangul = 0, kana = 0, han = 0, all;
+	unsigned int	 langs = 0;
+	gunichar	 c;
+
+	while (i < len) {
+		if (p[i] < 0x80 || (n = charset_seq(p + i, len - i)) == 0) {
+			i++;
+			continue;
+		}
+		c = g_utf8_get_char(s + i);
+		if (c >= 0x0e00 && c <= 0x0e7f)
+			thai++;
+		else if ((c >= 0x1100 && c <= 0x11ff) ||
+		    (c >= 0x3130 && c <= 0x318f) || (c >= 0xac00 && c <= 0xd7af))
+			hangul++;
+		else if ((c >= 0x3040 && c <= 0x30ff) ||
+		    (c >= 0xff66 && c <= 0xff9f))
+			kana++;
+		else if (charset_eastern_cp(c))
+			han++;
+		i += n;
+	}
+	if ((all = thai + hangul + kana + han) == 0)
+		return (0);
+	if (thai * 10 >= all)
+		langs |= FINDINGS_LANG_TH;
+	if (hangul * 10 >= all)
+		langs |= FINDINGS_LANG_KO;
+	if (kana * 20 >= all)
+		langs |= FINDINGS_LANG_JA;
+	else if (han * 10 >= all)
+		langs |= FINDINGS_LANG_ZH;
+	return (langs);
 }

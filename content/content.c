@@ -63,7 +63,8 @@ struct content_learner {
 };
 
 static struct content_db *content_db;
-static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits content_lim = { 20, 200, 8 * 1024 * 1024, 0,
+    0 };
 static uint64_t	 content_next_check;
 static struct tok_list content_tl;
 static struct learner_vec content_vec;
@@ -159,6 +160,7 @@ content_load(struct buf *why)
 	content_lim.max_depth = content_conf.max_depth;
 	content_lim.max_parts = content_conf.max_parts;
 	content_lim.max_decoded = content_conf.max_decoded_size;
+	content_lim.office_off = !content_conf.office_text;
 	/* the one set of MIME limits: the message index is built with them */
 	mail_limits.max_parts = content_conf.max_parts;
 	mail_limits.max_depth = content_conf.max_depth;
@@ -309,6 +311,7 @@ content_findings(struct content_msg *cm, struct findings *f)
 			f->formal = 1;
 	}
 	f->eastern = cm->eastern;
+	f->eastern_langs = cm->eastern ? cm->eastern_langs : 0;
 }
 
 /* content_analyze - rules, formal detection and the classifier */
@@ -505,6 +508,25 @@ content_learner_open(const char *path, const char *base, unsigned int bits,
 	}
 	tok_init(&l->tl, 0);
 	return (l);
+}
+
+/* content_learner_reset - start again from base or an empty model */
+
+int
+content_learner_reset(struct content_learner *l, const char *base,
+    unsigned int bits, struct buf *why)
+{
+	struct model	*m;
+
+	if (base != NULL && access(base, F_OK) == 0)
+		m = model_load(base, why);
+	else
+		m = model_new(bits ? bits : MODEL_BITS_DEFAULT);
+	if (m == NULL)
+		return (WN_PERM);
+	model_free(l->m);
+	l->m = m;
+	return (WN_OK);
 }
 
 /* content_learner_prepare - parse and featurise a raw message */

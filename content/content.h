@@ -154,6 +154,27 @@ void		 content_learner_counts(const struct content_learner *,
 /* Drop the learner and its lock without saving.  NULL is a no-op. */
 void		 content_learner_close(struct content_learner *);
 
+/* Start a learner over from base (NULL: an empty model of 2^bits
+ * weights), forgetting what it had: winnowctl learn --rebuild. */
+int		 content_learner_reset(struct content_learner *,
+		    const char *base, unsigned int bits, struct buf *why);
+
+/* Keep a learned message in [content] samples_dir (spam/ or ham/, one
+ * file per message named by a hash of it; the other class loses it):
+ * WN_OK, also when samples are off, or WN_TEMP with why. */
+int		 content_sample_keep(const char *data, size_t len, int spam,
+		    struct buf *why);
+
+/* Remove the oldest samples beyond samples_max in each class. */
+int		 content_samples_prune(size_t *removed_r, struct buf *why);
+
+/* Every kept sample, oldest first (fn returns non-zero to stop); *n_r
+ * counts them.  WN_TEMP with why when some could not be read. */
+typedef int	 content_sample_fn(const char *data, size_t len, int spam,
+		    void *arg);
+int		 content_samples_each(content_sample_fn *, void *arg,
+		    size_t *n_r, struct buf *why);
+
 /* The current model path from [content] (model parameter). */
 const char	*content_model_path(void);
 

@@ -75,6 +75,10 @@ static const struct conf_param content_params[] = {
 	{ "max_decoded_size", CONF_SIZE, "8M", &content_conf.max_decoded_size,
 	    1024, 1ULL << 30, NULL, NULL,
 	    "decoded bytes examined per message" },
+	{ "office_text", CONF_BOOL, "yes", &content_conf.office_text, 0, 0,
+	    NULL, NULL, "read the text of Microsoft Word attachments (.doc: "
+	    "Word 6 to 2003, .docx) within max_decoded_size, as the old "
+	    "products' \"check MS Word files\"" },
 	{ "eastern", CONF_ENUM, "allowed", &content_conf.eastern, 0, 0,
 	    content_eastern_names, NULL,
 	    "CJK/Thai text: allowed, or suspicious (rule EASTERN weighs in)" },
@@ -86,6 +90,13 @@ static const struct conf_param content_params[] = {
 	{ "model_check_interval", CONF_TIME, "10s",
 	    &content_conf.model_check_ms, 0, 3600000, NULL, NULL,
 	    "how often children look for a newly learned model (0: never)" },
+	{ "samples_dir", CONF_STR, LOCALSTATEDIR "/samples",
+	    &content_conf.samples_dir, 0, 0, NULL, NULL,
+	    "where every learned message is kept (spam/, ham/) so that "
+	    "winnowctl learn --rebuild can make the model again; empty: none" },
+	{ "samples_max", CONF_UINT, "10000", &content_conf.samples_max, 0,
+	    10000000, NULL, NULL, "samples kept per class, the oldest "
+	    "removed first (0: none)" },
 	{ NULL, 0, NULL, NULL, 0, 0, NULL, NULL, NULL }
 };
 
@@ -94,10 +105,17 @@ static const struct conf_section content_section = {
 	"MIME to text, header rules, formal mail, the spam classifier"
 };
 
-/* content_conf_register - register [content] */
+/* content_conf_register - register [content]; declare the rule names
+ * (so [group] rules_off and rule_weights can be checked) */
 
 void
 content_conf_register(void)
 {
+	static const char *names[RULE_COUNT];
+	size_t		 i;
+
+	for (i = 0; i < RULE_COUNT; i++)
+		names[i] = rules_table[i].name;
+	findings_rules_declare(names, RULE_COUNT);
 	conf_register(&content_section);
 }

@@ -10,6 +10,7 @@
  *	charset.c	any charset to valid UTF-8
  *	html.c		HTML to visible text, links, hidden-text signs (libxml2)
  *	rtf.c		RTF to text
+ *	office.c	Word documents (.doc, .docx) to text (libgsf)
  *	rules.c		named rules: header heuristics, signs, GTUBE, Eastern
  *	formal.c	DSN, MDN, auto-replies, virus notices
  *	wordlist.c	obscene word lists (part of the content DB)
@@ -17,6 +18,7 @@
  *	model.c		the fixed-size model file: map, load, atomic save
  *	learner.c	online logistic regression over hashed features
  *	content.c	life cycle, check entry point, learning entry points
+ *	samples.c	the learned messages, kept for a rebuild
  *
  * All text inside content/ is UTF-8 with LF line ends.
  *
@@ -62,6 +64,9 @@ struct content_conf {
 	char		*rule_weights;		/* NAME:weight overrides */
 	unsigned int	 model_check_ms;	/* how often to look for a
 						 * newer model file */
+	int		 office_text;		/* text of Word attachments */
+	char		*samples_dir;		/* learned messages kept */
+	unsigned int	 samples_max;		/* per class */
 };
 
 extern struct content_conf content_conf;
@@ -184,6 +189,7 @@ struct content_msg {
 	size_t		 eastern_chars;	/* CJK/Thai code points in text */
 	size_t		 letters;	/* letters in text */
 	int		 eastern;	/* CJK/Thai text or charsets */
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_* seen */
 	int		 formal;	/* formal_detect() said so */
 	uint64_t	 rules;		/* bit per enum rule_id that fired */
 	char		 detail[RULE_COUNT][FINDINGS_NAME_MAX];
@@ -199,6 +205,7 @@ struct content_limits {
 	unsigned int	 max_parts;
 	size_t		 max_decoded;
 	uint64_t	 deadline_ms;	/* time_now_ms() limit, 0: none */
+	int		 office_off;	/* [content] office_text = no */
 };
 
 /* One-time set-up (master, before fork): iconv's common converters. */
@@ -266,6 +273,12 @@ int		 charset_to_utf8(const char *charset, const char *in,
  * encoding. */
 int		 charset_is_eastern(const char *charset);
 
+/* The language (FINDINGS_LANG_*) of a CJK or Thai charset label, else 0. */
+unsigned int	 charset_eastern_lang(const char *charset);
+
+/* The Eastern languages (FINDINGS_LANG_*) of UTF-8 text, by script. */
+unsigned int	 charset_langs(const char *, size_t);
+
 /* Count letters and CJK/Thai code points in UTF-8 text. */
 void		 charset_count(const char *, size_t, size_t *letters,
 		    size_t *eastern);
@@ -287,6 +300,18 @@ int		 html_reg_domain(const char *host, char *out, size_t size);
 /* Extract the host of a URL (lower case) into out; 0 or -1. */
 int		 html_url_host(const char *url, size_t len, char *out,
 		    size_t size);
+
+/* ------------------------------------------------------------------ */
+/* office.c */
+
+/* Whether the bytes start like a Word document (OLE2 or zip). */
+int		 office_is_word(const char *, size_t);
+
+/* Append the text of a Word document (.doc: Word 97-2003 or 6/95; .docx)
+ * to out as UTF-8, at most max bytes, stopping at deadline_ms (0: none);
+ * 0, or -1 when it is not one or cannot be read. */
+int		 office_to_text(const char *, size_t, size_t max,
+		    uint64_t deadline_ms, struct buf *out);
 
 /* ------------------------------------------------------------------ */
 /* rtf.c */

@@ -15,6 +15,8 @@
  * shows), indexed as a MIME entity of its own.
  *
  * Text parts go through charset.c; HTML through html.c; RTF through rtf.c;
+ * Word documents (by type, file name, or an octet-stream's first bytes)
+ * through office.c unless [content] office_text = no;
  * text/enriched and text/richtext through enriched.c and then html.c.
  * Other leaves are only decoded when they are small application/octet-
  * stream parts, to find a GTUBE string in them.  The message's own header
@@ -297,6 +299,59 @@ mime_is_rtf(const struct cm_part *p, const char *data, size_t len)
 	return (len >= 5 && memcmp(data, "{\\rtf", 5) == 0);
 }
 
+/* mime_is_office - a Word document by type or file name (its bytes
+ * decide: office_to_text reads only OLE2 and zip containers) */
+
+static int
+mime_is_office(const struct cm_part *p)
+{
+	static const char *const types[] = {
+		"application/msword", "application/vnd.ms-word",
+		"application/vnd.openxmlformats-officedocument."
+		    "wordprocessingml.document",
+		"application/vnd.ms-word.document.macroenabled.12",
+		"application/x-msword", NULL
+	};
+	static const char *const exts[] = { ".doc", ".docx", ".docm", ".dot",
+		".dotx", NULL };
+	size_t	 i, n, e;
+
+	for (i = 0; types[i] != NULL; i++)
+		if (strcmp(p->type, types[i]) == 0)
+			return (1);
+	n = p->filename != NULL ? strlen(p->filename) : 0;
+	for (i = 0; exts[i] != NULL; i++)
+		if (n > (e = strlen(exts[i])) &&
+		    strcasecmp(p->filename + n - e, exts[i]) == 0)
+			return (1);
+	return (0);
+}
+
+/* mime_office - the text of a Word attachment, within what is left of
+ * max_decoded_size and the deadline */
+
+static void
+mime_office(struct content_msg *cm, const char *data, size_t len)
+{
+	size_t	 left, start;
+
+	left = cm->lim->max_decoded > cm->decoded ?
+	    cm->lim->max_decoded - cm->decoded : 0;
+	if (left == 0) {
+		mime_limit(cm, CM_LIMIT_SIZE, "max_decoded_size");
+		return;
+	}
+	mime_text_sep(cm);
+	start = cm->text->len;
+	if (office_to_text(data, len, left, cm->lim->deadline_ms, cm->text) <
+	    0 && cm->text->len == start)
+		return;
+	cm->decoded += cm->text->len - start;
+	mime_scan_urls(cm, cm->text->data + start, cm->text->len - start);
+	charset_count(cm->text->data + start, cm->text->len - start,
+	    &cm->letters, &cm->eastern_chars);
+}
+
 /* mime_text - append one decoded text leaf to the message's text */
 
 static void
@@ -415,7 +470,7 @@ mime_leaf(struct content_msg *cm, const struct mail *m, unsigned int i,
 {
 	struct cm_part	*p;
 	struct buf	*dec;
-	int		 rfc822;
+	int		 rfc822, office;
 
 	if (mime_late(cm))
 		return;
@@ -426,8 +481,10 @@ mime_leaf(struct content_msg *cm, const struct mail *m, unsigned int i,
 	p = mime_add_part(cm, m, i, depth);
 	rfc822 = strcmp(p->type, "message/rfc822") == 0 ||
 	    strcmp(p->type, "message/global") == 0;
+	office = !cm->lim->office_off && (mime_is_office(p) ||
+	    strcmp(p->type, "application/octet-stream") == 0);
 	if (!mime_is_text(p) && !rfc822 && !mime_is_rtf(p, "", 0) &&
-	    strcmp(p->type, "application/octet-stream") != 0)
+	    !office && strcmp(p->type, "application/octet-stream") != 0)
 		return;
 	dec = buf_new(m->part[i].body_end - m->part[i].body_start + 16);
 	if (mime_decode(cm, m, i, dec) < 0) {
@@ -441,6 +498,8 @@ mime_leaf(struct content_msg *cm, const struct mail *m, unsigned int i,
 			mime_nested(cm, dec->data, dec->len, depth + 1);
 	} else if (mime_is_text(p) || mime_is_rtf(p, dec->data, dec->len))
 		mime_text(cm, p, dec->data, dec->len);
+	else if (office && office_is_word(dec->data, dec->len))
+		mime_office(cm, dec->data, dec->len);
 	else if (dec->len <= MIME_GTUBE_SCAN_MAX &&
 	    memmem(dec->data, dec->len, CONTENT_GTUBE,
 	    sizeof(CONTENT_GTUBE) - 1))

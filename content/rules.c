@@ -333,11 +333,14 @@ rules_subject(struct content_msg *cm)
 		mime_rule(cm, RULE_SUBJ_ID, NULL);
 }
 
-/* rules_header_charsets - Eastern charsets in encoded words of headers */
+/* rules_header_charsets - Eastern charsets in encoded words of headers;
+ * their languages go into *langs */
 
 static int
-rules_header_charsets(const char *hdr, size_t len)
+rules_header_charsets(const char *hdr, size_t len, unsigned int *langs)
 {
+	int		 found = 0;
+
 	const char	*p = hdr, *end = hdr + len, *q;
 	char		 cs[40];
 	size_t		 n;
@@ -351,10 +354,29 @@ rules_header_charsets(const char *hdr, size_t len)
 		n = (size_t)(q - p);
 		(void)memcpy(cs, p, n);
 		cs[n] = '\0';
-		if (charset_is_eastern(cs))
-			return (1);
+		if (charset_is_eastern(cs)) {
+			*langs |= charset_eastern_lang(cs);
+			found = 1;
+		}
 	}
-	return (0);
+	return (found);
+}
+
+/* rules_eastern_langs - which Eastern languages: the scripts of the text
+ * and subject, else the charset labels of the parts */
+
+static void
+rules_eastern_langs(struct content_msg *cm, unsigned int header_langs)
+{
+	unsigned int	 i;
+
+	cm->eastern_langs |= charset_langs(cm->subject, strlen(cm->subject)) |
+	    charset_langs(cm->text->data, cm->text->len);
+	if (cm->eastern_langs != 0)
+		return;
+	for (i = 0; i < cm->nparts; i++)
+		cm->eastern_langs |= charset_eastern_lang(cm->parts[i].charset);
+	cm->eastern_langs |= header_langs;
 }
 
 /* rules_eastern - Eastern text or charsets anywhere */
@@ -363,6 +385,7 @@ static void
 rules_eastern(struct content_msg *cm)
 {
 	size_t	 letters = 0, eastern = 0, hlen;
+	unsigned int hlangs = 0;
 
 	charset_count(cm->subject, strlen(cm->subject), &letters, &eastern);
 	letters += cm->letters;
@@ -373,10 +396,12 @@ rules_eastern(struct content_msg *cm)
 		cm->eastern = 1;
 	/* the header block: up to the first empty line */
 	hlen = mailhdr_len(cm->data, cm->len);
-	if (rules_header_charsets(cm->data, hlen))
+	if (rules_header_charsets(cm->data, hlen, &hlangs))
 		cm->eastern = 1;
-	if (cm->eastern)
+	if (cm->eastern) {
+		rules_eastern_langs(cm, hlangs);
 		mime_rule(cm, RULE_EASTERN, eastern > 0 ? "text" : "charset");
+	}
 }
 
 /* rules_signs - rules from what text extraction noticed */

@@ -148,7 +148,7 @@ ctl_classify_one(const struct ctl_classify_opts *o, const char *name,
     const char *data, size_t len, int explain)
 {
 	struct verdict_opts vo = { o->level, o->probable,
-	    VERDICT_EASTERN_AS_CONTENT, NULL };
+	    VERDICT_EASTERN_AS_CONTENT, NULL, NULL, 0, 0 };
 	struct content_model_info mi;
 	struct content_msg *cm;
 	struct findings	*f = findings_new();

@@ -21,6 +21,11 @@
 /* winnowctl learn --spam|--ham [options] FILE|DIR|MBOX... */
 int	ctl_learn_main(int argc, char **argv);
 
+/* Learn one message as spam or ham into the [content] model and keep it
+ * as a sample; what names it in the output.  A sysexits(3) code. */
+int	ctl_learn_one(const char *data, size_t len, int spam,
+	    const char *what);
+
 /* winnowctl classify [options] FILE|DIR|MBOX... */
 int	ctl_classify_main(int argc, char **argv);
 

@@ -42,7 +42,8 @@
 
 static const char ctl_learn_help[] =
 "Usage: winnowctl learn --spam|--ham [-q] [-m MODEL] [--new [--bits N]]\n"
-"                       [--save-every N] FILE|DIR|MBOX...\n"
+"                       [--save-every N] [--no-keep] FILE|DIR|MBOX...\n"
+"       winnowctl learn --rebuild [-q] [-m MODEL] [--new [--bits N]]\n"
 "\n"
 "Teach winnow's content classifier that the given messages are spam\n"
 "(--spam) or legitimate mail (--ham).  Learning is incremental: every\n"
@@ -64,6 +65,15 @@ static const char ctl_learn_help[] =
 "children map the new file within [content] model_check_interval, no\n"
 "reload needed.\n"
 "\n"
+"Every message learned is also kept in [content] samples_dir (spam/,\n"
+"ham/; at most samples_max of each, the oldest going first; learning a\n"
+"message as the other class moves it).  --rebuild makes the model again\n"
+"from the shipped model (or, with --new, from an empty one) and every\n"
+"kept sample in the order they were learned: what a new winnow version\n"
+"whose tokenizer changed asks for.  The quarantine (winnowctl quarantine\n"
+"learn, release --learn-ham) and the report addresses of winnowd\n"
+"([policy] report_spam, report_ham) keep their samples there too.\n"
+"\n"
 "Options:\n"
 "  --spam            the messages are spam\n"
 "  --ham             the messages are not spam\n"
@@ -72,6 +82,8 @@ static const char ctl_learn_help[] =
 "      --bits N      size of a new empty model: 2^N weights (12..26,\n"
 "                    default 20, i.e. 4 MiB)\n"
 "      --save-every N  save after every N messages (default 10000)\n"
+"      --no-keep     do not keep the messages in samples_dir\n"
+"      --rebuild     learn the kept samples into a fresh model\n"
 "      --no-uds      do not report the messages to UDS\n"
 "  -q, --quiet       no progress bar and no summary\n"
 "  -h, --help        this text\n"
@@ -111,6 +123,8 @@ struct ctl_learn_run {
 	struct ctl_uds_learn *uds;	/* reports to UDS, or NULL */
 	const char	*model;
 	int		 spam;
+	int		 keep;		/* keep samples */
+	unsigned long	 kept_failed;
 	int		 bar;		/* draw the progress bar */
 	unsigned long	 save_every;
 	unsigned long	 seen, changed, unsaved;
@@ -171,6 +185,153 @@ ctl_learn_save(struct ctl_learn_run *r)
 	return (rc);
 }
 
+/* ctl_learn_keep - keep a learned message as a sample */
+
+static void
+ctl_learn_keep(struct ctl_learn_run *r, const char *data, size_t len,
+    int spam)
+{
+	struct buf	*why;
+
+	if (!r->keep)
+		return;
+	why = buf_new(64);
+	if (content_sample_keep(data, len, spam, why) != WN_OK &&
+	    r->kept_failed++ == 0)
+		(void)fprintf(stderr, "%swinnowctl learn: cannot keep the "
+		    "sample (the model still learns it): %s\n",
+		    r->bar ? "\n" : "", buf_str(why));
+	buf_free(why);
+}
+
+/* ctl_learn_prune - samples_max per class after a run */
+
+static void
+ctl_learn_prune(void)
+{
+	struct buf	*why = buf_new(64);
+	size_t		 n;
+
+	if (content_samples_prune(&n, why) != WN_OK)
+		(void)fprintf(stderr, "winnowctl learn: samples: %s\n",
+		    buf_str(why));
+	buf_free(why);
+}
+
+/* ctl_learn_sample - learn one kept sample (--rebuild) */
+
+static int
+ctl_learn_sample(const char *data, size_t len, int spam, void *arg)
+{
+	struct ctl_learn_run *r = arg;
+
+	r->changed += content_learner_learn(r->l, data, len, spam);
+	r->seen++;
+	r->unsaved++;
+	return (ctl_learn_stop ? 1 : 0);
+}
+
+/* ctl_learn_rebuild - the model again from the shipped one and the kept
+ * samples; saved once, at the end, so winnowd never maps a half-made
+ * model */
+
+static int
+ctl_learn_rebuild(struct ctl_learn_run *r, const char *base,
+    unsigned int bits)
+{
+	struct buf	*why = buf_new(128);
+	size_t		 n;
+	int		 rc = EX_OK;
+
+	if (content_learner_reset(r->l, base, bits, why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl learn: %s\n", buf_str(why));
+		buf_free(why);
+		return (EX_DATAERR);
+	}
+	if (content_samples_each(ctl_learn_sample, r, &n, why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl learn: samples: %s\n",
+		    buf_str(why));
+		rc = EX_NOINPUT;
+	}
+	buf_free(why);
+	if (ctl_learn_stop) {
+		(void)fprintf(stderr, "winnowctl learn: interrupted: the "
+		    "model is left as it was\n");
+		return (EX_TEMPFAIL);
+	}
+	if (ctl_learn_save(r) != WN_OK)
+		return (EX_CANTCREAT);
+	return (rc);
+}
+
+/* ctl_learn_one_uds - report one learned message to UDS as winnowctl
+ * learn does (spam: its signatures added; ham: they and the spam
+ * signatures like them become ham-confirmed); quiet when [uds] takes no
+ * reports, a warning when it should and cannot */
+
+static void
+ctl_learn_one_uds(const char *data, size_t len, int spam)
+{
+	struct ctl_uds_learn *u;
+	struct buf	*why = buf_new(128);
+
+	if (uds_load(why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl: uds: not reported: %s\n",
+		    buf_str(why));
+		buf_free(why);
+		return;
+	}
+	buf_free(why);
+	if ((u = ctl_uds_learn_open(spam, 0)) != NULL) {
+		ctl_uds_learn_msg(u, data, len);
+		(void)ctl_uds_learn_close(u, 0);
+	}
+	uds_unload();
+}
+
+/* ctl_learn_one - learn one message into the model, keep it as a sample
+ * and report it to UDS (winnowctl quarantine learn, release --learn-ham) */
+
+int
+ctl_learn_one(const char *data, size_t len, int spam, const char *what)
+{
+	struct ctl_learn_run r;
+	struct buf	*why = buf_new(128);
+	int		 rc = EX_OK;
+
+	memset(&r, 0, sizeof(r));
+	r.keep = 1;
+	if (content_load(why) != WN_OK) {
+		(void)fprintf(stderr, "winnowctl: %s\n", buf_str(why));
+		buf_free(why);
+		return (EX_CONFIG);
+	}
+	r.model = content_model_path();
+	if ((r.l = content_learner_open(r.model, content_default_model_path(),
+	    0, why)) == NULL) {
+		(void)fprintf(stderr, "winnowctl: %s\n", buf_str(why));
+		buf_free(why);
+		content_unload();
+		return (EX_DATAERR);
+	}
+	(void)content_learner_learn(r.l, data, len, spam);
+	if (ctl_learn_save(&r) != WN_OK)
+		rc = EX_CANTCREAT;
+	else {
+		ctl_learn_keep(&r, data, len, spam);
+		ctl_learn_prune();
+		(void)printf("%s: learned as %s into %s\n", what,
+		    spam ? "spam" : "ham", r.model);
+		log_info("%s: learned as %s", what, spam ? "spam" : "ham");
+	}
+	if (rc == EX_OK)
+		ctl_learn_one_uds(data, len, spam);
+	content_learner_close(r.l);
+	content_unload();
+	buf_free(why);
+	return (rc);
+}
+
 /* ctl_learn_path - learn every message of one input */
 
 static int
@@ -200,6 +361,7 @@ ctl_learn_path(struct ctl_learn_run *r, const char *path)
 		r->changed += content_learner_learn(r->l, data, len, r->spam);
 		ctl_uds_learn_msg(r->uds, data, len);
 		r->seen++;
+		ctl_learn_keep(r, data, len, r->spam);
 		r->unsaved++;
 		if (r->unsaved >= r->save_every &&
 		    ctl_learn_save(r) != WN_OK) {
@@ -225,6 +387,8 @@ ctl_learn_main(int argc, char **argv)
 		{ "new", no_argument, NULL, 'N' },
 		{ "bits", required_argument, NULL, 'B' },
 		{ "save-every", required_argument, NULL, 'E' },
+		{ "no-keep", no_argument, NULL, 'K' },
+		{ "rebuild", no_argument, NULL, 'R' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "no-uds", no_argument, NULL, 'U' },
 		{ "help", no_argument, NULL, 'h' },
@@ -237,11 +401,13 @@ ctl_learn_main(int argc, char **argv)
 	uint64_t	 ns, nh;
 	unsigned int	 bits = 0;
 	int		 c, spam = -1, quiet = 0, fresh = 0, rc = EX_OK, prc;
+	int		 rebuild = 0;
 	int		 nouds = 0;
 	char		*end;
 
 	memset(&r, 0, sizeof(r));
 	r.save_every = LEARN_SAVE_EVERY;
+	r.keep = 1;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "m:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -276,6 +442,12 @@ ctl_learn_main(int argc, char **argv)
 				return (EX_USAGE);
 			}
 			break;
+		case 'K':
+			r.keep = 0;
+			break;
+		case 'R':
+			rebuild = 1;
+			break;
 		case 'q':
 			quiet = 1;
 			break;
@@ -290,7 +462,12 @@ ctl_learn_main(int argc, char **argv)
 			return (EX_USAGE);
 		}
 	}
-	if (spam < 0 || optind >= argc) {
+	if (rebuild && (spam >= 0 || optind < argc)) {
+		(void)fprintf(stderr, "winnowctl learn: --rebuild learns the "
+		    "kept samples: no --spam, --ham or files\n");
+		return (EX_USAGE);
+	}
+	if (!rebuild && (spam < 0 || optind >= argc)) {
 		(void)fprintf(stderr, "winnowctl learn: say --spam or --ham "
 		    "and name what to learn (winnowctl learn --help)\n");
 		return (EX_USAGE);
@@ -310,7 +487,8 @@ ctl_learn_main(int argc, char **argv)
 		content_unload();
 		return (EX_DATAERR);
 	}
-	if (!nouds && uds_load(why) != WN_OK) {
+	/* --rebuild: the samples were reported when they were learned. */
+	if (!nouds && !rebuild && uds_load(why) != WN_OK) {
 		(void)fprintf(stderr, "winnowctl learn: %s (--no-uds learns "
 		    "without UDS)\n", buf_str(why));
 		buf_free(why);
@@ -319,9 +497,22 @@ ctl_learn_main(int argc, char **argv)
 		return (EX_CONFIG);
 	}
 	buf_free(why);
-	r.uds = nouds ? NULL : ctl_uds_learn_open(spam, quiet);
+	r.uds = nouds || rebuild ? NULL : ctl_uds_learn_open(spam, quiet);
 	r.spam = spam;
 	r.bar = !quiet && isatty(STDERR_FILENO);
+	if (rebuild) {
+		rc = ctl_learn_rebuild(&r, base, bits);
+		content_learner_counts(r.l, &ns, &nh);
+		if (!quiet)
+			(void)printf("rebuilt %s from %s and %lu kept "
+			    "sample%s; it has learned %llu spam and %llu ham "
+			    "in all\n", r.model, base ? base : "an empty model",
+			    r.seen, r.seen == 1 ? "" : "s",
+			    (unsigned long long)ns, (unsigned long long)nh);
+		content_learner_close(r.l);
+		content_unload();
+		return (rc);
+	}
 	r.start_ms = time_now_ms();
 	r.inputs = argc - optind;
 	memset(&sa, 0, sizeof(sa));
@@ -341,6 +532,8 @@ ctl_learn_main(int argc, char **argv)
 	ctl_learn_bar(&r, 1.0, 1);
 	if (rc != EX_CANTCREAT && ctl_learn_save(&r) != WN_OK)
 		rc = EX_CANTCREAT;
+	if (r.keep)
+		ctl_learn_prune();
 	if (ctl_learn_stop && rc == EX_OK)
 		rc = EX_TEMPFAIL;
 	(void)sigaction(SIGINT, &oint, NULL);

@@ -8,7 +8,10 @@
  * (or --to) through the same reinjection code winnowd uses, to [server]
  * forward; it holds the entry's lock from the check to the record, so two
  * releases cannot both send, and a released entry is not sent again
- * without --force.
+ * without --force.  Entries are listed, shown and sent by ctl_entry.c,
+ * which winnowctl archive shares for the backups.  "learn" and "release
+ * --learn-ham" teach the classifier from an entry (ctl_learn_one), so a
+ * quarantine an admin reviews feeds the model.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -33,9 +36,6 @@
 #include "quar.h"
 
 /* policy */
-#include "edit.h"
-#include "mail.h"
-#include "mask.h"
 #include "policy.h"
 
 /* smtp */
@@ -45,6 +45,8 @@
 
 /* ctl */
 #include "ctl.h"
+#include "ctl_content.h"
+#include "ctl_entry.h"
 
 static const char ctl_quar_help[] =
 "Usage: winnowctl [-c FILE] quarantine [--dir DIR] COMMAND [OPTIONS]\n"
@@ -58,8 +60,9 @@ static const char ctl_quar_help[] =
 "Commands:\n"
 "  list [FILTERS] [--json]\n"
 "        One line per entry, oldest first: ID, date, sender, recipients,\n"
-"        statuses, and \"released\" once released.  Filters (all must\n"
-"        match):\n"
+"        [statuses], \"Subject\", upstream=QUEUE-ID (the upstream MTA's\n"
+"        queue id, when it sent XFORWARD IDENT), and \"released\" once\n"
+"        released.  Filters (all must match):\n"
 "          --status STATUS     a recipient has this spam or AV status\n"
 "                              (spam, probable-spam, blacklisted, infected..)\n"
 "          --sender MASKS      the sender matches (masks as in the\n"
@@ -69,38 +72,42 @@ static const char ctl_quar_help[] =
 "          --newer-than AGE    received less than AGE ago\n"
 "          --released / --not-released\n"
 "        --json prints the info files as a JSON array instead.\n"
-"  show ID [--message]\n"
-"        Everything the info file says; --message prints the message too.\n"
-"  release ID [--to ADDRESSES] [--force]\n"
+"  show ID [--json] [--message]\n"
+"        The entry in words: when, from which client, sender, Subject,\n"
+"        each recipient's group, statuses and action, the checks' findings\n"
+"        and the releases.  --json prints the info file instead;\n"
+"        --message prints the message too.\n"
+"  release ID [--to ADDRESSES] [--force] [--learn-ham]\n"
 "        Send the message downstream ([server] forward) from its original\n"
 "        sender to its quarantined recipients, or to ADDRESSES (comma\n"
 "        separated) instead.  The release is recorded in the info file; a\n"
 "        released entry is not sent again unless --force is given.  The\n"
-"        entry stays until deleted or purged.\n"
+"        entry stays until deleted or purged.  --learn-ham then teaches\n"
+"        the classifier that the message is not spam.\n"
+"  learn ID --spam|--ham\n"
+"        Teach the classifier ([content] model) that the message is spam\n"
+"        or not, as winnowctl learn does; the message is kept in\n"
+"        [content] samples_dir for a later rebuild and, when [uds] takes\n"
+"        reports, reported to UDS (spam: its signatures added; ham: they\n"
+"        become ham-confirmed), as --learn-ham also does.\n"
 "  delete ID...\n"
 "        Remove entries.\n"
-"  purge --older-than AGE [--dry-run]\n"
-"        Remove entries received more than AGE ago (and leftovers of\n"
-"        interrupted writes older than an hour).  Run it from cron, e.g.\n"
-"        daily: winnowctl quarantine purge --older-than 30d\n"
+"  purge [--older-than AGE] [--dry-run]\n"
+"        Remove entries received more than AGE ago (default: [policy]\n"
+"        quarantine_keep, 30d; 0 keeps them for ever) and leftovers of\n"
+"        interrupted writes older than an hour.  winnow-purge.timer runs\n"
+"        it daily.\n"
 "\n"
 "Options (before the command):\n"
 "  --dir DIR     use this quarantine directory instead of quarantine_dir\n"
 "\n"
+"Files winnowctl writes as root into the store take the store's owner, so\n"
+"the tools that run as winnowd's user can still read them.\n"
+"\n"
 "Exit status: 0 success; 64 usage; 66 no such entry; 65 already released\n"
-"(without --force); 75 temporary failure (downstream or file system: try\n"
-"again); 78 bad configuration.\n";
-
-/* Filters of "list". */
-struct ctl_filter {
-	const char	*status;
-	struct mask_list *sender, *rcpt;
-	time_t		 older, newer;	/* 0: none */
-	int		 released;	/* -1 any, 0 no, 1 yes */
-	int		 json;
-	size_t		 n;
-	struct buf	*out;
-};
+"(without --force); 73 the model could not be saved; 75 temporary\n"
+"failure (downstream or file system: try again); 77 no permission (the\n"
+"message says which user to run as); 78 bad configuration.\n";
 
 /* ctl_age - "30d", "12h", "90m", "45s", "2w" as seconds; -1 if bad */
 
@@ -139,96 +146,23 @@ ctl_usage(const char *fmt, const char *arg)
 	return (EX_USAGE);
 }
 
-/* ctl_safe - untrusted text for the terminal */
-
-static const char *
-ctl_safe(struct buf *b, const char *s)
-{
-	buf_reset(b);
-	buf_append_safe(b, s, strlen(s));
-	return (buf_str(b));
-}
-
-/* ctl_has_status - whether a recipient has the status */
-
-static int
-ctl_has_status(const struct quar_info *qi, const char *st)
-{
-	size_t	 i;
-
-	for (i = 0; i < qi->nrcpts; i++)
-		if (strcasecmp(qi->rcpts[i].spam, st) == 0 ||
-		    (qi->rcpts[i].av && strcasecmp(qi->rcpts[i].av, st) == 0))
-			return (1);
-	return (0);
-}
-
-/* ctl_matches - whether an entry passes the filters */
-
-static int
-ctl_matches(const struct ctl_filter *fl, const struct quar_info *qi)
-{
-	time_t	 now = time(NULL);
-	size_t	 i;
-
-	if (fl->status && !ctl_has_status(qi, fl->status))
-		return (0);
-	if (fl->sender && !mask_list_match(fl->sender, qi->sender, NULL))
-		return (0);
-	if (fl->rcpt) {
-		for (i = 0; i < qi->nrcpts; i++)
-			if (mask_list_match(fl->rcpt, qi->rcpts[i].addr, NULL))
-				break;
-		if (i == qi->nrcpts)
-			return (0);
-	}
-	if (fl->older && qi->time > now - fl->older)
-		return (0);
-	if (fl->newer && qi->time < now - fl->newer)
-		return (0);
-	if (fl->released >= 0 && (qi->nreleases > 0) != fl->released)
-		return (0);
-	return (1);
-}
-
 /* ctl_list_one - print one entry */
 
 static void
 ctl_list_one(const struct quar_info *qi, void *arg)
 {
 	struct ctl_filter *fl = arg;
-	struct buf	*b = buf_new(128);
-	char		 date[64];
-	struct tm	 tm;
-	size_t		 i;
 
-	if (!ctl_matches(fl, qi)) {
-		buf_free(b);
+	if (!ctl_filter_match(fl, qi))
 		return;
-	}
 	if (fl->json) {
 		if (fl->n > 0)
 			buf_puts(fl->out, ",\n");
 		buf_puts(fl->out, qi->json);
-		fl->n++;
-		buf_free(b);
-		return;
+	} else {
+		ctl_entry_line(qi, stdout);
 	}
-	(void)localtime_r(&qi->time, &tm);
-	(void)strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
-	(void)printf("%-18s %s  <%s> ->", qi->id, date,
-	    ctl_safe(b, qi->sender));
-	for (i = 0; i < qi->nrcpts; i++)
-		(void)printf(" %s", ctl_safe(b, qi->rcpts[i].addr));
-	(void)printf("  [");
-	for (i = 0; i < qi->nrcpts; i++) {
-		(void)printf("%s%s", i ? " " : "", qi->rcpts[i].spam);
-		if (qi->rcpts[i].av)
-			(void)printf("/%s", qi->rcpts[i].av);
-	}
-	(void)printf("]%s\n", qi->nreleases ? " released" : "");
 	fl->n++;
-	buf_free(b);
 }
 
 /* ctl_list - quarantine list */
@@ -237,69 +171,18 @@ static int
 ctl_list(const char *dir, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "status", required_argument, NULL, 's' },
-		{ "sender", required_argument, NULL, 'f' },
-		{ "recipient", required_argument, NULL, 'r' },
-		{ "older-than", required_argument, NULL, 'o' },
-		{ "newer-than", required_argument, NULL, 'n' },
-		{ "released", no_argument, NULL, 'R' },
-		{ "not-released", no_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
+		CTL_FILTER_OPTIONS,
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl_filter fl;
 	struct buf	*why = buf_new(128);
-	long long	 age;
 	int		 c, rc = EX_OK;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.released = -1;
-	fl.out = buf_new(4096);
+	ctl_filter_init(&fl);
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			fl.status = optarg;
-			break;
-		case 'f':
-		case 'r':
-			buf_reset(why);
-			if (c == 'f')
-				fl.sender = mask_list_parse(optarg,
-				    policy_conf.default_domain, MASK_ALLOW_FILE,
-				    policy_conf.max_file_size, why);
-			else
-				fl.rcpt = mask_list_parse(optarg,
-				    policy_conf.default_domain, MASK_ALLOW_FILE,
-				    policy_conf.max_file_size, why);
-			if ((c == 'f' ? (void *)fl.sender : (void *)fl.rcpt) ==
-			    NULL) {
-				rc = ctl_usage("bad mask: %s", buf_str(why));
-				goto out;
-			}
-			break;
-		case 'o':
-		case 'n':
-			if ((age = ctl_age(optarg)) < 0) {
-				rc = ctl_usage("\"%s\" is not an age (30d, "
-				    "12h, 90m)", optarg);
-				goto out;
-			}
-			if (c == 'o')
-				fl.older = (time_t)age;
-			else
-				fl.newer = (time_t)age;
-			break;
-		case 'R':
-			fl.released = 1;
-			break;
-		case 'N':
-			fl.released = 0;
-			break;
-		case 'j':
-			fl.json = 1;
-			break;
-		default:
+		if (c == '?' || ctl_filter_opt(&fl, c, optarg,
+		    "quarantine") < 0) {
 			rc = ctl_usage("%s", "bad option for list");
 			goto out;
 		}
@@ -308,7 +191,8 @@ ctl_list(const char *dir, int argc, char **argv)
 		rc = ctl_usage("list takes no argument \"%s\"", argv[optind]);
 		goto out;
 	}
-	buf_reset(why);
+	if ((rc = ctl_entry_access(dir, NULL, 0, "quarantine")) != EX_OK)
+		goto out;
 	if (quar_each(dir, ctl_list_one, &fl, why) != WN_OK) {
 		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
 		    buf_str(why));
@@ -321,9 +205,7 @@ ctl_list(const char *dir, int argc, char **argv)
 	if (fl.json)
 		(void)printf("[\n%s\n]\n", buf_str(fl.out));
 out:
-	mask_list_free(fl.sender);
-	mask_list_free(fl.rcpt);
-	buf_free(fl.out);
+	ctl_filter_free(&fl);
 	buf_free(why);
 	return (rc);
 }
@@ -336,6 +218,10 @@ ctl_read(const char *dir, const char *id, struct quar_info **qi)
 	struct buf	*why = buf_new(128);
 	int		 rc;
 
+	if ((rc = ctl_entry_access(dir, id, 0, "quarantine")) != EX_OK) {
+		buf_free(why);
+		return (rc);
+	}
 	rc = quar_read(dir, id, qi, why);
 	if (rc != WN_OK)
 		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
@@ -352,27 +238,36 @@ ctl_show(const char *dir, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "message", no_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct quar_info *qi;
 	struct buf	*why;
 	char		*data;
 	size_t		 len;
-	int		 c, message = 0, rc;
+	int		 c, message = 0, json = 0, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'm')
+		if (c == 'm')
+			message = 1;
+		else if (c == 'j')
+			json = 1;
+		else
 			return (ctl_usage("%s", "bad option for show"));
-		message = 1;
 	}
 	if (optind != argc - 1)
 		return (ctl_usage("%s", "show takes one ID"));
 	if ((rc = ctl_read(dir, argv[optind], &qi)) != EX_OK)
 		return (rc);
-	(void)fputs(qi->json, stdout);
-	if (qi->json[0] != '\0' && qi->json[strlen(qi->json) - 1] != '\n')
-		(void)fputc('\n', stdout);
+	if (json) {
+		(void)fputs(qi->json, stdout);
+		if (qi->json[0] != '\0' &&
+		    qi->json[strlen(qi->json) - 1] != '\n')
+			(void)fputc('\n', stdout);
+	} else {
+		ctl_entry_show(qi, stdout);
+	}
 	quar_info_free(qi);
 	if (!message)
 		return (EX_OK);
@@ -390,75 +285,62 @@ ctl_show(const char *dir, int argc, char **argv)
 	return (EX_OK);
 }
 
-/* ctl_send - the release itself; EX_OK, EX_TEMPFAIL or EX_UNAVAILABLE */
+/* ctl_learn_entry - learn an entry's message as spam or ham */
 
 static int
-ctl_send(const char *dir, const struct quar_info *qi, char **to, size_t nto)
+ctl_learn_entry(const char *dir, const char *id, int spam)
 {
-	const struct iovec *segs;
-	struct edit	*e;
-	struct buf	*why = buf_new(256), *info = buf_new(128);
-	struct buf	*got = buf_new(256);
+	struct buf	*why = buf_new(128), *what = buf_new(64);
 	char		*data;
-	size_t		 len, nsegs, i, accepted = 0;
-	enum fate	*fates;
-	int		 rc, eightbit = 0;
+	size_t		 len;
+	int		 rc;
 
-	fates = xcalloc(nto + 1, sizeof(*fates));
-	if (quar_message(dir, qi->id, &data, &len, why) != WN_OK) {
+	if (quar_message(dir, id, &data, &len, why) != WN_OK) {
 		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
 		    buf_str(why));
-		rc = EX_TEMPFAIL;
-		goto out;
+		buf_free(why);
+		buf_free(what);
+		return (EX_NOINPUT);
 	}
-	for (i = 0; i < len && !eightbit; i++)
-		eightbit = (data[i] & 0x80) != 0;
-	e = edit_new(data, len, mailhdr_len(data, len));
-	edit_remove_prefix(e, "X-Winnow-");
-	buf_printf(info, "released from quarantine (%s)", qi->id);
-	edit_add_header(e, "X-Winnow-Info", buf_str(info));
-	nsegs = edit_segments(e, &segs);
-	rc = submit_message(qi->id, qi->sender, to, nto, segs, nsegs,
-	    eightbit, fates, why);
-	edit_free(e);
+	buf_printf(what, "quarantine %s", id);
+	rc = ctl_learn_one(data, len, spam, buf_str(what));
 	free(data);
-	for (i = 0; i < nto; i++) {
-		if (fates[i] != FATE_DELIVERED)
-			continue;
-		buf_printf(got, "%s%s", accepted ? ", " : "", to[i]);
-		accepted++;
-	}
-	if (accepted > 0) {
-		/* Record who has it, so that a rerun does not resend. */
-		buf_reset(info);
-		if (quar_mark_released(dir, qi->id, buf_str(got), info) !=
-		    WN_OK)
-			(void)fprintf(stderr, "winnowctl quarantine: sent, "
-			    "but could not record the release: %s\n",
-			    buf_str(info));
-		log_info("%s: released from quarantine to %s", qi->id,
-		    buf_str(got));
-	}
-	if (rc != WN_OK) {
-		(void)fprintf(stderr, "winnowctl quarantine: %s: %zu of %zu "
-		    "recipient(s) accepted%s%s%s: %s\n", qi->id, accepted, nto,
-		    accepted ? " (" : "", accepted ? buf_str(got) : "",
-		    accepted ? ")" : "",
-		    buf_str(why));
-		rc = rc == WN_TEMP ? EX_TEMPFAIL : EX_UNAVAILABLE;
-		goto out;
-	}
-	(void)printf("%s: released to %s\n", qi->id, buf_str(got));
-	rc = EX_OK;
-out:
-	free(fates);
 	buf_free(why);
-	buf_free(info);
-	buf_free(got);
+	buf_free(what);
 	return (rc);
 }
 
-/* ctl_release - quarantine release ID [--to ADDRESSES] [--force] */
+/* ctl_learn - quarantine learn ID --spam|--ham */
+
+static int
+ctl_learn(const char *dir, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "spam", no_argument, NULL, 'S' },
+		{ "ham", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct quar_info *qi;
+	int		 c, spam = -1, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if ((c != 'S' && c != 'H') || (spam >= 0 && spam != (c == 'S')))
+			return (ctl_usage("%s", "learn takes --spam or --ham"));
+		spam = c == 'S';
+	}
+	if (spam < 0 || optind != argc - 1)
+		return (ctl_usage("%s", "learn takes one ID and --spam or "
+		    "--ham"));
+	if ((rc = ctl_read(dir, argv[optind], &qi)) != EX_OK)
+		return (rc);
+	rc = ctl_learn_entry(dir, qi->id, spam);
+	quar_info_free(qi);
+	return (rc);
+}
+
+/* ctl_release - quarantine release ID [--to ADDRESSES] [--force]
+ * [--learn-ham] */
 
 static int
 ctl_release(const char *dir, int argc, char **argv)
@@ -466,6 +348,7 @@ ctl_release(const char *dir, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 't' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "learn-ham", no_argument, NULL, 'l' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct quar_info *qi = NULL;
@@ -473,7 +356,8 @@ ctl_release(const char *dir, int argc, char **argv)
 	const char	*to_arg = NULL;
 	char		**to = NULL;
 	size_t		 nto = 0, i;
-	int		 c, force = 0, fd = -1, rc;
+	struct buf	*info = buf_new(64);
+	int		 c, force = 0, learn = 0, fd = -1, rc;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -481,6 +365,8 @@ ctl_release(const char *dir, int argc, char **argv)
 			to_arg = optarg;
 		else if (c == 'f')
 			force = 1;
+		else if (c == 'l')
+			learn = 1;
 		else
 			return (ctl_usage("%s", "bad option for release"));
 	}
@@ -492,10 +378,17 @@ ctl_release(const char *dir, int argc, char **argv)
 		buf_free(why);
 		return (EX_CONFIG);
 	}
+	if ((rc = ctl_entry_access(dir, argv[optind], 1, "quarantine")) !=
+	    EX_OK) {
+		buf_free(why);
+		buf_free(info);
+		return (rc);
+	}
 	if ((fd = quar_lock(dir, argv[optind], why)) < 0) {
 		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
 		    buf_str(why));
 		buf_free(why);
+		buf_free(info);
 		return (EX_NOINPUT);
 	}
 	if ((rc = ctl_read(dir, argv[optind], &qi)) != EX_OK)
@@ -525,13 +418,18 @@ ctl_release(const char *dir, int argc, char **argv)
 		rc = ctl_usage("%s", "no recipients to release to");
 		goto out;
 	}
-	rc = ctl_send(dir, qi, to, nto);
+	buf_printf(info, "released from quarantine (%s)", qi->id);
+	rc = ctl_entry_send(dir, qi, to, nto, buf_str(info), 1,
+	    "quarantine");
 	reinject_close_all();
+	if (rc == EX_OK && learn)
+		rc = ctl_learn_entry(dir, qi->id, 0);
 out:
 	quar_unlock(fd);
 	conf_list_free(to);
 	quar_info_free(qi);
 	buf_free(why);
+	buf_free(info);
 	return (rc);
 }
 
@@ -546,6 +444,11 @@ ctl_delete(const char *dir, int argc, char **argv)
 	if (argc < 2)
 		return (ctl_usage("%s", "delete takes one ID or more"));
 	for (i = 1; i < argc; i++) {
+		if ((r = ctl_entry_access(dir, argv[i], 1, "quarantine")) !=
+		    EX_OK) {
+			rc = r;
+			continue;
+		}
 		buf_reset(why);
 		if ((r = quar_delete(dir, argv[i], why)) != WN_OK) {
 			(void)fprintf(stderr, "winnowctl quarantine: %s\n",
@@ -572,7 +475,7 @@ ctl_count_old(const struct quar_info *qi, void *arg)
 	}
 }
 
-/* ctl_purge - quarantine purge --older-than AGE [--dry-run] */
+/* ctl_purge - quarantine purge [--older-than AGE] [--dry-run] */
 
 static int
 ctl_purge(const char *dir, int argc, char **argv)
@@ -583,7 +486,7 @@ ctl_purge(const char *dir, int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctl_filter fl;
-	struct buf	*why = buf_new(128);
+	struct buf	*why;
 	long long	 age = -1;
 	size_t		 n = 0;
 	int		 c, dry = 0, rc = EX_OK;
@@ -598,11 +501,20 @@ ctl_purge(const char *dir, int argc, char **argv)
 		else if (c != 'o')
 			return (ctl_usage("%s", "bad option for purge"));
 	}
-	if (age < 0)
-		return (ctl_usage("%s", "purge needs --older-than AGE"));
 	if (optind != argc)
 		return (ctl_usage("purge takes no argument \"%s\"",
 		    argv[optind]));
+	why = buf_new(128);
+	if (age < 0 && (age = policy_age(policy_conf.quarantine_keep)) == 0) {
+		(void)printf("quarantine_keep = 0: entries are kept for "
+		    "ever\n");
+		buf_free(why);
+		return (EX_OK);
+	}
+	if ((rc = ctl_entry_access(dir, NULL, !dry, "quarantine")) != EX_OK) {
+		buf_free(why);
+		return (rc);
+	}
 	memset(&fl, 0, sizeof(fl));
 	fl.older = (time_t)age;
 	if (dry) {
@@ -638,6 +550,7 @@ ctl_quarantine_main(int argc, char **argv)
 		{ "list", ctl_list },
 		{ "show", ctl_show },
 		{ "release", ctl_release },
+		{ "learn", ctl_learn },
 		{ "delete", ctl_delete },
 		{ "purge", ctl_purge },
 		{ NULL, NULL }

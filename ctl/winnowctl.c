@@ -67,10 +67,10 @@ const struct ctl_command ctl_commands[] = {
 	{ "classify", ctl_classify_main,
 	    "classify messages and explain why" },
 	{ "version", ctl_version_main, "print the version" },
-	{ "quarantine", ctl_quarantine_main, "list, show, release, delete and "
-	    "purge quarantined messages" },
-	{ "archive", ctl_archive_main, "purge old days from the message "
-	    "archive" },
+	{ "quarantine", ctl_quarantine_main, "list, show, release, learn, "
+	    "delete and purge quarantined messages" },
+	{ "archive", ctl_archive_main, "list, show, resend and purge the "
+	    "backups and the message archive" },
 	{ "template-check", ctl_template_main, "check notification templates "
 	    "(FILE:LINE of the first error)" },
 	{ "uds", ctl_uds_main, "report, check and withdraw UDS signatures; "

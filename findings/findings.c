@@ -8,6 +8,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* lib */
 #include "buf.h"
@@ -65,6 +66,70 @@ findings_add(struct finding_list *l, const char *name, const char *detail,
 		it->weight = weight;
 	}
 	l->count++;
+}
+
+static const char *const findings_lang_codes[] = { "zh", "ja", "ko", "th" };
+
+/* Declared rule names (findings_rules_declare). */
+static const char *const *findings_rule_names;
+static size_t	 findings_nrule_names;
+
+/* findings_render_langs - "zh,ja" for language bits */
+
+void
+findings_render_langs(unsigned int langs, struct buf *out)
+{
+	size_t	 i;
+	int	 any = 0;
+
+	for (i = 0; i < sizeof(findings_lang_codes) /
+	    sizeof(findings_lang_codes[0]); i++) {
+		if ((langs & (1U << i)) == 0)
+			continue;
+		buf_printf(out, "%s%s", any ? "," : "",
+		    findings_lang_codes[i]);
+		any = 1;
+	}
+	if (!any)
+		buf_puts(out, "none");
+}
+
+/* findings_lang_find - the bit of a language code, 0 if unknown */
+
+unsigned int
+findings_lang_find(const char *code)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(findings_lang_codes) /
+	    sizeof(findings_lang_codes[0]); i++)
+		if (strcasecmp(code, findings_lang_codes[i]) == 0)
+			return (1U << i);
+	return (0);
+}
+
+/* findings_rules_declare - the rule names a check can fire */
+
+void
+findings_rules_declare(const char *const *names, size_t n)
+{
+	findings_rule_names = names;
+	findings_nrule_names = n;
+}
+
+/* findings_rule_known - whether a rule name was declared */
+
+int
+findings_rule_known(const char *name)
+{
+	size_t	 i;
+
+	if (findings_rule_names == NULL)
+		return (-1);
+	for (i = 0; i < findings_nrule_names; i++)
+		if (strcasecmp(findings_rule_names[i], name) == 0)
+			return (1);
+	return (0);
 }
 
 /* findings_spam_name - user-visible spam status name */

@@ -132,6 +132,14 @@ struct finding_list {
 	struct finding_item item[FINDINGS_MAX_ITEMS];
 };
 
+/* The Eastern languages content/ tells apart (findings.eastern_langs),
+ * by script (Han without kana is Chinese) and by charset label. */
+#define FINDINGS_LANG_ZH	0x01	/* Chinese */
+#define FINDINGS_LANG_JA	0x02	/* Japanese */
+#define FINDINGS_LANG_KO	0x04	/* Korean */
+#define FINDINGS_LANG_TH	0x08	/* Thai */
+#define FINDINGS_LANG_ALL	0x0f
+
 /* Which checks failed as a whole (findings.failed). */
 #define FINDINGS_FAILED_CONTENT	0x01
 #define FINDINGS_FAILED_DNS	0x02
@@ -173,6 +181,7 @@ struct findings {
 	int		 formal;	/* DSN, receipt, auto-reply, ... */
 	int		 obscene;	/* obscene words (mark only) */
 	int		 eastern;	/* CJK/Thai text or charsets */
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_*: which ones */
 	double		 spam_score;	/* classifier, 0.0 (ham) .. 1.0 (spam);
 					 * negative when not computed */
 	int		 rules_score;	/* sum of rule weights */
@@ -230,6 +239,17 @@ void		 findings_render_viruses(const struct findings *,
 /* The findings as a JSON object (jansson; the caller owns the
  * reference). */
 struct json_t	*findings_json(const struct findings *);
+
+/* Language codes ("zh", "ja", "ko", "th") of FINDINGS_LANG_* bits, ","
+ * between, "none" for 0; and the bit of one code (0 if unknown). */
+void		 findings_render_langs(unsigned int, struct buf *out);
+unsigned int	 findings_lang_find(const char *);
+
+/* The names of the rules a check can fire (content/ declares its table at
+ * registration), so the policy can check per-group rule names:
+ * findings_rule_known is 1 or 0, or -1 when no check declared any. */
+void		 findings_rules_declare(const char *const *names, size_t n);
+int		 findings_rule_known(const char *name);
 
 /* The DESIGN's user-visible names of statuses. */
 const char	*findings_spam_name(enum spam_status);

@@ -74,6 +74,15 @@ findings_json(const struct findings *f)
 	    f->content_state)));
 	json_object_set_new(o, "gtube", json_boolean(f->gtube));
 	json_object_set_new(o, "formal", json_boolean(f->formal));
+	if (f->obscene)
+		json_object_set_new(o, "obscene", json_true());
+	if (f->eastern_langs != 0) {
+		struct buf *l = buf_new(16);
+
+		findings_render_langs(f->eastern_langs, l);
+		json_object_set_new(o, "eastern", json_string(buf_str(l)));
+		buf_free(l);
+	}
 	json_object_set_new(o, "spam_score", json_real(f->spam_score));
 	json_object_set_new(o, "rules_score", json_integer(f->rules_score));
 	json_object_set_new(o, "rules", findings_jlist(&f->rules));

@@ -8,6 +8,11 @@
  * first).  Inbound X-Winnow-* fields are always removed, so a sender can
  * never forge our verdict.
  *
+ * compat_headers = kas adds the old product's X-Spamtest-Status-Extended
+ * (one per group, as it did when one message served several groups) and
+ * X-SpamTest-Info, and removes inbound ones; version_header adds
+ * X-Winnow-Version with winnow's version and the AV database's.
+ *
  * When several groups share one message (split_by_result = no), the
  * headers carry all of them: X-Winnow-Group lists the groups,
  * X-Winnow-Status says "group=status" for each when they differ, custom
@@ -19,16 +24,80 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* lib */
 #include "buf.h"
 #include "xalloc.h"
+
+#include "version.h"
 
 /* policy */
 #include "edit.h"
 #include "policy.h"
 #include "policy_private.h"
 #include "verdict.h"
+
+static char	*action_version_info;	/* the AV engine and database */
+
+/* policy_set_version_info - what X-Winnow-Version says of the AV side */
+
+void
+policy_set_version_info(const char *text)
+{
+	free(action_version_info);
+	action_version_info = text != NULL && *text != '\0' ?
+	    xstrdup(text) : NULL;
+}
+
+/* action_kas_status - the old product's name of a spam status */
+
+static const char *
+action_kas_status(enum spam_status s)
+{
+	static const char *const names[SPAM_STATUS_COUNT] = {
+		"Not detected", "Probable Spam", "SPAM", "Formal", "Trusted",
+		"Blacklisted"
+	};
+
+	return (names[s]);
+}
+
+/* policy_edit_strip - inbound copies of our headers go */
+
+void
+policy_edit_strip(struct edit *e)
+{
+	edit_remove_prefix(e, "X-Winnow-");
+	if (policy_conf.compat_headers == POLICY_COMPAT_KAS)
+		edit_remove_prefix(e, "X-Spamtest-");
+}
+
+/* policy_edit_info - X-Winnow-Info, and the old product's X-SpamTest-Info */
+
+void
+policy_edit_info(struct edit *e, const char *info)
+{
+	edit_add_header(e, "X-Winnow-Info", info);
+	if (policy_conf.compat_headers != POLICY_COMPAT_KAS)
+		return;
+	if (strcasecmp(info, "not protected") == 0)
+		edit_add_header(e, "X-SpamTest-Info", "Not protected");
+	else if (strncasecmp(info, "not processed", 13) == 0)
+		edit_add_header(e, "X-SpamTest-Info", "Not processed");
+}
+
+/* action_version - X-Winnow-Version */
+
+static void
+action_version(struct edit *e, struct buf *v)
+{
+	buf_reset(v);
+	buf_puts(v, "winnow " WINNOW_VERSION);
+	if (action_version_info != NULL)
+		buf_printf(v, "; %s", action_version_info);
+	edit_add_header(e, "X-Winnow-Version", buf_str(v));
+}
 
 /* action_status_text - "spam" or "spam; av=infected" */
 
@@ -69,34 +138,41 @@ action_add_once(struct edit *e, struct buf *seen, const char *name,
 	buf_free(key);
 }
 
-/* action_tags - the subject tags of the set, each once, AV's first */
+/* action_tag_add - add a subject tag unless it is there already */
+
+static void
+action_tag_add(struct buf *tags, const char *t)
+{
+	const char	*p;
+	size_t		 tl = strlen(t);
+
+	for (p = buf_str(tags); (p = strstr(p, t)) != NULL; p++)
+		if ((p == buf_str(tags) || p[-1] == ' ') &&
+		    (p[tl] == '\0' || p[tl] == ' '))
+			return;
+	if (buf_len(tags) > 0)
+		buf_putc(tags, ' ');
+	buf_puts(tags, t);
+}
+
+/* action_tags - the subject tags of the set, each once: AV's, the
+ * status's, then the obscene mark of a group that checks for spam */
 
 static void
 action_tags(const struct policy_decision *const *d, size_t n,
-    struct buf *tags)
+    const struct findings *f, struct buf *tags)
 {
-	const char	*t;
-	size_t		 i, tl;
+	size_t		 i;
 	int		 k;
-	const char	*p;
 
 	for (i = 0; i < n; i++) {
-		for (k = 1; k >= 0; k--) {
-			if (d[i]->st[k] == NULL ||
-			    (t = d[i]->st[k]->subject_tag) == NULL)
-				continue;
-			tl = strlen(t);
-			for (p = buf_str(tags); (p = strstr(p, t)) != NULL;
-			    p++)
-				if ((p == buf_str(tags) || p[-1] == ' ') &&
-				    (p[tl] == '\0' || p[tl] == ' '))
-					break;
-			if (p != NULL)
-				continue;
-			if (buf_len(tags) > 0)
-				buf_putc(tags, ' ');
-			buf_puts(tags, t);
-		}
+		for (k = 1; k >= 0; k--)
+			if (d[i]->st[k] != NULL &&
+			    d[i]->st[k]->subject_tag != NULL)
+				action_tag_add(tags, d[i]->st[k]->subject_tag);
+		if (f->obscene && d[i]->group->obscene_tag != NULL &&
+		    d[i]->group->spam_checks)
+			action_tag_add(tags, d[i]->group->obscene_tag);
 	}
 }
 
@@ -154,7 +230,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 	int		 differ = 0, av = 0, avc = 0, k, has_score;
 	double		 score;
 
-	edit_remove_prefix(e, "X-Winnow-");
+	policy_edit_strip(e);
 	if (n == 0) {
 		buf_free(v);
 		buf_free(seen);
@@ -180,6 +256,12 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		}
 	}
 	edit_add_header(e, "X-Winnow-Status", buf_str(v));
+	if (policy_conf.compat_headers == POLICY_COMPAT_KAS)
+		for (i = 0; i < n; i++)
+			if (!action_seen(d, i))
+				edit_add_header(e,
+				    "X-Spamtest-Status-Extended",
+				    action_kas_status(d[i]->spam));
 
 	/* X-Winnow-Group */
 	buf_reset(v);
@@ -217,6 +299,9 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 		edit_add_header(e, "X-Winnow-Virus", buf_str(v));
 	}
 
+	if (policy_conf.version_header)
+		action_version(e, v);
+
 	/* The statuses' own header fields and subject tags. */
 	for (i = 0; i < n; i++)
 		for (k = 0; k < 2; k++)
@@ -226,7 +311,7 @@ policy_edit(struct edit *e, const struct policy_decision *const *d, size_t n,
 				    d[i]->st[k]->header_name,
 				    d[i]->st[k]->header_value);
 	buf_reset(v);
-	action_tags(d, n, v);
+	action_tags(d, n, f, v);
 	if (buf_len(v) > 0)
 		edit_subject_tag(e, buf_str(v));
 	buf_free(v);

@@ -6,10 +6,13 @@
  * trusted, a black-listed one blacklisted (white wins over black, common
  * and group lists alike) - and only then from the findings.
  *
- * The verdict on the findings is content's verdict_spam() (verdict.h) at
- * the group's detection level, on the findings as the group sees them: a
- * group with dns_checks = no does not see the network checks' results,
- * one with uds = no not the UDS answer.
+ * The verdict on the findings is verdict_spam_opts() (verdict.h) under
+ * the group's settings - detection level, rules switched off or weighed
+ * otherwise, suspicious Eastern languages - on the findings as the group
+ * sees them: a group with dns_checks = no (or dnsbl, rdns, spf, surbl =
+ * no) does not see those network checks' results, one with uds = no not
+ * the UDS answer, and one with lists = no ignores the white and black
+ * lists.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -55,12 +58,14 @@ static const struct findings *
 group_findings(const struct policy_group *g, const struct findings *f,
     struct findings *masked)
 {
-	if (g->dns_checks && g->rdns && g->spf && g->surbl && g->uds)
+	if (g->dns_checks && g->dnsbl && g->rdns && g->spf && g->surbl &&
+	    g->uds)
 		return (f);
 	/* The group ignores some network checks: hide those. */
 	*masked = *f;
-	if (!g->dns_checks) {
+	if (!g->dns_checks)
 		masked->dns_state = CHECK_NOT_RUN;
+	if (!g->dns_checks || !g->dnsbl) {
 		masked->dnsbl_state = CHECK_NOT_RUN;
 		masked->dnsbl_rating = 0;
 		memset(&masked->dnsbl, 0, sizeof(masked->dnsbl));
@@ -86,18 +91,36 @@ group_findings(const struct policy_group *g, const struct findings *f,
 	return (masked);
 }
 
-/* group_verdict - spam status from the findings, at the group's level */
+/* group_opts - the verdict's settings of a group */
+
+static void
+group_opts(const struct policy_group *g, struct verdict_opts *o)
+{
+	int	 lv = g->detection_level;
+
+	if (lv < POLICY_LEVEL_MINIMUM || lv > POLICY_LEVEL_MAXIMUM)
+		log_panic("group_opts: level %d", lv);
+	memset(o, 0, sizeof(*o));
+	o->level = (enum detection_level)lv;
+	o->probable_spam = g->probable_spam;
+	o->eastern = (enum verdict_eastern)g->eastern;
+	o->eastern_langs = g->eastern_langs;
+	o->rules_off = (const char *const *)g->rules_off;
+	o->weights = g->weights;
+	o->nweights = g->nweights;
+}
+
+/* group_verdict - spam status from the findings, under the group's
+ * settings (level, rules, Eastern languages) */
 
 enum spam_status
 group_verdict(const struct policy_group *g, const struct findings *f)
 {
 	struct findings	 masked;
-	int		 lv = g->detection_level;
+	struct verdict_opts o;
 
-	if (lv < POLICY_LEVEL_MINIMUM || lv > POLICY_LEVEL_MAXIMUM)
-		log_panic("group_verdict: level %d", lv);
-	return (verdict_spam(group_findings(g, f, &masked),
-	    (enum detection_level)lv, g->probable_spam));
+	group_opts(g, &o);
+	return (verdict_spam_opts(group_findings(g, f, &masked), &o));
 }
 
 /* group_points - the verdict's points, as the group sees the findings */
@@ -106,8 +129,10 @@ double
 group_points(const struct policy_group *g, const struct findings *f)
 {
 	struct findings	 masked;
+	struct verdict_opts o;
 
-	return (verdict_points(group_findings(g, f, &masked)));
+	group_opts(g, &o);
+	return (verdict_points_opts(group_findings(g, f, &masked), &o));
 }
 
 /* group_spam_status - lists, switches, then the verdict */
@@ -119,6 +144,8 @@ group_spam_status(const struct policy *pol, const struct policy_group *g,
 	*list_r = NULL;
 	if (!g->spam_checks)
 		return (SPAM_TRUSTED);
+	if (!g->lists)
+		return (group_verdict(g, f));
 	if (mask_list_match(pol->whitelist, v->sender, v->client_addr) ||
 	    mask_list_match(g->whitelist, v->sender, v->client_addr)) {
 		*list_r = "whitelist";
@@ -152,7 +179,9 @@ policy_needs(const struct policy_group *g)
 	if (g->spam_checks)
 		need |= POLICY_NEED_SPAM;
 	if (g->spam_checks && g->dns_checks) {
-		need |= POLICY_NEED_DNS | POLICY_NEED_DNSBL;
+		need |= POLICY_NEED_DNS;
+		if (g->dnsbl)
+			need |= POLICY_NEED_DNSBL;
 		if (g->rdns)
 			need |= POLICY_NEED_RDNS;
 		if (g->spf)
@@ -207,6 +236,17 @@ group_av_action(const struct policy_group *g, const struct findings *f,
 	return (best);
 }
 
+/* group_delivers - whether an action lets the recipient have the
+ * message (changed or not) */
+
+static int
+group_delivers(int act)
+{
+	return (act == POLICY_ACCEPT || act == POLICY_COPY ||
+	    act == POLICY_RENAME || act == POLICY_REMOVE ||
+	    act == POLICY_REPLACE);
+}
+
 /* policy_decision_av_action - replace the AV part of a decision */
 
 void
@@ -217,9 +257,10 @@ policy_decision_av_action(struct policy_decision *d, int action)
 
 	d->action = sa > action ? sa : action;
 	d->remove = (action == POLICY_REMOVE);
+	d->rename = (action == POLICY_RENAME);
+	d->replace = (action == POLICY_REPLACE);
 	d->deliver = (sa == POLICY_ACCEPT || sa == POLICY_COPY) &&
-	    (action == POLICY_ACCEPT || action == POLICY_COPY ||
-	    action == POLICY_REMOVE);
+	    group_delivers(action);
 	d->quarantine = (sa == POLICY_QUARANTINE || action ==
 	    POLICY_QUARANTINE);
 	if (action == POLICY_REJECT && !d->reject) {
@@ -262,11 +303,14 @@ policy_decide(const struct policy *pol, const char *rcpt,
 		    st->action);
 		if (act > d->action)
 			d->action = act;
-		if (act != POLICY_ACCEPT && act != POLICY_COPY &&
-		    act != POLICY_REMOVE)
+		if (!group_delivers(act))
 			d->deliver = 0;
 		if (act == POLICY_REMOVE)
 			d->remove = 1;
+		if (act == POLICY_RENAME)
+			d->rename = 1;
+		if (act == POLICY_REPLACE)
+			d->replace = 1;
 		if (act == POLICY_QUARANTINE)
 			d->quarantine = 1;
 		if (act == POLICY_REJECT && !d->reject) {
@@ -279,5 +323,6 @@ policy_decide(const struct policy *pol, const char *rcpt,
 		}
 		/* No DSN if any status of the message forbids one. */
 		d->dsn = d->dsn && st->dsn;
+		d->backup |= st->backup;
 	}
 }

@@ -25,6 +25,8 @@
  * SPDX-License-Identifier: MIT
  */
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -40,12 +42,16 @@
 #include "mask.h"
 #include "policy.h"
 #include "policy_private.h"
+#include "protect.h"
 #include "template.h"
+#include "verdict.h"
 
 #define POLICY_NAME_MAX	64	/* longest group name */
 #define POLICY_TAG_MAX	100	/* longest subject tag */
 
 struct policy_conf	 policy_conf;
+static char		*policy_report_senders;	/* compiled in the build */
+static char		*policy_report_clients;
 const struct policy	*policy_current;
 static struct policy	*policy_live;		/* what policy_current is */
 static struct policy	*policy_staged;		/* built, not yet applied */
@@ -55,6 +61,9 @@ static struct policy	*policy_staged;		/* built, not yet applied */
 static struct conf_entry *policy_saved;
 static size_t		 policy_nsaved;
 
+static const char *const policy_compat_names[] = {
+	"none", "kas", NULL
+};
 static const char *const policy_archive_names[] = {
 	"incoming", "outgoing", "both", NULL
 };
@@ -62,8 +71,8 @@ static const char *const policy_level_names[] = {
 	"minimum", "standard", "high", "maximum", NULL
 };
 static const char *const policy_action_names[] = {
-	"accept", "copy", "remove", "redirect", "drop", "quarantine", "reject",
-	"tempfail", NULL
+	"accept", "copy", "rename", "remove", "replace", "redirect", "drop",
+	"quarantine", "reject", "tempfail", NULL
 };
 static const char *const policy_who_names[] = {
 	"sender", "recipients", "admin"
@@ -148,13 +157,53 @@ policy_check_domain(const char *value, struct buf *why)
 	return (0);
 }
 
+/* policy_age - "30d" and the like in seconds; -1 if bad */
+
+long long
+policy_age(const char *s)
+{
+	char		*end;
+	long long	 n;
+
+	if (!isdigit((unsigned char)*s))
+		return (-1);
+	n = strtoll(s, &end, 10);
+	if (n < 0 || n > 100000000LL)
+		return (-1);
+	if (*end == '\0' || strcmp(end, "s") == 0)
+		return (n);
+	if (strcmp(end, "m") == 0)
+		return (n * 60);
+	if (strcmp(end, "h") == 0)
+		return (n * 3600);
+	if (strcmp(end, "d") == 0)
+		return (n * 86400);
+	if (strcmp(end, "w") == 0)
+		return (n * 7 * 86400);
+	return (-1);
+}
+
+/* policy_check_age - conf check: an age */
+
+static int
+policy_check_age(const char *value, struct buf *why)
+{
+	if (policy_age(value) < 0) {
+		buf_printf(why, "\"%s\" is not an age (30d, 12h, 2w; 0 keeps "
+		    "for ever)", value);
+		return (-1);
+	}
+	return (0);
+}
+
 /* Message-wide parameters: assigned by lib/conf. */
 static const struct conf_param policy_global_params[] = {
 	{ "protected_domains", CONF_STR, "", &policy_conf.protected_domains,
-	    0, 0, NULL, NULL, "recipient domains that are filtered "
-	    "(example.com, .example.com for its subdomains too); others pass "
-	    "unfiltered "
-	    "with X-Winnow-Info: not protected. Empty: all" },
+	    0, 0, NULL, NULL, "recipient domains that are filtered: "
+	    "example.com, .example.com (and its subdomains), wildcards "
+	    "(*example.com, mx?.example.org), file:PATH (items a line), * for "
+	    "all; others pass unfiltered with X-Winnow-Info: not protected. "
+	    "Empty: all" },
 	{ "default_domain", CONF_STR, "", &policy_conf.default_domain, 0, 0,
 	    NULL, policy_check_domain, "domain that qualifies bare local parts "
 	    "in masks and addresses (postmaster -> postmaster@DOMAIN)" },
@@ -185,6 +234,49 @@ static const struct conf_param policy_global_params[] = {
 	{ "max_file_size", CONF_SIZE, "16M", &policy_conf.max_file_size, 1024,
 	    0, NULL, NULL, "largest list (file:) or template file read; a "
 	    "larger one fails the configuration load" },
+	{ "backup_dir", CONF_STR, "/var/spool/winnow/backup",
+	    &policy_conf.backup_dir, 0, 0, NULL, policy_check_path,
+	    "where STATUS.backup = yes keeps a copy of each message that is "
+	    "still delivered (quarantine format; winnowctl archive manages "
+	    "it)" },
+	{ "quarantine_keep", CONF_STR, "30d", &policy_conf.quarantine_keep,
+	    0, 0, NULL, policy_check_age, "how long winnowctl quarantine purge "
+	    "(winnow-purge.timer, daily) keeps quarantined messages; 0: for "
+	    "ever" },
+	{ "backup_keep", CONF_STR, "30d", &policy_conf.backup_keep, 0, 0,
+	    NULL, policy_check_age, "how long winnowctl archive purge keeps "
+	    "the copies in backup_dir; 0: for ever" },
+	{ "archive_keep", CONF_STR, "90d", &policy_conf.archive_keep, 0, 0,
+	    NULL, policy_check_age, "how long winnowctl archive purge keeps "
+	    "the days of archive_dir; 0: for ever" },
+	{ "report_spam", CONF_STR, "", &policy_conf.report_spam, 0, 0, NULL,
+	    policy_check_addrs, "report addresses: mail to them from a "
+	    "reporter (report_senders) is learned as spam (each attached "
+	    "message, else the message itself) and not delivered" },
+	{ "report_ham", CONF_STR, "", &policy_conf.report_ham, 0, 0, NULL,
+	    policy_check_addrs, "the same, learned as ham (mail wrongly "
+	    "called spam)" },
+	{ "template_dsn", CONF_STR, "", &policy_conf.template_dsn, 0, 0, NULL,
+	    policy_check_path, "template of the DSN's words (its Subject and "
+	    "text; macros as in notification templates, ${recipients} the "
+	    "refused ones); the refused recipients and the downstream's "
+	    "replies follow it. Empty: the built-in text" },
+	{ "compat_headers", CONF_ENUM, "none", &policy_conf.compat_headers,
+	    0, 0, policy_compat_names, NULL, "kas: also write the old "
+	    "product's X-Spamtest-Status-Extended (SPAM, Probable Spam, "
+	    "Formal, Trusted, Blacklisted, Not detected) and X-SpamTest-Info "
+	    "(Not protected, Not processed), so mail-client filters keep "
+	    "working during a cut-over; inbound ones are removed" },
+	{ "version_header", CONF_BOOL, "no", &policy_conf.version_header, 0,
+	    0, NULL, NULL, "add X-Winnow-Version: winnow's version, the AV "
+	    "engine's and its database's version and date" },
+	{ "report_senders", CONF_STR, "", &policy_report_senders, 0, 0, NULL,
+	    NULL, "who may send to the report addresses: sender masks "
+	    "(user@dom, @dom, file:); empty: nobody. Anyone else is refused, "
+	    "so nobody can poison the model" },
+	{ "report_clients", CONF_STR, "", &policy_report_clients, 0, 0, NULL,
+	    NULL, "and from where: ip:CIDR items the reporter's client address "
+	    "must match too; empty: any address" },
 	{ NULL }
 };
 
@@ -200,6 +292,7 @@ typedef int	pkey_fn(struct pbuild *, struct policy_group *, int slot,
 #define PK_ANY		0	/* [policy] default and [group] override */
 #define PK_GROUP	1	/* only in [group] */
 #define PK_LIST		2	/* [policy]: common list; [group]: own */
+#define PK_OWN		3	/* only in [group], the All group too */
 
 struct pkey {
 	const char	*name;
@@ -237,6 +330,15 @@ static int	pk_switch(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_list(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
+static int	pb_printable(const char *);
+static int	pk_rules_off(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_weights(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_eastern(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_obscene(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
 static int	pk_group_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_action(struct pbuild *, struct policy_group *, int,
@@ -254,6 +356,12 @@ static int	pk_reject(struct pbuild *, struct policy_group *, int,
 static int	pk_dsn(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_notify(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_backup(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_avkey(struct pbuild *, struct policy_group *, int,
+		    const struct conf_entry *);
+static int	pk_replace_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
 static int	pk_status_tmpl(struct pbuild *, struct policy_group *, int,
 		    const struct conf_entry *);
@@ -277,10 +385,25 @@ static const struct pkey policy_group_keys[] = {
 	    "for this group" },
 	{ "surbl", PK_ANY, "yes", pk_switch, "no: URI blocklists are not run "
 	    "or not counted for this group" },
+	{ "dnsbl", PK_ANY, "yes", pk_switch, "no: DNSBL ratings are not run "
+	    "or not counted for this group (nor can they blacklist)" },
 	{ "uds", PK_ANY, "yes", pk_switch, "no: the UDS check ([uds]) is not "
 	    "run or not counted for this group" },
 	{ "av_checks", PK_ANY, "yes", pk_switch, "no: no AV status (and no AV "
 	    "action) for the group" },
+	{ "lists", PK_ANY, "yes", pk_switch, "no: the white and black lists "
+	    "(the common ones and the group's) do not apply to the group" },
+	{ "rules_off", PK_ANY, "", pk_rules_off, "rule names that weigh "
+	    "nothing for this group (see [content] rules_off; a rule off "
+	    "there is off everywhere)" },
+	{ "rule_weights", PK_ANY, "", pk_weights, "the group's rule weights, "
+	    "NAME:points, e.g. SUBJ_ID:0 EASTERN:60" },
+	{ "eastern_suspicious", PK_ANY, "", pk_eastern, "Eastern languages "
+	    "whose text or charsets weigh in (rule EASTERN) for this group: "
+	    "any of zh ja ko th, all, or none; empty: as [content] eastern" },
+	{ "obscene_tag", PK_ANY, "", pk_obscene, "text put in front of the "
+	    "Subject of obscene mail (rule OBSCENE found words), e.g. "
+	    "[--Obscene--]; empty: none" },
 	{ "whitelist", PK_LIST, "", pk_list, "senders (masks, ip:CIDR, "
 	    "file:PATH) whose mail is trusted; in [policy] for every group, "
 	    "in a group in addition" },
@@ -289,6 +412,29 @@ static const struct pkey policy_group_keys[] = {
 	{ "virus_name_action", PK_ANY, "", pk_vna, "per virus name: "
 	    "GLOB:ACTION, ... (e.g. Eicar-*:drop); the first glob matching a "
 	    "name found decides instead of the status's action" },
+	{ "filter_names", PK_OWN, "", pk_avkey, "the group's own attachment "
+	    "filter: file name globs (and file:PATH lists) in place of [av] "
+	    "filter_names; one AV pass per distinct set of these keys" },
+	{ "filter_types", PK_OWN, "", pk_avkey, "declared MIME types to "
+	    "filter, in place of [av] filter_types" },
+	{ "filter_real_types", PK_OWN, "", pk_avkey, "real (libmagic) types "
+	    "to filter, in place of [av] filter_real_types" },
+	{ "filter_max_size", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_max_size" },
+	{ "filter_exclude_names", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_exclude_names" },
+	{ "filter_exclude_types", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "filter_exclude_types" },
+	{ "filter_exclude_real_types", PK_OWN, "", pk_avkey, "in place of "
+	    "[av] filter_exclude_real_types" },
+	{ "remove_notice", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "remove_notice" },
+	{ "rename_suffix", PK_OWN, "", pk_avkey, "in place of [av] "
+	    "rename_suffix" },
+	{ "av_mode", PK_OWN, "", pk_avkey, "in place of [av] mode" },
+	{ "template_replace", PK_ANY, "", pk_replace_tmpl, "template of the "
+	    "notice that replaces a message (action replace; every status of "
+	    "the group; empty: built-in)" },
 	{ "template_sender", PK_ANY, "", pk_group_tmpl, "notification "
 	    "template for the sender (every status; empty: built-in)" },
 	{ "template_recipients", PK_ANY, "", pk_group_tmpl, "notification "
@@ -299,21 +445,26 @@ static const struct pkey policy_group_keys[] = {
 };
 
 static const struct pkey policy_status_keys[] = {
-	{ "action", PK_ANY, NULL, pk_action, "accept, copy, remove (AV), "
-	    "tempfail, redirect, "
-	    "reject, drop or quarantine (not-detected, trusted and clean: "
-	    "accept or copy)" },
+	{ "action", PK_ANY, NULL, pk_action, "accept, copy, rename, remove "
+	    "or replace (AV), tempfail, redirect, reject, drop or quarantine "
+	    "(not-detected, trusted and clean: accept or copy)" },
 	{ "to", PK_ANY, "", pk_to, "addresses for copy and redirect" },
 	{ "subject_tag", PK_ANY, "", pk_tag, "text put in front of the "
 	    "Subject, e.g. [SPAM]" },
 	{ "header", PK_ANY, "", pk_header, "a header field to add, "
 	    "\"Name: value\"" },
 	{ "reject_text", PK_ANY, POLICY_REJECT_DEFAULT, pk_reject, "text of "
-	    "the 554 reply for reject (macros as in templates)" },
+	    "the 554 reply for reject (macros as in templates), or file:PATH "
+	    "of a file whose first line that is not a # comment is that "
+	    "text" },
 	{ "dsn", PK_ANY, NULL, pk_dsn, "when some recipients are refused and "
 	    "others accepted, whether the sender gets a DSN" },
+	{ "backup", PK_ANY, "no", pk_backup, "yes: keep a copy of the message "
+	    "in backup_dir (quarantine format) and still do the action" },
 	{ "notify", PK_ANY, "", pk_notify, "who is notified: sender, "
 	    "recipients, admin (any of them), or none" },
+	{ "template_replace", PK_ANY, "", pk_replace_tmpl, "the notice that "
+	    "replaces the message for this status (action replace)" },
 	{ "template_sender", PK_ANY, "", pk_status_tmpl, "the sender's "
 	    "template for this status (default: the group's)" },
 	{ "template_recipients", PK_ANY, "", pk_status_tmpl, "the recipients' "
@@ -552,6 +703,10 @@ pk_switch(struct pbuild *pb, struct policy_group *g, int slot,
 		target = &g->spf;
 	else if (strcasecmp(e->name, "surbl") == 0)
 		target = &g->surbl;
+	else if (strcasecmp(e->name, "dnsbl") == 0)
+		target = &g->dnsbl;
+	else if (strcasecmp(e->name, "lists") == 0)
+		target = &g->lists;
 	else if (strcasecmp(e->name, "uds") == 0)
 		target = &g->uds;
 	else
@@ -582,6 +737,161 @@ pk_list(struct pbuild *pb, struct policy_group *g, int slot,
 		g->whitelist = ml;
 	else
 		g->blacklist = ml;
+	return (0);
+}
+
+/* pb_rule_name - a rule name a check declared (any, if none did) */
+
+static int
+pb_rule_name(struct pbuild *pb, const struct conf_entry *e, const char *name)
+{
+	if (findings_rule_known(name) != 0)
+		return (0);
+	conf_error(pb->err, e, "[%s] %s: unknown rule \"%s\" (winnowctl "
+	    "classify and content/README.md list them)", e->section, e->name,
+	    name);
+	return (-1);
+}
+
+/* group_rules_free - a group's rules_off and rule_weights */
+
+static void
+group_rules_free(struct policy_group *g, int off, int weights)
+{
+	size_t	 i;
+
+	if (off) {
+		conf_list_free(g->rules_off);
+		g->rules_off = NULL;
+	}
+	if (weights) {
+		for (i = 0; i < g->nweights; i++)
+			free((char *)g->weights[i].name);
+		free(g->weights);
+		g->weights = NULL;
+		g->nweights = 0;
+	}
+}
+
+/* pk_rules_off - rules_off of a group */
+
+static int
+pk_rules_off(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char	**v;
+	size_t	 i, n;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n; i++) {
+		if (pb_rule_name(pb, e, v[i]) < 0) {
+			conf_list_free(v);
+			return (-1);
+		}
+	}
+	group_rules_free(g, 1, 0);
+	if (n > 0)
+		g->rules_off = v;
+	else
+		conf_list_free(v);
+	return (0);
+}
+
+/* pk_weights - rule_weights of a group: NAME:points, -1000..1000 */
+
+static int
+pk_weights(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	struct verdict_weight *w;
+	char		**v, *sep, *end;
+	size_t		 i, n;
+	long		 pts;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	w = xcalloc(n + 1, sizeof(*w));
+	for (i = 0; i < n; i++) {
+		if ((sep = strchr(v[i], ':')) == NULL)
+			sep = strchr(v[i], '=');
+		if (sep != NULL)
+			*sep++ = '\0';
+		pts = sep != NULL ? strtol(sep, &end, 10) : 0;
+		if (sep == NULL || *sep == '\0' || *end != '\0' ||
+		    pts < -1000 || pts > 1000) {
+			conf_error(pb->err, e, "[%s] %s: \"%s\" is not "
+			    "NAME:points (-1000..1000)", e->section, e->name,
+			    v[i]);
+			break;
+		}
+		if (pb_rule_name(pb, e, v[i]) < 0)
+			break;
+		w[i].name = xstrdup(v[i]);
+		w[i].weight = (int)pts;
+	}
+	conf_list_free(v);
+	if (i < n) {
+		while (i-- > 0)
+			free((char *)w[i].name);
+		free(w);
+		return (-1);
+	}
+	group_rules_free(g, 0, 1);
+	if (n > 0) {
+		g->weights = w;
+		g->nweights = n;
+	} else {
+		free(w);
+	}
+	return (0);
+}
+
+/* pk_eastern - eastern_suspicious: languages, all, none or empty */
+
+static int
+pk_eastern(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	char		**v;
+	size_t		 i, n;
+	unsigned int	 langs = 0, bit;
+	int		 rc = 0;
+
+	(void)slot;
+	n = conf_list_split(e->value, &v);
+	for (i = 0; i < n && rc == 0; i++) {
+		if (strcasecmp(v[i], "all") == 0)
+			langs |= FINDINGS_LANG_ALL;
+		else if (strcasecmp(v[i], "none") == 0)
+			continue;
+		else if ((bit = findings_lang_find(v[i])) != 0)
+			langs |= bit;
+		else
+			rc = pb_bad(pb, e, "is not a list of zh, ja, ko, th, "
+			    "all or none");
+	}
+	conf_list_free(v);
+	if (rc < 0)
+		return (rc);
+	g->eastern = n == 0 ? VERDICT_EASTERN_AS_CONTENT : langs == 0 ?
+	    VERDICT_EASTERN_ALLOWED : VERDICT_EASTERN_LANGS;
+	g->eastern_langs = langs;
+	return (0);
+}
+
+/* pk_obscene - obscene_tag */
+
+static int
+pk_obscene(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	(void)slot;
+	if (!pb_printable(e->value) || strlen(e->value) > POLICY_TAG_MAX)
+		return (pb_bad(pb, e, "is not a subject tag (printable, at "
+		    "most 100 bytes)"));
+	free(g->obscene_tag);
+	g->obscene_tag = e->value[0] ? xstrdup(e->value) : NULL;
 	return (0);
 }
 
@@ -756,6 +1066,16 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 		return (pb_bad(pb, e, "is not allowed: remove replaces the "
 		    "parts the AV check flagged, so it is for infected, "
 		    "suspicious, encrypted and filtered"));
+	if (v == POLICY_RENAME && slot != POLICY_ST_AV(AV_SUSPICIOUS) &&
+	    slot != POLICY_ST_AV(AV_ENCRYPTED) &&
+	    slot != POLICY_ST_AV(AV_FILTERED))
+		return (pb_bad(pb, e, "is not allowed: rename delivers the "
+		    "flagged parts under another file name, so it is for "
+		    "filtered, suspicious and encrypted (never infected)"));
+	if (v == POLICY_REPLACE && slot < SPAM_STATUS_COUNT)
+		return (pb_bad(pb, e, "is not allowed: replace is an AV "
+		    "action (infected, suspicious, encrypted, error, "
+		    "filtered)"));
 	g->st[slot].action = v;
 	pb->act_at[slot] = e;
 	return (0);
@@ -855,6 +1175,7 @@ pk_header(struct pbuild *pb, struct policy_group *g, int slot,
 	static const char *const ours[] = {
 		"X-Winnow-Status", "X-Winnow-Group", "X-Winnow-Score",
 		"X-Winnow-Checks", "X-Winnow-Virus", "X-Winnow-Info",
+		"X-Winnow-Version",
 		"Received", "Subject", NULL
 	};
 	struct policy_status *st = &g->st[slot];
@@ -885,7 +1206,56 @@ pk_header(struct pbuild *pb, struct policy_group *g, int slot,
 	return (0);
 }
 
-/* pk_reject - STATUS.reject_text */
+/* pb_reject_bad - a bad reject text, from the file or the line */
+
+static int
+pb_reject_bad(struct pbuild *pb, const struct conf_entry *e, char *text,
+    const char *what)
+{
+	if (text == NULL)
+		return (pb_bad(pb, e, what));
+	conf_error(pb->err, e, "[%s] %s: the text in %s %s", e->section,
+	    e->name, e->value + 5, what);
+	free(text);
+	return (-1);
+}
+
+/* pb_reject_file - a reject text kept in a file the admin edits: its
+ * first line that is neither empty nor a '#' comment */
+
+static char *
+pb_reject_file(struct pbuild *pb, const struct conf_entry *e,
+    const char *path)
+{
+	FILE		*fp;
+	char		*line = NULL, *text = NULL, *p;
+	size_t		 cap = 0;
+	ssize_t		 n;
+
+	if (*path != '/' || (fp = fopen(path, "r")) == NULL) {
+		conf_error(pb->err, e, "[%s] %s: %s: %s", e->section, e->name,
+		    path, *path != '/' ? "not an absolute path" :
+		    strerror(errno));
+		return (NULL);
+	}
+	while (text == NULL && (n = getline(&line, &cap, fp)) >= 0) {
+		if ((size_t)n > pb->max_file_size)
+			break;
+		line[strcspn(line, "\r\n")] = '\0';
+		for (p = line; *p == ' ' || *p == '\t'; p++)
+			;
+		if (*p != '\0' && *p != '#')
+			text = xstrdup(p);
+	}
+	free(line);
+	(void)fclose(fp);
+	if (text == NULL)
+		conf_error(pb->err, e, "[%s] %s: %s has no text line",
+		    e->section, e->name, path);
+	return (text);
+}
+
+/* pk_reject - STATUS.reject_text: a one-line template, or file:PATH */
 
 static int
 pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
@@ -894,15 +1264,21 @@ pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
 	struct template	*t;
 	struct buf	*why, *name;
 	const char	*v = e->value;
+	char		*text = NULL;
 
+	if (strncasecmp(v, "file:", 5) == 0) {
+		if ((text = pb_reject_file(pb, e, v + 5)) == NULL)
+			return (-1);
+		v = text;
+	}
 	if (isdigit((unsigned char)v[0]) && v[1] == '.' &&
 	    isdigit((unsigned char)v[2]) && v[0] != '5')
-		return (pb_bad(pb, e, "must have an enhanced code 5.X.Y (or "
-		    "none: 5.7.1 is added)"));
+		return (pb_reject_bad(pb, e, text, "must have an enhanced code "
+		    "5.X.Y (or none: 5.7.1 is added)"));
 	if (isdigit((unsigned char)v[0]) && isdigit((unsigned char)v[1]) &&
 	    isdigit((unsigned char)v[2]))
-		return (pb_bad(pb, e, "must not start with a reply code (554 "
-		    "is added)"));
+		return (pb_reject_bad(pb, e, text, "must not start with a reply "
+		    "code (554 is added)"));
 	why = buf_new(64);
 	name = buf_new(64);
 	buf_printf(name, "%s", e->name);
@@ -912,10 +1288,12 @@ pk_reject(struct pbuild *pb, struct policy_group *g, int slot,
 		    buf_str(why));
 		buf_free(why);
 		buf_free(name);
+		free(text);
 		return (-1);
 	}
 	buf_free(why);
 	buf_free(name);
+	free(text);
 	pb_own(pb->pol, t, pb_template_free);
 	g->st[slot].reject_text = t;
 	return (0);
@@ -932,6 +1310,103 @@ pk_dsn(struct pbuild *pb, struct policy_group *g, int slot,
 	if (pb_bool(pb, e, &v) < 0)
 		return (-1);
 	g->st[slot].dsn = v;
+	return (0);
+}
+
+/* pk_backup - STATUS.backup */
+
+static int
+pk_backup(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	int	 v;
+
+	if (pb_bool(pb, e, &v) < 0)
+		return (-1);
+	g->st[slot].backup = v;
+	return (0);
+}
+
+static policy_av_check_fn *policy_av_checker;
+
+/* policy_set_av_checker - who checks a group's AV options */
+
+void
+policy_set_av_checker(policy_av_check_fn *fn)
+{
+	policy_av_checker = fn;
+}
+
+/* group_avkeys_free - a group's AV options */
+
+static void
+group_avkeys_free(struct policy_group *g)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->navkeys; i++) {
+		free(g->avkeys[i].name);
+		free(g->avkeys[i].value);
+	}
+	free(g->avkeys);
+	g->avkeys = NULL;
+	g->navkeys = 0;
+}
+
+/* pk_avkey - one of the group's AV options (av_mode is [av] mode) */
+
+static int
+pk_avkey(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const char	*name = strcasecmp(e->name, "av_mode") == 0 ? "mode" :
+			    e->name;
+	struct buf	*why;
+	size_t		 i;
+
+	(void)slot;
+	if (policy_av_checker != NULL) {
+		why = buf_new(64);
+		if (policy_av_checker(name, e->value, why) != 0) {
+			conf_error(pb->err, e, "[%s] %s: %s", e->section,
+			    e->name, buf_str(why));
+			buf_free(why);
+			return (-1);
+		}
+		buf_free(why);
+	}
+	for (i = 0; i < g->navkeys; i++)
+		if (strcmp(g->avkeys[i].name, name) == 0)
+			break;
+	if (i == g->navkeys) {
+		g->avkeys = xreallocarray(g->avkeys, g->navkeys + 1,
+		    sizeof(*g->avkeys));
+		g->avkeys[g->navkeys].name = xstrdup(name);
+		g->avkeys[g->navkeys++].value = NULL;
+	}
+	free(g->avkeys[i].value);
+	g->avkeys[i].value = xstrdup(e->value);
+	return (0);
+}
+
+/* pk_replace_tmpl - template_replace, for every status or one */
+
+static int
+pk_replace_tmpl(struct pbuild *pb, struct policy_group *g, int slot,
+    const struct conf_entry *e)
+{
+	const struct template *t;
+	int		 bad, i;
+
+	t = pb_template(pb, e, &bad);
+	if (bad)
+		return (-1);
+	if (slot >= 0) {
+		g->st[slot].tmpl_replace = t;
+		return (0);
+	}
+	for (i = 0; i < POLICY_NSTATUS; i++)
+		g->st[i].tmpl_replace = t;
 	return (0);
 }
 
@@ -989,6 +1464,9 @@ group_free_fields(struct policy_group *g)
 
 	free(g->name);
 	free(g->virus_name_action);
+	free(g->obscene_tag);
+	group_rules_free(g, 1, 1);
+	group_avkeys_free(g);
 	group_vna_free(g);
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		conf_list_free(g->st[i].to);
@@ -1013,6 +1491,33 @@ group_dup(const struct policy_group *src, const char *name)
 	g->vna = NULL;
 	g->nvna = 0;
 	group_vna_compile(g);
+	g->obscene_tag = xstrdup(src->obscene_tag);
+	g->rules_off = NULL;
+	g->weights = NULL;
+	g->avkeys = NULL;
+	g->navkeys = 0;
+	if (src->navkeys > 0) {
+		g->avkeys = xcalloc(src->navkeys, sizeof(*g->avkeys));
+		for (k = 0; k < src->navkeys; k++) {
+			g->avkeys[k].name = xstrdup(src->avkeys[k].name);
+			g->avkeys[k].value = xstrdup(src->avkeys[k].value);
+		}
+		g->navkeys = src->navkeys;
+	}
+	if (src->rules_off != NULL) {
+		for (k = 0; src->rules_off[k] != NULL; k++)
+			;
+		g->rules_off = xcalloc(k + 1, sizeof(*g->rules_off));
+		for (k = 0; src->rules_off[k] != NULL; k++)
+			g->rules_off[k] = xstrdup(src->rules_off[k]);
+	}
+	if (src->nweights > 0) {
+		g->weights = xcalloc(src->nweights, sizeof(*g->weights));
+		for (k = 0; k < src->nweights; k++) {
+			g->weights[k].name = xstrdup(src->weights[k].name);
+			g->weights[k].weight = src->weights[k].weight;
+		}
+	}
 	for (i = 0; i < POLICY_NSTATUS; i++) {
 		struct policy_status *st = &g->st[i];
 
@@ -1103,6 +1608,12 @@ pb_apply(struct pbuild *pb, struct policy_group *g,
 			}
 			if (k == NULL || (pass == 0) != (slot < 0))
 				continue;
+			if (k->where == PK_OWN && pb->in_policy) {
+				conf_error(pb->err, e, "%s belongs in a [group "
+				    "NAME] section ([av] has the one for every "
+				    "group)", e->name);
+				continue;
+			}
 			if (k->where == PK_GROUP && pb->in_policy) {
 				conf_error(pb->err, e, "%s belongs in a "
 				    "[group NAME] section", e->name);
@@ -1193,6 +1704,79 @@ pb_saved_value(const char *name)
 	return (NULL);
 }
 
+/* pb_saved_entry - a [policy] entry being loaded, or NULL */
+
+static const struct conf_entry *
+pb_saved_entry(const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < policy_nsaved; i++)
+		if (strcasecmp(policy_saved[i].name, name) == 0)
+			return (&policy_saved[i]);
+	return (NULL);
+}
+
+/* pb_protect - the protected_domains set: a file that cannot be read fails
+ * the load, an item that can never match is a warning */
+
+static void
+pb_protect(struct pbuild *pb)
+{
+	const struct conf_entry *e = pb_saved_entry("protected_domains");
+	struct buf	*warn, *why;
+	const char	*p, *nl;
+
+	if (e == NULL)
+		return;			/* the default: every domain */
+	warn = buf_new(128);
+	why = buf_new(128);
+	pb->pol->protect = protect_parse(e->value, pb->max_file_size, warn,
+	    why);
+	if (pb->pol->protect == NULL)
+		conf_error(pb->err, e, "[policy] %s", buf_str(why));
+	for (p = buf_str(warn); *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		log_warn("%s:%d: %.*s", e->file, e->line, (int)(nl - p), p);
+	}
+	buf_free(warn);
+	buf_free(why);
+}
+
+/* pb_reporters - report_senders and report_clients, compiled */
+
+static void
+pb_reporters(struct pbuild *pb)
+{
+	const struct conf_entry *e;
+	const struct mask_list *ml;
+
+	if ((e = pb_saved_entry("report_senders")) != NULL &&
+	    (ml = pb_masks(pb, e, 0)) != NULL && mask_list_count(ml) > 0)
+		pb->pol->reporters = ml;
+	if ((e = pb_saved_entry("report_clients")) != NULL &&
+	    (ml = pb_masks(pb, e, MASK_ALLOW_IP)) != NULL &&
+	    mask_list_count(ml) > 0)
+		pb->pol->report_clients = ml;
+	if (pb->pol->reporters == NULL && ((e = pb_saved_entry("report_spam"))
+	    != NULL || (e = pb_saved_entry("report_ham")) != NULL) &&
+	    e->value[0] != '\0')
+		log_warn("%s:%d: %s is set but report_senders is empty: every "
+		    "report will be refused", e->file, e->line, e->name);
+}
+
+/* pb_dsn_template - template_dsn, read with the build */
+
+static void
+pb_dsn_template(struct pbuild *pb)
+{
+	const struct conf_entry *e = pb_saved_entry("template_dsn");
+	int		 bad;
+
+	if (e != NULL)
+		pb->pol->dsn_tmpl = pb_template(pb, e, &bad);
+}
+
 /* pb_group_name_ok - [group NAME]: letters, digits, '.', '_', '-' */
 
 static int
@@ -1270,6 +1854,9 @@ policy_build(const struct conf_entry *gents, size_t ngents,
 		(void)conf_parse_size(v, 1024, 0, &pb.max_file_size, why);
 	v = pb_saved_value("notify_admin");
 	pb.have_admin = v != NULL && v[0] != '\0';
+	pb_protect(&pb);
+	pb_reporters(&pb);
+	pb_dsn_template(&pb);
 
 	/* [policy]: the defaults every group starts from. */
 	pb_defaults(&pb, &defaults);
@@ -1349,6 +1936,7 @@ policy_free(struct policy *pol)
 		free(pol->groups[i]);
 	}
 	free(pol->groups);
+	protect_free(pol->protect);
 	for (o = pol->objs; o != NULL; o = next) {
 		next = o->next;
 		o->free_fn(o->p);
@@ -1409,8 +1997,10 @@ static const struct conf_section policy_section = {
 
 static const struct conf_section policy_group_section = {
 	"group ", 1, NULL, policy_group_handler,
-	"[group NAME]: recipients (masks), optional senders, and any "
-	"[policy] group or STATUS.key setting to override"
+	"[group NAME]: recipients (masks), optional senders, the group's own "
+	"attachment filter and AV options ([av] filter_*, remove_notice, "
+	"rename_suffix; av_mode for [av] mode), and any [policy] group or "
+	"STATUS.key setting to override"
 };
 
 /* policy_params_build - the [policy] parameter table */
@@ -1431,7 +2021,7 @@ policy_params_build(void)
 	for (; policy_global_params[n].name != NULL; n++)
 		policy_params[n] = policy_global_params[n];
 	for (k = policy_group_keys; k->name != NULL; k++) {
-		if (k->where == PK_GROUP)
+		if (k->where == PK_GROUP || k->where == PK_OWN)
 			continue;
 		policy_params[n].name = k->name;
 		policy_params[n].type = CONF_STR;
@@ -1471,43 +2061,63 @@ policy_conf_register(void)
 	conf_register(&policy_group_section);
 }
 
-/* policy_domain_match - does domain match one protected_domains entry? */
-
-static int
-policy_domain_match(const char *domain, const char *entry)
-{
-	size_t	 dl = strlen(domain), el;
-
-	if (entry[0] == '*' && entry[1] == '.')
-		entry++;
-	if (entry[0] != '.')
-		return (strcasecmp(domain, entry) == 0);
-	el = strlen(entry);
-	if (strcasecmp(domain, entry + 1) == 0)
-		return (1);
-	return (dl > el && strcasecmp(domain + dl - el, entry) == 0);
-}
-
 /* policy_protected - is the recipient in a protected domain? */
 
 int
 policy_protected(const char *rcpt)
 {
-	const char	*domain;
-	char		**list;
-	size_t		 i, n;
-	int		 hit = 0;
+	const struct protect *p = policy_current ? policy_current->protect :
+	    NULL;
 
-	if (policy_conf.protected_domains == NULL ||
-	    policy_conf.protected_domains[0] == '\0')
+	if (protect_all(p))
 		return (1);
-	if ((domain = addr_domain(rcpt)) == NULL)
-		return (0);
-	n = conf_list_split(policy_conf.protected_domains, &list);
-	for (i = 0; i < n && !hit; i++)
-		hit = policy_domain_match(domain, list[i]);
-	conf_list_free(list);
+	return (protect_match(p, addr_domain(rcpt)));
+}
+
+/* policy_protected_describe - the protected set, for the log */
+
+void
+policy_protected_describe(struct buf *out)
+{
+	protect_describe(policy_current ? policy_current->protect : NULL,
+	    out);
+}
+
+/* policy_report_kind - is rcpt a report address, and of which kind? */
+
+int
+policy_report_kind(const char *rcpt)
+{
+	const char *const lists[2] = { policy_conf.report_ham,
+	    policy_conf.report_spam };
+	char		**v;
+	size_t		 i, n;
+	int		 k, hit = -1;
+
+	for (k = 0; k < 2 && hit < 0; k++) {
+		if (lists[k] == NULL || lists[k][0] == '\0')
+			continue;
+		n = conf_list_split(lists[k], &v);
+		for (i = 0; i < n && hit < 0; i++)
+			if (strcasecmp(v[i], rcpt) == 0)
+				hit = k;
+		conf_list_free(v);
+	}
 	return (hit);
 }
 
+/* policy_reporter_ok - may this sender (from this client) report? */
 
+int
+policy_reporter_ok(const char *sender, const char *client_ip)
+{
+	const struct policy *pol = policy_current;
+
+	if (pol == NULL || pol->reporters == NULL || sender == NULL ||
+	    sender[0] == '\0' || !mask_list_match(pol->reporters, sender,
+	    NULL))
+		return (0);
+	return (pol->report_clients == NULL ||
+	    (client_ip != NULL && mask_list_match(pol->report_clients, "",
+	    client_ip)));
+}

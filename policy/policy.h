@@ -38,7 +38,9 @@
 
 struct edit;
 struct mask_list;
+struct protect;
 struct template;
+struct verdict_weight;
 
 /* [policy] parameters that are not per group. */
 struct policy_conf {
@@ -52,6 +54,21 @@ struct policy_conf {
 	char		*notify_admin;
 	char		*notify_from;		/* "" postmaster@myhostname */
 	size_t		 max_file_size;
+	char		*backup_dir;		/* STATUS.backup copies */
+	char		*quarantine_keep;	/* ages ("30d", "0": forever) */
+	char		*backup_keep;
+	char		*archive_keep;
+	char		*report_spam;		/* report addresses, "" none */
+	char		*report_ham;
+	char		*template_dsn;		/* "" built-in */
+	int		 compat_headers;	/* enum policy_compat */
+	int		 version_header;	/* X-Winnow-Version */
+};
+
+enum policy_compat {
+	POLICY_COMPAT_NONE = 0,
+	POLICY_COMPAT_KAS,	/* also X-Spamtest-Status-Extended and
+				 * X-SpamTest-Info, as the old product */
 };
 
 extern struct policy_conf policy_conf;
@@ -69,7 +86,11 @@ enum policy_archive {
 enum policy_action {
 	POLICY_ACCEPT = 0,
 	POLICY_COPY,
+	POLICY_RENAME,		/* AV: deliver with the flagged parts' file
+				 * names given [av] rename_suffix (.vir) */
 	POLICY_REMOVE,		/* AV: deliver with the flagged parts replaced */
+	POLICY_REPLACE,		/* AV: deliver a notice from a template in
+				 * place of the whole message */
 	POLICY_REDIRECT,
 	POLICY_DROP,
 	POLICY_QUARANTINE,
@@ -109,9 +130,19 @@ struct policy_status {
 	const struct template *reject_text;	/* "5.7.1 ..." for the 554
 					 * reply (a one-line template) */
 	int		 dsn;		/* a refusal may cause a DSN */
+	int		 backup;	/* keep a copy in backup_dir */
 	unsigned int	 notify;	/* bits 1 << POLICY_NOTIFY_* */
 	const struct template *tmpl[POLICY_NOTIFY_NWHO];	/* NULL:
 					 * built-in */
+	const struct template *tmpl_replace;	/* action replace; NULL:
+					 * built-in (notify_builtin_replace) */
+};
+
+/* One [group] AV option (av_opts_set's names: filter_names, ...,
+ * remove_notice, rename_suffix, and mode written av_mode). */
+struct policy_avkey {
+	char		*name;
+	char		*value;
 };
 
 /* One virus_name_action rule. */
@@ -132,8 +163,22 @@ struct policy_group {
 	int		 rdns;		/* each DNS family, within dns_checks */
 	int		 spf;
 	int		 surbl;
+	int		 dnsbl;		/* DNSBL ratings, within dns_checks */
 	int		 uds;		/* the UDS check, within spam_checks */
 	int		 av_checks;
+	int		 lists;		/* white and black lists apply */
+	char		**rules_off;	/* rules that weigh nothing here,
+					 * NULL-terminated, or NULL */
+	struct verdict_weight *weights;	/* rule_weights (verdict.h) */
+	size_t		 nweights;
+	int		 eastern;	/* enum verdict_eastern */
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_*: suspicious ones */
+	char		*obscene_tag;	/* subject tag of obscene mail, or
+					 * NULL */
+	struct policy_avkey *avkeys;	/* the group's own AV options, by
+					 * name; the server makes an option
+					 * set of them */
+	size_t		 navkeys;
 	const struct mask_list *whitelist;	/* the group's own lists */
 	const struct mask_list *blacklist;
 	char		*virus_name_action;	/* "GLOB:ACTION, ..." or NULL */
@@ -149,6 +194,11 @@ struct policy {
 	size_t		 ngroups;
 	const struct mask_list *whitelist;	/* common lists: every group */
 	const struct mask_list *blacklist;
+	struct protect	*protect;	/* protected_domains (protect.h) */
+	const struct mask_list *reporters;	/* report_senders */
+	const struct mask_list *report_clients;	/* report_clients */
+	const struct template *dsn_tmpl;	/* template_dsn, or NULL:
+					 * the built-in text */
 	struct policy_obj *objs;	/* what the policy owns (lists,
 					 * templates) */
 };
@@ -168,8 +218,11 @@ struct policy_decision {
 	int		 reject;	/* refused with 554 and reject_text */
 	int		 quarantine;	/* a copy goes to the quarantine */
 	int		 dsn;		/* a refusal may cause a DSN */
+	int		 backup;	/* a copy goes to backup_dir */
 	int		 reject_slot;	/* the status that refused, or -1 */
 	int		 remove;	/* the AV-flagged parts are replaced */
+	int		 rename;	/* ... their file names get a suffix */
+	int		 replace;	/* the message becomes a notice */
 	int		 tempfail;	/* answered 4xx */
 	int		 tempfail_slot;	/* the status that tempfailed, or -1 */
 };
@@ -177,10 +230,14 @@ struct policy_decision {
 /* Register [policy] and [group NAME]; sets the defaults at once. */
 void		 policy_conf_register(void);
 
-/* Whether a recipient address is in a protected domain: its domain equals
- * an entry, or is below an entry written ".example.com" or
- * "*.example.com".  Every recipient is protected when the list is empty. */
+/* Whether a recipient address is in a protected domain (protect.h: an
+ * exact domain, ".example.com" and "*.example.com" with its subdomains,
+ * wildcards, file: lists, "*").  Every recipient is protected when the
+ * list is empty or has "*". */
 int		 policy_protected(const char *rcpt);
+
+/* The protected set in one line, for the log at start and reload. */
+void		 policy_protected_describe(struct buf *out);
 
 /* The group of a recipient: the first whose recipients match rcpt and
  * whose senders (if any) match the sender or the client address. */
@@ -197,6 +254,25 @@ void		 policy_decide(const struct policy *, const char *rcpt,
  * cannot be done, the remove_fallback), recomputing what the recipient
  * gets. */
 void		 policy_decision_av_action(struct policy_decision *, int action);
+
+/* An age of the retention keys ("30d", "12h", "2w", "90m", "45s"; "0"
+ * keeps for ever) in seconds; -1 if it is not one. */
+long long	 policy_age(const char *);
+
+/* Report addresses: 1 if rcpt is a report_spam address, 0 if report_ham,
+ * -1 if neither. */
+int		 policy_report_kind(const char *rcpt);
+
+/* Whether a sender (and client address) may report: the sender matches
+ * report_senders and, when report_clients is set, the client matches it
+ * too.  Nobody may when report_senders is empty. */
+int		 policy_reporter_ok(const char *sender, const char *client_ip);
+
+/* Who checks a [group]'s AV options (the server: av_opts_set on a copy
+ * of the defaults); without one they are taken as written (winnowctl). */
+typedef int	 policy_av_check_fn(const char *name, const char *value,
+		    struct buf *why);
+void		 policy_set_av_checker(policy_av_check_fn *);
 
 /* Check a virus_name_action value ("GLOB:ACTION, ..."); 0 or -1 with why. */
 int		 policy_vna_check(const char *, struct buf *why);
@@ -223,6 +299,19 @@ unsigned int	 policy_needs(const struct policy_group *);
 void		 policy_edit(struct edit *,
 		    const struct policy_decision *const *, size_t n,
 		    const struct findings *);
+
+/* Inbound copies of our headers removed (X-Winnow-*, and X-Spamtest-*
+ * with compat_headers = kas): for a recipient the policy did not decide;
+ * policy_edit does it itself. */
+void		 policy_edit_strip(struct edit *);
+
+/* X-Winnow-Info: info (and with compat_headers = kas X-SpamTest-Info:
+ * "Not protected" or "Not processed" where the old product said so). */
+void		 policy_edit_info(struct edit *, const char *info);
+
+/* What X-Winnow-Version says after "winnow VERSION" (the AV engine and
+ * database, set by the server when it loads them; NULL: nothing). */
+void		 policy_set_version_info(const char *);
 
 /* What X-Winnow-Score and X-Winnow-Checks say for recipients sharing one
  * message (policy_edit writes them; the server's summary line too):

@@ -106,14 +106,54 @@ verdict_rule_off(const struct verdict_opts *o, const char *name)
 	return (0);
 }
 
+/* verdict_weight - a rule's weight for a group: its own, or the one in
+ * the findings (def) */
+
+static int
+verdict_weight(const struct verdict_opts *o, const char *name, int def)
+{
+	size_t	 i;
+
+	for (i = 0; o->weights != NULL && i < o->nweights; i++)
+		if (strcasecmp(o->weights[i].name, name) == 0)
+			return (o->weights[i].weight);
+	return (def);
+}
+
+/* verdict_eastern_points - what Eastern text adds under the group's
+ * settings, on top of the other rules (the findings' EASTERN rule, if
+ * any, is counted here and not with them) */
+
+static double
+verdict_eastern_points(const struct findings *f,
+    const struct verdict_opts *o, const struct finding_item *rule)
+{
+	int	 w = verdict_weight(o, "EASTERN", rule != NULL ? rule->weight :
+		    VERDICT_EASTERN_POINTS);
+
+	if (verdict_rule_off(o, "EASTERN"))
+		return (0.0);
+	switch (o->eastern) {
+	case VERDICT_EASTERN_AS_CONTENT:
+		return (rule != NULL ? w : 0.0);
+	case VERDICT_EASTERN_ALLOWED:
+		return (0.0);
+	case VERDICT_EASTERN_SUSPICIOUS:
+		return (f->eastern || rule != NULL ? w : 0.0);
+	case VERDICT_EASTERN_LANGS:
+		return ((f->eastern_langs & o->eastern_langs) != 0 ? w : 0.0);
+	}
+	return (0.0);
+}
+
 /* verdict_rules_points - rules_score adjusted for a group's settings */
 
 static double
 verdict_rules_points(const struct findings *f, const struct verdict_opts *o)
 {
+	const struct finding_item *eastern = NULL;
 	double	 pts = f->rules_score;
 	unsigned int i, n;
-	int	 eastern_rule = 0;
 
 	n = f->rules.count < FINDINGS_MAX_ITEMS ? f->rules.count :
 	    FINDINGS_MAX_ITEMS;
@@ -121,19 +161,17 @@ verdict_rules_points(const struct findings *f, const struct verdict_opts *o)
 		const struct finding_item *it = &f->rules.item[i];
 
 		if (strcmp(it->name, "EASTERN") == 0) {
-			eastern_rule = 1;
-			if (o->eastern == VERDICT_EASTERN_ALLOWED) {
-				pts -= it->weight;
-				continue;
-			}
+			eastern = it;
+			pts -= it->weight;	/* verdict_eastern_points */
+			continue;
 		}
 		if (verdict_rule_off(o, it->name))
 			pts -= it->weight;
+		else
+			pts += verdict_weight(o, it->name, it->weight) -
+			    it->weight;
 	}
-	if (o->eastern == VERDICT_EASTERN_SUSPICIOUS && f->eastern &&
-	    !eastern_rule && !verdict_rule_off(o, "EASTERN"))
-		pts += VERDICT_EASTERN_POINTS;
-	return (pts);
+	return (pts + verdict_eastern_points(f, o, eastern));
 }
 
 /* verdict_net_points - DNSBL below blacklisting, SURBL, rDNS, SPF, UDS */
@@ -182,7 +220,7 @@ double
 verdict_points(const struct findings *f)
 {
 	struct verdict_opts o = { DETECTION_STANDARD, 1,
-	    VERDICT_EASTERN_AS_CONTENT, NULL };
+	    VERDICT_EASTERN_AS_CONTENT, NULL, NULL, 0, 0 };
 
 	return (verdict_points_opts(f, &o));
 }
@@ -217,7 +255,7 @@ verdict_spam(const struct findings *f, enum detection_level level,
     int probable_spam)
 {
 	struct verdict_opts o = { level, probable_spam,
-	    VERDICT_EASTERN_AS_CONTENT, NULL };
+	    VERDICT_EASTERN_AS_CONTENT, NULL, NULL, 0, 0 };
 
 	return (verdict_spam_opts(f, &o));
 }

@@ -5,6 +5,12 @@
  * configuration, no I/O, no clock, so the policy calls it once per group
  * and tests pin every case.
  *
+ * A group may switch rules off, give them other weights, and say which
+ * Eastern languages are suspicious for it (struct verdict_opts): the
+ * EASTERN rule then weighs in (its weight, VERDICT_EASTERN_POINTS unless
+ * the group gives another) only when the message has text or charsets of
+ * one of those languages (findings.eastern_langs).
+ *
  * Everything weighs in one unit, points, where 100 points is "spam beyond
  * doubt" (the scale DNSBL ratings already use: a sum of 100 blacklists):
  *
@@ -63,6 +69,14 @@ enum verdict_eastern {
 	VERDICT_EASTERN_ALLOWED,	/* the EASTERN rule weighs nothing */
 	VERDICT_EASTERN_SUSPICIOUS,	/* Eastern text weighs
 					 * VERDICT_EASTERN_POINTS */
+	VERDICT_EASTERN_LANGS,		/* only the languages in
+					 * eastern_langs weigh */
+};
+
+/* A group's weight for a rule, in place of the one in the findings. */
+struct verdict_weight {
+	const char	*name;
+	int		 weight;
 };
 
 #define VERDICT_EASTERN_POINTS	30	/* = the EASTERN rule's default */
@@ -78,6 +92,11 @@ struct verdict_opts {
 	const char *const *rules_off;	/* rule names that weigh nothing
 					 * for this group, NULL-terminated,
 					 * or NULL */
+	const struct verdict_weight *weights;	/* the group's rule
+					 * weights, or NULL */
+	size_t		 nweights;
+	unsigned int	 eastern_langs;	/* FINDINGS_LANG_* that are
+					 * suspicious (VERDICT_EASTERN_LANGS) */
 };
 
 /* The status at a level (probable_spam 0 or 1). */

@@ -30,15 +30,23 @@
  * others go on; decide.c applies on_error to the recipients whose groups
  * depend on it.
  *
+ * AV passes: groups may scan with their own option sets (avsets.h).  The
+ * recipients are put in passes, one per distinct set; the table's av row
+ * scans with the first pass's set, and once every check has finished,
+ * each further pass gets a copy of the findings whose AV part is scanned
+ * again with its set (the scan process is already there).
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* lib */
 #include "buf.h"
 #include "log.h"
 #include "status.h"
+#include "xalloc.h"
 #include "timeutil.h"
 
 /* checks */
@@ -52,6 +60,7 @@
 #include "policy.h"
 
 /* server */
+#include "avsets.h"
 #include "checks.h"
 #include "pipeline.h"
 #include "server.h"
@@ -102,15 +111,16 @@ checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
 	return (&ready);
 }
 
+/* The option set of the first AV pass (checks_run sets it per message). */
+static const struct av_opts *checks_av_first;
+
 static int
-checks_av_finish(void *h, struct msg_view *v, unsigned int need,
+checks_av_scan(struct msg_view *v, const struct av_opts *o,
     struct findings *f, struct buf *why)
 {
 	int	 rc;
 
-	(void)h;
-	(void)need;
-	rc = av_check(v, f, why);
+	rc = av_check_opts(v, o != NULL ? o : av_opts_default(), f, why);
 	if (rc != WN_OK) {
 		/* Not scanned: no AV status, whatever was half found. */
 		f->av = AV_NOT_SCANNED;
@@ -120,6 +130,15 @@ checks_av_finish(void *h, struct msg_view *v, unsigned int need,
 		    buf_len(why) > 0 ? buf_str(why) : "error");
 	}
 	return (rc);
+}
+
+static int
+checks_av_finish(void *h, struct msg_view *v, unsigned int need,
+    struct findings *f, struct buf *why)
+{
+	(void)h;
+	(void)need;
+	return (checks_av_scan(v, checks_av_first, f, why));
 }
 
 /* dnsbl: every query at start, the answers at finish */
@@ -176,7 +195,7 @@ const struct check checks_table[] = {
 	    content_conf_register, content_load, content_child_init, NULL,
 	    checks_content_start, checks_content_finish, checks_content_free },
 	{ "av", POLICY_NEED_AV, POLICY_NEED_AV, FINDINGS_FAILED_AV,
-	    CHECK_FORKS,
+	    CHECK_FORKS | CHECK_PER_SET,
 	    av_conf_register, av_load, av_child_init, av_child_exit,
 	    checks_av_start, checks_av_finish, NULL },
 	{ "uds", POLICY_NEED_UDS, POLICY_NEED_UDS, FINDINGS_FAILED_UDS,
@@ -258,6 +277,70 @@ checks_failed(struct pl_ctx *c, const struct check *k, const char *when)
 	c->f->failed |= k->failed;
 }
 
+/* checks_passes - the AV passes: one per option set the filtered
+ * recipients' groups scan with, in the order first used */
+
+static void
+checks_passes(struct pl_ctx *c)
+{
+	const struct policy_group *g;
+	size_t		 i, k, set;
+	int		 any = 0;
+
+	for (i = 0; i < c->m->nrcpts; i++) {
+		c->rc[i].pass = 0;
+		if (c->rc[i].info != INFO_NONE)
+			continue;
+		g = policy_group_find(policy_current, c->addrs[i],
+		    c->m->sender, c->view.client_addr);
+		if (!(policy_needs(g) & POLICY_NEED_AV))
+			continue;
+		set = avsets_of(g);
+		if (!any) {
+			c->passes[0].set = set;
+			any = 1;
+		}
+		for (k = 0; k < c->npasses && c->passes[k].set != set; k++)
+			;
+		if (k == c->npasses) {
+			c->passes = xreallocarray(c->passes, c->npasses + 1,
+			    sizeof(*c->passes));
+			memset(&c->passes[k], 0, sizeof(c->passes[k]));
+			c->passes[k].set = set;
+			c->npasses++;
+		}
+		c->rc[i].pass = k;
+	}
+	checks_av_first = avsets_opts(c->passes[0].set);
+}
+
+/* checks_more_passes - the AV passes after the first: a copy of the
+ * findings each, its AV part scanned with the pass's set */
+
+static void
+checks_more_passes(struct pl_ctx *c, const struct check *k, int started)
+{
+	struct findings	*f;
+	size_t		 i;
+
+	for (i = 1; i < c->npasses; i++) {
+		f = findings_new();
+		*f = *c->f;
+		c->passes[i].f = f;
+		if (!started)
+			continue;	/* it failed at start: so do these */
+		f->failed &= ~k->failed;
+		buf_reset(c->why);
+		if (checks_av_scan(&c->view, avsets_opts(c->passes[i].set), f,
+		    c->why) != WN_OK) {
+			log_warn("%s: %s check failed (option set %zu): %s",
+			    c->m->qid, k->name, c->passes[i].set,
+			    buf_str(c->why));
+			f->failed |= k->failed;
+		}
+	}
+}
+
 /* checks_run - run every check a group wants */
 
 void
@@ -268,6 +351,8 @@ checks_run(struct pl_ctx *c)
 	void		*h[CHECKS_MAX];
 	uint64_t	 t;
 	size_t		 i;
+
+	checks_passes(c);
 
 	/* Each check's time is its start plus its finish (the statistics'
 	 * latency histograms). */
@@ -291,6 +376,9 @@ checks_run(struct pl_ctx *c)
 			checks_failed(c, k, "finish");
 		c->check_us[i] += time_now_us() - t;
 	}
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+		if ((k->flags & CHECK_PER_SET) && (need & k->needs))
+			checks_more_passes(c, k, h[i] != NULL);
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {

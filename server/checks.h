@@ -16,6 +16,10 @@
 #define CHECK_THREADS		0x02	/* starts a thread */
 #define CHECK_TEXT		0x04	/* fills msg_view.text at start */
 #define CHECK_READS_TEXT	0x08	/* reads msg_view.text */
+#define CHECK_PER_SET		0x10	/* runs once per AV option set the
+					 * recipients' groups use (again, into
+					 * a copy of the findings, for each
+					 * set after the first) */
 
 #define CHECKS_MAX		16
 

@@ -131,7 +131,8 @@ count_message(struct pl_ctx *c, const struct buf *reply,
 		rc[i].group = p->decided ? p->dec.group->name : NULL;
 		rc[i].spam = p->decided ? (int)p->dec.spam : SPAM_UNFILTERED;
 		rc[i].av = p->decided ? (int)p->dec.av : 0;
-		rc[i].action = p->decided ? p->dec.action : ACTION_NONE;
+		rc[i].action = p->decided ?
+		    (int)svec_action_code(p->dec.action) : ACTION_NONE;
 		rc[i].fate = count_fate(p->r->fate);
 		rc[i].by_policy = (p->r->why & FATE_BY_POLICY) != 0;
 		rc[i].downstream = (p->r->why & FATE_DOWNSTREAM) != 0;

@@ -1,11 +1,12 @@
 /*
  * decide.c - each filtered recipient's statuses and actions
  *
- * The group of each protected recipient decides from the findings
- * (policy_decide).  A refusal gets 554 and the status's reject text at
- * once, a hold 451; a recipient whose AV action is "remove" gets the
- * message with the flagged parts replaced, made once per message - or,
- * when that cannot be done safely, [av] remove_fallback.
+ * The group of each protected recipient decides from the findings of its
+ * AV pass (policy_decide).  A refusal gets 554 and the status's reject
+ * text at once, a hold 451; a recipient whose AV action is "remove" or
+ * "rename" gets the message with the flagged parts replaced or renamed,
+ * made once per pass - or, when that cannot be done safely, [av]
+ * remove_fallback; "replace" gets a notice from the status's template.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -26,7 +27,9 @@
 
 /* policy */
 #include "findings.h"
+#include "notify.h"
 #include "policy.h"
+#include "replace.h"
 #include "template.h"
 
 /* smtp */
@@ -34,6 +37,7 @@
 #include "smtp_conf.h"
 
 /* server */
+#include "avsets.h"
 #include "checks.h"
 #include "pipeline.h"
 #include "server.h"
@@ -44,15 +48,20 @@ void
 decide_vars(struct pl_ctx *c, const struct policy_decision *d, int slot,
     const char **vars, struct buf *virus)
 {
+	const struct findings *f = c->f;
 	unsigned int	 i, n;
 
+	/* the virus names of the recipient's own pass */
+	for (i = 0; i < c->m->nrcpts; i++)
+		if (&c->rc[i].dec == d)
+			f = pipeline_findings(c, &c->rc[i]);
 	memset(vars, 0, TEMPLATE_NVARS * sizeof(*vars));
-	n = c->f->viruses.count < FINDINGS_MAX_ITEMS ? c->f->viruses.count :
+	n = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
 	    FINDINGS_MAX_ITEMS;
 	if (d->av != AV_NOT_SCANNED)
 		for (i = 0; i < n; i++)
 			buf_printf(virus, "%s%s", i ? ", " : "",
-			    c->f->viruses.item[i].name);
+			    f->viruses.item[i].name);
 	vars[TEMPLATE_SENDER] = c->m->sender[0] ? c->m->sender : "<>";
 	vars[TEMPLATE_STATUS] = policy_status_name(slot);
 	vars[TEMPLATE_ACTION] = policy_action_name(d->action);
@@ -63,29 +72,57 @@ decide_vars(struct pl_ctx *c, const struct policy_decision *d, int slot,
 	vars[TEMPLATE_CLIENT] = c->view.client_addr;
 }
 
-/* decide_removed - the message with the AV-flagged parts replaced by a
- * notice (made once per message); 0, or -1 when that cannot be done
+/* decide_variant - the message with the AV-flagged parts replaced (or
+ * renamed), made once per pass; 0, or -1 when that cannot be done
  * safely */
 
 static int
-decide_removed(struct pl_ctx *c)
+decide_variant(struct pl_ctx *c, size_t pass, int rename)
 {
-	if (c->removed_state == 0) {
-		c->removed = buf_new(c->len + 1024);
+	struct pl_pass	*ps = &c->passes[pass];
+	struct pl_variant *v = rename ? &ps->renamed : &ps->removed;
+	const struct av_opts *o = avsets_opts(ps->set);
+	int		 rc;
+
+	if (v->state == 0) {
+		v->b = buf_new(c->len + 1024);
 		buf_reset(c->why);
-		if (av_remove_parts(&c->view, c->f, c->removed, c->why) ==
-		    WN_OK) {
-			c->removed_state = 1;
-			c->removed_hlen = mailhdr_len(c->removed->data,
-			    buf_len(c->removed));
+		rc = rename ? av_rename_parts(&c->view, o, ps->f, v->b,
+		    c->why) : av_remove_parts_opts(&c->view, o, ps->f, v->b,
+		    c->why);
+		if (rc == WN_OK) {
+			v->state = 1;
+			v->hlen = mailhdr_len(v->b->data, buf_len(v->b));
 		} else {
-			log_warn("%s: cannot remove the flagged parts (%s); "
-			    "using [av] remove_fallback", c->m->qid,
-			    buf_str(c->why));
-			c->removed_state = -1;
+			log_warn("%s: cannot %s the flagged parts (%s); "
+			    "using [av] remove_fallback", c->m->qid, rename ?
+			    "rename" : "remove", buf_str(c->why));
+			v->state = -1;
 		}
 	}
-	return (c->removed_state > 0 ? 0 : -1);
+	return (v->state > 0 ? 0 : -1);
+}
+
+/* decide_replaced - the notice a recipient gets in place of the message */
+
+static void
+decide_replaced(struct pl_ctx *c, struct pl_rcpt *p)
+{
+	struct notify_info ni;
+
+	memset(&ni, 0, sizeof(ni));
+	ni.queue_id = c->m->qid;
+	ni.sender = c->m->sender;
+	ni.header = c->data;
+	ni.header_len = c->header_len;
+	ni.client = c->view.client_addr;
+	ni.hostname = smtp_conf.hostname;
+	ni.arrival = c->m->arrival;
+	ni.f = pipeline_findings(c, p);
+	p->replaced = buf_new(1024);
+	(void)replace_build(&ni, p->r->addr, &p->dec, p->replaced);
+	p->replaced_hlen = mailhdr_len(p->replaced->data,
+	    buf_len(p->replaced));
 }
 
 /* decide_av_fallback - [av] remove_fallback, a policy action */
@@ -195,10 +232,14 @@ decide_all(struct pl_ctx *c)
 		if (p->r->fate != FATE_PENDING || p->info != INFO_NONE)
 			continue;
 		d = &p->dec;
-		policy_decide(policy_current, p->r->addr, &c->view, c->f, d);
+		policy_decide(policy_current, p->r->addr, &c->view,
+		    pipeline_findings(c, p), d);
 		p->decided = 1;
-		if (d->remove && decide_removed(c) < 0)
+		if ((d->remove || d->rename) && decide_variant(c, p->pass,
+		    d->rename) < 0)
 			policy_decision_av_action(d, decide_av_fallback());
+		if (d->replace)
+			decide_replaced(c, p);
 		if (d->tempfail) {
 			fate_set(p->r, FATE_DEFERRED, 451, "4.7.0 Message held "
 			    "back (%s), try again later (%s)",

@@ -14,8 +14,10 @@
  * LMTP upstream every recipient gets the outcome of its own transaction.
  * A redirected recipient takes the worst outcome of its targets
  * (fate_worse).  Quarantine and drop are deliberate disposals: 250 without
- * a downstream copy.  A quarantine or archive that cannot be written is a
- * temporary failure (451), never a silent pass.
+ * a downstream copy.  A backup (STATUS.backup) is a copy kept in
+ * backup_dir of a message that is still delivered.  A quarantine, backup
+ * or archive that cannot be written is a temporary failure (451), never a
+ * silent pass.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -210,22 +212,41 @@ deliver_redirects(struct pl_ctx *c, int final)
 	free(worst);
 }
 
-/* deliver_quarantine - store the message for its quarantined recipients */
+/* deliver_keeps - whether a recipient's message goes to the quarantine
+ * (backup 0) or to backup_dir (backup 1) */
 
-int
-deliver_quarantine(struct pl_ctx *c)
+static int
+deliver_keeps(const struct pl_ctx *c, size_t i, int backup)
+{
+	const struct pl_rcpt *p = &c->rc[i];
+
+	if (!p->decided || p->r->fate == FATE_DEFERRED)
+		return (0);
+	if (!backup)
+		return (p->dec.quarantine);
+	/* A backup is of a message that is still delivered. */
+	return (p->dec.backup && !p->dec.quarantine && (p->dec.deliver ||
+	    p->dec.action == POLICY_REDIRECT));
+}
+
+/* deliver_keep - store the message for its quarantined recipients, or a
+ * backup copy for those whose status asks for one */
+
+static int
+deliver_keep(struct pl_ctx *c, int backup, char **id_r)
 {
 	struct quar_info qi;
 	struct buf	*subj = buf_new(128);
 	const struct policy_decision *d;
+	const char	*dir = backup ? policy_conf.backup_dir :
+			    policy_conf.quarantine_dir;
 	size_t		 i, n = 0;
 	int		 rc;
 
 	memset(&qi, 0, sizeof(qi));
 	qi.rcpts = xcalloc(c->m->nrcpts + 1, sizeof(*qi.rcpts));
 	for (i = 0; i < c->m->nrcpts; i++) {
-		if (!c->rc[i].decided || !c->rc[i].dec.quarantine ||
-		    c->m->rcpts[i].fate == FATE_DEFERRED)
+		if (!deliver_keeps(c, i, backup))
 			continue;
 		d = &c->rc[i].dec;
 		qi.rcpts[n].addr = (char *)c->m->rcpts[i].addr;
@@ -244,6 +265,8 @@ deliver_quarantine(struct pl_ctx *c)
 	(void)notify_header_value(c->data, c->header_len, "Subject", subj);
 	qi.id = xstrdup(c->m->qid);
 	qi.queue_id = c->m->qid;
+	qi.upstream_id = c->m->xf.ident;
+	qi.kind = backup ? "backup" : "quarantine";
 	qi.time = c->m->arrival;
 	qi.client_addr = (char *)c->view.client_addr;
 	qi.client_name = c->m->xf.name;
@@ -253,16 +276,33 @@ deliver_quarantine(struct pl_ctx *c)
 	qi.nrcpts = n;
 	qi.findings = findings_json(c->f);
 	buf_reset(c->why);
-	rc = quar_store(policy_conf.quarantine_dir, &qi, c->data, c->len,
-	    c->why);
+	rc = quar_store(dir, &qi, c->data, c->len, c->why);
 	json_decref(qi.findings);
 	if (rc == WN_OK)
-		c->quar_id = qi.id;
+		*id_r = qi.id;
 	else
 		free(qi.id);
 	free(qi.rcpts);
 	buf_free(subj);
 	return (rc);
+}
+
+/* deliver_quarantine - store the message for its quarantined recipients
+ * (the milter's answer uses it too) */
+
+int
+deliver_quarantine(struct pl_ctx *c)
+{
+	return (deliver_keep(c, 0, &c->quar_id));
+}
+
+/* deliver_backup - the STATUS.backup copy of a message still delivered
+ * (the milter's answer uses it) */
+
+int
+deliver_backup(struct pl_ctx *c)
+{
+	return (deliver_keep(c, 1, &c->backup_id));
 }
 
 /* deliver_archive - copies in archive_dir */
@@ -337,6 +377,16 @@ deliver_store(struct pl_ctx *c)
 		deliver_hold_all(c, "Cannot write the archive copy, try again "
 		    "later");
 		return (-1);
+	}
+	if (deliver_keep(c, 1, &c->backup_id) != WN_OK) {
+		log_error("%s: backup_dir %s: %s", c->m->qid,
+		    policy_conf.backup_dir, buf_str(c->why));
+		for (i = 0; i < c->m->nrcpts; i++)
+			if (deliver_keeps(c, i, 1))
+				fate_hold(c->rc[i].r, "4.3.0 Cannot keep the "
+				    "backup copy, try again later (%s)",
+				    c->m->qid);
+		return (0);
 	}
 	if (deliver_quarantine(c) != WN_OK) {
 		c->quar_failed = 1;

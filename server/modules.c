@@ -39,6 +39,7 @@
 #include "reinject.h"
 
 /* server */
+#include "avsets.h"
 #include "checks.h"
 #include "control.h"
 #include "pipeline.h"
@@ -55,12 +56,26 @@ server_register_all(void)
 
 	server_conf_register();
 	policy_conf_register();
+	policy_set_av_checker(avsets_check);
 	stats_conf_register();
 	control_conf_register();
 	fleet_conf_register();
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();
+}
+
+/* modules_version_info - the AV side of X-Winnow-Version, after every
+ * engine load */
+
+static void
+modules_version_info(void)
+{
+	struct buf	*v = buf_new(64);
+
+	av_describe(v);
+	policy_set_version_info(buf_str(v));
+	buf_free(v);
 }
 
 /* server_load_modules - build every module's shared data (master) */
@@ -70,12 +85,22 @@ server_load_modules(int startup, struct buf *why)
 {
 	const struct check *k;
 
+	struct buf	*prot;
+
 	checks_validate();
 	for (k = checks_table; k->name != NULL; k++)
 		if (k->load(why) != WN_OK)
 			return (-1);
 	if (startup)
 		av_tmp_sweep();
+	if (avsets_build(why) < 0)
+		return (-1);
+	modules_version_info();
+	/* At start and on every reload: which recipients are filtered. */
+	prot = buf_new(128);
+	policy_protected_describe(prot);
+	log_info("protected domains: %s", buf_str(prot));
+	buf_free(prot);
 	return (0);
 }
 
@@ -98,6 +123,11 @@ server_check_databases(void)
 	why = buf_new(128);
 	if (av_load(why) == WN_OK) {
 		log_info("av: new signatures loaded; replacing the children");
+		modules_version_info();
+		buf_reset(why);
+		if (avsets_build(why) < 0)
+			log_error("av: the groups' option sets: %s",
+			    buf_str(why));
 		changed = 1;
 	} else {
 		log_error("av: the changed database does not load, keeping "

@@ -103,11 +103,11 @@ static struct edit *
 mreply_edit(struct pl_ctx *c)
 {
 	const struct policy_decision **all;
-	const struct pl_rcpt *p;
+	const struct pl_rcpt *p, *changed = NULL;
 	struct edit	*e;
 	const char	*info = NULL;
 	size_t		 i, n = 0;
-	int		 removed = 0, unchecked = 0;
+	int		 unchecked = 0;
 
 	all = xcalloc(c->m->nrcpts + 1, sizeof(*all));
 	for (i = 0; i < c->m->nrcpts; i++) {
@@ -124,19 +124,24 @@ mreply_edit(struct pl_ctx *c)
 		    milter_conf.quarantine == MILTER_QUAR_MTA)))
 			continue;
 		all[n++] = &p->dec;
-		removed |= p->dec.remove;
 		unchecked |= p->unchecked;
+		/* One message for all: the strongest AV change (a notice,
+		 * parts removed or renamed) is everyone's, as with
+		 * split_by_result = no. */
+		if ((p->dec.replace || p->dec.remove || p->dec.rename) &&
+		    (changed == NULL || p->dec.action > changed->dec.action))
+			changed = p;
 	}
-	e = pipeline_edit(c, removed);
+	e = pipeline_edit(c, changed);
 	if (n > 0) {
-		policy_edit(e, all, n, c->f);
+		policy_edit(e, all, n, pipeline_findings(c, changed));
 		if (unchecked)
-			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			policy_edit_info(e, c->info_error);
 	} else {
-		/* Only we write X-Winnow-*: drop what the sender put there. */
-		edit_remove_prefix(e, "X-Winnow-");
 		if (info != NULL)
-			edit_add_header(e, "X-Winnow-Info", info);
+			policy_edit_info(e, info);
+		/* Only we write X-Winnow-*: drop what the sender put there. */
+		policy_edit_strip(e);
 	}
 	free(all);
 	return (e);
@@ -316,6 +321,10 @@ mreply_rcpt(struct mreply *r, size_t i)
 		r->npolicy += (p->r->why & FATE_BY_POLICY) != 0;
 		return (mreply_del(r, p->r));
 	}
+	if (!p->decided && p->r->fate == FATE_DISPOSED) {
+		r->ndrop++;		/* a report address: learned */
+		return (mreply_del(r, p->r));
+	}
 	if (!p->decided || d->deliver) {
 		r->nkept++;		/* delivered once all is well */
 		return (p->decided ? mreply_targets(r, d) : 0);
@@ -469,6 +478,12 @@ mreply_decide(struct mreply *r)
 	mreply_render(r, mreply_edit(c));
 	if (mreply_quarantine(r) < 0)
 		return (-1);
+	if (deliver_backup(c) != WN_OK) {
+		log_error("%s: backup_dir %s: %s", c->m->qid,
+		    policy_conf.backup_dir, buf_str(c->why));
+		r->fail = "cannot keep the backup copy";
+		return (-1);
+	}
 	for (i = 0; i < c->m->nrcpts; i++)
 		if (mreply_rcpt(r, i) < 0)
 			return (-1);

@@ -13,17 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* lib */
 #include "buf.h"
 #include "log.h"
 #include "status.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* policy */
 #include "findings.h"
 #include "notify.h"
 #include "policy.h"
+#include "template.h"
 
 /* smtp */
 #include "dsn.h"
@@ -74,6 +77,57 @@ notices_dsn_rcpts(struct pl_ctx *c, struct dsn_rcpt *dr, size_t *npolicy)
 	return (n);
 }
 
+/* notices_dsn_words - the DSN's Subject and text from [policy]
+ * template_dsn; 0, or -1 for the built-in words */
+
+static int
+notices_dsn_words(struct pl_ctx *c, const struct dsn_rcpt *dr, size_t n,
+    struct buf *subj, struct buf *body)
+{
+	const struct template *t = policy_current->dsn_tmpl;
+	const char	*vars[TEMPLATE_NVARS], *p, *e;
+	struct buf	*rcpts, *hdr, *subject;
+	char		 date[64];
+	size_t		 i;
+
+	if (t == NULL)
+		return (-1);
+	rcpts = buf_new(128);
+	hdr = buf_new(256);
+	subject = buf_new(128);
+	for (i = 0; i < n; i++)
+		buf_printf(rcpts, "%s%s", i ? ", " : "", dr[i].addr);
+	(void)notify_header_value(c->data, c->header_len, "Subject", subject);
+	time_rfc5322(date, sizeof(date), c->m->arrival);
+	memset(vars, 0, sizeof(vars));
+	vars[TEMPLATE_SENDER] = c->m->sender;
+	vars[TEMPLATE_RECIPIENTS] = buf_str(rcpts);
+	vars[TEMPLATE_SUBJECT] = buf_str(subject);
+	vars[TEMPLATE_QUEUE_ID] = c->m->qid;
+	vars[TEMPLATE_DATE] = date;
+	vars[TEMPLATE_HOSTNAME] = smtp_conf.hostname;
+	vars[TEMPLATE_CLIENT] = c->view.client_addr;
+	template_render(t, vars, hdr, body);
+	/* The template's Subject (folded lines and all), if it set one. */
+	for (p = buf_str(hdr); *p != '\0'; p = e + 2) {
+		if ((e = strstr(p, "\r\n")) == NULL)
+			break;
+		while (e != NULL && (e[2] == ' ' || e[2] == '\t'))
+			e = strstr(e + 2, "\r\n");
+		if (e == NULL)
+			break;
+		if (strncasecmp(p, "Subject:", 8) == 0) {
+			p += 8 + strspn(p + 8, " ");
+			buf_append(subj, p, (size_t)(e - p));
+			break;
+		}
+	}
+	buf_free(rcpts);
+	buf_free(hdr);
+	buf_free(subject);
+	return (0);
+}
+
 /* notices_dsn - keep a DSN to the sender for the refused recipients not
  * reported yet (durable before the answer: smtp/notice.h); when it cannot
  * be kept durably it is dropped (must_keep) or sent once */
@@ -82,7 +136,8 @@ int
 notices_dsn(struct pl_ctx *c, int must_keep)
 {
 	struct dsn_rcpt	*dr;
-	struct buf	*body, *what, *why;
+	struct dsn_text	 text;
+	struct buf	*body, *what, *why, *subj, *words;
 	char		**to;
 	size_t		 i, n, npolicy;
 	int		 rc;
@@ -95,10 +150,19 @@ notices_dsn(struct pl_ctx *c, int must_keep)
 		return (WN_OK);
 	}
 	body = buf_new(4096);
+	subj = buf_new(128);
+	words = buf_new(1024);
+	memset(&text, 0, sizeof(text));
+	if (notices_dsn_words(c, dr, n, subj, words) == 0) {
+		text.subject = buf_len(subj) > 0 ? buf_str(subj) : NULL;
+		text.body = buf_str(words);
+	}
 	/* Refusals by our own policy come from us, not the downstream. */
-	dsn_build(body, c->m, c->data, c->len, c->header_len, dr, n,
+	dsn_build_text(body, c->m, c->data, c->len, c->header_len, dr, n,
 	    npolicy == n ? smtp_conf.hostname : reinject_peer_host(),
-	    c->m->qid);
+	    c->m->qid, text.body != NULL ? &text : NULL);
+	buf_free(subj);
+	buf_free(words);
 	to = xcalloc(2, sizeof(*to));
 	to[0] = xstrdup(c->m->sender);
 	what = buf_new(64);

@@ -72,7 +72,7 @@ const struct milter_hooks pipeline_milter_hooks = {
 };
 
 static const char *const pipeline_info_text[] = {
-	NULL, "not protected", "not scanned (size)", NULL
+	NULL, "not protected", "not scanned (size)", NULL, "report"
 };
 
 /* pipeline_info - X-Winnow-Info of a recipient that is not filtered */
@@ -87,19 +87,40 @@ pipeline_info(const struct pl_ctx *c, const struct pl_rcpt *p)
 	return (pipeline_info_text[p->info]);
 }
 
-/* pipeline_edit - a new edit of the message (or of its cleaned copy), kept
- * for freeing */
+/* pipeline_findings - what a recipient was decided on */
+
+struct findings *
+pipeline_findings(const struct pl_ctx *c, const struct pl_rcpt *p)
+{
+	if (p == NULL || p->pass >= c->npasses)
+		return (c->f);
+	return (c->passes[p->pass].f);
+}
+
+/* pipeline_edit - a new edit of the message a recipient gets, kept for
+ * freeing */
 
 struct edit *
-pipeline_edit(struct pl_ctx *c, int removed)
+pipeline_edit(struct pl_ctx *c, const struct pl_rcpt *p)
 {
+	const struct pl_variant *v = NULL;
 	struct edit	*e;
 
-	if (removed && c->removed_state > 0)
-		e = edit_new(c->removed->data, buf_len(c->removed),
-		    c->removed_hlen);
+	if (p != NULL && p->decided && p->dec.replace &&
+	    p->replaced != NULL) {
+		e = edit_new(p->replaced->data, buf_len(p->replaced),
+		    p->replaced_hlen);
+		goto keep;
+	}
+	if (p != NULL && p->decided && p->dec.remove)
+		v = &c->passes[p->pass].removed;
+	else if (p != NULL && p->decided && p->dec.rename)
+		v = &c->passes[p->pass].renamed;
+	if (v != NULL && v->state > 0)
+		e = edit_new(v->b->data, buf_len(v->b), v->hlen);
 	else
 		e = edit_new(c->data, c->len, c->header_len);
+keep:
 
 	c->edits = xreallocarray(c->edits, c->nedits + 1, sizeof(*c->edits));
 	c->edits[c->nedits++] = e;
@@ -157,6 +178,9 @@ pipeline_new(struct pl_ctx *c, const struct sess_info *si, struct msg *m)
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	for (i = 0; i < m->nrcpts; i++)
 		c->rc[i].r = &m->rcpts[i];
+	c->passes = xcalloc(1, sizeof(*c->passes));
+	c->passes[0].f = c->f;
+	c->npasses = 1;
 	if (server_conf.message_deadline != 0)
 		c->deadline = time_now_ms() + server_conf.message_deadline;
 	pipeline_view(c);
@@ -189,12 +213,21 @@ pipeline_free(struct pl_ctx *c)
 	for (i = 0; i < c->nedits; i++)
 		edit_free(c->edits[i]);
 	free(c->edits);
+	for (i = 0; i < c->m->nrcpts; i++)
+		buf_free(c->rc[i].replaced);
+	for (i = 0; i < c->npasses; i++) {
+		if (c->passes[i].f != c->f)
+			findings_free(c->passes[i].f);
+		buf_free(c->passes[i].removed.b);
+		buf_free(c->passes[i].renamed.b);
+	}
+	free(c->passes);
 	free(c->rc);
 	free(c->addrs);
 	free(c->quar_id);
+	free(c->backup_id);
 	mail_free(c->mail);
 	findings_free(c->f);
-	buf_free(c->removed);
 	buf_free(c->why);
 }
 
@@ -211,6 +244,8 @@ pipeline_filtered(struct pl_ctx *c)
 		p = &c->rc[i];
 		if (c->m->bypass != NULL)
 			p->info = INFO_BYPASS;
+		else if (learnmail_is_report(p->r->addr))
+			p->info = INFO_REPORT;
 		else if (!size_ok)
 			p->info = INFO_SIZE;
 		else if (!policy_protected(p->r->addr))
@@ -247,6 +282,7 @@ pipeline_milter_run(const struct sess_info *si, struct msg *m,
 	pipeline_new(&c, si, m);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	learnmail_run(&c);
 	decide_all(&c);
 	mreply_make(&c, a, reply);
 	pipeline_final(m);
@@ -267,6 +303,7 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 	child_note_message(m->qid);
 	if (pipeline_filtered(&c))
 		checks_run(&c);
+	learnmail_run(&c);
 	child_note_stage();
 	decide_all(&c);
 	plan_make(&c);

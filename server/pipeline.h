@@ -4,7 +4,9 @@
  * pipeline_run (pipeline.c) is the spine; each stage has a file of its own:
  *
  *   checks.c   the table of checks: each reads the message and writes its
- *              findings; a check that fails records so in its own findings
+ *              findings; a check that fails records so in its own findings;
+ *              one AV pass per option set the recipients' groups use
+ *              (avsets.h)
  *   decide.c   each filtered recipient's group decides its statuses and
  *              actions (policy_decide); refusals and holds get their replies
  *   plan.c     each recipient's resulting message (our headers, its group's
@@ -15,6 +17,7 @@
  *   report.c   the one reply for an SMTP upstream and the summary line
  *   notices.c  the DSN for refused recipients and the notifications, kept
  *              for after the reply (smtp/notice.h)
+ *   learnmail.c  report addresses: learned, not delivered
  *   mreply.c   on a milter connection, instead of plan, deliver and
  *              report: the decisions as one milter answer (smtp/milter.h)
  *
@@ -49,6 +52,7 @@ enum pl_info {
 	INFO_NOT_PROT,		/* not in a protected domain */
 	INFO_SIZE,		/* over filter_size_limit */
 	INFO_BYPASS,		/* msg->bypass says why */
+	INFO_REPORT,		/* a report address (learnmail.c) */
 };
 
 /* What the pipeline knows about one recipient besides its fate. */
@@ -59,7 +63,28 @@ struct pl_rcpt {
 	int		 unchecked;	/* a check its group needs failed and
 					 * on_error = accept: decided on the
 					 * rest, marked "not processed" */
+	size_t		 pass;		/* its AV pass (c->passes) */
 	struct policy_decision dec;
+	struct buf	*replaced;	/* action replace: its notice */
+	size_t		 replaced_hlen;
+};
+
+/* A copy of the message made for an AV action, once per pass. */
+struct pl_variant {
+	struct buf	*b;
+	size_t		 hlen;
+	int		 state;		/* 0 not tried, 1 made, -1 impossible */
+};
+
+/* One AV pass: the option set of some recipients' groups (avsets.h),
+ * the findings they are decided on (the first pass's are c->f; another
+ * pass's are a copy of them with its own AV part), and the copies of the
+ * message made from those findings. */
+struct pl_pass {
+	size_t		 set;
+	struct findings	*f;
+	struct pl_variant removed;	/* flagged parts replaced */
+	struct pl_variant renamed;	/* flagged parts renamed */
 };
 
 /* One downstream transaction, parallel to a split_txn. */
@@ -90,13 +115,13 @@ struct pl_ctx {
 	struct split	*sp;
 	struct pl_txn	*txns;		/* parallel to sp->txns */
 	char		*quar_id;
+	char		*backup_id;	/* the STATUS.backup copy's entry */
 	unsigned int	 narchived;
 	size_t		 dsn_mark;	/* notice_mark() before our DSN */
 	size_t		 ndsn;		/* refusals a kept DSN reports */
 	uint64_t	 deadline;	/* message_deadline, absolute; 0 none */
-	struct buf	*removed;	/* AV-flagged parts replaced */
-	size_t		 removed_hlen;
-	int		 removed_state;	/* 0 not tried, 1 made, -1 impossible */
+	struct pl_pass	*passes;	/* at least one */
+	size_t		 npasses;
 	struct buf	*why;
 	/* for the statistics (count.c) */
 	uint64_t	 t0_us;		/* time_now_us() at the end of DATA */
@@ -110,6 +135,11 @@ struct pl_ctx {
 			    void *handle);
 	void		*peek_arg;
 };
+
+/* learnmail.c: whether a recipient is a report address; and every report
+ * recipient's outcome (learned and dropped, refused, or deferred). */
+int		 learnmail_is_report(const char *rcpt);
+void		 learnmail_run(struct pl_ctx *);
 
 /* checks.c: run every check a filtered recipient's group wants; one that
  * fails records so in the findings (findings.failed). */
@@ -134,8 +164,10 @@ void		 deliver_prepare(struct pl_ctx *);
 void		 deliver_commit(struct pl_ctx *);
 
 /* deliver.c: store the message for its quarantined recipients (sets
- * quar_id); WN_OK, or WN_TEMP with c->why. */
+ * quar_id), or its backup copy for those whose status keeps one (sets
+ * backup_id); WN_OK, or WN_TEMP with c->why. */
 int		 deliver_quarantine(struct pl_ctx *);
+int		 deliver_backup(struct pl_ctx *);
 
 /* mreply.c: for a milter connection instead of plan, deliver and report:
  * the modifications and the final reply in the answer (every recipient
@@ -179,8 +211,13 @@ void		 notices_notify(struct pl_ctx *);
  * or not completely checked (NULL when it is). */
 const char	*pipeline_info(const struct pl_ctx *, const struct pl_rcpt *);
 
-/* pipeline.c: a new edit of the message, or of its copy with the AV-flagged
- * parts replaced (removed != 0), kept for freeing with the context. */
-struct edit	*pipeline_edit(struct pl_ctx *, int removed);
+/* pipeline.c: a new edit of the message recipient p gets (the original
+ * for NULL or when no AV action changed it: its parts removed or renamed,
+ * or its notice), kept for freeing with the context. */
+struct edit	*pipeline_edit(struct pl_ctx *, const struct pl_rcpt *p);
+
+/* pipeline.c: the findings a recipient was decided on (its AV pass's). */
+struct findings	*pipeline_findings(const struct pl_ctx *,
+		    const struct pl_rcpt *);
 
 #endif /* WINNOW_PIPELINE_H */

@@ -56,20 +56,20 @@ plan_rcpt_edit(struct pl_ctx *c, size_t i)
 {
 	struct pl_rcpt	*p = &c->rc[i];
 	const struct policy_decision *d;
-	struct edit	*e = pipeline_edit(c, p->decided && p->dec.remove);
+	struct edit	*e = pipeline_edit(c, p);
 
 	plan_received(c, e, c->m->nrcpts == 1 ? p->r : NULL);
 	if (p->decided) {
 		d = &p->dec;
-		policy_edit(e, &d, 1, c->f);
+		policy_edit(e, &d, 1, pipeline_findings(c, p));
 		if (p->unchecked)
-			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			policy_edit_info(e, c->info_error);
 		return (e);
 	}
 	if (p->info != INFO_NONE)
-		edit_add_header(e, "X-Winnow-Info", pipeline_info(c, p));
+		policy_edit_info(e, pipeline_info(c, p));
 	/* Only we write X-Winnow-*: drop what the sender put there. */
-	edit_remove_prefix(e, "X-Winnow-");
+	policy_edit_strip(e);
 	return (e);
 }
 
@@ -79,15 +79,23 @@ static struct edit *
 plan_shared_edit(struct pl_ctx *c)
 {
 	const struct policy_decision **all;
+	const struct pl_rcpt *changed = NULL;
 	struct edit	*e;
 	size_t		 i, n = 0;
-	int		 removed = 0;
 
-	/* One message for all: if anyone's copy has parts removed, every
-	 * copy does (the safe side). */
-	for (i = 0; i < c->m->nrcpts; i++)
-		removed |= c->rc[i].decided && c->rc[i].dec.remove;
-	e = pipeline_edit(c, removed);
+	/* One message for all: if anyone's copy was changed by an AV action
+	 * (a notice, parts removed or renamed), every copy is (the safe
+	 * side; the strongest change wins). */
+	for (i = 0; i < c->m->nrcpts; i++) {
+		const struct pl_rcpt *p = &c->rc[i];
+
+		if (!p->decided || !(p->dec.replace || p->dec.remove ||
+		    p->dec.rename))
+			continue;
+		if (changed == NULL || p->dec.action > changed->dec.action)
+			changed = p;
+	}
+	e = pipeline_edit(c, changed);
 
 	all = xcalloc(c->m->nrcpts + 1, sizeof(*all));
 	for (i = 0; i < c->m->nrcpts; i++)
@@ -95,10 +103,10 @@ plan_shared_edit(struct pl_ctx *c)
 		    c->rc[i].r->fate == FATE_PENDING))
 			all[n++] = &c->rc[i].dec;
 	plan_received(c, e, c->m->nrcpts == 1 ? &c->m->rcpts[0] : NULL);
-	policy_edit(e, all, n, c->f);
+	policy_edit(e, all, n, pipeline_findings(c, changed));
 	for (i = 0; i < c->m->nrcpts; i++)
 		if (c->rc[i].decided && c->rc[i].unchecked) {
-			edit_add_header(e, "X-Winnow-Info", c->info_error);
+			policy_edit_info(e, c->info_error);
 			break;
 		}
 	free(all);
@@ -165,7 +173,7 @@ plan_archive_to(struct pl_ctx *c)
 	/* Archive copies serve every recipient: they go once any of them
 	 * has a final outcome. */
 	if (narch > 0 && policy_conf.archive != POLICY_ARCHIVE_OUTGOING) {
-		orig = pipeline_edit(c, 0);	/* the message as received */
+		orig = pipeline_edit(c, NULL);	/* the message as received */
 		for (i = 0; i < c->m->nrcpts; i++)
 			plan_add_list(c, orig, SPLIT_EXTRA, arch, narch, i);
 	}

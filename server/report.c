@@ -163,6 +163,9 @@ report_rcpt(struct pl_ctx *c, size_t i, struct buf *l)
 		buf_printf(l, " action=%s", policy_action_name(d->action));
 		if (p->r->why & FATE_QUARANTINED)
 			buf_printf(l, " quarantine=%s", c->quar_id);
+		if (c->backup_id != NULL && d->backup && !d->quarantine &&
+		    p->r->fate != FATE_DEFERRED)
+			buf_printf(l, " backup=%s", c->backup_id);
 	}
 	buf_puts(l, " \"");
 	buf_append_safe(l, buf_str(p->r->reply), buf_len(p->r->reply));

@@ -296,8 +296,10 @@ void
 rollup_stop(void)
 {
 	rollup_tick(1);
-	if (server_live != NULL && rollup_store[0] != '\0')
+	if (rollup_store[0] != '\0')
 		live_release(server_live, rollup_dir);
+	else
+		live_close(server_live, 0, NULL);	/* memory only */
 	server_live = NULL;
 }
 

@@ -231,6 +231,9 @@ scan_ctx(struct pl_ctx *c, struct sess_info *si, struct msg *m,
 	c->header_len = mailhdr_len(c->data, c->len);
 	c->f = findings_new();
 	c->t0_us = time_now_us();
+	c->passes = xcalloc(1, sizeof(*c->passes));	/* checks_passes */
+	c->passes[0].f = c->f;
+	c->npasses = 1;
 	c->rc = xcalloc(m->nrcpts + 1, sizeof(*c->rc));
 	c->addrs = xcalloc(m->nrcpts + 1, sizeof(*c->addrs));
 	for (i = 0; i < m->nrcpts; i++) {

@@ -12,7 +12,10 @@
  *
  * Everything written here is either our own text or envelope data that the
  * address parser has already cleared of control bytes; downstream reply
- * texts arrive escaped by reply_format().
+ * texts arrive escaped by reply_format().  The admin may word the human
+ * part ([policy] template_dsn): the server renders that template (header-
+ * safe) and passes its Subject and text in; the list of refused
+ * recipients and the machine-readable parts stay ours.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -63,12 +66,36 @@ dsn_status(const char *reply, int code, char *out, size_t len)
 	(void)snprintf(out, len, "%d.0.0", code / 100);
 }
 
-/* dsn_build - the notification message */
+/* dsn_8bit - whether text has 8-bit bytes (the admin's words may) */
+
+static int
+dsn_8bit(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] & 0x80)
+			return (1);
+	return (0);
+}
+
+/* dsn_build - the notification message in our words */
 
 void
 dsn_build(struct buf *out, const struct msg *m, const char *data, size_t len,
     size_t header_len, const struct dsn_rcpt *rc, size_t n,
     const char *remote, const char *qid)
+{
+	dsn_build_text(out, m, data, len, header_len, rc, n, remote, qid,
+	    NULL);
+}
+
+/* dsn_build_text - the notification message */
+
+void
+dsn_build_text(struct buf *out, const struct msg *m, const char *data,
+    size_t len, size_t header_len, const struct dsn_rcpt *rc, size_t n,
+    const char *remote, const char *qid, const struct dsn_text *text)
 {
 	char		 date[64], arrival[64], status[32];
 	struct buf	*orcpt = buf_new(64);
@@ -83,7 +110,11 @@ dsn_build(struct buf *out, const struct msg *m, const char *data, size_t len,
 	buf_printf(out, "From: Mail Delivery System <MAILER-DAEMON@%s>\r\n",
 	    smtp_conf.hostname);
 	buf_printf(out, "To: <%s>\r\n", m->sender);
-	buf_puts(out, "Subject: Undelivered Mail Returned to Sender\r\n");
+	if (text != NULL && text->subject != NULL)
+		buf_printf(out, "Subject: %s\r\n", text->subject);
+	else
+		buf_puts(out, "Subject: Undelivered Mail Returned to "
+		    "Sender\r\n");
 	buf_printf(out, "Date: %s\r\n", date);
 	buf_printf(out, "Message-ID: <%s.dsn@%s>\r\n", qid, smtp_conf.hostname);
 	buf_puts(out, "Auto-Submitted: auto-replied\r\n");
@@ -94,13 +125,27 @@ dsn_build(struct buf *out, const struct msg *m, const char *data, size_t len,
 	buf_puts(out, "\r\nThis is a MIME-encapsulated message.\r\n\r\n");
 
 	buf_printf(out, "--%s/%s\r\n", qid, smtp_conf.hostname);
-	buf_puts(out, "Content-Description: Notification\r\n"
-	    "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
-	buf_printf(out, "This is the mail filter at host %s.\r\n\r\n",
-	    smtp_conf.hostname);
-	buf_puts(out, "Your message could not be delivered to one or more "
-	    "recipients:\r\nthe next mail server refused them.  The other "
-	    "recipients, if any,\r\nreceived the message.\r\n\r\n");
+	if (text != NULL && text->body != NULL &&
+	    dsn_8bit(text->body, strlen(text->body)))
+		buf_puts(out, "Content-Description: Notification\r\n"
+		    "Content-Type: text/plain; charset=utf-8\r\n"
+		    "Content-Transfer-Encoding: 8bit\r\n\r\n");
+	else
+		buf_puts(out, "Content-Description: Notification\r\n"
+		    "Content-Type: text/plain; charset=us-ascii\r\n\r\n");
+	if (text != NULL && text->body != NULL) {
+		buf_puts(out, text->body);
+		if (buf_len(out) > 0 && out->data[buf_len(out) - 1] != '\n')
+			buf_puts(out, "\r\n");
+		buf_puts(out, "\r\n");
+	} else {
+		buf_printf(out, "This is the mail filter at host %s.\r\n\r\n",
+		    smtp_conf.hostname);
+		buf_puts(out, "Your message could not be delivered to one or "
+		    "more recipients:\r\nthe next mail server refused them.  "
+		    "The other recipients, if any,\r\nreceived the message."
+		    "\r\n\r\n");
+	}
 	for (i = 0; i < n; i++)
 		buf_printf(out, "<%s>: %s\r\n", rc[i].addr, rc[i].reply);
 	buf_puts(out, "\r\n");

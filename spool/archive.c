@@ -21,6 +21,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "owner.h"
 #include "status.h"
 #include "xalloc.h"
 
@@ -54,7 +55,7 @@ archive_store(const char *dir, time_t when, const char *name,
 		buf_free(env);
 		return (WN_TEMP);
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (owner_mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		buf_printf(why, "mkdir %s: %s", dir, strerror(errno));
 		buf_free(env);
 		return (WN_TEMP);

@@ -31,6 +31,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "owner.h"
 #include "status.h"
 #include "timeutil.h"
 #include "xalloc.h"
@@ -118,7 +119,7 @@ quar_mkdir(const char *dir, struct buf *why)
 		buf_printf(why, "%s is not a directory", dir);
 		return (WN_TEMP);
 	}
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+	if (owner_mkdir(dir, 0700) < 0 && errno != EEXIST) {
 		buf_printf(why, "mkdir %s: %s", dir, strerror(errno));
 		return (WN_TEMP);
 	}
@@ -149,6 +150,7 @@ quar_write_tmp(const char *dir, const char *name, const struct iovec *iov,
 		buf_printf(why, "create %s: %s", tmp, strerror(errno));
 		return (WN_TEMP);
 	}
+	owner_like_dir(fd, dir);	/* root writing for winnow's tools */
 	(void)quar_trace("write", tname);
 	if (spool_writev_all(fd, iov, iovcnt) < 0)
 		goto fail;
@@ -215,6 +217,9 @@ quar_jinfo(const struct quar_info *qi)
 	json_object_set_new(o, "version", json_integer(QUAR_VERSION));
 	json_object_set_new(o, "id", json_string(qi->id));
 	json_object_set_new(o, "queue_id", quar_jstr(qi->queue_id));
+	if (qi->upstream_id != NULL && qi->upstream_id[0] != '\0')
+		json_object_set_new(o, "upstream_id",
+		    quar_jstr(qi->upstream_id));
 	json_object_set_new(o, "time", json_integer(qi->time));
 	json_object_set_new(o, "date", json_string(date));
 	c = json_object();
@@ -255,7 +260,8 @@ quar_jinfo(const struct quar_info *qi)
 	}
 	json_object_set_new(o, "recipients", a);
 	json_object_set_new(o, "statuses", st);
-	json_object_set_new(o, "action", json_string("quarantine"));
+	json_object_set_new(o, "action", json_string(qi->kind != NULL &&
+	    qi->kind[0] != '\0' ? qi->kind : "quarantine"));
 	if (qi->findings != NULL)
 		json_object_set_new(o, "findings", json_incref(qi->findings));
 	json_object_set_new(o, "releases", json_array());
@@ -358,6 +364,8 @@ quar_parse(const char *text, struct buf *why)
 	qi = xcalloc(1, sizeof(*qi));
 	qi->id = quar_jget(o, "id");
 	qi->queue_id = quar_jget(o, "queue_id");
+	qi->upstream_id = quar_jget(o, "upstream_id");
+	qi->kind = quar_jget(o, "action");
 	qi->time = (time_t)json_integer_value(json_object_get(o, "time"));
 	c = json_object_get(o, "client");
 	qi->client_addr = quar_jget(c, "addr");
@@ -493,6 +501,8 @@ quar_info_free(struct quar_info *qi)
 	free(qi->rcpts);
 	free(qi->id);
 	free(qi->queue_id);
+	free(qi->upstream_id);
+	free(qi->kind);
 	free(qi->client_addr);
 	free(qi->client_name);
 	free(qi->helo);
@@ -589,6 +599,7 @@ quar_lock(const char *dir, const char *id, struct buf *why)
 		buf_printf(why, "%s: %s", path, strerror(errno));
 		return (-1);
 	}
+	owner_like_dir(fd, dir);
 	if (flock(fd, LOCK_EX) < 0) {
 		buf_printf(why, "flock %s: %s", path, strerror(errno));
 		(void)close(fd);

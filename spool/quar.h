@@ -15,6 +15,12 @@
  * leaves at worst an ID.eml or a *.tmp that nothing lists and
  * quar_purge() removes.  Rewrites of the info (a release) go the same way.
  *
+ * The same format keeps backups (STATUS.backup: a copy of a message that
+ * was still delivered) in [policy] backup_dir; info->kind says which.
+ * A file root writes takes the directory's owner (owner.h), so entries a
+ * root release rewrote stay readable for the tools that run as winnowd's
+ * user.
+ *
  * IDs are winnowd queue ids (hex); anything given by a user is checked with
  * quar_id_ok() before it becomes part of a path.
  *
@@ -50,6 +56,11 @@ struct quar_rcpt {
 struct quar_info {
 	char		*id;
 	char		*queue_id;
+	char		*upstream_id;	/* the upstream's queue id (XFORWARD
+					 * IDENT), NULL or "" if unknown */
+	char		*kind;		/* "quarantine" (withheld) or "backup"
+					 * (kept and delivered); NULL:
+					 * quarantine */
 	time_t		 time;
 	char		*client_addr;	/* may be NULL */
 	char		*client_name;

@@ -481,7 +481,8 @@ sstore_compact(const char *path, int64_t now, struct buf *problems,
 	}
 	if (sstore_load(path, sstore_keep, &a, problems, why) != WN_OK)
 		return (WN_TEMP);
-	qsort(a.r, a.n, sizeof(*a.r), sstore_cmp);
+	if (a.n > 0)		/* an empty store: a.r is NULL */
+		qsort(a.r, a.n, sizeof(*a.r), sstore_cmp);
 	if (sstore_write_new(tmp, &a, why) < 0) {
 		rc = WN_TEMP;
 		goto out;

@@ -478,14 +478,39 @@ svec_av_name(unsigned int s)
 	    "?");
 }
 
+/* The enum policy_action of each action code (-1: ACTION_NONE); a code
+ * never changes meaning, new actions take new codes. */
+static const int svec_actions[SACTION_N] = {
+	POLICY_ACCEPT, POLICY_COPY, POLICY_REMOVE, POLICY_REDIRECT,
+	POLICY_DROP, POLICY_QUARANTINE, POLICY_REJECT, POLICY_TEMPFAIL,
+	-1, POLICY_RENAME, POLICY_REPLACE
+};
+_Static_assert(SACTION_N == POLICY_NACTIONS + 1,
+    "every policy action needs a stable action code");
+
+/* svec_action_code - the code an action is counted under */
+
+unsigned int
+svec_action_code(int action)
+{
+	unsigned int	 a;
+
+	for (a = 0; a < SACTION_N; a++)
+		if (svec_actions[a] == action)
+			return (a);
+	return (ACTION_NONE);
+}
+
 /* svec_action_name - an action code's name */
 
 const char *
 svec_action_name(unsigned int a)
 {
-	if (a < POLICY_NACTIONS)
-		return (policy_action_name((int)a));
-	return (a == ACTION_NONE ? "none" : "?");
+	if (a >= SACTION_N)
+		return ("?");
+	if (svec_actions[a] < 0)
+		return ("none");
+	return (policy_action_name(svec_actions[a]));
 }
 
 /* svec_check_name - a counted check's name */

@@ -80,8 +80,12 @@ enum smetric {
 #define SPAM_UNFILTERED		6	/* after the six spam statuses */
 #define SSPAM_N			7
 #define SAV_N			7	/* not-scanned .. filtered */
-#define ACTION_NONE		8	/* after the eight actions */
-#define SACTION_N		9
+/* Action codes: the eight actions of the first store (accept copy remove
+ * redirect drop quarantine reject tempfail, 0..7), ACTION_NONE, then the
+ * actions added since (rename, replace); svec_action_code() maps an enum
+ * policy_action to its code. */
+#define ACTION_NONE		8	/* after the eight first actions */
+#define SACTION_N		11
 
 enum { SREPLY_DATA = 0, SREPLY_SESSION = 1 };
 
@@ -156,6 +160,7 @@ int		 svec_unpack(struct svec *v, const void *data, size_t len,
 const char	*svec_spam_name(unsigned int);
 const char	*svec_av_name(unsigned int);
 const char	*svec_action_name(unsigned int);
+unsigned int	 svec_action_code(int policy_action);
 const char	*svec_check_name(unsigned int);	/* SCHECK_* */
 const char	*svec_lat_name(unsigned int);	/* SLAT_* */
 

@@ -252,7 +252,7 @@ def test_pf_release_once(chain):
     ids = re.findall(r"^([0-9A-F]+)\s", out, re.M)
     assert len(ids) == 1, out
     qid = ids[0]
-    rc, out = _ctl(w, "quarantine", "show", qid, "--message")
+    rc, out = _ctl(w, "quarantine", "show", qid, "--json", "--message")
     assert rc == 0 and token in out and '"spammer@bad.test"' in out, out
 
     rc, out = _ctl(w, "quarantine", "release", qid)

@@ -395,3 +395,63 @@ def test_database_reload_under_load_fails_no_message(avrelay, workdir):
     r = send(w, msg)
     assert r["final"].code == 250, r
     assert "Winnow-Reload-Marker" in virus_of(sink, msg)
+
+
+# ------------------------------------------------------------ per group
+
+def test_filter_per_group_rename_and_replace(avrelay, workdir):
+    """Each group its own attachment filter (one AV pass per distinct
+    option set), rename (.vir) and replace (a notice from a template)."""
+    lst = os.path.join(workdir, "mgr-filter.txt")
+    with open(lst, "w") as f:
+        f.write("# what managers may not get\n*.zip\n")
+    tpl = os.path.join(workdir, "replace.tmpl")
+    with open(tpl, "w") as f:
+        f.write("Subject: Blocked: ${subject}\n\n"
+                "A message from ${sender} to ${recipients} carried a "
+                "${status} attachment (${virus}); it was replaced.\n")
+    w, sink = avrelay(
+        av={"filter_names": "*.exe"},
+        groups={"mgr": {"recipients": "@mgr.test",
+                        "filter_names": "file:%s" % lst,
+                        "filtered.action": "rename"},
+                "acct": {"recipients": "@acct.test",
+                         "filter_names": "*.doc",
+                         "filtered.action": "replace",
+                         "filtered.template_replace": tpl},
+                "acct2": {"recipients": "@acct2.test",
+                          "filter_names": "*.doc"}})
+    assert "av: 2 option sets" in w.log(), w.log()
+    zipped = zip_of([("notes.txt", b"hello")])
+    _, msg = with_attachments([
+        ("setup.exe", "application/octet-stream", b"MZ not really\r\n"),
+        ("files.zip", "application/zip", zipped),
+        ("letter.doc", "application/msword", b"not a real doc\r\n")],
+        subject="three files")
+    r = send(w, msg, rcpts=("x@mgr.test", "y@acct.test", "z@other.test"))
+    assert r["final"].code == 250, r
+    by = {t.accepted[0]: t.data for t in sink.delivered()}
+    assert sorted(by) == ["x@mgr.test", "y@acct.test", "z@other.test"]
+    # [av]'s filter: the .exe is removed, the rest stays
+    m, parts = _parts(by["z@other.test"])
+    assert [p.get_filename() for p in parts[2:]] == ["files.zip",
+                                                     "letter.doc"]
+    assert parts[1].get_content_type() == "text/plain"
+    assert b"TVogbm90IHJlYWxseQ" not in by["z@other.test"]
+    # the managers' list: the zip keeps its bytes under another name
+    m, parts = _parts(by["x@mgr.test"])
+    assert [p.get_filename() for p in parts[1:]] == \
+        ["setup.exe", "files.zip.vir", "letter.doc"], \
+        [p.get_filename() for p in parts[1:]]
+    assert parts[2].get_payload(decode=True) == zipped
+    assert re.search(rb"^X-Winnow-Virus: filtered", by["x@mgr.test"], re.M)
+    # accounts: the message became the template's notice
+    got = by["y@acct.test"]
+    assert b"Subject: Blocked: three files\r\n" in got, got[:1000]
+    assert b"A message from s@example.org to y@acct.test carried a " \
+        b"filtered attachment" in got, got
+    assert b"MIME-Version: 1.0\r\nContent-Type: text/plain; " \
+        b"charset=utf-8" in got
+    assert re.search(rb"^X-Winnow-Status: not-detected; av=filtered", got,
+                     re.M), got[:800]
+    assert b"bm90IGEgcmVhbCBkb2M" not in got     # base64 of the .doc

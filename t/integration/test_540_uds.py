@@ -266,6 +266,30 @@ def test_learn_reports_spam_and_ham(workdir, udsd, relay, ports):
     assert "uds=none" in out, out
 
 
+def test_learning_from_the_quarantine_reports_too(workdir, udsd, relay,
+                                                 ports):
+    """quarantine learn --spam adds the entry's signatures, as winnowctl
+    learn does; release --learn-ham makes them ham-confirmed."""
+    gtube = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
+    body = SPAM_BODY + "\r\n" + gtube + "\r\n"
+    d, w, sink = site(workdir, udsd, relay, ports,
+                      groups={"policy": {"spam.action": "quarantine"}})
+    path, msg = write_msg(workdir, "q.eml", body)
+    assert send(w, msg) == 250
+    _, out, _ = ctl(w, "quarantine", "list")
+    qid = out.split()[0]
+    _, out, _ = ctl(w, "uds", "check", path)
+    assert "uds=none" in out, out
+    rc, out, err = ctl(w, "quarantine", "learn", qid, "--spam")
+    assert "uds: 1 message reported as spam" in out, (out, err)
+    _, out, _ = ctl(w, "uds", "check", path)
+    assert "uds=hit(text,exact)" in out, out
+    rc, out, err = ctl(w, "quarantine", "release", qid, "--learn-ham")
+    assert "reported as ham-confirmed" in out, (out, err)
+    _, out, _ = ctl(w, "uds", "check", path)
+    assert "uds=ham" in out, out
+
+
 @pytest.mark.timeout(60)
 def test_every_server_dead_or_silent(workdir, udsd, relay, ports):
     dead = ports()                      # nothing listens: ICMP refused

@@ -115,8 +115,12 @@ class Winnowd:
         # libclamav's temporary files in the work directory.
         self.sections["dns"] = {"resolver": "127.0.0.1:9",
                                 "timeout": "300ms"}
+        # Learning (report addresses, winnowctl) writes there too.
         self.sections["content"] = {
-            "model": os.path.join(self.dir, "learned.model"),
+            "model": os.path.join(owned_dir(os.path.join(self.dir,
+                                                         "lib")),
+                                  "content.model"),
+            "samples_dir": os.path.join(self.dir, "lib", "samples"),
             "default_model": os.path.join(SRCDIR, "data", "content.model"),
             "obscene_words": "%s %s" % (
                 os.path.join(SRCDIR, "data", "obscene-en.txt"),
@@ -124,8 +128,10 @@ class Winnowd:
         self.sections["av"] = {"database": "", "temp_directory": owned_dir(
             os.path.join(self.dir, "avtmp"))}
         # never the system's /var/spool/winnow/quarantine
-        self.sections["policy"] = {"quarantine_dir": owned_dir(
-            os.path.join(self.dir, "quarantine"))}
+        self.sections["policy"] = {
+            "quarantine_dir": owned_dir(os.path.join(self.dir,
+                                                     "quarantine")),
+            "backup_dir": owned_dir(os.path.join(self.dir, "backup"))}
         self.sections["policy"].update(policy or {})
         # The control API's secret in the work directory (never the
         # machine's /etc/winnow), the source tree's dashboard; no listener

@@ -7,6 +7,7 @@ MOCKS_test_avmime = -lz
 MOCKS_test_avfilt = -lz
 MOCKS_test_avconf = -lz
 MOCKS_test_avhelp = -lz
+MOCKS_test_avrename = -lz
 # avtest.h decodes EICAR and encodes parts with GLib's base64 (av/ itself
 # links no GLib)
 TESTPKGS_av = glib-2.0

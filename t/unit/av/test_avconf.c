@@ -136,6 +136,44 @@ Test(avconf, option_sets_for_groups)
 	av_opts_free(NULL);
 }
 
+
+Test(avconf, file_lists_and_rename_suffix)
+{
+	struct av_opts	*o;
+	const char	*path;
+	char		 conf[1024], list[512];
+
+	(void)snprintf(list, sizeof(list), "%s", tu_write_file("names.txt",
+	    "# executables\n*.exe *.scr\n\n*.pif\n"));
+	(void)snprintf(conf, sizeof(conf), "[av]\ndatabase =\n"
+	    "filter_names = *.bat file:%s\nrename_suffix = .blocked\n", list);
+	path = tu_write_file("f.conf", conf);
+	cr_assert_eq(conf_load(path, why), WN_OK, "%s", buf_str(why));
+	cr_assert_eq(av_load(why), WN_OK, "%s", buf_str(why));
+	o = av_opts_copy(av_opts_default());
+	cr_assert_str_eq(o->incl[AVFILT_NAME][0], "*.bat");
+	cr_assert_str_eq(o->incl[AVFILT_NAME][1], "*.exe");
+	cr_assert_str_eq(o->incl[AVFILT_NAME][2], "*.scr");
+	cr_assert_str_eq(o->incl[AVFILT_NAME][3], "*.pif");
+	cr_assert_null(o->incl[AVFILT_NAME][4]);
+	cr_assert_str_eq(o->rename_suffix, ".blocked");
+	/* A group's own list, from a file too; its suffix. */
+	cr_assert_eq(av_opts_set(o, "filter_names", list, why), WN_OK);
+	cr_assert_str_eq(o->incl[AVFILT_NAME][0], list);
+	(void)snprintf(conf, sizeof(conf), "file:%s", list);
+	cr_assert_eq(av_opts_set(o, "filter_exclude_names", conf, why), WN_OK);
+	cr_assert_str_eq(o->excl[AVFILT_NAME][2], "*.pif");
+	cr_assert_eq(av_opts_set(o, "rename_suffix", ".vir", why), WN_OK);
+	cr_assert_str_eq(o->rename_suffix, ".vir");
+	cr_assert_eq(av_opts_set(o, "rename_suffix", "a/b", why), WN_PERM);
+	cr_assert_eq(av_opts_set(o, "filter_types", "file:/nonexistent/t",
+	    why), WN_PERM);
+	av_opts_free(o);
+	bad("filter_names = file:/nonexistent/names\n", "/nonexistent/names");
+	bad("filter_exclude_types = file:relative\n", "absolute");
+	bad("rename_suffix = ../x\n", "suffix");
+}
+
 Test(avconf, mime_limits_are_deprecated_names_of_the_index_limits)
 {
 	cr_assert_eq(avt_conf("database =\nmax_mime_parts = 3\n"

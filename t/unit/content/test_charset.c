@@ -133,3 +133,19 @@ Test(charset, counts_letters_and_eastern_code_points)
 	cr_assert_eq(eastern, 3);	/* two Han, one Thai */
 	cr_assert_eq(letters, 5);
 }
+
+Test(charset, eastern_languages_of_labels_and_text)
+{
+	cr_assert_eq(charset_eastern_lang("GB2312"), FINDINGS_LANG_ZH);
+	cr_assert_eq(charset_eastern_lang("big5-hkscs"), FINDINGS_LANG_ZH);
+	cr_assert_eq(charset_eastern_lang("Shift_JIS"), FINDINGS_LANG_JA);
+	cr_assert_eq(charset_eastern_lang("iso-2022-jp-2"), FINDINGS_LANG_JA);
+	cr_assert_eq(charset_eastern_lang("ks_c_5601-1987"), FINDINGS_LANG_KO);
+	cr_assert_eq(charset_eastern_lang("windows-874"), FINDINGS_LANG_TH);
+	cr_assert_eq(charset_eastern_lang("iso-8859-1"), 0);
+	cr_assert_eq(charset_eastern_lang(NULL), 0);
+	/* Thai */
+	cr_assert_eq(charset_langs("\xe0\xb8\xaa\xe0\xb8\xa7\xe0\xb8\xb1", 9),
+	    FINDINGS_LANG_TH);
+	cr_assert_eq(charset_langs("plain text", 10), 0);
+}

@@ -20,7 +20,7 @@
 #include "content_private.h"
 #include "testutil.h"
 
-static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0, 0 };
 
 /* render - the golden form of one parsed message */
 static void

@@ -1,14 +1,17 @@
 /* test_mime.c - unit tests for content/mime.c: the MIME walk, header
  * decoding, limits */
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
 
 #include "buf.h"
 #include "content_private.h"
+#include "testutil.h"
 
-static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0, 0 };
 static struct content_msg *cm;
 
 static void
@@ -210,7 +213,7 @@ Test(mime, gtube_in_octet_stream_attachment)
 
 Test(mime, part_limit_is_a_defined_outcome)
 {
-	struct content_limits small = { 20, 2, 8 * 1024 * 1024, 0 };
+	struct content_limits small = { 20, 2, 8 * 1024 * 1024, 0, 0 };
 	struct buf	*b = buf_new(1024);
 	int		 i;
 
@@ -230,7 +233,7 @@ Test(mime, part_limit_is_a_defined_outcome)
 
 Test(mime, depth_limit_is_a_defined_outcome)
 {
-	struct content_limits shallow = { 2, 200, 8 * 1024 * 1024, 0 };
+	struct content_limits shallow = { 2, 200, 8 * 1024 * 1024, 0, 0 };
 	struct buf	*b = buf_new(1024);
 	int		 i;
 
@@ -250,7 +253,7 @@ Test(mime, depth_limit_is_a_defined_outcome)
 
 Test(mime, size_limit_cuts_the_text)
 {
-	struct content_limits tiny = { 20, 200, 10, 0 };
+	struct content_limits tiny = { 20, 200, 10, 0, 0 };
 
 	parse("Subject: x\n\n");	/* warm up */
 	mime_free(cm);
@@ -302,7 +305,7 @@ Test(mime, deadline_stops_the_walk)
 	static const char m[] = "Subject: x\nMIME-Version: 1.0\n"
 	    "Content-Type: multipart/mixed; boundary=b\n\n--b\n\ntext\n"
 	    "--b--\n";
-	struct content_limits late = { 20, 200, 8 * 1024 * 1024, 1 };
+	struct content_limits late = { 20, 200, 8 * 1024 * 1024, 1, 0 };
 
 	cm = mime_parse(m, sizeof(m) - 1, &late);
 	cr_assert(cm->limits & CM_LIMIT_TIME);
@@ -327,4 +330,25 @@ Test(mime, long_links_are_cut_on_a_character_boundary)
 	cr_assert_leq(strlen(cm->urls[0]), 2048);
 	cr_assert(g_utf8_validate(cm->text->data, (gssize)cm->text->len,
 	    NULL));
+}
+
+Test(mime, word_attachments_unless_office_text_is_off)
+{
+	struct content_limits off = { 20, 200, 8 * 1024 * 1024, 0, 1 };
+	char		 path[1024], *data;
+	size_t		 len;
+	struct content_msg *m;
+
+	(void)snprintf(path, sizeof(path), "%s/t/data/content/"
+	    "word-attachments.in", tu_srcdir());
+	data = tu_read_file(path, &len);
+	m = mime_parse(data, len, &lim);
+	cr_assert(strstr(m->text->data, "Quarterly report") != NULL);
+	cr_assert(strstr(m->text->data, "Old Word 6 letter") != NULL);
+	mime_free(m);
+	m = mime_parse(data, len, &off);
+	cr_assert(strstr(m->text->data, "Quarterly report") == NULL);
+	cr_assert(strstr(m->text->data, "Two documents attached.") != NULL);
+	mime_free(m);
+	free(data);
 }

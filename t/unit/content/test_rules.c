@@ -8,7 +8,7 @@
 #include "buf.h"
 #include "content_private.h"
 
-static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0, 0 };
 static struct content_msg *cm;
 static struct wordlist *obscene;
 
@@ -278,4 +278,37 @@ Test(rules, mime_broken)
 	cr_assert_not(fires("Subject: x\nMIME-Version: 1.0\nContent-Type: "
 	    "multipart/mixed; boundary=b\n\n--b\n\nx\n--b--\n",
 	    RULE_MIME_BROKEN));
+}
+
+Test(rules, eastern_languages)
+{
+	/* Han without kana: Chinese. */
+	cr_assert(fires("Subject: x\nContent-Type: text/plain; charset=utf-8\n"
+	    "\n\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0"
+	    "\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd\xa0\xe5\xa5\xbd\n",
+	    RULE_EASTERN));
+	cr_assert_eq(cm->eastern_langs, FINDINGS_LANG_ZH);
+	/* Han with kana: Japanese ("nihongo no tekisuto desu" x2). */
+	cr_assert(fires("Subject: x\nContent-Type: text/plain; charset=utf-8\n"
+	    "\n\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86"
+	    "\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xa7\xe3\x81\x99"
+	    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\xe3\x81\xae\xe3\x83\x86"
+	    "\xe3\x82\xad\xe3\x82\xb9\xe3\x83\x88\xe3\x81\xa7\xe3\x81\x99\n",
+	    RULE_EASTERN));
+	cr_assert_eq(cm->eastern_langs, FINDINGS_LANG_JA);
+	/* Hangul: Korean ("hangug-eo" x4). */
+	cr_assert(fires("Subject: x\nContent-Type: text/plain; charset=utf-8\n"
+	    "\n\xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xed\x95\x9c\xea\xb5\xad"
+	    "\xec\x96\xb4 \xed\x95\x9c\xea\xb5\xad\xec\x96\xb4 \xed\x95\x9c"
+	    "\xea\xb5\xad\xec\x96\xb4\n", RULE_EASTERN));
+	cr_assert_eq(cm->eastern_langs, FINDINGS_LANG_KO);
+	/* Only a charset label says which. */
+	cr_assert(fires("Subject: x\nContent-Type: text/plain; "
+	    "charset=tis-620\n\nabc\n", RULE_EASTERN));
+	cr_assert_eq(cm->eastern_langs, FINDINGS_LANG_TH);
+	cr_assert(fires("Subject: =?euc-kr?B?xOO6ww==?=\n\nhello\n",
+	    RULE_EASTERN));
+	cr_assert_neq(cm->eastern_langs & FINDINGS_LANG_KO, 0);
+	cr_assert_not(fires(subj("plain"), RULE_EASTERN));
+	cr_assert_eq(cm->eastern_langs, 0);
 }

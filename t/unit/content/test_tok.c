@@ -7,7 +7,7 @@
 #include "buf.h"
 #include "content_private.h"
 
-static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0 };
+static struct content_limits lim = { 20, 200, 8 * 1024 * 1024, 0, 0 };
 static struct content_msg *cm;
 static struct tok_list tl;
 

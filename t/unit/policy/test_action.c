@@ -13,6 +13,7 @@
 #include "policy.h"
 #include "status.h"
 #include "testutil.h"
+#include "version.h"
 
 static struct findings	*f;
 static struct msg_view	 v;
@@ -190,5 +191,83 @@ Test(action, header_values_are_safe)
 	f->viruses.count = 1;
 	m = render(r, 1);
 	cr_assert_null(strstr(m, "\r\nBcc:"), "%s", m);
+	free(m);
+}
+
+Test(action, obscene_tag_per_group)
+{
+	const char	*r[] = { "a@example.com" }, *o[] = { "b@other.test" };
+	char		*m;
+
+	load("[group mark]\nrecipients = @example.com\n"
+	    "obscene_tag = [--Obscene--]\nspam.subject_tag = [SPAM]\n");
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: hello\r\n"), "%s", m);
+	free(m);
+	f->obscene = 1;
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: [--Obscene--] hello\r\n"), "%s", m);
+	free(m);
+	m = render(o, 1);
+	cr_assert(strstr(m, "Subject: hello\r\n"), "%s", m);
+	free(m);
+	f->gtube = 1;
+	m = render(r, 1);
+	cr_assert(strstr(m, "Subject: [SPAM] [--Obscene--] hello\r\n"), "%s",
+	    m);
+	free(m);
+}
+
+Test(action, compat_headers_kas)
+{
+	const char	*r[] = { "a@example.com", "b@other.test" };
+	const char	 in[] = "Subject: hi\r\nX-Spamtest-Status-Extended: "
+			    "Not detected\r\nX-SpamTest-Info: forged\r\n\r\nb\r\n";
+	const struct policy_decision *dp[2];
+	struct policy_decision d[2];
+	const struct iovec *segs;
+	struct edit	*e;
+	struct buf	*out = buf_new(256);
+	size_t		 i, ns;
+
+	load("[policy]\ncompat_headers = kas\nsplit_by_result = no\n\n"
+	    "[group s]\nrecipients = @example.com\nspam_checks = no\n");
+	f->gtube = 1;
+	for (i = 0; i < 2; i++) {
+		policy_decide(policy_current, r[i], &v, f, &d[i]);
+		dp[i] = &d[i];
+	}
+	e = edit_new(in, strlen(in), mailhdr_len(in, strlen(in)));
+	policy_edit(e, dp, 2, f);
+	policy_edit_info(e, "not processed (av check failed)");
+	ns = edit_segments(e, &segs);
+	for (i = 0; i < ns; i++)
+		buf_append(out, segs[i].iov_base, segs[i].iov_len);
+	cr_assert(strstr(buf_str(out), "X-Spamtest-Status-Extended: Trusted"
+	    "\r\n"), "%s", buf_str(out));
+	cr_assert(strstr(buf_str(out), "X-Spamtest-Status-Extended: SPAM\r\n"),
+	    "%s", buf_str(out));
+	cr_assert(strstr(buf_str(out), "X-SpamTest-Info: Not processed\r\n"),
+	    "%s", buf_str(out));
+	cr_assert_null(strstr(buf_str(out), "forged"), "%s", buf_str(out));
+	cr_assert_null(strstr(buf_str(out), "Not detected"), "%s",
+	    buf_str(out));
+	edit_free(e);
+	buf_free(out);
+}
+
+Test(action, version_header)
+{
+	const char	*r[] = { "a@example.com" };
+	char		*m;
+
+	m = render(r, 1);
+	cr_assert_null(strstr(m, "X-Winnow-Version"), "%s", m);
+	free(m);
+	load("[policy]\nversion_header = yes\n");
+	policy_set_version_info("ClamAV 1.0.0, database 27000 of 2024-01-01");
+	m = render(r, 1);
+	cr_assert(strstr(m, "X-Winnow-Version: winnow " WINNOW_VERSION
+	    "; ClamAV 1.0.0, database 27000 of 2024-01-01\r\n"), "%s", m);
 	free(m);
 }

@@ -12,6 +12,7 @@
 #include "policy_private.h"
 #include "status.h"
 #include "testutil.h"
+#include "verdict.h"
 
 static struct findings	*f;
 static struct msg_view	 v;
@@ -366,4 +367,81 @@ Test(group, dns_family_switches)
 	f->rdns_state = CHECK_DONE;
 	cr_assert_geq(group_points(policy_current->groups[1], f),
 	    group_points(policy_current->groups[0], f));
+}
+
+Test(group, per_group_recognition_keys)
+{
+	const struct policy_group *all, *g;
+	const char	*list;
+
+	findings_rules_declare((const char *const[]){ "SUBJ_ID", "EASTERN",
+	    "OBSCENE", "HTML_ONLY" }, 4);
+	load("[policy]\nblacklist = @sender.test\n\n"
+	    "[group quiet]\nrecipients = @q.test\nrules_off = SUBJ_ID\n"
+	    "rule_weights = HTML_ONLY:40\neastern_suspicious = zh ko\n"
+	    "dnsbl = no\nlists = no\nobscene_tag = [--Obscene--]\n");
+	all = policy_group_find(policy_current, "x@o.test", v.sender, NULL);
+	g = policy_group_find(policy_current, "x@q.test", v.sender, NULL);
+	cr_assert_str_eq(g->name, "quiet");
+	cr_assert_str_eq(g->obscene_tag, "[--Obscene--]");
+	cr_assert_null(all->obscene_tag);
+	/* lists = no: the common black list does not decide. */
+	cr_assert_eq(group_spam_status(policy_current, all, &v, f, &list),
+	    SPAM_BLACKLISTED);
+	cr_assert_eq(group_spam_status(policy_current, g, &v, f, &list),
+	    SPAM_NOT_DETECTED);
+	cr_assert_null(list);
+	/* rules_off and rule_weights. */
+	f->content_state = CHECK_DONE;
+	findings_add(&f->rules, "SUBJ_ID", "", 40);
+	findings_add(&f->rules, "HTML_ONLY", "", 0);
+	f->rules_score = 40;
+	cr_assert_eq(group_points(all, f), 40.0);
+	cr_assert_eq(group_points(g, f), 40.0);		/* 0 + 40 */
+	/* Eastern: Korean text is suspicious for the group only. */
+	f->eastern = 1;
+	f->eastern_langs = FINDINGS_LANG_KO;
+	cr_assert_eq(group_points(all, f), 40.0);
+	cr_assert_eq(group_points(g, f), 40.0 + VERDICT_EASTERN_POINTS);
+	f->eastern_langs = FINDINGS_LANG_JA;
+	cr_assert_eq(group_points(g, f), 40.0);
+	/* dnsbl = no: no rating, no blacklisting, and no DNSBL queries. */
+	f->dns_state = f->dnsbl_state = CHECK_DONE;
+	f->dnsbl_rating = 150;
+	cr_assert_eq(group_verdict(all, f), SPAM_BLACKLISTED);
+	cr_assert_neq(group_verdict(g, f), SPAM_BLACKLISTED);
+	cr_assert_eq(policy_needs(g) & POLICY_NEED_DNSBL, 0);
+	cr_assert_neq(policy_needs(g) & POLICY_NEED_RDNS, 0);
+	cr_assert_neq(policy_needs(all) & POLICY_NEED_DNSBL, 0);
+}
+
+Test(group, per_group_keys_inherit_and_refuse)
+{
+	struct buf	*errs = buf_new(128);
+	const char	*p;
+	const struct policy_group *g;
+
+	findings_rules_declare((const char *const[]){ "SUBJ_ID", "EASTERN" },
+	    2);
+	load("[policy]\nrules_off = SUBJ_ID\neastern_suspicious = all\n\n"
+	    "[group a]\nrecipients = @a.test\n\n"
+	    "[group b]\nrecipients = @b.test\nrules_off =\n"
+	    "eastern_suspicious = none\n");
+	g = policy_group_find(policy_current, "x@a.test", "", NULL);
+	cr_assert_str_eq(g->rules_off[0], "SUBJ_ID");
+	cr_assert_eq(g->eastern_langs, FINDINGS_LANG_ALL);
+	g = policy_group_find(policy_current, "x@b.test", "", NULL);
+	cr_assert_null(g->rules_off);
+	cr_assert_eq(g->eastern_langs, 0);
+	p = tu_write_file("bad.conf", "[group a]\nrecipients = @a.test\n"
+	    "rules_off = NO_SUCH_RULE\nrule_weights = SUBJ_ID:x\n"
+	    "eastern_suspicious = fr\n");
+	cr_assert_eq(conf_load(p, errs), WN_PERM);
+	cr_assert(strstr(buf_str(errs), ":3: [group a] rules_off: unknown "
+	    "rule \"NO_SUCH_RULE\"") != NULL, "%s", buf_str(errs));
+	cr_assert(strstr(buf_str(errs), ":4: ") != NULL, "%s",
+	    buf_str(errs));
+	cr_assert(strstr(buf_str(errs), ":5: ") != NULL, "%s",
+	    buf_str(errs));
+	buf_free(errs);
 }

@@ -403,3 +403,112 @@ Test(policy, documented_keys)
 	cr_assert_eq(dsn, 1);
 	cr_assert_eq(level, 1);
 }
+
+Test(policy, protected_domains_star_means_all)
+{
+	load("[policy]\nprotected_domains = *\n");
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@anything.test"));
+	cr_assert(policy_protected("postmaster"));
+}
+
+Test(policy, protected_domains_globs)
+{
+	load("[policy]\nprotected_domains = *example.com mx?.example.org\n");
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@badexample.com"));
+	cr_assert(policy_protected("a@sub.EXAMPLE.com"));
+	cr_assert(policy_protected("a@mx1.example.org"));
+	cr_assert_not(policy_protected("a@mx10.example.org"));
+	cr_assert_not(policy_protected("a@example.net"));
+}
+
+Test(policy, protected_domains_file)
+{
+	const char	*f = tu_write_file("prot.txt", "# ours\n"
+	    "example.com\n.example.net, *.example.org\n\n");
+	char		 text[600];
+
+	(void)snprintf(text, sizeof(text), "[policy]\nprotected_domains = "
+	    "file:%s other.test\n", f);
+	load(text);
+	cr_assert(policy_protected("a@example.com"));
+	cr_assert(policy_protected("a@mx.example.net"));
+	cr_assert(policy_protected("a@x.example.org"));
+	cr_assert(policy_protected("a@other.test"));
+	cr_assert_not(policy_protected("a@example.info"));
+}
+
+Test(policy, protected_domains_file_missing)
+{
+	refuse("[policy]\nprotected_domains = file:/nonexistent/prot\n", 2,
+	    "/nonexistent/prot");
+	refuse("[policy]\nprotected_domains = file:relative\n", 2,
+	    "absolute");
+}
+
+Test(policy, protected_domains_described)
+{
+	struct buf	*b = buf_new(64);
+
+	policy_protected_describe(b);
+	cr_assert(strstr(buf_str(b), "all domains") != NULL, "%s",
+	    buf_str(b));
+	load("[policy]\nprotected_domains = example.com .example.net\n");
+	buf_reset(b);
+	policy_protected_describe(b);
+	cr_assert_str_eq(buf_str(b), "2 items: example.com, .example.net");
+	load("[policy]\nprotected_domains = example.com *\n");
+	buf_reset(b);
+	policy_protected_describe(b);
+	cr_assert(strstr(buf_str(b), "all domains") != NULL, "%s",
+	    buf_str(b));
+	buf_free(b);
+}
+
+Test(policy, reject_text_and_dsn_from_files)
+{
+	char		 rf[512], bf[512], df[512], text[2048];
+
+	(void)snprintf(rf, sizeof(rf), "%s", tu_write_file("reject.txt",
+	    "# our words\n\n5.7.1 Spam from ${sender} is not wanted here\n"));
+	(void)snprintf(bf, sizeof(bf), "%s", tu_write_file("bad-reject.txt",
+	    "554 no\n"));
+	(void)snprintf(df, sizeof(df), "%s", tu_write_file("dsn.tmpl",
+	    "Subject: Returned: ${subject}\n\nWe refused it, ${sender}.\n"));
+
+	(void)snprintf(text, sizeof(text), "[policy]\nspam.reject_text = "
+	    "file:%s\ntemplate_dsn = %s\n", rf, df);
+	load(text);
+	cr_assert_not_null(policy_current->groups[0]->st[POLICY_ST_SPAM(
+	    SPAM_SPAM)].reject_text);
+	cr_assert_not_null(policy_current->dsn_tmpl);
+	(void)snprintf(text, sizeof(text), "[policy]\nspam.reject_text = "
+	    "file:%s\n", bf);
+	refuse(text, 2, "must not start with a reply code");
+	refuse("[policy]\nspam.reject_text = file:/nonexistent/r\n", 2,
+	    "/nonexistent/r");
+	refuse("[policy]\ntemplate_dsn = /nonexistent/d\n", 2,
+	    "/nonexistent/d");
+}
+
+Test(policy, report_addresses_and_reporters)
+{
+	load("[policy]\nreport_spam = spam-report@example.com\n"
+	    "report_ham = ham-report@example.com, fp@example.com\n"
+	    "report_senders = @example.com, boss@partner.test\n"
+	    "report_clients = ip:192.0.2.0/24\n");
+	cr_assert_eq(policy_report_kind("spam-report@example.com"), 1);
+	cr_assert_eq(policy_report_kind("SPAM-Report@example.com"), 1);
+	cr_assert_eq(policy_report_kind("fp@example.com"), 0);
+	cr_assert_eq(policy_report_kind("other@example.com"), -1);
+	cr_assert(policy_reporter_ok("a@example.com", "192.0.2.7"));
+	cr_assert(policy_reporter_ok("boss@partner.test", "192.0.2.7"));
+	cr_assert_not(policy_reporter_ok("a@example.com", "198.51.100.1"));
+	cr_assert_not(policy_reporter_ok("a@example.com", NULL));
+	cr_assert_not(policy_reporter_ok("x@partner.test", "192.0.2.7"));
+	cr_assert_not(policy_reporter_ok("", "192.0.2.7"));
+	/* nobody without report_senders */
+	load("[policy]\nreport_spam = spam-report@example.com\n");
+	cr_assert_not(policy_reporter_ok("a@example.com", "192.0.2.7"));
+}

@@ -191,7 +191,7 @@ Test(verdict, group_switches_rules_and_eastern)
 {
 	const char *const off[] = { "SUBJ_ID", NULL };
 	struct verdict_opts o = { DETECTION_STANDARD, 1,
-	    VERDICT_EASTERN_AS_CONTENT, off };
+	    VERDICT_EASTERN_AS_CONTENT, off, NULL, 0, 0 };
 
 	f->spam_score = 0.5;
 	findings_add(&f->rules, "SUBJ_ID", "", 40);
@@ -219,7 +219,7 @@ Test(verdict, group_can_switch_gtube_off)
 {
 	const char *const off[] = { "gtube", NULL };
 	struct verdict_opts o = { DETECTION_STANDARD, 1,
-	    VERDICT_EASTERN_AS_CONTENT, off };
+	    VERDICT_EASTERN_AS_CONTENT, off, NULL, 0, 0 };
 
 	f->gtube = 1;
 	f->spam_score = 0.5;
@@ -260,4 +260,57 @@ Test(verdict, rules_list_notes_what_did_not_fit)
 	findings_render_rules(f, b);
 	cr_assert(strstr(buf_str(b), ",+3") != NULL);
 	buf_free(b);
+}
+
+Test(verdict, group_rule_weights)
+{
+	const struct verdict_weight w[] = { { "SUBJ_ID", 5 },
+	    { "html_only", 60 } };
+	struct verdict_opts o = { DETECTION_STANDARD, 1,
+	    VERDICT_EASTERN_AS_CONTENT, NULL, w, 2, 0 };
+
+	f->content_state = CHECK_DONE;
+	f->spam_score = 0.5;
+	findings_add(&f->rules, "SUBJ_ID", "", 40);
+	findings_add(&f->rules, "HTML_ONLY", "", 0);
+	f->rules_score = 40;
+	cr_assert_float_eq(verdict_points_opts(f, &o), 65.0, 1e-6);
+	cr_assert_eq(verdict_spam_opts(f, &o), SPAM_SPAM);
+	cr_assert_float_eq(verdict_points(f), 40.0, 1e-6);
+}
+
+Test(verdict, eastern_languages_per_group)
+{
+	const struct verdict_weight w[] = { { "EASTERN", 55 } };
+	struct verdict_opts o = { DETECTION_STANDARD, 1,
+	    VERDICT_EASTERN_LANGS, NULL, NULL, 0, FINDINGS_LANG_ZH };
+
+	f->content_state = CHECK_DONE;
+	f->spam_score = 0.5;
+	f->eastern = 1;
+	f->eastern_langs = FINDINGS_LANG_JA;
+	/* Japanese text, a group suspicious of Chinese only: nothing. */
+	cr_assert_float_eq(verdict_points_opts(f, &o), 0.0, 1e-6);
+	/* Even when content's EASTERN rule fired (eastern = suspicious). */
+	findings_add(&f->rules, "EASTERN", "text", 30);
+	f->rules_score = 30;
+	cr_assert_float_eq(verdict_points_opts(f, &o), 0.0, 1e-6);
+	o.eastern_langs = FINDINGS_LANG_ZH | FINDINGS_LANG_JA;
+	cr_assert_float_eq(verdict_points_opts(f, &o), 30.0, 1e-6);
+	o.weights = w;
+	o.nweights = 1;
+	cr_assert_float_eq(verdict_points_opts(f, &o), 55.0, 1e-6);
+	cr_assert_eq(verdict_spam_opts(f, &o), SPAM_SPAM);
+	/* No rule in the findings: the default weight. */
+	findings_free(f);
+	f = findings_new();
+	f->content_state = CHECK_DONE;
+	f->spam_score = 0.5;
+	f->eastern = 1;
+	f->eastern_langs = FINDINGS_LANG_TH;
+	o.weights = NULL;
+	o.nweights = 0;
+	o.eastern_langs = FINDINGS_LANG_TH;
+	cr_assert_float_eq(verdict_points_opts(f, &o), VERDICT_EASTERN_POINTS,
+	    1e-6);
 }

@@ -11,6 +11,7 @@
 
 #include <sys/socket.h>
 
+#include <dirent.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -279,5 +280,71 @@ Test(mreply, redirect_without_rcpt_rights_defers)
 	cr_assert(strstr(r, "y:451 4.3.0 Temporary failure") != NULL, "%s",
 	    r);
 	cr_assert(strstr(r, " +:") == NULL, "%s", r);
+	free(r);
+}
+
+Test(mreply, report_from_a_stranger_is_deleted_the_other_gets_it)
+{
+	char	*r = run("report_spam = spam-report@example.com\n"
+	    "report_senders = @example.com\n", ALL, "a@example.org",
+	    "spam-report@example.com", "b@example.com");
+
+	cr_assert(strstr(r, "-:<spam-report@example.com> ") != NULL, "%s", r);
+	cr_assert(strstr(r, "-:<b@example.com>") == NULL, "%s", r);
+	cr_assert(r[strlen(r) - 2] == 'c', "%s", r);
+	free(r);
+}
+
+Test(mreply, report_from_a_reporter_is_learned_and_not_delivered)
+{
+	char	 conf[1024], model[512];
+	char	*r;
+
+	(void)snprintf(model, sizeof(model), "%s/learned.model", tu_tmpdir());
+	(void)snprintf(conf, sizeof(conf), "report_spam = "
+	    "spam-report@example.com\nreport_senders = @example.com\n"
+	    "[content]\nmodel = %s\nsamples_dir = %s/samples\n", model,
+	    tu_tmpdir());
+	(void)unlink(model);
+	r = run(conf, ALL, "boss@example.com", "spam-report@example.com",
+	    NULL);
+	cr_assert_str_eq(r, "O c d ");
+	cr_assert(access(model, F_OK) == 0, "no model at %s", model);
+	free(r);
+}
+
+/* count_json - the entries (ID.json) a store directory holds */
+
+static int
+count_json(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	size_t		 len;
+	int		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return (0);
+	while ((e = readdir(d)) != NULL)
+		if ((len = strlen(e->d_name)) > 5 &&
+		    strcmp(e->d_name + len - 5, ".json") == 0)
+			n++;
+	(void)closedir(d);
+	return (n);
+}
+
+Test(mreply, backup_is_kept_and_the_message_delivered)
+{
+	char	 conf[1024], dir[512];
+	char	*r;
+
+	(void)snprintf(dir, sizeof(dir), "%s/backup", tu_tmpdir());
+	(void)snprintf(conf, sizeof(conf), "backup_dir = %s\n"
+	    "blacklist = spam@bad.test\nblacklisted.action = accept\n"
+	    "blacklisted.backup = yes\n", dir);
+	r = run(conf, ALL, "spam@bad.test", "b@example.com", NULL);
+	cr_assert(r[strlen(r) - 2] == 'c', "%s", r);
+	cr_assert(strstr(r, " -:") == NULL, "%s", r);
+	cr_assert_eq(count_json(dir), 1);
 	free(r);
 }

@@ -206,16 +206,18 @@ test_load_conf(const char *in_path)
 	    "[client]\nspool_dir = %s\n"
 	    "[dns]\nresolver = 127.0.0.1:9\ntimeout = 300ms\n"
 	    "[content]\nmodel = %s/learned.model\n"
+	    "samples_dir = %s/samples\n"
 	    "default_model = %s/data/content.model\n"
 	    "obscene_words = %s/data/obscene-en.txt %s/data/obscene-ru.txt\n"
 	    "[av]\ndatabase =\ntemp_directory = %s\n"
 	    "[policy]\nquarantine_dir = %s/quarantine\n"
+	    "backup_dir = %s/backup\n"
 	    "[stats]\nmemory_dir = %s\n"
 	    "[control]\nlisten =\nsecret_file = %s/control.secret\n"
 	    "web_dir = %s/web\nchart_js = %s/web/none.js\n", tu_tmpdir(),
-	    tu_tmpdir(), tu_tmpdir(), tu_srcdir(), tu_srcdir(), tu_srcdir(),
-	    tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_srcdir(),
-	    tu_srcdir());
+	    tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_srcdir(), tu_srcdir(),
+	    tu_srcdir(), tu_tmpdir(), tu_tmpdir(), tu_tmpdir(), tu_tmpdir(),
+	    tu_tmpdir(), tu_srcdir(), tu_srcdir());
 	if (in_path != NULL && access(conf, F_OK) == 0) {
 		text = tu_read_file(conf, &len);
 		for (p = text; (at = strstr(p, "@TMPDIR@")) != NULL;

@@ -83,3 +83,30 @@ Test(dsn, notify)
 	r.notify = "success,failure";
 	cr_assert(dsn_wanted(&r));
 }
+
+Test(dsn, the_admins_words)
+{
+	struct msg	*m = mk(NULL);
+	struct buf	*out = buf_new(1024);
+	struct dsn_rcpt	 r = { "x@example.com", NULL, "554 5.7.1 refused",
+			    554 };
+	struct dsn_text	 t = { "Nicht zugestellt: hi",
+			    "Diese Nachricht wurde abgelehnt.\r\n"
+			    "Gr\xc3\xbc\xc3\x9f" "e\r\n" };
+	const char	*s;
+
+	dsn_build_text(out, m, orig, sizeof(orig) - 1, 34, &r, 1, "mx.test",
+	    m->qid, &t);
+	s = buf_str(out);
+	cr_assert(strstr(s, "Subject: Nicht zugestellt: hi\r\n") != NULL, "%s",
+	    s);
+	cr_assert(strstr(s, "charset=utf-8\r\nContent-Transfer-Encoding: 8bit"
+	    "\r\n\r\nDiese Nachricht wurde abgelehnt.\r\n") != NULL, "%s", s);
+	/* The refused recipients follow the admin's words. */
+	cr_assert(strstr(s, "e\r\n\r\n<x@example.com>: 554 5.7.1 refused\r\n")
+	    != NULL, "%s", s);
+	cr_assert(strstr(s, "Undelivered Mail Returned") == NULL);
+	cr_assert(strstr(s, "Status: 5.7.1\r\n") != NULL);
+	msg_free(m);
+	buf_free(out);
+}

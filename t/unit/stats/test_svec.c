@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 
 #include "buf.h"
+#include "policy.h"
 #include "status.h"
 #include "svec.h"
 
@@ -174,4 +175,15 @@ Test(svec, buckets)
 	cr_assert_eq(svec_bucket(5001), 1);
 	cr_assert_eq(svec_bucket(1000000), 7);
 	cr_assert_eq(svec_bucket(60000001), SLAT_NBUCKETS - 1);
+}
+
+Test(svec, action_codes_keep_their_meaning)
+{
+	cr_assert_eq(svec_action_code(POLICY_QUARANTINE), 5);
+	cr_assert_eq(svec_action_code(POLICY_TEMPFAIL), 7);
+	cr_assert_eq(svec_action_code(POLICY_RENAME), 9);
+	cr_assert_eq(svec_action_code(POLICY_REPLACE), 10);
+	cr_assert_str_eq(svec_action_name(9), "rename");
+	cr_assert_str_eq(svec_action_name(10), "replace");
+	cr_assert_str_eq(svec_action_name(SACTION_N), "?");
 }
