@@ -28,6 +28,11 @@ int	ctl_archive_main(int, char **);
 long long ctl_age(const char *);
 int	ctl_stats_main(int, char **);		/* ctl_stats.c */
 int	ctl_history_main(int, char **);		/* ctl_stats.c */
+int	ctl_fleet_main(int, char **);		/* ctl_fleet.c */
+/* stats --fleet and history --fleet (ctl_fleet.c). */
+struct squery;
+int	ctl_fleet_stats(const struct squery *, const char *format);
+int	ctl_fleet_history(long n, int json);
 int	ctl_status_main(int, char **);		/* ctl_status.c */
 int	ctl_monitor_main(int, char **);		/* ctl_status.c */
 int	ctl_template_main(int, char **);

@@ -39,7 +39,7 @@
 
 static const char ctl_stats_help[] =
 "Usage: winnowctl [-c FILE] stats [--period PERIOD] [--by GROUPING]\n"
-"                 [--unit UNIT] [--format text|csv|json]\n"
+"                 [--unit UNIT] [--format text|csv|json] [--fleet]\n"
 "\n"
 "What winnowd filtered in a period: totals and one line per bucket.\n"
 "\n"
@@ -50,6 +50,9 @@ static const char ctl_stats_help[] =
 "  --by      status (spam status; the default), av, action or group\n"
 "  --unit    messages (the default), recipients or bytes\n"
 "  --format  text (the default), csv or json\n"
+"  --fleet   the whole fleet's figures, then each node's, from the fleet's\n"
+"            Redis ([fleet]): what each node's store held when its fleet\n"
+"            process last looked (every [fleet] publish_interval)\n"
 "\n"
 "A message sent to recipients that groups judged differently counts once\n"
 "for each verdict (\"messages received\" counts it once).  The figures\n"
@@ -59,7 +62,7 @@ static const char ctl_stats_help[] =
 
 static const char ctl_history_help[] =
 "Usage: winnowctl [-c FILE] history [-n N] [--status STATUS] [--follow]\n"
-"                 [--json]\n"
+"                 [--json] [--fleet]\n"
 "\n"
 "The last verdicts (winnowd keeps [stats] history of them, 10,000 by\n"
 "default): time, queue id, upstream queue id, client, sender, recipients,\n"
@@ -70,7 +73,10 @@ static const char ctl_history_help[] =
 "  --status   only messages with this spam or AV status (spam,\n"
 "             probable-spam, infected, ...)\n"
 "  --follow   keep printing new verdicts as they come (until interrupted)\n"
-"  --json     one JSON object per line\n";
+"  --json     one JSON object per line\n"
+"  --fleet    the last N verdicts of every node of the fleet, from its\n"
+"             Redis ([fleet]), each line starting with the node's name\n"
+"             (--status and --follow are for one node)\n";
 
 /* ctl_stats_dir - where winnowd keeps its statistics */
 
@@ -146,6 +152,7 @@ static const struct option ctl_stats_opts[] = {
 	{ "by",		required_argument,	NULL,	'b' },
 	{ "unit",	required_argument,	NULL,	'u' },
 	{ "format",	required_argument,	NULL,	'f' },
+	{ "fleet",	no_argument,		NULL,	'F' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
 };
@@ -159,12 +166,15 @@ ctl_stats_main(int argc, char **argv)
 	struct buf	*why = buf_new(128);
 	const char	*period = "day", *by = "status", *unit = "messages";
 	const char	*format = "text";
-	int		 c, rc;
+	int		 c, rc, fleet = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:b:u:f:h", ctl_stats_opts,
 	    NULL)) != -1) {
 		switch (c) {
+		case 'F':
+			fleet = 1;
+			break;
 		case 'p':
 			period = optarg;
 			break;
@@ -198,7 +208,8 @@ ctl_stats_main(int argc, char **argv)
 		return (EX_USAGE);
 	}
 	buf_free(why);
-	rc = ctl_stats_print(&q, format);
+	rc = fleet ? ctl_fleet_stats(&q, format) :
+	    ctl_stats_print(&q, format);
 	return (rc);
 }
 
@@ -253,6 +264,7 @@ static const struct option ctl_history_opts[] = {
 	{ "status",	required_argument,	NULL,	's' },
 	{ "follow",	no_argument,		NULL,	'f' },
 	{ "json",	no_argument,		NULL,	'j' },
+	{ "fleet",	no_argument,		NULL,	'F' },
 	{ "help",	no_argument,		NULL,	'h' },
 	{ NULL,		0,			NULL,	0 }
 };
@@ -270,7 +282,7 @@ ctl_history_main(int argc, char **argv)
 	uint64_t	 next;
 	size_t		 i;
 	long		 n = 20;
-	int		 c, follow = 0;
+	int		 c, follow = 0, fleet = 0;
 	char		*end;
 
 	memset(&h, 0, sizeof(h));
@@ -292,6 +304,9 @@ ctl_history_main(int argc, char **argv)
 		case 'f':
 			follow = 1;
 			break;
+		case 'F':
+			fleet = 1;
+			break;
 		case 'j':
 			h.json = 1;
 			break;
@@ -307,6 +322,10 @@ ctl_history_main(int argc, char **argv)
 		(void)fprintf(stderr, "winnowctl history: %s\n",
 		    buf_len(why) ? buf_str(why) : "unexpected argument");
 		return (EX_USAGE);
+	}
+	if (fleet) {
+		buf_free(why);
+		return (ctl_fleet_history(n, h.json));
 	}
 	if ((l = live_open(ctl_stats_dir(), why)) == NULL) {
 		(void)fprintf(stderr, "winnowctl history: %s\n", buf_str(why));

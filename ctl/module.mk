@@ -2,6 +2,6 @@
 # content check), templates (policy), statistics (stats), UDS reports
 # (uds: its client, no server); not the DNS or AV checks; libcurl for the
 # control API (--url)
-DEPS_ctl = lib spool smtp mail findings policy stats content uds
+DEPS_ctl = lib spool smtp mail findings policy stats fleet content uds
 PKGS_ctl = libcurl
 LIBS_ctl = -lpthread

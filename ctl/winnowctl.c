@@ -32,6 +32,8 @@
 
 /* uds */
 #include "uds.h"
+/* fleet */
+#include "fleet_conf.h"
 /* stats */
 #include "control_conf.h"
 #include "stats_conf.h"
@@ -78,6 +80,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "stats", ctl_stats_main, "what was filtered: per day, week, month, "
 	    "year" },
 	{ "history", ctl_history_main, "the last verdicts" },
+	{ "fleet", ctl_fleet_main, "the nodes of the fleet and their "
+	    "heartbeats" },
 	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },
 	{ "reload", ctl_reload_main, "make winnowd read its configuration "
 	    "again (through the control API)" },
@@ -211,6 +215,7 @@ main(int argc, char **argv)
 	content_conf_register();
 	uds_conf_register();
 	stats_conf_register();
+	fleet_conf_register();
 	control_conf_register();
 	why = buf_new(256);
 	if (conf_load(ctl_config_path, why) != WN_OK) {

@@ -15,10 +15,13 @@
 #   policy                      groups, verdicts, actions, notifications
 #   stats                       counters, the live file, the statistics
 #                               store, status, alerts, metrics
+#   fleet                       [fleet], the keys a fleet keeps in Redis,
+#                               winnowctl's Redis client
 #   server pipe-client ctl      the programs (winnowd, winnow-pipe,
 #   udsd                        winnowctl, winnow-udsd)
 
-LIBFOLDERS	 = lib spool mail smtp findings policy stats dnsbl uds content av
+LIBFOLDERS	 = lib spool mail smtp findings policy stats fleet dnsbl uds \
+		   content av
 PROGFOLDERS	 = server pipe-client ctl udsd
 FOLDERS		 = $(LIBFOLDERS) $(PROGFOLDERS)
 
@@ -30,8 +33,8 @@ HAVE		 = $(foreach f,$(FOLDERS),$(if $(wildcard $(f)/*.c),$(f)))
 # A folder and what it may use (its closure is spelled out in DEPS).
 layer		 = $(1) $(DEPS_$(1))
 # The link order of a set of folders: dependents before dependencies.
-LINKORDER	 = server pipe-client ctl udsd content av dnsbl uds stats policy \
-		   findings mail smtp spool lib
+LINKORDER	 = server pipe-client ctl udsd content av dnsbl uds fleet stats \
+		   policy findings mail smtp spool lib
 linkset		 = $(foreach f,$(LINKORDER),$(if $(filter $(f),$(1)),$(f)))
 
 pkgs_of		 = $(sort $(foreach f,$(call layer,$(1)),$(PKGS_$(f))))

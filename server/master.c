@@ -89,9 +89,23 @@ static uid_t		 master_uid;
 static gid_t		 master_gid;
 static int		 master_drop;	/* children switch user */
 static struct live_info	 master_info;	/* what the live file says */
-static pid_t		 master_control_pid;	/* the control process */
-static uint64_t		 master_control_started;
-static uint64_t		 master_control_after;	/* throttle */
+/* The helper processes: started when wanted, restarted when they end (after
+ * a pause when they died young), stopped and started again on a reload. */
+struct mhelper {
+	const char	*name;
+	int		(*wanted)(void);
+	void		(*prepare)(void);	/* as root, NULL */
+	void		(*main)(void) __attribute__((noreturn));
+	pid_t		 pid;
+	uint64_t	 started;
+	uint64_t	 after;		/* throttle */
+};
+
+static struct mhelper	 master_helpers[] = {
+	{ "control", control_wanted, NULL, control_main, 0, 0, 0 },
+	{ "fleet", fleet_wanted, fleet_prepare, fleet_main, 0, 0, 0 },
+};
+#define MASTER_NHELPERS	(sizeof(master_helpers) / sizeof(master_helpers[0]))
 
 static void	master_one_line(struct buf *);
 static uint64_t		 master_published;
@@ -369,20 +383,20 @@ master_spawn(void)
 	k->slot = (unsigned int)slot;
 }
 
-/* master_control_spawn - start the control process when it is wanted */
+/* master_helper_spawn - start a helper process when it is wanted */
 
 static void
-master_control_spawn(void)
+master_helper_spawn(struct mhelper *h)
 {
 	pid_t	 pid;
 	int	 i;
 
-	if (master_control_pid != 0 || !control_wanted() ||
-	    time_now_ms() < master_control_after)
+	if (h->pid != 0 || !h->wanted() || time_now_ms() < h->after)
 		return;
 	if ((pid = fork()) < 0) {
-		log_error("fork of the control process: %s", strerror(errno));
-		master_control_after = time_now_ms() + 1000;
+		log_error("fork of the %s process: %s", h->name,
+		    strerror(errno));
+		h->after = time_now_ms() + 1000;
 		return;
 	}
 	if (pid == 0) {
@@ -392,43 +406,92 @@ master_control_spawn(void)
 		(void)close(master_wake[1]);
 		for (i = 0; i < master_nl; i++)
 			(void)close(master_l[i].fd);
+		if (h->main != control_main)
+			control_close_fds();
+		if (h->prepare != NULL)
+			h->prepare();
 		master_drop_privileges();
-		control_main();
+		h->main();
 	}
-	master_control_pid = pid;
-	master_control_started = time_now_ms();
+	h->pid = pid;
+	h->started = time_now_ms();
 }
 
-/* master_control_reaped - the control process ended: start another,
- * after a pause when it died young */
+/* master_helpers_spawn - start every helper that is wanted */
+
+static void
+master_helpers_spawn(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < MASTER_NHELPERS; i++)
+		master_helper_spawn(&master_helpers[i]);
+}
+
+/* master_helper_reaped - a helper ended: start another, after a pause
+ * when it died young */
 
 static int
-master_control_reaped(pid_t pid, int status)
+master_helper_reaped(pid_t pid, int status)
 {
-	if (pid != master_control_pid || pid == 0)
+	struct mhelper	*h = NULL;
+	size_t		 i;
+
+	for (i = 0; i < MASTER_NHELPERS; i++)
+		if (pid != 0 && master_helpers[i].pid == pid)
+			h = &master_helpers[i];
+	if (h == NULL)
 		return (0);
-	master_control_pid = 0;
+	h->pid = 0;
 	if (WIFSIGNALED(status) && WTERMSIG(status) != SIGTERM)
-		log_warn("control process %ld killed by signal %d", (long)pid,
-		    WTERMSIG(status));
+		log_warn("%s process %ld killed by signal %d", h->name,
+		    (long)pid, WTERMSIG(status));
 	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		log_warn("control process %ld exited with status %d",
+		log_warn("%s process %ld exited with status %d", h->name,
 		    (long)pid, WEXITSTATUS(status));
-	if (time_now_ms() - master_control_started < 10000 &&
+	if (time_now_ms() - h->started < 10000 &&
 	    (WIFSIGNALED(status) ? WTERMSIG(status) != SIGTERM :
 	    WEXITSTATUS(status) != 0))
-		master_control_after = time_now_ms() + (server_conf.
+		h->after = time_now_ms() + (server_conf.
 		    throttle_delay > 1000 ? server_conf.throttle_delay : 1000);
 	return (1);
 }
 
-/* master_control_stop - ask the control process to go (reload, stop) */
+/* master_helpers_stop - ask the helpers to go (reload, stop) */
 
 static void
-master_control_stop(void)
+master_helpers_stop(void)
 {
-	if (master_control_pid != 0)
-		(void)kill(master_control_pid, SIGTERM);
+	size_t	 i;
+
+	for (i = 0; i < MASTER_NHELPERS; i++)
+		if (master_helpers[i].pid != 0)
+			(void)kill(master_helpers[i].pid, SIGTERM);
+}
+
+/* master_helpers_alive - how many helpers run */
+
+static int
+master_helpers_alive(void)
+{
+	size_t	 i;
+	int	 n = 0;
+
+	for (i = 0; i < MASTER_NHELPERS; i++)
+		n += master_helpers[i].pid != 0;
+	return (n);
+}
+
+/* master_helpers_kill - SIGKILL the helpers still there */
+
+static void
+master_helpers_kill(void)
+{
+	size_t	 i;
+
+	for (i = 0; i < MASTER_NHELPERS; i++)
+		if (master_helpers[i].pid != 0)
+			(void)kill(master_helpers[i].pid, SIGKILL);
 }
 
 /* master_slot - the scoreboard slot of a child */
@@ -491,7 +554,7 @@ master_reap(void)
 	int		 status;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (master_control_reaped(pid, status))
+		if (master_helper_reaped(pid, status))
 			continue;
 		if ((k = master_find(pid)) == NULL)
 			continue;
@@ -707,7 +770,7 @@ master_reload(void)
 	buf_reset(why);
 	if (control_bind(master_config, master_gid, master_drop, why) < 0)
 		log_error("reload: control: %s", buf_str(why));
-	master_control_stop();		/* it starts again, reconfigured */
+	master_helpers_stop();		/* they start again, reconfigured */
 	buf_reset(why);
 	if (server_load_modules(0, why) < 0)
 		log_error("reload: %s; that module keeps its previous data",
@@ -735,21 +798,20 @@ master_shutdown(void)
 	master_nl = 0;
 	for (i = 0; i < master_nkids; i++)
 		(void)kill(master_kids[i].pid, SIGTERM);
-	master_control_stop();
-	while ((master_nkids > 0 || master_control_pid != 0) &&
+	master_helpers_stop();
+	while ((master_nkids > 0 || master_helpers_alive()) &&
 	    time_now_ms() < until) {
 		(void)usleep(20000);
 		master_reap();
 	}
-	if (master_control_pid != 0)
-		(void)kill(master_control_pid, SIGKILL);
+	master_helpers_kill();
 	for (i = 0; i < master_nkids; i++) {
 		log_warn("child %ld still busy after exit_delay: killing it "
 		    "(the upstream will retry its message)",
 		    (long)master_kids[i].pid);
 		(void)kill(master_kids[i].pid, SIGKILL);
 	}
-	while ((master_nkids > 0 || master_control_pid != 0) &&
+	while ((master_nkids > 0 || master_helpers_alive()) &&
 	    waitpid(-1, NULL, 0) > 0)
 		master_reap();
 	rollup_stop();
@@ -913,7 +975,7 @@ master_main(const char *config_path, int foreground, void (*ready)(void))
 		saturated = master_saturated(total, idle, &timeout);
 		rollup_tick(0);
 		master_publish(saturated);
-		master_control_spawn();
+		master_helpers_spawn();
 		npfd = 0;
 		pfd[npfd].fd = master_sigpipe[0];
 		pfd[npfd++].events = POLLIN;

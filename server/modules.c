@@ -30,6 +30,9 @@
 /* stats */
 #include "stats_conf.h"
 
+/* fleet */
+#include "fleet_conf.h"
+
 /* smtp */
 #include "client_conf.h"
 #include "notice.h"
@@ -56,6 +59,7 @@ server_register_all(void)
 	policy_set_av_checker(avsets_check);
 	stats_conf_register();
 	control_conf_register();
+	fleet_conf_register();
 	for (k = checks_table; k->name != NULL; k++)
 		k->conf_register();
 	client_conf_register();

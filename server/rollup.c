@@ -65,14 +65,15 @@ static int64_t		 rollup_time;
 static int		 rollup_ok = 1;
 static char		 rollup_text[LIVE_TEXT_MAX];
 
-/* rollup_dir_make - [stats] dir, and its monitor/ for the control
- * process; 0 or -1 with why */
+/* rollup_dir_make - [stats] dir, its monitor/ for the control process
+ * and fleet/ for the fleet process; 0 or -1 with why */
 
 static int
 rollup_dir_make(uid_t uid, gid_t gid, int drop, struct buf *why)
 {
 	char		 mon[PATH_MAX + 16];
 	struct stat	 st;
+	int		 i;
 
 	if (mkdir(rollup_dir, 0750) < 0 && errno != EEXIST) {
 		buf_printf(why, "cannot create [stats] dir %s: %s", rollup_dir,
@@ -91,15 +92,21 @@ rollup_dir_make(uid_t uid, gid_t gid, int drop, struct buf *why)
 		    rollup_dir, (long)gid, strerror(errno));
 		return (-1);
 	}
-	(void)snprintf(mon, sizeof(mon), "%s/monitor", rollup_dir);
-	if (mkdir(mon, 0750) < 0 && errno != EEXIST) {
-		buf_printf(why, "cannot create %s: %s", mon, strerror(errno));
-		return (-1);
-	}
-	if (drop && chown(mon, uid, gid) < 0) {
-		buf_printf(why, "cannot give %s to the user: %s", mon,
-		    strerror(errno));
-		return (-1);
+	/* monitor/ for the control process, fleet/ for the fleet
+	 * process's cursor: theirs to write. */
+	for (i = 0; i < 2; i++) {
+		(void)snprintf(mon, sizeof(mon), "%s/%s", rollup_dir,
+		    i == 0 ? "monitor" : "fleet");
+		if (mkdir(mon, 0750) < 0 && errno != EEXIST) {
+			buf_printf(why, "cannot create %s: %s", mon,
+			    strerror(errno));
+			return (-1);
+		}
+		if (drop && chown(mon, uid, gid) < 0) {
+			buf_printf(why, "cannot give %s to the user: %s", mon,
+			    strerror(errno));
+			return (-1);
+		}
 	}
 	return (0);
 }

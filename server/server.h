@@ -144,6 +144,13 @@ void	rollup_tick(int final);
 void	rollup_stop(void);		/* a clean stop: write, let go */
 void	rollup_info(struct live_info *);
 
+/* fleet.c: the fleet process (started by the master when [fleet] redis
+ * is set): prepare runs as root in the new process, main after the
+ * privileges are dropped. */
+int	fleet_wanted(void);
+void	fleet_prepare(void);
+void	fleet_main(void) __attribute__((noreturn));
+
 /* A child's slot and title: a message's filtering starts (its queue id)
  * or a stage of it ends; no-ops outside a child. */
 void	child_note_message(const char *qid);

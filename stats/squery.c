@@ -300,24 +300,12 @@ struct sseries *
 squery_run(const struct squery *q, const char *path, const struct live *l,
     struct buf *why)
 {
-	struct sseries	*ss = xcalloc(1, sizeof(*ss));
+	struct sseries	*ss = squery_series(q);
 	struct squery_load ld = { q, ss };
 	struct svec	*pending;
 	uint64_t	 seq = 0;
-	int64_t		 t;
 	int		 tries;
 
-	for (t = q->from; t < q->to && ss->n < SQUERY_MAX_BUCKETS;
-	    t = squery_next(t, q->step))
-		ss->n++;
-	ss->t = xcalloc(ss->n + 1, sizeof(*ss->t));
-	ss->v = xcalloc(ss->n + 1, sizeof(*ss->v));
-	ss->n = 0;
-	for (t = q->from; t < q->to && ss->n < SQUERY_MAX_BUCKETS;
-	    t = squery_next(t, q->step))
-		ss->t[ss->n++] = t;
-	ss->total = svec_new();
-	ss->problems = buf_new(64);
 	for (tries = 0; tries < 20; tries++) {
 		squery_clear(ss);
 		if (l != NULL)
@@ -337,6 +325,37 @@ squery_run(const struct squery *q, const char *path, const struct live *l,
 			break;
 	}
 	return (ss);
+}
+
+/* squery_series - the empty buckets of a period */
+
+struct sseries *
+squery_series(const struct squery *q)
+{
+	struct sseries	*ss = xcalloc(1, sizeof(*ss));
+	int64_t		 t;
+
+	for (t = q->from; t < q->to && ss->n < SQUERY_MAX_BUCKETS;
+	    t = squery_next(t, q->step))
+		ss->n++;
+	ss->t = xcalloc(ss->n + 1, sizeof(*ss->t));
+	ss->v = xcalloc(ss->n + 1, sizeof(*ss->v));
+	ss->n = 0;
+	for (t = q->from; t < q->to && ss->n < SQUERY_MAX_BUCKETS;
+	    t = squery_next(t, q->step))
+		ss->t[ss->n++] = t;
+	ss->total = svec_new();
+	ss->problems = buf_new(64);
+	return (ss);
+}
+
+/* squery_put - counters of a bucket starting at ts into the figures */
+
+void
+squery_put(const struct squery *q, struct sseries *ss, int64_t ts,
+    const struct svec *v)
+{
+	squery_add(q, ss, ts, v);
 }
 
 /* squery_free - release the figures */

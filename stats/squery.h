@@ -73,6 +73,12 @@ struct sseries	*squery_run(const struct squery *, const char *store_path,
 		    const struct live *l, struct buf *why);
 void		 squery_free(struct sseries *);
 
+/* The figures of a period from records found elsewhere (a fleet's):
+ * empty buckets, then the counters of each record (res, ts) added. */
+struct sseries	*squery_series(const struct squery *);
+void		 squery_put(const struct squery *, struct sseries *, int64_t ts,
+		    const struct svec *);
+
 /* The figures as a table: one column per value of the grouping. */
 struct stable {
 	size_t		 ncols;
