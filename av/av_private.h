@@ -137,6 +137,8 @@ struct avmime	*avmime_from_mail(const struct mail *);
 struct avmime	*avmime_parse(const char *, size_t, unsigned int max_parts,
 		    unsigned int max_depth);
 struct avmime	*avmime_view(const struct msg_view *);
+/* part edits (avedit.c): 1, with why, when the findings forbid one */
+int		 av_edit_refused(const struct findings *, struct buf *why);
 int		 avmime_decode(const struct avmime *, size_t, struct buf *);
 void		 avmime_pack(const struct avmime *, struct buf *);
 struct avmime	*avmime_unpack(const unsigned char *, size_t, size_t *used,

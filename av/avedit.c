@@ -225,6 +225,24 @@ av_remove_parts(const struct msg_view *v, const struct findings *f,
 	return (av_remove_parts_opts(v, av_opts_default(), f, out, why));
 }
 
+/* av_edit_refused - findings a part edit cannot honour: none made, or
+ * one not confined to a part (remove and rename share it) */
+
+int
+av_edit_refused(const struct findings *f, struct buf *why)
+{
+	if (f->av_state == CHECK_NOT_RUN) {
+		buf_puts(why, "the message was not scanned");
+		return (1);
+	}
+	if (f->av_unplaced != AV_NOT_SCANNED && f->av_unplaced != AV_CLEAN) {
+		buf_printf(why, "a finding (%s) is not confined to one part",
+		    findings_av_name(f->av_unplaced));
+		return (1);
+	}
+	return (0);
+}
+
 /* av_remove_parts_opts - replace every flagged part with a notice */
 
 int
@@ -239,15 +257,8 @@ av_remove_parts_opts(const struct msg_view *v, const struct av_opts *o,
 
 	if (o == NULL)
 		o = av_opts_default();
-	if (f->av_state == CHECK_NOT_RUN) {
-		buf_puts(why, "the message was not scanned");
+	if (av_edit_refused(f, why))
 		return (WN_PERM);
-	}
-	if (f->av_unplaced != AV_NOT_SCANNED && f->av_unplaced != AV_CLEAN) {
-		buf_printf(why, "a finding (%s) is not confined to one part",
-		    findings_av_name(f->av_unplaced));
-		return (WN_PERM);
-	}
 	for (i = 0; i < f->av_nparts && i < FINDINGS_AV_PARTS; i++)
 		if (f->av_part[i] != AV_NOT_SCANNED &&
 		    f->av_part[i] != AV_CLEAN)

@@ -215,15 +215,8 @@ av_rename_parts(const struct msg_view *v, const struct av_opts *o,
 
 	if (o == NULL)
 		o = av_opts_default();
-	if (f->av_state == CHECK_NOT_RUN) {
-		buf_puts(why, "the message was not scanned");
+	if (av_edit_refused(f, why))
 		return (WN_PERM);
-	}
-	if (f->av_unplaced != AV_NOT_SCANNED && f->av_unplaced != AV_CLEAN) {
-		buf_printf(why, "a finding (%s) is not confined to one part",
-		    findings_av_name(f->av_unplaced));
-		return (WN_PERM);
-	}
 	m = avmime_view(v);
 	if (m->limit || m->nparts != f->av_nparts) {
 		buf_printf(why, "the MIME structure (%zu parts) is not the "

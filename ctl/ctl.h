@@ -23,9 +23,6 @@ extern const struct ctl_command ctl_commands[];
 int	ctl_quarantine_main(int, char **);
 int	ctl_archive_main(int, char **);
 
-/* An age on the command line ("30d", "12h", "90m", "45s", "2w") in
- * seconds; -1 if it is not one (ctl_quarantine.c). */
-long long ctl_age(const char *);
 int	ctl_stats_main(int, char **);		/* ctl_stats.c */
 int	ctl_history_main(int, char **);		/* ctl_stats.c */
 int	ctl_fleet_main(int, char **);		/* ctl_fleet.c */

@@ -926,7 +926,7 @@ arch_purge(const struct arch_stores *s, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
-			if ((age = ctl_age(optarg)) < 0)
+			if ((age = policy_age(optarg)) < 0)
 				return (ctl_archive_usage("\"%s\" is not an "
 				    "age (30d, 12w, 36h)", optarg));
 			break;

@@ -105,7 +105,7 @@ ctl_filter_opt(struct ctl_filter *fl, int code, const char *arg,
 		return (*ml == NULL ? -1 : 0);
 	case 'o':
 	case 'n':
-		if ((age = ctl_age(arg)) < 0) {
+		if ((age = policy_age(arg)) < 0) {
 			(void)fprintf(stderr, "winnowctl %s: \"%s\" is not an "
 			    "age (30d, 12h, 90m)\n", who, arg);
 			return (-1);

@@ -109,32 +109,6 @@ static const char ctl_quar_help[] =
 "failure (downstream or file system: try again); 77 no permission (the\n"
 "message says which user to run as); 78 bad configuration.\n";
 
-/* ctl_age - "30d", "12h", "90m", "45s", "2w" as seconds; -1 if bad */
-
-long long
-ctl_age(const char *s)
-{
-	char		*end;
-	long long	 n;
-
-	if (!isdigit((unsigned char)*s))
-		return (-1);
-	n = strtoll(s, &end, 10);
-	if (n < 0 || n > 100000000LL)
-		return (-1);
-	if (*end == '\0' || strcmp(end, "s") == 0)
-		return (n);
-	if (strcmp(end, "m") == 0)
-		return (n * 60);
-	if (strcmp(end, "h") == 0)
-		return (n * 3600);
-	if (strcmp(end, "d") == 0)
-		return (n * 86400);
-	if (strcmp(end, "w") == 0)
-		return (n * 7 * 86400);
-	return (-1);
-}
-
 /* ctl_usage - a usage error */
 
 static int
@@ -493,7 +467,7 @@ ctl_purge(const char *dir, int argc, char **argv)
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'o' && (age = ctl_age(optarg)) < 0)
+		if (c == 'o' && (age = policy_age(optarg)) < 0)
 			return (ctl_usage("\"%s\" is not an age (30d, 12h, "
 			    "90m)", optarg));
 		else if (c == 'n')
