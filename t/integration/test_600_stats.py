@@ -321,9 +321,14 @@ def test_full_disk_keeps_counting_in_memory(relay, workdir):
         for _ in range(3):
             send(w.port, "s@example.org", ["r@example.com"])
         w.wait_log(r"the counters stay in memory")
-        rc, out, _ = ctl(w, "status", "--json", check=False)
-        assert "statistics" in [p["id"] for p in json.loads(out)
-                                ["problems"]], out
+
+        def problems():
+            # the master publishes the live file's header once a second
+            # at most: it may follow the log line a little later
+            out = ctl(w, "status", "--json", check=False)[1]
+            return [p["id"] for p in json.loads(out)["problems"]]
+        wait_until(lambda: "statistics" in problems(), 10,
+                   "the statistics problem in status")
         assert stats(w)["received"] == 3, "counted, not yet written"
         os.unlink(filler)
         w.wait_log(r"written again")
