@@ -34,6 +34,9 @@ SESSIONS = [int(s) for s in os.environ.get("SESSIONS", "2 8 20").split()]
 RSPAMD_SCAN = os.environ.get("RSPAMD_SCAN", "default")
 # SYSTEMS: which to run, of off, avoff, on, rspamd, amavis (default all)
 SYSTEMS = os.environ.get("SYSTEMS", "off avoff on rspamd amavis").split()
+# BASE: another winnowd binary, run as "avoff-base" (in SYSTEMS) next to
+# build/winnowd with AV off: a same-run A/B of a change on corpus mail
+BASE = os.environ.get("BASE", "")
 HZ = os.sysconf("SC_CLK_TCK")
 DNS_PORT, SINK_PORT = 15390, 22126
 WINNOW_PORT, RSPAMD_PORT, CLAMD_PORT, AMAVIS_PORT = 22125, 22133, 22134, \
@@ -282,8 +285,9 @@ limit.action = accept
 
 
 class Winnow:
-    def __init__(self, name, checks, av):
+    def __init__(self, name, checks, av, binary=None):
         self.name, self.checks, self.av = name, checks, av
+        self.binary = binary or os.path.join(TOP, "build", "winnowd")
         self.proto = "smtp"
         self.port = WINNOW_PORT
 
@@ -291,7 +295,7 @@ class Winnow:
         conf = winnow_conf(self.name, self.checks, self.av)
         self.logf = os.path.join(OUT, self.name, "winnowd.log")
         self.p = subprocess.Popen(
-            [os.path.join(TOP, "build", "winnowd"), "-f", "-v", "-c", conf],
+            [self.binary, "-f", "-v", "-c", conf],
             stdout=subprocess.DEVNULL, stderr=open(self.logf, "w"))
         procs.append((self.name, self.p))
         wait_port(self.port, 300, self.name)
@@ -512,6 +516,8 @@ def main():
     wait_port(SINK_PORT, 20, "smtp-sink")
     every = {"off": lambda: Winnow("winnowd, checks off", "no", "no"),
              "avoff": lambda: Winnow("winnowd, AV off", "yes", "no"),
+             "avoff-base": lambda: Winnow("BASE winnowd, AV off", "yes",
+                                          "no", BASE),
              "on": lambda: Winnow("winnowd, every check on", "yes", "yes"),
              "rspamd": Rspamd, "amavis": Amavis}
     systems = [make() for key, make in every.items() if key in SYSTEMS]

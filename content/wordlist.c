@@ -41,6 +41,15 @@ struct wordlist {
 	uint64_t	 stemlens;	/* bit L: a stem of L chars exists */
 };
 
+/* wordlist_ascii_alpha - an ASCII letter (what g_unichar_isalpha says of
+ * the ASCII range, without a call and a table look-up per character) */
+
+static int
+wordlist_ascii_alpha(char ch)
+{
+	return ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'));
+}
+
 /* wordlist_fold - case-fold one word into out; returns bytes, 0 if too
  * long; lens[i] gets the byte length after i+1 characters */
 
@@ -54,6 +63,19 @@ wordlist_fold(const char *w, size_t len, char *out, unsigned char *lens,
 	int		 l;
 
 	while (p < end) {
+		if ((unsigned char)*p < 0x80 && *p != '\0') {
+			/* ASCII: glib's answers without its tables (a NUL
+			 * goes on to glib, which refuses it) */
+			if (n + 6 >= WORD_MAX)
+				return (0);
+			out[n] = *p >= 'A' && *p <= 'Z' ? (char)(*p + 32) : *p;
+			n++;
+			p++;
+			if (lens != NULL && k < WORD_MAX)
+				lens[k] = (unsigned char)n;
+			k++;
+			continue;
+		}
 		c = g_utf8_get_char_validated(p, end - p);
 		if (c == (gunichar)-1 || c == (gunichar)-2)
 			return (0);
@@ -265,8 +287,15 @@ wordlist_count(const struct wordlist *wl, const char *text, size_t len,
 		len = WORDLIST_SCAN_MAX;
 	end = text + len;
 	while (p < end) {
-		/* skip to a letter */
-		c = g_utf8_get_char_validated(p, end - p);
+		/* skip to a letter (ASCII ones without glib's tables) */
+		if ((unsigned char)*p < 0x80) {
+			if (!wordlist_ascii_alpha(*p)) {
+				p++;
+				continue;
+			}
+			c = (gunichar)(unsigned char)*p;
+		} else
+			c = g_utf8_get_char_validated(p, end - p);
 		if (c == (gunichar)-1 || c == (gunichar)-2) {
 			p++;
 			continue;
@@ -277,6 +306,12 @@ wordlist_count(const struct wordlist *wl, const char *text, size_t len,
 		}
 		w = p;
 		while (p < end) {
+			if ((unsigned char)*p < 0x80) {
+				if (!wordlist_ascii_alpha(*p))
+					break;
+				p++;
+				continue;
+			}
 			c = g_utf8_get_char_validated(p, end - p);
 			if (c == (gunichar)-1 || c == (gunichar)-2 ||
 			    !g_unichar_isalpha(c))

@@ -40,6 +40,9 @@
 /* server */
 #include "server.h"
 
+/* Free heap above which a child gives pages back after a session */
+#define CHILD_TRIM_FREE	(4 * 1024 * 1024)
+
 static volatile sig_atomic_t	 child_stopping;
 static struct scoreboard	*child_sb;
 static struct slot		*child_slot;
@@ -195,6 +198,17 @@ child_peer(const struct sockaddr_storage *ss, char *buf, size_t len)
 		(void)snprintf(buf, len, "local");
 }
 
+/* child_trim - give free heap back when there is much of it */
+
+static void
+child_trim(void)
+{
+	struct mallinfo2 mi = mallinfo2();
+
+	if (mi.fordblks > CHILD_TRIM_FREE)
+		(void)malloc_trim(0);
+}
+
 /* child_serve - accept one connection on a listener and serve it; returns
  * the messages accepted, or -1 when there was no connection (another
  * child took it) */
@@ -231,8 +245,10 @@ child_serve(const struct listener *l)
 	child_slot->peer[0] = '\0';
 	/* What a session's messages took (their index, text, HTML parse,
 	 * spool) is freed by now: give the heap's free pages back, so an idle
-	 * child is small again after a big message. */
-	(void)malloc_trim(0);
+	 * child is small again after a big message.  Only after a big one:
+	 * trimming after every session cost each message three madvise
+	 * calls, a brk and the page faults of the next message. */
+	child_trim();
 	child_state(CHILD_IDLE);
 	return ((int)n);
 }
