@@ -29,6 +29,7 @@ long long ctl_age(const char *);
 int	ctl_stats_main(int, char **);		/* ctl_stats.c */
 int	ctl_history_main(int, char **);		/* ctl_stats.c */
 int	ctl_fleet_main(int, char **);		/* ctl_fleet.c */
+int	ctl_model_main(int, char **);		/* ctl_model.c */
 /* stats --fleet and history --fleet (ctl_fleet.c). */
 struct squery;
 int	ctl_fleet_stats(const struct squery *, const char *format);
