@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <hiredis/hiredis.h>
+
 /* lib */
 #include "buf.h"
 
@@ -130,7 +132,8 @@ fleet_mver_word(const char *w, size_t n, struct fleet_mver *m, int *seen)
 	if (kl == 4 && memcmp(w, "node", 4) == 0) {
 		char	 node[FLEET_NODE_MAX + 1];
 
-		if (vl == 0 || vl > FLEET_NODE_MAX)
+		if (vl == 0 || vl > FLEET_NODE_MAX ||
+		    memchr(eq + 1, '\0', vl) != NULL)
 			return (-1);
 		memcpy(node, eq + 1, vl);
 		node[vl] = '\0';
@@ -139,7 +142,8 @@ fleet_mver_word(const char *w, size_t n, struct fleet_mver *m, int *seen)
 		buf_free(why);
 		if (rc < 0)
 			return (-1);
-		memcpy(m->node, node, vl + 1);
+		memset(m->node, 0, sizeof(m->node));
+		memcpy(m->node, node, vl);
 		*seen |= 2;
 		return (0);
 	}
@@ -209,4 +213,49 @@ fleet_class_parse(const char *s, size_t len)
 	if (len == 3 && memcmp(s, "ham", 3) == 0)
 		return (0);
 	return (-1);
+}
+
+/* fleet_example_field - a field of an entry's field list, or NULL */
+
+static const redisReply *
+fleet_example_field(const redisReply *f, const char *name)
+{
+	size_t	 i, n = strlen(name);
+
+	for (i = 0; i + 1 < f->elements; i += 2)
+		if (f->element[i]->type == REDIS_REPLY_STRING &&
+		    f->element[i]->len == n &&
+		    memcmp(f->element[i]->str, name, n) == 0 &&
+		    f->element[i + 1]->type == REDIS_REPLY_STRING)
+			return (f->element[i + 1]);
+	return (NULL);
+}
+
+/* fleet_example_parse - one entry of the learning stream */
+
+int
+fleet_example_parse(const redisReply *e, struct fleet_example *ex,
+    struct buf *why)
+{
+	const redisReply *cls, *msg;
+
+	memset(ex, 0, sizeof(*ex));
+	if (e == NULL || e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
+	    e->element[0]->type != REDIS_REPLY_STRING) {
+		buf_printf(why, "not a stream entry");
+		return (-1);
+	}
+	if (fleet_sid_parse(e->element[0]->str, e->element[0]->len, &ex->id,
+	    why) < 0)
+		return (-1);
+	if (e->element[1]->type != REDIS_REPLY_ARRAY)
+		return (1);
+	cls = fleet_example_field(e->element[1], "class");
+	msg = fleet_example_field(e->element[1], "msg");
+	if (cls == NULL || msg == NULL || msg->len > FLEET_LEARN_MAX ||
+	    (ex->spam = fleet_class_parse(cls->str, cls->len)) < 0)
+		return (1);
+	ex->msg = msg->str;
+	ex->len = msg->len;
+	return (0);
 }

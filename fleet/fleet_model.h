@@ -84,4 +84,19 @@ int		 fleet_mver_parse(const char *, size_t len, struct fleet_mver *,
 /* A learned example's class field: 1 spam, 0 ham, -1 neither. */
 int		 fleet_class_parse(const char *, size_t len);
 
+struct redisReply;
+
+/* One entry of XRANGE over the learning stream. */
+struct fleet_example {
+	struct fleet_sid id;
+	int		 spam;
+	const char	*msg;		/* points into the reply */
+	size_t		 len;
+};
+
+/* Parse an entry: 0; 1 when it has an id but is no example (skip it);
+ * -1 with why when it is not a stream entry at all. */
+int		 fleet_example_parse(const struct redisReply *,
+		    struct fleet_example *, struct buf *why);
+
 #endif /* WINNOW_FLEET_MODEL_H */

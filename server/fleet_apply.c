@@ -148,24 +148,6 @@ fleet_apply_lease(struct buf *why)
 	return (1);
 }
 
-/* fleet_apply_field - a field of a stream entry, or NULL */
-
-static const redisReply *
-fleet_apply_field(const redisReply *f, const char *name)
-{
-	size_t	 i, n = strlen(name);
-
-	if (f == NULL || f->type != REDIS_REPLY_ARRAY)
-		return (NULL);
-	for (i = 0; i + 1 < f->elements; i += 2)
-		if (f->element[i]->type == REDIS_REPLY_STRING &&
-		    f->element[i]->len == n &&
-		    memcmp(f->element[i]->str, name, n) == 0 &&
-		    f->element[i + 1]->type == REDIS_REPLY_STRING)
-			return (f->element[i + 1]);
-	return (NULL);
-}
-
 /* fleet_apply_base - a learner on the head version (or the shipped
  * model when there is none); NULL with why */
 
@@ -331,13 +313,13 @@ fleet_apply_examples(struct buf *why)
 	struct fleet_mver m;
 	struct fleet_sid upto = { 0, 0 };
 	struct timespec	 ts;
-	redisReply	*r = NULL, *e;
-	const redisReply *cls, *msg;
+	struct fleet_example ex;
+	redisReply	*r = NULL;
 	const void	*data;
 	size_t		 i, len;
 	uint64_t	 head, t0 = time_now_ms();
 	char		 sid[48];
-	int		 spam, rc = -1;
+	int		 rc = -1;
 
 	if ((r = fleet_apply_cmd(why, "GET %s", FLEET_KEY_MUPTO)) == NULL)
 		return (-1);
@@ -379,29 +361,25 @@ fleet_apply_examples(struct buf *why)
 	}
 	memset(&m, 0, sizeof(m));
 	for (i = 0; i < r->elements; i++) {
-		e = r->element[i];
-		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
-		    e->element[0]->type != REDIS_REPLY_STRING ||
-		    fleet_sid_parse(e->element[0]->str, e->element[0]->len,
-		    &m.upto, why) < 0) {
+		switch (fleet_example_parse(r->element[i], &ex, why)) {
+		case 0:
+			(void)content_learner_learn(l, ex.msg, ex.len,
+			    ex.spam);
+			m.examples++;
+			m.upto = ex.id;
+			break;
+		case 1:
+			fleet_sid_format(&ex.id, sid, sizeof(sid));
+			log_warn("fleet: stream entry %s is not an example; "
+			    "skipped", sid);
+			m.upto = ex.id;
+			break;
+		default:
 			log_warn("fleet: a damaged stream entry: %s",
 			    buf_str(why));
-			buf_reset(why);
 			rc = 0;
 			goto out;
 		}
-		cls = fleet_apply_field(e->element[1], "class");
-		msg = fleet_apply_field(e->element[1], "msg");
-		if (cls == NULL || msg == NULL ||
-		    (spam = fleet_class_parse(cls->str, cls->len)) < 0 ||
-		    msg->len > FLEET_LEARN_MAX) {
-			log_warn("fleet: stream entry %.*s is not an example; "
-			    "skipped", (int)e->element[0]->len,
-			    e->element[0]->str);
-			continue;
-		}
-		(void)content_learner_learn(l, msg->str, msg->len, spam);
-		m.examples++;
 	}
 	if (content_learner_commit(l, why) != WN_OK) {
 		log_error("fleet: %s", buf_str(why));
