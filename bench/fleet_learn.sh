@@ -115,22 +115,26 @@ for line in open(sys.argv[1]):
     if w[0] in t:
         t[w[0]].append(int(w[1]) / 1e9)
     else:
-        pub.append(int(w[2]) / 1e9)
-        inst.append(int(w[4]) / 1e9)
-        if int(w[8]):
-            per.append(int(w[6]) / int(w[8]))
+        pub.append(int(w[1]) / 1e9)
+        inst.append(int(w[3]) / 1e9)
+        if int(w[7]):
+            per.append(int(w[5]) / int(w[7]))
 n = int(sys.argv[3])
 off, on = statistics.median(t["off"]), statistics.median(t["on"])
 print("winnowctl learn: fleet off %.2f s, on %.2f s for %d messages "
       "(medians of %d rounds), on/off %.3f: %.2f ms per message for the "
       "XADD" % (off, on, n, len(t["off"]), on / off, (on - off) / n * 1e3))
-apply = [int(m.group(1)) for m in
-         (re.search(r", (\d+) ms\)", l) for l in open(sys.argv[2])) if m]
+apply = [(int(m.group(1)), int(m.group(2))) for m in
+         (re.search(r"\((\d+) examples .*, (\d+) ms\)", l)
+          for l in open(sys.argv[2])) if m]
 print("after winnowctl returned: version published in %.2f s, installed "
-      "on the node in %.2f s (medians; learn_interval 1s); applying "
-      "%d examples took %d ms (median of %d versions)" % (
-          statistics.median(pub), statistics.median(inst), n,
-          statistics.median(apply), len(apply)))
+      "on the node in %.2f s (medians; learn_interval 1s)" % (
+          statistics.median(pub), statistics.median(inst)))
+print("applying: %d versions of %d examples (median), %d ms each "
+      "(median), %.2f ms per example" % (
+          len(apply), statistics.median(a[0] for a in apply),
+          statistics.median(a[1] for a in apply),
+          sum(a[1] for a in apply) / sum(a[0] for a in apply)))
 if per:
     print("Redis memory per stream entry before the trim: %.0f bytes "
           "(median)" % statistics.median(per))
