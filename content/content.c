@@ -595,6 +595,52 @@ content_learner_counts(const struct content_learner *l, uint64_t *nspam,
 	*nham = l->m ? l->m->hdr->nham : 0;
 }
 
+/* content_learner_bytes - the learner's model as file bytes */
+
+void
+content_learner_bytes(const struct content_learner *l, const void **data_r,
+    size_t *len_r)
+{
+	*data_r = l->m->hdr;
+	*len_r = l->m->size;
+}
+
+/* content_model_install - put another model's bytes in place of path */
+
+int
+content_model_install(const char *path, const void *data, size_t len,
+    struct buf *why)
+{
+	struct model	*m;
+	char		*lock;
+	size_t		 n;
+	int		 fd, rc;
+
+	if ((m = model_from_bytes(data, len, path, why)) == NULL)
+		return (WN_PERM);
+	n = strlen(path) + 8;
+	lock = xmalloc(n);
+	(void)snprintf(lock, n, "%s.lock", path);
+	/* A lock file root's winnowctl made is read-only to winnowd; flock
+	 * needs no write access. */
+	if ((fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0 &&
+	    errno == EACCES)
+		fd = open(lock, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX) < 0) {
+		buf_printf(why, "%s: %s", lock, strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		free(lock);
+		model_free(m);
+		return (WN_TEMP);
+	}
+	free(lock);
+	rc = model_save(m, path, why);
+	(void)close(fd);
+	model_free(m);
+	return (rc);
+}
+
 /* content_learner_close - release the learner and its lock */
 
 void

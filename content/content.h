@@ -151,6 +151,17 @@ int		 content_learner_commit(struct content_learner *,
 void		 content_learner_counts(const struct content_learner *,
 		    uint64_t *nspam, uint64_t *nham);
 
+/* The learner's model as the bytes of its file (valid until the next
+ * learn or close; the checksum is that of the last commit). */
+void		 content_learner_bytes(const struct content_learner *,
+		    const void **data_r, size_t *len_r);
+
+/* Replace the model file path with len bytes of another model (a fleet's
+ * version), checked first, under the learners' lock, atomically: WN_OK,
+ * WN_PERM with why (not a model of this version), WN_TEMP with why. */
+int		 content_model_install(const char *path, const void *data,
+		    size_t len, struct buf *why);
+
 /* Drop the learner and its lock without saving.  NULL is a no-op. */
 void		 content_learner_close(struct content_learner *);
 

@@ -420,6 +420,11 @@ struct model	*model_map(const char *path, struct buf *why);
 /* Read a model file into private writable memory, checked. */
 struct model	*model_load(const char *path, struct buf *why);
 
+/* A private writable model from a copy of len bytes, checked; what
+ * names them in why. */
+struct model	*model_from_bytes(const void *, size_t len, const char *what,
+		    struct buf *why);
+
 /* Write to a temporary file beside path, fsync, rename over path. */
 int		 model_save(struct model *, const char *path,
 		    struct buf *why);

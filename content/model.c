@@ -255,6 +255,31 @@ model_load(const char *path, struct buf *why)
 	return (model_wrap(base, off, &st, path, 0));
 }
 
+/* model_from_bytes - a private writable model from a copy of bytes
+ * (a fleet's version), checked as a file is */
+
+struct model *
+model_from_bytes(const void *data, size_t len, const char *what,
+    struct buf *why)
+{
+	struct stat	 st;
+	char		*base;
+
+	if (len < MODEL_HDR_SIZE || len > model_bytes(MODEL_BITS_MAX)) {
+		buf_printf(why, "%s: size %zu is not a model's", what, len);
+		return (NULL);
+	}
+	base = xmalloc(len);
+	memcpy(base, data, len);
+	if (model_check(what, (struct model_hdr *)(void *)base, len,
+	    why) < 0) {
+		free(base);
+		return (NULL);
+	}
+	memset(&st, 0, sizeof(st));
+	return (model_wrap(base, len, &st, what, 0));
+}
+
 /* model_write_all - write everything or fail */
 
 static int

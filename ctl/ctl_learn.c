@@ -35,6 +35,7 @@
 
 /* ctl */
 #include "ctl_content.h"
+#include "ctl_share.h"
 #include "ctl_uds.h"
 
 #define LEARN_SAVE_EVERY	10000	/* messages between saves */
@@ -93,6 +94,12 @@ static const char ctl_learn_help[] =
 "uds add); learned as ham, its signatures and the spam signatures like\n"
 "them become ham-confirmed (winnowctl uds ham).\n"
 "\n"
+"With [fleet] redis set, every message learned is also appended to the\n"
+"fleet's learning stream, so every node's model learns it within\n"
+"[fleet] learn_interval and model_check_interval; when Redis is away it is\n"
+"learned here and kept in [stats] dir/fleet/learn/ until winnowd's fleet\n"
+"process sends it (winnowctl model list shows the fleet's versions).\n"
+"\n"
 "A progress bar is drawn on standard error when it is a terminal.\n"
 "Interrupting (Ctrl-C, SIGTERM) stops after the current message and saves\n"
 "what was learned.\n"
@@ -100,7 +107,8 @@ static const char ctl_learn_help[] =
 "Exit status: 0 all learned and saved; 64 usage error; 66 an input could\n"
 "not be read (the others were learned); 65 the existing model is damaged\n"
 "or of another version (nothing learned); 73 the model could not be\n"
-"saved; 75 interrupted (what was learned is saved); 69 learned and saved,\n"
+"saved, or a message could neither go to the fleet nor be kept for it; 75\n"
+"interrupted (what was learned is saved); 69 learned and saved,\n"
 "but a UDS server did not take every report.\n"
 "\n"
 "Examples:\n"
@@ -121,6 +129,7 @@ ctl_learn_signal(int sig)
 struct ctl_learn_run {
 	struct content_learner *l;
 	struct ctl_uds_learn *uds;	/* reports to UDS, or NULL */
+	struct ctl_share *share;	/* to the fleet, or NULL */
 	const char	*model;
 	int		 spam;
 	int		 keep;		/* keep samples */
@@ -324,8 +333,13 @@ ctl_learn_one(const char *data, size_t len, int spam, const char *what)
 		    spam ? "spam" : "ham", r.model);
 		log_info("%s: learned as %s", what, spam ? "spam" : "ham");
 	}
-	if (rc == EX_OK)
+	if (rc == EX_OK) {
 		ctl_learn_one_uds(data, len, spam);
+		r.share = ctl_share_open();
+		ctl_share_msg(r.share, data, len, spam);
+		if (ctl_share_close(r.share, 0) < 0)
+			rc = EX_CANTCREAT;
+	}
 	content_learner_close(r.l);
 	content_unload();
 	buf_free(why);
@@ -360,6 +374,7 @@ ctl_learn_path(struct ctl_learn_run *r, const char *path)
 		}
 		r->changed += content_learner_learn(r->l, data, len, r->spam);
 		ctl_uds_learn_msg(r->uds, data, len);
+		ctl_share_msg(r->share, data, len, r->spam);
 		r->seen++;
 		ctl_learn_keep(r, data, len, r->spam);
 		r->unsaved++;
@@ -499,6 +514,7 @@ ctl_learn_main(int argc, char **argv)
 	buf_free(why);
 	r.uds = nouds || rebuild ? NULL : ctl_uds_learn_open(spam, quiet);
 	r.spam = spam;
+	r.share = rebuild ? NULL : ctl_share_open();
 	r.bar = !quiet && isatty(STDERR_FILENO);
 	if (rebuild) {
 		rc = ctl_learn_rebuild(&r, base, bits);
@@ -548,6 +564,8 @@ ctl_learn_main(int argc, char **argv)
 		    (unsigned long long)ns, (unsigned long long)nh);
 	if (ctl_uds_learn_close(r.uds, quiet) < 0 && rc == EX_OK)
 		rc = EX_UNAVAILABLE;
+	if (ctl_share_close(r.share, quiet) < 0 && rc == EX_OK)
+		rc = EX_CANTCREAT;
 	content_learner_close(r.l);
 	content_unload();
 	return (rc);

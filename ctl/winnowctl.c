@@ -82,6 +82,8 @@ const struct ctl_command ctl_commands[] = {
 	{ "history", ctl_history_main, "the last verdicts" },
 	{ "fleet", ctl_fleet_main, "the nodes of the fleet and their "
 	    "heartbeats" },
+	{ "model", ctl_model_main, "the fleet's model versions: list, "
+	    "rollback" },
 	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },
 	{ "reload", ctl_reload_main, "make winnowd read its configuration "
 	    "again (through the control API)" },

@@ -84,6 +84,20 @@ static const struct conf_param fleet_params[] = {
 	    60000, NULL, NULL, "how long a connection to Redis or a sentinel "
 	    "may take before the next is tried; a batch unanswered for 5 "
 	    "times this drops the connection (a hung Redis)" },
+	{ "learn_interval", CONF_TIME, "1s", F(learn_interval), 100,
+	    3600000, NULL, NULL, "how often the fleet process looks for "
+	    "examples to apply (when it holds the lease) and for a newer "
+	    "model version to install" },
+	{ "learn_batch", CONF_UINT, "1000", F(learn_batch), 1, 1000000,
+	    NULL, NULL, "learned examples applied into one new model "
+	    "version, at most" },
+	{ "lease_time", CONF_TIME, "30s", F(lease_time), 1000, 3600000,
+	    NULL, NULL, "how long the lease of the node applying the fleet's "
+	    "examples lasts unless renewed: after a node dies, another goes "
+	    "on after this" },
+	{ "model_versions", CONF_UINT, "10", F(model_versions), 1, 1000,
+	    NULL, NULL, "model versions the fleet keeps for winnowctl model "
+	    "rollback (each the size of the model file)" },
 	{ NULL }
 };
 #undef F

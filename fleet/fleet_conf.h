@@ -32,6 +32,10 @@ struct fleet_conf {
 	unsigned int	 publish_interval;	/* ms between publications */
 	unsigned int	 history_max;	/* entries the fleet stream keeps */
 	unsigned int	 connect_timeout;	/* ms */
+	unsigned int	 learn_interval;	/* ms between model checks */
+	unsigned int	 learn_batch;	/* examples per new version, at most */
+	unsigned int	 lease_time;	/* ms the applier's lease lasts */
+	unsigned int	 model_versions;	/* versions kept */
 };
 
 struct fleet_addr {

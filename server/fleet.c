@@ -26,6 +26,11 @@
  * sentinels are asked in turn for the primary each time a connection to
  * it is made.
  *
+ * Shared learning (fleet_apply.c) runs on a timer of the same loop with
+ * a blocking connection of its own: applying examples is CPU work that
+ * would hold up the loop whatever the connection, and this process has
+ * nothing on the mail path to hold up.
+ *
  * SPDX-License-Identifier: MIT
  */
 #include <errno.h>
@@ -76,7 +81,7 @@ enum { FL_DOWN, FL_SENTINEL, FL_CONNECTING, FL_READY };
 
 static struct fleet {
 	uv_loop_t	*loop;
-	uv_timer_t	 tick, beat, retry;
+	uv_timer_t	 tick, beat, retry, learn;
 	uv_signal_t	 term;
 	struct fleet_url url;
 	char		*password;
@@ -612,6 +617,16 @@ fleet_on_beat(uv_timer_t *t)
 	buf_free(v);
 }
 
+/* fleet_on_learn - shared learning (fleet_apply.c) */
+
+static void
+fleet_on_learn(uv_timer_t *t)
+{
+	(void)t;
+	if (!fl.stopping)
+		fleet_apply_tick();
+}
+
 /* fleet_on_term - SIGTERM: stop */
 
 static void
@@ -623,6 +638,7 @@ fleet_on_term(uv_signal_t *s, int sig)
 		redisAsyncDisconnect(fl.ac);
 	if (fl.sac != NULL)
 		redisAsyncDisconnect(fl.sac);
+	fleet_apply_stop();
 	uv_stop(s->loop);
 }
 
@@ -653,12 +669,16 @@ fleet_main(void)
 	(void)uv_timer_init(fl.loop, &fl.tick);
 	(void)uv_timer_init(fl.loop, &fl.beat);
 	(void)uv_timer_init(fl.loop, &fl.retry);
+	(void)uv_timer_init(fl.loop, &fl.learn);
 	(void)uv_signal_init(fl.loop, &fl.term);
 	(void)uv_signal_start(&fl.term, fleet_on_term, SIGTERM);
 	(void)uv_timer_start(&fl.tick, fleet_on_tick,
 	    fleet_conf.publish_interval, fleet_conf.publish_interval);
 	(void)uv_timer_start(&fl.beat, fleet_on_beat, 200,
 	    fleet_conf.heartbeat);
+	fleet_apply_init(dir);
+	(void)uv_timer_start(&fl.learn, fleet_on_learn, 300,
+	    fleet_conf.learn_interval);
 	log_info("node %s publishes to %s", fleet_node(), fleet_conf.redis);
 	fleet_connect();
 	(void)uv_run(fl.loop, UV_RUN_DEFAULT);

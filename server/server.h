@@ -151,6 +151,12 @@ int	fleet_wanted(void);
 void	fleet_prepare(void);
 void	fleet_main(void) __attribute__((noreturn));
 
+/* fleet_apply.c: the fleet process's shared learning (called from its
+ * loop every [fleet] learn_interval; blocking, bounded by connect_timeout) */
+void	fleet_apply_init(const char *stats_dir);
+void	fleet_apply_tick(void);
+void	fleet_apply_stop(void);
+
 /* A child's slot and title: a message's filtering starts (its queue id)
  * or a stage of it ends; no-ops outside a child. */
 void	child_note_message(const char *qid);
