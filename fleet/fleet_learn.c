@@ -265,8 +265,8 @@ fleet_learn_replay(redisContext *c, const char *dir, const char *node,
 		if (rc == WN_OK) {
 			(*sent_r)++;
 			if (unlink(path) < 0) {
-				buf_printf(why, "%s: %s (sent; it would be sent "
-				    "again)", path, strerror(errno));
+				buf_printf(why, "%s: %s (sent; it would be "
+				    "sent again)", path, strerror(errno));
 				rc = WN_PERM;
 			}
 		}
