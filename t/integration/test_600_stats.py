@@ -328,7 +328,7 @@ def test_full_disk_keeps_counting_in_memory(relay, workdir):
             out = ctl(w, "status", "--json", check=False)[1]
             return [p["id"] for p in json.loads(out)["problems"]]
         wait_until(lambda: "statistics" in problems(), 10,
-                   "the statistics problem in status")
+                   what="the statistics problem in status")
         assert stats(w)["received"] == 3, "counted, not yet written"
         os.unlink(filler)
         w.wait_log(r"written again")

@@ -238,7 +238,7 @@ def test_A8_control_process_unprivileged(cw):
         # its title may not be set yet when the port answers
         return [k for k in w.children() if open("/proc/%d/cmdline" % k,
                 "rb").read().startswith(b"winnowd: control")]
-    wait_until(control_pids, 10, "the control process's title")
+    wait_until(control_pids, 10, what="the control process's title")
     ctlpid = control_pids()[0]
     with open("/proc/%d/status" % ctlpid) as f:
         st = f.read()
