@@ -58,8 +58,11 @@ async function api(method, path, body) {
   return j !== null ? Object.assign(j, { _status: r.status }) : text;
 }
 
-function flash(text, bad) {
+/* flash - a message over the page; it belongs to the page it was said on
+ * (carry: to the next one too, for an action that moves on) */
+function flash(text, bad, carry) {
   const f = $("flash");
+  flash.carry = !!carry;
   f.textContent = text;
   f.className = "flash" + (bad ? " bad" : "");
   f.hidden = false;
@@ -168,6 +171,8 @@ function page(title, ...kids) {
 async function route() {
   stopTimer();
   state.gen++;
+  if (!flash.carry) $("flash").hidden = true;  /* the page left said it */
+  flash.carry = false;
   const h = (location.hash || "#status").slice(1).split("/");
   const name = h[0] || "status";
   for (const a of document.querySelectorAll("#nav a"))
@@ -448,8 +453,8 @@ async function quarOne(id) {
       el("div", { class: "row" }, to,
         act("Release", "primary", async () => {
           const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/release", to.value ? { to: to.value } : {});
-          if (r._status === 200) flash(r.output.trim().split("\n").pop());
-          else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true);
+          if (r._status === 200) flash(r.output.trim().split("\n").pop(), false, true);
+          else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true, true);
           route();
         }),
         act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "spam" });
@@ -459,7 +464,7 @@ async function quarOne(id) {
         act("Delete", "danger", async () => {
           if (!confirm("Delete " + id + " for good?")) return;
           await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/delete");
-          flash("Deleted " + id + ".");
+          flash("Deleted " + id + ".", false, true);
           location.hash = "#quarantine";
         }))),
       el("dl", { class: "kv" }, kv("Id", e.id), kv("Received", fmtTime(e.time)), kv("Client", e.client || "-"),
