@@ -603,12 +603,22 @@ def test_C3_hostile_member_names_write_nothing_outside(avrelay, workdir):
     ])
     r = send(w, msg)
     assert r["final"].code == 250, r
-    roots = ["/tmp", "/var/tmp", "/dev/shm", "/var/spool/winnow",
-             "/var/lib/winnow", workdir, w.dir]
-    p = subprocess.run(["find"] + [d for d in roots if os.path.isdir(d)] +
-                       ["-name", tag + "*"], stdout=subprocess.PIPE,
-                       stderr=subprocess.DEVNULL, timeout=60)
-    assert p.stdout == b"", p.stdout
+    # Where an escaping name could land: the shared temporary directories'
+    # tops (an absolute /tmp/... or a ../ run reaching /, and the test run's
+    # directory one level down), and anywhere in this test's own trees.
+    # Only those depths: a CI machine's /tmp holds other runs' deep trees,
+    # and walking them all took over a minute.
+    shared = ["/tmp", "/var/tmp", "/dev/shm", "/var/spool/winnow",
+              "/var/lib/winnow"]
+    found = b""
+    for roots, depth in ((shared, "2"), ([workdir, w.dir], "64")):
+        roots = [d for d in roots if os.path.isdir(d)]
+        p = subprocess.run(["find"] + roots + ["-maxdepth", depth,
+                                               "-name", tag + "*"],
+                           stdout=subprocess.PIPE,
+                           stderr=subprocess.DEVNULL, timeout=60)
+        found += p.stdout
+    assert found == b"", found
     assert not os.path.lexists("/%s-dotdot" % tag)
     for f, h in etc.items():
         assert hashlib.sha256(open(f, "rb").read()).hexdigest() == h, f

@@ -171,7 +171,7 @@ def test_A4_csrf_guard(cw):
     # control process's restart that a reload brings)
     assert s.post("/api/v1/reload", headers={
         "Origin": "http://127.0.0.1:%d" % cport})[0] == 202
-    wait_until(lambda: s.get("/api/v1/config")[2].get("generation", 0) >
+    wait_until(lambda: s.generation() >
                gen, 20, what="the reload")
     st, _, j = s.get("/api/v1/session")
     assert j["authenticated"] and j["via"] == "cookie" and j["csrf"] == csrf
@@ -431,7 +431,7 @@ def test_every_endpoint(cw, workdir):
     st, _, j = api.post("/api/v1/lists", {
         "path": white, "text": "friend@example.org\nboss@example.org\n"})
     assert st == 200 and j["reload"] == "asked"
-    wait_until(lambda: api.get("/api/v1/config")[2].get("generation", 0) >
+    wait_until(lambda: api.generation() >
                gen, 20, what="the reload")
     st, _, j = api.post("/api/v1/scan", {
         "message": "Subject: x\n\n" + GTUBE, "sender": "boss@example.org",
@@ -444,7 +444,7 @@ def test_every_endpoint(cw, workdir):
     gen = api.get("/api/v1/config")[2]["generation"]
     st, _, j = api.post("/api/v1/reload")
     assert st == 202 and j["generation"] == gen
-    wait_until(lambda: api.get("/api/v1/config")[2].get("generation", 0) >
+    wait_until(lambda: api.generation() >
                gen, 20, what="the reload")
     assert "reload asked through the control API" in w.log()
 

@@ -66,6 +66,17 @@ class Api:
         return self.call("POST", path, body=body if body is not None
                          else {}, **kw)
 
+    def generation(self):
+        """The configuration generation the control process serves, or 0
+        while it is away: a reload restarts the control process, and a
+        poll may meet the listener closed or a connection reset."""
+        try:
+            st, _, j = self.get("/api/v1/config")
+        except (OSError, http.client.HTTPException):
+            return 0
+        return j.get("generation", 0) if st == 200 and isinstance(j, dict) \
+            else 0
+
     def login(self, secret):
         st, h, j = self.call("POST", "/api/v1/login", {"secret": secret},
                              token=False)
