@@ -41,6 +41,18 @@ int	ctl_reload_main(int, char **);		/* ctl_remote.c */
 /* A command through the control API (--url, ctl_remote.c). */
 int	ctl_remote_main(const char *cmd, int, char **);
 extern const char	*ctl_url;
+extern const char	*ctl_token;	/* NULL: WINNOW_TOKEN, the secret */
+
+/* One request, its answer printed as it is; an exit status of winnowctl
+ * quarantine from the HTTP status (ctl_remote.c). */
+struct json_t;
+int	ctl_remote_raw(const char *method, const char *path,
+	    struct json_t *body);
+
+/* quarantine list --fleet, and show/release/delete --node (ctl_fquar.c):
+ * an exit status, or -1 for ctl_fquar_node when the node is this one. */
+int	ctl_fquar_list(int, char **);
+int	ctl_fquar_node(const char *node, int raw, int, char **);
 
 /* The configuration file winnowctl was told to use (NULL: defaults). */
 extern const char	*ctl_config_path;

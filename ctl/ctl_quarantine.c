@@ -38,6 +38,9 @@
 /* policy */
 #include "policy.h"
 
+/* fleet */
+#include "fleet_conf.h"
+
 /* smtp */
 #include "reinject.h"
 #include "smtp_conf.h"
@@ -100,6 +103,22 @@ static const char ctl_quar_help[] =
 "\n"
 "Options (before the command):\n"
 "  --dir DIR     use this quarantine directory instead of quarantine_dir\n"
+"\n"
+"In a fleet ([fleet] redis; INSTALL 13.2), after the command:\n"
+"  list --fleet [--json] [--status S] [--released|--not-released]\n"
+"        Every node's entries from the fleet's index in Redis, oldest\n"
+"        first, each line starting with its node; the entries of a node\n"
+"        whose heartbeat went quiet end \"unavailable\".  --json: an\n"
+"        object with \"entries\" (newest first, each with \"node\" and\n"
+"        \"available\") and \"nodes\".\n"
+"  show|release|delete ID --node NODE [--raw]\n"
+"        The entry of another node: the command is sent to that node's\n"
+"        control API (the address its heartbeat says, [fleet]\n"
+"        control_url) with the fleet secret ([fleet] secret_file), and\n"
+"        that node does it - a release there holds the entry's lock, so\n"
+"        two admins releasing at once through two nodes send once.  A\n"
+"        node that is down: exit 75 naming it.  --raw prints that node's\n"
+"        API answer (JSON) as it is.  NODE this node: done here.\n"
 "\n"
 "Files winnowctl writes as root into the store take the store's owner, so\n"
 "the tools that run as winnowd's user can still read them.\n"
@@ -529,9 +548,9 @@ ctl_quarantine_main(int argc, char **argv)
 		{ "purge", ctl_purge },
 		{ NULL, NULL }
 	};
-	const char	*dir = policy_conf.quarantine_dir;
+	const char	*dir = policy_conf.quarantine_dir, *node = NULL;
 	size_t		 i;
-	int		 k;
+	int		 k, j, raw = 0, fleet = 0;
 
 	/* --dir DIR comes before the command. */
 	while (argc > 1 && argv[1][0] == '-') {
@@ -557,11 +576,35 @@ ctl_quarantine_main(int argc, char **argv)
 			break;
 	if (cmds[i].name == NULL)
 		return (ctl_usage("unknown command \"%s\"", argv[1]));
-	for (k = 2; k < argc; k++) {
+	/* The fleet's options, anywhere after the command. */
+	for (k = j = 2; k < argc; k++) {
 		if (strcmp(argv[k], "--help") == 0) {
 			(void)fputs(ctl_quar_help, stdout);
 			return (EX_OK);
 		}
+		if (strcmp(argv[k], "--node") == 0 && k + 1 < argc)
+			node = argv[++k];
+		else if (strcmp(argv[k], "--raw") == 0)
+			raw = 1;
+		else if (strcmp(argv[k], "--fleet") == 0)
+			fleet = 1;
+		else
+			argv[j++] = argv[k];
 	}
+	argc = j;
+	argv[argc] = NULL;
+	if (fleet && strcmp(argv[1], "list") != 0)
+		return (ctl_usage("%s", "--fleet goes with list (show, release "
+		    "and delete take --node NODE)"));
+	if ((fleet || node != NULL) && !fleet_conf_on())
+		return (ctl_usage("%s", "--fleet and --node need a fleet "
+		    "([fleet] redis)"));
+	if (fleet)
+		return (ctl_fquar_list(argc - 1, argv + 1));
+	if (node != NULL && (k = ctl_fquar_node(node, raw, argc, argv)) >= 0)
+		return (k);
+	if (raw)
+		return (ctl_usage("%s", "--raw goes with --node of another "
+		    "node"));
 	return (cmds[i].fn(dir, argc - 1, argv + 1));
 }

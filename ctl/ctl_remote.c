@@ -45,6 +45,7 @@
 #include "ctl.h"
 
 const char	*ctl_url;
+const char	*ctl_token;
 
 struct ctl_resp {
 	long		 status;
@@ -111,7 +112,8 @@ ctl_remote_call(const char *method, const char *path, json_t *body,
 	struct buf	*base = buf_new(128), *sock = buf_new(64);
 	struct buf	*why = buf_new(64), *hdr = buf_new(128);
 	char		 secret[SECRET_LEN + 1], err[CURL_ERROR_SIZE] = "";
-	const char	*tok = getenv("WINNOW_TOKEN");
+	const char	*tok = ctl_token != NULL ? ctl_token :
+			    getenv("WINNOW_TOKEN");
 	char		*text = NULL;
 	CURL		*c;
 	CURLcode	 rc;
@@ -577,6 +579,44 @@ ctl_remote_quarantine(int argc, char **argv)
 	}
 	buf_free(p);
 	return (rc);
+}
+
+/* ctl_remote_raw - one request whose answer is printed as it is (the
+ * control API's JSON): the exit status of winnowctl quarantine for its
+ * HTTP status */
+
+int
+ctl_remote_raw(const char *method, const char *path, json_t *body)
+{
+	struct ctl_resp	 r;
+	int		 ex;
+
+	(void)curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (ctl_remote_call(method, path, body, &r) < 0) {
+		buf_free(r.body);
+		return (EX_UNAVAILABLE);
+	}
+	ctl_remote_print(&r);
+	switch (r.status) {
+	case 200:
+		ex = EX_OK;
+		break;
+	case 400:
+		ex = EX_USAGE;
+		break;
+	case 404:
+		ex = EX_NOINPUT;
+		break;
+	case 409:
+		ex = EX_DATAERR;
+		break;
+	case 503:
+		ex = EX_TEMPFAIL;
+		break;
+	default:
+		ex = EX_UNAVAILABLE;
+	}
+	return (ex);
 }
 
 /* ctl_remote_main - a command through the API */

@@ -58,6 +58,14 @@ fleet_conf_check_password(const char *v, struct buf *why)
 	return (-1);
 }
 
+/* fleet_conf_check_control - -t: control_url is http://HOST:PORT */
+
+static int
+fleet_conf_check_control(const char *v, struct buf *why)
+{
+	return (fleet_control_check(v, why));
+}
+
 #define F(f)	(&fleet_conf.f)
 static const struct conf_param fleet_params[] = {
 	{ "redis", CONF_STR, "", F(redis), 0, 0, NULL, fleet_conf_check_url,
@@ -98,6 +106,21 @@ static const struct conf_param fleet_params[] = {
 	{ "model_versions", CONF_UINT, "10", F(model_versions), 1, 1000,
 	    NULL, NULL, "model versions the fleet keeps for winnowctl model "
 	    "rollback (each the size of the model file)" },
+	{ "quarantine_max", CONF_UINT, "10000", F(quarantine_max), 0,
+	    1000000, NULL, NULL, "quarantine entries of this node the "
+	    "fleet's index holds, the newest (0: none, the quarantine is "
+	    "not shared)" },
+	{ "control_url", CONF_STR, "", F(control_url), 0, 0, NULL,
+	    fleet_conf_check_control, "the address other nodes reach this "
+	    "node's control API at, http://HOST:PORT, said in its heartbeat "
+	    "(empty: [control] listen when it is a TCP address other than "
+	    "0.0.0.0 or [::])" },
+	{ "secret_file", CONF_STR, "", F(secret_file), 0, 0, NULL,
+	    fleet_conf_check_password, "the fleet secret, the same file on "
+	    "every node (winnowctl control-secret --file makes one): "
+	    "quarantine show, release and delete of another node's entry "
+	    "are sent to that node's control API with it (empty: they are "
+	    "refused)" },
 	{ NULL }
 };
 #undef F
@@ -339,5 +362,28 @@ fleet_password(char **pw_r, struct buf *why)
 	}
 	*pw_r = xstrdup(line);
 	explicit_bzero(line, sizeof(line));
+	return (0);
+}
+
+/* fleet_control_check - an advertised control address: empty, or
+ * http://HOST:PORT of printable characters without spaces, in a
+ * heartbeat's bounds */
+
+int
+fleet_control_check(const char *v, struct buf *why)
+{
+	size_t	 i, n = strlen(v);
+
+	if (n == 0)
+		return (0);
+	for (i = 0; i < n; i++)
+		if (v[i] <= ' ' || v[i] > '~')
+			break;
+	if (n >= FLEET_CONTROL_MAX || i < n || strncmp(v, "http://", 7) !=
+	    0 || n == 7) {
+		buf_printf(why, "a control address is http://HOST:PORT "
+		    "(printable, shorter than %d)", FLEET_CONTROL_MAX);
+		return (-1);
+	}
 	return (0);
 }

@@ -23,6 +23,7 @@
 #define FLEET_NODE_MAX		64
 #define FLEET_REDIS_PORT	6379
 #define FLEET_SENTINEL_PORT	26379
+#define FLEET_CONTROL_MAX	200	/* an advertised address */
 
 struct fleet_conf {
 	char		*redis;		/* "": no fleet */
@@ -36,6 +37,9 @@ struct fleet_conf {
 	unsigned int	 learn_batch;	/* examples per new version, at most */
 	unsigned int	 lease_time;	/* ms the applier's lease lasts */
 	unsigned int	 model_versions;	/* versions kept */
+	unsigned int	 quarantine_max;	/* entries in the index */
+	char		*control_url;	/* "": from [control] listen */
+	char		*secret_file;	/* the fleet secret */
 };
 
 struct fleet_addr {
@@ -73,5 +77,10 @@ const char	*fleet_node(void);
 /* The password: the first line of password_file, NULL when none is set;
  * -1 with why when the file cannot be read (caller frees *pw_r). */
 int		 fleet_password(char **pw_r, struct buf *why);
+
+/* Whether an advertised control address is usable: "" or http://HOST:PORT
+ * (printable, no space, shorter than FLEET_CONTROL_MAX); 0, or -1 with
+ * why. */
+int		 fleet_control_check(const char *, struct buf *why);
 
 #endif /* WINNOW_FLEET_CONF_H */

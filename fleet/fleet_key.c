@@ -118,6 +118,8 @@ fleet_beat_format(const struct fleet_beat *b, struct buf *out)
 	    " pid=%ld published=%" PRId64 " version=%s", b->time_ms,
 	    b->interval_ms, b->started, b->pid, b->published,
 	    b->version[0] != '\0' ? b->version : "-");
+	if (b->control[0] != '\0')
+		buf_printf(out, " control=%s", b->control);
 }
 
 /* fleet_beat_word - one "name=value" word of a heartbeat */
@@ -141,6 +143,16 @@ fleet_beat_word(const char *w, size_t n, struct fleet_beat *b, int *seen)
 				return (-1);
 		memset(b->version, 0, sizeof(b->version));
 		memcpy(b->version, eq + 1, vl);
+		return (0);
+	}
+	if (kl == 7 && memcmp(w, "control", 7) == 0) {
+		if (vl == 0 || vl >= sizeof(b->control))
+			return (-1);
+		for (k = 0; k < vl; k++)
+			if (eq[1 + k] <= ' ' || eq[1 + k] > '~')
+				return (-1);
+		memset(b->control, 0, sizeof(b->control));
+		memcpy(b->control, eq + 1, vl);
 		return (0);
 	}
 	if (!(kl == 4 && memcmp(w, "time", 4) == 0) &&

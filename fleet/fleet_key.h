@@ -4,8 +4,11 @@
  *	winnow:fleet:nodes		set of node names
  *	winnow:fleet:node:NODE		the heartbeat (a string with a TTL):
  *					"time=MS interval=MS started=S pid=N
- *					version=V published=S", unknown
- *					words ignored
+ *					version=V published=S
+ *					control=URL", unknown words
+ *					ignored; control= is where the
+ *					node's control API is reached
+ *					(fleet_quar.h), absent if nowhere
  *	winnow:fleet:epoch:NODE		the epoch of what the node sent
  *					(fleet_pub.h), hex
  *	winnow:fleet:stats:NODE		hash: field "RES:TS" (a bucket of the
@@ -66,6 +69,7 @@ struct fleet_beat {
 	long		 pid;		/* the sender's master */
 	int64_t		 published;	/* its statistics are in to here */
 	char		 version[32];
+	char		 control[200];	/* "" none (FLEET_CONTROL_MAX) */
 };
 
 /* A heartbeat as text. */

@@ -26,6 +26,9 @@
  * sentinels are asked in turn for the primary each time a connection to
  * it is made.
  *
+ * The quarantine index (fleet_quar.c) rides the same connection and
+ * tick: it reconciles the quarantine directory with the node's hash.
+ *
  * Shared learning (fleet_apply.c) runs on a timer of the same loop with
  * a blocking connection of its own: applying examples is CPU work that
  * would hold up the loop whatever the connection, and this process has
@@ -192,6 +195,7 @@ fleet_kill(const char *what)
 	fl.ac = NULL;		/* its callbacks, run now with no answer,
 				 * see a context that is not ours */
 	fl.busy = 0;
+	fleet_quar_lost();
 	if (ac != NULL)
 		redisAsyncFree(ac);
 	fleet_down(what);
@@ -206,6 +210,7 @@ fleet_on_disconnect(const redisAsyncContext *ac, int status)
 		return;
 	fl.ac = NULL;
 	fl.busy = 0;
+	fleet_quar_lost();
 	fleet_down(status == REDIS_OK && fl.why[0] != '\0' ? fl.why :
 	    ac->errstr[0] != '\0' ? ac->errstr : "disconnected");
 }
@@ -270,6 +275,8 @@ fleet_on_epoch(redisAsyncContext *ac, void *reply, void *arg)
 	fleet_set_state(FL_READY);
 	fleet_on_beat(NULL);
 	fleet_publish();
+	fleet_quar_lost();
+	fleet_quar_tick(fl.ac);
 }
 
 /* fleet_on_role - ROLE: only a primary takes our writes */
@@ -567,6 +574,8 @@ fleet_on_tick(uv_timer_t *t)
 		return;
 	}
 	fleet_publish();
+	if (fl.state == FL_READY)
+		fleet_quar_tick(fl.ac);
 }
 
 /* fleet_on_beat_done - the heartbeat's answers */
@@ -601,6 +610,8 @@ fleet_on_beat(uv_timer_t *t)
 	b.pid = (long)in.master_pid;
 	b.published = fl.cur.published;
 	(void)snprintf(b.version, sizeof(b.version), "%s", WINNOW_VERSION);
+	(void)snprintf(b.control, sizeof(b.control), "%s",
+	    fleet_control_url());
 	v = buf_new(128);
 	fleet_beat_format(&b, v);
 	buf_printf(v, " rounds=%llu commands=%llu",

@@ -151,6 +151,14 @@ int	fleet_wanted(void);
 void	fleet_prepare(void);
 void	fleet_main(void) __attribute__((noreturn));
 
+/* fleet_quar.c: the fleet process's quarantine index (called from its
+ * loop; fleet_quar_lost when the connection goes) and the control
+ * address its heartbeat says */
+struct redisAsyncContext;
+void	fleet_quar_tick(struct redisAsyncContext *);
+void	fleet_quar_lost(void);
+const char *fleet_control_url(void);
+
 /* fleet_apply.c: the fleet process's shared learning (called from its
  * loop every [fleet] learn_interval; blocking, bounded by connect_timeout) */
 void	fleet_apply_init(const char *stats_dir);
