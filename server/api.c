@@ -20,8 +20,9 @@
  *   GET  /, /NAME.js ...           the dashboard (web.c)
  *
  * A route is one row: method, path ("*" is one segment, r->arg), handler,
- * and who may call it (ctlauth.c: anyone, anyone when public_metrics, or
- * a credential).  A POST also passes the CSRF guard.  Errors are JSON
+ * and who may call it (ctlauth.c: anyone, anyone when public_metrics, a
+ * credential, or a credential or the fleet secret - another node's
+ * show, release and delete of an entry of ours, ctl/ctl_fquar.c).  A POST also passes the CSRF guard.  Errors are JSON
  * {"error": "..."} with 400, 401, 403, 404, 405, 409, 413, 415, 421, 429 or
  * 5xx.  Handlers read the live file the master made (inherited) and the
  * store, as winnowctl does.
@@ -68,6 +69,7 @@ enum api_who {
 	API_ANYONE,		/* no credential */
 	API_METRICS,		/* no credential when public_metrics */
 	API_AUTH,		/* a credential */
+	API_FLEET,		/* a credential, or the fleet secret */
 };
 
 struct api_route {
@@ -457,10 +459,12 @@ static const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/history", api_history, API_AUTH },
 	{ "GET", "/api/v1/history/*", api_history_one, API_AUTH },
 	{ "GET", "/api/v1/quarantine", api_quar_list, API_AUTH },
-	{ "GET", "/api/v1/quarantine/*", api_quar_show, API_AUTH },
+	{ "GET", "/api/v1/quarantine/*", api_quar_show, API_FLEET },
 	{ "GET", "/api/v1/quarantine/*/message", api_quar_message, API_AUTH },
-	{ "POST", "/api/v1/quarantine/*/release", api_quar_release, API_AUTH },
-	{ "POST", "/api/v1/quarantine/*/delete", api_quar_delete, API_AUTH },
+	{ "POST", "/api/v1/quarantine/*/release", api_quar_release,
+	    API_FLEET },
+	{ "POST", "/api/v1/quarantine/*/delete", api_quar_delete,
+	    API_FLEET },
 	{ "POST", "/api/v1/quarantine/*/learn", api_quar_learn, API_AUTH },
 	{ "POST", "/api/v1/quarantine/*/explain", api_quar_explain, API_AUTH },
 	{ "POST", "/api/v1/scan", api_scan, API_AUTH },
@@ -516,7 +520,14 @@ api_dispatch(struct control_req *r)
 		    !(strcmp(r->method, "HEAD") == 0 &&
 		    strcmp(rt->method, "GET") == 0))
 			continue;
+		if (r->auth == CONTROL_AUTH_FLEET && rt->who != API_FLEET) {
+			api_error(r, MHD_HTTP_FORBIDDEN, "the fleet secret "
+			    "opens a quarantine entry's show, release and "
+			    "delete only");
+			return;
+		}
 		if (r->auth == CONTROL_AUTH_NONE && (rt->who == API_AUTH ||
+		    rt->who == API_FLEET ||
 		    (rt->who == API_METRICS && !control_conf.public_metrics))) {
 			api_error(r, MHD_HTTP_UNAUTHORIZED, "log in, or send "
 			    "Authorization: Bearer SECRET (winnowctl "

@@ -3,7 +3,10 @@
  *
  *   GET  /api/v1/quarantine          entries, newest first: ?status=
  *                                    &q= (sender, recipient, subject, id)
- *                                    &released=yes|no &n= (default 500)
+ *                                    &released=yes|no &n= (default 500);
+ *                                    ?fleet=1: every node's, from the
+ *                                    fleet's index (status and released
+ *                                    filters only), each with its node
  *   GET  /api/v1/quarantine/ID       its info file, and its header block
  *   GET  /api/v1/quarantine/ID/message  the message as text/plain
  *   POST /api/v1/quarantine/ID/release  {"to": "a@b, ..", "force": true}
@@ -21,6 +24,11 @@
  * the check to the record (two releases send once), learning locks the
  * model.  Every state change is logged with who asked (an audit trail).
  * IDs from the path are checked (quar_id_ok) before they name a file.
+ *
+ * In a fleet, show, release and delete take ?node=NODE: an entry of
+ * another node is sent to that node's control API by winnowctl
+ * quarantine --node (ctl/ctl_fquar.c, with the fleet secret), which
+ * answers as if asked here; a node that is down is 503 naming it.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -51,6 +59,9 @@
 /* spool */
 #include "quar.h"
 
+/* fleet */
+#include "fleet_conf.h"
+
 /* policy */
 #include "policy.h"
 
@@ -68,7 +79,8 @@
 #define API_HEADER_MAX		65536
 
 static const char *const api_auth_names[] = {
-	"nobody", "a unix-socket peer", "the bearer token", "a dashboard session"
+	"nobody", "a unix-socket peer", "the bearer token", "a dashboard session",
+	"a fleet node"
 };
 
 /* api_argv - a NULL-terminated copy of the arguments */
@@ -126,6 +138,72 @@ api_quar_id(struct control_req *r)
 		return (NULL);
 	}
 	return (r->arg);
+}
+
+/* api_fleet_map - winnowctl quarantine --node's exit status as HTTP (75:
+ * the node is down, or Redis away) */
+
+static int
+api_fleet_map(int ex)
+{
+	switch (ex) {
+	case EX_OK:
+		return (MHD_HTTP_OK);
+	case EX_USAGE:
+		return (MHD_HTTP_BAD_REQUEST);
+	case EX_DATAERR:
+		return (MHD_HTTP_CONFLICT);
+	case EX_NOINPUT:
+		return (MHD_HTTP_NOT_FOUND);
+	case EX_TEMPFAIL:
+		return (MHD_HTTP_SERVICE_UNAVAILABLE);
+	case EX_CONFIG:
+		return (MHD_HTTP_INTERNAL_SERVER_ERROR);
+	default:
+		return (MHD_HTTP_BAD_GATEWAY);
+	}
+}
+
+/* api_quar_elsewhere - ?node=NODE of another node: the request is sent
+ * there (winnowctl quarantine --node NODE --raw CMD ID ...) and 1 is
+ * returned; 0 when the entry is ours */
+
+static int
+api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
+    json_t *body)
+{
+	const char	*node = control_arg(r, "node"), *to;
+	char		**argv;
+
+	if (node == NULL || node[0] == '\0' || !fleet_conf_on() ||
+	    strcmp(node, fleet_node()) == 0)
+		return (0);
+	if (r->auth == CONTROL_AUTH_FLEET) {
+		/* Another node sends only what is ours: no relaying. */
+		api_error(r, MHD_HTTP_BAD_REQUEST, "this node is not that "
+		    "node");
+		return (1);
+	}
+	argv = api_ctl();
+	argv = api_argv_add(argv, "quarantine");
+	argv = api_argv_add(argv, cmd);
+	argv = api_argv_add(argv, id);
+	argv = api_argv_add(argv, "--node");
+	argv = api_argv_add(argv, node);
+	argv = api_argv_add(argv, "--raw");
+	if (body != NULL && (to = json_string_value(json_object_get(body,
+	    "to"))) != NULL && to[0] != '\0') {
+		argv = api_argv_add(argv, "--to");
+		argv = api_argv_add(argv, to);
+	}
+	if (body != NULL && json_is_true(json_object_get(body, "force")))
+		argv = api_argv_add(argv, "--force");
+	if (strcmp(cmd, "show") != 0)
+		log_notice("control: quarantine %s of %s on node %s asked by "
+		    "%s (%s)", cmd, id, node, api_auth_names[r->auth],
+		    r->peer);
+	ctljob_json(r, argv, api_fleet_map);
+	return (1);
 }
 
 /* api_quar_read - an entry's info; NULL after a 404 or 500 */
@@ -211,6 +289,35 @@ api_qlist_add(const struct quar_info *qi, void *arg)
 	(void)json_array_insert_new(l->all, 0, api_quar_summary(qi));
 }
 
+/* api_quar_fleet - GET /api/v1/quarantine?fleet=1: every node's entries
+ * from the fleet's index (winnowctl quarantine list --fleet --json), each
+ * with "node" and "available" */
+
+static void
+api_quar_fleet(struct control_req *r, const struct api_qlist *l)
+{
+	char	**argv;
+
+	if (!fleet_conf_on()) {
+		api_error(r, MHD_HTTP_BAD_REQUEST, "this node is in no fleet "
+		    "([fleet] redis)");
+		return;
+	}
+	argv = api_ctl();
+	argv = api_argv_add(argv, "quarantine");
+	argv = api_argv_add(argv, "list");
+	argv = api_argv_add(argv, "--fleet");
+	argv = api_argv_add(argv, "--json");
+	if (l->status != NULL) {
+		argv = api_argv_add(argv, "--status");
+		argv = api_argv_add(argv, l->status);
+	}
+	if (l->released >= 0)
+		argv = api_argv_add(argv, l->released ? "--released" :
+		    "--not-released");
+	ctljob_json(r, argv, api_fleet_map);
+}
+
 /* api_quar_list - GET /api/v1/quarantine */
 
 void
@@ -235,6 +342,13 @@ api_quar_list(struct control_req *r)
 	    strcmp(rel, "yes") == 0;
 	if (max < 1)
 		max = API_QUAR_LIST_MAX;
+	if (control_arg(r, "fleet") != NULL && strcmp(control_arg(r,
+	    "fleet"), "1") == 0) {
+		api_quar_fleet(r, &l);
+		json_decref(l.all);
+		buf_free(why);
+		return;
+	}
 	if (quar_each(policy_conf.quarantine_dir, api_qlist_add, &l, why) !=
 	    WN_OK) {
 		json_decref(l.all);
@@ -262,8 +376,9 @@ api_quar_show(struct control_req *r)
 	size_t		 len, hlen;
 	json_t		*j, *info;
 
-	if ((id = api_quar_id(r)) == NULL || (qi = api_quar_read(r, id)) ==
-	    NULL)
+	if ((id = api_quar_id(r)) == NULL ||
+	    api_quar_elsewhere(r, "show", id, NULL) ||
+	    (qi = api_quar_read(r, id)) == NULL)
 		return;
 	info = json_loads(qi->json, 0, NULL);
 	j = api_quar_summary(qi);
@@ -352,7 +467,8 @@ api_quar_release(struct control_req *r)
 
 	if ((id = api_quar_id(r)) == NULL || (j = api_body(r)) == NULL)
 		return;
-	if ((qi = api_quar_read(r, id)) == NULL) {
+	if (api_quar_elsewhere(r, "release", id, j) ||
+	    (qi = api_quar_read(r, id)) == NULL) {
 		json_decref(j);
 		return;
 	}
@@ -385,7 +501,8 @@ api_quar_delete(struct control_req *r)
 	const char	*id;
 	int		 rc;
 
-	if ((id = api_quar_id(r)) == NULL)
+	if ((id = api_quar_id(r)) == NULL ||
+	    api_quar_elsewhere(r, "delete", id, NULL))
 		return;
 	why = buf_new(128);
 	rc = quar_delete(policy_conf.quarantine_dir, id, why);

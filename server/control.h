@@ -73,6 +73,7 @@ enum control_auth {
 	CONTROL_AUTH_PEER,	/* a unix-socket peer of root or our group */
 	CONTROL_AUTH_TOKEN,	/* Authorization: Bearer SECRET */
 	CONTROL_AUTH_COOKIE,	/* a dashboard session */
+	CONTROL_AUTH_FLEET,	/* Bearer, the fleet secret: another node */
 };
 
 struct control_req {
@@ -161,6 +162,10 @@ void	ctljob_command(struct control_req *, char **argv, const char *input,
 
 /* Scan a message as winnowd would (scan.c, in a process of its own). */
 void	ctljob_scan(struct control_req *, struct json_t *request);
+/* A winnowctl of the fleet (another node's quarantine): its JSON on
+ * stdout is the answer, its exit status mapped; it runs beside the other
+ * jobs, as it may wait on a node that waits on us. */
+void	ctljob_json(struct control_req *, char **argv, ctljob_map_fn *map);
 
 /* In the loop's thread: the job of a request finished; its answer is in
  * the request.  control.c resumes the connection. */

@@ -11,6 +11,10 @@
  *            [control] secret_file (lib/secret.h), compared in constant
  *            time; re-read when the file changes (winnowctl
  *            control-secret --rotate), which also ends every session;
+ *   fleet    "Authorization: Bearer SECRET" with the fleet secret of
+ *            [fleet] secret_file (the same file on every node): another
+ *            node sending show, release or delete of one of our
+ *            quarantine entries (api.c's API_FLEET routes, nothing else);
  *   cookie   the dashboard's session: POST /api/v1/login with the secret
  *            sets "winnow_session", HttpOnly and SameSite=Strict, valid
  *            for [control] session_lifetime.
@@ -54,6 +58,9 @@
 #include "secret.h"
 #include "status.h"
 #include "timeutil.h"
+
+/* fleet */
+#include "fleet_conf.h"
 
 /* smtp */
 #include "smtp_conf.h"
@@ -343,6 +350,28 @@ ctlauth_cookie(struct control_req *r)
 	return (NULL);
 }
 
+/* ctlauth_fleet - whether a token is the fleet secret ([fleet]
+ * secret_file, read each time: another node's requests are few) */
+
+static int
+ctlauth_fleet(const char *tok)
+{
+	char		 secret[SECRET_LEN + 1];
+	struct buf	*why;
+	int		 ok;
+
+	if (!fleet_conf_on() || fleet_conf.secret_file[0] == '\0')
+		return (0);
+	why = buf_new(64);
+	ok = secret_read(fleet_conf.secret_file, secret, why) == WN_OK &&
+	    secret_equal(tok, secret);
+	if (buf_len(why) > 0)
+		log_warn("control: the fleet secret: %s", buf_str(why));
+	explicit_bzero(secret, sizeof(secret));
+	buf_free(why);
+	return (ok);
+}
+
 /* ctlauth_check - who asks */
 
 int
@@ -374,10 +403,15 @@ ctlauth_check(struct control_req *r)
 		secret = ctlauth_load();
 		h += 7;
 		h += strspn(h, " ");
-		if (secret == NULL || !secret_equal(h, secret))
-			return (ctlauth_failed(r, "wrong bearer token"));
-		r->auth = CONTROL_AUTH_TOKEN;
-		return (0);
+		if (secret != NULL && secret_equal(h, secret)) {
+			r->auth = CONTROL_AUTH_TOKEN;
+			return (0);
+		}
+		if (ctlauth_fleet(h)) {
+			r->auth = CONTROL_AUTH_FLEET;
+			return (0);
+		}
+		return (ctlauth_failed(r, "wrong bearer token"));
 	}
 	(void)ctlauth_load();		/* a rotation ends sessions */
 	if (ctlauth_cookie(r) != NULL)

@@ -57,7 +57,7 @@
 
 #define CTLJOB_OUTPUT_MAX	(1024 * 1024)
 
-enum ctljob_kind { CTLJOB_COMMAND, CTLJOB_SCAN };
+enum ctljob_kind { CTLJOB_COMMAND, CTLJOB_SCAN, CTLJOB_JSON };
 
 struct ctljob {
 	uv_work_t	 w;
@@ -170,7 +170,10 @@ ctljob_run(uv_work_t *w)
 	int		 pin[2], pout[2];
 	pid_t		 pid;
 
-	(void)pthread_mutex_lock(&ctljob_lock);
+	/* A fleet job waits on another node, which may be waiting on us:
+	 * it runs beside the others (it changes nothing here). */
+	if (j->kind != CTLJOB_JSON)
+		(void)pthread_mutex_lock(&ctljob_lock);
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0) {
 		(void)snprintf(j->err, sizeof(j->err), "pipe: %s",
 		    strerror(errno));
@@ -202,7 +205,8 @@ ctljob_run(uv_work_t *w)
 out:
 	if (j->tmpfile != NULL)
 		(void)unlink(j->tmpfile);
-	(void)pthread_mutex_unlock(&ctljob_lock);
+	if (j->kind != CTLJOB_JSON)
+		(void)pthread_mutex_unlock(&ctljob_lock);
 }
 
 /* ctljob_answer_command - a command's answer */
@@ -218,6 +222,37 @@ ctljob_answer_command(struct ctljob *j)
 	    sjson_str(buf_str(j->out))));
 	r->status = j->map != NULL ? j->map(ex) : ex == 0 ? MHD_HTTP_OK :
 	    MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* ctljob_answer_json - a command's JSON as it printed it (the first
+ * value; stderr may follow), its exit status mapped; what is not JSON
+ * becomes the error's text */
+
+static void
+ctljob_answer_json(struct ctljob *j)
+{
+	struct control_req *r = j->r;
+	int		 ex = WIFEXITED(j->status) ? WEXITSTATUS(j->status) :
+			    -1;
+	int		 st = j->map != NULL ? j->map(ex) : ex == 0 ?
+			    MHD_HTTP_OK : MHD_HTTP_BAD_GATEWAY;
+	json_t		*a;
+	json_error_t	 e;
+	size_t		 n = buf_len(j->out);
+
+	a = json_loadb(j->out->data, n, JSON_DISABLE_EOF_CHECK, &e);
+	if (a == NULL || !json_is_object(a)) {
+		json_decref(a);
+		while (n > 0 && (j->out->data[n - 1] == '\n' ||
+		    j->out->data[n - 1] == ' '))
+			n--;
+		buf_truncate(j->out, n);
+		api_error(r, st == MHD_HTTP_OK ? MHD_HTTP_BAD_GATEWAY : st,
+		    n > 0 ? buf_str(j->out) : "the command said nothing");
+		return;
+	}
+	api_json(r, a);
+	r->status = st;
 }
 
 /* ctljob_answer_scan - the scan's JSON, as the scan process wrote it */
@@ -261,6 +296,8 @@ ctljob_after(uv_work_t *w, int status)
 		    "[control] job_timeout and was stopped");
 	} else if (j->kind == CTLJOB_COMMAND) {
 		ctljob_answer_command(j);
+	} else if (j->kind == CTLJOB_JSON) {
+		ctljob_answer_json(j);
 	} else {
 		ctljob_answer_scan(j);
 	}
@@ -315,6 +352,20 @@ ctljob_command(struct control_req *r, char **argv, const char *input,
 		j->len = len;
 	}
 	j->tmpfile = tmpfile != NULL ? xstrdup(tmpfile) : NULL;
+	j->map = map;
+	ctljob_start(j, r);
+}
+
+/* ctljob_json - run a fleet command for a request: its JSON is the
+ * answer */
+
+void
+ctljob_json(struct control_req *r, char **argv, ctljob_map_fn *map)
+{
+	struct ctljob	*j = xcalloc(1, sizeof(*j));
+
+	j->kind = CTLJOB_JSON;
+	j->argv = argv;
 	j->map = map;
 	ctljob_start(j, r);
 }
