@@ -234,8 +234,10 @@ ctl_fq_line(json_t *e)
 	json_array_foreach(json_object_get(e, "recipients"), i, x)
 		(void)printf(" %s", ctl_safe(b, json_string_value(
 		    json_object_get(x, "address"))));
-	(void)printf("  [%s]  \"%s\"", ctl_safe(b, json_string_value(
-	    json_object_get(e, "status"))), ctl_safe(b, json_string_value(
+	/* One ctl_safe per printf: they share b. */
+	(void)printf("  [%s]", ctl_safe(b, json_string_value(
+	    json_object_get(e, "status"))));
+	(void)printf("  \"%s\"", ctl_safe(b, json_string_value(
 	    json_object_get(e, "subject"))));
 	if (up != NULL && up[0] != '\0')
 		(void)printf("  upstream=%s", ctl_safe(b, up));

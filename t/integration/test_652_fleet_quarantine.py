@@ -154,6 +154,8 @@ def test_fleet_quarantine(fleet, redis):
     assert sorted(x.split()[0] for x in lines) == \
         ["node1", "node2", "node2", "node3", "node3", "node3"]
     assert all("unavailable" not in x for x in lines)
+    assert sum(1 for x in lines if x.startswith("node3 ") and
+               '[spam]  "spam node3 ' in x) == 3, out
     # the control API's fleet list has the node column and the fields
     st, _, j = nodes["node3"][2].get("/api/v1/quarantine?fleet=1")
     assert st == 200 and j["total"] == 6, j
