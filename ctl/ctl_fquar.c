@@ -257,7 +257,7 @@ ctl_fquar_list(int argc, char **argv)
 	struct buf	*why = buf_new(128);
 	redisContext	*c;
 	redisReply	*r = NULL;
-	json_t		**v;
+	json_t		**v, *o;
 	size_t		 i, n;
 	int		 k, json = 0, rc = EX_OK;
 	char		*s;
@@ -325,12 +325,13 @@ ctl_fquar_list(int argc, char **argv)
 	}
 	free(v);
 	if (json) {
-		s = json_dumps(json_pack("{s:I, s:O, s:O, s:s}", "total",
+		o = json_pack("{s:I, s:O, s:O, s:s, s:s}", "total",
 		    (json_int_t)n, "entries", l.all, "nodes", l.nodes,
-		    "skipped", buf_str(l.skipped)), JSON_INDENT(1) |
-		    JSON_COMPACT);
+		    "skipped", buf_str(l.skipped), "self", fleet_node());
+		s = json_dumps(o, JSON_INDENT(1) | JSON_COMPACT);
 		(void)printf("%s\n", s);
 		free(s);
+		json_decref(o);
 	}
 	if (buf_len(l.skipped) > 0)
 		(void)fprintf(stderr, "winnowctl quarantine: skipped: %s\n",

@@ -110,7 +110,7 @@ static const char ctl_quar_help[] =
 "        first, each line starting with its node; the entries of a node\n"
 "        whose heartbeat went quiet end \"unavailable\".  --json: an\n"
 "        object with \"entries\" (newest first, each with \"node\" and\n"
-"        \"available\") and \"nodes\".\n"
+"        \"available\"), \"nodes\" and \"self\" (this node).\n"
 "  show|release|delete ID --node NODE [--raw]\n"
 "        The entry of another node: the command is sent to that node's\n"
 "        control API (the address its heartbeat says, [fleet]\n"

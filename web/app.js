@@ -408,72 +408,103 @@ function explainView(s) {
       el("pre", { class: "box", id: "scan-text" }, s.text)) : null);
 }
 
-/* Quarantine */
+/* Quarantine: in a fleet, every node's entries (?fleet=1) with a node
+ * column; an entry of another node is shown, released and deleted by that
+ * node (?node=), and a node that is down has its entries unavailable. */
 async function pageQuarantine(args) {
-  if (args[0]) return quarOne(args[0]);
+  if (args[0]) return quarOne(args[0], args[1]);
   const search = el("input", { type: "search", id: "quar-q", placeholder: "sender, recipient, subject, id..." });
   const rel = el("select", { id: "quar-released" }, [["", "all"], ["no", "not released"], ["yes", "released"]].map(([v, t]) =>
     el("option", { value: v }, t)));
   const body = el("tbody");
+  const head = el("tr");
   const count = el("span", { class: "muted" });
-  page("Quarantine", el("div", { class: "toolbar" }, search, rel, count),
-    el("div", { class: "card" }, el("table", { id: "quar-table" }, el("thead", {}, el("tr", {},
-      ["Received", "Id", "From", "Subject", "To", "Status", "Size"].map((h, i) => el("th", { class: i === 6 ? "num" : "" }, h)))), body)));
+  const note = el("span", { class: "muted", id: "quar-fleet-note" });
+  page("Quarantine", el("div", { class: "toolbar" }, search, rel, count, note),
+    el("div", { class: "card" }, el("table", { id: "quar-table" }, el("thead", {}, head), body)));
+  const matches = (e, q) => !q || [e.id, e.sender, e.subject, ...e.recipients.map((r) => r.address)]
+    .some((x) => (x || "").toLowerCase().includes(q.toLowerCase()));
+  const list = async () => {
+    const f = (rel.value ? "&released=" + rel.value : "");
+    if (quarFleet.on !== false) {
+      try {
+        const q = await api("GET", "/api/v1/quarantine?fleet=1" + f);
+        quarFleet.on = true;
+        quarFleet.self = q.self;
+        note.textContent = "fleet: " + q.nodes.map((n) => n.node + (n.state === "up" ? "" : " (down)")).join(", ");
+        q.entries = q.entries.filter((e) => matches(e, search.value));
+        q.total = q.entries.length;
+        return q;
+      } catch (x) {
+        if (/no fleet/.test(x.message)) quarFleet.on = false;
+        else note.textContent = "the fleet's index is unavailable (" + x.message + "): this node's entries only";
+      }
+    } else note.textContent = "";
+    return api("GET", "/api/v1/quarantine?n=300" + (search.value ? "&q=" + encodeURIComponent(search.value) : "") + f);
+  };
   const draw = async () => {
-    const q = await api("GET", "/api/v1/quarantine?n=300" + (search.value ? "&q=" + encodeURIComponent(search.value) : "") +
-      (rel.value ? "&released=" + rel.value : ""));
+    const q = await list();
+    const fleet = q.nodes !== undefined;
+    const cols = (fleet ? ["Node"] : []).concat(["Received", "Id", "From", "Subject", "To", "Status", "Size"]);
+    head.replaceChildren(...cols.map((h, i) => el("th", { class: i === cols.length - 1 ? "num" : "" }, h)));
     count.textContent = q.total + " entr" + (q.total === 1 ? "y" : "ies");
-    body.replaceChildren(...(q.entries.length ? q.entries.map((e) => el("tr", { class: "click", "data-id": e.id,
-      onclick: () => { location.hash = "#quarantine/" + encodeURIComponent(e.id); } },
+    body.replaceChildren(...(q.entries.length ? q.entries.map((e) => el("tr", {
+      class: "click" + (fleet && !e.available ? " muted" : ""), "data-id": e.id, "data-node": e.node || "",
+      onclick: () => { location.hash = "#quarantine/" + encodeURIComponent(e.id) + (fleet ? "/" + encodeURIComponent(e.node) : ""); } },
+      fleet ? el("td", { class: "node" }, e.node, e.available ? null : [" ", badge("unavailable")]) : null,
       el("td", {}, fmtTime(e.time)), el("td", { class: "mono" }, e.id), el("td", { class: "trunc" }, e.sender || "<>"),
       el("td", { class: "trunc subject" }, e.subject || "(no subject)"),
       el("td", { class: "trunc" }, e.recipients.map((r) => r.address).join(", ")),
       el("td", {}, e.recipients.slice(0, 1).map((r) => [badge(r.spam), r.av ? [" ", badge(r.av)] : null]),
         e.releases ? [" ", badge("released")] : null),
       el("td", { class: "num" }, fmtBytes(e.size))))
-      : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "The quarantine is empty."))]));
+      : [el("tr", {}, el("td", { colspan: cols.length, class: "empty" }, "The quarantine is empty."))]));
   };
   search.addEventListener("input", () => draw().catch(failed));
   rel.addEventListener("change", () => draw().catch(failed));
   await draw();
   every(5000, draw);
 }
+const quarFleet = { on: undefined, self: undefined };
 
-async function quarOne(id) {
-  const e = await api("GET", "/api/v1/quarantine/" + encodeURIComponent(id));
+async function quarOne(id, node) {
+  const at = node ? "?node=" + encodeURIComponent(node) : "";
+  const e = await api("GET", "/api/v1/quarantine/" + encodeURIComponent(id) + at);
+  const here = !node || node === quarFleet.self;  /* learn and explain read the message here */
   const out = el("div");
   const act = (label, cls, fn) => el("button", { class: cls, id: "q-" + label.toLowerCase().replace(/\W+/g, "-"), onclick: async (ev) => {
     ev.target.disabled = true;
     try { await fn(); } catch (x) { flash(x.message, true); } finally { ev.target.disabled = false; }
   } }, label);
   const to = el("input", { id: "release-to", placeholder: "release to (default: the original recipients)", size: 40 });
+  const back = "#quarantine";
   page("Quarantined message",
-    el("p", {}, el("a", { href: "#quarantine" }, "\u2190 Quarantine")),
+    el("p", {}, el("a", { href: back }, "\u2190 Quarantine"), node ? el("span", { class: "muted", id: "q-node" }, " on node " + node) : null),
     el("div", { class: "card" }, el("div", { class: "row spread" }, el("h2", { id: "q-subject" }, e.subject || "(no subject)"),
       el("div", { class: "row" }, to,
         act("Release", "primary", async () => {
-          const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/release", to.value ? { to: to.value } : {});
+          const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/release" + at, to.value ? { to: to.value } : {});
           if (r._status === 200) flash(r.output.trim().split("\n").pop(), false, true);
           else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true, true);
           route();
         }),
-        act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "spam" });
-          flash(r.exit === 0 ? "Learned as spam." : r.output, r.exit !== 0); }),
-        act("Learn as ham", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "ham" });
-          flash(r.exit === 0 ? "Learned as ham." : r.output, r.exit !== 0); }),
+        here ? act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "spam" });
+          flash(r.exit === 0 ? "Learned as spam." : r.output, r.exit !== 0); }) : null,
+        here ? act("Learn as ham", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "ham" });
+          flash(r.exit === 0 ? "Learned as ham." : r.output, r.exit !== 0); }) : null,
         act("Delete", "danger", async () => {
           if (!confirm("Delete " + id + " for good?")) return;
-          await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/delete");
+          await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/delete" + at);
           flash("Deleted " + id + ".", false, true);
-          location.hash = "#quarantine";
+          location.hash = back;
         }))),
-      el("dl", { class: "kv" }, kv("Id", e.id), kv("Received", fmtTime(e.time)), kv("Client", e.client || "-"),
+      el("dl", { class: "kv" }, node ? kv("Node", node) : null, kv("Id", e.id), kv("Received", fmtTime(e.time)), kv("Client", e.client || "-"),
         kv("From", e.sender || "<>"), kv("To", e.recipients.map((r) => r.address + " (" + r.group + ": " + r.spam +
           (r.av ? "/" + r.av : "") + ", " + r.action + ")").join(", ")), kv("Size", fmtBytes(e.size)),
         kv("Released", e.releases ? "yes, to " + e.released_to : "no"))),
     el("div", { class: "card" }, el("div", { class: "row spread" }, el("h2", {}, "Header"),
-      act("Explain and show the text", "", async () => { out.replaceChildren(explainView(await api("POST",
-        "/api/v1/quarantine/" + encodeURIComponent(id) + "/explain"))); })),
+      here ? act("Explain and show the text", "", async () => { out.replaceChildren(explainView(await api("POST",
+        "/api/v1/quarantine/" + encodeURIComponent(id) + "/explain"))); }) : null),
       el("pre", { class: "box", id: "q-headers" }, e.headers || ""),
       el("p", { class: "muted" }, "The message is never rendered: its header and decoded text are shown as plain text.")),
     out);
