@@ -116,11 +116,12 @@ static const struct conf_param fleet_params[] = {
 	    "(empty: [control] listen when it is a TCP address other than "
 	    "0.0.0.0 or [::])" },
 	{ "secret_file", CONF_STR, "", F(secret_file), 0, 0, NULL,
-	    fleet_conf_check_password, "the fleet secret, the same file on "
-	    "every node (winnowctl control-secret --file makes one): "
-	    "quarantine show, release and delete of another node's entry "
-	    "are sent to that node's control API with it (empty: they are "
-	    "refused)" },
+	    fleet_conf_check_password, "the fleet secret, one line of 64 hex "
+	    "digits (openssl rand -hex 32), the same file on every node, "
+	    "readable by winnowd's group: quarantine show, release and "
+	    "delete of another node's entry are sent to that node's control "
+	    "API with it, and this node's API takes it for those (empty: "
+	    "neither)" },
 	{ NULL }
 };
 #undef F

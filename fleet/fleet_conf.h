@@ -10,6 +10,10 @@
  *
  * A HOST is a name, an IPv4 address or [IPv6].  The password (Redis AUTH)
  * is the first line of password_file, so it is never in winnow.conf.
+ * The fleet secret (secret_file, lib/secret.h's format) is the bearer
+ * token one node's winnowctl shows another node's control API when it
+ * sends on a quarantine entry's show, release or delete (ctl_fquar.c);
+ * control_url is where the others reach this node's API.
  * Both winnowd and winnowctl register the section.
  *
  * SPDX-License-Identifier: MIT
