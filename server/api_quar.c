@@ -7,6 +7,7 @@
  *                                    ?fleet=1: every node's, from the
  *                                    fleet's index (status and released
  *                                    filters only), each with its node
+ *                                    (a node in no fleet: its own)
  *   GET  /api/v1/quarantine/ID       its info file, and its header block
  *   GET  /api/v1/quarantine/ID/message  the message as text/plain
  *   POST /api/v1/quarantine/ID/release  {"to": "a@b, ..", "force": true}
@@ -298,11 +299,6 @@ api_quar_fleet(struct control_req *r, const struct api_qlist *l)
 {
 	char	**argv;
 
-	if (!fleet_conf_on()) {
-		api_error(r, MHD_HTTP_BAD_REQUEST, "this node is in no fleet "
-		    "([fleet] redis)");
-		return;
-	}
 	argv = api_ctl();
 	argv = api_argv_add(argv, "quarantine");
 	argv = api_argv_add(argv, "list");
@@ -342,8 +338,8 @@ api_quar_list(struct control_req *r)
 	    strcmp(rel, "yes") == 0;
 	if (max < 1)
 		max = API_QUAR_LIST_MAX;
-	if (control_arg(r, "fleet") != NULL && strcmp(control_arg(r,
-	    "fleet"), "1") == 0) {
+	if (fleet_conf_on() && control_arg(r, "fleet") != NULL &&
+	    strcmp(control_arg(r, "fleet"), "1") == 0) {
 		api_quar_fleet(r, &l);
 		json_decref(l.all);
 		buf_free(why);

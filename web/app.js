@@ -425,22 +425,22 @@ async function pageQuarantine(args) {
   const matches = (e, q) => !q || [e.id, e.sender, e.subject, ...e.recipients.map((r) => r.address)]
     .some((x) => (x || "").toLowerCase().includes(q.toLowerCase()));
   const list = async () => {
-    const f = (rel.value ? "&released=" + rel.value : "");
-    if (quarFleet.on !== false) {
-      try {
-        const q = await api("GET", "/api/v1/quarantine?fleet=1" + f);
-        quarFleet.on = true;
-        quarFleet.self = q.self;
-        note.textContent = "fleet: " + q.nodes.map((n) => n.node + (n.state === "up" ? "" : " (down)")).join(", ");
-        q.entries = q.entries.filter((e) => matches(e, search.value));
-        q.total = q.entries.length;
-        return q;
-      } catch (x) {
-        if (/no fleet/.test(x.message)) quarFleet.on = false;
-        else note.textContent = "the fleet's index is unavailable (" + x.message + "): this node's entries only";
-      }
-    } else note.textContent = "";
-    return api("GET", "/api/v1/quarantine?n=300" + (search.value ? "&q=" + encodeURIComponent(search.value) : "") + f);
+    const f = "?n=300" + (search.value ? "&q=" + encodeURIComponent(search.value) : "") + (rel.value ? "&released=" + rel.value : "");
+    try {
+      /* a node in no fleet answers its own list, without "nodes" */
+      const q = await api("GET", "/api/v1/quarantine" + f + "&fleet=1");
+      note.textContent = "";
+      if (q.nodes === undefined) return q;
+      quarFleet.self = q.self;
+      note.textContent = "fleet: " + q.nodes.map((n) => n.node + (n.state === "up" ? "" : " (down)")).join(", ");
+      q.entries = q.entries.filter((e) => matches(e, search.value));
+      q.total = q.entries.length;
+      return q;
+    } catch (x) {
+      if (x.message === "stale" || x.message === "not logged in") throw x;
+      note.textContent = "the fleet's index is unavailable (" + x.message + "): this node's entries only";
+    }
+    return api("GET", "/api/v1/quarantine" + f);
   };
   const draw = async () => {
     const q = await list();
@@ -465,7 +465,7 @@ async function pageQuarantine(args) {
   await draw();
   every(5000, draw);
 }
-const quarFleet = { on: undefined, self: undefined };
+const quarFleet = { self: undefined };
 
 async function quarOne(id, node) {
   const at = node ? "?node=" + encodeURIComponent(node) : "";

@@ -282,3 +282,97 @@ def test_fleet_quarantine_bounded(relay, ports, workdir, redis):
                == "2", timeout=15, what="two entries in the index")
     subjects = sorted(x["subject"] for x in fleet_list(w)["entries"])
     assert subjects == ["spam 2", "spam 3"]
+
+
+@pytest.fixture
+def browser(workdir):
+    import shutil
+    chromedriver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not os.path.exists(chromedriver) or not os.path.exists(chromium):
+        pytest.skip("no chromium/chromium-driver (scripts/install-deps)")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    o = webdriver.ChromeOptions()
+    o.binary_location = chromium
+    for a in ("--headless", "--no-sandbox", "--disable-gpu",
+              "--disable-background-networking", "--disable-component-update",
+              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+              "--window-size=1366,900",
+              "--user-data-dir=" + os.path.join(workdir, "chromium")):
+        o.add_argument(a)
+    d = webdriver.Chrome(options=o, service=Service(
+        executable_path=chromedriver,
+        log_path=os.path.join(workdir, "chromedriver.log")))
+    d.set_page_load_timeout(30)
+    yield d
+    d.quit()
+
+
+@pytest.mark.timeout(180)
+def test_fleet_quarantine_dashboard(fleet, browser, workdir):
+    """node1's dashboard lists the fleet with a node column, shows and
+    releases node2's entry through node2, and marks node3's entries
+    unavailable once node3 is gone."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as EC
+    from selenium.webdriver.support.ui import WebDriverWait
+    nodes, d = fleet, browser
+
+    def wait(cond, timeout=20):
+        try:
+            return WebDriverWait(d, timeout).until(cond)
+        except Exception:
+            print("page at the timeout:\n" +
+                  d.find_element(By.TAG_NAME, "body").text)
+            raise
+
+    def shot(name):
+        os.makedirs(os.path.join(workdir, "screenshots"), exist_ok=True)
+        time.sleep(0.3)
+        d.save_screenshot(os.path.join(workdir, "screenshots", name +
+                                       ".png"))
+    for n in ("node2", "node3"):
+        w, _, _, host = nodes[n]
+        send(w, host, "spam on %s" % n)
+    wait_until(lambda: len(fleet_list(nodes["node1"][0])["entries"]) == 2,
+               timeout=30, what="two entries in the index")
+    w1, _, api1, _ = nodes["node1"]
+    base = "http://%s:%d/" % (api1.addr, api1.port)
+    d.get(base)
+    wait(EC.visibility_of_element_located((By.ID, "secret")))
+    d.find_element(By.ID, "secret").send_keys(w1.secret)
+    d.find_element(By.ID, "login-button").click()
+    wait(EC.visibility_of_element_located((By.CSS_SELECTOR, ".banner")))
+    d.get(base + "#quarantine")
+    wait(lambda d: len(d.find_elements(By.CSS_SELECTOR,
+                                       "#quar-table tbody tr.click")) == 2)
+    heads = [x.text for x in d.find_elements(By.CSS_SELECTOR,
+                                             "#quar-table thead th")]
+    assert heads[0].upper() == "NODE" and "SUBJECT" in [h.upper() for h in heads], heads
+    cells = sorted(x.text for x in d.find_elements(
+        By.CSS_SELECTOR, "#quar-table td.node"))
+    assert cells == ["node2", "node3"], cells
+    assert "fleet: node1, node2, node3" in d.find_element(
+        By.ID, "quar-fleet-note").text
+    shot("fleet-quarantine")
+    # node2's entry: shown and released through node2
+    d.find_element(By.CSS_SELECTOR,
+                   "#quar-table tr[data-node=node2]").click()
+    wait(EC.visibility_of_element_located((By.ID, "q-headers")))
+    assert "node2" in d.find_element(By.ID, "q-node").text
+    assert "Subject: spam on node2" in d.find_element(By.ID,
+                                                      "q-headers").text
+    assert not d.find_elements(By.ID, "q-learn-as-spam")   # not here
+    d.find_element(By.ID, "q-release").click()
+    wait(EC.text_to_be_present_in_element((By.ID, "flash"),
+                                          "released to b@example.com"))
+    nodes["node2"][1].wait_delivered(1)
+    shot("fleet-quarantine-released")
+    # node3 gone: its entry is unavailable on the page
+    nodes["node3"][0].kill()
+    d.get(base + "#quarantine")
+    wait(lambda d: "unavailable" in d.find_element(
+        By.CSS_SELECTOR, "#quar-table tr[data-node=node3]").text, 30)
+    assert "(down)" in d.find_element(By.ID, "quar-fleet-note").text
+    shot("fleet-quarantine-node-down")
