@@ -311,12 +311,22 @@ static void
 fq_on_reply(redisAsyncContext *ac, void *reply, void *arg)
 {
 	redisReply	*r = reply;
+	size_t		 i;
+	int		 bad = r == NULL || r->type == REDIS_REPLY_ERROR;
 
 	(void)arg;
 	if (ac != fq.ac || !fq.busy)
 		return;
-	if (r == NULL || r->type == REDIS_REPLY_ERROR ||
-	    (r->type == REDIS_REPLY_NIL && fq.left == 1 && !fq.known)) {
+	/* EXEC: nil when aborted, or the answers of the queued commands */
+	if (r != NULL && !fq.known && fq.left == 1) {
+		if (r->type == REDIS_REPLY_NIL)
+			bad = 1;
+		for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+		    i++)
+			if (r->element[i]->type == REDIS_REPLY_ERROR)
+				bad = 1;
+	}
+	if (bad) {
 		if (r != NULL && r->type == REDIS_REPLY_ERROR)
 			log_warn("fleet: quarantine index: %.*s", (int)r->len,
 			    r->str);
