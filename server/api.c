@@ -22,7 +22,8 @@
  * A route is one row: method, path ("*" is one segment, r->arg), handler,
  * and who may call it (ctlauth.c: anyone, anyone when public_metrics, a
  * credential, or a credential or the fleet secret - another node's
- * show, release and delete of an entry of ours, ctl/ctl_fquar.c).  A POST also passes the CSRF guard.  Errors are JSON
+ * show, release and delete of an entry of ours, ctl/ctl_fquar.c).  A POST
+ * also passes the CSRF guard.  Errors are JSON
  * {"error": "..."} with 400, 401, 403, 404, 405, 409, 413, 415, 421, 429 or
  * 5xx.  Handlers read the live file the master made (inherited) and the
  * store, as winnowctl does.

@@ -80,8 +80,8 @@
 #define API_HEADER_MAX		65536
 
 static const char *const api_auth_names[] = {
-	"nobody", "a unix-socket peer", "the bearer token", "a dashboard session",
-	"a fleet node"
+	"nobody", "a unix-socket peer", "the bearer token",
+	"a dashboard session", "a fleet node"
 };
 
 /* api_argv - a NULL-terminated copy of the arguments */

@@ -16,7 +16,12 @@
  *            standard input from a buffer, its standard output and error
  *            captured (at most CTLJOB_OUTPUT_MAX bytes);
  *   scan     a fork that runs the checks and the policy on a message
- *            (scan.c) and writes its JSON answer to a pipe.
+ *            (scan.c) and writes its JSON answer to a pipe;
+ *   json     winnowctl of the fleet (another node's quarantine: the
+ *            list from Redis, show/release/delete sent to the owning
+ *            node), whose JSON is the answer.  It changes nothing here
+ *            and runs beside the others, without ctljob_lock: it may wait
+ *            on another node whose own job waits on us.
  *
  * A job that runs past [control] job_timeout is killed, and its request
  * answered 504.  The fork happens in a thread of the pool; the child does
