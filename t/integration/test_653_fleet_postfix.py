@@ -25,7 +25,7 @@ GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 WINNOWCTL = os.path.join(procs.TOP, "build", "winnowctl")
 NAME = "winnow-fleet.itest.invalid"
 HOSTS = ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
-N = 90                  # messages; every third is GTUBE (quarantined)
+N = 120                 # messages; every third is GTUBE (quarantined)
 
 
 class HostsPostfix(procs.Postfix):
@@ -125,7 +125,7 @@ def check(pf, sink, nodes):
                     subject=s, body=(GTUBE + "\r\n") if s in spam else
                     "hello %d\r\n" % i)[1])
                 assert r["final"].code == 250, r
-                time.sleep(0.02)
+                time.sleep(0.03)
             c.quit()
         sent.set()
 
