@@ -1077,7 +1077,7 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 	if (v == POLICY_REPLACE && slot < SPAM_STATUS_COUNT)
 		return (pb_bad(pb, e, "is not allowed: replace is an AV "
 		    "action (infected, suspicious, encrypted, error, "
-		    "filtered)"));
+		    "filtered, limit)"));
 	g->st[slot].action = v;
 	pb->act_at[slot] = e;
 	return (0);
