@@ -90,7 +90,7 @@ api_argv(const char *first, ...)
 
 /* api_argv_add - one more argument */
 
-static char **
+char **
 api_argv_add(char **v, const char *s)
 {
 	size_t	 n = 0;
@@ -104,7 +104,7 @@ api_argv_add(char **v, const char *s)
 
 /* api_ctl - winnowctl [-c CONFIG] with its first arguments */
 
-static char **
+char **
 api_ctl(void)
 {
 	char	**v = api_argv(control_winnowctl(), NULL);

@@ -159,6 +159,14 @@ typedef int	ctljob_map_fn(int exit_status);
 void	ctljob_command(struct control_req *, char **argv, const char *input,
 	    size_t len, const char *tmpfile, ctljob_map_fn *map);
 
+/* The same, its answer made by fn from the exit status (-1: killed by a
+ * signal) and what the program wrote. */
+struct buf;
+typedef void	ctljob_answer_fn(struct control_req *, int exit_status,
+	    const struct buf *out);
+void	ctljob_command_answer(struct control_req *, char **argv,
+	    ctljob_answer_fn *fn);
+
 /* Scan a message as winnowd would (scan.c, in a process of its own). */
 void	ctljob_scan(struct control_req *, struct json_t *request);
 

@@ -68,6 +68,7 @@ struct ctljob {
 	size_t		 len;
 	char		*tmpfile;	/* unlinked when done */
 	ctljob_map_fn	*map;
+	ctljob_answer_fn *answer;	/* shapes the answer, or NULL */
 	json_t		*request;	/* the scan's */
 	/* results */
 	int		 status;	/* wait status; -1 not run */
@@ -214,6 +215,10 @@ ctljob_answer_command(struct ctljob *j)
 	int		 ex = WIFEXITED(j->status) ? WEXITSTATUS(j->status) :
 			    -1;
 
+	if (j->answer != NULL) {
+		j->answer(r, ex, j->out);
+		return;
+	}
 	api_json(r, json_pack("{s:i, s:o}", "exit", ex, "output",
 	    sjson_str(buf_str(j->out))));
 	r->status = j->map != NULL ? j->map(ex) : ex == 0 ? MHD_HTTP_OK :
@@ -316,6 +321,21 @@ ctljob_command(struct control_req *r, char **argv, const char *input,
 	}
 	j->tmpfile = tmpfile != NULL ? xstrdup(tmpfile) : NULL;
 	j->map = map;
+	ctljob_start(j, r);
+}
+
+/* ctljob_command_answer - run a program for a request whose answer fn
+ * makes from its exit status and output */
+
+void
+ctljob_command_answer(struct control_req *r, char **argv,
+    ctljob_answer_fn *fn)
+{
+	struct ctljob	*j = xcalloc(1, sizeof(*j));
+
+	j->kind = CTLJOB_COMMAND;
+	j->argv = argv;
+	j->answer = fn;
 	ctljob_start(j, r);
 }
 

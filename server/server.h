@@ -151,6 +151,12 @@ int	fleet_wanted(void);
 void	fleet_prepare(void);
 void	fleet_main(void) __attribute__((noreturn));
 
+/* fleet_nodes.c: the fleet process's view of the nodes (stats/sfleet.h):
+ * each heartbeat, with Redis (ttl_ms the status key's life) or without */
+struct redisAsyncContext;
+void	fleet_nodes_beat(struct redisAsyncContext *, const char *ttl_ms);
+void	fleet_nodes_away(const char *why);
+
 /* fleet_apply.c: the fleet process's shared learning (called from its
  * loop every [fleet] learn_interval; blocking, bounded by connect_timeout) */
 void	fleet_apply_init(const char *stats_dir);

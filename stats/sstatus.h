@@ -69,6 +69,11 @@ struct sstatus {
 	int		 store_ok;
 	char		 store_problem[512];	/* the first, "" none */
 	size_t		 store_nproblems;
+	/* the fleet's nodes down, as the fleet process saw them last
+	 * (sfleet.h; none when there is no fresh view) */
+	size_t		 fleet_ndown;
+	char		 fleet_down[8][64];
+	int64_t		 fleet_quiet_ms[8];
 };
 
 /* Gather everything; l may be NULL (the live file is opened and closed
