@@ -5,9 +5,10 @@
  * dashboard, winnowctl status and the monitor, none of which talks to
  * Redis
  *
- * Every heartbeat: SET this node's status key (its problems as the
- * monitor judges them now, without the quarantine's walk, and its
- * messages of the last 5 minutes), SMEMBERS the nodes, then GET each
+ * Every heartbeat: SET this node's status key (fleet/fleet_status.h: its
+ * problems as the monitor judges them now, without the quarantine's
+ * walk, and its messages of the last 5 minutes), SMEMBERS the nodes,
+ * then GET each
  * one's heartbeat and status, pipelined; when the last answer is in the
  * view is written.  A round still waiting for answers holds the next
  * back.  While Redis is away the view says so, with the nodes last seen
@@ -48,9 +49,15 @@
 /* fleet */
 #include "fleet_conf.h"
 #include "fleet_key.h"
+#include "fleet_status.h"
 
 /* server */
 #include "server.h"
+
+_Static_assert(sizeof(((struct fleet_alert *)0)->id) ==
+    sizeof(((struct monitor_problem *)0)->id) &&
+    sizeof(((struct fleet_alert *)0)->text) ==
+    sizeof(((struct monitor_problem *)0)->text), "alerts copied whole");
 
 /* An answer kept past its callback: a string, or none (nil, an error). */
 struct fleet_nodes_val {
@@ -112,17 +119,16 @@ fleet_nodes_save(const char *redis, const char *error, json_t *nodes)
 	buf_free(why);
 }
 
-/* fleet_nodes_status - this node's status as JSON text */
+/* fleet_nodes_status - this node's status as JSON text (fleet_status.h) */
 
-static char *
-fleet_nodes_status(void)
+static void
+fleet_nodes_status(struct buf *out)
 {
-	struct monitor_problem p[MONITOR_MAX], own[MONITOR_MAX];
+	struct monitor_problem p[MONITOR_MAX];
+	struct fleet_status st;
 	struct sstatus_where w;
 	struct sstatus	 s;
-	size_t		 i, n, k = 0;
-	json_t		*j;
-	char		*text;
+	size_t		 i, n;
 
 	w.stats_dir = stats_conf_dir(smtp_conf.spool_dir);
 	w.spool_dir = smtp_conf.spool_dir;
@@ -130,16 +136,23 @@ fleet_nodes_status(void)
 	w.spool_reserve = smtp_conf.spool_reserve;
 	sstatus_gather(&s, server_live, &w);
 	n = monitor_judge(&s, p, MONITOR_MAX);
-	for (i = 0; i < n; i++)		/* the others' are theirs */
-		if (strncmp(p[i].id, "node-down:", 10) != 0)
-			own[k++] = p[i];
-	j = json_pack("{s:I, s:I, s:I, s:o}", "generation",
-	    (json_int_t)s.info.generation, "started",
-	    (json_int_t)s.info.started, "messages_5m", (json_int_t)s.m5_msgs,
-	    "alerts", monitor_json(own, k));
-	text = json_dumps(j, JSON_COMPACT);
-	json_decref(j);
-	return (text);
+	memset(&st, 0, sizeof(st));
+	st.generation = s.info.generation;
+	st.started = s.info.started;
+	st.messages_5m = s.m5_msgs;
+	for (i = 0; i < n && st.nalerts < FLEET_STATUS_ALERTS; i++) {
+		if (strncmp(p[i].id, "node-down:", 10) == 0)
+			continue;	/* the others' are theirs */
+		/* the same sizes as monitor_problem's, NUL-terminated */
+		memcpy(st.alert[st.nalerts].id, p[i].id, sizeof(p[i].id));
+		(void)snprintf(st.alert[st.nalerts].severity,
+		    sizeof(st.alert[0].severity), "%s",
+		    sstatus_code_name(p[i].severity));
+		memcpy(st.alert[st.nalerts].text, p[i].text,
+		    sizeof(p[i].text));
+		st.nalerts++;
+	}
+	fleet_status_format(&st, out);
 }
 
 /* fleet_nodes_node - one node of the view from its answers */
@@ -148,10 +161,11 @@ static json_t *
 fleet_nodes_node(const char *name, const struct fleet_nodes_val *rb,
     const struct fleet_nodes_val *rs, int64_t now)
 {
+	struct fleet_status st;
 	struct fleet_beat b;
 	struct buf	*why = buf_new(64);
-	json_error_t	 e;
-	json_t		*o, *st = NULL, *v;
+	json_t		*o, *a;
+	size_t		 i;
 	int		 ok;
 
 	ok = rb->s != NULL && fleet_beat_parse(rb->s, rb->len, &b, why) ==
@@ -165,24 +179,25 @@ fleet_nodes_node(const char *name, const struct fleet_nodes_val *rb,
 	if (!ok)
 		(void)json_object_set_new(o, "why", json_string(rb->s ==
 		    NULL ? "no heartbeat for long" : buf_str(why)));
-	if (rs->s != NULL)
-		st = json_loadb(rs->s, rs->len, 0, &e);
-	if (json_is_object(st)) {
-		if (json_is_integer(v = json_object_get(st, "generation")))
-			(void)json_object_set(o, "generation", v);
-		if (json_is_integer(v = json_object_get(st, "started")))
-			(void)json_object_set(o, "started", v);
-		if (json_is_integer(v = json_object_get(st, "messages_5m"))) {
-			(void)json_object_set(o, "messages_5m", v);
-			(void)json_object_set_new(o, "rate", json_real(
-			    (double)json_integer_value(v) / 300.0));
-		}
-		if (json_is_array(v = json_object_get(st, "alerts")))
-			(void)json_object_set(o, "alerts", v);
-	}
-	if (json_object_get(o, "alerts") == NULL)
-		(void)json_object_set_new(o, "alerts", json_array());
-	json_decref(st);
+	a = json_array();
+	buf_reset(why);
+	if (rs->s != NULL && fleet_status_parse(rs->s, rs->len, &st, why) ==
+	    0) {
+		(void)json_object_set_new(o, "generation", json_integer(
+		    st.generation));
+		(void)json_object_set_new(o, "started", json_integer(
+		    st.started));
+		(void)json_object_set_new(o, "messages_5m", json_integer(
+		    (json_int_t)st.messages_5m));
+		(void)json_object_set_new(o, "rate", json_real((double)
+		    st.messages_5m / 300.0));
+		for (i = 0; i < st.nalerts; i++)
+			(void)json_array_append_new(a, json_pack("{s:s, s:s, "
+			    "s:s}", "id", st.alert[i].id, "severity",
+			    st.alert[i].severity, "text", st.alert[i].text));
+	} else if (rs->s != NULL)
+		log_debug("fleet: node %s: %s", name, buf_str(why));
+	(void)json_object_set_new(o, "alerts", a);
 	buf_free(why);
 	return (o);
 }
@@ -305,13 +320,14 @@ fleet_nodes_on_set(redisAsyncContext *ac, void *reply, void *arg)
 void
 fleet_nodes_beat(redisAsyncContext *ac, const char *ttl_ms)
 {
-	char		 key[FLEET_KEY_MAX], *st;
+	struct buf	*st = buf_new(512);
+	char		 key[FLEET_KEY_MAX];
 
-	st = fleet_nodes_status();
+	fleet_nodes_status(st);
 	fleet_key_status(fleet_node(), key, sizeof(key));
-	(void)redisAsyncCommand(ac, fleet_nodes_on_set, NULL, "SET %s %s PX "
-	    "%s", key, st, ttl_ms);
-	free(st);
+	(void)redisAsyncCommand(ac, fleet_nodes_on_set, NULL, "SET %s %b PX "
+	    "%s", key, st->data, buf_len(st), ttl_ms);
+	buf_free(st);
 	if (fn.busy)
 		return;
 	if (redisAsyncCommand(ac, fleet_nodes_on_members, NULL, "SMEMBERS %s",
