@@ -73,7 +73,8 @@ static const struct conf_param fleet_params[] = {
 	    "dashes, underscores (empty: the host name)" },
 	{ "heartbeat", CONF_TIME, "10s", F(heartbeat), 1000, 3600000, NULL,
 	    NULL, "how often the node says it is up; quiet for 3 of these, "
-	    "winnowctl fleet nodes shows it down" },
+	    "winnowctl fleet nodes and the dashboard show it down and the "
+	    "other nodes' monitor raises node-down:NODE" },
 	{ "publish_interval", CONF_TIME, "5s", F(publish_interval), 200,
 	    3600000, NULL, NULL, "how often the statistics store and the "
 	    "verdict history are looked at for what Redis has not yet got" },

@@ -29,7 +29,7 @@
 struct json_t;
 
 #define SFLEET_STALE	3
-#define SFLEET_NAME_MAX	64
+#define SFLEET_NAME_MAX	72	/* [fleet] node: up to 64 */
 
 /* [stats] dir/fleet/nodes */
 void		 sfleet_path(const char *stats_dir, char *, size_t);

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "live.h"
+#include "sfleet.h"
 
 struct json_t;
 
@@ -72,7 +73,7 @@ struct sstatus {
 	/* the fleet's nodes down, as the fleet process saw them last
 	 * (sfleet.h; none when there is no fresh view) */
 	size_t		 fleet_ndown;
-	char		 fleet_down[8][64];
+	char		 fleet_down[8][SFLEET_NAME_MAX];
 	int64_t		 fleet_quiet_ms[8];
 };
 
