@@ -11,6 +11,10 @@
  * figures from every node's buckets by the code that sums a store, so
  * the fleet's total is the nodes' sum exactly.
  *
+ * [fleet] password_file may be root's only: the control process reads
+ * it as root when it starts (control_prepare) and hands it to winnowctl
+ * on its standard input (--fleet-password-stdin).
+ *
  * When Redis is away every answer is a 503 that says why: the nodes'
  * answer still carries the nodes last seen (state "unknown").
  *
@@ -25,6 +29,7 @@
 
 /* lib */
 #include "buf.h"
+#include "log.h"
 
 /* smtp */
 #include "smtp_conf.h"
@@ -41,6 +46,52 @@
 #include "api_private.h"
 #include "control.h"
 #include "server.h"
+
+/* [fleet] password_file, read as root (winnowctl, run as the control
+ * process's user, may not read it), or NULL. */
+static char	*api_fleet_pw;
+
+/* api_fleet_prepare - read the password while root */
+
+void
+api_fleet_prepare(void)
+{
+	struct buf	*why = buf_new(128);
+
+	if (fleet_conf_on() && fleet_password(&api_fleet_pw, why) < 0)
+		log_error("control: fleet: %s", buf_str(why));
+	buf_free(why);
+}
+
+/* api_fleet_run - winnowctl with argv's arguments, the password on its
+ * standard input */
+
+static void
+api_fleet_run(struct control_req *r, char **argv, ctljob_answer_fn *fn)
+{
+	struct buf	*in;
+
+	if (api_fleet_pw == NULL) {
+		ctljob_command_answer(r, argv, NULL, 0, fn);
+		return;
+	}
+	in = buf_new(128);
+	buf_printf(in, "%s\n", api_fleet_pw);
+	ctljob_command_answer(r, argv, in->data, buf_len(in), fn);
+	explicit_bzero(in->data, buf_len(in));
+	buf_free(in);
+}
+
+/* api_fleet_ctl - winnowctl [-c CONFIG] [--fleet-password-stdin] */
+
+static char **
+api_fleet_ctl(void)
+{
+	char	**argv = api_ctl();
+
+	return (api_fleet_pw != NULL ? api_argv_add(argv,
+	    "--fleet-password-stdin") : argv);
+}
 
 /* api_fleet_on - whether there is a fleet; a 404 when not */
 
@@ -158,7 +209,7 @@ api_fleet_stats(struct control_req *r, const char *period, const char *by,
 
 	if (!api_fleet_on(r))
 		return;
-	argv = api_ctl();
+	argv = api_fleet_ctl();
 	argv = api_argv_add(argv, "stats");
 	argv = api_argv_add(argv, "--fleet");
 	argv = api_argv_add(argv, "--format");
@@ -169,7 +220,7 @@ api_fleet_stats(struct control_req *r, const char *period, const char *by,
 	argv = api_argv_add(argv, by);
 	argv = api_argv_add(argv, "--unit");
 	argv = api_argv_add(argv, unit);
-	ctljob_command_answer(r, argv, api_fleet_stats_done);
+	api_fleet_run(r, argv, api_fleet_stats_done);
 }
 
 /* api_fleet_history_done - winnowctl history --fleet --json's lines,
@@ -216,11 +267,11 @@ api_fleet_history(struct control_req *r, long n)
 	if (!api_fleet_on(r))
 		return;
 	(void)snprintf(num, sizeof(num), "%ld", n);
-	argv = api_ctl();
+	argv = api_fleet_ctl();
 	argv = api_argv_add(argv, "history");
 	argv = api_argv_add(argv, "--fleet");
 	argv = api_argv_add(argv, "--json");
 	argv = api_argv_add(argv, "-n");
 	argv = api_argv_add(argv, num);
-	ctljob_command_answer(r, argv, api_fleet_history_done);
+	api_fleet_run(r, argv, api_fleet_history_done);
 }

@@ -60,6 +60,13 @@ int	control_reload_asked(void);
 /* In the forked, unprivileged process: run until told to stop. */
 void	control_main(void) __attribute__((noreturn));
 
+/* In the master's new control process, as root: what it must read
+ * before privileges go ([fleet] password_file, for api_fleet.c). */
+void	control_prepare(void);
+
+/* api_fleet.c: read the fleet's password (control_prepare). */
+void	api_fleet_prepare(void);
+
 /* The configuration file and programs the control process runs. */
 const char	*control_config(void);		/* NULL: defaults */
 const char	*control_winnowd(void);		/* this program's path */
@@ -165,7 +172,7 @@ struct buf;
 typedef void	ctljob_answer_fn(struct control_req *, int exit_status,
 	    const struct buf *out);
 void	ctljob_command_answer(struct control_req *, char **argv,
-	    ctljob_answer_fn *fn);
+	    const char *input, size_t len, ctljob_answer_fn *fn);
 
 /* Scan a message as winnowd would (scan.c, in a process of its own). */
 void	ctljob_scan(struct control_req *, struct json_t *request);

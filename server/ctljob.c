@@ -270,6 +270,8 @@ ctljob_after(uv_work_t *w, int status)
 		ctljob_answer_scan(j);
 	}
 	conf_list_free(j->argv);
+	if (j->input != NULL)		/* it may hold a password */
+		explicit_bzero(j->input, j->len);
 	free(j->input);
 	free(j->tmpfile);
 	json_decref(j->request);
@@ -296,7 +298,9 @@ ctljob_start(struct ctljob *j, struct control_req *r)
 		if (j->tmpfile != NULL)
 			(void)unlink(j->tmpfile);
 		conf_list_free(j->argv);
-		free(j->input);
+		if (j->input != NULL)		/* it may hold a password */
+		explicit_bzero(j->input, j->len);
+	free(j->input);
 		free(j->tmpfile);
 		json_decref(j->request);
 		buf_free(j->out);
@@ -328,13 +332,18 @@ ctljob_command(struct control_req *r, char **argv, const char *input,
  * makes from its exit status and output */
 
 void
-ctljob_command_answer(struct control_req *r, char **argv,
-    ctljob_answer_fn *fn)
+ctljob_command_answer(struct control_req *r, char **argv, const char *input,
+    size_t len, ctljob_answer_fn *fn)
 {
 	struct ctljob	*j = xcalloc(1, sizeof(*j));
 
 	j->kind = CTLJOB_COMMAND;
 	j->argv = argv;
+	if (len > 0) {
+		j->input = xmalloc(len);
+		memcpy(j->input, input, len);
+		j->len = len;
+	}
 	j->answer = fn;
 	ctljob_start(j, r);
 }

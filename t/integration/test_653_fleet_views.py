@@ -24,11 +24,12 @@ FLEET = {"publish_interval": "300ms", "heartbeat": "1s",
          "connect_timeout": "500ms"}
 
 
-def node(relay, ports, i, url, monitor=None):
+def node(relay, ports, i, url, monitor=None, **fleet):
     host = "127.0.0.%d" % (i + 2)
     port, cport = ports(), ports()
     extra = {"stats": {"flush_interval": "1s"},
-             "fleet": dict(FLEET, redis=url, node="node%d" % (i + 1)),
+             "fleet": dict(FLEET, redis=url, node="node%d" % (i + 1),
+                           **fleet),
              "control": {"listen": "tcp:127.0.0.1:%d" % cport}}
     if monitor:
         extra["monitor"] = monitor
@@ -92,12 +93,20 @@ def fleet_sum_ok(ws):
 
 
 @pytest.mark.timeout(180)
-def test_nodes_sums_and_node_down_alert(relay, redis, ports):
-    r = redis()
+def test_nodes_sums_and_node_down_alert(relay, redis, ports, workdir):
+    # a Redis with a password in a file only root may read: the control
+    # process reads it before it drops privileges and hands it to the
+    # winnowctl it runs for stats?fleet=1 and history?fleet=1
+    r = redis(args=["--requirepass", "views-pw"])
+    pwfile = os.path.join(workdir, "redis.pw")
+    with open(pwfile, "w") as f:
+        f.write("views-pw\n")
+    os.chmod(pwfile, 0o600)
     url = "redis://127.0.0.1:%d" % r.port
     mon = {"alert_to": "admin@example.com", "interval": "1s"}
     (w1, s1), (w2, s2), (w3, s3) = [node(relay, ports, i, url,
-                                         mon if i == 0 else None)
+                                         mon if i == 0 else None,
+                                         password_file=pwfile)
                                     for i in range(3)]
     ws = [w1, w2, w3]
     sent = 0
