@@ -131,6 +131,7 @@ static const struct option ctl_longopts[] = {
 	{ "help",	no_argument,		NULL,	'h' },
 	{ "version",	no_argument,		NULL,	'V' },
 	{ "url",	required_argument,	NULL,	'U' },
+	{ "fleet-password-stdin", no_argument,	NULL,	'P' },
 	{ NULL,		0,			NULL,	0 }
 };
 
@@ -160,6 +161,28 @@ ctl_take_url(int argc, char **argv)
 		i--;
 	}
 	return (argc);
+}
+
+/* ctl_password_stdin - --fleet-password-stdin: the fleet's password is
+ * the first line of the standard input (the control process read
+ * [fleet] password_file as root; winnowctl runs as its user) */
+
+static int
+ctl_password_stdin(void)
+{
+	char	 line[1024];
+	size_t	 n;
+
+	if (fgets(line, sizeof(line), stdin) == NULL ||
+	    (n = strcspn(line, "\r\n")) == 0) {
+		(void)fprintf(stderr, "winnowctl: --fleet-password-stdin: no "
+		    "password on the standard input\n");
+		return (-1);
+	}
+	line[n] = '\0';
+	fleet_password_set(line);
+	explicit_bzero(line, sizeof(line));
+	return (0);
 }
 
 /* main - options, configuration, dispatch */
@@ -193,6 +216,10 @@ main(int argc, char **argv)
 			return (EX_OK);
 		case 'U':
 			ctl_url = optarg;
+			break;
+		case 'P':
+			if (ctl_password_stdin() < 0)
+				return (EX_USAGE);
 			break;
 		default:
 			return (ctl_usage_error());

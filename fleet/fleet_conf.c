@@ -47,12 +47,16 @@ fleet_conf_check_node(const char *v, struct buf *why)
 	return (fleet_node_check(v, why));
 }
 
-/* fleet_conf_check_password - -t: the password file is readable */
+/* fleet_conf_check_password - the password file is readable (by root:
+ * a file only root may read is right, and winnowctl run by another user -
+ * the control process's jobs - must still load the configuration; it is
+ * handed the password, or parks what it learns for the fleet process) */
 
 static int
 fleet_conf_check_password(const char *v, struct buf *why)
 {
-	if (*v == '\0' || access(v, R_OK) == 0)
+	if (*v == '\0' || access(v, R_OK) == 0 || (errno == EACCES &&
+	    geteuid() != 0))
 		return (0);
 	buf_printf(why, "%s: %s", v, strerror(errno));
 	return (-1);
@@ -81,7 +85,8 @@ static const struct conf_param fleet_params[] = {
 	    "dashes, underscores (empty: the host name)" },
 	{ "heartbeat", CONF_TIME, "10s", F(heartbeat), 1000, 3600000, NULL,
 	    NULL, "how often the node says it is up; quiet for 3 of these, "
-	    "winnowctl fleet nodes shows it down" },
+	    "winnowctl fleet nodes and the dashboard show it down and the "
+	    "other nodes' monitor raises node-down:NODE" },
 	{ "publish_interval", CONF_TIME, "5s", F(publish_interval), 200,
 	    3600000, NULL, NULL, "how often the statistics store and the "
 	    "verdict history are looked at for what Redis has not yet got" },
@@ -333,6 +338,21 @@ fleet_node(void)
 	return (name);
 }
 
+static char	*fleet_given_password;
+
+/* fleet_password_set - the password as the caller got it */
+
+void
+fleet_password_set(const char *pw)
+{
+	if (fleet_given_password != NULL) {
+		explicit_bzero(fleet_given_password,
+		    strlen(fleet_given_password));
+		free(fleet_given_password);
+	}
+	fleet_given_password = pw != NULL ? xstrdup(pw) : NULL;
+}
+
 /* fleet_password - the first line of password_file */
 
 int
@@ -343,6 +363,10 @@ fleet_password(char **pw_r, struct buf *why)
 	size_t	 n;
 
 	*pw_r = NULL;
+	if (fleet_given_password != NULL) {
+		*pw_r = xstrdup(fleet_given_password);
+		return (0);
+	}
 	if (fleet_conf.password_file == NULL ||
 	    fleet_conf.password_file[0] == '\0')
 		return (0);

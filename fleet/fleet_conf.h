@@ -79,12 +79,18 @@ int		 fleet_node_check(const char *, struct buf *why);
 const char	*fleet_node(void);
 
 /* The password: the first line of password_file, NULL when none is set;
- * -1 with why when the file cannot be read (caller frees *pw_r). */
+ * -1 with why when the file cannot be read (caller frees *pw_r).  One
+ * given to fleet_password_set is used instead of the file. */
 int		 fleet_password(char **pw_r, struct buf *why);
 
 /* Whether an advertised control address is usable: "" or http://HOST:PORT
  * (printable, no space, shorter than FLEET_CONTROL_MAX); 0, or -1 with
  * why. */
 int		 fleet_control_check(const char *, struct buf *why);
+
+/* The password, as a caller got it (winnowctl --fleet-password-stdin:
+ * the control process read the file as root before it dropped
+ * privileges); copied. */
+void		 fleet_password_set(const char *);
 
 #endif /* WINNOW_FLEET_CONF_H */

@@ -29,6 +29,14 @@ fleet_key_beat(const char *node, char *out, size_t n)
 	(void)snprintf(out, n, "winnow:fleet:node:%s", node);
 }
 
+/* fleet_key_status - the status key of a node */
+
+void
+fleet_key_status(const char *node, char *out, size_t n)
+{
+	(void)snprintf(out, n, "winnow:fleet:status:%s", node);
+}
+
 /* fleet_key_epoch - the epoch key of a node */
 
 void

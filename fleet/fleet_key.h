@@ -9,6 +9,11 @@
  *					ignored; control= is where the
  *					node's control API is reached
  *					(fleet_quar.h), absent if nowhere
+ *	winnow:fleet:status:NODE	the node's own state (a string with
+ *					the heartbeat's TTL), JSON:
+ *					{"generation", "started",
+ *					"messages_5m", "alerts": [monitor
+ *					problems]}, for the Nodes page
  *	winnow:fleet:epoch:NODE		the epoch of what the node sent
  *					(fleet_pub.h), hex
  *	winnow:fleet:stats:NODE		hash: field "RES:TS" (a bucket of the
@@ -45,10 +50,12 @@ struct svec;
 /* A node quiet for this many heartbeats is down. */
 #define FLEET_BEATS_DOWN	3
 
-/* The heartbeat key, the epoch key and the statistics hash of a node. */
+/* The heartbeat key, the epoch key, the statistics hash and the status
+ * key of a node. */
 void		 fleet_key_beat(const char *node, char *, size_t);
 void		 fleet_key_epoch(const char *node, char *, size_t);
 void		 fleet_key_stats(const char *node, char *, size_t);
+void		 fleet_key_status(const char *node, char *, size_t);
 
 /* A bucket's field: "RES:TS". */
 void		 fleet_field_format(int res, int64_t ts, char *, size_t);

@@ -3,4 +3,4 @@
 # client for winnowctl (the daemon's fleet process talks to Redis through
 # hiredis's async API in server/fleet.c).  Counters are stats' svec.
 DEPS_fleet = lib spool mail findings policy stats
-PKGS_fleet = hiredis
+PKGS_fleet = hiredis jansson

@@ -254,7 +254,8 @@ static const struct conf_param policy_global_params[] = {
 	{ "report_spam", CONF_STR, "", &policy_conf.report_spam, 0, 0, NULL,
 	    policy_check_addrs, "report addresses: mail to them from a "
 	    "reporter (report_senders) is learned as spam (each attached "
-	    "message, else the message itself) and not delivered" },
+	    "message, else the message itself) and not delivered; in a "
+	    "fleet every node learns it too" },
 	{ "report_ham", CONF_STR, "", &policy_conf.report_ham, 0, 0, NULL,
 	    policy_check_addrs, "the same, learned as ham (mail wrongly "
 	    "called spam)" },

@@ -184,6 +184,16 @@ api_format(struct control_req *r, const char *dflt, const char *allowed)
 	return (NULL);
 }
 
+/* api_fleet_asked - whether the request wants the fleet (fleet=1) */
+
+static int
+api_fleet_asked(struct control_req *r)
+{
+	const char	*v = control_arg(r, "fleet");
+
+	return (v != NULL && strcmp(v, "1") == 0);
+}
+
 /* api_status - GET /api/v1/status */
 
 static void
@@ -233,6 +243,15 @@ api_stats(struct control_req *r)
 	    why) < 0 || squery_by(by ? by : "status", &q.by, why) < 0 ||
 	    squery_unit(unit ? unit : "messages", &q.unit, why) < 0) {
 		api_error(r, MHD_HTTP_BAD_REQUEST, buf_str(why));
+		buf_free(why);
+		return;
+	}
+	if (api_fleet_asked(r)) {
+		if (strcmp(f, "json") != 0)
+			api_error(r, MHD_HTTP_BAD_REQUEST, "fleet: JSON only");
+		else
+			api_fleet_stats(r, period ? period : "day", by ? by :
+			    "status", unit ? unit : "messages");
 		buf_free(why);
 		return;
 	}
@@ -332,6 +351,15 @@ api_history(struct control_req *r)
 	}
 	if (history_filter_parse(control_arg(r, "status"), &f, why) < 0) {
 		api_error(r, MHD_HTTP_BAD_REQUEST, buf_str(why));
+		goto out;
+	}
+	if (api_fleet_asked(r)) {
+		if (strcmp(fmt, "json") != 0 || since != NULL ||
+		    control_arg(r, "status") != NULL || control_arg(r, "q"))
+			api_error(r, MHD_HTTP_BAD_REQUEST, "fleet: JSON and "
+			    "n only");
+		else
+			api_fleet_history(r, max);
 		goto out;
 	}
 	h.all = json_array();
@@ -459,6 +487,7 @@ static const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/stats", api_stats, API_AUTH },
 	{ "GET", "/api/v1/history", api_history, API_AUTH },
 	{ "GET", "/api/v1/history/*", api_history_one, API_AUTH },
+	{ "GET", "/api/v1/fleet/nodes", api_fleet_nodes, API_AUTH },
 	{ "GET", "/api/v1/quarantine", api_quar_list, API_AUTH },
 	{ "GET", "/api/v1/quarantine/*", api_quar_show, API_FLEET },
 	{ "GET", "/api/v1/quarantine/*/message", api_quar_message, API_AUTH },

@@ -23,6 +23,20 @@ int	api_hist_entry(json_int_t seq, struct history_entry *);
 
 /* An argv for ctljob_command: the strings up to NULL, copied. */
 char	**api_argv(const char *, ...);
+char	**api_argv_add(char **, const char *);
+
+/* winnowctl [-c CONFIG], for more arguments. */
+char	**api_ctl(void);
+
+/* api_fleet.c */
+void	api_fleet_nodes(struct control_req *);
+void	api_fleet_stats(struct control_req *, const char *period,
+	    const char *by, const char *unit);
+void	api_fleet_history(struct control_req *, long n);
+/* winnowctl [-c CONFIG] [--fleet-password-stdin], and running it with
+ * the password ([fleet] password_file may be root's only) */
+char	**api_fleet_ctl(void);
+void	api_fleet_json(struct control_req *, char **argv, ctljob_map_fn *);
 
 /* api_quar.c */
 void	api_quar_list(struct control_req *);

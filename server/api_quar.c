@@ -103,7 +103,7 @@ api_argv(const char *first, ...)
 
 /* api_argv_add - one more argument */
 
-static char **
+char **
 api_argv_add(char **v, const char *s)
 {
 	size_t	 n = 0;
@@ -117,7 +117,7 @@ api_argv_add(char **v, const char *s)
 
 /* api_ctl - winnowctl [-c CONFIG] with its first arguments */
 
-static char **
+char **
 api_ctl(void)
 {
 	char	**v = api_argv(control_winnowctl(), NULL);
@@ -185,7 +185,7 @@ api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
 		    "node");
 		return (1);
 	}
-	argv = api_ctl();
+	argv = api_fleet_ctl();
 	argv = api_argv_add(argv, "quarantine");
 	argv = api_argv_add(argv, cmd);
 	argv = api_argv_add(argv, id);
@@ -203,7 +203,7 @@ api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
 		log_notice("control: quarantine %s of %s on node %s asked by "
 		    "%s (%s)", cmd, id, node, api_auth_names[r->auth],
 		    r->peer);
-	ctljob_json(r, argv, api_fleet_map);
+	api_fleet_json(r, argv, api_fleet_map);
 	return (1);
 }
 
@@ -299,7 +299,7 @@ api_quar_fleet(struct control_req *r, const struct api_qlist *l)
 {
 	char	**argv;
 
-	argv = api_ctl();
+	argv = api_fleet_ctl();
 	argv = api_argv_add(argv, "quarantine");
 	argv = api_argv_add(argv, "list");
 	argv = api_argv_add(argv, "--fleet");
@@ -311,7 +311,7 @@ api_quar_fleet(struct control_req *r, const struct api_qlist *l)
 	if (l->released >= 0)
 		argv = api_argv_add(argv, l->released ? "--released" :
 		    "--not-released");
-	ctljob_json(r, argv, api_fleet_map);
+	api_fleet_json(r, argv, api_fleet_map);
 }
 
 /* api_quar_list - GET /api/v1/quarantine */

@@ -594,6 +594,14 @@ control_on_term(uv_signal_t *s, int sig)
 	uv_stop(s->loop);
 }
 
+/* control_prepare - as root, before privileges go */
+
+void
+control_prepare(void)
+{
+	api_fleet_prepare();
+}
+
 /* control_main - the control process */
 
 void

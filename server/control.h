@@ -60,6 +60,13 @@ int	control_reload_asked(void);
 /* In the forked, unprivileged process: run until told to stop. */
 void	control_main(void) __attribute__((noreturn));
 
+/* In the master's new control process, as root: what it must read
+ * before privileges go ([fleet] password_file, for api_fleet.c). */
+void	control_prepare(void);
+
+/* api_fleet.c: read the fleet's password (control_prepare). */
+void	api_fleet_prepare(void);
+
 /* The configuration file and programs the control process runs. */
 const char	*control_config(void);		/* NULL: defaults */
 const char	*control_winnowd(void);		/* this program's path */
@@ -160,12 +167,21 @@ typedef int	ctljob_map_fn(int exit_status);
 void	ctljob_command(struct control_req *, char **argv, const char *input,
 	    size_t len, const char *tmpfile, ctljob_map_fn *map);
 
+/* The same, its answer made by fn from the exit status (-1: killed by a
+ * signal) and what the program wrote. */
+struct buf;
+typedef void	ctljob_answer_fn(struct control_req *, int exit_status,
+	    const struct buf *out);
+void	ctljob_command_answer(struct control_req *, char **argv,
+	    const char *input, size_t len, ctljob_answer_fn *fn);
+
 /* Scan a message as winnowd would (scan.c, in a process of its own). */
 void	ctljob_scan(struct control_req *, struct json_t *request);
 /* A winnowctl of the fleet (another node's quarantine): its JSON on
  * stdout is the answer, its exit status mapped; it runs beside the other
  * jobs, as it may wait on a node that waits on us. */
-void	ctljob_json(struct control_req *, char **argv, ctljob_map_fn *map);
+void	ctljob_json(struct control_req *, char **argv, const char *input,
+	    size_t len, ctljob_map_fn *map);
 
 /* In the loop's thread: the job of a request finished; its answer is in
  * the request.  control.c resumes the connection. */

@@ -73,6 +73,7 @@ struct ctljob {
 	size_t		 len;
 	char		*tmpfile;	/* unlinked when done */
 	ctljob_map_fn	*map;
+	ctljob_answer_fn *answer;	/* shapes the answer, or NULL */
 	json_t		*request;	/* the scan's */
 	/* results */
 	int		 status;	/* wait status; -1 not run */
@@ -223,6 +224,10 @@ ctljob_answer_command(struct ctljob *j)
 	int		 ex = WIFEXITED(j->status) ? WEXITSTATUS(j->status) :
 			    -1;
 
+	if (j->answer != NULL) {
+		j->answer(r, ex, j->out);
+		return;
+	}
 	api_json(r, json_pack("{s:i, s:o}", "exit", ex, "output",
 	    sjson_str(buf_str(j->out))));
 	r->status = j->map != NULL ? j->map(ex) : ex == 0 ? MHD_HTTP_OK :
@@ -307,6 +312,8 @@ ctljob_after(uv_work_t *w, int status)
 		ctljob_answer_scan(j);
 	}
 	conf_list_free(j->argv);
+	if (j->input != NULL)		/* it may hold a password */
+		explicit_bzero(j->input, j->len);
 	free(j->input);
 	free(j->tmpfile);
 	json_decref(j->request);
@@ -333,7 +340,9 @@ ctljob_start(struct ctljob *j, struct control_req *r)
 		if (j->tmpfile != NULL)
 			(void)unlink(j->tmpfile);
 		conf_list_free(j->argv);
-		free(j->input);
+		if (j->input != NULL)		/* it may hold a password */
+		explicit_bzero(j->input, j->len);
+	free(j->input);
 		free(j->tmpfile);
 		json_decref(j->request);
 		buf_free(j->out);
@@ -365,13 +374,39 @@ ctljob_command(struct control_req *r, char **argv, const char *input,
  * answer */
 
 void
-ctljob_json(struct control_req *r, char **argv, ctljob_map_fn *map)
+ctljob_json(struct control_req *r, char **argv, const char *input,
+    size_t len, ctljob_map_fn *map)
 {
 	struct ctljob	*j = xcalloc(1, sizeof(*j));
 
 	j->kind = CTLJOB_JSON;
 	j->argv = argv;
+	if (len > 0) {
+		j->input = xmalloc(len);
+		memcpy(j->input, input, len);
+		j->len = len;
+	}
 	j->map = map;
+	ctljob_start(j, r);
+}
+
+/* ctljob_command_answer - run a program for a request whose answer fn
+ * makes from its exit status and output */
+
+void
+ctljob_command_answer(struct control_req *r, char **argv, const char *input,
+    size_t len, ctljob_answer_fn *fn)
+{
+	struct ctljob	*j = xcalloc(1, sizeof(*j));
+
+	j->kind = CTLJOB_COMMAND;
+	j->argv = argv;
+	if (len > 0) {
+		j->input = xmalloc(len);
+		memcpy(j->input, input, len);
+		j->len = len;
+	}
+	j->answer = fn;
 	ctljob_start(j, r);
 }
 

@@ -599,8 +599,10 @@ fleet_on_beat(uv_timer_t *t)
 	char		 px[24];
 
 	(void)t;
-	if (fl.state != FL_READY || fl.ac == NULL)
+	if (fl.state != FL_READY || fl.ac == NULL) {
+		fleet_nodes_away(fl.why);
 		return;
+	}
 	memset(&b, 0, sizeof(b));
 	live_info(server_live, &in);
 	(void)clock_gettime(CLOCK_REALTIME, &ts);
@@ -625,6 +627,7 @@ fleet_on_beat(uv_timer_t *t)
 	(void)redisAsyncCommand(fl.ac, fleet_on_beat_done, "SADD", "SADD %s %s",
 	    FLEET_KEY_NODES, fleet_node());
 	(void)redisAsyncCommand(fl.ac, fleet_on_role, NULL, "ROLE");
+	fleet_nodes_beat(fl.ac, px);
 	buf_free(v);
 }
 

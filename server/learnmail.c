@@ -12,6 +12,15 @@
  * written now is a temporary failure (451): the upstream tries again, and
  * learning the same message twice changes nothing.
  *
+ * In a fleet ([fleet] redis) what a report teaches is also the fleet's:
+ * each learned message is parked whole in [stats] dir/fleet/learn/ (the
+ * outbox winnowctl uses while Redis is away, fleet/fleet_learn.h), and
+ * the fleet process sends it to the learning stream, so every node's
+ * model learns it.  Children never talk to Redis, so they always park.
+ * The local model learns first; a message that cannot be parked is a
+ * temporary failure too (451), and the retry learns it again (no change)
+ * and parks it.
+ *
  * The learner locks the model file, so reports in several children are
  * learned one after the other; winnowd's children need write access to
  * the model's directory and to samples_dir (the package's /var/lib/winnow
@@ -36,8 +45,16 @@
 /* policy */
 #include "policy.h"
 
+/* stats */
+#include "stats_conf.h"
+
+/* fleet */
+#include "fleet_conf.h"
+#include "fleet_learn.h"
+
 /* smtp */
 #include "fate.h"
+#include "smtp_conf.h"
 
 /* server */
 #include "pipeline.h"
@@ -86,6 +103,27 @@ learnmail_items(const struct pl_ctx *c, struct learnmail_item *it)
 	return (n);
 }
 
+/* learnmail_park - hand the learned messages to the fleet process;
+ * WN_OK (also with no fleet) or WN_TEMP with why */
+
+static int
+learnmail_park(const struct learnmail_item *it, size_t n, int spam,
+    struct buf *why)
+{
+	char		 dir[4096];
+	size_t		 i;
+
+	if (!fleet_conf_on())
+		return (WN_OK);
+	fleet_learn_dir(stats_conf_dir(smtp_conf.spool_dir), dir,
+	    sizeof(dir));
+	for (i = 0; i < n; i++)
+		if (fleet_learn_park(dir, it[i].data, it[i].len, spam, why) !=
+		    WN_OK)
+			return (WN_TEMP);
+	return (WN_OK);
+}
+
 /* learnmail_learn - learn the report's messages as spam or ham; WN_OK or
  * WN_TEMP with why */
 
@@ -112,7 +150,7 @@ learnmail_learn(const struct pl_ctx *c, int spam, size_t *n_r,
 	if ((rc = content_learner_commit(l, why)) != WN_OK)
 		rc = WN_TEMP;
 	content_learner_close(l);
-	if (rc != WN_OK)
+	if (rc != WN_OK || (rc = learnmail_park(it, n, spam, why)) != WN_OK)
 		goto out;
 	for (i = 0; i < n; i++) {
 		buf_reset(why);

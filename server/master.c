@@ -102,7 +102,7 @@ struct mhelper {
 };
 
 static struct mhelper	 master_helpers[] = {
-	{ "control", control_wanted, NULL, control_main, 0, 0, 0 },
+	{ "control", control_wanted, control_prepare, control_main, 0, 0, 0 },
 	{ "fleet", fleet_wanted, fleet_prepare, fleet_main, 0, 0, 0 },
 };
 #define MASTER_NHELPERS	(sizeof(master_helpers) / sizeof(master_helpers[0]))

@@ -159,6 +159,11 @@ void	fleet_quar_tick(struct redisAsyncContext *);
 void	fleet_quar_lost(void);
 const char *fleet_control_url(void);
 
+/* fleet_nodes.c: the fleet process's view of the nodes (stats/sfleet.h):
+ * each heartbeat, with Redis (ttl_ms the status key's life) or without */
+void	fleet_nodes_beat(struct redisAsyncContext *, const char *ttl_ms);
+void	fleet_nodes_away(const char *why);
+
 /* fleet_apply.c: the fleet process's shared learning (called from its
  * loop every [fleet] learn_interval; blocking, bounded by connect_timeout) */
 void	fleet_apply_init(const char *stats_dir);

@@ -191,6 +191,29 @@ monitor_disk(const struct sstatus *s, struct monitor_problem *p, size_t *n,
 		    "the statistics store has a problem");
 }
 
+/* monitor_fleet - the fleet's nodes gone quiet, one problem each (so
+ * each starts and ends on its own) */
+
+static void
+monitor_fleet(const struct sstatus *s, struct monitor_problem *p,
+    size_t *n, size_t max)
+{
+	char		 id[sizeof(p->id)], d[32];
+	size_t		 i;
+
+	for (i = 0; i < s->fleet_ndown; i++) {
+		(void)snprintf(id, sizeof(id), "node-down:%s",
+		    s->fleet_down[i]);
+		if (s->fleet_quiet_ms[i] < 0)
+			(void)snprintf(d, sizeof(d), "long");
+		else
+			(void)monitor_dur(s->fleet_quiet_ms[i] / 1000, d,
+			    sizeof(d));
+		monitor_add(p, n, max, id, SSTATUS_CRITICAL, "fleet node %s "
+		    "is down: no heartbeat for %s", s->fleet_down[i], d);
+	}
+}
+
 /* monitor_judge - every problem of a status */
 
 size_t
@@ -207,6 +230,7 @@ monitor_judge(const struct sstatus *s, struct monitor_problem *p, size_t max)
 	monitor_ages(s, p, &n, max);
 	monitor_load(s, p, &n, max);
 	monitor_disk(s, p, &n, max);
+	monitor_fleet(s, p, &n, max);
 	if (monitor_conf.check_off && s->av_needed &&
 	    s->info.av_signatures == 0)
 		monitor_add(p, &n, max, "check-off", SSTATUS_WARNING, "no "

@@ -34,6 +34,7 @@
 /* stats */
 #include "live.h"
 #include "monitor.h"
+#include "sfleet.h"
 #include "sjson.h"
 #include "squery.h"
 #include "sstatus.h"
@@ -184,6 +185,29 @@ sstatus_outq(struct sstatus *s, const char *spool_dir)
 	(void)closedir(d);
 }
 
+/* sstatus_fleet - the fleet's nodes down (sfleet.h) */
+
+static void
+sstatus_fleet(struct sstatus *s, const char *stats_dir)
+{
+	struct buf	*why = buf_new(64);
+	struct timespec	 ts;
+	char		 path[4096];
+	json_t		*j;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	sfleet_path(stats_dir, path, sizeof(path));
+	if (access(path, F_OK) == 0 && (j = sfleet_load(path,
+	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, why)) !=
+	    NULL) {
+		s->fleet_ndown = sfleet_down(j, s->fleet_down,
+		    s->fleet_quiet_ms, sizeof(s->fleet_down) /
+		    sizeof(s->fleet_down[0]));
+		json_decref(j);
+	}
+	buf_free(why);
+}
+
 /* sstatus_quarantine - entries and bytes in the quarantine */
 
 static void
@@ -265,6 +289,7 @@ sstatus_gather(struct sstatus *s, const struct live *l,
 	sstatus_outq(s, w->spool_dir);
 	sstatus_quarantine(s, w->quarantine_dir);
 	sstatus_needs(s);
+	sstatus_fleet(s, w->stats_dir);
 	if (own != NULL)
 		live_close(own, 0, NULL);
 	buf_free(why);

@@ -24,6 +24,7 @@
 
 #include "buf.h"
 #include "live.h"
+#include "sfleet.h"
 
 struct json_t;
 
@@ -69,6 +70,11 @@ struct sstatus {
 	int		 store_ok;
 	char		 store_problem[512];	/* the first, "" none */
 	size_t		 store_nproblems;
+	/* the fleet's nodes down, as the fleet process saw them last
+	 * (sfleet.h; none when there is no fresh view) */
+	size_t		 fleet_ndown;
+	char		 fleet_down[8][SFLEET_NAME_MAX];
+	int64_t		 fleet_quiet_ms[8];
 };
 
 /* Gather everything; l may be NULL (the live file is opened and closed

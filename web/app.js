@@ -178,7 +178,7 @@ async function route() {
   for (const a of document.querySelectorAll("#nav a"))
     a.classList.toggle("active", a.dataset.page === name);
   const pages = { status: pageStatus, stats: pageStats, history: pageHistory,
-    quarantine: pageQuarantine, lists: pageLists, scan: pageScan };
+    quarantine: pageQuarantine, lists: pageLists, scan: pageScan, nodes: pageNodes };
   try {
     await (pages[name] || pageStatus)(h.slice(1).map(decodeURIComponent));
   } catch (e) {
@@ -247,7 +247,7 @@ const PALETTE = ["#1f6f5c", "#2b6cb0", "#d69e2e", "#c53030", "#805ad5", "#319795
 const color = (k, i) => COLORS[k] || PALETTE[i % PALETTE.length];
 
 async function pageStats() {
-  const opts = { period: "day", by: "status", unit: "messages" };
+  const opts = { period: "day", by: "status", unit: "messages", scope: "node" };
   const seg = (name, values) => el("div", { class: "seg" }, values.map((v) =>
     el("button", { class: opts[name] === v ? "on" : "", "data-k": name, "data-v": v, onclick: (ev) => {
       opts[name] = v;
@@ -260,20 +260,21 @@ async function pageStats() {
   const line = el("canvas", { id: "chart-series" });
   const pie = el("canvas", { id: "chart-pie" });
   const totals = el("div");
+  const fleetBox = el("div", { class: "card", id: "fleet-nodes-totals", hidden: true });
   page("Statistics",
     el("div", { class: "toolbar" }, seg("period", ["day", "week", "month", "year"]),
       seg("by", ["status", "action", "group", "av"]), seg("unit", ["messages", "bytes"]),
-      el("span", { class: "muted" }, "Download:"), csv, json),
+      el("span", { class: "muted" }, "Download:"), csv, json, fleetSwitch(opts, () => draw())),
     el("div", { class: "grid2" },
       el("div", { class: "card" }, el("h2", {}, "Over time"), summary, el("div", { class: "chart-box" }, line)),
       el("div", { class: "card" }, el("h2", {}, "Share"), el("div", { class: "pie-box" }, pie))),
-    el("div", { class: "card", style: null }, el("h2", {}, "Totals"), totals));
+    el("div", { class: "card", style: null }, el("h2", {}, "Totals"), totals), fleetBox);
   let chartL = null, chartP = null;
   const draw = async () => {
     const q = "period=" + opts.period + "&by=" + opts.by + "&unit=" + opts.unit;
     csv.href = "/api/v1/stats?" + q + "&format=csv";
     json.href = "/api/v1/stats?" + q + "&format=json";
-    const s = await api("GET", "/api/v1/stats?" + q);
+    const s = await statsOf(opts, q, { csv, json, fleetBox });
     const cols = s.columns;
     summary.textContent = s.period + " from " + s.from + " to " + s.to + ", one point per " + s.step +
       "; " + fmtN(s.received) + " messages received";
@@ -285,7 +286,7 @@ async function pageStats() {
       el("th", { class: "num" }, "total"))), el("tbody", {}, el("tr", {},
       cols.map((k) => el("td", { class: "num", "data-col": k }, fmt(s.totals[k]))), el("td", { class: "num" }, fmt(s.total))))));
     if (typeof Chart === "undefined") { summary.textContent += " (charts need Debian's libjs-chart.js)"; return; }
-    if (chartL && chartL.data.labels.length === labels.length && chartL.$key === q) {
+    if (chartL && chartL.data.labels.length === labels.length && chartL.$key === q + opts.scope) {
       chartL.data.labels = labels;
       chartL.data.datasets.forEach((d, i) => { d.data = ds[i].data; });
       chartL.update("none");
@@ -298,7 +299,7 @@ async function pageStats() {
       options: { animation: false, maintainAspectRatio: false, interaction: { mode: "index", intersect: false },
         scales: { y: { stacked: true, beginAtZero: true }, x: { ticks: { maxTicksLimit: 12 } } },
         plugins: { legend: { position: "bottom" } } } });
-    chartL.$key = q;
+    chartL.$key = q + opts.scope;
     chartP = new Chart(pie, { type: "doughnut", data: { labels: cols,
       datasets: [{ data: cols.map((k) => s.totals[k]), backgroundColor: cols.map((k, i) => color(k, i)) }] },
       options: { animation: false, maintainAspectRatio: false, plugins: { legend: { position: "bottom" } } } });
@@ -316,19 +317,20 @@ async function pageHistory(args) {
     "trusted", "blacklisted", "infected", "clean"].map((s) => el("option", { value: s }, s || "any status")));
   const body = el("tbody");
   const count = el("span", { class: "muted" });
-  page("History", el("div", { class: "toolbar" }, search, status, count),
+  const scope = { scope: "node" };
+  page("History", el("div", { class: "toolbar" }, search, status, count, fleetSwitch(scope, () => draw())),
     el("div", { class: "card" }, el("table", { id: "history-table" }, el("thead", {}, el("tr", {},
       ["Time", "Queue id", "From", "To", "Status", "Score", "Action", "Time taken"].map((h, i) =>
         el("th", { class: i === 5 || i === 7 ? "num" : "" }, h)))), body)));
   const draw = async () => {
     const q = "n=200" + (search.value ? "&q=" + encodeURIComponent(search.value) : "") +
       (status.value ? "&status=" + status.value : "");
-    const h = await api("GET", "/api/v1/history?" + q);
+    const h = await historyOf(scope, q, search.value, status.value);
     const rows = h.entries.slice().reverse();
     count.textContent = rows.length + " shown, newest first";
-    body.replaceChildren(...(rows.length ? rows.map((e) => el("tr", { class: "click", "data-seq": e.seq,
-      onclick: () => { location.hash = "#history/" + e.seq; } },
-      el("td", {}, e.time.replace("T", " ")), el("td", { class: "mono" }, e.queue_id),
+    body.replaceChildren(...(rows.length ? rows.map((e) => el("tr", { class: e.node ? "" : "click", "data-seq": e.seq,
+      "data-node": e.node, onclick: () => { if (!e.node) location.hash = "#history/" + e.seq; } },
+      el("td", {}, e.time.replace("T", " ")), el("td", { class: "mono" }, e.node ? badge(e.node, "node") : null, " ", e.queue_id),
       el("td", { class: "trunc" }, e.sender || "<>"), el("td", { class: "trunc" }, e.recipients),
       el("td", {}, statusBadges(e.statuses)), el("td", { class: "num" }, e.score === null ? "-" : e.score.toFixed(1)),
       el("td", {}, e.action), el("td", { class: "num" }, e.duration.toFixed(2) + " s")))
@@ -565,6 +567,112 @@ async function pageScan() {
       el("p", { class: "muted" }, "The message goes through the same checks and policy as mail does (DNS lists, the virus scan, " +
         "content rules, the classifier), but nothing is delivered, quarantined or counted.")),
     out);
+}
+
+/* ------------------------------------------------------------ fleet */
+
+/* fleetNodes - GET /api/v1/fleet/nodes: {status, view}; a 503 still
+ * carries the nodes last seen and why */
+async function fleetNodes() {
+  const gen = state.gen;
+  let r;
+  try {
+    r = await fetch("/api/v1/fleet/nodes", { credentials: "same-origin" });
+  } catch (e) {
+    throw new Error("winnowd's control process does not answer (" + e.message + ")");
+  }
+  const text = await r.text();
+  if (gen !== state.gen) throw new Error("stale");
+  if (r.status === 401) { showLogin("Your session ended: log in again."); throw new Error("not logged in"); }
+  let j = null;
+  try { j = JSON.parse(text); } catch (e) { j = { error: text }; }
+  return { status: r.status, view: j };
+}
+
+/* fleetSwitch - this node / the fleet, shown when there is a fleet;
+ * sets o.scope and calls change */
+function fleetSwitch(o, change) {
+  const box = el("div", { class: "seg", id: "fleet-switch", hidden: true });
+  for (const [v, label] of [["node", "This node"], ["fleet", "Fleet"]])
+    box.append(el("button", { class: o.scope === v ? "on" : "", "data-scope": v, onclick: (ev) => {
+      o.scope = v;
+      for (const b of box.children) b.classList.toggle("on", b === ev.target);
+      change().catch(failed);
+    } }, label));
+  if (state.fleet === undefined)
+    fleetNodes().then((n) => { state.fleet = n.status !== 404; box.hidden = !state.fleet; }).catch(() => {});
+  else box.hidden = !state.fleet;
+  return box;
+}
+
+/* statsOf - this node's figures, or the fleet's (with each node's
+ * totals in ui.fleetBox) */
+async function statsOf(o, q, ui) {
+  if (o.scope !== "fleet") {
+    ui.csv.hidden = false;
+    ui.fleetBox.hidden = true;
+    return api("GET", "/api/v1/stats?" + q);
+  }
+  ui.csv.hidden = true;
+  ui.json.href = "/api/v1/stats?" + q + "&fleet=1";
+  const f = await api("GET", "/api/v1/stats?" + q + "&fleet=1");
+  const s = f.fleet, names = Object.keys(f.nodes).sort(), cols = s.columns;
+  const fmt = o.unit === "bytes" ? fmtBytes : fmtN;
+  ui.fleetBox.hidden = false;
+  ui.fleetBox.replaceChildren(el("h2", {}, "Each node"), el("table", { id: "fleet-nodes-table" },
+    el("thead", {}, el("tr", {}, el("th", {}, "Node"), cols.map((k) => el("th", { class: "num" }, k)),
+      el("th", { class: "num" }, "total"))),
+    el("tbody", {}, names.map((n) => el("tr", { "data-node": n }, el("td", {}, n),
+      cols.map((k) => el("td", { class: "num", "data-col": k }, fmt(f.nodes[n].totals[k] || 0))),
+      el("td", { class: "num", "data-col": "total" }, fmt(f.nodes[n].total)))))));
+  s.period = "Fleet of " + names.length + " node" + (names.length === 1 ? "" : "s") + ": " + s.period;
+  return s;
+}
+
+/* historyOf - this node's verdicts, or the fleet's (searched here: the
+ * fleet's answer takes n only) */
+async function historyOf(o, q, text, status) {
+  if (o.scope !== "fleet") return api("GET", "/api/v1/history?" + q);
+  const h = await api("GET", "/api/v1/history?fleet=1&n=200");
+  const t = (text || "").toLowerCase();
+  h.entries = h.entries.filter((e) => (!t || [e.sender, e.recipients, e.queue_id, e.node]
+    .some((v) => String(v || "").toLowerCase().includes(t))) &&
+    (!status || String(e.statuses || "").split(/[,=/\s]+/).includes(status)));
+  return h;
+}
+
+/* Nodes: every node of the fleet, its heartbeat and its alerts */
+async function pageNodes() {
+  const banner = el("div", { id: "nodes-redis" });
+  const body = el("tbody");
+  page("Nodes", banner, el("div", { class: "card" }, el("table", { id: "nodes-table" },
+    el("thead", {}, el("tr", {}, ["Node", "Status", "Last heartbeat", "Version", "Generation", "Messages/s", "Alerts"]
+      .map((h, i) => el("th", { class: i === 4 || i === 5 ? "num" : "" }, h)))), body)));
+  const draw = async () => {
+    const { status, view } = await fleetNodes();
+    if (status === 404) {
+      banner.replaceChildren(el("div", { class: "card muted" }, "This node is not in a fleet ([fleet] redis is not set)."));
+      body.replaceChildren();
+      return;
+    }
+    banner.replaceChildren(el("div", { class: "banner " + (status === 200 ? "ok" : "critical") }, el("span", { class: "dot" }),
+      el("div", {}, el("strong", {}, status === 200 ? "Redis answers" : "The fleet cannot be seen now"),
+        el("div", { class: "muted" }, status === 200 ? "seen from " + view.self + ", " + fmtAge(Math.round(view.age_ms / 1000)) + " ago"
+          : view.error || ("answer " + status)))));
+    const nodes = view.nodes || [];
+    body.replaceChildren(...(nodes.length ? nodes.map((n) => el("tr", { "data-node": n.node, "data-state": n.state },
+      el("td", { class: "mono" }, n.node, n.node === view.self ? el("span", { class: "muted" }, " (this node)") : null),
+      el("td", {}, badge(n.state)),
+      el("td", {}, n.age_ms >= 0 ? fmtAge(Math.round(n.age_ms / 1000)) + " ago" : (n.why || "never")),
+      el("td", {}, n.version || "-"), el("td", { class: "num" }, n.generation === undefined ? "-" : n.generation),
+      el("td", { class: "num", "data-col": "rate" }, n.rate === undefined ? "-" : n.rate.toFixed(3)),
+      el("td", {}, (n.alerts || []).length ? n.alerts.map((p) => el("div", { class: "alert" }, badge(p.severity), " ",
+        el("span", { class: "mono" }, p.id), " ", p.text)) : el("span", { class: "muted" }, "none"))))
+      : [el("tr", {}, el("td", { colspan: 7, class: "empty" }, "No node has said it is here yet."))]));
+    $("host").textContent = "updated " + new Date().toLocaleTimeString("en-GB");
+  };
+  await draw();
+  every(3000, draw);
 }
 
 /* ------------------------------------------------------------ start */

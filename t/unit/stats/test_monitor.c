@@ -216,3 +216,24 @@ Test(monitor, mail_from_the_built_in_and_a_custom_template)
 	template_free(t);
 	buf_free(out);
 }
+
+Test(monitor, fleet_nodes_down_one_problem_each)
+{
+	const struct monitor_problem *q;
+	size_t	 n;
+
+	s.fleet_ndown = 2;
+	(void)strcpy(s.fleet_down[0], "mx2");
+	s.fleet_quiet_ms[0] = 95000;
+	(void)strcpy(s.fleet_down[1], "mx3");
+	s.fleet_quiet_ms[1] = -1;	/* its heartbeat key is gone */
+	n = monitor_judge(&s, p, MONITOR_MAX);
+	cr_assert_eq(n, 2);
+	cr_assert_not_null(q = has(n, "node-down:mx2"));
+	cr_assert_eq(q->severity, SSTATUS_CRITICAL);
+	cr_assert_str_eq(q->text, "fleet node mx2 is down: no heartbeat for "
+	    "1m");
+	cr_assert_not_null(q = has(n, "node-down:mx3"));
+	cr_assert_str_eq(q->text, "fleet node mx3 is down: no heartbeat for "
+	    "long");
+}
