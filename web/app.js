@@ -484,10 +484,18 @@ async function quarOne(id, node) {
     el("p", {}, el("a", { href: back }, "\u2190 Quarantine"), node ? el("span", { class: "muted", id: "q-node" }, " on node " + node) : null),
     el("div", { class: "card" }, el("div", { class: "row spread" }, el("h2", { id: "q-subject" }, e.subject || "(no subject)"),
       el("div", { class: "row" }, to,
-        act("Release", "primary", async () => {
-          const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/release" + at, to.value ? { to: to.value } : {});
+        /* Release sends it once: pressed on a page that did not know
+         * another admin had released it, it is refused in words; a
+         * released entry offers "Release again", a deliberate copy */
+        act(e.releases ? "Release again" : "Release", "primary", async () => {
+          const body = Object.assign(to.value ? { to: to.value } : {}, e.releases ? { force: true } : {});
+          const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/release" + at, body);
           if (r._status === 200) flash(r.output.trim().split("\n").pop(), false, true);
-          else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true, true);
+          else if (r._status === 409) {
+            const m = /\(to ([^)]*)\)/.exec(r.output || "");
+            flash(id + " was released already" + (m ? " (to " + m[1] + ")" : "") +
+              " and was not sent again; \u201cRelease again\u201d sends another copy.", true, true);
+          } else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true, true);
           route();
         }),
         here ? act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "spam" });
