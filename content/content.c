@@ -581,7 +581,6 @@ content_learner_margin(struct content_learner *l, const char *data,
 int
 content_learner_commit(struct content_learner *l, struct buf *why)
 {
-	{ void learner_average_apply(struct model *); learner_average_apply(l->m); }
 	l->m->hdr->mtime = (int64_t)time(NULL);
 	return (model_save(l->m, l->path, why));
 }

@@ -114,25 +114,6 @@ learner_spam_prob(double margin)
 	return (learner_prob(CALIB_SLOPE * margin));
 }
 
-static double *xavg_u;
-static double xavg_c;
-
-/* learner_average_apply - experimental averaging */
-void learner_average_apply(struct model *m);
-void
-learner_average_apply(struct model *m)
-{
-	size_t i, n = (size_t)1 << m->bits;
-
-	if (xavg_u == NULL || xavg_c <= 0)
-		return;
-	for (i = 0; i < n; i++)
-		m->w[i] = (float)(m->w[i] - xavg_u[i] / xavg_c);
-	free(xavg_u);
-	xavg_u = NULL;
-	xavg_c = 0;
-}
-
 /* learner_update - learn one message; returns the steps taken */
 
 int
@@ -143,36 +124,20 @@ learner_update(struct model *m, const struct learner_vec *v, int spam)
 	size_t	 i;
 	int	 it;
 
-	static double xlr = -1, xms, xmh, xhw;
-	static int xit;
-	if (xlr < 0) {
-		xlr = getenv("WN_LR") ? atof(getenv("WN_LR")) : LEARN_RATE;
-		xms = getenv("WN_MS") ? atof(getenv("WN_MS")) : LEARN_MARGIN;
-		xmh = getenv("WN_MH") ? atof(getenv("WN_MH")) : LEARN_MARGIN;
-		xhw = getenv("WN_HW") ? atof(getenv("WN_HW")) : 1.0;
-		xit = getenv("WN_IT") ? atoi(getenv("WN_IT")) : LEARN_ITERS;
-	}
 	if (m->mapped)
 		log_panic("learner_update: model is mapped read-only");
-	if (getenv("WN_AVG")) {
-		if (xavg_u == NULL)
-			xavg_u = xcalloc((size_t)1 << m->bits, sizeof(double));
-		xavg_c += 1.0;
-	}
-	for (it = 0; it < xit; it++) {
+	for (it = 0; it < LEARN_ITERS; it++) {
 		margin = learner_margin(m, v);
-		if (spam ? margin >= xms : margin <= -xmh)
+		if (spam ? margin >= LEARN_MARGIN : margin <= -LEARN_MARGIN)
 			break;
-		g = xlr * ((spam ? 1.0 : 0.0) - learner_prob(margin)) *
-		    x * (spam ? 1.0 : xhw);
+		g = LEARN_RATE * ((spam ? 1.0 : 0.0) - learner_prob(margin)) *
+		    x;
 		for (i = 0; i < v->n; i++) {
 			w = m->w[v->idx[i]] + (float)g;
 			if (w > WEIGHT_MAX)
 				w = WEIGHT_MAX;
 			else if (w < -WEIGHT_MAX)
 				w = -WEIGHT_MAX;
-			if (xavg_u != NULL)
-				xavg_u[v->idx[i]] += (xavg_c - 1.0) * (double)(w - m->w[v->idx[i]]);
 			m->w[v->idx[i]] = w;
 		}
 		m->hdr->updates++;

@@ -71,11 +71,8 @@ enum tok_kind {
 	TK_MAILER, TK_MAILER_WORD, TK_CTYPE, TK_CHARSET, TK_ATT, TK_HDR,
 	TK_NRCPT, TK_URL_HOST, TK_URL_DOM, TK_NURL, TK_RULE, TK_HIDDEN,
 	TK_LONGWORD, TK_NUMBER, TK_TOPTYPE, TK_REPLYTO_SAME, TK_LINKS_OWN,
-	TK_RCPT_IN_TEXT, TK_ALIGN, TK_UNSUB_LINK, TK_URL_WORD, TK_CAPS,
-	TK_MID_SHAPE, TK_CTE, TK_DATE_TZ, TK_FROM_SHAPE,
+	TK_RCPT_IN_TEXT, TK_ALIGN, TK_UNSUB_LINK,
 };
-static int xk(const char *n, int d) { const char *v = getenv(n); return v ? atoi(v) : d; }
-
 
 static const char *const tok_kind_name[] = {
 	[TK_BIAS] = "bias", [TK_WORD] = "word", [TK_PAIR] = "pair",
@@ -91,9 +88,7 @@ static const char *const tok_kind_name[] = {
 	[TK_NUMBER] = "number", [TK_TOPTYPE] = "toptype",
 	[TK_REPLYTO_SAME] = "replyto_same", [TK_LINKS_OWN] = "links_own",
 	[TK_RCPT_IN_TEXT] = "rcpt_in_text", [TK_ALIGN] = "align",
-	[TK_UNSUB_LINK] = "unsub_link", [TK_URL_WORD] = "urlword",
-	[TK_CAPS] = "caps", [TK_MID_SHAPE] = "midshape", [TK_CTE] = "cte",
-	[TK_DATE_TZ] = "datetz", [TK_FROM_SHAPE] = "fromshape",
+	[TK_UNSUB_LINK] = "unsub_link",
 };
 
 /* tok_mix - finalise 64 bits */
@@ -210,7 +205,7 @@ tok_push(struct tok_list *tl, uint64_t h, enum tok_kind k, const char *a,
 	unsigned int	 c, n;
 
 	n = k == TK_WORD || k == TK_PAIR || k == TK_NGRAM || k == TK_HIDDEN ||
-	    k == TK_BIAS || k == TK_CAPS || k == TK_URL_WORD ? 1 : (unsigned)xk("WN_REP", TOK_META_REPEAT);
+	    k == TK_BIAS ? 1 : TOK_META_REPEAT;
 	tok_push1(tl, h, k, a, alen, b, blen, 0);
 	for (c = 1; c < n; c++)
 		tok_push1(tl, tok_mix(h + (uint64_t)c * K2), k, a, alen, b,
@@ -315,7 +310,7 @@ tok_text(struct tok_list *tl, const char *s, size_t len, enum tok_kind word,
 	uint32_t	 win[TOK_NGRAM];
 	size_t		 wl = 0, nchars = 0, i, o;
 	gunichar	 c;
-	int		 l, inword = 0, longword = 0, space = 1, nup = 0, caps = xk("WN_CAPS", 0) && (word == TK_WORD || word == TK_SUBJ);
+	int		 l, inword = 0, longword = 0, space = 1;
 
 	memset(&tw, 0, sizeof(tw));
 	tw.word = word;
@@ -324,10 +319,8 @@ tok_text(struct tok_list *tl, const char *s, size_t len, enum tok_kind word,
 		if ((unsigned char)*p < 0x80) {
 			c = (unsigned char)*p;
 			next = p + 1;
-			if (c >= 'A' && c <= 'Z') {
+			if (c >= 'A' && c <= 'Z')
 				c += 32;
-				nup++;
-			}
 		} else {
 			c = g_utf8_get_char_validated(p, end - p);
 			if (c == (gunichar)-1 || c == (gunichar)-2) {
@@ -338,7 +331,7 @@ tok_text(struct tok_list *tl, const char *s, size_t len, enum tok_kind word,
 			c = g_unichar_tolower(c);
 		}
 		/* character n-grams over the start, white space collapsed */
-		if (ngram && nchars < (size_t)xk("WN_NGC", TOK_NGRAM_CHARS) + TOK_NGRAM) {
+		if (ngram && nchars < TOK_NGRAM_CHARS + TOK_NGRAM) {
 			int	 sp = c == ' ' || c == '\n' || c == '\t' ||
 			    c == '\r' || c == 0xa0;
 
@@ -387,16 +380,11 @@ tok_text(struct tok_list *tl, const char *s, size_t len, enum tok_kind word,
 		} else if (inword) {
 			if (longword) {
 				tok_feat(tl, TK_LONGWORD, w, 8);
-			} else {
+			} else
 				tok_word(tl, &tw, w, wl);
-				if (caps && nup == (int)wl && wl >= 3 && !isdigit((unsigned char)w[0]))
-					tok_push(tl, tok_hash(w, wl, (uint64_t)TK_CAPS * K3), TK_CAPS, w, wl, NULL, 0);
-			}
 			inword = longword = 0;
 			wl = 0;
 		}
-		if (!inword)
-			nup = 0;
 		p = next;
 	}
 	if (inword && wl > 0 && !longword)
@@ -551,41 +539,6 @@ tok_headers(const struct content_msg *cm, struct tok_list *tl)
 		tok_lower(dom, sizeof(dom), at + 1);
 		tok_feats(tl, TK_MID, dom);
 	}
-	if (xk("WN_SHAPE", 0)) {
-		char sh[32];
-		size_t o2 = 0;
-		const char *q;
-		int lastc = 0, cl;
-		if ((v = cm->msgid) != NULL) {
-			for (q = v; *q && *q != '@' && o2 + 1 < sizeof(sh); q++) {
-				cl = isdigit((unsigned char)*q) ? '9' : isupper((unsigned char)*q) ? 'A' : islower((unsigned char)*q) ? 'a' : *q;
-				if (cl != lastc)
-					sh[o2++] = (char)cl;
-				lastc = cl;
-			}
-			sh[o2] = '\0';
-			tok_feats(tl, TK_MID_SHAPE, sh);
-		}
-		if ((v = mime_header(cm, "Date")) != NULL) {
-			q = v + strlen(v);
-			while (q > v && q[-1] != ' ')
-				q--;
-			tok_lower(sh, sizeof(sh), q);
-			tok_feats(tl, TK_DATE_TZ, sh);
-		} else
-			tok_feats(tl, TK_DATE_TZ, "none");
-		if (cm->from.n > 0 && cm->from.v[0].addr != NULL) {
-			o2 = 0; lastc = 0;
-			for (q = cm->from.v[0].addr; *q && *q != '@' && o2 + 1 < sizeof(sh); q++) {
-				cl = isdigit((unsigned char)*q) ? '9' : isupper((unsigned char)*q) ? 'A' : islower((unsigned char)*q) ? 'a' : *q;
-				if (cl != lastc)
-					sh[o2++] = (char)cl;
-				lastc = cl;
-			}
-			sh[o2] = '\0';
-			tok_feats(tl, TK_FROM_SHAPE, sh);
-		}
-	}
 	nrcpt = (int)(cm->to.n + cm->cc.n);
 	tok_feats(tl, TK_NRCPT, tok_bucket((unsigned int)nrcpt));
 	if ((v = mime_header(cm, "X-Mailer")) != NULL ||
@@ -650,12 +603,6 @@ tok_urls(const struct content_msg *cm, struct tok_list *tl)
 		    sizeof(host)) < 0)
 			continue;
 		tok_feats(tl, TK_URL_HOST, host);
-		if (xk("WN_URLW", 0)) {
-			const char *u = cm->urls[i], *pp = strstr(u, "//");
-			pp = pp ? strchr(pp + 2, '/') : NULL;
-			if (pp != NULL)
-				tok_text(tl, pp, strlen(pp), TK_URL_WORD, TK_URL_WORD, 16, 0);
-		}
 		if (html_reg_domain(host, dom, sizeof(dom)) == 0 &&
 		    strcmp(dom, host) != 0)
 			tok_feats(tl, TK_URL_DOM, dom);
