@@ -27,7 +27,7 @@
  * The worker thread is started for a process's first run and then kept,
  * waiting for the next run: a thread per message cost a dozen system
  * calls (clone3, the signal masks around it, rseq, robust list, its
- * stack's madvise, exit), the hand-over costs a few futex calls.  A fork
+ * stack's madvise, exit), the hand-over at most four futex calls.  A fork
  * leaves the new process without it (pthread_atfork): its first run
  * starts its own.
  *
@@ -37,6 +37,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,17 +158,20 @@ dnsbl_spf(struct dnsbl_run *run)
 	(void)snprintf(run->spf_why, sizeof(run->spf_why), "%s", out.why);
 }
 
-/* The kept worker thread and the run handed to it. */
+/* The kept worker thread and the run handed to it.  Semaphores, not a
+ * condition variable: a post with nobody waiting and a wait for what was
+ * posted are no system call, and glibc's condition variable costs two
+ * more futex calls per hand-over (the woken waiter takes the mutex
+ * marked contended). */
 static struct {
-	pthread_mutex_t	 mu;		/* everything here, and each run's
+	pthread_mutex_t	 mu;		/* job, up, and each run's
 					 * worker_done and orphaned */
-	pthread_cond_t	 job_cv;	/* a run was handed over */
-	pthread_cond_t	 done_cv;	/* a run's worker_done was set */
+	sem_t		 job_sem;	/* a run was handed over */
+	sem_t		 done_sem;	/* the run's worker_done was set */
 	struct dnsbl_run *job;		/* handed over, not yet taken */
 	int		 up;		/* a worker thread takes jobs */
-	int		 atfork;	/* the fork handler is registered */
-} dnsbl_w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-    PTHREAD_COND_INITIALIZER, NULL, 0, 0 };
+	int		 init;		/* semaphores and fork handler set */
+} dnsbl_w = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 /* dnsbl_work - the DNS of one message */
 
@@ -199,19 +203,21 @@ dnsbl_worker(void *arg)
 
 	(void)arg;
 	for (;;) {
+		while (sem_wait(&dnsbl_w.job_sem) < 0)
+			;			/* EINTR */
 		(void)pthread_mutex_lock(&dnsbl_w.mu);
-		while (dnsbl_w.job == NULL)
-			(void)pthread_cond_wait(&dnsbl_w.job_cv, &dnsbl_w.mu);
 		run = dnsbl_w.job;
 		dnsbl_w.job = NULL;
 		(void)pthread_mutex_unlock(&dnsbl_w.mu);
 
 		dnsbl_work(run);
 
+		/* Posted under the mutex: a waiter that gave up and looks
+		 * finds either no worker_done or the post to take. */
 		(void)pthread_mutex_lock(&dnsbl_w.mu);
 		run->worker_done = 1;
-		orphaned = run->orphaned;
-		(void)pthread_cond_broadcast(&dnsbl_w.done_cv);
+		if (!(orphaned = run->orphaned))
+			(void)sem_post(&dnsbl_w.done_sem);
 		(void)pthread_mutex_unlock(&dnsbl_w.mu);
 		if (orphaned) {
 			/* Given up on: a new worker took over; end. */
@@ -227,8 +233,8 @@ static void
 dnsbl_atfork_child(void)
 {
 	(void)pthread_mutex_init(&dnsbl_w.mu, NULL);
-	(void)pthread_cond_init(&dnsbl_w.job_cv, NULL);
-	(void)pthread_cond_init(&dnsbl_w.done_cv, NULL);
+	(void)sem_init(&dnsbl_w.job_sem, 0, 0);
+	(void)sem_init(&dnsbl_w.done_sem, 0, 0);
 	dnsbl_w.job = NULL;
 	dnsbl_w.up = 0;
 }
@@ -290,14 +296,16 @@ dnsbl_spawn(struct dnsbl_run *run)
 	int		 rc = 0;
 
 	(void)pthread_mutex_lock(&dnsbl_w.mu);
-	if (!dnsbl_w.atfork) {
-		if (pthread_atfork(NULL, NULL, dnsbl_atfork_child) != 0) {
+	if (!dnsbl_w.init) {
+		if (sem_init(&dnsbl_w.job_sem, 0, 0) < 0 ||
+		    sem_init(&dnsbl_w.done_sem, 0, 0) < 0 ||
+		    pthread_atfork(NULL, NULL, dnsbl_atfork_child) != 0) {
 			(void)pthread_mutex_unlock(&dnsbl_w.mu);
 			buf_printf(run->err, "cannot start the DNS thread: "
-			    "pthread_atfork failed");
+			    "sem_init or pthread_atfork failed");
 			return (-1);
 		}
-		dnsbl_w.atfork = 1;
+		dnsbl_w.init = 1;
 	}
 	if (!dnsbl_w.up) {
 		(void)sigfillset(&all);
@@ -309,16 +317,15 @@ dnsbl_spawn(struct dnsbl_run *run)
 			dnsbl_w.up = 1;
 		}
 	}
-	if (rc == 0) {
+	if (rc == 0)
 		dnsbl_w.job = run;
-		(void)pthread_cond_signal(&dnsbl_w.job_cv);
-	}
 	(void)pthread_mutex_unlock(&dnsbl_w.mu);
 	if (rc != 0) {
 		buf_printf(run->err, "cannot start the DNS thread: %s",
 		    strerror(rc));
 		return (-1);
 	}
+	(void)sem_post(&dnsbl_w.job_sem);
 	run->thread_started = 1;
 	return (0);
 }
@@ -392,18 +399,17 @@ dnsbl_abs_time(uint64_t deadline_ms, uint64_t extra_ms)
 	return (ts);
 }
 
-/* dnsbl_wait_done - wait for the worker to finish the run until ts; 0 if
- * it did (dnsbl_w.mu held) */
+/* dnsbl_wait_done - wait for the worker's post until ts; 0 if it came */
 
 static int
-dnsbl_wait_done(struct dnsbl_run *run, const struct timespec *ts)
+dnsbl_wait_done(const struct timespec *ts)
 {
-	int	 rc = 0;
-
-	while (!run->worker_done && rc != ETIMEDOUT)
-		rc = pthread_cond_timedwait(&dnsbl_w.done_cv, &dnsbl_w.mu,
-		    ts);
-	return (run->worker_done ? 0 : -1);
+	for (;;) {
+		if (sem_timedwait(&dnsbl_w.done_sem, ts) == 0)
+			return (0);
+		if (errno != EINTR)
+			return (-1);
+	}
 }
 
 /* dnsbl_join - wait for the worker (bounded); -1 if it was left behind */
@@ -412,24 +418,28 @@ static int
 dnsbl_join(struct dnsbl_run *run)
 {
 	struct timespec	 ts;
-	int		 rc;
+	int		 rc = 0;
 
 	ts = dnsbl_abs_time(run->deadline_ms, DNSBL_JOIN_GRACE_MS);
-	(void)pthread_mutex_lock(&dnsbl_w.mu);
-	rc = dnsbl_wait_done(run, &ts);
-	(void)pthread_mutex_unlock(&dnsbl_w.mu);
-	if (rc == 0)
+	if (dnsbl_wait_done(&ts) == 0)
 		return (0);
 	log_warn("%s: DNS thread still busy %d ms past the deadline; "
 	    "cancelling it", run->qid, DNSBL_JOIN_GRACE_MS);
 	resolver_cancel(run->res);
 	ts = dnsbl_abs_time(time_now_ms(), DNSBL_JOIN_GRACE_MS);
+	if (dnsbl_wait_done(&ts) == 0)
+		return (0);
 	(void)pthread_mutex_lock(&dnsbl_w.mu);
-	if ((rc = dnsbl_wait_done(run, &ts)) < 0) {
+	if (run->worker_done) {
+		/* Done just now: its post is there to take. */
+		while (sem_wait(&dnsbl_w.done_sem) < 0)
+			;
+	} else {
 		/* The worker frees the run and ends; the next run starts a
 		 * new one. */
 		run->orphaned = 1;
 		dnsbl_w.up = 0;
+		rc = -1;
 	}
 	(void)pthread_mutex_unlock(&dnsbl_w.mu);
 	if (rc == 0)
