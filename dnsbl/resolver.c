@@ -51,6 +51,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "randpool.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -251,7 +252,7 @@ resolver_new_id(struct resolver *r)
 	size_t		 i;
 
 	for (;;) {
-		id = (uint16_t)arc4random_uniform(65536);
+		id = randpool_u16();
 		for (i = 0; i < r->nq; i++)
 			if (r->q[i]->state != RQ_DONE && r->q[i]->primary < 0 &&
 			    r->q[i]->id == id)
