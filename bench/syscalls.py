@@ -30,6 +30,8 @@ import pipeline as pl                   # noqa: E402
 pl.WINNOW_PORT, pl.SINK_PORT, pl.DNS_PORT = 22140, 22141, 22142
 N = int(os.environ.get("N", "300"))
 S = int(os.environ.get("SESSIONS", "8"))
+# TOOL=record: perf record instead (OUTDIR/syscalls.strace.perf, for
+# perf report; CG=dwarf for call stacks through -O2 code), no counts.
 # TOOL=perf: perf stat's syscall tracepoints on the processes there before
 # the load (children forked during it are missed), far less intrusive
 # than strace, so waits come out as without it; "total" is every call.
@@ -46,7 +48,11 @@ def count(binary, msgs):
     time.sleep(1)
     pids = sorted(pl.tree(roots))
     so = os.path.join(OUT, "syscalls.strace")
-    if TOOL == "perf":
+    if TOOL == "record":
+        argv = ["perf", "record", "--call-graph",
+                os.environ.get("CG", "fp"), "-q", "-o", so + ".perf",
+                "-p", ",".join(str(p) for p in pids)]
+    elif TOOL == "perf":
         argv = ["perf", "stat", "-x", ",", "-o", so, "-p",
                 ",".join(str(p) for p in pids), "-e", "raw_syscalls:sys_enter"]
         for e in PERF_CALLS:
@@ -63,6 +69,8 @@ def count(binary, msgs):
     st.wait(60)
     w.down()
     calls = {}
+    if TOOL == "record":
+        return calls, errs
     with open(so) as f:
         for line in f:
             if TOOL == "perf":
