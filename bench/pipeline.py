@@ -9,7 +9,8 @@
 # its processes (found under their root pids in /proc), of utime + stime +
 # cutime + cstime, taken before and after a load: children that exited are
 # in their parent's cutime, live ones in their own, so each CPU second
-# counts once.
+# counts once.  winnowd runs in a cpuacct cgroup of its own when we are
+# root (cg_new): its usage counts every thread, ended ones too.
 import http.client
 import os
 import queue
