@@ -19,7 +19,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <sys/stat.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +29,7 @@
 /* lib */
 #include "buf.h"
 #include "conf.h"
+#include "listfile.h"
 #include "log.h"
 #include "status.h"
 #include "xalloc.h"
@@ -208,40 +208,37 @@ avconf_check_tmpdir(const char *v, struct buf *why)
 static int
 avconf_globs_file(const char *path, char ***v, size_t *n, struct buf *why)
 {
-	struct stat	 st;
-	FILE		*fp;
-	char		*line = NULL, **items;
-	size_t		 cap = 0, k, m;
-	ssize_t		 len;
-	unsigned int	 no = 0;
+	struct listfile		 lf;
+	enum listfile_fail	 fail;
+	char			**items;
+	size_t			 k, m;
+	int			 got;
 
-	if (*path != '/') {
+	switch (listfile_open(&lf, path, AVCONF_GLOBS_FILE_MAX)) {
+	case LISTFILE_OK:
+		break;
+	case LISTFILE_RELATIVE:
 		buf_printf(why, "file:%s: the path must be absolute", path);
 		return (-1);
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
+	case LISTFILE_OPEN:
 		buf_printf(why, "file:%s: %s", path, strerror(errno));
 		return (-1);
-	}
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > AVCONF_GLOBS_FILE_MAX) {
+	default:
 		buf_printf(why, "file:%s: not a regular file of at most 16M",
 		    path);
-		(void)fclose(fp);
 		return (-1);
 	}
-	while ((len = getline(&line, &cap, fp)) >= 0) {
-		no++;
-		if (memchr(line, '\0', (size_t)len) != NULL) {
-			buf_printf(why, "%s:%u: NUL byte in the line", path,
-			    no);
-			free(line);
-			(void)fclose(fp);
+	while ((got = listfile_next(&lf, &fail)) != 0) {
+		if (got < 0) {
+			buf_printf(why, "%s:%u: %s", path, lf.no,
+			    fail == LISTFILE_NUL ? "NUL byte in the line" :
+			    strerror(errno));
+			listfile_close(&lf);
 			return (-1);
 		}
-		if (line[strspn(line, " \t")] == '#')
+		if (lf.line[strspn(lf.line, " \t")] == '#')
 			continue;
-		m = conf_list_split(line, &items);
+		m = conf_list_split(lf.line, &items);
 		*v = xreallocarray(*v, *n + m + 1, sizeof(**v));
 		for (k = 0; k < m; k++) {
 			(*v)[(*n)++] = items[k];
@@ -250,8 +247,7 @@ avconf_globs_file(const char *path, char ***v, size_t *n, struct buf *why)
 		(*v)[*n] = NULL;
 		conf_list_free(items);
 	}
-	free(line);
-	(void)fclose(fp);
+	listfile_close(&lf);
 	return (0);
 }
 

@@ -9,7 +9,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <arpa/inet.h>
@@ -26,6 +25,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "cidr.h"
+#include "listfile.h"
 #include "xalloc.h"
 
 /* policy */
@@ -161,53 +161,46 @@ static int	mask_parse_text(struct mask_parse *, const char *, int);
 static int
 mask_parse_file(struct mask_parse *mp, const char *item, const char *path)
 {
-	struct stat	 st;
-	FILE		*fp;
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	int		 rc = 0;
+	struct listfile		 lf;
+	enum listfile_fail	 fail;
+	int			 rc = 0, got;
 
 	if (mp->file != NULL) {
 		mask_fail(mp, item, "file: items do not nest");
 		return (-1);
 	}
-	if (*path != '/') {
+	switch (listfile_open(&lf, path, (off_t)mp->max_file_size)) {
+	case LISTFILE_OK:
+		break;
+	case LISTFILE_RELATIVE:
 		mask_fail(mp, item, "the path must be absolute");
 		return (-1);
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
+	case LISTFILE_OPEN:
 		mask_fail(mp, item, "cannot open: %s", strerror(errno));
 		return (-1);
-	}
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
-		mask_fail(mp, item, "not a regular file");
-		(void)fclose(fp);
-		return (-1);
-	}
-	if (mp->max_file_size > 0 && (size_t)st.st_size > mp->max_file_size) {
+	case LISTFILE_TOO_LARGE:
 		mask_fail(mp, item, "larger than max_file_size (%zu bytes)",
 		    mp->max_file_size);
-		(void)fclose(fp);
+		return (-1);
+	default:
+		mask_fail(mp, item, "not a regular file");
 		return (-1);
 	}
 	mp->file = path;
 	mp->line = 0;
-	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
-		mp->line++;
-		if (memchr(line, '\0', (size_t)n) != NULL) {
+	while (rc == 0 && (got = listfile_next(&lf, &fail)) != 0) {
+		mp->line = lf.no;
+		if (got > 0) {
+			rc = mask_parse_text(mp, lf.line, 1);
+		} else if (fail == LISTFILE_NUL) {
 			mask_fail(mp, "", "NUL byte in the line");
 			rc = -1;
 		} else {
-			rc = mask_parse_text(mp, line, 1);
+			mask_fail(mp, item, "read error: %s", strerror(errno));
+			rc = -1;
 		}
 	}
-	if (rc == 0 && ferror(fp)) {
-		mask_fail(mp, item, "read error: %s", strerror(errno));
-		rc = -1;
-	}
-	free(line);
-	(void)fclose(fp);
+	listfile_close(&lf);
 	mp->file = NULL;
 	return (rc);
 }

@@ -35,6 +35,7 @@
 #include "addr.h"
 #include "buf.h"
 #include "conf.h"
+#include "listfile.h"
 #include "log.h"
 #include "xalloc.h"
 
@@ -1076,7 +1077,7 @@ pk_action(struct pbuild *pb, struct policy_group *g, int slot,
 	if (v == POLICY_REPLACE && slot < SPAM_STATUS_COUNT)
 		return (pb_bad(pb, e, "is not allowed: replace is an AV "
 		    "action (infected, suspicious, encrypted, error, "
-		    "filtered)"));
+		    "filtered, limit)"));
 	g->st[slot].action = v;
 	pb->act_at[slot] = e;
 	return (0);
@@ -1228,28 +1229,38 @@ static char *
 pb_reject_file(struct pbuild *pb, const struct conf_entry *e,
     const char *path)
 {
-	FILE		*fp;
-	char		*line = NULL, *text = NULL, *p;
-	size_t		 cap = 0;
-	ssize_t		 n;
+	struct listfile		 lf;
+	enum listfile_fail	 fail;
+	char			*text = NULL, *p;
+	const char		*bad = NULL;
+	int			 got;
 
-	if (*path != '/' || (fp = fopen(path, "r")) == NULL) {
+	switch (listfile_open(&lf, path, (off_t)pb->max_file_size)) {
+	case LISTFILE_OK:
+		break;
+	case LISTFILE_RELATIVE:
+		bad = "not an absolute path";
+		break;
+	case LISTFILE_OPEN:
+		bad = strerror(errno);
+		break;
+	default:
+		bad = "not a regular file of at most max_file_size";
+		break;
+	}
+	if (bad != NULL) {
 		conf_error(pb->err, e, "[%s] %s: %s: %s", e->section, e->name,
-		    path, *path != '/' ? "not an absolute path" :
-		    strerror(errno));
+		    path, bad);
 		return (NULL);
 	}
-	while (text == NULL && (n = getline(&line, &cap, fp)) >= 0) {
-		if ((size_t)n > pb->max_file_size)
-			break;
-		line[strcspn(line, "\r\n")] = '\0';
-		for (p = line; *p == ' ' || *p == '\t'; p++)
+	while (text == NULL && (got = listfile_next(&lf, &fail)) > 0) {
+		lf.line[strcspn(lf.line, "\r\n")] = '\0';
+		for (p = lf.line; *p == ' ' || *p == '\t'; p++)
 			;
 		if (*p != '\0' && *p != '#')
 			text = xstrdup(p);
 	}
-	free(line);
-	(void)fclose(fp);
+	listfile_close(&lf);
 	if (text == NULL)
 		conf_error(pb->err, e, "[%s] %s: %s has no text line",
 		    e->section, e->name, path);

@@ -8,7 +8,6 @@
  *
  * SPDX-License-Identifier: MIT
  */
-#include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +18,7 @@
 
 /* lib */
 #include "buf.h"
+#include "listfile.h"
 #include "xalloc.h"
 
 /* policy */
@@ -108,53 +108,48 @@ static int	protect_text(struct protect_parse *, const char *);
 static int
 protect_file(struct protect_parse *pp, const char *item, const char *path)
 {
-	struct stat	 st;
-	FILE		*fp;
-	char		*line = NULL;
-	size_t		 cap = 0;
-	ssize_t		 n;
-	int		 rc = 0;
+	struct listfile		 lf;
+	enum listfile_fail	 fail;
+	const char		*s;
+	int			 rc = 0, got;
 
 	if (pp->file != NULL) {
 		buf_printf(pp->why, "%s:%u: protected_domains: file: items do "
 		    "not nest", pp->file, pp->line);
 		return (-1);
 	}
-	if (*path != '/') {
+	switch (listfile_open(&lf, path, (off_t)pp->max_file_size)) {
+	case LISTFILE_OK:
+		break;
+	case LISTFILE_RELATIVE:
 		buf_printf(pp->why, "protected_domains: \"%s\": the path must "
 		    "be absolute", item);
 		return (-1);
-	}
-	if ((fp = fopen(path, "r")) == NULL) {
+	case LISTFILE_OPEN:
 		buf_printf(pp->why, "protected_domains: %s: %s", path,
 		    strerror(errno));
 		return (-1);
-	}
-	if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode) ||
-	    (pp->max_file_size > 0 && (size_t)st.st_size >
-	    pp->max_file_size)) {
+	default:
 		buf_printf(pp->why, "protected_domains: %s: not a regular file "
 		    "of at most max_file_size (%zu bytes)", path,
 		    pp->max_file_size);
-		(void)fclose(fp);
 		return (-1);
 	}
 	pp->file = path;
 	pp->line = 0;
-	while (rc == 0 && (n = getline(&line, &cap, fp)) >= 0) {
-		const char *s = line + strspn(line, " \t");
-
-		pp->line++;
-		if (memchr(line, '\0', (size_t)n) != NULL) {
-			buf_printf(pp->why, "%s:%u: NUL byte in the line",
-			    path, pp->line);
+	while (rc == 0 && (got = listfile_next(&lf, &fail)) != 0) {
+		pp->line = lf.no;
+		s = lf.line + strspn(lf.line, " \t");
+		if (got < 0) {
+			buf_printf(pp->why, "%s:%u: %s", path, pp->line,
+			    fail == LISTFILE_NUL ? "NUL byte in the line" :
+			    strerror(errno));
 			rc = -1;
 		} else if (*s != '#') {
 			rc = protect_text(pp, s);
 		}
 	}
-	free(line);
-	(void)fclose(fp);
+	listfile_close(&lf);
 	pp->file = NULL;
 	return (rc);
 }

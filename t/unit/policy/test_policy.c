@@ -1,6 +1,8 @@
 /* test_policy.c - unit tests for policy/policy.c: [policy], [group NAME],
  * inheritance, lists and their errors */
 
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -495,6 +497,22 @@ Test(policy, reject_text_and_dsn_from_files)
 	    "/nonexistent/r");
 	refuse("[policy]\ntemplate_dsn = /nonexistent/d\n", 2,
 	    "/nonexistent/d");
+	/* a directory, and a FIFO nobody writes (refused at once, not
+	 * waited on) */
+	refuse("[policy]\nspam.reject_text = file:/tmp\n", 2,
+	    "not a regular file");
+	(void)snprintf(rf, sizeof(rf), "%s/reject.fifo", tu_tmpdir());
+	cr_assert_eq(mkfifo(rf, 0600), 0);
+	(void)snprintf(text, sizeof(text), "[policy]\nspam.reject_text = "
+	    "file:%s\n", rf);
+	refuse(text, 2, "not a regular file");
+}
+
+Test(policy, replace_is_for_av_statuses)
+{
+	refuse("[policy]\nspam.action = replace\n", 2,
+	    "infected, suspicious, encrypted, error, filtered, limit");
+	load("[policy]\nlimit.action = replace\n");
 }
 
 Test(policy, report_addresses_and_reporters)
