@@ -312,11 +312,10 @@ struct dnsbl_run {
 	struct ipaddr	 ips[DNSBL_MAX_IPS];	/* client first */
 	size_t		 nips;
 
-	pthread_t	 thread;
-	int		 thread_started;
-	pthread_mutex_t	 lock;		/* orphaned, worker_done */
+	int		 thread_started;	/* handed to the worker */
 	int		 orphaned;	/* finish gave up: worker frees */
-	int		 worker_done;
+	int		 worker_done;	/* these two under dnsbl.c's
+					 * worker mutex */
 	struct resolver	*res;
 	struct buf	*err;		/* local failure (WN_TEMP) */
 

@@ -30,6 +30,8 @@
  *
  * resolver_cancel() may be called from another thread: it sets a flag and
  * writes an eventfd the poll loop watches, so the owner wakes at once.
+ * The eventfd outlives its resolver and serves the next one (a new one per
+ * message was two system calls); a forked child closes its parent's.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -43,6 +45,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +54,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "randpool.h"
 #include "timeutil.h"
 #include "xalloc.h"
 
@@ -109,6 +113,70 @@ struct resolver {
 static void	resolver_attempt(struct resolver *, struct rquery *,
 		    uint64_t);
 
+/* The eventfd kept for the next resolver. */
+static pthread_mutex_t	 resolver_wake_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t	 resolver_wake_once = PTHREAD_ONCE_INIT;
+static int		 resolver_wake_kept = -1;
+
+/* resolver_wake_forked - the child does not share its parent's */
+
+static void
+resolver_wake_forked(void)
+{
+	(void)pthread_mutex_init(&resolver_wake_mu, NULL);
+	if (resolver_wake_kept >= 0)
+		(void)close(resolver_wake_kept);
+	resolver_wake_kept = -1;
+}
+
+/* resolver_wake_setup - register the fork handler */
+
+static void
+resolver_wake_setup(void)
+{
+	if (pthread_atfork(NULL, NULL, resolver_wake_forked) != 0)
+		log_fatal("resolver: pthread_atfork failed");
+}
+
+/* resolver_wake_get - the kept eventfd, or a new one; -1 on error */
+
+static int
+resolver_wake_get(void)
+{
+	int	 fd;
+
+	(void)pthread_once(&resolver_wake_once, resolver_wake_setup);
+	(void)pthread_mutex_lock(&resolver_wake_mu);
+	fd = resolver_wake_kept;
+	resolver_wake_kept = -1;
+	(void)pthread_mutex_unlock(&resolver_wake_mu);
+	if (fd < 0)
+		fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	return (fd);
+}
+
+/* resolver_wake_put - keep the eventfd (drained) for the next resolver */
+
+static void
+resolver_wake_put(int fd, int written)
+{
+	uint64_t	 drain;
+
+	if (written && read(fd, &drain, sizeof(drain)) < 0 &&
+	    errno != EAGAIN) {
+		(void)close(fd);
+		return;
+	}
+	(void)pthread_mutex_lock(&resolver_wake_mu);
+	if (resolver_wake_kept < 0) {
+		resolver_wake_kept = fd;
+		fd = -1;
+	}
+	(void)pthread_mutex_unlock(&resolver_wake_mu);
+	if (fd >= 0)
+		(void)close(fd);
+}
+
 /* resolver_new - a resolver for one message */
 
 struct resolver *
@@ -132,7 +200,7 @@ resolver_new(const struct resolver_conf *conf, struct dnscache *cache,
 	r->deadline = deadline_ms;
 	for (i = 0; i < DNSBL_MAX_SERVERS; i++)
 		r->udp[i] = -1;
-	if ((r->wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0) {
+	if ((r->wake = resolver_wake_get()) < 0) {
 		buf_printf(why, "eventfd: %s", strerror(errno));
 		free(r);
 		return (NULL);
@@ -162,7 +230,8 @@ resolver_free(struct resolver *r)
 	for (i = 0; i < DNSBL_MAX_SERVERS; i++)
 		if (r->udp[i] >= 0)
 			(void)close(r->udp[i]);
-	(void)close(r->wake);
+	resolver_wake_put(r->wake,
+	    __atomic_load_n(&r->cancelled, __ATOMIC_SEQ_CST));
 	free(r->rbuf);
 	free(r);
 }
@@ -251,7 +320,7 @@ resolver_new_id(struct resolver *r)
 	size_t		 i;
 
 	for (;;) {
-		id = (uint16_t)arc4random_uniform(65536);
+		id = randpool_u16();
 		for (i = 0; i < r->nq; i++)
 			if (r->q[i]->state != RQ_DONE && r->q[i]->primary < 0 &&
 			    r->q[i]->id == id)

@@ -5,6 +5,7 @@
  */
 #include <sys/time.h>
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,6 +121,27 @@ xforward_client(const struct xforward *xf, const char *peer)
 	return (peer);
 }
 
+/* This process's id, asked once (it was a system call per message); a
+ * fork's child asks again, so two children never share it. */
+static pid_t		 qid_pid;
+static pthread_once_t	 qid_once = PTHREAD_ONCE_INIT;
+
+/* qid_forked - the child has a pid of its own */
+
+static void
+qid_forked(void)
+{
+	qid_pid = 0;
+}
+
+/* qid_setup - register the fork handler */
+
+static void
+qid_setup(void)
+{
+	(void)pthread_atfork(NULL, NULL, qid_forked);
+}
+
 /* qid_new - a queue id: microseconds and pid, in hex */
 
 void
@@ -129,6 +151,9 @@ qid_new(char *buf, size_t len)
 	struct timeval	 tv;
 	uint64_t	 us;
 
+	(void)pthread_once(&qid_once, qid_setup);
+	if (qid_pid == 0)
+		qid_pid = getpid();
 	(void)gettimeofday(&tv, NULL);
 	us = (uint64_t)tv.tv_sec * 1000000 + (uint64_t)tv.tv_usec;
 	if (us <= last)
@@ -136,5 +161,5 @@ qid_new(char *buf, size_t len)
 	last = us;
 	(void)snprintf(buf, len, "%010llX%05X",
 	    (unsigned long long)(us & 0xFFFFFFFFFFULL),
-	    (unsigned)getpid() & 0xFFFFF);
+	    (unsigned)qid_pid & 0xFFFFF);
 }

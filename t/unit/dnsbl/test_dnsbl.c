@@ -1,5 +1,7 @@
 /* test_dnsbl.c - dnsbl/dnsbl.c: whole runs against real and silent DNS */
 
+#include <sys/wait.h>
+
 #include <string.h>
 #include <unistd.h>
 
@@ -356,6 +358,50 @@ Test(dnsbl, abort_returns_at_once)
 	dnsbl_abort(run);
 	cr_assert_lt(time_now_ms() - t0, 100);
 	dnsbl_abort(NULL);
+}
+
+/* The worker thread is kept from one run to the next; a forked process
+ * (a child of the master) has none and starts its own; an aborted run
+ * leaves it ready for the next. */
+Test(dnsbl, one_worker_serves_every_run_and_a_fork_starts_its_own)
+{
+	struct findings	*f;
+	struct msg_view	 v;
+	pid_t		 pid;
+	int		 i, st;
+
+	config("127.0.0.1:15340", "3s");
+	for (i = 0; i < 3; i++) {
+		dnsbl_cache_flush();
+		f = check("192.0.2.1", "a@pass.spf.test", MSG("", "hi\r\n"),
+		    DNSBL_F_ALL);
+		cr_assert_str_eq(render(f), "dnsbl=bl1.test(60),bl2.test(50); "
+		    "rdns=ok; spf=pass; surbl=none");
+		findings_free(f);
+	}
+	v = dt_view("192.0.2.1", "a@pass.spf.test", NULL, MSG("", "x\r\n"));
+	dnsbl_abort(dnsbl_start(&v, NULL, NULL));
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dnsbl_child_init();
+		f = findings_new();
+		v = dt_view("192.0.2.1", "a@pass.spf.test", NULL,
+		    MSG("", "hi\r\n"));
+		(void)dnsbl_finish(dnsbl_start(&v, NULL, NULL), f,
+		    buf_new(64));
+		_exit(strcmp(render(f), "dnsbl=bl1.test(60),bl2.test(50); "
+		    "rdns=ok; spf=pass; surbl=none") == 0 ? 0 : 1);
+	}
+	cr_assert_eq(waitpid(pid, &st, 0), pid);
+	cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "the forked process's run: status %d", st);
+	dnsbl_cache_flush();
+	f = check("192.0.2.1", "a@pass.spf.test", MSG("", "hi\r\n"),
+	    DNSBL_F_ALL);
+	cr_assert_eq(f->dns_state, CHECK_DONE);
+	cr_assert_eq(f->dnsbl_rating, 110);
+	findings_free(f);
 }
 
 Test(dnsbl, a_failing_list_is_an_error_state)

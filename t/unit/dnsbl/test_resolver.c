@@ -420,6 +420,47 @@ Test(resolver, cancel_from_another_thread_ends_at_once)
 	resolver_free(r);
 }
 
+/* The eventfd a cancelled resolver leaves for the next one does not
+ * cancel that one: it waits for its answers until its own deadline, gets
+ * them from a live server, and its own cancel still ends it at once. */
+Test(resolver, the_next_resolver_after_a_cancel_is_not_cancelled)
+{
+	struct resolver	*r;
+	pthread_t	 t;
+	uint64_t	 t0;
+	int		 h;
+
+	r = res_new("127.0.0.1:15311", 1000, 5, NULL, 10000);
+	h = resolver_submit(r, "x.test", DNS_T_A, NULL, NULL);
+	resolver_cancel(r);
+	cr_assert_eq(resolver_wait(r, h)->status, DNSANS_TIMEOUT);
+	resolver_cancel(r);		/* written, never read */
+	resolver_free(r);
+
+	r = res_new("127.0.0.1:15311", 100, 1, NULL, 350);
+	t0 = time_now_ms();
+	h = resolver_submit(r, "y.test", DNS_T_A, NULL, NULL);
+	cr_assert_eq(resolver_wait(r, h)->status, DNSANS_TIMEOUT);
+	cr_assert_geq(time_now_ms() - t0, 150, "gave up after %llu ms",
+	    (unsigned long long)(time_now_ms() - t0));
+	cr_assert(!resolver_cancelled(r));
+	resolver_free(r);
+
+	r = res_new("127.0.0.1:15310", 1000, 2, NULL, 5000);
+	h = resolver_submit(r, "1.2.0.192.bl1.test", DNS_T_A, NULL, NULL);
+	cr_assert_eq(resolver_wait(r, h)->status, DNSANS_OK);
+	resolver_free(r);
+
+	r = res_new("127.0.0.1:15311", 1000, 5, NULL, 10000);
+	t0 = time_now_ms();
+	h = resolver_submit(r, "z.test", DNS_T_A, NULL, NULL);
+	cr_assert_eq(pthread_create(&t, NULL, cancel_later, r), 0);
+	cr_assert_eq(resolver_wait(r, h)->status, DNSANS_TIMEOUT);
+	cr_assert_lt(time_now_ms() - t0, 400);
+	(void)pthread_join(t, NULL);
+	resolver_free(r);
+}
+
 static struct resolver *chain_r;
 static int	 chain_h = -1;
 
