@@ -15,11 +15,6 @@
  * whole content stage (content_check) and the verdict.  No message is ever
  * scored by a model that learned it.
  *
- * Learning goes over the messages ACC_PASSES times (-p), each pass in a
- * new shuffled order; three, as the shipped model is built: with ham
- * steps twice as long as spam's (learner.c), that ranked better and
- * marked fewer ham in cross-validation than one pass (content/README.md).
- *
  * Output in outdir: scores.tsv (one row per message: class, fold, learner
  * margin, points, status per level), roc-learner.dat and roc-points.dat
  * (false-positive rate, true-positive rate), rules.tsv (how often each rule
@@ -58,8 +53,6 @@
 
 #include "content.h"
 #include "mailsrc.h"
-
-#define ACC_PASSES	3	/* passes over the training set (-p) */
 
 /* The shipped word lists, from the source tree (bench/accuracy runs at
  * its top). */
@@ -677,7 +670,7 @@ main(int argc, char **argv)
 	char		 path[1024], model[1100];
 	uint64_t	 seed = 20260101;
 	unsigned int	 bits = 0;
-	int		 k = 5, passes = ACC_PASSES, ch, fold;
+	int		 k = 5, passes = 1, ch, fold;
 
 	log_init("accuracy_eval");
 	while ((ch = getopt(argc, argv, "a:b:k:o:p:r:s:t:")) != -1) {

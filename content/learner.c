@@ -14,11 +14,6 @@
  * for the easy majority and lets learning the same mailbox twice do no
  * harm.
  *
- * A step on a ham message is LEARN_HAM_WEIGHT times as long as one on
- * spam: a ham marked spam costs more than a spam let through, and in
- * cross-validation (with the shipped model's three passes) this ranked
- * better and marked fewer ham at the standard level (content/README.md).
- *
  * Features hash to 2^bits weights; collisions simply share a weight.
  *
  * SPDX-License-Identifier: MIT
@@ -37,7 +32,6 @@
 #define LEARN_RATE	16.0	/* step size (of the normalised input) */
 #define LEARN_MARGIN	3.0	/* |margin| that counts as known */
 #define LEARN_ITERS	4	/* steps at most per message */
-#define LEARN_HAM_WEIGHT 2.0	/* a ham step's length, relative to spam */
 #define WEIGHT_MAX	16.0f	/* weights are kept within +-WEIGHT_MAX */
 #define CALIB_SLOPE	1.75	/* margin to log-odds (Platt scaling fitted on
 				 * cross-validated margins, prior left out) */
@@ -137,7 +131,7 @@ learner_update(struct model *m, const struct learner_vec *v, int spam)
 		if (spam ? margin >= LEARN_MARGIN : margin <= -LEARN_MARGIN)
 			break;
 		g = LEARN_RATE * ((spam ? 1.0 : 0.0) - learner_prob(margin)) *
-		    x * (spam ? 1.0 : LEARN_HAM_WEIGHT);
+		    x;
 		for (i = 0; i < v->n; i++) {
 			w = m->w[v->idx[i]] + (float)g;
 			if (w > WEIGHT_MAX)
