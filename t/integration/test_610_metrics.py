@@ -50,11 +50,20 @@ def cw(relay, ports):
 
 def test_control_process_answers(cw):
     w, cport = cw
-    titles = []
-    for k in w.children():
-        with open("/proc/%d/cmdline" % k, "rb") as f:
-            titles.append(f.read().split(b"\0")[0].decode())
-    assert "winnowd: control" in titles, titles
+
+    def titles():
+        # the master binds the port before it forks the control process:
+        # its title may not be set yet when the port answers
+        out = []
+        for k in w.children():
+            try:
+                with open("/proc/%d/cmdline" % k, "rb") as f:
+                    out.append(f.read().split(b"\0")[0].decode())
+            except FileNotFoundError:
+                pass
+        return out
+    wait_until(lambda: "winnowd: control" in titles(), 10,
+               what="the control process's title")
     send(w.port, "a@example.org", "b@example.com", GTUBE + "\r\n")
     send(w.port, "a@example.org", "b@example.com")
     st, ctype, body = get(cport, "/metrics")
