@@ -19,8 +19,12 @@
 
 #define FLEET_STATUS_ALERTS	16
 
+/* A node's own alerts: their ids are the monitor's (stats/monitor.h,
+ * MONITOR_ID_MAX). */
+#define FLEET_ALERT_ID_MAX	80
+
 struct fleet_alert {
-	char		 id[32];
+	char		 id[FLEET_ALERT_ID_MAX];
 	char		 severity[16];
 	char		 text[256];
 };

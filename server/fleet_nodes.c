@@ -144,6 +144,8 @@ fleet_nodes_status(struct buf *out)
 		if (strncmp(p[i].id, "node-down:", 10) == 0)
 			continue;	/* the others' are theirs */
 		/* the same sizes as monitor_problem's, NUL-terminated */
+		_Static_assert(sizeof(st.alert[0].id) == sizeof(p[0].id),
+		    "alert ids of the fleet and the monitor differ");
 		memcpy(st.alert[st.nalerts].id, p[i].id, sizeof(p[i].id));
 		(void)snprintf(st.alert[st.nalerts].severity,
 		    sizeof(st.alert[0].severity), "%s",

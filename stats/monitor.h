@@ -42,9 +42,12 @@ struct sstatus;
 struct template;
 
 #define MONITOR_MAX	16
+/* An id: "node-down:" and a node name of up to 64 bytes fit whole (two
+ * long names sharing a prefix must not become one problem). */
+#define MONITOR_ID_MAX	80
 
 struct monitor_problem {
-	char		 id[32];
+	char		 id[MONITOR_ID_MAX];
 	int		 severity;	/* SSTATUS_WARNING or _CRITICAL */
 	char		 text[256];
 	int64_t		 since;		/* in monitor_state: unix time */

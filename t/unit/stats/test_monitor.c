@@ -237,3 +237,23 @@ Test(monitor, fleet_nodes_down_one_problem_each)
 	cr_assert_str_eq(q->text, "fleet node mx3 is down: no heartbeat for "
 	    "long");
 }
+
+Test(monitor, fleet_long_node_names_stay_two_problems)
+{
+	const char	*a = "filter-node-01.mail.example-hosting.com";
+	const char	*b = "filter-node-01.mail.example-hosting.net";
+	char		 want[MONITOR_ID_MAX];
+	size_t		 n;
+
+	s.fleet_ndown = 2;
+	(void)strcpy(s.fleet_down[0], a);
+	s.fleet_quiet_ms[0] = 5000;
+	(void)strcpy(s.fleet_down[1], b);
+	s.fleet_quiet_ms[1] = 5000;
+	n = monitor_judge(&s, p, MONITOR_MAX);
+	cr_assert_eq(n, 2);
+	(void)snprintf(want, sizeof(want), "node-down:%s", a);
+	cr_assert_not_null(has(n, want));
+	(void)snprintf(want, sizeof(want), "node-down:%s", b);
+	cr_assert_not_null(has(n, want));
+}
