@@ -49,7 +49,8 @@ Test(fleet_status, foreign_values_are_no_status)
 		"{\"generation\":1,\"started\":0,\"messages_5m\":0,"
 		"\"alerts\":[{\"id\":\"x\",\"severity\":\"warning\"}]}",
 		"{\"generation\":1,\"started\":0,\"messages_5m\":0,"
-		"\"alerts\":[{\"id\":\"0123456789012345678901234567890123\","
+		"\"alerts\":[{\"id\":\"node-down:0123456789012345678901234567"
+		"890123456789012345678901234567890123456789x\","
 		"\"severity\":\"warning\",\"text\":\"\"}]}",
 		"{\"generation\":1,\"started\":0,\"messages_5m\":0,"
 		"\"alerts\":[{\"id\":\"a\\u0000b\",\"severity\":\"warning\","
