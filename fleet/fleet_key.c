@@ -61,11 +61,11 @@ fleet_field_format(int res, int64_t ts, char *out, size_t n)
 	(void)snprintf(out, n, "%d:%" PRId64, res, ts);
 }
 
-/* fleet_num - a decimal number without sign or leading zeros, of n
- * bytes, below max */
+/* fleet_key_num - a decimal number without sign or leading zeros, of n
+ * bytes, at most max */
 
-static int
-fleet_num(const char *s, size_t n, int64_t max, int64_t *v_r)
+int
+fleet_key_num(const char *s, size_t n, int64_t max, int64_t *v_r)
 {
 	int64_t	 v = 0;
 	size_t	 i;
@@ -92,7 +92,7 @@ fleet_field_parse(const char *s, size_t len, int *res_r, int64_t *ts_r,
 	int64_t	 ts;
 
 	if (len < 3 || s[0] < '1' || s[0] > '3' || s[1] != ':' ||
-	    fleet_num(s + 2, len - 2, FLEET_TS_MAX, &ts) < 0 ||
+	    fleet_key_num(s + 2, len - 2, FLEET_TS_MAX, &ts) < 0 ||
 	    ts % sstore_res_seconds(s[0] - '0') != 0) {
 		buf_printf(why, "bad bucket field \"");
 		buf_append_safe(why, s, len > 40 ? 40 : len);
@@ -169,7 +169,7 @@ fleet_beat_word(const char *w, size_t n, struct fleet_beat *b, int *seen)
 	    !(kl == 3 && memcmp(w, "pid", 3) == 0) &&
 	    !(kl == 9 && memcmp(w, "published", 9) == 0))
 		return (0);			/* a newer node's word */
-	if (fleet_num(eq + 1, vl, INT64_C(1) << 50, &v) < 0)
+	if (fleet_key_num(eq + 1, vl, INT64_C(1) << 50, &v) < 0)
 		return (-1);
 	switch (w[0]) {
 	case 't':
@@ -250,7 +250,7 @@ fleet_primary_parse(const char *ip, size_t iplen, const char *port,
 		    strchr("0123456789abcdefABCDEF.:", ip[i]) == NULL)
 			break;
 	if (iplen == 0 || iplen >= sizeof(a->host) || i < iplen ||
-	    fleet_num(port, portlen, 65535, &p) < 0 || p == 0) {
+	    fleet_key_num(port, portlen, 65535, &p) < 0 || p == 0) {
 		buf_printf(why, "a sentinel named a bad primary address");
 		return (-1);
 	}

@@ -57,6 +57,11 @@ void		 fleet_key_epoch(const char *node, char *, size_t);
 void		 fleet_key_stats(const char *node, char *, size_t);
 void		 fleet_key_status(const char *node, char *, size_t);
 
+/* A decimal number of n bytes (no sign, no leading zero) at most max
+ * into *v_r: 0, or -1 when it is not one. */
+int		 fleet_key_num(const char *, size_t n, int64_t max,
+		    int64_t *v_r);
+
 /* A bucket's field: "RES:TS". */
 void		 fleet_field_format(int res, int64_t ts, char *, size_t);
 

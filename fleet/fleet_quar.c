@@ -17,6 +17,7 @@
 #include "quar.h"
 
 /* fleet */
+#include "fleet_key.h"
 #include "fleet_quar.h"
 
 #define FLEET_QNUM_MAX	((int64_t)1 << 50)
@@ -85,28 +86,6 @@ fleet_qent_format(const struct fleet_qent *e, struct buf *out)
 	fleet_qtext(out, "status", e->status ? e->status : "");
 	fleet_qtext(out, "subject", e->subject ? e->subject : "");
 	fleet_qtext(out, "upstream", e->upstream ? e->upstream : "");
-}
-
-/* fleet_qnum - a decimal number without sign or leading zeros, of n
- * bytes, at most max */
-
-static int
-fleet_qnum(const char *s, size_t n, int64_t max, int64_t *v_r)
-{
-	int64_t	 v = 0;
-	size_t	 i;
-
-	if (n == 0 || n > 16 || (n > 1 && s[0] == '0'))
-		return (-1);
-	for (i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return (-1);
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v > max)
-		return (-1);
-	*v_r = v;
-	return (0);
 }
 
 /* fleet_qhex - a hex digit's value, or -1 */
@@ -187,17 +166,17 @@ fleet_qword(const char *w, size_t n, struct fleet_qent *e, int *seen)
 		    0);
 	}
 	if (kl == 4 && memcmp(w, "time", 4) == 0) {
-		if (fleet_qnum(eq + 1, vl, FLEET_QNUM_MAX, &v) < 0)
+		if (fleet_key_num(eq + 1, vl, FLEET_QNUM_MAX, &v) < 0)
 			return (-1);
 		e->time = v;
 		*seen |= 1;
 	} else if (kl == 4 && memcmp(w, "size", 4) == 0) {
-		if (fleet_qnum(eq + 1, vl, FLEET_QNUM_MAX, &v) < 0)
+		if (fleet_key_num(eq + 1, vl, FLEET_QNUM_MAX, &v) < 0)
 			return (-1);
 		e->size = (uint64_t)v;
 		*seen |= 2;
 	} else if (kl == 8 && memcmp(w, "releases", 8) == 0) {
-		if (fleet_qnum(eq + 1, vl, 1000000, &v) < 0)
+		if (fleet_key_num(eq + 1, vl, 1000000, &v) < 0)
 			return (-1);
 		e->releases = (unsigned int)v;
 		*seen |= 4;

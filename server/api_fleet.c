@@ -21,6 +21,7 @@
  * SPDX-License-Identifier: MIT
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -30,6 +31,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "xalloc.h"
 
 /* smtp */
 #include "smtp_conf.h"
@@ -47,9 +49,11 @@
 #include "control.h"
 #include "server.h"
 
-/* [fleet] password_file, read as root (winnowctl, run as the control
- * process's user, may not read it), or NULL. */
-static char	*api_fleet_pw;
+/* [fleet] password_file's password and a newline, read as root
+ * (winnowctl, run as the control process's user, may not read the file):
+ * the standard input of every fleet job; NULL when there is none. */
+static char	*api_fleet_in;
+static size_t	 api_fleet_inlen;
 
 /* api_fleet_prepare - read the password while root */
 
@@ -57,9 +61,17 @@ void
 api_fleet_prepare(void)
 {
 	struct buf	*why = buf_new(128);
+	char		*pw = NULL;
 
-	if (fleet_conf_on() && fleet_password(&api_fleet_pw, why) < 0)
+	if (fleet_conf_on() && fleet_password(&pw, why) < 0)
 		log_error("control: fleet: %s", buf_str(why));
+	if (pw != NULL) {
+		api_fleet_inlen = strlen(pw) + 1;
+		api_fleet_in = xmalloc(api_fleet_inlen + 1);
+		(void)snprintf(api_fleet_in, api_fleet_inlen + 1, "%s\n", pw);
+		explicit_bzero(pw, api_fleet_inlen - 1);
+		free(pw);
+	}
 	buf_free(why);
 }
 
@@ -69,17 +81,7 @@ api_fleet_prepare(void)
 static void
 api_fleet_run(struct control_req *r, char **argv, ctljob_answer_fn *fn)
 {
-	struct buf	*in;
-
-	if (api_fleet_pw == NULL) {
-		ctljob_command_answer(r, argv, NULL, 0, fn);
-		return;
-	}
-	in = buf_new(128);
-	buf_printf(in, "%s\n", api_fleet_pw);
-	ctljob_command_answer(r, argv, in->data, buf_len(in), fn);
-	explicit_bzero(in->data, buf_len(in));
-	buf_free(in);
+	ctljob_command_answer(r, argv, api_fleet_in, api_fleet_inlen, fn);
 }
 
 /* api_fleet_json - a winnowctl of the fleet whose JSON is the answer
@@ -88,17 +90,7 @@ api_fleet_run(struct control_req *r, char **argv, ctljob_answer_fn *fn)
 void
 api_fleet_json(struct control_req *r, char **argv, ctljob_map_fn *map)
 {
-	struct buf	*in;
-
-	if (api_fleet_pw == NULL) {
-		ctljob_json(r, argv, NULL, 0, map);
-		return;
-	}
-	in = buf_new(128);
-	buf_printf(in, "%s\n", api_fleet_pw);
-	ctljob_json(r, argv, in->data, buf_len(in), map);
-	explicit_bzero(in->data, buf_len(in));
-	buf_free(in);
+	ctljob_json(r, argv, api_fleet_in, api_fleet_inlen, map);
 }
 
 /* api_fleet_ctl - winnowctl [-c CONFIG] [--fleet-password-stdin] */
@@ -108,7 +100,7 @@ api_fleet_ctl(void)
 {
 	char	**argv = api_ctl();
 
-	return (api_fleet_pw != NULL ? api_argv_add(argv,
+	return (api_fleet_in != NULL ? api_argv_add(argv,
 	    "--fleet-password-stdin") : argv);
 }
 

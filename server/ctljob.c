@@ -286,6 +286,22 @@ ctljob_answer_scan(struct ctljob *j)
 	api_json(j->r, a);
 }
 
+/* ctljob_free - a job and all it holds (its input wiped: it may hold
+ * a password) */
+
+static void
+ctljob_free(struct ctljob *j)
+{
+	conf_list_free(j->argv);
+	if (j->input != NULL)
+		explicit_bzero(j->input, j->len);
+	free(j->input);
+	free(j->tmpfile);
+	json_decref(j->request);
+	buf_free(j->out);
+	free(j);
+}
+
 /* ctljob_after - in the loop: answer the request */
 
 static void
@@ -311,14 +327,7 @@ ctljob_after(uv_work_t *w, int status)
 	} else {
 		ctljob_answer_scan(j);
 	}
-	conf_list_free(j->argv);
-	if (j->input != NULL)		/* it may hold a password */
-		explicit_bzero(j->input, j->len);
-	free(j->input);
-	free(j->tmpfile);
-	json_decref(j->request);
-	buf_free(j->out);
-	free(j);
+	ctljob_free(j);
 	control_job_done(r);
 }
 
@@ -339,15 +348,27 @@ ctljob_start(struct ctljob *j, struct control_req *r)
 		    "job");
 		if (j->tmpfile != NULL)
 			(void)unlink(j->tmpfile);
-		conf_list_free(j->argv);
-		if (j->input != NULL)		/* it may hold a password */
-		explicit_bzero(j->input, j->len);
-	free(j->input);
-		free(j->tmpfile);
-		json_decref(j->request);
-		buf_free(j->out);
-		free(j);
+		ctljob_free(j);
 	}
+}
+
+/* ctljob_new - a job of kind running argv, input copied for its
+ * standard input */
+
+static struct ctljob *
+ctljob_new(enum ctljob_kind kind, char **argv, const char *input,
+    size_t len)
+{
+	struct ctljob	*j = xcalloc(1, sizeof(*j));
+
+	j->kind = kind;
+	j->argv = argv;
+	if (len > 0) {
+		j->input = xmalloc(len);
+		memcpy(j->input, input, len);
+		j->len = len;
+	}
+	return (j);
 }
 
 /* ctljob_command - run a program for a request */
@@ -356,15 +377,8 @@ void
 ctljob_command(struct control_req *r, char **argv, const char *input,
     size_t len, const char *tmpfile, ctljob_map_fn *map)
 {
-	struct ctljob	*j = xcalloc(1, sizeof(*j));
+	struct ctljob	*j = ctljob_new(CTLJOB_COMMAND, argv, input, len);
 
-	j->kind = CTLJOB_COMMAND;
-	j->argv = argv;
-	if (len > 0) {
-		j->input = xmalloc(len);
-		memcpy(j->input, input, len);
-		j->len = len;
-	}
 	j->tmpfile = tmpfile != NULL ? xstrdup(tmpfile) : NULL;
 	j->map = map;
 	ctljob_start(j, r);
@@ -377,15 +391,8 @@ void
 ctljob_json(struct control_req *r, char **argv, const char *input,
     size_t len, ctljob_map_fn *map)
 {
-	struct ctljob	*j = xcalloc(1, sizeof(*j));
+	struct ctljob	*j = ctljob_new(CTLJOB_JSON, argv, input, len);
 
-	j->kind = CTLJOB_JSON;
-	j->argv = argv;
-	if (len > 0) {
-		j->input = xmalloc(len);
-		memcpy(j->input, input, len);
-		j->len = len;
-	}
 	j->map = map;
 	ctljob_start(j, r);
 }
@@ -397,15 +404,8 @@ void
 ctljob_command_answer(struct control_req *r, char **argv, const char *input,
     size_t len, ctljob_answer_fn *fn)
 {
-	struct ctljob	*j = xcalloc(1, sizeof(*j));
+	struct ctljob	*j = ctljob_new(CTLJOB_COMMAND, argv, input, len);
 
-	j->kind = CTLJOB_COMMAND;
-	j->argv = argv;
-	if (len > 0) {
-		j->input = xmalloc(len);
-		memcpy(j->input, input, len);
-		j->len = len;
-	}
 	j->answer = fn;
 	ctljob_start(j, r);
 }
