@@ -185,6 +185,7 @@ def test_dashboard_in_a_real_browser(relay, ports, workdir, browser):
                                              "released already"))
     said = text_of(d, "#flash")
     assert "not sent again" in said and "--force" not in said, said
+    shot("quarantine-released-already")
     time.sleep(1)
     assert len(sink.delivered()) == 3
     # ... and the page now offers a deliberate second copy
