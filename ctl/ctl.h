@@ -26,6 +26,7 @@ int	ctl_archive_main(int, char **);
 int	ctl_stats_main(int, char **);		/* ctl_stats.c */
 int	ctl_history_main(int, char **);		/* ctl_stats.c */
 int	ctl_fleet_main(int, char **);		/* ctl_fleet.c */
+int	ctl_fforget_main(const char *node);	/* ctl_fforget.c */
 int	ctl_model_main(int, char **);		/* ctl_model.c */
 /* stats --fleet and history --fleet (ctl_fleet.c). */
 struct squery;

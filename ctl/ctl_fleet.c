@@ -22,6 +22,7 @@
 
 /* lib */
 #include "buf.h"
+#include "timeutil.h"
 
 /* stats */
 #include "squery.h"
@@ -36,9 +37,16 @@
 
 static const char ctl_fleet_help[] =
 "Usage: winnowctl [-c FILE] fleet nodes [--json]\n"
+"       winnowctl [-c FILE] fleet forget NODE\n"
 "\n"
-"The nodes of the fleet ([fleet] redis) with their last heartbeat; a node\n"
-"quiet for 3 of its heartbeats is shown down.\n";
+"nodes: the nodes of the fleet ([fleet] redis) with their last heartbeat;\n"
+"a node quiet for 3 of its heartbeats is shown down.\n"
+"\n"
+"forget: take a node that is down out of the fleet for good - out of the\n"
+"nodes (no more node-down alerts about it) with its heartbeat, status,\n"
+"statistics and quarantine index; its own store and quarantine stay.  A\n"
+"node that is up is refused (exit 75): stop it first.  A node still\n"
+"configured comes back by itself when it starts again.\n";
 
 /* ctl_fleet_open - the fleet's Redis, or NULL (said on stderr) */
 
@@ -114,7 +122,6 @@ ctl_fleet_node(redisContext *c, const char *node, int64_t now, json_t *arr)
 int
 ctl_fleet_main(int argc, char **argv)
 {
-	struct timespec	 ts;
 	redisContext	*c;
 	redisReply	*r;
 	json_t		*arr = NULL;
@@ -123,6 +130,8 @@ ctl_fleet_main(int argc, char **argv)
 	size_t		 i;
 	int		 json = argc == 3 && strcmp(argv[2], "--json") == 0;
 
+	if (argc == 3 && strcmp(argv[1], "forget") == 0)
+		return (ctl_fforget_main(argv[2]));
 	if (argc < 2 || strcmp(argv[1], "nodes") != 0 || (argc > 2 && !json)) {
 		(void)fputs(ctl_fleet_help, argc >= 2 && (strcmp(argv[1],
 		    "--help") == 0 || strcmp(argv[1], "-h") == 0) ? stdout :
@@ -136,8 +145,7 @@ ctl_fleet_main(int argc, char **argv)
 		fleet_client_close(c);
 		return (EX_UNAVAILABLE);
 	}
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	now = time_wall_ms();
 	if (json)
 		arr = json_array();
 	for (i = 0; i < r->elements; i++)

@@ -29,6 +29,7 @@
 #include "buf.h"
 #include "secret.h"
 #include "status.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* fleet */
@@ -49,17 +50,6 @@ struct ctl_fq {
 	int		 released;	/* -1 any */
 };
 
-/* ctl_fq_now - the wall clock in ms */
-
-static int64_t
-ctl_fq_now(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* ctl_fq_beat - a node's heartbeat; 1 up, 0 down or none (b zeroed) */
 
 static int
@@ -75,7 +65,7 @@ ctl_fq_beat(redisContext *c, const char *node, struct fleet_beat *b)
 	r = redisCommand(c, "GET %s", key);
 	if (r != NULL && r->type == REDIS_REPLY_STRING &&
 	    fleet_beat_parse(r->str, r->len, b, why) == 0)
-		up = !fleet_beat_down(b, ctl_fq_now());
+		up = !fleet_beat_down(b, time_wall_ms());
 	else
 		memset(b, 0, sizeof(*b));
 	if (r != NULL)
@@ -434,7 +424,7 @@ ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 			(void)fprintf(stderr, "winnowctl quarantine: node %s "
 			    "is unavailable (last heartbeat %llds ago): try "
 			    "again when it is back\n", node, (long long)
-			    ((ctl_fq_now() - b.time_ms) / 1000));
+			    ((time_wall_ms() - b.time_ms) / 1000));
 		buf_free(why);
 		return (EX_TEMPFAIL);
 	}

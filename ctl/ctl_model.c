@@ -22,6 +22,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* fleet */
@@ -189,7 +190,6 @@ ctl_model_rollback(redisContext *c, const char *arg)
 {
 	struct fleet_mver m;
 	struct buf	*why = buf_new(64), *meta = NULL;
-	struct timespec	 ts;
 	redisReply	*r = NULL, *d = NULL;
 	uint64_t	 v, nv, head;
 	char		 key[FLEET_KEY_MAX], num[24], vs[24];
@@ -229,9 +229,8 @@ ctl_model_rollback(redisContext *c, const char *arg)
 	nv = (uint64_t)r->integer;
 	freeReplyObject(r);
 	r = NULL;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	m.version = nv;
-	m.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	m.time_ms = time_wall_ms();
 	(void)snprintf(m.node, sizeof(m.node), "%s", fleet_node());
 	m.examples = 0;
 	m.from = v;

@@ -81,7 +81,7 @@ const struct ctl_command ctl_commands[] = {
 	    "year" },
 	{ "history", ctl_history_main, "the last verdicts" },
 	{ "fleet", ctl_fleet_main, "the nodes of the fleet and their "
-	    "heartbeats" },
+	    "heartbeats; forget a node" },
 	{ "model", ctl_model_main, "the fleet's model versions: list, "
 	    "rollback" },
 	{ "monitor", ctl_monitor_main, "the problems the monitor finds" },

@@ -22,6 +22,17 @@ time_now_ms(void)
 	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
 }
 
+/* time_wall_ms - wall-clock milliseconds since the epoch */
+
+int64_t
+time_wall_ms(void)
+{
+	struct timespec	 ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
 /* time_now_us - monotonic microseconds */
 
 uint64_t

@@ -16,6 +16,11 @@
 /* Milliseconds on the monotonic clock. */
 uint64_t	time_now_ms(void);
 
+/* Milliseconds since the epoch on the wall clock: for times stored or
+ * shared with other hosts (heartbeats, sessions, the fleet), never for
+ * timeouts. */
+int64_t		time_wall_ms(void);
+
 /* Microseconds on the monotonic clock. */
 uint64_t	time_now_us(void);
 

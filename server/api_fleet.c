@@ -29,6 +29,7 @@
 #include <microhttpd.h>
 
 /* lib */
+#include "timeutil.h"
 #include "buf.h"
 #include "log.h"
 #include "xalloc.h"
@@ -122,17 +123,14 @@ void
 api_fleet_nodes(struct control_req *r)
 {
 	struct buf	*why = buf_new(128);
-	struct timespec	 ts;
 	const char	*redis;
 	char		 path[4096], text[256];
 	json_t		*j;
 
 	if (!api_fleet_on(r))
 		goto out;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	sfleet_path(stats_conf_dir(smtp_conf.spool_dir), path, sizeof(path));
-	if ((j = sfleet_load(path, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec /
-	    1000000, why)) == NULL) {
+	if ((j = sfleet_load(path, time_wall_ms(), why)) == NULL) {
 		buf_reset(why);
 		buf_printf(why, "the fleet process has not written its view "
 		    "of the nodes (%s): is it running?", path);

@@ -102,10 +102,7 @@ static int		 ctlauth_restored;
 static uint64_t
 ctlauth_now(void)
 {
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return ((uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000);
+	return ((uint64_t)time_wall_ms());
 }
 
 /* ctlauth_file - where the sessions are kept */

@@ -594,7 +594,6 @@ fleet_on_beat(uv_timer_t *t)
 {
 	struct fleet_beat b;
 	struct live_info in;
-	struct timespec	 ts;
 	struct buf	*v;
 	char		 px[24];
 
@@ -605,8 +604,7 @@ fleet_on_beat(uv_timer_t *t)
 	}
 	memset(&b, 0, sizeof(b));
 	live_info(server_live, &in);
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	b.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	b.time_ms = time_wall_ms();
 	b.interval_ms = fleet_conf.heartbeat;
 	b.started = in.started;
 	b.pid = (long)in.master_pid;

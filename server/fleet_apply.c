@@ -312,7 +312,6 @@ fleet_apply_examples(struct buf *why)
 	struct content_learner *l = NULL;
 	struct fleet_mver m;
 	struct fleet_sid upto = { 0, 0 };
-	struct timespec	 ts;
 	struct fleet_example ex;
 	redisReply	*r = NULL;
 	const void	*data;
@@ -394,8 +393,7 @@ fleet_apply_examples(struct buf *why)
 	m.version = (uint64_t)r->integer;
 	freeReplyObject(r);
 	r = NULL;
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	m.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	m.time_ms = time_wall_ms();
 	(void)snprintf(m.node, sizeof(m.node), "%s", fleet_node());
 	content_learner_counts(l, &m.nspam, &m.nham);
 	m.from = head;

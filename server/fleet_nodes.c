@@ -31,6 +31,7 @@
 /* lib */
 #include "buf.h"
 #include "log.h"
+#include "timeutil.h"
 #include "xalloc.h"
 
 /* policy */
@@ -77,17 +78,6 @@ static struct {
 	int		 said;		/* the view cannot be written: said */
 } fn;
 
-/* fleet_nodes_now - the wall clock, ms */
-
-static int64_t
-fleet_nodes_now(void)
-{
-	struct timespec	 ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-}
-
 /* fleet_nodes_save - write the view */
 
 static void
@@ -105,7 +95,7 @@ fleet_nodes_save(const char *redis, const char *error, json_t *nodes)
 		(void)mkdir(dir, 0770);
 	}
 	j = json_pack("{s:s, s:I, s:I, s:s, s:O}", "self", fleet_node(),
-	    "updated_ms", (json_int_t)fleet_nodes_now(), "heartbeat_ms",
+	    "updated_ms", (json_int_t)time_wall_ms(), "heartbeat_ms",
 	    (json_int_t)fleet_conf.heartbeat, "redis", redis, "nodes", nodes);
 	if (error != NULL)
 		(void)json_object_set_new(j, "error", json_string(error));
@@ -210,7 +200,7 @@ static void
 fleet_nodes_end(void)
 {
 	json_t		*nodes;
-	int64_t		 now = fleet_nodes_now();
+	int64_t		 now = time_wall_ms();
 	size_t		 i;
 
 	if (!fn.failed) {

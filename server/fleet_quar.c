@@ -370,7 +370,6 @@ fleet_quar_tick(redisAsyncContext *ac)
 	struct fleet_cursor none;
 	struct stat	 st;
 	struct fq_set	 want;
-	struct timespec	 ts;
 	int64_t		 mt = -1, now = (int64_t)time_now_ms();
 	size_t		 i;
 
@@ -396,9 +395,7 @@ fleet_quar_tick(redisAsyncContext *ac)
 	fq.scanned_ms = now;
 	/* A change within the file system's clock step of the scan may
 	 * leave the mtime as it was: look again next time. */
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	fq.dir_mtime_ns = mt / 1000000 + 1000 >= (int64_t)ts.tv_sec * 1000 +
-	    ts.tv_nsec / 1000000 ? -1 : mt;
+	fq.dir_mtime_ns = mt / 1000000 + 1000 >= time_wall_ms() ? -1 : mt;
 	memset(&none, 0, sizeof(none));
 	fleet_batch_init(&b, &none);
 	fq_diff(&b, &want, !fq.known);

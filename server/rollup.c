@@ -117,11 +117,9 @@ rollup_dir_make(uid_t uid, gid_t gid, int drop, struct buf *why)
 static void
 rollup_schedule(void)
 {
-	struct timespec	 ts;
-	uint64_t	 wall, every = stats_conf.flush_interval;
+	uint64_t	 wall = (uint64_t)time_wall_ms();
+	uint64_t	 every = stats_conf.flush_interval;
 
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	wall = (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 	rollup_next_flush = time_now_ms() + (every - wall % every);
 }
 

@@ -191,14 +191,12 @@ static void
 sstatus_fleet(struct sstatus *s, const char *stats_dir)
 {
 	struct buf	*why = buf_new(64);
-	struct timespec	 ts;
 	char		 path[4096];
 	json_t		*j;
 
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
 	sfleet_path(stats_dir, path, sizeof(path));
 	if (access(path, F_OK) == 0 && (j = sfleet_load(path,
-	    (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, why)) !=
+	    time_wall_ms(), why)) !=
 	    NULL) {
 		s->fleet_ndown = sfleet_down(j, s->fleet_down,
 		    s->fleet_quiet_ms, sizeof(s->fleet_down) /

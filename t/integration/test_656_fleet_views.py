@@ -5,11 +5,13 @@ the nodes' own exactly; a node frozen with SIGSTOP (master, children,
 fleet and control processes) is a node-down alert on the other nodes -
 in /api/v1/status, winnowctl status and the [monitor] alert mail - that
 clears when it comes back; with Redis away every fleet answer is a quick
-503 that says why, and no node is called down."""
+503 that says why, and no node is called down; winnowctl fleet forget
+takes a stopped node out of the fleet (and refuses one that is up)."""
 
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -18,7 +20,8 @@ from wntest import net
 from wntest.control import Api
 from wntest.smtp import wait_until
 
-from test_650_fleet import ctl, redis, send, start_redis  # noqa: F401
+from test_650_fleet import (  # noqa: F401
+    WINNOWCTL, cli, ctl, redis, send, start_redis)
 
 FLEET = {"publish_interval": "300ms", "heartbeat": "1s",
          "connect_timeout": "500ms"}
@@ -221,3 +224,55 @@ def test_no_fleet_is_404(relay, ports):
         st, _, j = api.get(path)
         assert st == 404 and "no fleet" in j["error"], (path, st, j)
         assert api.get(path, token=False)[0] == 401
+
+
+def forget(w, node):
+    p = subprocess.run([WINNOWCTL, "-c", w.conf_path, "fleet", "forget",
+                        node], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    return p.returncode, p.stdout.decode() + p.stderr.decode()
+
+
+@pytest.mark.timeout(120)
+def test_forget_a_node(relay, redis, ports):
+    r = redis()
+    url = "redis://127.0.0.1:%d" % r.port
+    mon = {"alert_to": "admin@example.com", "interval": "1s"}
+    (w1, s1), (w2, s2) = [node(relay, ports, i, url, mon if i == 0 else None)
+                          for i in range(2)]
+    wait_until(lambda: states(w1) == {"node1": "up", "node2": "up"},
+               timeout=20, what="two nodes up")
+    assert send(w2.port, w2.host, n=2, tag="f") == [250, 250]
+    wait_until(lambda: cli(r.port, "EXISTS", "winnow:fleet:stats:node2")
+               == "1", timeout=20, what="node 2's statistics in Redis")
+    # a node that is up is refused, and nothing is removed
+    rc, out = forget(w1, "node2")
+    assert rc == 75 and "node node2 is up" in out, (rc, out)
+    assert cli(r.port, "SISMEMBER", "winnow:fleet:nodes", "node2") == "1"
+    # a name not in the fleet, a name no node can have
+    rc, out = forget(w1, "node9")
+    assert rc == 65 and "no node node9 in the fleet" in out, (rc, out)
+    rc, out = forget(w1, "no such")
+    assert rc == 64 and "bad node name" in out, (rc, out)
+    # node 2 gone for good: down, alerted, then forgotten
+    w2.stop()
+    wait_until(lambda: "node-down:node2" in problems(w1), timeout=20,
+               what="node-down alert on node 1")
+    rc, out = forget(w1, "node2")
+    assert rc == 0 and "forgot node node2" in out, (rc, out)
+    assert cli(r.port, "SISMEMBER", "winnow:fleet:nodes", "node2") == "0"
+    left = cli(r.port, "KEYS", "winnow:fleet:*node2*")
+    assert left == "", left
+    # the other node stops calling it down, and lists it no more
+    wait_until(lambda: "node-down:node2" not in problems(w1), timeout=20,
+               what="the node-down alert ends")
+    wait_until(lambda: states(w1) == {"node1": "up"}, timeout=20,
+               what="node 2 off the Nodes page")
+    out = ctl(w1, "fleet", "nodes")
+    assert "node2" not in out, out
+    # its own figures left the fleet's; node 1's stay
+    st, _, fl = w1.api.get("/api/v1/stats?fleet=1")
+    assert st == 200 and "node2" not in fl["nodes"], fl
+    # forgotten twice: no longer in the fleet
+    rc, out = forget(w1, "node2")
+    assert rc == 65, (rc, out)
