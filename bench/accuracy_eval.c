@@ -15,9 +15,14 @@
  * whole content stage (content_check) and the verdict.  No message is ever
  * scored by a model that learned it.
  *
+ * Learning goes over the messages CONTENT_LEARN_PASSES times (content.h;
+ * -p to change it), each pass in a new shuffled order, as the shipped
+ * model is built.
+ *
  * Output in outdir: scores.tsv (one row per message: class, fold, learner
- * margin, points, status per level), roc-learner.dat and roc-points.dat
- * (false-positive rate, true-positive rate), rules.tsv (how often each rule
+ * margin, points, status per level, file, and the points of everything
+ * but the learner, which bench/calibrate.py reads), roc-learner.dat and
+ * roc-points.dat (false-positive rate, true-positive rate), rules.tsv (how often each rule
  * fired on ham and spam) and summary.txt, which is also printed.
  *
  * With -t the tool instead learns the whole corpus into one model file
@@ -68,6 +73,7 @@ struct msg {
 	double		 margin;	/* learner, held out */
 	double		 points;	/* verdict points, held out */
 	double		 rank;		/* points without the clamp */
+	double		 rules;		/* points without the learner */
 	enum spam_status st[DETECTION_LEVEL_COUNT];
 	enum spam_status st_noprob;	/* standard, probable_spam = off */
 	char		*alt;		/* -a: its twin, or NULL */
@@ -202,8 +208,14 @@ learn_set(const char *path, int fold, unsigned int bits, int passes,
 		shuffle(idx, n, &seed);
 		for (i = 0; i < n; i++) {
 			t0 = cpu_now();
-			(void)content_learner_learn(l, msgs[idx[i]].data,
-			    msgs[idx[i]].len, msgs[idx[i]].spam);
+			if (p == 0)
+				(void)content_learner_learn(l,
+				    msgs[idx[i]].data, msgs[idx[i]].len,
+				    msgs[idx[i]].spam);
+			else
+				(void)content_learner_learn_again(l,
+				    msgs[idx[i]].data, msgs[idx[i]].len,
+				    msgs[idx[i]].spam);
 			learn_cpu += cpu_now() - t0;
 			nlearned++;
 		}
@@ -435,8 +447,9 @@ test_fold(const char *model, int fold)
 		check_cpu += cpu_now() - t0;
 		nchecked++;
 		msgs[i].points = verdict_points(f);
-		msgs[i].rank = msgs[i].points -
+		msgs[i].rules = msgs[i].points -
 		    verdict_learner_points(f->spam_score);
+		msgs[i].rank = msgs[i].rules;
 		if (f->spam_score > 0.0 && f->spam_score < 1.0)
 			msgs[i].rank += VERDICT_LEARNER_SCALE *
 			    log(f->spam_score / (1.0 - f->spam_score));
@@ -574,7 +587,7 @@ report(const char *out, int k, uint64_t seed, int passes)
 	(void)snprintf(path, sizeof(path), "%s/scores.tsv", out);
 	if ((fp = fopen(path, "w")) != NULL) {
 		(void)fprintf(fp, "class\tfold\tmargin\tpoints\tminimum\t"
-		    "standard\thigh\tmaximum\tfile\n");
+		    "standard\thigh\tmaximum\tfile\trules\n");
 		for (i = 0; i < nmsgs; i++) {
 			(void)fprintf(fp, "%s\t%d\t%.4f\t%.2f",
 			    msgs[i].spam ? "spam" : "ham", msgs[i].fold,
@@ -582,7 +595,8 @@ report(const char *out, int k, uint64_t seed, int passes)
 			for (lv = 0; lv < DETECTION_LEVEL_COUNT; lv++)
 				(void)fprintf(fp, "\t%s",
 				    findings_spam_name(msgs[i].st[lv]));
-			(void)fprintf(fp, "\t%s\n", msgs[i].name);
+			(void)fprintf(fp, "\t%s\t%.2f\n", msgs[i].name,
+			    msgs[i].rules);
 		}
 		(void)fclose(fp);
 	}
@@ -670,7 +684,7 @@ main(int argc, char **argv)
 	char		 path[1024], model[1100];
 	uint64_t	 seed = 20260101;
 	unsigned int	 bits = 0;
-	int		 k = 5, passes = 1, ch, fold;
+	int		 k = 5, passes = CONTENT_LEARN_PASSES, ch, fold;
 
 	log_init("accuracy_eval");
 	while ((ch = getopt(argc, argv, "a:b:k:o:p:r:s:t:")) != -1) {

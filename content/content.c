@@ -566,6 +566,17 @@ content_learner_learn(struct content_learner *l, const char *data,
 	return (steps > 0);
 }
 
+/* content_learner_learn_again - a later pass over a message already
+ * counted: the same steps, the counts left alone */
+
+int
+content_learner_learn_again(struct content_learner *l, const char *data,
+    size_t len, int spam)
+{
+	content_learner_prepare(l, data, len);
+	return (learner_update(l->m, &l->v, spam) > 0);
+}
+
 /* content_learner_margin - score a message with the learner's model */
 
 double

@@ -48,7 +48,7 @@ static const char ctl_classify_help[] =
 "blacklists may show a lower score here.\n"
 "\n"
 "The score is in points: 100 points is spam beyond doubt.  The classifier\n"
-"gives 15.4 points per unit of log-odds (p = 0.96 is +50), each rule\n"
+"gives 20 points per unit of log-odds (p = 0.92 is +50), each rule\n"
 "adds its weight.  At the standard level 50 points make spam and 30 probable\n"
 "spam (minimum 100/70, high 35/20, maximum 20/10).  GTUBE is always spam;\n"
 "formal mail (bounces, receipts, auto-replies) is formal unless the score\n"

@@ -70,8 +70,9 @@ static const char ctl_learn_help[] =
 "ham/; at most samples_max of each, the oldest going first; learning a\n"
 "message as the other class moves it).  --rebuild makes the model again\n"
 "from the shipped model (or, with --new, from an empty one) and every\n"
-"kept sample in the order they were learned: what a new winnow version\n"
-"whose tokenizer changed asks for.  The quarantine (winnowctl quarantine\n"
+"kept sample in the order they were learned, three times over as the\n"
+"shipped model was built: what a new winnow version whose tokenizer\n"
+"changed asks for.  The quarantine (winnowctl quarantine\n"
 "learn, release --learn-ham) and the report addresses of winnowd\n"
 "([policy] report_spam, report_ham) keep their samples there too.\n"
 "\n"
@@ -139,6 +140,7 @@ struct ctl_learn_run {
 	unsigned long	 seen, changed, unsaved;
 	uint64_t	 start_ms, drawn_ms;
 	int		 inputs, input;
+	int		 pass;		/* --rebuild: the pass, from 0 */
 };
 
 /* ctl_learn_bar - draw the progress bar (stderr is a terminal) */
@@ -234,6 +236,10 @@ ctl_learn_sample(const char *data, size_t len, int spam, void *arg)
 {
 	struct ctl_learn_run *r = arg;
 
+	if (r->pass > 0) {
+		(void)content_learner_learn_again(r->l, data, len, spam);
+		return (ctl_learn_stop ? 1 : 0);
+	}
 	r->changed += content_learner_learn(r->l, data, len, spam);
 	r->seen++;
 	r->unsaved++;
@@ -241,8 +247,10 @@ ctl_learn_sample(const char *data, size_t len, int spam, void *arg)
 }
 
 /* ctl_learn_rebuild - the model again from the shipped one and the kept
- * samples; saved once, at the end, so winnowd never maps a half-made
- * model */
+ * samples, CONTENT_LEARN_PASSES times over in the order they were learned
+ * (as many passes as the shipped model had, so local weights are on its
+ * scale; bounded by samples_max per class); saved once, at the end, so
+ * winnowd never maps a half-made model */
 
 static int
 ctl_learn_rebuild(struct ctl_learn_run *r, const char *base,
@@ -257,11 +265,15 @@ ctl_learn_rebuild(struct ctl_learn_run *r, const char *base,
 		buf_free(why);
 		return (EX_DATAERR);
 	}
-	if (content_samples_each(ctl_learn_sample, r, &n, why) != WN_OK) {
-		(void)fprintf(stderr, "winnowctl learn: samples: %s\n",
-		    buf_str(why));
-		rc = EX_NOINPUT;
-	}
+	for (r->pass = 0; r->pass < CONTENT_LEARN_PASSES && !ctl_learn_stop;
+	    r->pass++)
+		if (content_samples_each(ctl_learn_sample, r, &n, why) !=
+		    WN_OK) {
+			(void)fprintf(stderr, "winnowctl learn: samples: %s\n",
+			    buf_str(why));
+			rc = EX_NOINPUT;
+			break;
+		}
 	buf_free(why);
 	if (ctl_learn_stop) {
 		(void)fprintf(stderr, "winnowctl learn: interrupted: the "

@@ -14,8 +14,8 @@
  * Everything weighs in one unit, points, where 100 points is "spam beyond
  * doubt" (the scale DNSBL ratings already use: a sum of 100 blacklists):
  *
- *	classifier	15.4 x log-odds of the learner's probability, clamped to
- *			+-100 (p = 0.96 gives +50; p = 0.5 gives 0)
+ *	classifier	20.0 x log-odds of the learner's probability, clamped to
+ *			+-100 (p = 0.92 gives +50; p = 0.5 gives 0)
  *	rules		rules_score (the named rules' weights, content/)
  *	DNSBL		the rating sum when it is below 100 (100 and more is
  *			the Blacklisted status instead)
@@ -80,7 +80,7 @@ struct verdict_weight {
 };
 
 #define VERDICT_EASTERN_POINTS	30	/* = the EASTERN rule's default */
-#define VERDICT_LEARNER_SCALE	15.4	/* points per unit of log-odds */
+#define VERDICT_LEARNER_SCALE	20.0	/* points per unit of log-odds */
 #define VERDICT_CERTAIN		100	/* points beyond doubt */
 
 /* A group's settings for the spam status. */

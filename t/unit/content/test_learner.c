@@ -1,6 +1,8 @@
 /* test_learner.c - unit tests for content/learner.c */
 
+#include <math.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -84,12 +86,15 @@ Test(learner, known_messages_are_left_alone)
 {
 	int	 i, steps = 0;
 
-	for (i = 0; i < 10; i++) {
-		vec("spam spam spam");
+	/* five features: one to three could never reach the margin (each
+	 * weight is capped at 16 and counts 1/sqrt(300) at most), and five
+	 * take a few dozen steps */
+	for (i = 0; i < 100; i++) {
+		vec("cheap pills free offer now");
 		(void)learner_update(m, &v, 1);
 	}
 	for (i = 0; i < 5; i++) {
-		vec("spam spam spam");
+		vec("cheap pills free offer now");
 		steps += learner_update(m, &v, 1);
 	}
 	cr_assert_eq(steps, 0);
@@ -100,8 +105,43 @@ Test(learner, probabilities_are_bounded)
 	cr_assert_float_eq(learner_prob(1000.0), 1.0, 1e-12);
 	cr_assert_float_eq(learner_prob(-1000.0), 0.0, 1e-12);
 	cr_assert_gt(learner_spam_prob(1.0), learner_prob(1.0));
-	cr_assert_float_eq(learner_xval(4), 0.5, 1e-12);
+	cr_assert_float_eq(learner_xval(400), 0.05, 1e-12);
 	cr_assert_float_eq(learner_xval(0), 0.0, 1e-12);
+}
+
+/* A message with fewer features than the smallest the model learned from
+ * is not made louder than one of that size. */
+Test(learner, few_features_are_not_amplified)
+{
+	cr_assert_float_eq(learner_xval(4), 1.0 / sqrt(300.0), 1e-12);
+	cr_assert_float_eq(learner_xval(130), learner_xval(300), 1e-12);
+	cr_assert_lt(learner_xval(301), learner_xval(300));
+	vec("a b c d");
+	m->w[v.idx[0]] = m->w[v.idx[1]] = 1.0f;
+	m->w[v.idx[2]] = m->w[v.idx[3]] = 1.0f;
+	cr_assert_float_eq(learner_margin(m, &v), 4.0 / sqrt(300.0), 1e-6);
+}
+
+/* A step on ham is twice as long as one on spam (300 features: one step
+ * from an empty model already passes the margin, for either class). */
+Test(learner, ham_steps_are_twice_as_long)
+{
+	char	 words[300 * 6];
+	size_t	 o = 0;
+	float	 spam_w, ham_w;
+	int	 i;
+
+	for (i = 0; i < 300; i++)
+		o += (size_t)snprintf(words + o, sizeof(words) - o, "%sw%d",
+		    i ? " " : "", i);
+	vec(words);
+	cr_assert_eq(learner_update(m, &v, 1), 1);
+	spam_w = m->w[v.idx[0]];
+	memset(m->w, 0, ((size_t)m->mask + 1) * sizeof(*m->w));
+	cr_assert_eq(learner_update(m, &v, 0), 1);
+	ham_w = m->w[v.idx[0]];
+	cr_assert_gt(spam_w, 0.0f);
+	cr_assert_float_eq(ham_w, -2.0f * spam_w, 1e-5);
 }
 
 Test(learner, weights_stay_bounded)

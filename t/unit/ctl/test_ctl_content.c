@@ -5,6 +5,7 @@
  * module libraries only); the subcommands run with a [content] section
  * pointing at a model in the test's temporary directory. */
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,4 +169,95 @@ Test(ctl_content, damaged_model_is_left_alone)
 	cr_assert_eq(memcmp(before, after, l1), 0);
 	free(before);
 	free(after);
+}
+
+/* margin_of - a message's margin under a model file */
+static double
+margin_of(const char *modelpath, const char *msgname)
+{
+	struct content_learner *l;
+	struct buf	*why = buf_new(64);
+	char		*data;
+	size_t		 len;
+	double		 mg;
+
+	l = content_learner_open(modelpath, NULL, 14, why);
+	cr_assert_not_null(l, "%s", buf_str(why));
+	data = tu_read_file(path(msgname), &len);
+	mg = content_learner_margin(l, data, len);
+	content_learner_close(l);
+	free(data);
+	buf_free(why);
+	return (mg);
+}
+
+/* learn_ref - a reference model: spam1 then ham1, passes times over */
+static void
+learn_ref(const char *modelpath, int passes)
+{
+	struct content_learner *l;
+	struct buf	*why = buf_new(64);
+	char		*spam, *ham;
+	size_t		 sl, hl;
+	int		 p;
+
+	spam = tu_read_file(path("spam1"), &sl);
+	ham = tu_read_file(path("ham1"), &hl);
+	l = content_learner_open(modelpath, NULL, 14, why);
+	cr_assert_not_null(l, "%s", buf_str(why));
+	for (p = 0; p < passes; p++) {
+		if (p == 0) {
+			(void)content_learner_learn(l, spam, sl, 1);
+			(void)content_learner_learn(l, ham, hl, 0);
+		} else {
+			(void)content_learner_learn_again(l, spam, sl, 1);
+			(void)content_learner_learn_again(l, ham, hl, 0);
+		}
+	}
+	cr_assert_eq(content_learner_commit(l, why), WN_OK, "%s",
+	    buf_str(why));
+	content_learner_close(l);
+	free(spam);
+	free(ham);
+	buf_free(why);
+}
+
+/* --rebuild learns the kept samples CONTENT_LEARN_PASSES times over, in
+ * the order they were learned, and counts each once. */
+Test(ctl_content, rebuild_learns_the_samples_in_passes)
+{
+	struct buf	*why = buf_new(64);
+	char		 text[1024], *said;
+	size_t		 len;
+	double		 got, three, one;
+
+	conf_reset();
+	content_conf_register();
+	(void)snprintf(text, sizeof(text), "[content]\nmodel = %s\n"
+	    "default_model = %s/none.model\nsamples_dir = %s/samples\n"
+	    "obscene_words = %s/data/obscene-en.txt\n", model, tu_tmpdir(),
+	    tu_tmpdir(), tu_srcdir());
+	cr_assert_eq(conf_load(tu_write_file("rebuild.conf", text), why),
+	    WN_OK, "%s", buf_str(why));
+	cr_assert_eq(run(ctl_learn_main, "learn", "--spam", "--new", "--bits",
+	    "14", "--no-uds", path("spam1"), NULL), EX_OK);
+	cr_assert_eq(run(ctl_learn_main, "learn", "--ham", "--no-uds",
+	    path("ham1"), NULL), EX_OK);
+	cr_assert_eq(run(ctl_learn_main, "learn", "--rebuild", "--new",
+	    "--bits", "14", NULL), EX_OK);
+	said = tu_read_file(out, &len);
+	cr_assert(strstr(said, "2 kept samples") != NULL, "%s", said);
+	cr_assert(strstr(said, "learned 1 spam and 1 ham") != NULL, "%s",
+	    said);
+	free(said);
+	learn_ref(path("three.model"), CONTENT_LEARN_PASSES);
+	learn_ref(path("one.model"), 1);
+	got = margin_of(model, "spam1");
+	three = margin_of(path("three.model"), "spam1");
+	one = margin_of(path("one.model"), "spam1");
+	cr_assert_float_eq(got, three, 1e-9, "rebuilt %f, three passes %f",
+	    got, three);
+	cr_assert_gt(fabs(got - one), 1e-3, "one pass gives the same %f",
+	    one);
+	buf_free(why);
 }
