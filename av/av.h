@@ -157,6 +157,17 @@ int		 av_check(const struct msg_view *, struct findings *,
 /* The check with a group's options. */
 int		 av_check_opts(const struct msg_view *, const struct av_opts *,
 		    struct findings *, struct buf *why);
+/* av_check_opts() in two halves, so the scan overlaps the caller's other
+ * work: start hands the message to the scan process and returns at once
+ * (never NULL: what went wrong is told by finish); finish waits for the
+ * scan, fills the findings and frees the handle, returning as
+ * av_check_opts().  The view must stay as it is in between, and no other
+ * check of this process may start before finish. */
+struct av_pending;
+struct av_pending *av_check_start(const struct msg_view *,
+		    const struct av_opts *, struct buf *why);
+int		 av_check_finish(struct av_pending *, struct findings *,
+		    struct buf *why);
 
 /* [av] remove_fallback: the name of the policy action to take when
  * "remove" is impossible (av_remove_parts failed): accept, reject, drop,
