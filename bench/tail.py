@@ -7,8 +7,9 @@
 # "build/bench/pipeline/winnowd, every check on"): its latency-N.tsv files
 # (bench/pipeline.py: ms, bytes, queue id, file per message) joined by
 # queue id with its winnowd.log (-v): the AV line (objects, ms, and with
-# the overlapped scan the ms waited for it), the checks line (each check's
-# start+finish ms) and the summary's delay.  Prints the slowest PERCENT
+# the overlapped scan the ms waited for it), the stages line (data,
+# checks, policy, relay ms), the checks line (each check's start+finish
+# ms) and the summary's delay.  Prints the slowest PERCENT
 # (default 2) of each pass, then for every pass the median and p99 of the
 # latency and of the AV ms, and how much of the tail's latency the AV
 # scan's wall time covers.
@@ -24,6 +25,7 @@ AV = re.compile(r"av: (\S+): (\d+) objects scanned \((\d+) handed to "
                 r"(?: \((\d+) ms waited for\))?")
 CHK = re.compile(r": (\S+): checks: (.*) ms in all")
 DELAY = re.compile(r": (\S+): from=.* delay=([0-9.]+)s")
+STAGES = re.compile(r": (\S+): stages: (.*)$")
 
 
 def parse_log(path):
@@ -37,7 +39,12 @@ def parse_log(path):
                 continue
             m = CHK.search(line)
             if m:
-                chk[m.group(1)] = m.group(2)
+                chk[m.group(1)] = "checks: " + m.group(2) + " ms in all"
+                continue
+            m = STAGES.search(line)
+            if m:
+                chk[m.group(1)] = m.group(2) + "; " + chk.get(m.group(1),
+                                                             "")
                 continue
             m = DELAY.search(line)
             if m:
