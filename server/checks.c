@@ -420,7 +420,7 @@ checks_log_times(const struct pl_ctx *c, const uint64_t *start_us,
 	struct buf	*l;
 	size_t		 i;
 
-	if (log_verbose < 1)
+	if (!log_enabled(WN_MODULE, LOG_LV_DEBUG))
 		return;
 	l = buf_new(160);
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++)

@@ -300,7 +300,7 @@ pipeline_milter_run(const struct sess_info *si, struct msg *m,
 static void
 pipeline_log_stages(const struct pl_ctx *c, const uint64_t *at)
 {
-	if (log_verbose < 1)
+	if (!log_enabled(WN_MODULE, LOG_LV_DEBUG))
 		return;
 	log_debug("%s: stages: data %.1f ms, checks %.1f ms, policy %.1f ms, "
 	    "relay %.1f ms", c->m->qid, (double)(c->t0_us / 1000 -
