@@ -209,6 +209,7 @@ void		 avscan_serve(const struct msg_view *, const struct avmime *,
 		    const struct av_opts *, const struct av_engine *,
 		    uint64_t deadline, int fd);
 void		 avscan_fail(struct findings *, const char *name);
+void		 avscan_warm(const struct av_engine *);
 void		 avscan_remembered(struct findings *, const char *name);
 void		 avscan_error_why(const struct findings *, struct buf *why);
 int		 avscan_complete(const void *, size_t);

@@ -274,6 +274,7 @@ avhelp_main(pid_t owner, int sock, int memfd, const struct av_engine *e)
 	 * libclamav scans; large blocks still go back to the system. */
 	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	avscan_warm(e);
 	for (;;) {
 		switch (avhelp_read_full(sock, hdr, sizeof(hdr))) {
 		case 0:

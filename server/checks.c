@@ -110,6 +110,23 @@ checks_content_free(void *h, struct msg_view *v)
 /* The option set of the first AV pass (checks_run sets it per message). */
 static const struct av_opts *checks_av_first;
 
+/* checks_av_child_init - the child's AV set-up, and its scan process
+ * started (and warmed up: avscan.c) now rather than at its first message:
+ * the fork and libclamav's first scans are then on no message's path.
+ * Before the DNS check's child set-up, which may start a thread.  A
+ * failure is only logged: the first message tries again. */
+
+static void
+checks_av_child_init(void)
+{
+	struct buf	*why = buf_new(64);
+
+	av_child_init();
+	if (av_ready(why) < 0)
+		log_warn("av: no scan process yet: %s", buf_str(why));
+	buf_free(why);
+}
+
 static void *
 checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
 {
@@ -210,7 +227,7 @@ const struct check checks_table[] = {
 	    checks_content_start, checks_content_finish, checks_content_free },
 	{ "av", POLICY_NEED_AV, POLICY_NEED_AV, FINDINGS_FAILED_AV,
 	    CHECK_FORKS | CHECK_PER_SET | CHECK_ELSEWHERE,
-	    av_conf_register, av_load, av_child_init, av_child_exit,
+	    av_conf_register, av_load, checks_av_child_init, av_child_exit,
 	    checks_av_start, checks_av_finish, NULL },
 	{ "uds", POLICY_NEED_UDS, POLICY_NEED_UDS, FINDINGS_FAILED_UDS,
 	    CHECK_READS_TEXT,
@@ -223,18 +240,20 @@ const struct check checks_table[] = {
 	{ NULL }
 };
 
-/* checks_validate - the table keeps the process rules, in the order the
- * checks start (a bug if not) */
+/* checks_validate_order - the process rules, in table order (ordered 0:
+ * the child set-up, which may fork too) or in the order the checks start
+ * (ordered 1: those whose work runs elsewhere first) */
 
-void
-checks_validate(void)
+static void
+checks_validate_order(int ordered)
 {
 	const struct check *k;
 	int	 threads = 0, text = 0, sweep;
 
 	for (sweep = 0; sweep < 2; sweep++)
 		for (k = checks_table; k->name != NULL; k++) {
-			if (((k->flags & CHECK_ELSEWHERE) != 0) != (sweep == 0))
+			if (ordered ? ((k->flags & CHECK_ELSEWHERE) != 0) !=
+			    (sweep == 0) : sweep == 1)
 				continue;
 			if ((k->flags & CHECK_FORKS) && threads)
 				log_panic("checks: %s forks after a check "
@@ -245,6 +264,15 @@ checks_validate(void)
 			threads |= (k->flags & CHECK_THREADS) != 0;
 			text |= (k->flags & CHECK_TEXT) != 0;
 		}
+}
+
+/* checks_validate - the table keeps the process rules (a bug if not) */
+
+void
+checks_validate(void)
+{
+	checks_validate_order(0);
+	checks_validate_order(1);
 }
 
 /* checks_failed_families - what depends on the checks that failed */

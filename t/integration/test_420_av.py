@@ -714,3 +714,18 @@ def test_the_scan_overlaps_the_checks_and_the_debug_log_says_where_time_went(
         assert re.search(r"%s: stages: data [0-9.]+ ms, checks [0-9.]+ ms, "
                          r"policy [0-9.]+ ms, relay [0-9.]+ ms" % qid,
                          log), log
+
+
+def test_each_child_has_its_scan_process_before_its_first_message(avrelay):
+    """A child starts its scan process (and warms it up) as it starts, not
+    at its first message, so that message pays neither the fork nor
+    libclamav's first scans (issue 19): the scan process is there before
+    any mail, and the first message is scanned by it."""
+    w, sink = avrelay(**_one_child())
+    child, = w.wait_children(1)
+    scanner = _scan_process(w, child)
+    tok, msg = make_message()
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    assert virus_of(sink, msg) == "clean"
+    assert res.descendants(child) == [scanner]
