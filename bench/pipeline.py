@@ -323,6 +323,9 @@ class Winnow:
         self.binary = binary or os.path.join(TOP, "build", "winnowd")
         self.proto = "smtp"
         self.port = WINNOW_PORT
+        logf = os.path.join(OUT, name, "winnowd.log")
+        if os.path.exists(logf):
+            os.unlink(logf)
 
     def up(self):
         conf = winnow_conf(self.name, self.checks, self.av)
@@ -334,9 +337,11 @@ class Winnow:
             if cg:
                 with open(os.path.join(cg, "cgroup.procs"), "w") as f:
                     f.write(str(os.getpid()))
+        # Appended to run after run (bench/tail.py reads every run's
+        # lines); emptied when the system is made, once per benchmark.
         self.p = subprocess.Popen(
             [self.binary, "-f", "-v", "-c", conf],
-            stdout=subprocess.DEVNULL, stderr=open(self.logf, "w"),
+            stdout=subprocess.DEVNULL, stderr=open(self.logf, "a"),
             preexec_fn=enter)
         procs.append((self.name, self.p))
         wait_port(self.port, 300, self.name)

@@ -129,3 +129,27 @@ Test(avcheck, without_an_engine_or_a_filter_nothing_is_scanned)
 	cr_assert_eq(f->viruses.count, 0);
 	cr_assert_eq(avhelp_pid(), 0);
 }
+
+Test(avcheck, the_warm_up_records_nothing_and_hides_nothing)
+{
+	struct av_scan_stats st;
+	struct msg_view	 v;
+	uint64_t	 c[AVCACHE_COUNTERS];
+
+	cr_assert_eq(avt_conf("", why), WN_OK, "%s", buf_str(why));
+	av_child_init();
+	avcache_clear();
+	/* The scan process warms up as it starts (avscan_warm), before it
+	 * reads the first message. */
+	cr_assert_eq(av_ready(why), 0, "%s", buf_str(why));
+	eicar_msg();
+	avt_view(&v, m);
+	cr_assert_eq(av_check(&v, f, why), WN_OK);
+	av_last_stats(&st);
+	cr_assert_eq(f->av, AV_INFECTED, "%s", avt_names(f));
+	/* Only the message's own objects went into the verdict cache. */
+	avcache_counters(c);
+	cr_assert_eq(c[AVCACHE_HITS], 0);
+	cr_assert_leq(c[AVCACHE_STORES], st.scans, "%llu stores, %u scans",
+	    (unsigned long long)c[AVCACHE_STORES], st.scans);
+}
