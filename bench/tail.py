@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # tail.py - what the slowest messages of a one-at-a-time pass are made of
 #
-#   python3 bench/tail.py DIR [PERCENT]
+#   python3 bench/tail.py DIR [PERCENT [BASEDIR]]
 #
 # DIR is one system's directory under bench/pipeline.sh's output (e.g.
 # "build/bench/pipeline/winnowd, every check on"): its latency-N.tsv files
@@ -11,8 +11,11 @@
 # checks, policy, relay ms), the checks line (each check's start+finish
 # ms) and the summary's delay.  Prints the slowest PERCENT
 # (default 2) of each pass, then for every pass the median and p99 of the
-# latency and of the AV ms, and how much of the tail's latency the AV
-# scan's wall time covers.
+# latency and of the AV ms.  With BASEDIR (the same for another build,
+# run in the same bench/pipeline.sh: the same messages), the two compared
+# message by message: each message's median latency over the runs, the
+# median of the differences, and the p99 of each (paired, so less at the
+# mercy of what else the machine was doing than two p99s are).
 import os
 import re
 import statistics
@@ -89,5 +92,33 @@ def main():
                 chk.get(qid, "")))
 
 
+def per_file(d):
+    """Each message's latencies over the runs, by file name."""
+    out = {}
+    for name in os.listdir(d):
+        if not re.match(r"latency-\d+\.tsv$", name):
+            continue
+        for line in open(os.path.join(d, name)):
+            ms, _, _, path = line.rstrip("\n").split("\t")
+            out.setdefault(os.path.basename(path), []).append(float(ms))
+    return out
+
+
+def paired(base_dir):
+    new, old = per_file(D), per_file(base_dir)
+    both = sorted(set(new) & set(old))
+    n = [statistics.median(new[f]) for f in both]
+    o = [statistics.median(old[f]) for f in both]
+    diff = [a - b for a, b in zip(n, o)]
+    print("paired over %d messages (each its median over the runs): "
+          "median %.2f / p99 %.2f ms against %.2f / %.2f ms; median "
+          "difference %+.2f ms, faster in %d of %d" % (
+              len(both), statistics.median(n), p99(n), statistics.median(o),
+              p99(o), statistics.median(diff),
+              sum(1 for x in diff if x < 0), len(both)))
+
+
 if __name__ == "__main__":
     main()
+    if len(sys.argv) > 3:
+        paired(sys.argv[3])
