@@ -14,10 +14,11 @@
  *		attachment filter, and scans with libclamav: the whole
  *		message with libclamav's own mail parser (mode "message"),
  *		or that and then every decoded leaf part ("combined").  All
- *		of it runs in a short-lived process forked from the child, so
- *		a hung or crashing parser (libclamav, libmagic) cannot
- *		hold the child beyond max_scan_time + kill_grace: the child
- *		kills it and records the error status.
+ *		of it runs in the child's scan process (forked from the
+ *		child, kept from message to message), so a hung or crashing
+ *		parser (libclamav, libmagic) cannot hold the child beyond
+ *		max_scan_time + kill_grace: the child kills it and records
+ *		the error status.
  *   remove	Replacing the infected or filtered parts with a text
  *		notice while every other byte of the message stays as it
  *		was (for the policy's "remove" action), or giving them
@@ -36,9 +37,12 @@
  *		on WN_OK replace the children gracefully, else log why and
  *		keep serving with the old engine.  On SIGHUP: conf_load(),
  *		av_load(why), same rule.
- *   child:	av_child_init() after fork; per message av_check() (or
- *		av_check_opts() with a group's options), and when the
- *		policy's action is "remove", av_remove_parts(); at exit
+ *   child:	av_child_init() after fork (then av_ready() to have the
+ *		scan process at once rather than at the first message);
+ *		per message av_check() (or av_check_opts() with a group's
+ *		options, or its halves av_check_start() and
+ *		av_check_finish() around the child's other work), and when
+ *		the policy's action is "remove", av_remove_parts(); at exit
  *		av_child_exit().
  *
  * Statuses: clean, infected (a signature), suspicious (Heuristics.* and
