@@ -110,6 +110,21 @@ checks_content_free(void *h, struct msg_view *v)
 /* The option set of the first AV pass (checks_run sets it per message). */
 static const struct av_opts *checks_av_first;
 
+/* checks_av_wanted - whether any group of the policy scans for viruses */
+
+static int
+checks_av_wanted(void)
+{
+	size_t	 i;
+
+	if (policy_current == NULL)
+		return (1);
+	for (i = 0; i < policy_current->ngroups; i++)
+		if (policy_needs(policy_current->groups[i]) & POLICY_NEED_AV)
+			return (1);
+	return (0);
+}
+
 /* checks_av_child_init - the child's AV set-up, and its scan process
  * started (and warmed up: avscan.c) now rather than at its first message:
  * the fork and libclamav's first scans are then on no message's path.
@@ -119,9 +134,12 @@ static const struct av_opts *checks_av_first;
 static void
 checks_av_child_init(void)
 {
-	struct buf	*why = buf_new(64);
+	struct buf	*why;
 
 	av_child_init();
+	if (!checks_av_wanted())
+		return;		/* no group scans: no scan process at all */
+	why = buf_new(64);
 	if (av_ready(why) < 0)
 		log_warn("av: no scan process yet: %s", buf_str(why));
 	buf_free(why);

@@ -729,3 +729,14 @@ def test_each_child_has_its_scan_process_before_its_first_message(avrelay):
     assert r["final"].code == 250, r
     assert virus_of(sink, msg) == "clean"
     assert res.descendants(child) == [scanner]
+
+
+def test_no_scan_process_when_no_group_scans(avrelay):
+    """With a database but av_checks = no in every group, a child starts no
+    scan process, at start or for a message."""
+    w, sink = avrelay(policy={"av_checks": "no"}, **_one_child())
+    child, = w.wait_children(1)
+    tok, msg = make_message()
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    assert res.descendants(child) == []
