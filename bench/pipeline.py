@@ -323,9 +323,10 @@ class Winnow:
         self.binary = binary or os.path.join(TOP, "build", "winnowd")
         self.proto = "smtp"
         self.port = WINNOW_PORT
-        logf = os.path.join(OUT, name, "winnowd.log")
-        if os.path.exists(logf):
-            os.unlink(logf)
+        d = os.path.join(OUT, name)
+        for f in os.listdir(d) if os.path.isdir(d) else []:
+            if f == "winnowd.log" or re.match(r"latency-\d+\.tsv$", f):
+                os.unlink(os.path.join(d, f))
 
     def up(self):
         conf = winnow_conf(self.name, self.checks, self.av)
