@@ -38,9 +38,8 @@
  * AV passes: groups may scan with their own option sets (avsets.h).  The
  * recipients are put in passes, one per distinct set; the table's av row
  * scans with the first pass's set (overlapped), and once every check has
- * finished,
- * each further pass gets a copy of the findings whose AV part is scanned
- * again with its set (the scan process is already there).
+ * finished, each further pass gets a copy of the findings whose AV part
+ * is scanned again with its set (the scan process is already there).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -145,6 +144,9 @@ checks_av_child_init(void)
 	buf_free(why);
 }
 
+/* checks_av_start - the message to the scan process, which scans it from
+ * now on; the handle is the scan under way */
+
 static void *
 checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
 {
@@ -181,6 +183,8 @@ checks_av_scan(struct msg_view *v, const struct av_opts *o,
 	return (checks_av_done(v, av_check_opts(v, o != NULL ? o :
 	    av_opts_default(), f, why), f, why));
 }
+
+/* checks_av_finish - the scan's findings; frees the handle */
 
 static int
 checks_av_finish(void *h, struct msg_view *v, unsigned int need,
@@ -410,7 +414,7 @@ checks_more_passes(struct pl_ctx *c, const struct check *k, int started)
 
 static void
 checks_start(struct pl_ctx *c, unsigned int need, int sweep, void **h,
-    uint64_t *start_us)
+    unsigned char *started, uint64_t *start_us)
 {
 	const struct check *k;
 	uint64_t	 t;
@@ -424,6 +428,7 @@ checks_start(struct pl_ctx *c, unsigned int need, int sweep, void **h,
 		t = time_now_us();
 		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
 			checks_failed(c, k, "start");
+		started[i] = h[i] != NULL;
 		start_us[i] = time_now_us() - t;
 		c->check_us[i] += start_us[i];
 		c->check_ran[i] = 1;
@@ -451,6 +456,10 @@ checks_finish(struct pl_ctx *c, unsigned int need, int sweep, void **h,
 			checks_failed(c, k, "finish");
 		finish_us[i] = time_now_us() - t;
 		c->check_us[i] += finish_us[i];
+		/* Such a check's finish frees its handle (nothing of it is
+		 * left for the others to read). */
+		if (k->flags & CHECK_ELSEWHERE)
+			h[i] = NULL;
 	}
 }
 
@@ -487,23 +496,25 @@ checks_run(struct pl_ctx *c)
 	const struct check *k;
 	unsigned int	 need = checks_needs(c);
 	void		*h[CHECKS_MAX];
+	unsigned char	 started[CHECKS_MAX];
 	uint64_t	 start_us[CHECKS_MAX], finish_us[CHECKS_MAX];
 	uint64_t	 t0 = time_now_us();
 	size_t		 i;
 
 	checks_passes(c);
 	memset(h, 0, sizeof(h));
+	memset(started, 0, sizeof(started));
 	memset(start_us, 0, sizeof(start_us));
 	memset(finish_us, 0, sizeof(finish_us));
 	/* Each check's time is its start plus its finish (the statistics'
 	 * latency histograms). */
-	checks_start(c, need, 0, h, start_us);
-	checks_start(c, need, 1, h, start_us);
+	checks_start(c, need, 0, h, started, start_us);
+	checks_start(c, need, 1, h, started, start_us);
 	checks_finish(c, need, 0, h, finish_us);
 	checks_finish(c, need, 1, h, finish_us);
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
 		if ((k->flags & CHECK_PER_SET) && (need & k->needs))
-			checks_more_passes(c, k, h[i] != NULL);
+			checks_more_passes(c, k, started[i]);
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
