@@ -1,5 +1,5 @@
 /*
- * av.c - the libclamav engine's life cycle, per-child set-up, av_check()
+ * av.c - the libclamav engine's life cycle, per-child set-up
  *
  * The master builds an engine (cl_init once, cl_engine_new, cl_load of the
  * database and the extra files, limits, cl_engine_compile) and installs it
@@ -520,6 +520,19 @@ av_engine_load(struct buf *why)
 	return (e);
 }
 
+/* av_digest_warm - one SHA-256 here, in the master before it forks: the
+ * first digest of a process fetches libcrypto's implementation (about
+ * 0.7 ms), which every child's first message paid for its cache key;
+ * children forked afterwards inherit it (0.07 ms) */
+
+static void
+av_digest_warm(void)
+{
+	unsigned char	 key[AVCACHE_KEY];
+
+	(void)avcache_digest("", 0, key);
+}
+
 /* av_engine_install - make an engine current, free the previous one */
 
 void
@@ -534,6 +547,7 @@ av_engine_install(struct av_engine *e)
 	av_cur = e;
 	av_tmp_engine = NULL;
 	av_engine_free(old);
+	av_digest_warm();
 }
 
 /* av_load - build and install; keep the current engine on failure */
@@ -650,7 +664,7 @@ av_rm_tree(const char *dir, int keep_top)
 
 /* av_tmp_make - this process's temporary directory, given to the engine */
 
-static void
+void
 av_tmp_make(void)
 {
 	const struct av_engine *e = av_cur;
@@ -785,14 +799,6 @@ av_tmp_reaped(pid_t pid)
 		av_tmp_remove(pid);
 }
 
-/* av_check - the check with the [av] options */
-
-int
-av_check(const struct msg_view *v, struct findings *f, struct buf *why)
-{
-	return (av_check_opts(v, av_opts_default(), f, why));
-}
-
 /* av_ready - start the scan process ahead of the scan */
 
 int
@@ -805,169 +811,3 @@ av_ready(struct buf *why)
 		return (0);
 	return (avhelp_ready(e, why));
 }
-
-/* av_trace_len - the trace fields in front of a message (Received:,
- * Return-Path:, Delivered-To:, X-Original-To:), which a retry through a
- * before-queue proxy carries anew */
-
-static size_t
-av_trace_len(const char *p, size_t len)
-{
-	static const char *const names[] = { "received:", "return-path:",
-	    "delivered-to:", "x-original-to:", NULL };
-	size_t		 pos = 0, n, i;
-	const char	*nl;
-
-	for (;;) {
-		for (i = 0; names[i] != NULL; i++) {
-			n = strlen(names[i]);
-			if (len - pos >= n && strncasecmp(p + pos, names[i],
-			    n) == 0)
-				break;
-		}
-		if (names[i] == NULL)
-			return (pos);
-		do {			/* the field and its continuations */
-			if ((nl = memchr(p + pos, '\n', len - pos)) == NULL)
-				return (pos);
-			pos = (size_t)(nl - p) + 1;
-		} while (pos < len && (p[pos] == ' ' || p[pos] == '\t'));
-	}
-}
-
-/* av_msg_key - the key of a message in the memory of limit hits: its
- * digest after the trace fields, and the mode; -1 when there is none */
-
-static int
-av_msg_key(const struct msg_view *v, const struct av_opts *o,
-    unsigned char key[AVCACHE_KEY])
-{
-	size_t	 skip;
-
-	if (!avcache_on() || avconf.limit_memory == 0)
-		return (-1);
-	skip = av_trace_len(v->data, v->len);
-	if (avcache_digest(v->data + skip, v->len - skip, key) < 0)
-		return (-1);
-	key[AVCACHE_KEY - 1] ^= (unsigned char)(o->mode + 1);
-	return (0);
-}
-
-/* av_recall - a message that hit a limit before: the same names, no scan;
- * 1 if it was answered */
-
-static int
-av_recall(const unsigned char *key, uint64_t epoch, struct findings *f)
-{
-	char	 names[AVCACHE_NAMES], *p, *nl;
-
-	if (!avcache_get(AVCACHE_LIMIT, epoch, key, names, sizeof(names)) ||
-	    names[0] == '\0')
-		return (0);
-	f->av_state = CHECK_DONE;
-	for (p = names; *p != '\0'; p = nl + 1) {
-		if ((nl = strchr(p, '\n')) == NULL)
-			break;
-		*nl = '\0';
-		avscan_remembered(f, p);
-	}
-	return (1);
-}
-
-/* av_remember - keep a message that hit a scan or time limit (and nothing
- * worse: a virus, a crash) for a retry; a time limit only when the scan
- * had all of max_scan_time (not a message deadline that was shorter: that
- * one depends on how long the rest of the message took) */
-
-static void
-av_remember(const unsigned char *key, uint64_t epoch,
-    const struct findings *f, int full_time)
-{
-	const struct finding_item *it;
-	struct buf	*names;
-	unsigned int	 i, kept;
-
-	if ((f->av != AV_LIMIT && f->av != AV_ERROR) ||
-	    (f->av_state != CHECK_LIMIT && f->av_state != CHECK_TIMEOUT) ||
-	    (f->av_state == CHECK_TIMEOUT && !full_time))
-		return;
-	names = buf_new(AVCACHE_NAMES);
-	kept = f->viruses.count < FINDINGS_MAX_ITEMS ? f->viruses.count :
-	    FINDINGS_MAX_ITEMS;
-	for (i = 0; i < kept; i++) {
-		it = &f->viruses.item[i];
-		if ((it->weight == (int)AV_LIMIT || it->weight ==
-		    (int)AV_ERROR) && (strncmp(it->name, "Heuristics.Limits.",
-		    18) == 0 || strncmp(it->name, "Winnow.Limits.", 14) == 0) &&
-		    strstr(buf_str(names), it->name) == NULL)
-			buf_printf(names, "%s\n", it->name);
-	}
-	if (buf_len(names) > 0)
-		avcache_put(AVCACHE_LIMIT, epoch, key, buf_str(names),
-		    avconf.limit_memory);
-	buf_free(names);
-}
-
-/* av_last_stats - what the last check cost */
-
-void
-av_last_stats(struct av_scan_stats *s)
-{
-	*s = avscan_last;
-}
-
-/* av_check_opts - walk, filter and scan one message */
-
-int
-av_check_opts(const struct msg_view *v, const struct av_opts *o,
-    struct findings *f, struct buf *why)
-{
-	static const struct av_engine none;
-	const struct av_engine *e = av_cur != NULL ? av_cur : &none;
-	struct avmime	*parts;
-	unsigned char	 key[AVCACHE_KEY];
-	uint64_t	 now, deadline;
-	int		 keyed;
-
-	avscan_reset(f);
-	memset(&avscan_last, 0, sizeof(avscan_last));
-	if (o == NULL)
-		o = av_opts_default();
-	if (e->cl == NULL && !avfilt_active(o))
-		return (WN_OK);
-	av_tmp_make();
-	now = time_now_ms();
-	deadline = now + avconf.max_scan_time;
-	if (v->deadline_ms != 0 && v->deadline_ms < deadline)
-		deadline = v->deadline_ms;
-	keyed = e->cl != NULL && av_msg_key(v, o, key) == 0;
-	if (keyed && av_recall(key, avscan_epoch(e), f)) {
-		avscan_last.remembered = 1;
-		avscan_finish(f);
-		avscan_error_why(f, why);
-		buf_puts(why, "; the same message hit it before: answered "
-		    "without a scan ([av] limit_memory)");
-		log_debug("av: %s: limit remembered, not scanned again",
-		    v->queue_id ? v->queue_id : "-");
-		return (WN_OK);
-	}
-	parts = avmime_view(v);
-	avhelp_run(v, parts, o, e, deadline, deadline + avconf.kill_grace, f,
-	    why);
-	avmime_free(parts);
-	av_tmp_clean();
-	avscan_finish(f);
-	if (keyed)
-		av_remember(key, avscan_epoch(e), f, deadline == now +
-		    avconf.max_scan_time);
-	avscan_error_why(f, why);
-	avscan_last.ms = (unsigned int)(time_now_ms() - now);
-	log_debug("av: %s: %u objects scanned (%u handed to libclamav, %u "
-	    "from the verdict cache) in %u ms", v->queue_id ? v->queue_id :
-	    "-", avscan_last.objects, avscan_last.scans, avscan_last.hits,
-	    avscan_last.ms);
-	if (e->cl == NULL && f->av == AV_CLEAN)
-		f->av = AV_NOT_SCANNED;	/* only the attachment filter ran */
-	return (WN_OK);
-}
-

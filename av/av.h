@@ -14,10 +14,11 @@
  *		attachment filter, and scans with libclamav: the whole
  *		message with libclamav's own mail parser (mode "message"),
  *		or that and then every decoded leaf part ("combined").  All
- *		of it runs in a short-lived process forked from the child, so
- *		a hung or crashing parser (libclamav, libmagic) cannot
- *		hold the child beyond max_scan_time + kill_grace: the child
- *		kills it and records the error status.
+ *		of it runs in the child's scan process (forked from the
+ *		child, kept from message to message), so a hung or crashing
+ *		parser (libclamav, libmagic) cannot hold the child beyond
+ *		max_scan_time + kill_grace: the child kills it and records
+ *		the error status.
  *   remove	Replacing the infected or filtered parts with a text
  *		notice while every other byte of the message stays as it
  *		was (for the policy's "remove" action), or giving them
@@ -36,9 +37,12 @@
  *		on WN_OK replace the children gracefully, else log why and
  *		keep serving with the old engine.  On SIGHUP: conf_load(),
  *		av_load(why), same rule.
- *   child:	av_child_init() after fork; per message av_check() (or
- *		av_check_opts() with a group's options), and when the
- *		policy's action is "remove", av_remove_parts(); at exit
+ *   child:	av_child_init() after fork (then av_ready() to have the
+ *		scan process at once rather than at the first message);
+ *		per message av_check() (or av_check_opts() with a group's
+ *		options, or its halves av_check_start() and
+ *		av_check_finish() around the child's other work), and when
+ *		the policy's action is "remove", av_remove_parts(); at exit
  *		av_child_exit().
  *
  * Statuses: clean, infected (a signature), suspicious (Heuristics.* and
@@ -157,6 +161,17 @@ int		 av_check(const struct msg_view *, struct findings *,
 /* The check with a group's options. */
 int		 av_check_opts(const struct msg_view *, const struct av_opts *,
 		    struct findings *, struct buf *why);
+/* av_check_opts() in two halves, so the scan overlaps the caller's other
+ * work: start hands the message to the scan process and returns at once
+ * (never NULL: what went wrong is told by finish); finish waits for the
+ * scan, fills the findings and frees the handle, returning as
+ * av_check_opts().  The view must stay as it is in between, and no other
+ * check of this process may start before finish. */
+struct av_pending;
+struct av_pending *av_check_start(const struct msg_view *,
+		    const struct av_opts *, struct buf *why);
+int		 av_check_finish(struct av_pending *, struct findings *,
+		    struct buf *why);
 
 /* [av] remove_fallback: the name of the policy action to take when
  * "remove" is impossible (av_remove_parts failed): accept, reject, drop,

@@ -13,7 +13,9 @@
  *		messages that hit a limit
  *   avedit.c	"remove": replacing flagged parts in the raw bytes
  *   avhdr.c	the X-Winnow-Virus header text
- *   av.c	engine life cycle, per-child set-up, av_check()
+ *   avcheck.c	the check of one message: handed to the scan process at
+ *		start, its findings at finish (av_check())
+ *   av.c	engine life cycle, per-child set-up
  *
  * SPDX-License-Identifier: MIT
  */
@@ -207,6 +209,7 @@ void		 avscan_serve(const struct msg_view *, const struct avmime *,
 		    const struct av_opts *, const struct av_engine *,
 		    uint64_t deadline, int fd);
 void		 avscan_fail(struct findings *, const char *name);
+void		 avscan_warm(const struct av_engine *);
 void		 avscan_remembered(struct findings *, const char *name);
 void		 avscan_error_why(const struct findings *, struct buf *why);
 int		 avscan_complete(const void *, size_t);
@@ -227,10 +230,19 @@ extern struct av_scan_stats avscan_last;	/* of the last unpack */
  * it had when the scan process was started). */
 extern void	(*avscan_test_hook)(void);
 
-/* avhelp.c */
-void		 avhelp_run(const struct msg_view *, const struct avmime *,
+/* avhelp.c: a message handed to the scan process (avhelp_begin), whose
+ * records avhelp_end waits for */
+struct avhelp_job {
+	uint64_t	 start;		/* ms, when it was handed over */
+	uint64_t	 kill_at;	/* ms: the scan process is killed then */
+	int		 sent;		/* 0 sent, 1 out of time, -1 failed */
+	const char	*failed;	/* not handed over: the name to record */
+};
+int		 avhelp_begin(const struct msg_view *, const struct avmime *,
 		    const struct av_opts *, const struct av_engine *,
-		    uint64_t deadline, uint64_t kill_at, struct findings *,
+		    uint64_t deadline, uint64_t kill_at, struct avhelp_job *,
+		    struct buf *why);
+void		 avhelp_end(struct avhelp_job *, struct findings *,
 		    struct buf *why);
 void		 avhelp_stop(void);
 int		 avhelp_ready(const struct av_engine *, struct buf *why);
@@ -241,6 +253,7 @@ int		 avhelp_opts_unpack(const unsigned char *, size_t,
 
 /* av.c */
 const struct av_engine *av_engine_current(void);
+void		 av_tmp_make(void);
 const char	*av_child_tmpdir(void);
 void		 av_tmp_clean(void);
 

@@ -274,6 +274,7 @@ avhelp_main(pid_t owner, int sock, int memfd, const struct av_engine *e)
 	 * libclamav scans; large blocks still go back to the system. */
 	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
 	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	avscan_warm(e);
 	for (;;) {
 		switch (avhelp_read_full(sock, hdr, sizeof(hdr))) {
 		case 0:
@@ -564,23 +565,26 @@ avhelp_died(int reaped, int status, struct buf *why)
 		buf_puts(why, "AV scan process lost");
 }
 
-/* avhelp_run - scan one message in the scan process, within kill_at */
+/* avhelp_begin - hand one message to the scan process and return at
+ * once: it scans while the caller does other work; 0, or -1 when it was
+ * not handed over (the job then records why at avhelp_end) */
 
-void
-avhelp_run(const struct msg_view *v, const struct avmime *parts,
+int
+avhelp_begin(const struct msg_view *v, const struct avmime *parts,
     const struct av_opts *o, const struct av_engine *e, uint64_t deadline,
-    uint64_t kill_at, struct findings *f, struct buf *why)
+    uint64_t kill_at, struct avhelp_job *j, struct buf *why)
 {
-	struct buf	*req, *in;
-	uint64_t	 start = time_now_ms();
-	int		 rc, status = 0, reaped;
+	struct buf	*req;
+	int		 status = 0;
 
-	f->av_state = CHECK_DONE;
-	if (start >= deadline) {
+	memset(j, 0, sizeof(*j));
+	j->start = time_now_ms();
+	j->kill_at = kill_at;
+	if (j->start >= deadline) {
 		buf_puts(why, "AV scan: no time left before the message's "
 		    "deadline");
-		avscan_fail(f, AVSCAN_TIME_NAME);
-		return;
+		j->failed = AVSCAN_TIME_NAME;
+		return (-1);
 	}
 	avhelp_forget();
 	if (avhelp.pid > 0 && avhelp.gen != e->gen)
@@ -594,21 +598,41 @@ avhelp_run(const struct msg_view *v, const struct avmime *parts,
 		(void)avhelp_drop(kill_at, 0, &status);
 	}
 	if (avhelp.pid == 0 && avhelp_start(e, why) < 0) {
-		avscan_fail(f, AVSCAN_ERROR_NAME);
-		return;
+		j->failed = AVSCAN_ERROR_NAME;
+		return (-1);
 	}
 	req = buf_new(256);
-	in = buf_new(4096);
 	if (avhelp_write(v->data, v->len, why) < 0 ||
 	    avhelp_request(v, parts, o, deadline, req) < 0) {
 		if (why != NULL && why->len == 0)
 			buf_puts(why, "AV scan: request too large (options, "
 			    "part names)");
-		avscan_fail(f, AVSCAN_ERROR_NAME);
-		goto out;
+		j->failed = AVSCAN_ERROR_NAME;
+		buf_free(req);
+		return (-1);
 	}
-	if ((rc = avhelp_send(req, kill_at)) == 0)
-		rc = avhelp_recv(kill_at, in);
+	j->sent = avhelp_send(req, kill_at);
+	buf_free(req);
+	return (0);
+}
+
+/* avhelp_end - wait for the records of the message avhelp_begin handed
+ * over (until its kill_at) and put them in the findings */
+
+void
+avhelp_end(struct avhelp_job *j, struct findings *f, struct buf *why)
+{
+	struct buf	*in;
+	int		 rc, status = 0, reaped;
+
+	f->av_state = CHECK_DONE;
+	if (j->failed != NULL) {
+		avscan_fail(f, j->failed);
+		return;
+	}
+	in = buf_new(4096);
+	if ((rc = j->sent) == 0)
+		rc = avhelp_recv(j->kill_at, in);
 	else
 		rc = rc == 1 ? 1 : 2;
 	(void)avscan_unpack(in->data, in->len, f, why);
@@ -616,21 +640,19 @@ avhelp_run(const struct msg_view *v, const struct avmime *parts,
 	case 0:
 		break;
 	case 1:
-		(void)avhelp_drop(kill_at, 1, &status);
+		(void)avhelp_drop(j->kill_at, 1, &status);
 		buf_printf(why, "AV scan killed after %llu ms (max_scan_time "
 		    "plus kill_grace)", (unsigned long long)(time_now_ms() -
-		    start));
+		    j->start));
 		avscan_fail(f, AVSCAN_TIME_NAME);
 		break;
 	default:
-		reaped = avhelp_drop(kill_at, rc == 3, &status);
+		reaped = avhelp_drop(j->kill_at, rc == 3, &status);
 		if (rc == 3 && why != NULL && why->len == 0)
 			buf_puts(why, "AV scan: bad result records");
 		avhelp_died(reaped, status, why);
 		avscan_fail(f, AVSCAN_ERROR_NAME);
 		break;
 	}
-out:
-	buf_free(req);
 	buf_free(in);
 }

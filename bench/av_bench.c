@@ -3,6 +3,7 @@
  *
  *   av_bench CONF scan FILE...     av_check() per message (LF made CRLF):
  *                                  median, p90, p99, mean, msgs/s, statuses
+ *                                  (AV_BENCH_EACH set: each message's ms)
  *   av_bench CONF compile N        av_engine_load() N times: median, min
  *   av_bench CONF mem NCHILD MSG   the master loads the engine and forks
  *                                  NCHILD children that each scan MSG once
@@ -144,6 +145,8 @@ bench_scan(int argc, char **argv)
 		t0 = time_now_us();
 		(void)av_check(&v, f, why);
 		t[n] = (double)(time_now_us() - t0) / 1000.0;
+		if (getenv("AV_BENCH_EACH") != NULL)	/* one line a message */
+			printf("%.3f ms %s\n", t[n], argv[i]);
 		sum += t[n++];
 		bytes += m->len;
 		st[f->av]++;

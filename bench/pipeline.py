@@ -35,8 +35,9 @@ SESSIONS = [int(s) for s in os.environ.get("SESSIONS", "2 8 20").split()]
 RSPAMD_SCAN = os.environ.get("RSPAMD_SCAN", "default")
 # SYSTEMS: which to run, of off, avoff, on, rspamd, amavis (default all)
 SYSTEMS = os.environ.get("SYSTEMS", "off avoff on rspamd amavis").split()
-# BASE: another winnowd binary, run as "avoff-base" (in SYSTEMS) next to
-# build/winnowd with AV off: a same-run A/B of a change on corpus mail
+# BASE: another winnowd binary, run as "avoff-base" or "on-base" (in
+# SYSTEMS) next to build/winnowd with AV off or every check on: a same-run
+# A/B of a change on corpus mail
 BASE = os.environ.get("BASE", "")
 HZ = os.sysconf("SC_CLK_TCK")
 DNS_PORT, SINK_PORT = 15390, 22126
@@ -322,6 +323,10 @@ class Winnow:
         self.binary = binary or os.path.join(TOP, "build", "winnowd")
         self.proto = "smtp"
         self.port = WINNOW_PORT
+        d = os.path.join(OUT, name)
+        for f in os.listdir(d) if os.path.isdir(d) else []:
+            if f == "winnowd.log" or re.match(r"latency-\d+\.tsv$", f):
+                os.unlink(os.path.join(d, f))
 
     def up(self):
         conf = winnow_conf(self.name, self.checks, self.av)
@@ -333,9 +338,11 @@ class Winnow:
             if cg:
                 with open(os.path.join(cg, "cgroup.procs"), "w") as f:
                     f.write(str(os.getpid()))
+        # Appended to run after run (bench/tail.py reads every run's
+        # lines); emptied when the system is made, once per benchmark.
         self.p = subprocess.Popen(
             [self.binary, "-f", "-v", "-c", conf],
-            stdout=subprocess.DEVNULL, stderr=open(self.logf, "w"),
+            stdout=subprocess.DEVNULL, stderr=open(self.logf, "a"),
             preexec_fn=enter)
         procs.append((self.name, self.p))
         wait_port(self.port, 300, self.name)
@@ -515,11 +522,39 @@ def measure(sysm, roots, msgs, sessions):
             "cpu": c, "errs": errs}
 
 
-def latency(sysm, msgs):
+def lat_smtp(port, msgs, names, dump):
+    """One at a time over one session; each message's latency, and a line
+    per message in dump: ms, bytes, queue id (from the 250), file - to
+    find the tail's messages in winnowd's -v log."""
+    lat = []
+    os.makedirs(os.path.dirname(dump), exist_ok=True)
+    s = smtplib.SMTP("127.0.0.1", port, timeout=300)
+    s.ehlo("bench.example")
+    with open(dump, "w") as out:
+        for m, name in zip(msgs, names):
+            t0 = time.monotonic()
+            try:
+                s.mail("sender@pass.spf.test")
+                s.rcpt("rcpt@example.net")
+                code, resp = s.data(m)
+            except smtplib.SMTPException as e:
+                code, resp = 0, repr(e).encode()
+                s.rset()
+            lat.append(time.monotonic() - t0)
+            qid = re.search(rb"filtered as (\S+)", resp)
+            out.write("%.2f\t%d\t%s\t%s\n" % (
+                lat[-1] * 1000, len(m),
+                qid.group(1).decode().rstrip(",;") if qid else "-", name))
+    s.quit()
+    return lat
+
+
+def latency(sysm, msgs, names, run):
     if sysm.proto == "http":
         lat, _ = load_rspamd(sysm.port, msgs, 1)
     else:
-        lat, _ = load_smtp(sysm.port, msgs, 1)
+        lat = lat_smtp(sysm.port, msgs, names, os.path.join(
+            OUT, sysm.name, "latency-%d.tsv" % (run + 1)))
     lat.sort()
     return (statistics.median(lat) * 1000,
             lat[min(len(lat) - 1, int(0.99 * len(lat)))] * 1000)
@@ -565,6 +600,8 @@ def main():
              "avoff-base": lambda: Winnow("BASE winnowd, AV off", "yes",
                                           "no", BASE),
              "on": lambda: Winnow("winnowd, every check on", "yes", "yes"),
+             "on-base": lambda: Winnow("BASE winnowd, every check on", "yes",
+                                       "yes", BASE),
              "rspamd": Rspamd, "amavis": Amavis}
     systems = [make() for key, make in every.items() if key in SYSTEMS]
     res = {}                            # (name, sessions) -> [runs]
@@ -598,7 +635,8 @@ def main():
                 if a:
                     avs.setdefault(sysm.name, []).append(a)
             lat.setdefault(sysm.name, []).append(
-                latency(sysm, slices[-1][1][:min(NLAT, cut)]))
+                latency(sysm, slices[-1][1][:min(NLAT, cut)],
+                        slices[-1][0][:min(NLAT, cut)], run))
             sysm.down()
     # the floor: bare libclamav over the same messages' objects, once
     files = [f for pick, _ in slices[:len(SESSIONS)] for f in pick]

@@ -36,8 +36,11 @@
 # SESSIONS (default "2 8 20"), RSPAMD_SCAN (default: rspamd's antivirus
 # defaults, attachments only; all: the whole message, clamd parsing every
 # part, as winnowd scans every part), SYSTEMS (which
-# of off avoff on rspamd amavis, default all).  Loopback only; ports
-# 22120-22139 and 15390.  Takes about an hour with the defaults.
+# of off avoff on rspamd amavis, default all; avoff-base and on-base run
+# the winnowd binary BASE names, for a same-run A/B).  bench/tail.py shows
+# what the one-at-a-time pass's slowest messages are made of.  Loopback
+# only; ports 22120-22139 and 15390.  Takes about an hour with the
+# defaults.
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0

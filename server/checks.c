@@ -7,24 +7,29 @@
  * cycle (register, load, child init/exit) and, per message, start /
  * finish / abort.  modules.c walks the same table for the life cycle.
  *
- * Per message the walk has two passes, both in table order:
+ * Per message the walk has two passes, in table order except that a
+ * check whose work runs in another process (CHECK_ELSEWHERE: av) starts
+ * first and finishes last, so that work overlaps everything else:
  *
- *   start    content parses the message (its decoded text goes into the
- *            view, so SURBL and UDS read it); av makes sure its scan
- *            process is there; uds sends the message's signatures to a
- *            UDS server; dnsbl sends every DNS query of the message at
- *            once;
- *   finish   content's rules and classifier and av's scan (local CPU)
- *            while the UDS and DNS answers arrive; uds takes its answer
- *            (at most until its deadline), dnsbl waits for them last, at
- *            most until the DNS deadline;
+ *   start    av hands the message to its scan process (started if need
+ *            be), which scans it on another core from now on; content
+ *            parses the message (its decoded text goes into the view, so
+ *            SURBL and UDS read it); uds sends the message's signatures
+ *            to a UDS server; dnsbl sends every DNS query of the message
+ *            at once;
+ *   finish   content's rules and classifier (local CPU) while the scan
+ *            runs and the UDS and DNS answers arrive; uds takes its
+ *            answer (at most until its deadline), dnsbl waits for its
+ *            answers, at most until the DNS deadline; av waits for the
+ *            scan's findings, at most until max_scan_time + kill_grace;
  *   done     what a check made for the others (the decoded text) is
  *            freed once every check has finished.
  *
  * The table's order is checked once (checks_validate): a check that forks
  * must start before any that starts a thread (a forked child of a threaded
  * process inherits locks held by the other threads), and a check that
- * reads the decoded text after the one that provides it.
+ * reads the decoded text after the one that provides it (so never one
+ * that starts first).
  *
  * A check that fails records FINDINGS_FAILED_<it> in the findings and the
  * others go on; decide.c applies on_error to the recipients whose groups
@@ -32,9 +37,9 @@
  *
  * AV passes: groups may scan with their own option sets (avsets.h).  The
  * recipients are put in passes, one per distinct set; the table's av row
- * scans with the first pass's set, and once every check has finished,
- * each further pass gets a copy of the findings whose AV part is scanned
- * again with its set (the scan process is already there).
+ * scans with the first pass's set (overlapped), and once every check has
+ * finished, each further pass gets a copy of the findings whose AV part
+ * is scanned again with its set (the scan process is already there).
  *
  * SPDX-License-Identifier: MIT
  */
@@ -97,30 +102,67 @@ checks_content_free(void *h, struct msg_view *v)
 	content_msg_free(h);
 }
 
-/* av: the scan process before any thread starts; the scan at finish */
-
-static void *
-checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
-{
-	static int	 ready;
-
-	(void)v;
-	(void)need;
-	if (av_ready(why) < 0)
-		return (NULL);
-	return (&ready);
-}
+/* av: the message handed to the scan process at start, before any thread
+ * starts (the scan process may have to be forked); its findings at
+ * finish */
 
 /* The option set of the first AV pass (checks_run sets it per message). */
 static const struct av_opts *checks_av_first;
 
-static int
-checks_av_scan(struct msg_view *v, const struct av_opts *o,
-    struct findings *f, struct buf *why)
-{
-	int	 rc;
+/* checks_av_wanted - whether any group of the policy scans for viruses */
 
-	rc = av_check_opts(v, o != NULL ? o : av_opts_default(), f, why);
+static int
+checks_av_wanted(void)
+{
+	size_t	 i;
+
+	if (policy_current == NULL)
+		return (1);
+	for (i = 0; i < policy_current->ngroups; i++)
+		if (policy_needs(policy_current->groups[i]) & POLICY_NEED_AV)
+			return (1);
+	return (0);
+}
+
+/* checks_av_child_init - the child's AV set-up, and its scan process
+ * started (and warmed up: avscan.c) now rather than at its first message:
+ * the fork and libclamav's first scans are then on no message's path.
+ * Before the DNS check's child set-up, which may start a thread.  A
+ * failure is only logged: the first message tries again. */
+
+static void
+checks_av_child_init(void)
+{
+	struct buf	*why;
+
+	av_child_init();
+	if (!checks_av_wanted())
+		return;		/* no group scans: no scan process at all */
+	why = buf_new(64);
+	if (av_ready(why) < 0)
+		log_warn("av: no scan process yet: %s", buf_str(why));
+	buf_free(why);
+}
+
+/* checks_av_start - the message to the scan process, which scans it from
+ * now on; the handle is the scan under way */
+
+static void *
+checks_av_start(struct msg_view *v, unsigned int need, struct buf *why)
+{
+	(void)need;
+	if (av_ready(why) < 0)
+		return (NULL);
+	return (av_check_start(v, checks_av_first != NULL ? checks_av_first :
+	    av_opts_default(), why));
+}
+
+/* checks_av_done - what the AV check's outcome means for the findings */
+
+static int
+checks_av_done(const struct msg_view *v, int rc, struct findings *f,
+    struct buf *why)
+{
 	if (rc != WN_OK) {
 		/* Not scanned: no AV status, whatever was half found. */
 		f->av = AV_NOT_SCANNED;
@@ -132,13 +174,24 @@ checks_av_scan(struct msg_view *v, const struct av_opts *o,
 	return (rc);
 }
 
+/* checks_av_scan - one AV pass after the first, start to finish */
+
+static int
+checks_av_scan(struct msg_view *v, const struct av_opts *o,
+    struct findings *f, struct buf *why)
+{
+	return (checks_av_done(v, av_check_opts(v, o != NULL ? o :
+	    av_opts_default(), f, why), f, why));
+}
+
+/* checks_av_finish - the scan's findings; frees the handle */
+
 static int
 checks_av_finish(void *h, struct msg_view *v, unsigned int need,
     struct findings *f, struct buf *why)
 {
-	(void)h;
 	(void)need;
-	return (checks_av_scan(v, checks_av_first, f, why));
+	return (checks_av_done(v, av_check_finish(h, f, why), f, why));
 }
 
 /* dnsbl: every query at start, the answers at finish */
@@ -195,8 +248,8 @@ const struct check checks_table[] = {
 	    content_conf_register, content_load, content_child_init, NULL,
 	    checks_content_start, checks_content_finish, checks_content_free },
 	{ "av", POLICY_NEED_AV, POLICY_NEED_AV, FINDINGS_FAILED_AV,
-	    CHECK_FORKS | CHECK_PER_SET,
-	    av_conf_register, av_load, av_child_init, av_child_exit,
+	    CHECK_FORKS | CHECK_PER_SET | CHECK_ELSEWHERE,
+	    av_conf_register, av_load, checks_av_child_init, av_child_exit,
 	    checks_av_start, checks_av_finish, NULL },
 	{ "uds", POLICY_NEED_UDS, POLICY_NEED_UDS, FINDINGS_FAILED_UDS,
 	    CHECK_READS_TEXT,
@@ -209,24 +262,39 @@ const struct check checks_table[] = {
 	{ NULL }
 };
 
+/* checks_validate_order - the process rules, in table order (ordered 0:
+ * the child set-up, which may fork too) or in the order the checks start
+ * (ordered 1: those whose work runs elsewhere first) */
+
+static void
+checks_validate_order(int ordered)
+{
+	const struct check *k;
+	int	 threads = 0, text = 0, sweep;
+
+	for (sweep = 0; sweep < 2; sweep++)
+		for (k = checks_table; k->name != NULL; k++) {
+			if (ordered ? ((k->flags & CHECK_ELSEWHERE) != 0) !=
+			    (sweep == 0) : sweep == 1)
+				continue;
+			if ((k->flags & CHECK_FORKS) && threads)
+				log_panic("checks: %s forks after a check "
+				    "started a thread", k->name);
+			if ((k->flags & CHECK_READS_TEXT) && !text)
+				log_panic("checks: %s reads the text before "
+				    "it is made", k->name);
+			threads |= (k->flags & CHECK_THREADS) != 0;
+			text |= (k->flags & CHECK_TEXT) != 0;
+		}
+}
+
 /* checks_validate - the table keeps the process rules (a bug if not) */
 
 void
 checks_validate(void)
 {
-	const struct check *k;
-	int	 threads = 0, text = 0;
-
-	for (k = checks_table; k->name != NULL; k++) {
-		if ((k->flags & CHECK_FORKS) && threads)
-			log_panic("checks: %s forks after a check started a "
-			    "thread", k->name);
-		if ((k->flags & CHECK_READS_TEXT) && !text)
-			log_panic("checks: %s reads the text before it is "
-			    "made", k->name);
-		threads |= (k->flags & CHECK_THREADS) != 0;
-		text |= (k->flags & CHECK_TEXT) != 0;
-	}
+	checks_validate_order(0);
+	checks_validate_order(1);
 }
 
 /* checks_failed_families - what depends on the checks that failed */
@@ -341,6 +409,85 @@ checks_more_passes(struct pl_ctx *c, const struct check *k, int started)
 	}
 }
 
+/* checks_start - start the checks of one sweep (0: those whose work runs
+ * elsewhere, 1: the others) */
+
+static void
+checks_start(struct pl_ctx *c, unsigned int need, int sweep, void **h,
+    unsigned char *started, uint64_t *start_us)
+{
+	const struct check *k;
+	uint64_t	 t;
+	size_t		 i;
+
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (!(need & k->needs) ||
+		    ((k->flags & CHECK_ELSEWHERE) != 0) != (sweep == 0))
+			continue;
+		buf_reset(c->why);
+		t = time_now_us();
+		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
+			checks_failed(c, k, "start");
+		started[i] = h[i] != NULL;
+		start_us[i] = time_now_us() - t;
+		c->check_us[i] += start_us[i];
+		c->check_ran[i] = 1;
+	}
+}
+
+/* checks_finish - finish the started checks of one sweep (0: those that
+ * work here, 1: those whose work ran elsewhere meanwhile) */
+
+static void
+checks_finish(struct pl_ctx *c, unsigned int need, int sweep, void **h,
+    uint64_t *finish_us)
+{
+	const struct check *k;
+	uint64_t	 t;
+	size_t		 i;
+
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
+		if (h[i] == NULL ||
+		    ((k->flags & CHECK_ELSEWHERE) != 0) != (sweep == 1))
+			continue;
+		buf_reset(c->why);
+		t = time_now_us();
+		if (k->finish(h[i], &c->view, need, c->f, c->why) != WN_OK)
+			checks_failed(c, k, "finish");
+		finish_us[i] = time_now_us() - t;
+		c->check_us[i] += finish_us[i];
+		/* Such a check's finish frees its handle (nothing of it is
+		 * left for the others to read). */
+		if (k->flags & CHECK_ELSEWHERE)
+			h[i] = NULL;
+	}
+}
+
+/* checks_log_times - where the message's time in the checks went, for
+ * an admin looking at a slow message (-v): each check's start and finish
+ * (a finish that only waits shows the wait) */
+
+static void
+checks_log_times(const struct pl_ctx *c, const uint64_t *start_us,
+    const uint64_t *finish_us, uint64_t all_us)
+{
+	const struct check *k;
+	struct buf	*l;
+	size_t		 i;
+
+	if (!log_enabled(WN_MODULE, LOG_LV_DEBUG))
+		return;
+	l = buf_new(160);
+	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
+		if (c->check_ran[i])
+			buf_printf(l, "%s %.1f+%.1f ms, ", k->name,
+			    (double)start_us[i] / 1000.0,
+			    (double)finish_us[i] / 1000.0);
+	log_debug("%s: checks: %s%.1f ms in all (start+finish)", c->m->qid,
+	    buf_str(l), (double)all_us / 1000.0);
+	buf_free(l);
+}
+
 /* checks_run - run every check a group wants */
 
 void
@@ -349,36 +496,25 @@ checks_run(struct pl_ctx *c)
 	const struct check *k;
 	unsigned int	 need = checks_needs(c);
 	void		*h[CHECKS_MAX];
-	uint64_t	 t;
+	unsigned char	 started[CHECKS_MAX];
+	uint64_t	 start_us[CHECKS_MAX], finish_us[CHECKS_MAX];
+	uint64_t	 t0 = time_now_us();
 	size_t		 i;
 
 	checks_passes(c);
-
+	memset(h, 0, sizeof(h));
+	memset(started, 0, sizeof(started));
+	memset(start_us, 0, sizeof(start_us));
+	memset(finish_us, 0, sizeof(finish_us));
 	/* Each check's time is its start plus its finish (the statistics'
 	 * latency histograms). */
-	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
-		h[i] = NULL;
-		if (!(need & k->needs))
-			continue;
-		buf_reset(c->why);
-		t = time_now_us();
-		if ((h[i] = k->start(&c->view, need, c->why)) == NULL)
-			checks_failed(c, k, "start");
-		c->check_us[i] += time_now_us() - t;
-		c->check_ran[i] = 1;
-	}
-	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
-		if (h[i] == NULL)
-			continue;
-		buf_reset(c->why);
-		t = time_now_us();
-		if (k->finish(h[i], &c->view, need, c->f, c->why) != WN_OK)
-			checks_failed(c, k, "finish");
-		c->check_us[i] += time_now_us() - t;
-	}
+	checks_start(c, need, 0, h, started, start_us);
+	checks_start(c, need, 1, h, started, start_us);
+	checks_finish(c, need, 0, h, finish_us);
+	checks_finish(c, need, 1, h, finish_us);
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++)
 		if ((k->flags & CHECK_PER_SET) && (need & k->needs))
-			checks_more_passes(c, k, h[i] != NULL);
+			checks_more_passes(c, k, started[i]);
 	/* Only now: what one check made (the decoded text) may be read by
 	 * another until it finishes (the DNS worker extracts URLs). */
 	for (i = 0, k = checks_table; k->name != NULL; k++, i++) {
@@ -387,4 +523,5 @@ checks_run(struct pl_ctx *c)
 		if (h[i] != NULL && k->done != NULL)
 			k->done(h[i], &c->view);
 	}
+	checks_log_times(c, start_us, finish_us, time_now_us() - t0);
 }

@@ -20,6 +20,10 @@
 					 * recipients' groups use (again, into
 					 * a copy of the findings, for each
 					 * set after the first) */
+#define CHECK_ELSEWHERE		0x20	/* its work runs in another process
+					 * from start to finish: started
+					 * before the other checks, finished
+					 * after them, so it overlaps them */
 
 #define CHECKS_MAX		16
 

@@ -292,12 +292,30 @@ pipeline_milter_run(const struct sess_info *si, struct msg *m,
 	buf_free(reply);
 }
 
+/* pipeline_log_stages - where a message's time went, for an admin
+ * looking at a slow one (-v): from MAIL FROM to the end of DATA, the
+ * checks, the policy and plan, the relay (each a difference of the
+ * time stamps taken between the stages, in us) */
+
+static void
+pipeline_log_stages(const struct pl_ctx *c, const uint64_t *at)
+{
+	if (!log_enabled(WN_MODULE, LOG_LV_DEBUG))
+		return;
+	log_debug("%s: stages: data %.1f ms, checks %.1f ms, policy %.1f ms, "
+	    "relay %.1f ms", c->m->qid, (double)(c->t0_us / 1000 -
+	    c->m->start_ms), (double)(at[0] - c->t0_us) / 1000.0,
+	    (double)(at[1] - at[0]) / 1000.0, (double)(at[2] - at[1]) /
+	    1000.0);
+}
+
 /* pipeline_run - checks, policy, reinjection and the replies */
 
 void
 pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 {
 	struct pl_ctx	 c;
+	uint64_t	 at[3];
 
 	pipeline_new(&c, si, m);
 	child_note_message(m->qid);
@@ -305,10 +323,14 @@ pipeline_run(const struct sess_info *si, struct msg *m, struct buf *reply_r)
 		checks_run(&c);
 	learnmail_run(&c);
 	child_note_stage();
+	at[0] = time_now_us();
 	decide_all(&c);
 	plan_make(&c);
+	at[1] = time_now_us();
 	deliver_prepare(&c);
 	deliver_commit(&c);
+	at[2] = time_now_us();
+	pipeline_log_stages(&c, at);
 	child_note_stage();
 	deliver_log_extras(&c);
 	pipeline_final(m);

@@ -689,3 +689,60 @@ def test_filter_per_group_rename_and_replace(avrelay, workdir):
     assert re.search(rb"^X-Winnow-Status: " + re.escape(orig.group(1)) +
                      rb"; av=filtered", got, re.M), got[:800]
     assert b"bm90IGEgcmVhbCBkb2M" not in got     # base64 of the .doc
+
+
+# ------------------------------------------------------------ timing (issue 19)
+
+def test_the_scan_overlaps_the_checks_and_the_debug_log_says_where_time_went(
+        avrelay):
+    """The scan is handed to the scan process before content parses the
+    message and waited for after the other checks (the AV line says how
+    long the finish waited, at most its whole time); with log_level debug
+    every message gets a line with each check's start+finish and one with
+    its stages (data, checks, policy, relay), and the verdicts are those
+    of the scan as before."""
+    w, sink = avrelay(policy={"infected.action": "accept"},
+                      server={"log_level": "debug"})
+    for form in ("plain", "nested-zip"):
+        msg = _eicar_forms()[form]
+        r = send(w, msg)
+        assert r["final"].code == 250, r
+        v = virus_of(sink, msg)
+        assert v.startswith("infected") and "Eicar-Test-Signature" in v, v
+        qid = re.search(r"filtered as (\w+)", r["final"].text).group(1)
+        log = w.log()
+        m = re.search(r"av: %s: (\d+) objects scanned .* in (\d+) ms "
+                      r"\((\d+) ms waited for\)" % qid, log)
+        assert m, log
+        assert int(m.group(1)) >= 2 and int(m.group(3)) <= int(m.group(2))
+        assert re.search(r"%s: checks: content [0-9.]+\+[0-9.]+ ms, av "
+                         r"[0-9.]+\+[0-9.]+ ms, .*ms in all" % qid, log), log
+        assert re.search(r"%s: stages: data [0-9.]+ ms, checks [0-9.]+ ms, "
+                         r"policy [0-9.]+ ms, relay [0-9.]+ ms" % qid,
+                         log), log
+
+
+def test_each_child_has_its_scan_process_before_its_first_message(avrelay):
+    """A child starts its scan process (and warms it up) as it starts, not
+    at its first message, so that message pays neither the fork nor
+    libclamav's first scans (issue 19): the scan process is there before
+    any mail, and the first message is scanned by it."""
+    w, sink = avrelay(**_one_child())
+    child, = w.wait_children(1)
+    scanner = _scan_process(w, child)
+    tok, msg = make_message()
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    assert virus_of(sink, msg) == "clean"
+    assert res.descendants(child) == [scanner]
+
+
+def test_no_scan_process_when_no_group_scans(avrelay):
+    """With a database but av_checks = no in every group, a child starts no
+    scan process, at start or for a message."""
+    w, sink = avrelay(policy={"av_checks": "no"}, **_one_child())
+    child, = w.wait_children(1)
+    tok, msg = make_message()
+    r = send(w, msg)
+    assert r["final"].code == 250, r
+    assert res.descendants(child) == []

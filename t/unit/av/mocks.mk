@@ -12,3 +12,4 @@ MOCKS_test_avrename = -lz
 # links no GLib)
 TESTPKGS_av = glib-2.0
 MOCKS_test_avcache = -lz
+MOCKS_test_avcheck = -lz
