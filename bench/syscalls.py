@@ -34,7 +34,8 @@ S = int(os.environ.get("SESSIONS", "8"))
 # perf report; CG=dwarf for call stacks through -O2 code), no counts.
 # TOOL=perf: perf stat's syscall tracepoints on the processes there before
 # the load (children forked during it are missed), far less intrusive
-# than strace, so waits come out as without it; "total" is every call.
+# than strace, so waits come out as without it; "total" is every call,
+# "instructions" (user and kernel) and "context-switches" are counted too.
 TOOL = os.environ.get("TOOL", "strace")
 PERF_CALLS = ["read", "write", "writev", "poll", "recvfrom", "sendto",
               "rt_sigprocmask", "clone3", "futex", "getrandom", "statfs",
@@ -54,7 +55,8 @@ def count(binary, msgs):
                 "-p", ",".join(str(p) for p in pids)]
     elif TOOL == "perf":
         argv = ["perf", "stat", "-x", ",", "-o", so, "-p",
-                ",".join(str(p) for p in pids), "-e", "raw_syscalls:sys_enter"]
+                ",".join(str(p) for p in pids), "-e", "raw_syscalls:sys_enter",
+                "-e", "instructions", "-e", "context-switches"]
         for e in PERF_CALLS:
             argv += ["-e", "syscalls:sys_enter_" + e]
     else:
