@@ -13,7 +13,6 @@
 # per second of all its processes (voluntary + involuntary, from
 # /proc/PID/task/*/status: the wake-ups).  Ports as bench/syscalls.py.
 import os
-import subprocess
 import sys
 import time
 
@@ -58,25 +57,14 @@ def idle(binary):
 
 def main():
     bins = sys.argv[2:] or [os.path.join(pl.TOP, "build", "winnowd")]
-    r = subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "start", "-p", str(pl.DNS_PORT), "-d",
-                        os.path.join(OUT, "unbound-idle"), "-t", "3600"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit("unbound: " + r.stdout + r.stderr)
-    pl.start("sink", ["smtp-sink", "-u", "nobody",
-                      "127.0.0.1:%d" % pl.SINK_PORT, "1000"])
-    pl.wait_port(pl.SINK_PORT, 20, "smtp-sink")
+    pl.peers_up("unbound-idle")
     try:
         for b in bins:
             ms, sw = idle(b)
             print("%s: %.3f ms CPU per idle second, %.1f context switches "
                   "per second" % (b, ms, sw))
     finally:
-        pl.stop_all()
-        subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "stop", os.path.join(OUT, "unbound-idle")],
-                       capture_output=True)
+        pl.peers_down("unbound-idle")
 
 
 if __name__ == "__main__":

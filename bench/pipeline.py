@@ -77,6 +77,28 @@ def start(name, argv, **kw):
     return p
 
 
+def peers_up(tag):
+    """unbound with the test zones (in OUT/tag) and an smtp-sink, for the
+    scripts that measure winnowd alone (syscalls.py, idle.py)."""
+    r = subprocess.run([os.path.join(TOP, "t", "dns", "run-unbound"),
+                        "start", "-p", str(DNS_PORT), "-d",
+                        os.path.join(OUT, tag), "-t", "3600"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SystemExit("unbound: " + r.stdout + r.stderr)
+    start("sink", ["smtp-sink", "-u", "nobody", "127.0.0.1:%d" % SINK_PORT,
+                   "1000"] if os.getuid() == 0 else
+          ["smtp-sink", "127.0.0.1:%d" % SINK_PORT, "1000"])
+    wait_port(SINK_PORT, 20, "smtp-sink")
+
+
+def peers_down(tag):
+    """Stop what peers_up started, and everything else of ours."""
+    stop_all()
+    subprocess.run([os.path.join(TOP, "t", "dns", "run-unbound"), "stop",
+                    os.path.join(OUT, tag)], capture_output=True)
+
+
 def stop_all():
     for name, p in reversed(procs):
         if p.poll() is None:

@@ -91,26 +91,13 @@ def count(binary, msgs):
 def main():
     bins = sys.argv[2:] or [os.path.join(pl.TOP, "build", "winnowd")]
     msgs = pl.corpus(1)[0][1][:N]
-    r = subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "start", "-p", str(pl.DNS_PORT), "-d",
-                        os.path.join(OUT, "unbound-sys"), "-t", "3600"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit("unbound: " + r.stdout + r.stderr)
-    pl.start("sink", ["smtp-sink", "-u", "nobody",
-                      "127.0.0.1:%d" % pl.SINK_PORT, "1000"]
-             if os.getuid() == 0 else
-             ["smtp-sink", "127.0.0.1:%d" % pl.SINK_PORT, "1000"])
-    pl.wait_port(pl.SINK_PORT, 20, "smtp-sink")
+    pl.peers_up("unbound-sys")
     res = []
     try:
         for b in bins:
             res.append(count(b, msgs))
     finally:
-        pl.stop_all()
-        subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "stop", os.path.join(OUT, "unbound-sys")],
-                       capture_output=True)
+        pl.peers_down("unbound-sys")
     names = sorted(set(k for c, _ in res for k in c),
                    key=lambda k: (k == "total",
                                   -max(c.get(k, 0) for c, _ in res)))

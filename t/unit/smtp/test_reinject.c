@@ -76,6 +76,21 @@ txn(struct reinject_txn *t)
 	t->size = seg.iov_len;
 }
 
+/* prepared - a connection with the transaction prepared on it */
+
+static struct reinject *
+prepared(struct reinject_txn *t)
+{
+	struct reinject	*r;
+
+	txn(t);
+	cr_assert_not_null(r = reinject_open(0, why), "%s", buf_str(why));
+	cr_assert_eq(reinject_prepare(r, t, 0, why), WN_OK, "%s",
+	    buf_str(why));
+	cr_assert(t->prepared);
+	return (r);
+}
+
 /* received - what the sink has been sent, after it had time to read */
 
 static char *
@@ -93,11 +108,7 @@ Test(reinject, the_body_tail_goes_with_the_dot)
 	struct reinject	*r;
 	char		*rx;
 
-	txn(&t);
-	cr_assert_not_null(r = reinject_open(0, why), "%s", buf_str(why));
-	cr_assert_eq(reinject_prepare(r, &t, 0, why), WN_OK, "%s",
-	    buf_str(why));
-	cr_assert(t.prepared);
+	r = prepared(&t);
 	rx = received();
 	cr_assert_not_null(strstr(rx, "DATA\r\n"));
 	cr_assert_null(strstr(rx, "the last line"), "sent before the commit");
@@ -120,10 +131,7 @@ Test(reinject, an_abort_after_prepare_sends_no_tail_and_no_dot)
 	struct reinject	*r;
 	char		*rx;
 
-	txn(&t);
-	cr_assert_not_null(r = reinject_open(0, why), "%s", buf_str(why));
-	cr_assert_eq(reinject_prepare(r, &t, 0, why), WN_OK, "%s",
-	    buf_str(why));
+	r = prepared(&t);
 	reinject_abort(r, &t);
 	reinject_release(r, 1);
 	rx = received();
