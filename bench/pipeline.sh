@@ -36,7 +36,11 @@
 # SESSIONS (default "2 8 20"), RSPAMD_SCAN (default: rspamd's antivirus
 # defaults, attachments only; all: the whole message, clamd parsing every
 # part, as winnowd scans every part), SYSTEMS (which
-# of off avoff on rspamd amavis, default all).  Loopback only; ports
+# of off avoff on rspamd amavis, default all), CLIENT (the original client
+# every system is told of, winnowd and amavisd by XFORWARD pipelined with
+# MAIL, rspamd by its IP header: default 192.0.2.3, which t/dns lists
+# nowhere and gives a PTR and SPF pass, so every check on the client
+# runs; empty: 127.0.0.1, which winnowd does not look up).  Loopback only; ports
 # 22120-22139 and 15390.  Takes about an hour with the defaults.
 set -eu
 cd "$(dirname "$0")/.."
