@@ -37,10 +37,14 @@
 # defaults, attachments only; all: the whole message, clamd parsing every
 # part, as winnowd scans every part), SYSTEMS (which
 # of off avoff on rspamd amavis, default all; avoff-base and on-base run
-# the winnowd binary BASE names, for a same-run A/B).  bench/tail.py shows
-# what the one-at-a-time pass's slowest messages are made of.  Loopback
-# only; ports 22120-22139 and 15390.  Takes about an hour with the
-# defaults.
+# the winnowd binary BASE names, for a same-run A/B), CLIENT (the original
+# client every system is told of, winnowd and amavisd by XFORWARD
+# pipelined with MAIL, rspamd by its IP header: default 192.0.2.3, which
+# t/dns lists nowhere and gives a PTR and SPF pass, so every check on the
+# client runs; empty: 127.0.0.1, which winnowd does not look up).
+# bench/tail.py shows what the one-at-a-time pass's slowest messages are
+# made of.  Loopback only; ports 22120-22139 and 15390.  Takes about an
+# hour with the defaults.
 set -eu
 cd "$(dirname "$0")/.."
 QUICK=0

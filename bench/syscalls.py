@@ -34,7 +34,8 @@ S = int(os.environ.get("SESSIONS", "8"))
 # perf report; CG=dwarf for call stacks through -O2 code), no counts.
 # TOOL=perf: perf stat's syscall tracepoints on the processes there before
 # the load (children forked during it are missed), far less intrusive
-# than strace, so waits come out as without it; "total" is every call.
+# than strace, so waits come out as without it; "total" is every call,
+# "instructions" (user and kernel) and "context-switches" are counted too.
 TOOL = os.environ.get("TOOL", "strace")
 PERF_CALLS = ["read", "write", "writev", "poll", "recvfrom", "sendto",
               "rt_sigprocmask", "clone3", "futex", "getrandom", "statfs",
@@ -54,7 +55,8 @@ def count(binary, msgs):
                 "-p", ",".join(str(p) for p in pids)]
     elif TOOL == "perf":
         argv = ["perf", "stat", "-x", ",", "-o", so, "-p",
-                ",".join(str(p) for p in pids), "-e", "raw_syscalls:sys_enter"]
+                ",".join(str(p) for p in pids), "-e", "raw_syscalls:sys_enter",
+                "-e", "instructions", "-e", "context-switches"]
         for e in PERF_CALLS:
             argv += ["-e", "syscalls:sys_enter_" + e]
     else:
@@ -89,26 +91,13 @@ def count(binary, msgs):
 def main():
     bins = sys.argv[2:] or [os.path.join(pl.TOP, "build", "winnowd")]
     msgs = pl.corpus(1)[0][1][:N]
-    r = subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "start", "-p", str(pl.DNS_PORT), "-d",
-                        os.path.join(OUT, "unbound-sys"), "-t", "3600"],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SystemExit("unbound: " + r.stdout + r.stderr)
-    pl.start("sink", ["smtp-sink", "-u", "nobody",
-                      "127.0.0.1:%d" % pl.SINK_PORT, "1000"]
-             if os.getuid() == 0 else
-             ["smtp-sink", "127.0.0.1:%d" % pl.SINK_PORT, "1000"])
-    pl.wait_port(pl.SINK_PORT, 20, "smtp-sink")
+    pl.peers_up("unbound-sys")
     res = []
     try:
         for b in bins:
             res.append(count(b, msgs))
     finally:
-        pl.stop_all()
-        subprocess.run([os.path.join(pl.TOP, "t", "dns", "run-unbound"),
-                        "stop", os.path.join(OUT, "unbound-sys")],
-                       capture_output=True)
+        pl.peers_down("unbound-sys")
     names = sorted(set(k for c, _ in res for k in c),
                    key=lambda k: (k == "total",
                                   -max(c.get(k, 0) for c, _ in res)))

@@ -24,6 +24,13 @@
  * cancels the resolver; a worker still not done after that (a bug) is
  * left to free the run itself and end, and the findings say timeout.
  *
+ * Without SPF (no public client, or SPF off) there is no chain: every
+ * query is sent by dnsbl_start() on the caller's thread, the answers wait
+ * in the socket while the local checks run, and dnsbl_finish() reads them
+ * (resolver_run, bounded by the same deadline) - no worker, no hand-over.
+ * On corpus mail from a private client that saved 3.8 futex calls and
+ * 0.8 context switches per message (bench/syscalls.py).
+ *
  * The worker thread is started for a process's first run and then kept,
  * waiting for the next run: a thread per message cost a dozen system
  * calls (clone3, the signal masks around it, rseq, robust list, its
@@ -173,10 +180,10 @@ static struct {
 	int		 init;		/* semaphores and fork handler set */
 } dnsbl_w = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
-/* dnsbl_work - the DNS of one message */
+/* dnsbl_send - send every query that needs no earlier answer */
 
 static void
-dnsbl_work(struct dnsbl_run *run)
+dnsbl_send(struct dnsbl_run *run)
 {
 	if ((run->families & DNSBL_F_DNSBL) && run->nips > 0)
 		rbl_submit(run);
@@ -187,7 +194,23 @@ dnsbl_work(struct dnsbl_run *run)
 		surbl_submit(run);
 		resolver_kick(run->res);
 	}
-	if ((run->families & DNSBL_F_SPF) && run->have_client)
+}
+
+/* dnsbl_has_chain - the run has SPF's round trips one after the other */
+
+static int
+dnsbl_has_chain(const struct dnsbl_run *run)
+{
+	return ((run->families & DNSBL_F_SPF) && run->have_client);
+}
+
+/* dnsbl_work - the DNS of one message */
+
+static void
+dnsbl_work(struct dnsbl_run *run)
+{
+	dnsbl_send(run);
+	if (dnsbl_has_chain(run))
 		dnsbl_spf(run);
 	resolver_run(run->res);
 	run->done_ms = time_now_ms();
@@ -373,6 +396,14 @@ dnsbl_start(const struct msg_view *v, const struct dnsbl_opts *opts,
 		buf_printf(why, "%s", buf_str(run->err));
 		return (run);
 	}
+	if (!dnsbl_has_chain(run)) {
+		/* Every query goes out now and its answer waits in the
+		 * socket while the local checks run: a thread would add
+		 * hand-overs and buy no overlap. */
+		dnsbl_send(run);
+		run->in_caller = 1;
+		return (run);
+	}
 	run->worker_done = 0;
 	if (dnsbl_spawn(run) < 0) {
 		run->worker_done = 1;
@@ -555,6 +586,10 @@ dnsbl_finish(struct dnsbl_run *run, struct findings *f, struct buf *why)
 			return (WN_TEMP);
 		dnsbl_run_free(run);
 		return (WN_TEMP);
+	}
+	if (run->in_caller) {
+		resolver_run(run->res);
+		run->done_ms = time_now_ms();
 	}
 	if (run->thread_started && dnsbl_join(run) < 0) {
 		f->dns_state = CHECK_TIMEOUT;

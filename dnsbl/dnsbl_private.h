@@ -313,6 +313,8 @@ struct dnsbl_run {
 	size_t		 nips;
 
 	int		 thread_started;	/* handed to the worker */
+	int		 in_caller;	/* no SPF: sent by dnsbl_start,
+					 * read by dnsbl_finish, no worker */
 	int		 orphaned;	/* finish gave up: worker frees */
 	int		 worker_done;	/* these two under dnsbl.c's
 					 * worker mutex */

@@ -724,12 +724,14 @@ reinject_body(struct reinject *r, struct reinject_txn *t, struct buf *why)
 				goto fail;
 		}
 	}
-	/* Terminate the last line now; the dot waits for the commit. */
+	/* Terminate the last line now; the dot waits for the commit.  What
+	 * is still queued (up to 64 KB) is not flushed here: it goes in the
+	 * commit's write with the dot, one segment and one wake-up of the
+	 * downstream fewer, and an abort drops it with the connection. */
 	buf_reset(out);
 	dotstuff_finish(&st, out);
 	buf_truncate(out, buf_len(out) - 3);
-	if (stream_write(r->st, out->data, buf_len(out)) < 0 ||
-	    stream_flush(r->st) < 0)
+	if (stream_write(r->st, out->data, buf_len(out)) < 0)
 		goto fail;
 	return (WN_OK);
 fail:

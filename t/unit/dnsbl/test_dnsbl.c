@@ -465,3 +465,68 @@ Test(dnsbl, without_load_it_is_a_temporary_failure)
 	buf_free(why);
 }
 
+
+/* Without SPF (here: a private client) there is no chain of round trips:
+ * the queries go out from dnsbl_start on the caller's thread and
+ * dnsbl_finish reads the answers - no worker, no hand-over. */
+Test(dnsbl, without_spf_the_caller_runs_the_queries_itself)
+{
+	struct findings	*f = findings_new();
+	struct msg_view	 v;
+	struct dnsbl_run *run;
+	struct buf	*why = buf_new(64);
+
+	config("127.0.0.1:15340", "3s");
+	v = dt_view("10.1.2.3", "a@pass.spf.test", NULL, MSG("",
+	    "Cheap stuff at hxxp://www.spam-example[.]com/now\r\n"));
+	run = dnsbl_start(&v, NULL, why);
+	cr_assert(run->in_caller);
+	cr_assert_not(run->thread_started);
+	cr_assert_eq(dnsbl_finish(run, f, why), WN_OK, "%s", buf_str(why));
+	cr_assert_str_eq(render(f), "dnsbl=none; surbl=multi.surbl.test(100)");
+	findings_free(f);
+
+	/* A public client with SPF off: DNSBL and rDNS, still no worker. */
+	f = findings_new();
+	v = dt_view("192.0.2.1", "a@pass.spf.test", NULL, MSG("", "x\r\n"));
+	run = dnsbl_start(&v, &(struct dnsbl_opts){ .families =
+	    DNSBL_F_DNSBL | DNSBL_F_RDNS }, why);
+	cr_assert(run->in_caller);
+	cr_assert_eq(dnsbl_finish(run, f, why), WN_OK, "%s", buf_str(why));
+	cr_assert_str_eq(render(f), "dnsbl=bl1.test(60),bl2.test(50); "
+	    "rdns=ok");
+	findings_free(f);
+
+	/* With SPF the worker runs the chain while the caller works. */
+	f = findings_new();
+	run = dnsbl_start(&v, NULL, why);
+	cr_assert_not(run->in_caller);
+	cr_assert(run->thread_started);
+	cr_assert_eq(dnsbl_finish(run, f, why), WN_OK, "%s", buf_str(why));
+	findings_free(f);
+	buf_free(why);
+}
+
+/* The caller's own run keeps the deadline, and an abort frees it at once. */
+Test(dnsbl, S3_without_spf_a_silent_resolver_costs_the_deadline)
+{
+	struct findings	*f;
+	struct msg_view	 v;
+	uint64_t	 t0;
+
+	config("127.0.0.1:15341", "400ms");
+	t0 = time_now_ms();
+	f = check("10.1.2.3", "a@pass.spf.test", MSG("",
+	    "http://spam-example.com/\r\n"), DNSBL_F_ALL);
+	cr_assert_geq(time_now_ms() - t0, 390);
+	cr_assert_lt(time_now_ms() - t0, 600);
+	cr_assert_eq(f->surbl_state, CHECK_TIMEOUT);
+	cr_assert_str_eq(render(f), "dnsbl=timeout; surbl=timeout");
+	findings_free(f);
+
+	v = dt_view("10.1.2.3", "a@pass.spf.test", NULL, MSG("",
+	    "http://spam-example.com/\r\n"));
+	t0 = time_now_ms();
+	dnsbl_abort(dnsbl_start(&v, NULL, NULL));
+	cr_assert_lt(time_now_ms() - t0, 100);
+}
