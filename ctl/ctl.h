@@ -27,6 +27,10 @@ int	ctl_stats_main(int, char **);		/* ctl_stats.c */
 int	ctl_history_main(int, char **);		/* ctl_stats.c */
 int	ctl_fleet_main(int, char **);		/* ctl_fleet.c */
 int	ctl_fforget_main(const char *node);	/* ctl_fforget.c */
+/* The fleet's Redis for winnowctl CMD, or NULL said on stderr as
+ * "winnowctl CMD: why" (ctl_fleet.c). */
+struct redisContext;
+struct redisContext *ctl_fleet_open(const char *cmd);
 int	ctl_model_main(int, char **);		/* ctl_model.c */
 /* stats --fleet and history --fleet (ctl_fleet.c). */
 struct squery;

@@ -204,13 +204,9 @@ ctl_fforget_main(const char *node)
 		buf_free(why);
 		return (EX_USAGE);
 	}
-	if ((c = fleet_client_open(why)) == NULL) {
-		(void)fprintf(stderr, "winnowctl fleet forget: %s\n",
-		    buf_str(why));
-		buf_free(why);
-		return (EX_UNAVAILABLE);
-	}
 	buf_free(why);
+	if ((c = ctl_fleet_open("fleet forget")) == NULL)
+		return (EX_UNAVAILABLE);
 	res = ctl_fforget_run(c, node);
 	fleet_client_close(c);
 	return (res);

@@ -50,7 +50,7 @@ static const char ctl_fleet_help[] =
 
 /* ctl_fleet_open - the fleet's Redis, or NULL (said on stderr) */
 
-static redisContext *
+redisContext *
 ctl_fleet_open(const char *cmd)
 {
 	struct buf	*why = buf_new(128);

@@ -275,9 +275,7 @@ ctl_fquar_list(int argc, char **argv)
 			return (EX_USAGE);
 		}
 	}
-	if ((c = fleet_client_open(why)) == NULL) {
-		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
-		    buf_str(why));
+	if ((c = ctl_fleet_open("quarantine")) == NULL) {
 		buf_free(why);
 		return (EX_UNAVAILABLE);
 	}
@@ -407,9 +405,7 @@ ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 		buf_free(why);
 		return (EX_USAGE);
 	}
-	if ((c = fleet_client_open(why)) == NULL) {
-		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
-		    buf_str(why));
+	if ((c = ctl_fleet_open("quarantine")) == NULL) {
 		buf_free(why);
 		return (EX_TEMPFAIL);
 	}

@@ -141,23 +141,23 @@ api_quar_id(struct control_req *r)
 	return (r->arg);
 }
 
-/* api_fleet_map - winnowctl quarantine --node's exit status as HTTP (75:
- * the node is down, or Redis away) */
+static int	api_release_map(int);
+
+/* api_fleet_map - winnowctl quarantine --node's exit status as HTTP: as
+ * a local one (75: the node is down, or Redis away), but a failure with
+ * no meaning of its own is the other node's (502), and a configuration
+ * that cannot be read is ours (500) */
 
 static int
 api_fleet_map(int ex)
 {
 	switch (ex) {
 	case EX_OK:
-		return (MHD_HTTP_OK);
 	case EX_USAGE:
-		return (MHD_HTTP_BAD_REQUEST);
 	case EX_DATAERR:
-		return (MHD_HTTP_CONFLICT);
 	case EX_NOINPUT:
-		return (MHD_HTTP_NOT_FOUND);
 	case EX_TEMPFAIL:
-		return (MHD_HTTP_SERVICE_UNAVAILABLE);
+		return (api_release_map(ex));
 	case EX_CONFIG:
 		return (MHD_HTTP_INTERNAL_SERVER_ERROR);
 	default:

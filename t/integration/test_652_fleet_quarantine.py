@@ -21,6 +21,8 @@ from wntest import net, procs, uds
 from wntest.control import Api
 from wntest.smtp import Client, make_message, wait_until
 
+from test_640_dashboard import browser  # noqa: F401
+
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
 WINNOWCTL = os.path.join(procs.TOP, "build", "winnowctl")
 FLEET = {"publish_interval": "300ms", "heartbeat": "1s",
@@ -282,31 +284,6 @@ def test_fleet_quarantine_bounded(relay, ports, workdir, redis):
                == "2", timeout=15, what="two entries in the index")
     subjects = sorted(x["subject"] for x in fleet_list(w)["entries"])
     assert subjects == ["spam 2", "spam 3"]
-
-
-@pytest.fixture
-def browser(workdir):
-    import shutil
-    chromedriver = shutil.which("chromedriver") or "/usr/bin/chromedriver"
-    chromium = shutil.which("chromium") or "/usr/bin/chromium"
-    if not os.path.exists(chromedriver) or not os.path.exists(chromium):
-        pytest.skip("no chromium/chromium-driver (scripts/install-deps)")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    o = webdriver.ChromeOptions()
-    o.binary_location = chromium
-    for a in ("--headless", "--no-sandbox", "--disable-gpu",
-              "--disable-background-networking", "--disable-component-update",
-              "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-              "--window-size=1366,900",
-              "--user-data-dir=" + os.path.join(workdir, "chromium")):
-        o.add_argument(a)
-    d = webdriver.Chrome(options=o, service=Service(
-        executable_path=chromedriver,
-        log_path=os.path.join(workdir, "chromedriver.log")))
-    d.set_page_load_timeout(30)
-    yield d
-    d.quit()
 
 
 @pytest.mark.timeout(180)
