@@ -122,6 +122,9 @@ av_cl_init(struct buf *why)
 		return (WN_TEMP);
 	}
 	av_load_errors = buf_new(128);
+	log_debug("av: libclamav's logical signatures are parsed by %s",
+	    avsscanf_bound() ? "winnow's sscanf fast path (avsscanf.c)" :
+	    "glibc's sscanf: this program does not export avsscanf.c's");
 	done = 1;
 	return (WN_OK);
 }

@@ -193,6 +193,10 @@ void		 avfilt_norm_name(const char *, struct buf *);
 void		 avfilt_magic_init(void);
 void		 avfilt_real_type(const void *, size_t, struct buf *);
 
+/* avsscanf.c: sscanf's fast path for libclamav's logical signatures */
+int		 avsscanf_fast(const char *, const char *, unsigned int [2]);
+int		 avsscanf_bound(void);
+
 /* avscan.c */
 #define AVSCAN_WHOLE	0xffffffffu	/* a finding of the whole message */
 #define AVSCAN_ERROR_NAME	"Winnow.Scan.Error"

@@ -13,3 +13,4 @@ MOCKS_test_avrename = -lz
 TESTPKGS_av = glib-2.0
 MOCKS_test_avcache = -lz
 MOCKS_test_avcheck = -lz
+MOCKS_test_avsscanf = -lz
