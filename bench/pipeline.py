@@ -751,6 +751,11 @@ def main():
     fl = subprocess.run([os.path.join(OUT, "av_floor"), DB] + files,
                         capture_output=True, text=True).stdout \
         if "on" in SYSTEMS else "  (not run: no system with AV)\n"
+    # and with avsscanf.c's sscanf, as winnowd's libclamav calls run
+    flf = [l for l in subprocess.run(
+        [os.path.join(OUT, "av_floor_fast"), DB] + files,
+        capture_output=True, text=True).stdout.splitlines()
+        if l.startswith("floor")] if "on" in SYSTEMS else []
     stop_all()
     subprocess.run([os.path.join(TOP, "t", "dns", "run-unbound"), "stop",
                     os.path.join(OUT, "unbound")], capture_output=True)
@@ -794,6 +799,8 @@ def main():
     print("floor (bench/av_floor, bare libclamav, same messages):")
     for line in fl.splitlines():
         print("  " + line)
+    for line in flf:
+        print("  with avsscanf.c's sscanf, " + line)
     r = per_cpu.get("rspamd + clamd")
     print("winnow/rspamd messages per CPU-second: %.2f" %
           (on / r if on and r else 0))
