@@ -193,6 +193,13 @@ void		 avfilt_norm_name(const char *, struct buf *);
 void		 avfilt_magic_init(void);
 void		 avfilt_real_type(const void *, size_t, struct buf *);
 
+/* The scan process's malloc (avhelp.c): freed memory is kept for the next
+ * object instead of faulted in again (libclamav allocates and fills about
+ * 4 MB of per-scan arrays for every object with 5,000 logical signatures;
+ * glibc's default trims it and maps it anew); bench/av_floor -m too. */
+#define AVHELP_TRIM_THRESHOLD	(32 * 1024 * 1024)
+#define AVHELP_MMAP_THRESHOLD	(4 * 1024 * 1024)
+
 /* avsscanf.c: sscanf's fast path for libclamav's logical signatures */
 int		 avsscanf_fast(const char *, const char *, unsigned int [2]);
 int		 avsscanf_bound(void);

@@ -272,8 +272,8 @@ avhelp_main(pid_t owner, int sock, int memfd, const struct av_engine *e)
 	srand(seed);			/* libclamav's temporary names */
 	/* Keep freed memory instead of faulting it in again for each file
 	 * libclamav scans; large blocks still go back to the system. */
-	(void)mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
-	(void)mallopt(M_MMAP_THRESHOLD, 4 * 1024 * 1024);
+	(void)mallopt(M_TRIM_THRESHOLD, AVHELP_TRIM_THRESHOLD);
+	(void)mallopt(M_MMAP_THRESHOLD, AVHELP_MMAP_THRESHOLD);
 	avscan_warm(e);
 	for (;;) {
 		switch (avhelp_read_full(sock, hdr, sizeof(hdr))) {

@@ -751,9 +751,10 @@ def main():
     fl = subprocess.run([os.path.join(OUT, "av_floor"), DB] + files,
                         capture_output=True, text=True).stdout \
         if "on" in SYSTEMS else "  (not run: no system with AV)\n"
-    # and with avsscanf.c's sscanf, as winnowd's libclamav calls run
+    # and as winnowd runs libclamav: avsscanf.c's sscanf, the scan
+    # process's malloc settings
     flf = [l for l in subprocess.run(
-        [os.path.join(OUT, "av_floor_fast"), DB] + files,
+        [os.path.join(OUT, "av_floor_fast"), "-m", DB] + files,
         capture_output=True, text=True).stdout.splitlines()
         if l.startswith("floor")] if "on" in SYSTEMS else []
     stop_all()
@@ -800,7 +801,8 @@ def main():
     for line in fl.splitlines():
         print("  " + line)
     for line in flf:
-        print("  with avsscanf.c's sscanf, " + line)
+        print("  as winnowd runs libclamav (avsscanf.c, its malloc), "
+              + line)
     r = per_cpu.get("rspamd + clamd")
     print("winnow/rspamd messages per CPU-second: %.2f" %
           (on / r if on and r else 0))

@@ -22,8 +22,9 @@
 # of each system's own processes, from /proc, clamd counted with its
 # peers), latency one at a time, winnowd's AV objects and milliseconds
 # per message (its -v log), and the floor: bench/av_floor over the same
-# messages (bare libclamav on each object once), with glibc's sscanf and
-# with avsscanf.c's (av/README.md).  The last line is
+# messages (bare libclamav on each object once, libclamav's cache off),
+# and the same as winnowd runs libclamav (avsscanf.c's sscanf and the
+# scan process's malloc settings, av/README.md).  The last line is
 #
 #   winnow/rspamd messages per CPU-second: X.XX
 #
@@ -76,11 +77,12 @@ fi
 
 make -s all >/dev/null
 make -s build/libmail.a build/liblib.a >/dev/null
-cc -O2 -D_GNU_SOURCE -Ilib -Imail $(pkg-config --cflags libclamav) \
-    -o $OUT/av_floor bench/av_floor.c build/libmail.a build/liblib.a \
+cc -O2 -D_GNU_SOURCE -Ilib -Imail -Ifindings -Iav \
+    $(pkg-config --cflags libclamav libmagic) -o $OUT/av_floor \
+    bench/av_floor.c build/libmail.a build/liblib.a \
     $(pkg-config --libs libclamav)
 # the same floor with av/avsscanf.c's sscanf, which winnowd's libclamav
-# calls use: bare libclamav as winnowd runs it
+# calls use (run with -m: libclamav as winnowd runs it)
 cc -O2 -D_GNU_SOURCE -Ilib -Imail -Ifindings -Iav \
     $(pkg-config --cflags libclamav libmagic) -o $OUT/av_floor_fast \
     bench/av_floor.c av/avsscanf.c build/libmail.a build/liblib.a \
