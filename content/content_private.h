@@ -106,7 +106,6 @@ enum rule_id {
 	RULE_FORMAL_NULL_SENDER,
 	RULE_FORMAL_AUTOREPLY,
 	RULE_FORMAL_VIRUS,
-	RULE_RCVD_FROM_DOMAIN,
 	RULE_COUNT
 };
 
@@ -114,7 +113,6 @@ struct rule_def {
 	const char	*name;
 	int		 weight;	/* default, in verdict points */
 	const char	*help;
-	int		 unlearned;	/* not a learner feature (tok.c) */
 };
 
 /* The rule table, in enum order. */
@@ -298,10 +296,6 @@ void		 html_init(void);
 
 /* The registrable domain of a host (libpsl), into out; 0 or -1. */
 int		 html_reg_domain(const char *host, char *out, size_t size);
-
-/* rcvd.c: whether a Received hop's looked-up host name (the receiver's
- * reverse lookup, not the HELO) is in the registrable domain dom. */
-int		 rcvd_names_domain(const struct content_msg *, const char *dom);
 
 /* Extract the host of a URL (lower case) into out; 0 or -1. */
 int		 html_url_host(const char *url, size_t len, char *out,

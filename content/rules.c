@@ -10,11 +10,7 @@
  * table); the learner also sees every fired rule as a feature, so a rule's
  * weight only matters for the part of the decision the rules make on their
  * own.  OBSCENE and the FORMAL_* rules weigh nothing: obscene words only
- * mark a message, formal mail has its own status.  RCVD_FROM_DOMAIN
- * (experiment, issue 16): a relay's own reverse lookup names the From:
- * domain (rcvd.c); weight 0 here, bench/accuracy -r "RCVD_FROM_DOMAIN:-40"
- * for the variant in content/README.md; not a learner feature unless
- * WN_RCVD_LEARN is set.
+ * mark a message, formal mail has its own status.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -93,8 +89,6 @@ const struct rule_def rules_table[RULE_COUNT] = {
 	    "vacation or other automatic reply" },
 	[RULE_FORMAL_VIRUS] = { "FORMAL_VIRUS", 0,
 	    "virus notification from a mail gateway" },
-	[RULE_RCVD_FROM_DOMAIN] = { "RCVD_FROM_DOMAIN", 0,
-	    "a relay's looked-up name (Received) is in the From: domain", 1 },
 };
 
 /* rules_find - index of a rule name (case-insensitive), -1 if unknown */
@@ -210,28 +204,6 @@ rules_addrs(struct content_msg *cm, const struct mail_addr *l, size_t n,
 		else if (rules_local_mixed(a))
 			mime_rule(cm, mix, NULL);
 	}
-}
-
-/* rules_rcvd_from - a Received hop's looked-up name is in the From:
- * domain (rcvd.c says why that is a sign of mail its sender sent itself) */
-
-static void
-rules_rcvd_from(struct content_msg *cm)
-{
-	const char	*a;
-	char		 host[256], dom[256];
-	size_t		 i;
-
-	if (cm->from.n < 1 || (a = cm->from.v[0].addr) == NULL ||
-	    (a = strrchr(a, '@')) == NULL)
-		return;
-	for (i = 0; a[1 + i] != '\0' && i + 1 < sizeof(host); i++)
-		host[i] = (char)tolower((unsigned char)a[1 + i]);
-	host[i] = '\0';
-	if (html_reg_domain(host, dom, sizeof(dom)) < 0)
-		(void)snprintf(dom, sizeof(dom), "%s", host);
-	if (rcvd_names_domain(cm, dom))
-		mime_rule(cm, RULE_RCVD_FROM_DOMAIN, NULL);
 }
 
 /* rules_undisclosed - To: names undisclosed recipients */
@@ -492,7 +464,6 @@ rules_run(struct content_msg *cm, const struct msg_view *view,
 			mime_rule(cm, RULE_UNDISC_RCPT, NULL);
 		rules_addrs(cm, cm->from.v, cm->from.n, RULE_FROM_DIGITS, 0);
 		rules_addrs(cm, cm->to.v, cm->to.n, RULE_TO_DIGITS, 0);
-		rules_rcvd_from(cm);
 	}
 	if (obscene != NULL) {
 		n = wordlist_count(obscene, cm->subject, strlen(cm->subject),

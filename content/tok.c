@@ -788,8 +788,7 @@ tok_message(const struct content_msg *cm, struct tok_list *tl)
 	tok_urls(cm, tl);
 	tok_sender_signs(cm, tl);
 	for (i = 0; i < RULE_COUNT; i++)
-		if ((cm->rules & (1ULL << i)) && (!rules_table[i].unlearned ||
-		    getenv("WN_RCVD_LEARN") != NULL))
+		if (cm->rules & (1ULL << i))
 			tok_feats(tl, TK_RULE, rules_table[i].name);
 	if (cm->hidden->len > 0)
 		tok_text(tl, cm->hidden->data, cm->hidden->len, TK_HIDDEN,
