@@ -54,10 +54,25 @@ struct json_t;
 int	ctl_remote_raw(const char *method, const char *path,
 	    struct json_t *body);
 
-/* quarantine list --fleet, and show/release/delete --node (ctl_fquar.c):
- * an exit status, or -1 for ctl_fquar_node when the node is this one. */
+/* quarantine list --fleet, and show/release/delete/learn --node
+ * (ctl_fquar.c): an exit status, or -1 for ctl_fquar_node when the node
+ * is this one. */
 int	ctl_fquar_list(int, char **);
 int	ctl_fquar_node(const char *node, int raw, int, char **);
+
+/* The control API request of "quarantine CMD ID [OPTIONS] --node": CMD
+ * show, release (--to, --force), delete, learn (--spam|--ham), and with
+ * --raw only message and explain; body is NULL or the caller's. */
+struct buf;
+struct ctl_fq_request {
+	const char	*method;	/* GET or POST */
+	char		 path[512];	/* /api/v1/quarantine/ID... */
+	struct json_t	*body;		/* a POST's, or NULL */
+	int		 raw_only;	/* no command of ours prints it */
+	int		 more_ids;	/* delete: IDs after the first */
+};
+int	ctl_fquar_request(int, char **, struct ctl_fq_request *,
+	    struct buf *why);
 
 /* The configuration file winnowctl was told to use (NULL: defaults). */
 extern const char	*ctl_config_path;

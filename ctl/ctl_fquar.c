@@ -1,16 +1,20 @@
 /*
- * ctl_fquar.c - winnowctl quarantine list --fleet, and show, release and
- * delete --node: the fleet's quarantine
+ * ctl_fquar.c - winnowctl quarantine list --fleet, and show, release,
+ * delete and learn --node: the fleet's quarantine
  *
  * The list is every node's index (fleet/fleet_quar.h) as its fleet
  * process last wrote it, each entry with its node; the entries of a node
  * whose heartbeat went quiet (fleet_beat_down) are shown unavailable.
- * show, release and delete of another node's entry go to that node's
- * control API - the address its heartbeat says - with the fleet secret
+ * show, release, delete and learn of another node's entry go to that
+ * node's control API - the address its heartbeat says - with the fleet secret
  * ([fleet] secret_file, the same file on every node) as the bearer token,
  * so the owning node does the release with its own lock: two admins
  * releasing at once through two nodes send the message once.  A node that
- * is down answers nothing: exit 75 naming it, until it is back.
+ * is down answers nothing: exit 75 naming it, until it is back.  With
+ * --raw (the control API's own forwarding) the node's answer is printed
+ * as it is, and two more requests go there: "message" (the stored bytes)
+ * and "explain" (the owning node's scan of them); they have no command of
+ * their own here, the dashboard and the API are what ask for them.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -336,43 +340,110 @@ out:
 	return (rc);
 }
 
-/* ctl_fq_raw - show, release or delete of ID as the API's JSON */
+/* The requests --node sends: CMD, the API's method and the path after
+ * /api/v1/quarantine/ID, and whether it needs --raw (no command of its
+ * own prints it). */
+static const struct ctl_fq_verb {
+	const char	*cmd;
+	const char	*method;
+	const char	*tail;
+	int		 raw_only;
+} ctl_fq_verbs[] = {
+	{ "show", "GET", "", 0 },
+	{ "release", "POST", "/release", 0 },
+	{ "delete", "POST", "/delete", 0 },
+	{ "learn", "POST", "/learn", 0 },
+	{ "message", "GET", "/message", 1 },
+	{ "explain", "POST", "/explain", 1 },
+	{ NULL, NULL, NULL, 0 }
+};
+
+/* ctl_fq_verb - CMD's row; NULL when --node does not send it */
+
+static const struct ctl_fq_verb *
+ctl_fq_verb(const char *cmd)
+{
+	const struct ctl_fq_verb *v;
+
+	for (v = ctl_fq_verbs; v->cmd != NULL; v++)
+		if (strcmp(v->cmd, cmd) == 0)
+			return (v);
+	return (NULL);
+}
+
+/* ctl_fquar_request - the API request of argv (CMD ID [OPTIONS], without
+ * --node and --raw): method, path and body (NULL, or the caller's to
+ * json_decref); 0, or -1 with why */
+
+int
+ctl_fquar_request(int argc, char **argv, struct ctl_fq_request *q,
+    struct buf *why)
+{
+	const struct ctl_fq_verb *v;
+	const char	*to = NULL, *as = NULL;
+	int		 k, force = 0;
+
+	memset(q, 0, sizeof(*q));
+	if (argc < 3 || (v = ctl_fq_verb(argv[1])) == NULL) {
+		buf_printf(why, "--node sends show, release, delete, learn, "
+		    "message and explain of one ID");
+		return (-1);
+	}
+	if (argv[2][0] == '\0' || strpbrk(argv[2], "/?#%") != NULL) {
+		buf_printf(why, "\"%s\" is not an entry's ID", argv[2]);
+		return (-1);
+	}
+	for (k = 3; k < argc; k++) {
+		if (strcmp(v->cmd, "show") == 0 && (strcmp(argv[k],
+		    "--message") == 0 || strcmp(argv[k], "--json") == 0))
+			continue;	/* how it prints, not what it asks */
+		if (strcmp(v->cmd, "delete") == 0 && argv[k][0] != '-') {
+			q->more_ids++;	/* delete ID...: one request each */
+			continue;
+		}
+		if (strcmp(v->cmd, "release") == 0 && strcmp(argv[k],
+		    "--force") == 0)
+			force = 1;
+		else if (strcmp(v->cmd, "release") == 0 && strcmp(argv[k],
+		    "--to") == 0 && k + 1 < argc)
+			to = argv[++k];
+		else if (strcmp(v->cmd, "learn") == 0 && (strcmp(argv[k],
+		    "--spam") == 0 || strcmp(argv[k], "--ham") == 0) &&
+		    (as == NULL || strcmp(as, argv[k] + 2) == 0))
+			as = argv[k] + 2;
+		else {
+			buf_printf(why, "%s --node does not take \"%s\"",
+			    v->cmd, argv[k]);
+			return (-1);
+		}
+	}
+	if (strcmp(v->cmd, "learn") == 0 && as == NULL) {
+		buf_printf(why, "learn takes --spam or --ham");
+		return (-1);
+	}
+	q->method = v->method;
+	q->raw_only = v->raw_only;
+	if ((size_t)snprintf(q->path, sizeof(q->path), "/api/v1/quarantine/"
+	    "%s%s", argv[2], v->tail) >= sizeof(q->path)) {
+		buf_printf(why, "the ID is too long");
+		return (-1);
+	}
+	if (strcmp(v->cmd, "release") == 0) {
+		q->body = json_pack("{s:b}", "force", force);
+		if (to != NULL)
+			(void)json_object_set_new(q->body, "to",
+			    json_string(to));
+	} else if (as != NULL)
+		q->body = json_pack("{s:s}", "as", as);
+	return (0);
+}
+
+/* ctl_fq_raw - a request of ID, its answer as the API gives it */
 
 static int
-ctl_fq_raw(int argc, char **argv)
+ctl_fq_raw(const struct ctl_fq_request *q)
 {
-	struct buf	*p = buf_new(128);
-	const char	*to = NULL;
-	json_t		*b = NULL;
-	int		 k, force = 0, rc;
-
-	if (argc < 3 || strchr(argv[2], '/') != NULL) {
-		buf_free(p);
-		return (EX_USAGE);
-	}
-	buf_printf(p, "/api/v1/quarantine/%s", argv[2]);
-	if (strcmp(argv[1], "show") == 0) {
-		rc = ctl_remote_raw("GET", buf_str(p), NULL);
-	} else if (strcmp(argv[1], "delete") == 0) {
-		buf_puts(p, "/delete");
-		rc = ctl_remote_raw("POST", buf_str(p), NULL);
-	} else if (strcmp(argv[1], "release") == 0) {
-		for (k = 3; k < argc; k++) {
-			if (strcmp(argv[k], "--force") == 0)
-				force = 1;
-			else if (strcmp(argv[k], "--to") == 0 && k + 1 < argc)
-				to = argv[++k];
-		}
-		b = json_pack("{s:b}", "force", force);
-		if (to != NULL)
-			(void)json_object_set_new(b, "to", json_string(to));
-		buf_puts(p, "/release");
-		rc = ctl_remote_raw("POST", buf_str(p), b);
-		json_decref(b);
-	} else
-		rc = EX_USAGE;
-	buf_free(p);
-	return (rc);
+	return (ctl_remote_raw(q->method, q->path, q->body));
 }
 
 /* ctl_fquar_node - show/release/delete of an entry of node: -1 when node
@@ -383,6 +454,7 @@ int
 ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 {
 	struct fleet_beat b;
+	struct ctl_fq_request q;
 	struct buf	*why = buf_new(128);
 	char		 secret[SECRET_LEN + 1];
 	redisContext	*c;
@@ -398,16 +470,20 @@ ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 		buf_free(why);
 		return (EX_USAGE);
 	}
-	if (argc < 2 || (strcmp(argv[1], "show") != 0 && strcmp(argv[1],
-	    "release") != 0 && strcmp(argv[1], "delete") != 0)) {
-		(void)fprintf(stderr, "winnowctl quarantine: --node works "
-		    "with show, release and delete\n");
+	if (ctl_fquar_request(argc, argv, &q, why) < 0 || (q.raw_only &&
+	    !raw) || (raw && q.more_ids > 0)) {
+		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
+		    buf_len(why) ? buf_str(why) : q.more_ids > 0 ? "--raw "
+		    "deletes one ID" : "message and explain --node are the "
+		    "control API's (--raw): the dashboard shows them");
+		json_decref(q.body);
 		buf_free(why);
 		return (EX_USAGE);
 	}
 	if ((c = ctl_fleet_open("quarantine")) == NULL) {
-		buf_free(why);
-		return (EX_TEMPFAIL);
+		json_decref(q.body);
+		rc = EX_TEMPFAIL;
+		goto out;
 	}
 	up = ctl_fq_beat(c, node, &b);
 	fleet_client_close(c);
@@ -421,29 +497,31 @@ ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 			    "is unavailable (last heartbeat %llds ago): try "
 			    "again when it is back\n", node, (long long)
 			    ((time_wall_ms() - b.time_ms) / 1000));
-		buf_free(why);
-		return (EX_TEMPFAIL);
+		rc = EX_TEMPFAIL;
+		goto out;
 	}
 	if (b.control[0] == '\0') {
 		(void)fprintf(stderr, "winnowctl quarantine: node %s says no "
 		    "control address ([fleet] control_url there)\n", node);
-		buf_free(why);
-		return (EX_CONFIG);
+		rc = EX_CONFIG;
+		goto out;
 	}
 	if (fleet_conf.secret_file[0] == '\0' || secret_read(
 	    fleet_conf.secret_file, secret, why) != WN_OK) {
 		(void)fprintf(stderr, "winnowctl quarantine: the fleet secret "
 		    "([fleet] secret_file): %s\n", buf_len(why) ?
 		    buf_str(why) : "not set");
-		buf_free(why);
-		return (EX_CONFIG);
+		rc = EX_CONFIG;
+		goto out;
 	}
 	ctl_url = b.control;
 	ctl_token = secret;
-	rc = raw ? ctl_fq_raw(argc, argv) : ctl_remote_main("quarantine",
-	    argc, argv);
+	rc = raw ? ctl_fq_raw(&q) : ctl_remote_main("quarantine", argc,
+	    argv);
 	ctl_token = NULL;
+out:
 	explicit_bzero(secret, sizeof(secret));
+	json_decref(q.body);
 	buf_free(why);
 	return (rc);
 }

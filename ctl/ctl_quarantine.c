@@ -111,14 +111,19 @@ static const char ctl_quar_help[] =
 "        whose heartbeat went quiet end \"unavailable\".  --json: an\n"
 "        object with \"entries\" (newest first, each with \"node\" and\n"
 "        \"available\"), \"nodes\" and \"self\" (this node).\n"
-"  show|release|delete ID --node NODE [--raw]\n"
+"  show|release|delete|learn ID --node NODE [--raw]\n"
 "        The entry of another node: the command is sent to that node's\n"
 "        control API (the address its heartbeat says, [fleet]\n"
 "        control_url) with the fleet secret ([fleet] secret_file), and\n"
 "        that node does it - a release there holds the entry's lock, so\n"
-"        two admins releasing at once through two nodes send once.  A\n"
-"        node that is down: exit 75 naming it.  --raw prints that node's\n"
-"        API answer (JSON) as it is.  NODE this node: done here.\n"
+"        two admins releasing at once through two nodes send once;\n"
+"        learning teaches that node's model, and the fleet's shared\n"
+"        learning the others.  A node that is down: exit 75 naming it.\n"
+"        --raw prints that node's API answer (JSON) as it is.  NODE this\n"
+"        node: done here.\n"
+"  message|explain ID --node NODE --raw\n"
+"        What the control API sends on for ?node=NODE: that node's\n"
+"        stored message as it is, or its scan of it (JSON).\n"
 "\n"
 "Files winnowctl writes as root into the store take the store's owner, so\n"
 "the tools that run as winnowd's user can still read them.\n"
@@ -550,7 +555,7 @@ ctl_quarantine_main(int argc, char **argv)
 	};
 	const char	*dir = policy_conf.quarantine_dir, *node = NULL;
 	size_t		 i;
-	int		 k, j, raw = 0, fleet = 0;
+	int		 k, j, raw = 0, fleet = 0, api_only;
 
 	/* --dir DIR comes before the command. */
 	while (argc > 1 && argv[1][0] == '-') {
@@ -574,7 +579,10 @@ ctl_quarantine_main(int argc, char **argv)
 	for (i = 0; cmds[i].name != NULL; i++)
 		if (strcmp(cmds[i].name, argv[1]) == 0)
 			break;
-	if (cmds[i].name == NULL)
+	/* message and explain: only another node's, for the control API */
+	api_only = strcmp(argv[1], "message") == 0 ||
+	    strcmp(argv[1], "explain") == 0;
+	if (cmds[i].name == NULL && !api_only)
 		return (ctl_usage("unknown command \"%s\"", argv[1]));
 	/* The fleet's options, anywhere after the command. */
 	for (k = j = 2; k < argc; k++) {
@@ -594,8 +602,8 @@ ctl_quarantine_main(int argc, char **argv)
 	argc = j;
 	argv[argc] = NULL;
 	if (fleet && strcmp(argv[1], "list") != 0)
-		return (ctl_usage("%s", "--fleet goes with list (show, release "
-		    "and delete take --node NODE)"));
+		return (ctl_usage("%s", "--fleet goes with list (show, release, "
+		    "delete and learn take --node NODE)"));
 	if ((fleet || node != NULL) && !fleet_conf_on())
 		return (ctl_usage("%s", "--fleet and --node need a fleet "
 		    "([fleet] redis)"));
@@ -603,6 +611,9 @@ ctl_quarantine_main(int argc, char **argv)
 		return (ctl_fquar_list(argc - 1, argv + 1));
 	if (node != NULL && (k = ctl_fquar_node(node, raw, argc, argv)) >= 0)
 		return (k);
+	if (api_only)
+		return (ctl_usage("%s goes with --node NODE --raw of another "
+		    "node (the control API's)", argv[1]));
 	if (raw)
 		return (ctl_usage("%s", "--raw goes with --node of another "
 		    "node"));

@@ -455,22 +455,52 @@ ctl_remote_qline(json_t *e)
 	    "releases")) > 0 ? " released" : "");
 }
 
-/* ctl_remote_quarantine - quarantine list|show|release|delete */
+/* ctl_remote_job - a POST the API runs as winnowctl (a release,
+ * learning): its output printed, its exit status returned */
+
+static int
+ctl_remote_job(const char *path, json_t *body)
+{
+	struct ctl_resp	 r;
+	json_t		*j, *e;
+	int		 rc;
+
+	if (ctl_remote_call("POST", path, body, &r) < 0) {
+		buf_free(r.body);
+		return (EX_UNAVAILABLE);
+	}
+	j = ctl_remote_json(&r);
+	e = json_object_get(j, "exit");
+	if (e != NULL) {
+		(void)fputs(json_string_value(json_object_get(j, "output")) ?
+		    json_string_value(json_object_get(j, "output")) : "",
+		    r.status == 200 ? stdout : stderr);
+		rc = (int)json_integer_value(e);
+	} else {
+		(void)ctl_remote_failed(&r, "quarantine");
+		rc = r.status == 404 ? EX_NOINPUT : EX_UNAVAILABLE;
+	}
+	json_decref(j);
+	buf_free(r.body);
+	return (rc);
+}
+
+/* ctl_remote_quarantine - quarantine list|show|release|learn|delete */
 
 static int
 ctl_remote_quarantine(int argc, char **argv)
 {
 	struct ctl_resp	 r;
 	struct buf	*p = buf_new(128);
-	json_t		*j, *b, *e;
-	const char	*to = NULL;
+	json_t		*j, *b;
+	const char	*to = NULL, *as = NULL;
 	size_t		 i;
 	int		 k, rc = EX_OK, json = 0, force = 0, message = 0;
 	char		*s;
 
 	if (argc < 2) {
 		(void)fprintf(stderr, "winnowctl quarantine: list, show, "
-		    "release or delete\n");
+		    "release, learn or delete\n");
 		return (EX_USAGE);
 	}
 	if (strcmp(argv[1], "list") == 0) {
@@ -541,24 +571,31 @@ ctl_remote_quarantine(int argc, char **argv)
 		if (to != NULL)
 			(void)json_object_set_new(b, "to", json_string(to));
 		buf_printf(p, "/api/v1/quarantine/%s/release", argv[2]);
-		if (ctl_remote_call("POST", buf_str(p), b, &r) < 0) {
-			json_decref(b);
-			buf_free(p);
-			return (EX_UNAVAILABLE);
-		}
+		rc = ctl_remote_job(buf_str(p), b);
 		json_decref(b);
-		j = ctl_remote_json(&r);
-		e = json_object_get(j, "exit");
-		if (e != NULL) {
-			(void)fputs(json_string_value(json_object_get(j,
-			    "output")), r.status == 200 ? stdout : stderr);
-			rc = (int)json_integer_value(e);
-		} else {
-			(void)ctl_remote_failed(&r, "quarantine");
-			rc = r.status == 404 ? EX_NOINPUT : EX_UNAVAILABLE;
+	} else if (strcmp(argv[1], "learn") == 0 && argc >= 3) {
+		for (k = 3; k < argc; k++) {
+			if ((strcmp(argv[k], "--spam") != 0 && strcmp(argv[k],
+			    "--ham") != 0) || (as != NULL && strcmp(as,
+			    argv[k] + 2) != 0)) {
+				buf_free(p);
+				return (EX_USAGE);
+			}
+			as = argv[k] + 2;
 		}
-		json_decref(j);
-		buf_free(r.body);
+		if (as == NULL) {
+			(void)fprintf(stderr, "winnowctl quarantine: learn "
+			    "takes --spam or --ham\n");
+			buf_free(p);
+			return (EX_USAGE);
+		}
+		b = json_pack("{s:s}", "as", as);
+		buf_printf(p, "/api/v1/quarantine/%s/learn", argv[2]);
+		/* The API learns quietly (-q): say what was done. */
+		if ((rc = ctl_remote_job(buf_str(p), b)) == EX_OK)
+			(void)printf("quarantine %s: learned as %s through the "
+			    "control API\n", argv[2], as);
+		json_decref(b);
 	} else if (strcmp(argv[1], "delete") == 0 && argc >= 3) {
 		for (k = 2; k < argc; k++) {
 			buf_reset(p);
@@ -574,7 +611,8 @@ ctl_remote_quarantine(int argc, char **argv)
 		}
 	} else {
 		(void)fprintf(stderr, "winnowctl quarantine: through the API: "
-		    "list, show ID, release ID, delete ID...\n");
+		    "list, show ID, release ID, learn ID --spam|--ham, delete "
+		    "ID...\n");
 		rc = EX_USAGE;
 	}
 	buf_free(p);

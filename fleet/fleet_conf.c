@@ -123,10 +123,10 @@ static const struct conf_param fleet_params[] = {
 	{ "secret_file", CONF_STR, "", F(secret_file), 0, 0, NULL,
 	    fleet_conf_check_password, "the fleet secret, one line of 64 hex "
 	    "digits (openssl rand -hex 32), the same file on every node, "
-	    "readable by winnowd's group: quarantine show, release and "
-	    "delete of another node's entry are sent to that node's control "
-	    "API with it, and this node's API takes it for those (empty: "
-	    "neither)" },
+	    "readable by winnowd's group: quarantine show, message, release, "
+	    "delete, learn and explain of another node's entry are sent to "
+	    "that node's control API with it, and this node's API takes it "
+	    "for those (empty: neither)" },
 	{ NULL }
 };
 #undef F

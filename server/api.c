@@ -22,7 +22,8 @@
  * A route is one row: method, path ("*" is one segment, r->arg), handler,
  * and who may call it (ctlauth.c: anyone, anyone when public_metrics, a
  * credential, or a credential or the fleet secret - another node's
- * show, release and delete of an entry of ours, ctl/ctl_fquar.c).  A POST
+ * show, message, release, delete, learn and explain of an entry of ours,
+ * ctl/ctl_fquar.c).  A POST
  * also passes the CSRF guard.  Errors are JSON
  * {"error": "..."} with 400, 401, 403, 404, 405, 409, 413, 415, 421, 429 or
  * 5xx.  Handlers read the live file the master made (inherited) and the
@@ -490,13 +491,15 @@ static const struct api_route api_routes[] = {
 	{ "GET", "/api/v1/fleet/nodes", api_fleet_nodes, API_AUTH },
 	{ "GET", "/api/v1/quarantine", api_quar_list, API_AUTH },
 	{ "GET", "/api/v1/quarantine/*", api_quar_show, API_FLEET },
-	{ "GET", "/api/v1/quarantine/*/message", api_quar_message, API_AUTH },
+	{ "GET", "/api/v1/quarantine/*/message", api_quar_message,
+	    API_FLEET },
 	{ "POST", "/api/v1/quarantine/*/release", api_quar_release,
 	    API_FLEET },
 	{ "POST", "/api/v1/quarantine/*/delete", api_quar_delete,
 	    API_FLEET },
-	{ "POST", "/api/v1/quarantine/*/learn", api_quar_learn, API_AUTH },
-	{ "POST", "/api/v1/quarantine/*/explain", api_quar_explain, API_AUTH },
+	{ "POST", "/api/v1/quarantine/*/learn", api_quar_learn, API_FLEET },
+	{ "POST", "/api/v1/quarantine/*/explain", api_quar_explain,
+	    API_FLEET },
 	{ "POST", "/api/v1/scan", api_scan, API_AUTH },
 	{ "POST", "/api/v1/learn", api_learn, API_AUTH },
 	{ "POST", "/api/v1/reload", api_reload, API_AUTH },
@@ -552,8 +555,8 @@ api_dispatch(struct control_req *r)
 			continue;
 		if (r->auth == CONTROL_AUTH_FLEET && rt->who != API_FLEET) {
 			api_error(r, MHD_HTTP_FORBIDDEN, "the fleet secret "
-			    "opens a quarantine entry's show, release and "
-			    "delete only");
+			    "opens a quarantine entry's show, message, "
+			    "release, delete, learn and explain only");
 			return;
 		}
 		if (r->auth == CONTROL_AUTH_NONE && (rt->who == API_AUTH ||

@@ -94,6 +94,16 @@ api_fleet_json(struct control_req *r, char **argv, ctljob_map_fn *map)
 	ctljob_json(r, argv, api_fleet_in, api_fleet_inlen, map);
 }
 
+/* api_fleet_body - a winnowctl of the fleet whose output is the answer's
+ * body as it is (ctljob_body), the password on its standard input */
+
+void
+api_fleet_body(struct control_req *r, char **argv, ctljob_map_fn *map,
+    const char *type, size_t max)
+{
+	ctljob_body(r, argv, api_fleet_in, api_fleet_inlen, map, type, max);
+}
+
 /* api_fleet_ctl - winnowctl [-c CONFIG] [--fleet-password-stdin] */
 
 char **

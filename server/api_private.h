@@ -37,8 +37,14 @@ void	api_fleet_history(struct control_req *, long n);
  * the password ([fleet] password_file may be root's only) */
 char	**api_fleet_ctl(void);
 void	api_fleet_json(struct control_req *, char **argv, ctljob_map_fn *);
+void	api_fleet_body(struct control_req *, char **argv, ctljob_map_fn *,
+	    const char *type, size_t max);
 
 /* api_quar.c */
+/* winnowctl quarantine CMD ID --node NODE --raw after argv, with the
+ * body's "to" and "force" (release) or "as" (learn) as its options. */
+char	**api_quar_node_argv(char **argv, const char *cmd, const char *id,
+	    const char *node, json_t *body);
 void	api_quar_list(struct control_req *);
 void	api_quar_show(struct control_req *);
 void	api_quar_message(struct control_req *);

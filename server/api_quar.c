@@ -26,10 +26,15 @@
  * model.  Every state change is logged with who asked (an audit trail).
  * IDs from the path are checked (quar_id_ok) before they name a file.
  *
- * In a fleet, show, release and delete take ?node=NODE: an entry of
- * another node is sent to that node's control API by winnowctl
- * quarantine --node (ctl/ctl_fquar.c, with the fleet secret), which
- * answers as if asked here; a node that is down is 503 naming it.
+ * In a fleet, show, message, release, delete, learn and explain take
+ * ?node=NODE: an entry of another node is sent to that node's control
+ * API by winnowctl quarantine --node (ctl/ctl_fquar.c, with the fleet
+ * secret), which answers as if asked here - the message its bytes, learn
+ * its model (which the fleet's shared learning then brings to the
+ * others), explain the scan of its stored message - and logs the change
+ * as asked by a fleet node; a node that is down is 503 naming it.  The
+ * message comes back as it is (ctljob_body), up to [server]
+ * message_size_limit and 64 KiB more; a larger one is a 502.
  *
  * SPDX-License-Identifier: MIT
  */
@@ -78,6 +83,8 @@
 
 #define API_QUAR_LIST_MAX	500
 #define API_HEADER_MAX		65536
+#define API_MESSAGE_SLACK	65536	/* another node's message, past the
+					 * size limit: its added header */
 
 static const char *const api_auth_names[] = {
 	"nobody", "a unix-socket peer", "the bearer token",
@@ -165,15 +172,47 @@ api_fleet_map(int ex)
 	}
 }
 
+/* api_quar_node_argv - winnowctl quarantine CMD ID --node NODE --raw,
+ * with what body asks of a release (to, force) or of learning (as) */
+
+char **
+api_quar_node_argv(char **argv, const char *cmd, const char *id,
+    const char *node, json_t *body)
+{
+	const char	*to, *as;
+
+	argv = api_argv_add(argv, "quarantine");
+	argv = api_argv_add(argv, cmd);
+	argv = api_argv_add(argv, id);
+	argv = api_argv_add(argv, "--node");
+	argv = api_argv_add(argv, node);
+	argv = api_argv_add(argv, "--raw");
+	if (body == NULL)
+		return (argv);
+	if ((to = json_string_value(json_object_get(body, "to"))) != NULL &&
+	    to[0] != '\0') {
+		argv = api_argv_add(argv, "--to");
+		argv = api_argv_add(argv, to);
+	}
+	if (json_is_true(json_object_get(body, "force")))
+		argv = api_argv_add(argv, "--force");
+	if ((as = json_string_value(json_object_get(body, "as"))) != NULL &&
+	    (strcmp(as, "spam") == 0 || strcmp(as, "ham") == 0))
+		argv = api_argv_add(argv, strcmp(as, "spam") == 0 ? "--spam" :
+		    "--ham");
+	return (argv);
+}
+
 /* api_quar_elsewhere - ?node=NODE of another node: the request is sent
  * there (winnowctl quarantine --node NODE --raw CMD ID ...) and 1 is
- * returned; 0 when the entry is ours */
+ * returned; 0 when the entry is ours.  A change (not show, message or
+ * explain) is logged here too, with who asked. */
 
 static int
 api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
     json_t *body)
 {
-	const char	*node = control_arg(r, "node"), *to;
+	const char	*node = control_arg(r, "node");
 	char		**argv;
 
 	if (node == NULL || node[0] == '\0' || !fleet_conf_on() ||
@@ -185,25 +224,18 @@ api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
 		    "node");
 		return (1);
 	}
-	argv = api_fleet_ctl();
-	argv = api_argv_add(argv, "quarantine");
-	argv = api_argv_add(argv, cmd);
-	argv = api_argv_add(argv, id);
-	argv = api_argv_add(argv, "--node");
-	argv = api_argv_add(argv, node);
-	argv = api_argv_add(argv, "--raw");
-	if (body != NULL && (to = json_string_value(json_object_get(body,
-	    "to"))) != NULL && to[0] != '\0') {
-		argv = api_argv_add(argv, "--to");
-		argv = api_argv_add(argv, to);
-	}
-	if (body != NULL && json_is_true(json_object_get(body, "force")))
-		argv = api_argv_add(argv, "--force");
-	if (strcmp(cmd, "show") != 0)
+	argv = api_quar_node_argv(api_fleet_ctl(), cmd, id, node, body);
+	if (strcmp(cmd, "release") == 0 || strcmp(cmd, "delete") == 0 ||
+	    strcmp(cmd, "learn") == 0)
 		log_notice("control: quarantine %s of %s on node %s asked by "
 		    "%s (%s)", cmd, id, node, api_auth_names[r->auth],
 		    r->peer);
-	api_fleet_json(r, argv, api_fleet_map);
+	if (strcmp(cmd, "message") == 0)
+		api_fleet_body(r, argv, api_fleet_map,
+		    "text/plain; charset=utf-8", smtp_conf.message_size_limit +
+		    API_MESSAGE_SLACK);
+	else
+		api_fleet_json(r, argv, api_fleet_map);
 	return (1);
 }
 
@@ -414,7 +446,8 @@ api_quar_message(struct control_req *r)
 	char		*data;
 	size_t		 len;
 
-	if ((id = api_quar_id(r)) == NULL)
+	if ((id = api_quar_id(r)) == NULL ||
+	    api_quar_elsewhere(r, "message", id, NULL))
 		return;
 	why = buf_new(128);
 	if (quar_message(policy_conf.quarantine_dir, id, &data, &len, why) !=
@@ -557,6 +590,7 @@ api_quar_learn(struct control_req *r)
 	if ((id = api_quar_id(r)) == NULL || (j = api_body(r)) == NULL)
 		return;
 	if ((as = api_learn_as(r, j)) == NULL ||
+	    api_quar_elsewhere(r, "learn", id, j) ||
 	    (qi = api_quar_read(r, id)) == NULL) {
 		json_decref(j);
 		return;
@@ -646,8 +680,9 @@ api_quar_explain(struct control_req *r)
 	size_t		 len, i;
 	json_t		*j, *rc;
 
-	if ((id = api_quar_id(r)) == NULL || (qi = api_quar_read(r, id)) ==
-	    NULL)
+	if ((id = api_quar_id(r)) == NULL ||
+	    api_quar_elsewhere(r, "explain", id, NULL) ||
+	    (qi = api_quar_read(r, id)) == NULL)
 		return;
 	why = buf_new(128);
 	if (quar_message(policy_conf.quarantine_dir, id, &data, &len, why) !=

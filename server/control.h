@@ -182,6 +182,12 @@ void	ctljob_scan(struct control_req *, struct json_t *request);
  * jobs, as it may wait on a node that waits on us. */
 void	ctljob_json(struct control_req *, char **argv, const char *input,
 	    size_t len, ctljob_map_fn *map);
+/* The same, but what it prints on stdout when it succeeds is the
+ * answer's body as it is, of Content-Type type, up to max bytes (more:
+ * a 502, never a body cut short); when it fails, its stdout's JSON or
+ * its stderr's text is the answer, as ctljob_json's. */
+void	ctljob_body(struct control_req *, char **argv, const char *input,
+	    size_t len, ctljob_map_fn *map, const char *type, size_t max);
 
 /* In the loop's thread: the job of a request finished; its answer is in
  * the request.  control.c resumes the connection. */

@@ -18,10 +18,16 @@
  *   scan     a fork that runs the checks and the policy on a message
  *            (scan.c) and writes its JSON answer to a pipe;
  *   json     winnowctl of the fleet (another node's quarantine: the
- *            list from Redis, show/release/delete sent to the owning
- *            node), whose JSON is the answer.  It changes nothing here
- *            and runs beside the others, without ctljob_lock: it may wait
- *            on another node whose own job waits on us.
+ *            list from Redis, show/release/delete/learn/explain sent to
+ *            the owning node), whose JSON is the answer.  It changes
+ *            nothing here and runs beside the others, without
+ *            ctljob_lock: it may wait on another node whose own job
+ *            waits on us.
+ *   body     the same, but what it prints is the answer's body as it is
+ *            (another node's stored message): its standard error goes
+ *            apart (a memfd), so a warning cannot end up in the bytes,
+ *            and its output may be as large as the job asks; an output
+ *            that did not fit is refused (502), never cut short.
  *
  * A job that runs past [control] job_timeout is killed, and its request
  * answered 504.  The fork happens in a thread of the pool; the child does
@@ -30,6 +36,7 @@
  *
  * SPDX-License-Identifier: MIT
  */
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -62,7 +69,9 @@
 
 #define CTLJOB_OUTPUT_MAX	(1024 * 1024)
 
-enum ctljob_kind { CTLJOB_COMMAND, CTLJOB_SCAN, CTLJOB_JSON };
+enum ctljob_kind { CTLJOB_COMMAND, CTLJOB_SCAN, CTLJOB_JSON, CTLJOB_BODY };
+
+#define CTLJOB_FLEET(k)	((k) == CTLJOB_JSON || (k) == CTLJOB_BODY)
 
 struct ctljob {
 	uv_work_t	 w;
@@ -75,9 +84,13 @@ struct ctljob {
 	ctljob_map_fn	*map;
 	ctljob_answer_fn *answer;	/* shapes the answer, or NULL */
 	json_t		*request;	/* the scan's */
+	size_t		 out_max;	/* output kept, at most */
+	const char	*type;		/* a body's Content-Type */
+	int		 errfd;		/* a body's standard error, or -1 */
 	/* results */
 	int		 status;	/* wait status; -1 not run */
 	int		 timed_out;
+	int		 truncated;	/* more than out_max was written */
 	char		 err[256];
 	struct buf	*out;
 };
@@ -94,7 +107,8 @@ ctljob_child(struct ctljob *j, int in, int out)
 		(void)close(in);
 		scan_child(j->request, out);
 	}
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 ||
+	    dup2(j->errfd >= 0 ? j->errfd : out, 2) < 0)
 		_exit(127);
 	if (in > 2)
 		(void)close(in);
@@ -151,8 +165,10 @@ ctljob_pump(struct ctljob *j, int in, int out)
 		}
 		if (p[0].revents & (POLLIN | POLLERR | POLLHUP)) {
 			n = read(out, chunk, sizeof(chunk));
-			if (n > 0 && buf_len(j->out) < CTLJOB_OUTPUT_MAX)
+			if (n > 0 && buf_len(j->out) + (size_t)n <= j->out_max)
 				buf_append(j->out, chunk, (size_t)n);
+			else if (n > 0)
+				j->truncated = 1;
 			else if (n == 0 || (n < 0 && errno != EAGAIN &&
 			    errno != EINTR)) {
 				(void)close(out);
@@ -178,8 +194,14 @@ ctljob_run(uv_work_t *w)
 
 	/* A fleet job waits on another node, which may be waiting on us:
 	 * it runs beside the others (it changes nothing here). */
-	if (j->kind != CTLJOB_JSON)
+	if (!CTLJOB_FLEET(j->kind))
 		(void)pthread_mutex_lock(&ctljob_lock);
+	if (j->kind == CTLJOB_BODY && (j->errfd = memfd_create("ctljob-err",
+	    MFD_CLOEXEC)) < 0) {
+		(void)snprintf(j->err, sizeof(j->err), "memfd_create: %s",
+		    strerror(errno));
+		goto out;
+	}
 	if (pipe2(pin, O_CLOEXEC) < 0 || pipe2(pout, O_CLOEXEC) < 0) {
 		(void)snprintf(j->err, sizeof(j->err), "pipe: %s",
 		    strerror(errno));
@@ -211,7 +233,7 @@ ctljob_run(uv_work_t *w)
 out:
 	if (j->tmpfile != NULL)
 		(void)unlink(j->tmpfile);
-	if (j->kind != CTLJOB_JSON)
+	if (!CTLJOB_FLEET(j->kind))
 		(void)pthread_mutex_unlock(&ctljob_lock);
 }
 
@@ -265,6 +287,34 @@ ctljob_answer_json(struct ctljob *j)
 	r->status = st;
 }
 
+/* ctljob_answer_body - a fleet command's output as the body when it
+ * succeeded and all of it was kept; else its answer as a JSON job's,
+ * from what it said (its output, or its standard error) */
+
+static void
+ctljob_answer_body(struct ctljob *j)
+{
+	struct control_req *r = j->r;
+	char		 said[1024];
+	ssize_t		 n;
+
+	if (j->truncated) {
+		api_error(r, MHD_HTTP_BAD_GATEWAY, "the answer is larger than "
+		    "this node keeps of it ([server] message_size_limit)");
+		return;
+	}
+	if (WIFEXITED(j->status) && WEXITSTATUS(j->status) == 0) {
+		buf_append(r->body, j->out->data, buf_len(j->out));
+		r->type = j->type;
+		r->status = MHD_HTTP_OK;
+		return;
+	}
+	if (buf_len(j->out) == 0 && (n = pread(j->errfd, said, sizeof(said),
+	    0)) > 0)
+		buf_append(j->out, said, (size_t)n);
+	ctljob_answer_json(j);
+}
+
 /* ctljob_answer_scan - the scan's JSON, as the scan process wrote it */
 
 static void
@@ -299,6 +349,8 @@ ctljob_free(struct ctljob *j)
 	free(j->tmpfile);
 	json_decref(j->request);
 	buf_free(j->out);
+	if (j->errfd >= 0)
+		(void)close(j->errfd);
 	free(j);
 }
 
@@ -324,6 +376,8 @@ ctljob_after(uv_work_t *w, int status)
 		ctljob_answer_command(j);
 	} else if (j->kind == CTLJOB_JSON) {
 		ctljob_answer_json(j);
+	} else if (j->kind == CTLJOB_BODY) {
+		ctljob_answer_body(j);
 	} else {
 		ctljob_answer_scan(j);
 	}
@@ -363,6 +417,8 @@ ctljob_new(enum ctljob_kind kind, char **argv, const char *input,
 
 	j->kind = kind;
 	j->argv = argv;
+	j->out_max = CTLJOB_OUTPUT_MAX;
+	j->errfd = -1;
 	if (len > 0) {
 		j->input = xmalloc(len);
 		memcpy(j->input, input, len);
@@ -397,6 +453,22 @@ ctljob_json(struct control_req *r, char **argv, const char *input,
 	ctljob_start(j, r);
 }
 
+/* ctljob_body - run a fleet command for a request: what it prints is
+ * the answer's body, of type type (at most max bytes) */
+
+void
+ctljob_body(struct control_req *r, char **argv, const char *input,
+    size_t len, ctljob_map_fn *map, const char *type, size_t max)
+{
+	struct ctljob	*j = ctljob_new(CTLJOB_BODY, argv, input, len);
+
+	j->map = map;
+	j->type = type;
+	if (max > j->out_max)
+		j->out_max = max;
+	ctljob_start(j, r);
+}
+
 /* ctljob_command_answer - run a program for a request whose answer fn
  * makes from its exit status and output */
 
@@ -418,6 +490,8 @@ ctljob_scan(struct control_req *r, json_t *request)
 	struct ctljob	*j = xcalloc(1, sizeof(*j));
 
 	j->kind = CTLJOB_SCAN;
+	j->out_max = CTLJOB_OUTPUT_MAX;
+	j->errfd = -1;
 	j->request = json_incref(request);
 	ctljob_start(j, r);
 }

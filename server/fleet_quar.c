@@ -27,7 +27,8 @@
  * pipelined round trip.
  *
  * The heartbeat carries this node's control address (fleet_control_url),
- * which is where the others send show, release and delete of its entries.
+ * which is where the others send show, message, release, delete, learn
+ * and explain of its entries.
  *
  * SPDX-License-Identifier: MIT
  */

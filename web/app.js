@@ -411,8 +411,9 @@ function explainView(s) {
 }
 
 /* Quarantine: in a fleet, every node's entries (?fleet=1) with a node
- * column; an entry of another node is shown, released and deleted by that
- * node (?node=), and a node that is down has its entries unavailable. */
+ * column; an entry of another node is shown, released, deleted, learned
+ * and explained by that node (?node=), and a node that is down has its
+ * entries unavailable. */
 async function pageQuarantine(args) {
   if (args[0]) return quarOne(args[0], args[1]);
   const search = el("input", { type: "search", id: "quar-q", placeholder: "sender, recipient, subject, id..." });
@@ -433,7 +434,6 @@ async function pageQuarantine(args) {
       const q = await api("GET", "/api/v1/quarantine" + f + "&fleet=1");
       note.textContent = "";
       if (q.nodes === undefined) return q;
-      quarFleet.self = q.self;
       note.textContent = "fleet: " + q.nodes.map((n) => n.node + (n.state === "up" ? "" : " (down)")).join(", ");
       q.entries = q.entries.filter((e) => matches(e, search.value));
       q.total = q.entries.length;
@@ -467,12 +467,10 @@ async function pageQuarantine(args) {
   await draw();
   every(5000, draw);
 }
-const quarFleet = { self: undefined };
 
 async function quarOne(id, node) {
   const at = node ? "?node=" + encodeURIComponent(node) : "";
   const e = await api("GET", "/api/v1/quarantine/" + encodeURIComponent(id) + at);
-  const here = !node || node === quarFleet.self;  /* learn and explain read the message here */
   const out = el("div");
   const act = (label, cls, fn) => el("button", { class: cls, id: "q-" + label.toLowerCase().replace(/\W+/g, "-"), onclick: async (ev) => {
     ev.target.disabled = true;
@@ -498,10 +496,12 @@ async function quarOne(id, node) {
           } else flash(r.output.trim() || ("release failed (" + r.exit + ")"), true, true);
           route();
         }),
-        here ? act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "spam" });
-          flash(r.exit === 0 ? "Learned as spam." : r.output, r.exit !== 0); }) : null,
-        here ? act("Learn as ham", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn", { as: "ham" });
-          flash(r.exit === 0 ? "Learned as ham." : r.output, r.exit !== 0); }) : null,
+        /* another node's entry: that node learns it (?node=), and the
+         * fleet's shared learning brings it to the others */
+        act("Learn as spam", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn" + at, { as: "spam" });
+          flash(r.exit === 0 ? "Learned as spam" + (node ? " on " + node + "." : ".") : r.output, r.exit !== 0); }),
+        act("Learn as ham", "", async () => { const r = await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/learn" + at, { as: "ham" });
+          flash(r.exit === 0 ? "Learned as ham" + (node ? " on " + node + "." : ".") : r.output, r.exit !== 0); }),
         act("Delete", "danger", async () => {
           if (!confirm("Delete " + id + " for good?")) return;
           await api("POST", "/api/v1/quarantine/" + encodeURIComponent(id) + "/delete" + at);
@@ -513,8 +513,8 @@ async function quarOne(id, node) {
           (r.av ? "/" + r.av : "") + ", " + r.action + ")").join(", ")), kv("Size", fmtBytes(e.size)),
         kv("Released", e.releases ? "yes, to " + e.released_to : "no"))),
     el("div", { class: "card" }, el("div", { class: "row spread" }, el("h2", {}, "Header"),
-      here ? act("Explain and show the text", "", async () => { out.replaceChildren(explainView(await api("POST",
-        "/api/v1/quarantine/" + encodeURIComponent(id) + "/explain"))); }) : null),
+      act("Explain and show the text", "", async () => { out.replaceChildren(explainView(await api("POST",
+        "/api/v1/quarantine/" + encodeURIComponent(id) + "/explain" + at))); })),
       el("pre", { class: "box", id: "q-headers" }, e.headers || ""),
       el("p", { class: "muted" }, "The message is never rendered: its header and decoded text are shown as plain text.")),
     out);

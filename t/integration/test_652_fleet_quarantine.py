@@ -1,8 +1,10 @@
 """The fleet's quarantine (issue 15, third slice): three winnowd nodes on
 127.0.0.2-4 with one Redis.  Every node lists every node's entries
 (winnowctl quarantine list --fleet, GET /api/v1/quarantine?fleet=1) equal
-to the nodes' own lists; show, release and delete of another node's entry
-go to the owning node's control API with the fleet secret, and two
+to the nodes' own lists; show, message, release, delete, learn and explain
+of another node's entry go to the owning node's control API with the fleet
+secret (the message byte for byte, the owning node's scan, its model
+learning and logging it as asked by a fleet node), and two
 releases at once through two other nodes send the message once; a node
 killed with kill -9 has its entries unavailable (503 / exit 75 naming it)
 until it is back; what changed while Redis was away (and lost with it) is
@@ -38,6 +40,18 @@ class HostApi(Api):
 
     def _conn(self):
         return http.client.HTTPConnection(self.addr, self.port, timeout=60)
+
+
+def raw_get(api, path):
+    """(status, Content-Type, the body's bytes) of a GET"""
+    c = api._conn()
+    try:
+        c.request("GET", path, headers={"Authorization": "Bearer " +
+                                        api.token})
+        r = c.getresponse()
+        return r.status, r.getheader("Content-Type", ""), r.read()
+    finally:
+        c.close()
 
 
 def ctl(w, *args):
@@ -102,12 +116,13 @@ def fleet(relay, ports, workdir, redis):
     return nodes
 
 
-def send(w, host, subject, spam=True):
+def send(w, host, subject, spam=True, size=None):
     with Client(w.port, host=host) as c:
         c.ehlo()
         r = c.xfer("a@example.org", ["b@example.com"],
                    make_message(subject=subject,
-                                body=(GTUBE + "\r\n") if spam else None)[1])
+                                body=(GTUBE + "\r\n") if spam else None,
+                                size=size)[1])
         c.quit()
     assert r["final"].code == 250, r
 
@@ -174,14 +189,96 @@ def test_fleet_quarantine(fleet, redis):
     st, _, j = nodes["node3"][2].get("/api/v1/quarantine/%s?node=node2" %
                                      qid)
     assert st == 200 and j["id"] == qid and "headers" in j, j
+
+    # message, explain and learn of node2's entry through node1's API:
+    # node2 answers (node1 has no such entry: without ?node= it is 404)
+    api1, api2 = nodes["node1"][2], nodes["node2"][2]
+    assert qid not in local_ids(w1)
+    st, _, own = raw_get(api2, "/api/v1/quarantine/%s/message" % qid)
+    assert st == 200 and b"Subject: spam node2" in own and GTUBE.encode() \
+        in own, own[:300]
+    st, ctype, got = raw_get(api1, "/api/v1/quarantine/%s/message?node=node2"
+                             % qid)
+    assert st == 200 and got == own, (st, got[:300])
+    assert ctype.startswith("text/plain"), ctype
+    assert raw_get(api1, "/api/v1/quarantine/%s/message" % qid)[0] == 404
+    st, _, mine = api2.post("/api/v1/quarantine/%s/explain" % qid)
+    assert st == 200 and mine["recipients"][0]["status"] == "spam", mine
+    st, _, j = api1.post("/api/v1/quarantine/%s/explain?node=node2" % qid)
+    assert st == 200 and j["recipients"][0]["status"] == "spam", (st, j)
+    assert "GTUBE" in j["text"] and "rules=GTUBE" in j["checks"], j
+    assert j["size"] == mine["size"] and j["checks"] == mine["checks"]
+    assert j["recipients"][0]["address"] == "b@example.com"
+    assert api1.post("/api/v1/quarantine/%s/explain" % qid)[0] == 404
+    model2 = nodes["node2"][0].sections["content"]["model"]
+    before = os.stat(model2).st_mtime_ns if os.path.exists(model2) else 0
+    st, _, j = api1.post("/api/v1/quarantine/%s/learn?node=node2" % qid,
+                         {"as": "spam"})
+    assert st == 200 and j["exit"] == 0, (st, j)
+    # the owning node learned it, into its own model (saved before the
+    # answer), and logged who asked
+    assert os.path.exists(model2) and os.stat(model2).st_mtime_ns != before
+    nodes["node2"][0].wait_log(
+        r"control: learning quarantine entry %s as spam, asked by a fleet "
+        r"node \(" % qid)
+    w1.wait_log(r"control: quarantine learn of %s on node node2 asked by "
+                r"the bearer token" % qid)
+    st, _, j = api1.post("/api/v1/quarantine/%s/learn?node=node2" % qid,
+                         {"as": "maybe"})
+    assert st == 400, (st, j)
+    st, _, j = api1.post("/api/v1/quarantine/%s/learn?node=node2" % qid,
+                         {"as": "spam"})
+    assert st == 200, (st, j)
+    # a message larger than a job's usual output (1 MiB) comes whole
+    w2 = nodes["node2"][0]
+    old2 = local_ids(w2)
+    send(w2, nodes["node2"][3], "big spam node2", size=3 * 1024 * 1024)
+    big = [i for i in local_ids(w2) if i not in old2][0]
+    st, _, whole = raw_get(api2, "/api/v1/quarantine/%s/message" % big)
+    assert st == 200 and len(whole) >= 3 * 1024 * 1024
+    st, _, got = raw_get(api1, "/api/v1/quarantine/%s/message?node=node2" %
+                         big)
+    assert st == 200 and got == whole, (st, len(got), got[:300])
+    assert ctl(w2, "quarantine", "delete", big)[0] == 0
+    # an entry node2 has not: its 404, for all three
+    for m, tail, body in (("GET", "/message", None),
+                          ("POST", "/explain", None),
+                          ("POST", "/learn", {"as": "ham"})):
+        st, _, j = api1.call(m, "/api/v1/quarantine/NOSUCH%s?node=node2" %
+                             tail, body=body)
+        assert st == 404 and "error" in j, (m, tail, st, j)
+    # winnowctl quarantine learn --node: the same, through node2
+    before = os.stat(model2).st_mtime_ns
+    rc, out, err = ctl(w1, "quarantine", "learn", qid, "--ham", "--node",
+                       "node2")
+    assert rc == 0 and "learned as ham" in out, (rc, out, err)
+    assert os.stat(model2).st_mtime_ns != before
+    nodes["node2"][0].wait_log(
+        r"control: learning quarantine entry %s as ham, asked by a fleet "
+        r"node \(" % qid)
+    rc, out, err = ctl(w1, "quarantine", "learn", "NOSUCH", "--ham",
+                       "--node", "node2")
+    assert rc == 66, (rc, out, err)
+    rc, out, err = ctl(w1, "quarantine", "show", qid, "--message", "--node",
+                       "node2")
+    assert rc == 0 and "Subject: spam node2" in out and GTUBE in out, \
+        (out, err)
+    rc, out, err = ctl(w1, "quarantine", "explain", qid, "--node", "node2")
+    assert rc == 64 and "--raw" in err, (rc, err)
     # the fleet secret opens nothing else on a node
     sec = open(nodes["node2"][0].sections["fleet"]["secret_file"]).read()
     fl2 = HostApi(nodes["node2"][2].addr, nodes["node2"][2].port,
                   sec.strip())
     assert fl2.get("/api/v1/status")[0] == 403
     assert fl2.get("/api/v1/quarantine/%s" % qid)[0] == 200
+    assert raw_get(fl2, "/api/v1/quarantine/%s/message" % qid)[2] == own
+    assert fl2.post("/api/v1/quarantine/%s/explain" % qid)[0] == 200
     # nor may another node relay through it
     assert fl2.get("/api/v1/quarantine/%s?node=node3" % qid)[0] == 400
+    assert fl2.get("/api/v1/quarantine/%s/message?node=node3" % qid)[0] \
+        == 400
+    assert fl2.post("/api/v1/quarantine/%s/learn?node=node3" % qid,
+                    {"as": "spam"})[0] == 400
 
     # two admins release node2's entry at once through node1 and node3:
     # node2 decides, the message goes out once
@@ -240,6 +337,17 @@ def test_fleet_quarantine(fleet, redis):
     st, _, j = nodes["node2"][2].get("/api/v1/quarantine/%s?node=node3" %
                                      left3[0])
     assert st == 503 and "node3" in j["error"], (st, j)
+    for m, tail, body in (("GET", "/message", None),
+                          ("POST", "/explain", None),
+                          ("POST", "/learn", {"as": "spam"})):
+        st, _, j = nodes["node2"][2].call(
+            m, "/api/v1/quarantine/%s%s?node=node3" % (left3[0], tail),
+            body=body)
+        assert st == 503 and "node3" in j["error"] and "unavailable" in \
+            j["error"], (m, tail, st, j)
+    rc, out, err = ctl(w1, "quarantine", "learn", left3[0], "--spam",
+                       "--node", "node3")
+    assert rc == 75 and "node3" in err and "unavailable" in err, (rc, err)
     rc, out, _ = ctl(w1, "quarantine", "list", "--fleet")
     assert sum(1 for x in out.splitlines() if x.endswith("unavailable")) \
         == 2, out
@@ -288,9 +396,9 @@ def test_fleet_quarantine_bounded(relay, ports, workdir, redis):
 
 @pytest.mark.timeout(180)
 def test_fleet_quarantine_dashboard(fleet, browser, workdir):
-    """node1's dashboard lists the fleet with a node column, shows and
-    releases node2's entry through node2, and marks node3's entries
-    unavailable once node3 is gone."""
+    """node1's dashboard lists the fleet with a node column, shows,
+    explains, learns and releases node2's entry through node2, and marks
+    node3's entries unavailable once node3 is gone."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
@@ -340,7 +448,30 @@ def test_fleet_quarantine_dashboard(fleet, browser, workdir):
     assert "node2" in d.find_element(By.ID, "q-node").text
     assert "Subject: spam on node2" in d.find_element(By.ID,
                                                       "q-headers").text
-    assert not d.find_elements(By.ID, "q-learn-as-spam")   # not here
+    # explain: node2's scan of its stored message
+    d.find_element(By.ID, "q-explain-and-show-the-text").click()
+    wait(EC.visibility_of_element_located((By.ID, "scan-result")))
+    res = d.find_element(By.ID, "scan-result").text
+    assert "GTUBE" in res and "b@example.com" in res and "spam" in res, res
+    d.execute_script("arguments[0].scrollIntoView()",
+                     d.find_element(By.ID, "scan-result"))
+    shot("fleet-quarantine-explain")
+    d.execute_script("window.scrollTo(0, 0)")
+    # learn: node2 learns it, and says so in its log
+    w2 = nodes["node2"][0]
+    facts = d.find_element(By.CSS_SELECTOR, "dl.kv").text
+    assert "node2" in facts, facts
+    d.find_element(By.ID, "q-learn-as-spam").click()
+    wait(EC.text_to_be_present_in_element((By.ID, "flash"),
+                                          "Learned as spam on node2."))
+    shot("fleet-quarantine-learned")
+    w2.wait_log(r"control: learning quarantine entry \S+ as spam, asked "
+                r"by a fleet node")
+    d.find_element(By.ID, "q-learn-as-ham").click()
+    wait(EC.text_to_be_present_in_element((By.ID, "flash"),
+                                          "Learned as ham on node2."))
+    w2.wait_log(r"control: learning quarantine entry \S+ as ham, asked "
+                r"by a fleet node")
     d.find_element(By.ID, "q-release").click()
     wait(EC.text_to_be_present_in_element((By.ID, "flash"),
                                           "released to b@example.com"))
