@@ -47,6 +47,8 @@ int	ctl_reload_main(int, char **);		/* ctl_remote.c */
 int	ctl_remote_main(const char *cmd, int, char **);
 extern const char	*ctl_url;
 extern const char	*ctl_token;	/* NULL: WINNOW_TOKEN, the secret */
+extern const char	*ctl_from_node;	/* a fleet request's X-Winnow-Node:
+					 * this node's name (the audit) */
 
 /* One request, its answer printed as it is; an exit status of winnowctl
  * quarantine from the HTTP status (ctl_remote.c). */

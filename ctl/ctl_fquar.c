@@ -516,9 +516,11 @@ ctl_fquar_node(const char *node, int raw, int argc, char **argv)
 	}
 	ctl_url = b.control;
 	ctl_token = secret;
+	ctl_from_node = fleet_node();
 	rc = raw ? ctl_fq_raw(&q) : ctl_remote_main("quarantine", argc,
 	    argv);
 	ctl_token = NULL;
+	ctl_from_node = NULL;
 out:
 	explicit_bzero(secret, sizeof(secret));
 	json_decref(q.body);

@@ -46,6 +46,7 @@
 
 const char	*ctl_url;
 const char	*ctl_token;
+const char	*ctl_from_node;
 
 struct ctl_resp {
 	long		 status;
@@ -134,6 +135,11 @@ ctl_remote_call(const char *method, const char *path, json_t *body,
 		    buf_str(sock));
 	if (tok != NULL) {
 		buf_printf(hdr, "Authorization: Bearer %s", tok);
+		h = curl_slist_append(h, buf_str(hdr));
+	}
+	if (ctl_from_node != NULL) {
+		buf_reset(hdr);
+		buf_printf(hdr, "X-Winnow-Node: %s", ctl_from_node);
 		h = curl_slist_append(h, buf_str(hdr));
 	}
 	if (strcmp(method, "POST") == 0) {

@@ -32,7 +32,8 @@
  * secret), which answers as if asked here - the message its bytes, learn
  * its model (which the fleet's shared learning then brings to the
  * others), explain the scan of its stored message - and logs the change
- * as asked by a fleet node; a node that is down is 503 naming it.  The
+ * as asked by that fleet node (by the name its winnowctl sends in
+ * X-Winnow-Node); a node that is down is 503 naming it.  The
  * message comes back as it is (ctljob_body), up to [server]
  * message_size_limit and 64 KiB more; a larger one is a 502.
  *
@@ -90,6 +91,27 @@ static const char *const api_auth_names[] = {
 	"nobody", "a unix-socket peer", "the bearer token",
 	"a dashboard session", "a fleet node"
 };
+
+/* api_asker - who asked, for the audit trail: how the request was
+ * authenticated and from where; a fleet node also by the name its
+ * winnowctl sends (X-Winnow-Node, ctl/ctl_remote.c), when it is one.
+ * The name is what the holder of the fleet secret says it is. */
+
+static const char *
+api_asker(const struct control_req *r, char *out, size_t size)
+{
+	const char	*node = control_header(r, "X-Winnow-Node");
+	struct buf	*why = buf_new(64);
+
+	if (r->auth == CONTROL_AUTH_FLEET && node != NULL &&
+	    fleet_node_check(node, why) == 0)
+		(void)snprintf(out, size, "fleet node %s (%s)", node, r->peer);
+	else
+		(void)snprintf(out, size, "%s (%s)", api_auth_names[r->auth],
+		    r->peer);
+	buf_free(why);
+	return (out);
+}
 
 /* api_argv - a NULL-terminated copy of the arguments */
 
@@ -213,7 +235,7 @@ api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
     json_t *body)
 {
 	const char	*node = control_arg(r, "node");
-	char		**argv;
+	char		**argv, who[160];
 
 	if (node == NULL || node[0] == '\0' || !fleet_conf_on() ||
 	    strcmp(node, fleet_node()) == 0)
@@ -228,8 +250,7 @@ api_quar_elsewhere(struct control_req *r, const char *cmd, const char *id,
 	if (strcmp(cmd, "release") == 0 || strcmp(cmd, "delete") == 0 ||
 	    strcmp(cmd, "learn") == 0)
 		log_notice("control: quarantine %s of %s on node %s asked by "
-		    "%s (%s)", cmd, id, node, api_auth_names[r->auth],
-		    r->peer);
+		    "%s", cmd, id, node, api_asker(r, who, sizeof(who)));
 	if (strcmp(cmd, "message") == 0)
 		api_fleet_body(r, argv, api_fleet_map,
 		    "text/plain; charset=utf-8", smtp_conf.message_size_limit +
@@ -491,7 +512,7 @@ api_quar_release(struct control_req *r)
 {
 	struct quar_info *qi;
 	const char	*id, *to;
-	char		**argv;
+	char		**argv, who[160];
 	json_t		*j;
 
 	if ((id = api_quar_id(r)) == NULL || (j = api_body(r)) == NULL)
@@ -516,8 +537,8 @@ api_quar_release(struct control_req *r)
 	if (json_is_true(json_object_get(j, "force")))
 		argv = api_argv_add(argv, "--force");
 	json_decref(j);
-	log_notice("control: quarantine release of %s asked by %s (%s)", id,
-	    api_auth_names[r->auth], r->peer);
+	log_notice("control: quarantine release of %s asked by %s", id,
+	    api_asker(r, who, sizeof(who)));
 	ctljob_command(r, argv, NULL, 0, NULL, api_release_map);
 }
 
@@ -528,6 +549,7 @@ api_quar_delete(struct control_req *r)
 {
 	struct buf	*why;
 	const char	*id;
+	char		 who[160];
 	int		 rc;
 
 	if ((id = api_quar_id(r)) == NULL ||
@@ -539,8 +561,8 @@ api_quar_delete(struct control_req *r)
 		api_error(r, rc == WN_PERM ? MHD_HTTP_NOT_FOUND :
 		    MHD_HTTP_INTERNAL_SERVER_ERROR, buf_str(why));
 	} else {
-		log_notice("control: quarantine entry %s deleted by %s (%s)",
-		    id, api_auth_names[r->auth], r->peer);
+		log_notice("control: quarantine entry %s deleted by %s",
+		    id, api_asker(r, who, sizeof(who)));
 		api_json(r, json_pack("{s:s}", "deleted", id));
 	}
 	buf_free(why);
@@ -584,7 +606,7 @@ api_quar_learn(struct control_req *r)
 {
 	struct quar_info *qi;
 	const char	*id, *as;
-	char		 path[4096];
+	char		 path[4096], who[160];
 	json_t		*j;
 
 	if ((id = api_quar_id(r)) == NULL || (j = api_body(r)) == NULL)
@@ -598,8 +620,8 @@ api_quar_learn(struct control_req *r)
 	quar_info_free(qi);
 	(void)snprintf(path, sizeof(path), "%s/%s.eml",
 	    policy_conf.quarantine_dir, id);
-	log_notice("control: learning quarantine entry %s as %s, asked by %s "
-	    "(%s)", id, as + 2, api_auth_names[r->auth], r->peer);
+	log_notice("control: learning quarantine entry %s as %s, asked by %s",
+	    id, as + 2, api_asker(r, who, sizeof(who)));
 	api_learn_file(r, as, path, NULL);
 	json_decref(j);
 }
@@ -610,7 +632,7 @@ void
 api_learn(struct control_req *r)
 {
 	const char	*as, *msg;
-	char		 path[4096];
+	char		 path[4096], who[160];
 	json_t		*j;
 	size_t		 len, off = 0;
 	ssize_t		 n;
@@ -641,8 +663,8 @@ api_learn(struct control_req *r)
 		    "the message to the spool directory");
 		goto out;
 	}
-	log_notice("control: learning a posted message as %s, asked by %s "
-	    "(%s)", as + 2, api_auth_names[r->auth], r->peer);
+	log_notice("control: learning a posted message as %s, asked by %s",
+	    as + 2, api_asker(r, who, sizeof(who)));
 	api_learn_file(r, as, path, path);
 out:
 	json_decref(j);

@@ -219,8 +219,8 @@ def test_fleet_quarantine(fleet, redis):
     # answer), and logged who asked
     assert os.path.exists(model2) and os.stat(model2).st_mtime_ns != before
     nodes["node2"][0].wait_log(
-        r"control: learning quarantine entry %s as spam, asked by a fleet "
-        r"node \(" % qid)
+        r"control: learning quarantine entry %s as spam, asked by fleet "
+        r"node node1 \(" % qid)
     w1.wait_log(r"control: quarantine learn of %s on node node2 asked by "
                 r"the bearer token" % qid)
     st, _, j = api1.post("/api/v1/quarantine/%s/learn?node=node2" % qid,
@@ -254,8 +254,8 @@ def test_fleet_quarantine(fleet, redis):
     assert rc == 0 and "learned as ham" in out, (rc, out, err)
     assert os.stat(model2).st_mtime_ns != before
     nodes["node2"][0].wait_log(
-        r"control: learning quarantine entry %s as ham, asked by a fleet "
-        r"node \(" % qid)
+        r"control: learning quarantine entry %s as ham, asked by fleet "
+        r"node node1 \(" % qid)
     rc, out, err = ctl(w1, "quarantine", "learn", "NOSUCH", "--ham",
                        "--node", "node2")
     assert rc == 66, (rc, out, err)
@@ -318,6 +318,9 @@ def test_fleet_quarantine(fleet, redis):
         "/api/v1/quarantine/%s/delete?node=node3" % victim)
     assert st == 200 and j == {"deleted": victim}, (st, j)
     assert victim not in local_ids(nodes["node3"][0])
+    # the owning node's audit line names the node that asked
+    nodes["node3"][0].wait_log(r"control: quarantine entry %s deleted by "
+                               r"fleet node node1 \(" % victim)
     wait_until(lambda: victim not in [x["id"] for x in fleet_list(w1)[
         "entries"]], timeout=15, what="the deleted entry out of the index")
 
@@ -466,12 +469,12 @@ def test_fleet_quarantine_dashboard(fleet, browser, workdir):
                                           "Learned as spam on node2."))
     shot("fleet-quarantine-learned")
     w2.wait_log(r"control: learning quarantine entry \S+ as spam, asked "
-                r"by a fleet node")
+                r"by fleet node node1 ")
     d.find_element(By.ID, "q-learn-as-ham").click()
     wait(EC.text_to_be_present_in_element((By.ID, "flash"),
                                           "Learned as ham on node2."))
     w2.wait_log(r"control: learning quarantine entry \S+ as ham, asked "
-                r"by a fleet node")
+                r"by fleet node node1 ")
     d.find_element(By.ID, "q-release").click()
     wait(EC.text_to_be_present_in_element((By.ID, "flash"),
                                           "released to b@example.com"))
