@@ -135,7 +135,15 @@ def test_per_group_rules_and_obscene_tag(pw):
                     "eastern_suspicious": "zh",
                     "rule_weights": "EASTERN:60"}},
                  policy={"spam.subject_tag": "[SPAM]"})
-    _, gtube = make_message(subject="probe", body="x\r\n%s\r\n" % GTUBE)
+    # The body is ordinary mail, so that the rule (on for one group, off
+    # for the other) decides, not the classifier's view of a two-line
+    # probe (which scored 29.1 of probable-spam's 30 with the model of
+    # December 2026: any model change could flip it)
+    _, gtube = make_message(subject="Minutes of Tuesday's meeting", body=(
+        "Hi Anna,\r\n\r\nthe minutes of Tuesday's project meeting are "
+        "below; the next one is on Friday at ten in the small room.\r\n"
+        "Could you bring the budget figures for the second quarter?\r\n"
+        "\r\nThanks,\r\nPeter\r\n\r\n%s\r\n" % GTUBE))
     assert _send(w, "s@sender.test", ["a@lab.test", "b@other.test"],
                  gtube)["final"].code == 250
     _, rude = make_message(subject="hello", body="you are a fucking "
