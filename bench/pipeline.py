@@ -381,7 +381,22 @@ limit.action = accept
     return conf
 
 
-class Winnow:
+class System:
+    """What every system shares: its processes (self.running, from up())
+    in a cpuacct cgroup of its own (self.cg), whose CPU is its CPU."""
+
+    def cpu(self, roots):
+        return cg_cpu(self.cg) if self.cg else cpu(roots)
+
+    def down(self):
+        for p in self.running:
+            p.terminate()
+            p.wait(60)
+        if self.cg:
+            cg_remove(self.cg)
+
+
+class Winnow(System):
     def __init__(self, name, checks, av, binary=None):
         self.name, self.checks, self.av = name, checks, av
         self.binary = binary or os.path.join(TOP, "build", "winnowd")
@@ -396,34 +411,19 @@ class Winnow:
         conf = winnow_conf(self.name, self.checks, self.av)
         self.logf = os.path.join(OUT, self.name, "winnowd.log")
         self.cg = cg_new(self.name)
-        cg = self.cg
-
-        def enter():
-            if cg:
-                with open(os.path.join(cg, "cgroup.procs"), "w") as f:
-                    f.write(str(os.getpid()))
         # Appended to run after run (bench/tail.py reads every run's
         # lines); emptied when the system is made, once per benchmark.
         self.p = subprocess.Popen(
             [self.binary, "-f", "-v", "-c", conf],
             stdout=subprocess.DEVNULL, stderr=open(self.logf, "a"),
-            preexec_fn=enter)
+            preexec_fn=cg_enter(self.cg))
+        self.running = [self.p]
         procs.append((self.name, self.p))
         wait_port(self.port, 300, self.name)
         time.sleep(2)
         return [self.p.pid]
 
-    def cpu(self, roots):
-        return cg_cpu(self.cg) if self.cg else cpu(roots)
-
-    def down(self):
-        self.p.terminate()
-        self.p.wait(60)
-        if self.cg:
-            cg_remove(self.cg)
-
-
-class Rspamd:
+class Rspamd(System):
     name = "rspamd + clamd"
     proto = "http"
     port = RSPAMD_PORT
@@ -471,21 +471,12 @@ class Rspamd:
             preexec_fn=cg_enter(self.cg))
         wait_port(RSPAMD_PORT, 120, "rspamd")
         self.clamd = start_clamd(self.cg)
+        self.running = [self.p, self.clamd]
         time.sleep(2)
         return [self.p.pid, self.clamd.pid]
 
-    def cpu(self, roots):
-        return cg_cpu(self.cg) if self.cg else cpu(roots)
 
-    def down(self):
-        for p in (self.p, self.clamd):
-            p.terminate()
-            p.wait(60)
-        if self.cg:
-            cg_remove(self.cg)
-
-
-class Amavis:
+class Amavis(System):
     name = "amavisd-new + SA + clamd"
     proto = "smtp"
     port = AMAVIS_PORT
@@ -553,18 +544,9 @@ $sa_local_tests_only = 0;
                        preexec_fn=cg_enter(self.cg))
         wait_port(AMAVIS_PORT, 180, "amavisd")
         self.clamd = start_clamd(self.cg)
+        self.running = [self.p, self.clamd]
         time.sleep(3)
         return [self.p.pid, self.clamd.pid]
-
-    def cpu(self, roots):
-        return cg_cpu(self.cg) if self.cg else cpu(roots)
-
-    def down(self):
-        for p in (self.p, self.clamd):
-            p.terminate()
-            p.wait(60)
-        if self.cg:
-            cg_remove(self.cg)
 
 
 def start_clamd(cg=None):

@@ -62,9 +62,10 @@ int	ctl_remote_raw(const char *method, const char *path,
 int	ctl_fquar_list(int, char **);
 int	ctl_fquar_node(const char *node, int raw, int, char **);
 
-/* The control API request of "quarantine CMD ID [OPTIONS] --node": CMD
- * show, release (--to, --force), delete, learn (--spam|--ham), and with
- * --raw only message and explain; body is NULL or the caller's. */
+/* The control API request of "quarantine CMD ID [OPTIONS]", for --node
+ * (ctl_fquar.c) and for release and learn through --url (ctl_remote.c):
+ * CMD show, release (--to, --force), delete, learn (--spam|--ham), and
+ * with --raw only message and explain; body is NULL or the caller's. */
 struct buf;
 struct ctl_fq_request {
 	const char	*method;	/* GET or POST */

@@ -385,8 +385,8 @@ ctl_fquar_request(int argc, char **argv, struct ctl_fq_request *q,
 
 	memset(q, 0, sizeof(*q));
 	if (argc < 3 || (v = ctl_fq_verb(argv[1])) == NULL) {
-		buf_printf(why, "--node sends show, release, delete, learn, "
-		    "message and explain of one ID");
+		buf_printf(why, "one of show, release, delete, learn, "
+		    "message and explain, and an ID");
 		return (-1);
 	}
 	if (argv[2][0] == '\0' || strpbrk(argv[2], "/?#%") != NULL) {
@@ -412,8 +412,8 @@ ctl_fquar_request(int argc, char **argv, struct ctl_fq_request *q,
 		    (as == NULL || strcmp(as, argv[k] + 2) == 0))
 			as = argv[k] + 2;
 		else {
-			buf_printf(why, "%s --node does not take \"%s\"",
-			    v->cmd, argv[k]);
+			buf_printf(why, "%s does not take \"%s\"", v->cmd,
+			    argv[k]);
 			return (-1);
 		}
 	}

@@ -491,6 +491,33 @@ ctl_remote_job(const char *path, json_t *body)
 	return (rc);
 }
 
+/* ctl_remote_change - quarantine release|learn ID [OPTIONS]: the request
+ * the fleet's --node sends too (ctl_fquar_request), run by the API */
+
+static int
+ctl_remote_change(int argc, char **argv)
+{
+	struct ctl_fq_request q;
+	struct buf	*why = buf_new(64);
+	int		 rc;
+
+	if (ctl_fquar_request(argc, argv, &q, why) < 0) {
+		(void)fprintf(stderr, "winnowctl quarantine: %s\n",
+		    buf_str(why));
+		buf_free(why);
+		return (EX_USAGE);
+	}
+	buf_free(why);
+	rc = ctl_remote_job(q.path, q.body);
+	/* The API learns quietly (-q): say what was done. */
+	if (rc == EX_OK && strcmp(argv[1], "learn") == 0)
+		(void)printf("quarantine %s: learned as %s through the "
+		    "control API\n", argv[2], json_string_value(
+		    json_object_get(q.body, "as")));
+	json_decref(q.body);
+	return (rc);
+}
+
 /* ctl_remote_quarantine - quarantine list|show|release|learn|delete */
 
 static int
@@ -499,9 +526,8 @@ ctl_remote_quarantine(int argc, char **argv)
 	struct ctl_resp	 r;
 	struct buf	*p = buf_new(128);
 	json_t		*j, *b;
-	const char	*to = NULL, *as = NULL;
 	size_t		 i;
-	int		 k, rc = EX_OK, json = 0, force = 0, message = 0;
+	int		 k, rc = EX_OK, json = 0, message = 0;
 	char		*s;
 
 	if (argc < 2) {
@@ -564,44 +590,9 @@ ctl_remote_quarantine(int argc, char **argv)
 				ctl_remote_print(&r);
 			}
 		}
-	} else if (strcmp(argv[1], "release") == 0 && argc >= 3) {
-		for (k = 3; k < argc; k++) {
-			if (strcmp(argv[k], "--force") == 0)
-				force = 1;
-			else if (strcmp(argv[k], "--to") == 0 && k + 1 < argc)
-				to = argv[++k];
-			else
-				return (EX_USAGE);
-		}
-		b = json_pack("{s:b}", "force", force);
-		if (to != NULL)
-			(void)json_object_set_new(b, "to", json_string(to));
-		buf_printf(p, "/api/v1/quarantine/%s/release", argv[2]);
-		rc = ctl_remote_job(buf_str(p), b);
-		json_decref(b);
-	} else if (strcmp(argv[1], "learn") == 0 && argc >= 3) {
-		for (k = 3; k < argc; k++) {
-			if ((strcmp(argv[k], "--spam") != 0 && strcmp(argv[k],
-			    "--ham") != 0) || (as != NULL && strcmp(as,
-			    argv[k] + 2) != 0)) {
-				buf_free(p);
-				return (EX_USAGE);
-			}
-			as = argv[k] + 2;
-		}
-		if (as == NULL) {
-			(void)fprintf(stderr, "winnowctl quarantine: learn "
-			    "takes --spam or --ham\n");
-			buf_free(p);
-			return (EX_USAGE);
-		}
-		b = json_pack("{s:s}", "as", as);
-		buf_printf(p, "/api/v1/quarantine/%s/learn", argv[2]);
-		/* The API learns quietly (-q): say what was done. */
-		if ((rc = ctl_remote_job(buf_str(p), b)) == EX_OK)
-			(void)printf("quarantine %s: learned as %s through the "
-			    "control API\n", argv[2], as);
-		json_decref(b);
+	} else if ((strcmp(argv[1], "release") == 0 || strcmp(argv[1],
+	    "learn") == 0) && argc >= 3) {
+		rc = ctl_remote_change(argc, argv);
 	} else if (strcmp(argv[1], "delete") == 0 && argc >= 3) {
 		for (k = 2; k < argc; k++) {
 			buf_reset(p);

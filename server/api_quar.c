@@ -194,22 +194,25 @@ api_fleet_map(int ex)
 	}
 }
 
-/* api_quar_node_argv - winnowctl quarantine CMD ID --node NODE --raw,
- * with what body asks of a release (to, force) or of learning (as) */
+/* api_quar_opts - winnowctl quarantine CMD's options for what a body
+ * asks of a release (to, force) or of learning (as), after argv */
 
-char **
-api_quar_node_argv(char **argv, const char *cmd, const char *id,
-    const char *node, json_t *body)
+static char **
+api_quar_opts(char **argv, const char *cmd, json_t *body)
 {
 	const char	*to, *as;
 
-	argv = api_argv_add(argv, "quarantine");
-	argv = api_argv_add(argv, cmd);
-	argv = api_argv_add(argv, id);
-	argv = api_argv_add(argv, "--node");
-	argv = api_argv_add(argv, node);
-	argv = api_argv_add(argv, "--raw");
 	if (body == NULL)
+		return (argv);
+	if (strcmp(cmd, "learn") == 0) {
+		if ((as = json_string_value(json_object_get(body, "as"))) !=
+		    NULL && (strcmp(as, "spam") == 0 || strcmp(as, "ham") ==
+		    0))
+			argv = api_argv_add(argv, strcmp(as, "spam") == 0 ?
+			    "--spam" : "--ham");
+		return (argv);
+	}
+	if (strcmp(cmd, "release") != 0)
 		return (argv);
 	if ((to = json_string_value(json_object_get(body, "to"))) != NULL &&
 	    to[0] != '\0') {
@@ -218,11 +221,23 @@ api_quar_node_argv(char **argv, const char *cmd, const char *id,
 	}
 	if (json_is_true(json_object_get(body, "force")))
 		argv = api_argv_add(argv, "--force");
-	if ((as = json_string_value(json_object_get(body, "as"))) != NULL &&
-	    (strcmp(as, "spam") == 0 || strcmp(as, "ham") == 0))
-		argv = api_argv_add(argv, strcmp(as, "spam") == 0 ? "--spam" :
-		    "--ham");
 	return (argv);
+}
+
+/* api_quar_node_argv - winnowctl quarantine CMD ID --node NODE --raw,
+ * with what body asks of a release (to, force) or of learning (as) */
+
+char **
+api_quar_node_argv(char **argv, const char *cmd, const char *id,
+    const char *node, json_t *body)
+{
+	argv = api_argv_add(argv, "quarantine");
+	argv = api_argv_add(argv, cmd);
+	argv = api_argv_add(argv, id);
+	argv = api_argv_add(argv, "--node");
+	argv = api_argv_add(argv, node);
+	argv = api_argv_add(argv, "--raw");
+	return (api_quar_opts(argv, cmd, body));
 }
 
 /* api_quar_elsewhere - ?node=NODE of another node: the request is sent
@@ -511,7 +526,7 @@ void
 api_quar_release(struct control_req *r)
 {
 	struct quar_info *qi;
-	const char	*id, *to;
+	const char	*id;
 	char		**argv, who[160];
 	json_t		*j;
 
@@ -529,13 +544,7 @@ api_quar_release(struct control_req *r)
 	argv = api_argv_add(argv, policy_conf.quarantine_dir);
 	argv = api_argv_add(argv, "release");
 	argv = api_argv_add(argv, id);
-	if ((to = json_string_value(json_object_get(j, "to"))) != NULL &&
-	    to[0] != '\0') {
-		argv = api_argv_add(argv, "--to");
-		argv = api_argv_add(argv, to);
-	}
-	if (json_is_true(json_object_get(j, "force")))
-		argv = api_argv_add(argv, "--force");
+	argv = api_quar_opts(argv, "release", j);
 	json_decref(j);
 	log_notice("control: quarantine release of %s asked by %s", id,
 	    api_asker(r, who, sizeof(who)));
