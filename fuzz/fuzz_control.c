@@ -6,10 +6,12 @@
  * ("H:Host"), query arguments ("Q:n") and cookies ("C:winnow_session")
  * until an empty name, then the body.  It goes through api_dispatch as a
  * request does: the Host check, the credential (the input may carry the
- * right bearer token, "SECRET" standing for it), the route table with its
+ * right bearer token, "SECRET" standing for it, or the fleet secret,
+ * "FLEET" standing for it, with any X-Winnow-Node), the route table with its
  * "*" segments, the CSRF guard and the handlers with their JSON bodies.
  * Jobs (a scan, a release) answer 503 here instead of starting, and the
- * quarantine is an empty directory of our own.  Every answer must be a
+ * quarantine is a directory of our own holding one entry, AB12, put back
+ * before every input (a delete takes it).  Every answer must be a
  * known HTTP status with a body, and JSON ones must parse.
  *
  * SPDX-License-Identifier: MIT
@@ -25,8 +27,11 @@
 #include "buf.h"
 #include "conf.h"
 #include "control.h"
+#include "fleet_conf.h"
+#include "fleet_conf.h"
 #include "live.h"
 #include "policy.h"
+#include "quar.h"
 #include "secret.h"
 #include "server.h"
 #include "smtp_conf.h"
@@ -37,7 +42,7 @@
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);
 
-static char	 secret[SECRET_LEN + 1];
+static char	 secret[SECRET_LEN + 1], fleet_secret[SECRET_LEN + 1];
 
 /* LLVMFuzzerInitialize - a configuration, a live file, a secret */
 
@@ -65,10 +70,68 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	secret_make(secret);
 	if (secret_write(path, secret, (gid_t)-1, why) != 0)
 		abort();
+	/* a fleet (never reached: its jobs answer 503 here) and its
+	 * secret, so another node's requests take their own path */
+	(void)snprintf(path, sizeof(path), "%s/fleet-secret", dir);
+	free(fleet_conf.secret_file);
+	fleet_conf.secret_file = xstrdup(path);
+	secret_make(fleet_secret);
+	if (secret_write(path, fleet_secret, (gid_t)-1, why) != 0)
+		abort();
+	free(fleet_conf.redis);
+	fleet_conf.redis = xstrdup("redis://127.0.0.1:1");
+	/* a fleet (never reached: its jobs answer 503 here) and its
+	 * secret, so another node's requests take their own path */
+	(void)snprintf(path, sizeof(path), "%s/fleet-secret", dir);
+	free(fleet_conf.secret_file);
+	fleet_conf.secret_file = xstrdup(path);
+	secret_make(fleet_secret);
+	if (secret_write(path, fleet_secret, (gid_t)-1, why) != 0)
+		abort();
+	free(fleet_conf.redis);
+	fleet_conf.redis = xstrdup("redis://127.0.0.1:1");
 	server_live = live_create(NULL, 16, (gid_t)-1, why);
 	ctljob_disabled = 1;
 	buf_free(why);
 	return (0);
+}
+
+/* fz_entry - the quarantine's one entry, AB12, there */
+
+static void
+fz_entry(void)
+{
+	static char	 addr[] = "r@example.com", group[] = "All",
+			 spam[] = "spam", action[] = "quarantine";
+	static const char msg[] = "From: a@example.org\r\nTo: r@example.com"
+	    "\r\nSubject: held\r\n\r\nheld\r\n";
+	struct quar_rcpt rc = { addr, group, spam, NULL, action };
+	struct quar_info qi, *got;
+	struct buf	*why = buf_new(64);
+	char		 id[] = "AB12", empty[] = "", sender[] = "a@example.org";
+
+	if (quar_read(policy_conf.quarantine_dir, id, &got, why) == WN_OK) {
+		quar_info_free(got);
+		buf_free(why);
+		return;
+	}
+	memset(&qi, 0, sizeof(qi));
+	qi.id = xstrdup(id);		/* quar_store may rename it */
+	qi.queue_id = id;
+	qi.time = 1;
+	qi.client_name = empty;
+	qi.helo = empty;
+	qi.sender = sender;
+	qi.subject = empty;
+	qi.size = sizeof(msg) - 1;
+	qi.rcpts = &rc;
+	qi.nrcpts = 1;
+	buf_reset(why);
+	if (quar_store(policy_conf.quarantine_dir, &qi, msg, sizeof(msg) - 1,
+	    why) != WN_OK)
+		abort();
+	free(qi.id);
+	buf_free(why);
 }
 
 /* next - the next NUL-terminated field, or NULL at the end */
@@ -93,6 +156,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	json_t		*j;
 	size_t		 n = 0;
 
+	fz_entry();
 	memcpy(in, data, len);
 	in[len] = '\0';
 	m = next(&p, end);
@@ -104,14 +168,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	auth = NULL;
 	while ((name = next(&p, end)) != NULL && name[0] != '\0' &&
 	    (val = next(&p, end)) != NULL && n < FIELDS) {
-		if (strcmp(val, "SECRET") == 0) {
-			if (auth == NULL) {
-				auth = malloc(SECRET_LEN + 8);
-				(void)snprintf(auth, SECRET_LEN + 8, "Bearer %s",
-				    secret);
-			}
+		if ((strcmp(val, "SECRET") == 0 || strcmp(val, "FLEET") ==
+		    0) && auth == NULL) {
+			auth = malloc(SECRET_LEN + 8);
+			(void)snprintf(auth, SECRET_LEN + 8, "Bearer %s",
+			    val[0] == 'S' ? secret : fleet_secret);
 			val = auth;
-		}
+		} else if (strcmp(val, "SECRET") == 0 || strcmp(val,
+		    "FLEET") == 0)
+			val = auth;	/* the first one's, once made */
 		fake[n++] = name;
 		fake[n++] = val;
 	}
